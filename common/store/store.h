@@ -1,0 +1,112 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace frontdoor::store {
+
+// Bytes stored as a BLOB (SQLite) / BYTEA (PostgreSQL), as opposed to TEXT.
+struct Blob {
+  std::string bytes;
+};
+
+// A bound parameter. SQL is written with PostgreSQL-style numbered
+// placeholders ($1, $2, ...) for every backend; values are never spliced into
+// SQL text.
+using Value = std::variant<std::monostate, int64_t, double, std::string, Blob>;
+using Params = std::vector<Value>;
+
+// One result row; columns by index, in SELECT order.
+class Row {
+ public:
+  explicit Row(std::vector<Value> columns) : columns_(std::move(columns)) {}
+  size_t size() const { return columns_.size(); }
+  bool IsNull(size_t i) const {
+    return std::holds_alternative<std::monostate>(columns_.at(i));
+  }
+  // Integer column; 0 for NULL.
+  int64_t Int(size_t i) const;
+  // Text or blob column as bytes; empty for NULL.
+  const std::string& Text(size_t i) const;
+  const Value& at(size_t i) const { return columns_.at(i); }
+
+ private:
+  std::vector<Value> columns_;
+};
+
+// A transaction in progress. Only valid inside the callback it is given to.
+class Tx {
+ public:
+  virtual ~Tx() = default;
+  // Runs a statement that returns no rows. Returns the number of rows changed.
+  virtual absl::StatusOr<int64_t> Exec(std::string_view sql,
+                                       const Params& params = {}) = 0;
+  // Runs a query and returns every row.
+  virtual absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
+                                                 const Params& params = {}) = 0;
+};
+
+// A named schema change. Migrations are applied once each, in the order given,
+// at start-up; the name (for example "intake/001_referrals") is recorded in
+// schema_migrations.
+struct Migration {
+  std::string name;
+  std::string sql;  // one or more statements separated by ';'
+};
+
+using Work = std::function<absl::Status(Tx&)>;
+using Done = std::function<void(absl::Status)>;
+
+// The storage interface every service uses. Two backends: embedded SQLite
+// (default) and PostgreSQL.
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `work` inside a write transaction and calls `done` once the
+  // transaction is durably committed (OK) or has failed (the error). Work
+  // submitted concurrently may share one transaction and one commit (group
+  // commit); each unit is isolated by a savepoint, so a unit whose work
+  // returns an error is rolled back alone and its `done` gets that error.
+  // `done` runs on a store thread: it must not block.
+  virtual void Write(Work work, Done done) = 0;
+
+  // Synchronous form of Write, for start-up and tools. Do not call from a
+  // store thread.
+  absl::Status WriteSync(Work work);
+
+  // Runs `work` against a consistent read snapshot. Blocking; safe to call
+  // from many threads.
+  virtual absl::Status Read(const Work& work) = 0;
+
+  // Finishes queued writes, then stops accepting new ones (they fail with
+  // UNAVAILABLE). Idempotent.
+  virtual void Close() = 0;
+};
+
+struct SqliteOptions {
+  // Database file; created if missing. WAL journal, synchronous=FULL.
+  std::string path;
+  // Read connections kept open for Read().
+  int read_connections = 4;
+  // Most units of work committed together in one transaction.
+  int max_batch = 256;
+  // How long a connection waits on a lock before failing.
+  absl::Duration busy_timeout = absl::Seconds(5);
+};
+
+// Opens (creating if needed) an SQLite store and applies `migrations`.
+absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
+    const SqliteOptions& options, const std::vector<Migration>& migrations);
+
+}  // namespace frontdoor::store
