@@ -1,0 +1,56 @@
+#include "common/status/grpc_status.h"
+
+#include <string>
+
+#include "absl/strings/cord.h"
+#include "common/status/errors.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace frontdoor {
+namespace {
+
+constexpr char kInternalMessage[] =
+    "internal error; the service has logged it";
+
+}  // namespace
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  const auto code = static_cast<grpc::StatusCode>(status.code());
+  if (status.code() == absl::StatusCode::kInternal ||
+      status.code() == absl::StatusCode::kUnknown ||
+      status.code() == absl::StatusCode::kDataLoss) {
+    return grpc::Status(code, kInternalMessage);
+  }
+  const std::string message(status.message());
+  auto bad_request = status.GetPayload(kBadRequestTypeUrl);
+  if (!bad_request.has_value()) return grpc::Status(code, message);
+
+  google::rpc::Status details;
+  details.set_code(static_cast<int>(status.code()));
+  details.set_message(message);
+  google::protobuf::Any* any = details.add_details();
+  any->set_type_url(std::string(kBadRequestTypeUrl));
+  any->set_value(std::string(*bad_request));
+  return grpc::Status(code, message, details.SerializeAsString());
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  const auto code = static_cast<absl::StatusCode>(status.error_code());
+  absl::Status out(code, status.error_message());
+  google::rpc::Status details;
+  if (status.error_details().empty() ||
+      !details.ParseFromString(status.error_details())) {
+    return out;
+  }
+  for (const google::protobuf::Any& any : details.details()) {
+    if (any.type_url() == kBadRequestTypeUrl) {
+      out.SetPayload(kBadRequestTypeUrl, absl::Cord(any.value()));
+    }
+  }
+  return out;
+}
+
+}  // namespace frontdoor

@@ -1,0 +1,69 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace frontdoor {
+namespace {
+
+using ::testing::ElementsAre;
+
+TEST(StatusTest, ViolationsSurviveTheEdgeAsBadRequest) {
+  absl::Status status = InvalidArgumentWithViolations(
+      "referral is incomplete",
+      {{"referral.subject.name.family_name", "required"},
+       {"referral.concerns", "too long: at most 10000 characters"}});
+  grpc::Status wire = ToGrpcStatus(status);
+  EXPECT_EQ(wire.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(wire.error_message(),
+            "referral is incomplete (2 field violations)");
+
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(wire.error_details()));
+  EXPECT_EQ(details.code(), grpc::StatusCode::INVALID_ARGUMENT);
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::BadRequest bad_request;
+  ASSERT_TRUE(details.details(0).UnpackTo(&bad_request));
+  ASSERT_EQ(bad_request.field_violations_size(), 2);
+  EXPECT_EQ(bad_request.field_violations(0).field(),
+            "referral.subject.name.family_name");
+  EXPECT_EQ(bad_request.field_violations(1).description(),
+            "too long: at most 10000 characters");
+
+  absl::Status back = FromGrpcStatus(wire);
+  EXPECT_EQ(back.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(GetFieldViolations(back),
+              ElementsAre(FieldViolation{"referral.subject.name.family_name",
+                                         "required"},
+                          FieldViolation{"referral.concerns",
+                                         "too long: at most 10000 characters"}));
+}
+
+TEST(StatusTest, InternalTextNeverReachesTheCaller) {
+  for (absl::Status status :
+       {absl::InternalError("sqlite: disk I/O error at /var/lib/x.db"),
+        absl::UnknownError("secret detail"),
+        absl::DataLossError("blob for FD-1 failed authentication")}) {
+    grpc::Status wire = ToGrpcStatus(status);
+    EXPECT_EQ(static_cast<int>(wire.error_code()),
+              static_cast<int>(status.code()));
+    EXPECT_EQ(wire.error_message().find(std::string(status.message())),
+              std::string::npos);
+    EXPECT_TRUE(wire.error_details().empty());
+  }
+}
+
+TEST(StatusTest, CodesAndMessagesPassThrough) {
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  grpc::Status wire = ToGrpcStatus(absl::NotFoundError("no referral FD-X"));
+  EXPECT_EQ(wire.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(wire.error_message(), "no referral FD-X");
+  EXPECT_TRUE(wire.error_details().empty());
+  EXPECT_TRUE(GetFieldViolations(absl::NotFoundError("x")).empty());
+}
+
+}  // namespace
+}  // namespace frontdoor
