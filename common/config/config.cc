@@ -1,0 +1,117 @@
+#include "common/config/config.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <string>
+#include <string_view>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace frontdoor::config {
+namespace {
+
+absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
+
+// protobuf 3.21 reports an unknown field as
+//   "foo: Cannot find field."                 (top level)
+//   "(server.tls) ca_fil: Cannot find field." (nested; path in parentheses)
+constexpr std::string_view kCannotFindField = ": Cannot find field.";
+
+// Turns protobuf's description of an unknown field into its dotted path, or
+// returns false when `message` is not about an unknown field.
+bool UnknownFieldPath(std::string_view message, std::string* path) {
+  if (message.size() <= kCannotFindField.size() ||
+      message.substr(message.size() - kCannotFindField.size()) !=
+          kCannotFindField) {
+    return false;
+  }
+  std::string_view location =
+      message.substr(0, message.size() - kCannotFindField.size());
+  if (!location.empty() && location.front() == '(') {
+    size_t close = location.find(") ");
+    if (close == std::string_view::npos) return false;
+    std::string_view parent = location.substr(1, close - 1);
+    std::string_view name = location.substr(close + 2);
+    *path = parent.empty() ? std::string(name)
+                           : absl::StrCat(Absl(parent), ".", Absl(name));
+  } else {
+    *path = std::string(location);
+  }
+  return !path->empty();
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::ErrnoToStatus(errno,
+                               absl::StrCat("config ", path, ": cannot open"));
+  }
+  std::string contents;
+  char buffer[64 * 1024];
+  absl::Status status;
+  while (true) {
+    ssize_t n = ::read(fd, buffer, sizeof(buffer));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      status = absl::ErrnoToStatus(
+          errno, absl::StrCat("config ", path, ": cannot read"));
+      break;
+    }
+    if (n == 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+    if (contents.size() > kMaxConfigFileBytes) {
+      status = absl::ResourceExhaustedError(absl::StrCat(
+          "config ", path, ": larger than ", kMaxConfigFileBytes, " bytes"));
+      break;
+    }
+  }
+  ::close(fd);
+  if (!status.ok()) return status;
+  return contents;
+}
+
+absl::Status ParseJsonInto(std::string_view json, std::string_view what,
+                           google::protobuf::Message* message) {
+  message->Clear();
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  const auto status = google::protobuf::util::JsonStringToMessage(
+      google::protobuf::StringPiece(json.data(), json.size()), message,
+      options);
+  if (status.ok()) return absl::OkStatus();
+  message->Clear();
+
+  // Only the first line: later lines quote the input around the error.
+  std::string_view description(status.message().data(),
+                               status.message().size());
+  description = description.substr(0, description.find('\n'));
+  std::string path;
+  if (UnknownFieldPath(description, &path)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(Absl(what), ": unknown field \"", path, "\""));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat(Absl(what), ": invalid JSON: ", Absl(description)));
+}
+
+void RequiredSettings::Require(bool present, std::string_view name) {
+  if (!present) missing_.emplace_back(name);
+}
+
+absl::Status RequiredSettings::Check(std::string_view what) const {
+  if (missing_.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(Absl(what),
+                   missing_.size() == 1 ? ": missing required setting: "
+                                        : ": missing required settings: ",
+                   absl::StrJoin(missing_, ", ")));
+}
+
+}  // namespace frontdoor::config
