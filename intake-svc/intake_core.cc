@@ -1,0 +1,343 @@
+#include "intake-svc/intake_core.h"
+
+#include <utility>
+
+#include "absl/random/random.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "common/audit/audit.h"
+#include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
+#include "common/outbox/outbox.h"
+#include "common/status/errors.h"
+#include "frontdoor/intake/v1/events.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "intake-svc/routing.h"
+#include "intake-svc/subject_key.h"
+#include "intake-svc/validation.h"
+
+namespace frontdoor::intake {
+namespace {
+
+using intake::v1::Receipt;
+
+constexpr char kReferencePrefix[] = "FD-";
+constexpr int kReferenceChars = 12;
+constexpr char kCrockfordBase32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+constexpr int kBitsPerBase32Char = 5;
+
+std::string NewReference() {
+  thread_local absl::BitGen gen;
+  const uint64_t bits = absl::Uniform<uint64_t>(gen);
+  std::string ref = kReferencePrefix;
+  for (int i = 0; i < kReferenceChars; ++i) {
+    ref.push_back(kCrockfordBase32[(bits >> (i * kBitsPerBase32Char)) & 31]);
+  }
+  return ref;
+}
+
+std::string DeterministicBytes(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::io::StringOutputStream stream(&out);
+  google::protobuf::io::CodedOutputStream coded(&stream);
+  coded.SetSerializationDeterministic(true);
+  m.SerializeToCodedStream(&coded);
+  coded.Trim();
+  return out;
+}
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  google::protobuf::Timestamp ts;
+  const int64_t micros = absl::ToUnixMicros(t);
+  ts.set_seconds(micros / 1000000);
+  ts.set_nanos(static_cast<int32_t>(micros % 1000000) * 1000);
+  return ts;
+}
+
+// The start of the repeat window: the same moment kRepeatWindowMonths ago.
+absl::Time RepeatWindowStart(absl::Time now) {
+  const absl::CivilSecond c = absl::ToCivilSecond(now, absl::UTCTimeZone());
+  return absl::FromCivil(
+      absl::CivilSecond(c.year(), c.month() - kRepeatWindowMonths, c.day(),
+                        c.hour(), c.minute(), c.second()),
+      absl::UTCTimeZone());
+}
+
+// What the caller may see of a stored receipt.
+Receipt ShapeFor(const Caller& caller, Receipt receipt) {
+  if (!caller.HasRole(config::v1::ROLE_REPEAT_VIEWER)) {
+    receipt.set_repeat(intake::v1::REPEAT_STATUS_UNSPECIFIED);
+  }
+  return receipt;
+}
+
+// Everything computed before the transaction, so the store's writer does
+// nothing but SQL.
+struct Pending {
+  std::string agency_id;
+  std::string actor;
+  std::string idempotency_key;
+  std::string request_hash;
+  std::string subject_index;
+  std::string sealed_referral;
+  std::string sealed_event;
+  std::string event_id;
+  absl::Time now;
+  Receipt receipt;  // repeat filled in inside the transaction
+  intake::v1::ReferralReceived event;
+  common::v1::Channel channel;
+  // Set by the transaction.
+  bool replay = false;
+};
+
+}  // namespace
+
+bool IsWellFormedReference(absl::string_view reference) {
+  if (reference.size() != sizeof(kReferencePrefix) - 1 + kReferenceChars ||
+      reference.substr(0, sizeof(kReferencePrefix) - 1) != kReferencePrefix) {
+    return false;
+  }
+  for (char c : reference.substr(sizeof(kReferencePrefix) - 1)) {
+    if (absl::string_view(kCrockfordBase32).find(c) ==
+        absl::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+IntakeCore::IntakeCore(store::Store& store, const crypto::KeyRing& keys,
+                       const DistrictDirectory& districts, const Clock& clock,
+                       IntakeMetrics& metrics,
+                       std::function<void()> on_committed)
+    : store_(store),
+      keys_(keys),
+      districts_(districts),
+      clock_(clock),
+      metrics_(metrics),
+      on_committed_(std::move(on_committed)) {}
+
+void IntakeCore::Submit(const Caller& caller,
+                        const intake::v1::SubmitReferralRequest& request,
+                        ReceiptDone done) {
+  const absl::Time now = clock_.Now();
+  ValidationContext vctx;
+  vctx.now = now;
+  vctx.today = absl::ToCivilDay(now, absl::UTCTimeZone());
+  vctx.districts = &districts_;
+  vctx.caller_is_staff = caller.HasRole(config::v1::ROLE_STAFF);
+  absl::StatusOr<ValidatedReferral> valid = ValidateSubmission(request, vctx);
+  if (!valid.ok()) {
+    metrics_.Rejected("invalid_argument");
+    for (const FieldViolation& v : GetFieldViolations(valid.status())) {
+      metrics_.FieldViolation(v.field);
+    }
+    done(valid.status());
+    return;
+  }
+  const common::v1::Referral& referral = request.referral();
+  const Routing routing = Route(referral.requested_service(), valid->age);
+
+  auto p = std::make_shared<Pending>();
+  p->agency_id = caller.agency_id;
+  p->actor = caller.actor;
+  p->idempotency_key = request.idempotency_key();
+  p->now = now;
+  p->channel = referral.channel();
+  const std::string referral_bytes = DeterministicBytes(referral);
+  p->request_hash = crypto::Sha256Hex(referral_bytes);
+  p->subject_index = keys_.BlindIndex(NormalisedSubjectKey(
+      referral.subject().name(), referral.subject().date_of_birth()));
+
+  Receipt& receipt = p->receipt;
+  receipt.set_reference(NewReference());
+  receipt.set_status(routing.status);
+  receipt.set_front_door(routing.front_door);
+  for (const auto& reason : routing.return_reasons) {
+    *receipt.add_return_reasons() = reason;
+  }
+  *receipt.mutable_received_at() = ToProto(now);
+  receipt.set_district(valid->district);
+
+  absl::StatusOr<std::string> sealed =
+      keys_.Seal(referral_bytes, receipt.reference());
+  if (!sealed.ok()) {
+    done(sealed.status());
+    return;
+  }
+  p->sealed_referral = *std::move(sealed);
+  p->event_id = absl::StrCat(receipt.reference(), ":received");
+  p->event.set_event_id(p->event_id);
+  p->event.set_agency_id(p->agency_id);
+  p->event.set_subject_index(p->subject_index);
+  *p->event.mutable_referral() = referral;
+
+  const absl::Time window_start = RepeatWindowStart(now);
+  std::string trace_id(CurrentTraceId());
+  store_.Write(
+      [this, p, window_start](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> prior = tx.Query(
+            "SELECT request_hash, receipt FROM referrals "
+            "WHERE agency_id = $1 AND idempotency_key = $2",
+            {p->agency_id, p->idempotency_key});
+        if (!prior.ok()) return prior.status();
+        if (!prior->empty()) {
+          if ((*prior)[0].Text(0) != p->request_hash) {
+            return absl::AlreadyExistsError(
+                "idempotency_key was already used by this agency for a "
+                "different referral; use a new key for a new referral");
+          }
+          if (!p->receipt.ParseFromString((*prior)[0].Text(1))) {
+            return absl::InternalError("stored receipt does not parse");
+          }
+          p->replay = true;
+          return absl::OkStatus();
+        }
+        absl::StatusOr<std::vector<store::Row>> earlier = tx.Query(
+            "SELECT 1 FROM referrals WHERE subject_index = $1 "
+            "AND received_at_us >= $2 LIMIT 1",
+            {p->subject_index, absl::ToUnixMicros(window_start)});
+        if (!earlier.ok()) return earlier.status();
+        p->receipt.set_repeat(earlier->empty()
+                                  ? intake::v1::REPEAT_STATUS_FIRST
+                                  : intake::v1::REPEAT_STATUS_REPEAT);
+        *p->event.mutable_receipt() = p->receipt;
+        absl::StatusOr<std::string> sealed_event =
+            keys_.Seal(p->event.SerializeAsString(), p->event_id);
+        if (!sealed_event.ok()) return sealed_event.status();
+
+        absl::StatusOr<int64_t> inserted = tx.Exec(
+            "INSERT INTO referrals (reference, agency_id, idempotency_key, "
+            "request_hash, status, front_door, channel, district, "
+            "received_at_us, subject_index, is_repeat, receipt, "
+            "sealed_referral) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            {p->receipt.reference(), p->agency_id, p->idempotency_key,
+             p->request_hash, int64_t{p->receipt.status()},
+             int64_t{p->receipt.front_door()}, int64_t{p->channel},
+             p->receipt.district(), absl::ToUnixMicros(p->now),
+             p->subject_index,
+             int64_t{p->receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
+             store::Blob{p->receipt.SerializeAsString()},
+             store::Blob{p->sealed_referral}});
+        if (!inserted.ok()) return inserted.status();
+        absl::Status queued =
+            outbox::Enqueue(tx, kReferralReceivedTopic, p->event_id,
+                            *sealed_event, p->now);
+        if (!queued.ok()) return queued;
+        audit::Entry entry;
+        entry.at = p->now;
+        entry.actor_agency = p->agency_id;
+        entry.actor_person = p->actor;
+        entry.action = "referral.receive";
+        entry.subject = p->receipt.reference();
+        entry.reason = absl::StrCat(
+            EnumLabel(intake::v1::ReferralStatus_Name(p->receipt.status()),
+                      "REFERRAL_STATUS_"),
+            p->receipt.status() == intake::v1::REFERRAL_STATUS_ACCEPTED
+                ? absl::StrCat(" to ",
+                               EnumLabel(common::v1::FrontDoor_Name(
+                                             p->receipt.front_door()),
+                                         "FRONT_DOOR_"))
+                : absl::StrCat(" (", p->receipt.return_reasons(0).code(),
+                               ")"));
+        entry.lawful_basis = kLawfulBasisReceive;
+        return audit::Append(tx, entry);
+      },
+      [this, p, caller, trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          if (absl::IsAlreadyExists(status)) {
+            metrics_.Rejected("idempotency_conflict");
+          }
+          done(status);
+          return;
+        }
+        if (!p->replay) {
+          metrics_.Received(p->receipt, p->channel);
+          if (on_committed_) on_committed_();
+          Log(Level::kInfo, "referral.received",
+              {{"reference", p->receipt.reference()},
+               {"agency", p->agency_id},
+               {"status", EnumLabel(intake::v1::ReferralStatus_Name(
+                                        p->receipt.status()),
+                                    "REFERRAL_STATUS_")},
+               {"front_door", EnumLabel(common::v1::FrontDoor_Name(
+                                            p->receipt.front_door()),
+                                        "FRONT_DOOR_")},
+               {"district", p->receipt.district()}});
+        }
+        done(ShapeFor(caller, p->receipt));
+      });
+}
+
+void IntakeCore::Get(const Caller& caller, const std::string& reference,
+                     ReferralDone done) {
+  if (!IsWellFormedReference(reference)) {
+    done(InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"reference", "must be a referral reference such as FD-7K3M9Q2X4W8P"}}));
+    return;
+  }
+  struct Found {
+    Receipt receipt;
+    std::string sealed;
+  };
+  auto found = std::make_shared<Found>();
+  const absl::Time now = clock_.Now();
+  std::string trace_id(CurrentTraceId());
+  store_.Write(
+      [caller, reference, found, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+            "SELECT receipt, sealed_referral FROM referrals "
+            "WHERE reference = $1 AND agency_id = $2",
+            {reference, caller.agency_id});
+        if (!rows.ok()) return rows.status();
+        // Another agency's reference answers exactly as an unknown one.
+        if (rows->empty()) {
+          return absl::NotFoundError("no referral with that reference");
+        }
+        if (!found->receipt.ParseFromString((*rows)[0].Text(0))) {
+          return absl::InternalError("stored receipt does not parse");
+        }
+        found->sealed = (*rows)[0].Text(1);
+        audit::Entry entry;
+        entry.at = now;
+        entry.actor_agency = caller.agency_id;
+        entry.actor_person = caller.actor;
+        entry.action = "referral.read";
+        entry.subject = reference;
+        entry.reason = "submitting agency's own view";
+        entry.lawful_basis = kLawfulBasisReceive;
+        return audit::Append(tx, entry);
+      },
+      [this, caller, found, reference, trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          if (absl::IsNotFound(status)) {
+            Log(Level::kInfo, "referral.read_not_found",
+                {{"agency", caller.agency_id}});
+          }
+          done(status);
+          return;
+        }
+        absl::StatusOr<std::string> plain = keys_.Open(found->sealed, reference);
+        if (!plain.ok()) {
+          done(absl::DataLossError(absl::StrCat(
+              "sealed referral did not open: ", plain.status().message())));
+          return;
+        }
+        intake::v1::GetReferralResponse response;
+        if (!response.mutable_referral()->ParseFromString(*plain)) {
+          done(absl::DataLossError("sealed referral does not parse"));
+          return;
+        }
+        *response.mutable_receipt() = ShapeFor(caller, found->receipt);
+        done(std::move(response));
+      });
+}
+
+}  // namespace frontdoor::intake

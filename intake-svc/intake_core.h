@@ -1,0 +1,71 @@
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "common/tls/caller.h"
+#include "frontdoor/intake/v1/intake.pb.h"
+#include "intake-svc/districts.h"
+#include "intake-svc/intake_metrics.h"
+
+namespace frontdoor::intake {
+
+// Outbox topic of ReferralReceived events.
+inline constexpr char kReferralReceivedTopic[] = "intake.referral_received";
+// Lawful basis recorded in the audit trail for receiving a referral.
+inline constexpr char kLawfulBasisReceive[] =
+    "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "
+    "(safeguarding of children and individuals at risk)";
+// A repeat is the same person referred within this many months.
+inline constexpr int kRepeatWindowMonths = 12;
+
+// The intake domain: validation, routing, repeat detection, idempotency and
+// durable storage. No gRPC: the adapter in intake_service.* calls it.
+class IntakeCore {
+ public:
+  using ReceiptDone = std::function<void(absl::StatusOr<intake::v1::Receipt>)>;
+  using ReferralDone =
+      std::function<void(absl::StatusOr<intake::v1::GetReferralResponse>)>;
+
+  // `on_committed` is called after a transaction that added an outbox event
+  // commits (the relay's wake-up); may be empty.
+  IntakeCore(store::Store& store, const crypto::KeyRing& keys,
+             const DistrictDirectory& districts, const Clock& clock,
+             IntakeMetrics& metrics, std::function<void()> on_committed = {});
+
+  // Validates, routes and stores a submission, then calls `done` with the
+  // receipt shaped for `caller` (repeat status only for roles allowed to see
+  // it) once the referral, its outbox event and its audit entry are
+  // committed together. Errors: INVALID_ARGUMENT with field violations;
+  // ALREADY_EXISTS when the caller's agency used the idempotency key for a
+  // different referral; UNAVAILABLE when storage is. `done` may run on a
+  // store thread and must not block.
+  void Submit(const Caller& caller,
+              const intake::v1::SubmitReferralRequest& request,
+              ReceiptDone done);
+
+  // Returns a referral the caller's agency submitted; NOT_FOUND for unknown
+  // references and for other agencies' alike. The read is audited.
+  void Get(const Caller& caller, const std::string& reference,
+           ReferralDone done);
+
+ private:
+  store::Store& store_;
+  const crypto::KeyRing& keys_;
+  const DistrictDirectory& districts_;
+  const Clock& clock_;
+  IntakeMetrics& metrics_;
+  std::function<void()> on_committed_;
+};
+
+// Whether `reference` has the shape of a referral reference ("FD-" and 12
+// characters of Crockford base32).
+bool IsWellFormedReference(absl::string_view reference);
+
+}  // namespace frontdoor::intake

@@ -1,0 +1,1 @@
+// assembled once common/server lands

@@ -1,0 +1,84 @@
+#include "intake-svc/intake_service.h"
+
+#include <string>
+
+#include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
+#include "common/status/grpc_status.h"
+#include "common/tls/authenticate.h"
+
+namespace frontdoor::intake {
+namespace {
+
+// The caller's trace id from its W3C traceparent metadata, or a new one.
+std::string TraceIdOf(const grpc::CallbackServerContext& context) {
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find(std::string(kTraceparentHeader));
+  if (it != metadata.end()) {
+    std::optional<TraceContext> parsed = ParseTraceparent(
+        std::string_view(it->second.data(), it->second.size()));
+    if (parsed.has_value()) return parsed->trace_id;
+  }
+  return NewTrace().trace_id;
+}
+
+// Authenticates the caller; a refusal is counted and logged (without the
+// identity) before the caller finishes the reactor with it.
+absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext& context,
+                                    const tls::AgencyRegistry& registry,
+                                    IntakeMetrics& metrics) {
+  absl::StatusOr<Caller> caller = tls::AuthenticateCaller(context, registry);
+  if (!caller.ok()) {
+    metrics.Rejected(absl::IsPermissionDenied(caller.status())
+                         ? "permission_denied"
+                     : absl::IsUnauthenticated(caller.status())
+                         ? "unauthenticated"
+                         : "invalid_metadata");
+    Log(Level::kWarning, "call.refused",
+        {{"code", absl::StatusCodeToString(caller.status().code())}});
+  }
+  return caller;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* IntakeService::SubmitReferral(
+    grpc::CallbackServerContext* context,
+    const intake::v1::SubmitReferralRequest* request,
+    intake::v1::SubmitReferralResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(TraceIdOf(*context));
+  absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  core_.Submit(*caller, *request,
+               [reactor, response](absl::StatusOr<intake::v1::Receipt> r) {
+                 if (r.ok()) *response->mutable_receipt() = *std::move(r);
+                 reactor->Finish(ToGrpcStatus(r.status()));
+               });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* IntakeService::GetReferral(
+    grpc::CallbackServerContext* context,
+    const intake::v1::GetReferralRequest* request,
+    intake::v1::GetReferralResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(TraceIdOf(*context));
+  absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  core_.Get(*caller, request->reference(),
+            [reactor, response](
+                absl::StatusOr<intake::v1::GetReferralResponse> r) {
+              if (r.ok()) *response = *std::move(r);
+              reactor->Finish(ToGrpcStatus(r.status()));
+            });
+  return reactor;
+}
+
+}  // namespace frontdoor::intake

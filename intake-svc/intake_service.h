@@ -1,0 +1,36 @@
+#pragma once
+
+#include "common/tls/agency_registry.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "intake-svc/intake_core.h"
+#include "intake-svc/intake_metrics.h"
+
+namespace frontdoor::intake {
+
+// The gRPC adapter of intake-svc: authenticates the caller from its
+// certificate, carries the trace context, hands the request to the core and
+// converts the outcome at the edge. Never blocks a callback thread: the core
+// finishes the reactor when the store has committed.
+class IntakeService final : public intake::v1::IntakeService::CallbackService {
+ public:
+  IntakeService(IntakeCore& core, const tls::AgencyRegistry& registry,
+                IntakeMetrics& metrics)
+      : core_(core), registry_(registry), metrics_(metrics) {}
+
+  grpc::ServerUnaryReactor* SubmitReferral(
+      grpc::CallbackServerContext* context,
+      const intake::v1::SubmitReferralRequest* request,
+      intake::v1::SubmitReferralResponse* response) override;
+
+  grpc::ServerUnaryReactor* GetReferral(
+      grpc::CallbackServerContext* context,
+      const intake::v1::GetReferralRequest* request,
+      intake::v1::GetReferralResponse* response) override;
+
+ private:
+  IntakeCore& core_;
+  const tls::AgencyRegistry& registry_;
+  IntakeMetrics& metrics_;
+};
+
+}  // namespace frontdoor::intake
