@@ -1,0 +1,447 @@
+#include "common/crypto/key_ring.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
+#include <openssl/rand.h>
+
+#include <array>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "common/config/config.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace frontdoor::crypto {
+namespace {
+
+static_assert(kMaxSealPlaintextBytes <= INT_MAX - 64,
+              "OpenSSL lengths are int");
+static_assert(kMaxAssociatedDataBytes <= INT_MAX - 64,
+              "OpenSSL lengths are int");
+static_assert(kMaxKeyIdLength <= 255, "key id length is one byte");
+
+constexpr size_t kSha256Bytes = 32;
+// How much of an invalid key id an error message quotes.
+constexpr size_t kMaxQuotedIdChars = 40;
+
+absl::string_view Absl(std::string_view s) { return {s.data(), s.size()}; }
+
+const unsigned char* Bytes(std::string_view s) {
+  return reinterpret_cast<const unsigned char*>(s.data());
+}
+
+// Quotes a key id for an error message: escaped and bounded, since an
+// invalid id may be anything.
+std::string QuoteId(std::string_view id) {
+  std::string quoted = absl::CHexEscape(Absl(id.substr(0, kMaxQuotedIdChars)));
+  if (id.size() > kMaxQuotedIdChars) quoted += "...";
+  return absl::StrCat("\"", quoted, "\"");
+}
+
+// A failure that can only mean memory exhaustion or a broken OpenSSL
+// installation, on a path that has no error return.
+[[noreturn]] void DieOpenSsl(const char* what) {
+  std::fprintf(stderr, "frontdoor crypto: OpenSSL %s failed\n", what);
+  std::abort();
+}
+
+// Algorithms are fetched once (explicit fetching avoids OpenSSL 3's
+// per-call implicit fetch) and kept for the life of the process.
+const EVP_CIPHER* Aes256Gcm() {
+  static const EVP_CIPHER* cipher =
+      EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+  return cipher;
+}
+
+const EVP_MD* Sha256() {
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  return md;
+}
+
+struct CipherCtxDeleter {
+  void operator()(EVP_CIPHER_CTX* ctx) const { EVP_CIPHER_CTX_free(ctx); }
+};
+using CipherCtx = std::unique_ptr<EVP_CIPHER_CTX, CipherCtxDeleter>;
+
+struct MacCtxDeleter {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+using MacCtx = std::unique_ptr<EVP_MAC_CTX, MacCtxDeleter>;
+
+// Wipes a string's bytes before it is released.
+void Cleanse(std::string& s) {
+  if (!s.empty()) OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
+}
+
+// Feeds associated data; OpenSSL needs no call for empty input.
+bool AddAad(EVP_CIPHER_CTX* ctx, std::string_view aad, bool encrypt) {
+  if (aad.empty()) return true;
+  int len = 0;
+  return encrypt ? EVP_EncryptUpdate(ctx, nullptr, &len, Bytes(aad),
+                                     static_cast<int>(aad.size())) == 1
+                 : EVP_DecryptUpdate(ctx, nullptr, &len, Bytes(aad),
+                                     static_cast<int>(aad.size())) == 1;
+}
+
+std::string SealHeader(std::string_view key_id) {
+  std::string header;
+  header.reserve(2 + key_id.size());
+  header.push_back(static_cast<char>(kSealFormatV1));
+  header.push_back(static_cast<char>(key_id.size()));
+  header.append(key_id);
+  return header;
+}
+
+}  // namespace
+
+bool IsValidKeyId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxKeyIdLength) return false;
+  for (char c : id) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+struct KeyRing::State {
+  struct Key {
+    std::string id;
+    std::array<unsigned char, kKeyBytes> bytes;
+  };
+
+  State() = default;
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+  ~State() {
+    for (Key& key : keys) OPENSSL_cleanse(key.bytes.data(), key.bytes.size());
+    EVP_MAC_CTX_free(blind_index_mac);  // wipes the HMAC key
+  }
+
+  const Key* Find(std::string_view id) const {
+    for (const Key& key : keys) {
+      if (key.id == id) return &key;
+    }
+    return nullptr;
+  }
+
+  // A handful of keys at most: a linear scan beats hashing.
+  std::vector<Key> keys;
+  const Key* active = nullptr;
+  // HMAC-SHA256 keyed with the blind-index key. Never updated: each
+  // BlindIndex call works on its own duplicate, so concurrent calls only
+  // read it.
+  EVP_MAC_CTX* blind_index_mac = nullptr;
+};
+
+KeyRing::KeyRing(std::shared_ptr<const State> state)
+    : state_(std::move(state)) {}
+
+const std::string& KeyRing::active_key_id() const {
+  return state_->active->id;
+}
+
+absl::StatusOr<KeyRing> KeyRing::FromProto(
+    const frontdoor::config::v1::KeyRingFile& file) {
+  return Build(file, "key ring");
+}
+
+absl::StatusOr<KeyRing> KeyRing::LoadFile(const std::string& path) {
+  auto file = config::LoadJsonFile<frontdoor::config::v1::KeyRingFile>(path);
+  if (!file.ok()) return file.status();
+  absl::StatusOr<KeyRing> ring = Build(*file, absl::StrCat("key ring ", path));
+  // The parsed file holds the keys in base64; wipe them.
+  for (auto& key : *file->mutable_keys()) {
+    Cleanse(*key.mutable_aes256_key_base64());
+  }
+  Cleanse(*file->mutable_blind_index_key_base64());
+  return ring;
+}
+
+absl::StatusOr<KeyRing> KeyRing::Build(
+    const frontdoor::config::v1::KeyRingFile& file, std::string_view what) {
+  const absl::string_view where = Absl(what);
+  if (Aes256Gcm() == nullptr || Sha256() == nullptr) {
+    return absl::InternalError("OpenSSL lacks AES-256-GCM or SHA-256");
+  }
+  auto state = std::make_shared<State>();
+  if (file.keys().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": keys: at least one key is required"));
+  }
+  absl::flat_hash_set<std::string> seen;
+  std::string decoded;
+  for (int i = 0; i < file.keys_size(); ++i) {
+    const auto& key = file.keys(i);
+    if (!IsValidKeyId(key.id())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": keys[", i, "]: id ", QuoteId(key.id()), " must be 1 to ",
+          kMaxKeyIdLength, " characters from [A-Za-z0-9_-]"));
+    }
+    if (!seen.insert(key.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": keys[", i, "]: duplicate key id \"", key.id(), "\""));
+    }
+    const bool decodes = absl::Base64Unescape(key.aes256_key_base64(), &decoded);
+    if (!decodes || decoded.size() != kKeyBytes) {
+      const size_t got = decoded.size();
+      Cleanse(decoded);
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": key \"", key.id(), "\": aes256_key_base64 ",
+          decodes ? absl::StrCat("must decode to ", kKeyBytes,
+                                 " bytes, got ", got)
+                  : std::string("is not valid base64")));
+    }
+    State::Key& out = state->keys.emplace_back();
+    out.id = key.id();
+    std::copy(decoded.begin(), decoded.end(), out.bytes.begin());
+    Cleanse(decoded);
+  }
+  if (file.active_key_id().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": active_key_id is required"));
+  }
+  state->active = state->Find(file.active_key_id());
+  if (state->active == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": active_key_id ", QuoteId(file.active_key_id()),
+                     " is not one of keys"));
+  }
+
+  const bool index_decodes =
+      absl::Base64Unescape(file.blind_index_key_base64(), &decoded);
+  if (!index_decodes || decoded.size() < kMinBlindIndexKeyBytes) {
+    const size_t got = decoded.size();
+    Cleanse(decoded);
+    return absl::InvalidArgumentError(absl::StrCat(
+        where, ": blind_index_key_base64 ",
+        index_decodes ? absl::StrCat("must decode to at least ",
+                                     kMinBlindIndexKeyBytes, " bytes, got ",
+                                     got)
+                      : std::string("is not valid base64")));
+  }
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (hmac == nullptr) {
+    Cleanse(decoded);
+    return absl::InternalError("OpenSSL lacks HMAC");
+  }
+  state->blind_index_mac = EVP_MAC_CTX_new(hmac);
+  EVP_MAC_free(hmac);  // the context keeps its own reference
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  const bool mac_ok =
+      state->blind_index_mac != nullptr &&
+      EVP_MAC_init(state->blind_index_mac, Bytes(decoded), decoded.size(),
+                   params) == 1;
+  Cleanse(decoded);
+  if (!mac_ok) return absl::InternalError("OpenSSL HMAC set-up failed");
+  return KeyRing(std::move(state));
+}
+
+absl::StatusOr<std::string> KeyRing::Seal(std::string_view plaintext,
+                                          std::string_view aad) const {
+  if (plaintext.size() > kMaxSealPlaintextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "plaintext of ", plaintext.size(), " bytes exceeds the limit of ",
+        kMaxSealPlaintextBytes));
+  }
+  if (aad.size() > kMaxAssociatedDataBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
+                     " bytes"));
+  }
+  const State::Key& key = *state_->active;
+  const std::string header = SealHeader(key.id);
+  std::string out(header.size() + kNonceBytes + plaintext.size() + kTagBytes,
+                  '\0');
+  std::copy(header.begin(), header.end(), out.begin());
+  auto* nonce = reinterpret_cast<unsigned char*>(&out[header.size()]);
+  auto* ciphertext = nonce + kNonceBytes;
+  auto* tag = ciphertext + plaintext.size();
+  if (RAND_bytes(nonce, static_cast<int>(kNonceBytes)) != 1) {
+    return absl::InternalError("random nonce generation failed");
+  }
+
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  int final_len = 0;
+  // GCM's default IV length is 96 bits, which is kNonceBytes.
+  bool ok = ctx != nullptr &&
+            EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), key.bytes.data(),
+                                nonce, nullptr) == 1 &&
+            AddAad(ctx.get(), header, /*encrypt=*/true) &&
+            AddAad(ctx.get(), aad, /*encrypt=*/true);
+  if (ok && !plaintext.empty()) {
+    ok = EVP_EncryptUpdate(ctx.get(), ciphertext, &len, Bytes(plaintext),
+                           static_cast<int>(plaintext.size())) == 1;
+  }
+  ok = ok && EVP_EncryptFinal_ex(ctx.get(), ciphertext + len, &final_len) == 1 &&
+       static_cast<size_t>(len + final_len) == plaintext.size() &&
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
+                           static_cast<int>(kTagBytes), tag) == 1;
+  if (!ok) return absl::InternalError("sealing failed");
+  return out;
+}
+
+absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
+                                          std::string_view aad) const {
+  if (sealed.size() < 2) {
+    return absl::InvalidArgumentError("sealed value is truncated");
+  }
+  const auto version = static_cast<uint8_t>(sealed[0]);
+  if (version != kSealFormatV1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sealed value has unsupported format version ", version));
+  }
+  const size_t id_length = static_cast<uint8_t>(sealed[1]);
+  if (id_length == 0 || id_length > kMaxKeyIdLength) {
+    return absl::InvalidArgumentError("sealed value has a malformed key id");
+  }
+  if (sealed.size() < SealOverheadBytes(id_length)) {
+    return absl::InvalidArgumentError("sealed value is truncated");
+  }
+  if (sealed.size() - SealOverheadBytes(id_length) > kMaxSealPlaintextBytes) {
+    return absl::InvalidArgumentError("sealed value exceeds the size limit");
+  }
+  if (aad.size() > kMaxAssociatedDataBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
+                     " bytes"));
+  }
+  const std::string_view header = sealed.substr(0, 2 + id_length);
+  const std::string_view key_id = header.substr(2);
+  if (!IsValidKeyId(key_id)) {
+    return absl::InvalidArgumentError("sealed value has a malformed key id");
+  }
+  const State::Key* key = state_->Find(key_id);
+  if (key == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sealed under key id \"", Absl(key_id),
+        "\", which is not in the key ring"));
+  }
+  const auto* nonce = Bytes(sealed.substr(header.size(), kNonceBytes));
+  const std::string_view ciphertext = sealed.substr(
+      header.size() + kNonceBytes,
+      sealed.size() - SealOverheadBytes(id_length));
+  // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer but only reads it.
+  std::array<unsigned char, kTagBytes> tag;
+  std::copy_n(Bytes(sealed.substr(sealed.size() - kTagBytes)), kTagBytes,
+              tag.begin());
+
+  std::string plaintext(ciphertext.size(), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  int final_len = 0;
+  bool ok = ctx != nullptr &&
+            EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key->bytes.data(),
+                                nonce, nullptr) == 1 &&
+            AddAad(ctx.get(), header, /*encrypt=*/false) &&
+            AddAad(ctx.get(), aad, /*encrypt=*/false);
+  if (ok && !ciphertext.empty()) {
+    ok = EVP_DecryptUpdate(ctx.get(), out, &len, Bytes(ciphertext),
+                           static_cast<int>(ciphertext.size())) == 1;
+  }
+  if (!ok || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
+                                 static_cast<int>(kTagBytes),
+                                 tag.data()) != 1) {
+    Cleanse(plaintext);
+    return absl::InternalError("opening failed");
+  }
+  // Final verifies the tag; until it succeeds the output is unauthenticated.
+  if (EVP_DecryptFinal_ex(ctx.get(), out + len, &final_len) != 1 ||
+      static_cast<size_t>(len + final_len) != ciphertext.size()) {
+    Cleanse(plaintext);
+    return absl::DataLossError(
+        "sealed value failed authentication: altered, or opened with the "
+        "wrong associated data");
+  }
+  return plaintext;
+}
+
+std::string KeyRing::BlindIndex(std::string_view normalised) const {
+  MacCtx mac(EVP_MAC_CTX_dup(state_->blind_index_mac));
+  if (mac == nullptr) DieOpenSsl("EVP_MAC_CTX_dup");
+  std::array<unsigned char, kSha256Bytes> digest;
+  size_t digest_len = 0;
+  if (EVP_MAC_update(mac.get(), Bytes(normalised), normalised.size()) != 1 ||
+      EVP_MAC_final(mac.get(), digest.data(), &digest_len, digest.size()) !=
+          1 ||
+      digest_len != digest.size()) {
+    DieOpenSsl("HMAC-SHA256");
+  }
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+absl::StatusOr<std::string> GenerateKeyRingJson(std::string_view key_id) {
+  if (!IsValidKeyId(key_id)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("key id ", QuoteId(key_id), " must be 1 to ",
+                     kMaxKeyIdLength, " characters from [A-Za-z0-9_-]"));
+  }
+  std::array<unsigned char, kKeyBytes> key;
+  std::array<unsigned char, kMinBlindIndexKeyBytes> index_key;
+  if (RAND_priv_bytes(key.data(), static_cast<int>(key.size())) != 1 ||
+      RAND_priv_bytes(index_key.data(), static_cast<int>(index_key.size())) !=
+          1) {
+    return absl::InternalError("random key generation failed");
+  }
+  frontdoor::config::v1::KeyRingFile file;
+  file.set_active_key_id(std::string(key_id));
+  auto* sealing_key = file.add_keys();
+  sealing_key->set_id(std::string(key_id));
+  sealing_key->set_aes256_key_base64(absl::Base64Escape(absl::string_view(
+      reinterpret_cast<const char*>(key.data()), key.size())));
+  file.set_blind_index_key_base64(absl::Base64Escape(absl::string_view(
+      reinterpret_cast<const char*>(index_key.data()), index_key.size())));
+  OPENSSL_cleanse(key.data(), key.size());
+  OPENSSL_cleanse(index_key.data(), index_key.size());
+
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  const auto status =
+      google::protobuf::util::MessageToJsonString(file, &json, options);
+  // Loading it back proves the file is one LoadFile accepts.
+  const bool valid = status.ok() && KeyRing::FromProto(file).ok();
+  Cleanse(*sealing_key->mutable_aes256_key_base64());
+  Cleanse(*file.mutable_blind_index_key_base64());
+  if (!valid) {
+    Cleanse(json);
+    return absl::InternalError("key ring generation failed");
+  }
+  return json;
+}
+
+std::string Sha256Hex(std::string_view data) {
+  std::array<unsigned char, kSha256Bytes> digest;
+  unsigned int digest_len = 0;
+  if (Sha256() == nullptr ||
+      EVP_Digest(data.data(), data.size(), digest.data(), &digest_len,
+                 Sha256(), nullptr) != 1 ||
+      digest_len != digest.size()) {
+    DieOpenSsl("SHA-256");
+  }
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+}  // namespace frontdoor::crypto
