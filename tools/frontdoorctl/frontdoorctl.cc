@@ -1,0 +1,439 @@
+#include "tools/frontdoorctl/frontdoorctl.h"
+
+#include <fstream>
+#include <ostream>
+#include <sstream>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+
+namespace frontdoor::ctl {
+namespace {
+
+using ::frontdoor::intake::v1::GetReferralRequest;
+using ::frontdoor::intake::v1::GetReferralResponse;
+using ::frontdoor::intake::v1::SubmitReferralRequest;
+using ::frontdoor::intake::v1::SubmitReferralResponse;
+
+constexpr char kIdempotencyKeyPrefix[] = "frontdoorctl-";
+
+absl::Status ToAbsl(const google::protobuf::util::Status& status,
+                    std::string_view context) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(context), ": ", std::string(status.message())));
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
+  return contents.str();
+}
+
+std::string MessageToJson(const google::protobuf::Message& message) {
+  std::string json;
+  // Default options: lowerCamelCase names, default values omitted, one line.
+  auto status = google::protobuf::util::MessageToJsonString(message, &json);
+  if (!status.ok()) return "{}";  // Only fails for invalid Any contents.
+  return json;
+}
+
+// Same shape as RenderErrorJson, for failures before any call is made.
+std::string RenderLocalErrorJson(const absl::Status& status) {
+  std::string json = "{\"code\":";
+  AppendJsonString(absl::StatusCodeToString(status.code()), &json);
+  json.append(",\"message\":");
+  AppendJsonString(std::string(status.message()), &json);
+  json.append(",\"field_violations\":[]}");
+  return json;
+}
+
+// Splits "--name=value" (value may be empty) or "--name".
+bool SplitFlag(const std::string& arg, std::string* name, std::string* value,
+               bool* has_value) {
+  if (!absl::StartsWith(arg, "--") || arg.size() == 2) return false;
+  std::size_t eq = arg.find('=');
+  *has_value = eq != std::string::npos;
+  *name = arg.substr(2, *has_value ? eq - 2 : std::string::npos);
+  *value = *has_value ? arg.substr(eq + 1) : "";
+  return true;
+}
+
+// gRPC metadata values of non-binary keys must be printable ASCII.
+bool IsPrintableAscii(std::string_view s) {
+  for (char c : s) {
+    if (c < 0x20 || c > 0x7E) return false;
+  }
+  return true;
+}
+
+void PrepareContext(const Options& options, grpc::ClientContext* context,
+                    std::string* trace_id) {
+  TraceContext trace = NewTrace();
+  *trace_id = trace.trace_id;
+  context->AddMetadata(kActorMetadataKey, options.actor);
+  context->AddMetadata(std::string(kTraceparentHeader),
+                       FormatTraceparent(trace, NewSpanId()));
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
+}
+
+}  // namespace
+
+std::string HelpText() {
+  return absl::StrFormat(
+      R"(Usage: frontdoorctl [FLAGS] submit FILE.json [--idempotency-key=K]
+       frontdoorctl [FLAGS] get REFERENCE
+
+Calls frontdoor.intake.v1.IntakeService over mTLS.
+
+  submit  FILE.json holds a frontdoor.common.v1.Referral, or a whole
+          SubmitReferralRequest when it has a top-level "referral", in the
+          protobuf JSON mapping. Without --idempotency-key (or a key in the
+          file) a random key is generated. Prints the response with the key
+          used as {"idempotencyKey":...,"receipt":{...}}; retry with that key.
+  get     Prints the GetReferralResponse for REFERENCE.
+
+Flags (--name=value):
+  --target=HOST:PORT   server (default %s)
+  --as=NAME            certificate name under $FRONTDOOR_PKI_DIR (default
+                       %s): uses NAME.pem, NAME.key and ca.pem there;
+                       FRONTDOOR_PKI_DIR defaults to %s
+  --ca=FILE --cert=FILE --key=FILE   override the PEM files
+  --server-name=NAME   TLS name expected in the server certificate
+                       (default: the host of --target)
+  --actor=NAME         person acting, sent as frontdoor-actor metadata;
+                       printable ASCII (default $USER, else %s)
+  --deadline=DURATION  per call, e.g. 10s, 500ms (default %s)
+  --help
+
+Output: responses as JSON on stdout (lowerCamelCase field names). Errors as
+JSON on stderr: {"code":"INVALID_ARGUMENT","message":"...",
+"field_violations":[{"field":"referral.subject.date_of_birth",
+"description":"..."}],"trace_id":"..."}.
+
+Exit status: 0 success; 1 + the gRPC status code when the call fails (4
+INVALID_ARGUMENT, 5 DEADLINE_EXCEEDED, 6 NOT_FOUND, 7 ALREADY_EXISTS, 8
+PERMISSION_DENIED, 15 UNAVAILABLE, 17 UNAUTHENTICATED, ...); %d when nothing
+was sent (bad arguments, unreadable or invalid files).
+)",
+      kDefaultTarget, kDefaultIdentity, kDefaultPkiDir, kDefaultActor,
+      absl::FormatDuration(kDefaultDeadline), kExitLocalError);
+}
+
+absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
+                                  const EnvLookup& env) {
+  Options options;
+  std::string identity = kDefaultIdentity;
+  std::optional<std::string> ca, cert, key, actor;
+  std::vector<std::string> positional;
+  bool help = false;
+  for (const std::string& arg : args) {
+    std::string name, value;
+    bool has_value = false;
+    if (arg == "-h") {
+      help = true;
+      continue;
+    }
+    if (!SplitFlag(arg, &name, &value, &has_value)) {
+      positional.push_back(arg);
+      continue;
+    }
+    if (name == "help" && !has_value) {
+      help = true;
+      continue;
+    }
+    if (!has_value) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("flag --", name, " needs a value: --", name, "=..."));
+    }
+    if (name == "target") {
+      options.target = value;
+    } else if (name == "as") {
+      identity = value;
+    } else if (name == "ca") {
+      ca = value;
+    } else if (name == "cert") {
+      cert = value;
+    } else if (name == "key") {
+      key = value;
+    } else if (name == "server-name") {
+      options.server_name = value;
+    } else if (name == "actor") {
+      actor = value;
+    } else if (name == "deadline") {
+      if (!absl::ParseDuration(value, &options.deadline) ||
+          options.deadline <= absl::ZeroDuration()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--deadline=", value, " is not a positive duration like 10s"));
+      }
+    } else if (name == "idempotency-key") {
+      options.idempotency_key = value;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
+    }
+  }
+  if (help) {
+    options.command = Command::kHelp;
+    return options;
+  }
+  if (positional.empty()) {
+    return absl::InvalidArgumentError("no command: expected submit or get");
+  }
+  const std::string& command = positional[0];
+  if (command == "submit") {
+    if (positional.size() != 2) {
+      return absl::InvalidArgumentError("usage: submit FILE.json");
+    }
+    options.command = Command::kSubmit;
+    options.file = positional[1];
+  } else if (command == "get") {
+    if (positional.size() != 2) {
+      return absl::InvalidArgumentError("usage: get REFERENCE");
+    }
+    if (!options.idempotency_key.empty()) {
+      return absl::InvalidArgumentError(
+          "--idempotency-key applies to submit only");
+    }
+    options.command = Command::kGet;
+    options.reference = positional[1];
+  } else {
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown command \"", command, "\": expected submit or get"));
+  }
+
+  std::string pki_dir = env("FRONTDOOR_PKI_DIR").value_or(kDefaultPkiDir);
+  if (pki_dir.empty()) pki_dir = kDefaultPkiDir;
+  options.ca_file = ca.value_or(absl::StrCat(pki_dir, "/ca.pem"));
+  options.cert_file = cert.value_or(absl::StrCat(pki_dir, "/", identity, ".pem"));
+  options.key_file = key.value_or(absl::StrCat(pki_dir, "/", identity, ".key"));
+
+  if (actor.has_value()) {
+    options.actor = *actor;
+  } else {
+    options.actor = env("USER").value_or("");
+    if (options.actor.empty()) options.actor = kDefaultActor;
+  }
+  if (options.actor.empty() || !IsPrintableAscii(options.actor)) {
+    return absl::InvalidArgumentError(
+        "--actor must be non-empty printable ASCII (gRPC metadata)");
+  }
+  return options;
+}
+
+absl::StatusOr<SubmitReferralRequest> ParseSubmitRequestJson(
+    std::string_view json) {
+  const google::protobuf::StringPiece piece(json.data(), json.size());
+  google::protobuf::Struct top;
+  auto status = google::protobuf::util::JsonStringToMessage(piece, &top);
+  if (!status.ok()) return ToAbsl(status, "not a JSON object");
+
+  SubmitReferralRequest request;
+  if (top.fields().contains("referral")) {
+    status = google::protobuf::util::JsonStringToMessage(piece, &request);
+    if (!status.ok()) {
+      return ToAbsl(status, "not a frontdoor.intake.v1.SubmitReferralRequest");
+    }
+  } else {
+    status = google::protobuf::util::JsonStringToMessage(
+        piece, request.mutable_referral());
+    if (!status.ok()) {
+      return ToAbsl(status, "not a frontdoor.common.v1.Referral");
+    }
+  }
+  return request;
+}
+
+std::string NewIdempotencyKey() {
+  absl::BitGen gen;
+  return absl::StrFormat("%s%016x%016x", kIdempotencyKeyPrefix,
+                         absl::Uniform<std::uint64_t>(gen),
+                         absl::Uniform<std::uint64_t>(gen));
+}
+
+std::string_view StatusCodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    default: return "UNKNOWN";
+  }
+}
+
+int ExitCodeFor(grpc::StatusCode code) {
+  return code == grpc::StatusCode::OK ? kExitOk : 1 + static_cast<int>(code);
+}
+
+std::string RenderErrorJson(const grpc::Status& status,
+                            std::string_view trace_id) {
+  std::string json = "{\"code\":";
+  AppendJsonString(StatusCodeName(status.error_code()), &json);
+  json.append(",\"message\":");
+  AppendJsonString(status.error_message(), &json);
+  json.append(",\"field_violations\":[");
+  google::rpc::Status details;
+  if (!status.error_details().empty() &&
+      details.ParseFromString(status.error_details())) {
+    bool first = true;
+    for (const google::protobuf::Any& any : details.details()) {
+      google::rpc::BadRequest bad_request;
+      if (!any.Is<google::rpc::BadRequest>() || !any.UnpackTo(&bad_request)) {
+        continue;
+      }
+      for (const auto& violation : bad_request.field_violations()) {
+        if (!first) json.push_back(',');
+        first = false;
+        json.append("{\"field\":");
+        AppendJsonString(violation.field(), &json);
+        json.append(",\"description\":");
+        AppendJsonString(violation.description(), &json);
+        json.push_back('}');
+      }
+    }
+  }
+  json.push_back(']');
+  if (!trace_id.empty()) {
+    json.append(",\"trace_id\":");
+    AppendJsonString(trace_id, &json);
+  }
+  json.push_back('}');
+  return json;
+}
+
+std::string RenderSubmitResponseJson(const SubmitReferralResponse& response,
+                                     std::string_view idempotency_key) {
+  std::string json = "{\"idempotencyKey\":";
+  AppendJsonString(idempotency_key, &json);
+  const std::string body = MessageToJson(response);  // "{}" or "{...}".
+  if (body.size() > 2) {
+    json.push_back(',');
+    json.append(body, 1, std::string::npos);
+  } else {
+    json.push_back('}');
+  }
+  return json;
+}
+
+int RunCommand(const Options& options,
+               frontdoor::intake::v1::IntakeService::StubInterface& stub,
+               std::ostream& out, std::ostream& err) {
+  grpc::ClientContext context;
+  std::string trace_id;
+  grpc::Status status;
+  switch (options.command) {
+    case Command::kHelp:
+      out << HelpText();
+      return kExitOk;
+    case Command::kSubmit: {
+      absl::StatusOr<std::string> contents = ReadFile(options.file);
+      if (!contents.ok()) {
+        err << RenderLocalErrorJson(contents.status()) << "\n";
+        return kExitLocalError;
+      }
+      absl::StatusOr<SubmitReferralRequest> request =
+          ParseSubmitRequestJson(*contents);
+      if (!request.ok()) {
+        err << RenderLocalErrorJson(absl::InvalidArgumentError(
+                   absl::StrCat(options.file, ": ", std::string(request.status().message()))))
+            << "\n";
+        return kExitLocalError;
+      }
+      if (!options.idempotency_key.empty()) {
+        request->set_idempotency_key(options.idempotency_key);
+      } else if (request->idempotency_key().empty()) {
+        request->set_idempotency_key(NewIdempotencyKey());
+      }
+      SubmitReferralResponse response;
+      PrepareContext(options, &context, &trace_id);
+      status = stub.SubmitReferral(&context, *request, &response);
+      if (status.ok()) {
+        out << RenderSubmitResponseJson(response, request->idempotency_key())
+            << "\n";
+        return kExitOk;
+      }
+      break;
+    }
+    case Command::kGet: {
+      GetReferralRequest request;
+      request.set_reference(options.reference);
+      GetReferralResponse response;
+      PrepareContext(options, &context, &trace_id);
+      status = stub.GetReferral(&context, request, &response);
+      if (status.ok()) {
+        out << MessageToJson(response) << "\n";
+        return kExitOk;
+      }
+      break;
+    }
+  }
+  err << RenderErrorJson(status, trace_id) << "\n";
+  return ExitCodeFor(status.error_code());
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const Options& options) {
+  grpc::SslCredentialsOptions tls;
+  absl::StatusOr<std::string> ca = ReadFile(options.ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadFile(options.cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(options.key_file);
+  if (!key.ok()) return key.status();
+  tls.pem_root_certs = *std::move(ca);
+  tls.pem_cert_chain = *std::move(cert);
+  tls.pem_private_key = *std::move(key);
+  grpc::ChannelArguments args;
+  if (!options.server_name.empty()) {
+    args.SetSslTargetNameOverride(options.server_name);
+  }
+  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(tls),
+                                   args);
+}
+
+int Main(const std::vector<std::string>& args, const EnvLookup& env,
+         std::ostream& out, std::ostream& err) {
+  absl::StatusOr<Options> options = ParseArgs(args, env);
+  if (!options.ok()) {
+    err << RenderLocalErrorJson(options.status()) << "\n"
+        << "Run frontdoorctl --help for usage.\n";
+    return kExitLocalError;
+  }
+  if (options->command == Command::kHelp) {
+    out << HelpText();
+    return kExitOk;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+      MakeChannel(*options);
+  if (!channel.ok()) {
+    err << RenderLocalErrorJson(channel.status()) << "\n";
+    return kExitLocalError;
+  }
+  auto stub = frontdoor::intake::v1::IntakeService::NewStub(*channel);
+  return RunCommand(*options, *stub, out, err);
+}
+
+}  // namespace frontdoor::ctl

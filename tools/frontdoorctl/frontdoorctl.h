@@ -1,0 +1,122 @@
+#pragma once
+
+// frontdoorctl: a command-line client of frontdoor.intake.v1.IntakeService.
+// Everything but process start-up lives here so it can be tested without a
+// real server; main.cc only forwards argv and the environment.
+
+#include <functional>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+
+namespace frontdoor::ctl {
+
+inline constexpr char kDefaultTarget[] = "localhost:7443";
+// Directory of dev certificates when FRONTDOOR_PKI_DIR is not set.
+inline constexpr char kDefaultPkiDir[] = "var/pki";
+// Certificate name used when --as is not given.
+inline constexpr char kDefaultIdentity[] = "staffs-police";
+// Actor when neither --actor nor $USER is set.
+inline constexpr char kDefaultActor[] = "frontdoorctl";
+inline constexpr absl::Duration kDefaultDeadline = absl::Seconds(10);
+// Request metadata naming the person acting (see intake.proto).
+inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
+
+// Exit codes: 0 success; 1 + the gRPC status code (2..17) when the call
+// fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE;
+// kExitLocalError when nothing was sent (bad flags, unreadable or invalid
+// input or certificate files).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitLocalError = 64;  // EX_USAGE.
+
+enum class Command { kHelp, kSubmit, kGet };
+
+struct Options {
+  Command command = Command::kHelp;
+  std::string target = kDefaultTarget;
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  // TLS name to verify the server certificate against instead of the host in
+  // `target`; empty to use the host.
+  std::string server_name;
+  std::string actor;
+  absl::Duration deadline = kDefaultDeadline;
+  // submit: the JSON file and the idempotency key (empty: generate one).
+  std::string file;
+  std::string idempotency_key;
+  // get: the referral reference.
+  std::string reference;
+};
+
+// Returns an environment variable, or nullopt when unset.
+using EnvLookup = std::function<std::optional<std::string>(const char*)>;
+
+// Parses the arguments after the program name. Flags are --name=value and may
+// appear anywhere; the first positional argument is the command. Certificate
+// paths default to $FRONTDOOR_PKI_DIR (else kDefaultPkiDir)/{ca.pem,
+// <as>.pem, <as>.key}; the actor defaults to $USER, else kDefaultActor.
+// Fails with INVALID_ARGUMENT naming the offending argument.
+absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
+                                  const EnvLookup& env);
+
+std::string HelpText();
+
+// Reads a submit file's JSON (protobuf JSON mapping, either field-name style).
+// A top-level "referral" key means a whole SubmitReferralRequest; otherwise
+// the JSON is a frontdoor.common.v1.Referral. Unknown fields are errors.
+absl::StatusOr<frontdoor::intake::v1::SubmitReferralRequest>
+ParseSubmitRequestJson(std::string_view json);
+
+// "frontdoorctl-" followed by 32 random hex digits (128 bits): valid under the
+// idempotency key rules of intake.proto.
+std::string NewIdempotencyKey();
+
+// The canonical name of a code, for example "INVALID_ARGUMENT".
+std::string_view StatusCodeName(grpc::StatusCode code);
+
+// 1 + code for failures, kExitOk for OK.
+int ExitCodeFor(grpc::StatusCode code);
+
+// One-line JSON for a failed call:
+//   {"code":"INVALID_ARGUMENT","message":"...","field_violations":[{"field":
+//    "referral.subject.date_of_birth","description":"..."}],"trace_id":"..."}
+// field_violations come from the google.rpc.BadRequest details in
+// status.error_details() (a serialized google.rpc.Status) and are [] when
+// there are none or the details cannot be decoded; trace_id is omitted when
+// empty.
+std::string RenderErrorJson(const grpc::Status& status,
+                            std::string_view trace_id);
+
+// The response in the protobuf JSON mapping (lowerCamelCase names, default
+// values omitted), with the idempotency key used added as
+// "idempotencyKey" so a caller can retry with it.
+std::string RenderSubmitResponseJson(
+    const frontdoor::intake::v1::SubmitReferralResponse& response,
+    std::string_view idempotency_key);
+
+// Runs one command against `stub`: prints the response JSON on `out` or the
+// error JSON on `err`, and returns the exit code. Every call carries the
+// actor and a fresh traceparent in its metadata and the options' deadline.
+int RunCommand(const Options& options,
+               frontdoor::intake::v1::IntakeService::StubInterface& stub,
+               std::ostream& out, std::ostream& err);
+
+// An mTLS channel to options.target with the options' CA, certificate and
+// key. Fails when a file cannot be read.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
+    const Options& options);
+
+// The whole program: parse, connect, run. Returns the exit code.
+int Main(const std::vector<std::string>& args, const EnvLookup& env,
+         std::ostream& out, std::ostream& err);
+
+}  // namespace frontdoor::ctl

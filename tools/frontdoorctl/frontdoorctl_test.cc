@@ -1,0 +1,429 @@
+#include "tools/frontdoorctl/frontdoorctl.h"
+
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "absl/synchronization/mutex.h"
+#include "common/logging/traceparent.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/rpc/code.pb.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "gtest/gtest.h"
+
+namespace frontdoor::ctl {
+namespace {
+
+using ::frontdoor::intake::v1::GetReferralRequest;
+using ::frontdoor::intake::v1::GetReferralResponse;
+using ::frontdoor::intake::v1::IntakeService;
+using ::frontdoor::intake::v1::SubmitReferralRequest;
+using ::frontdoor::intake::v1::SubmitReferralResponse;
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+EnvLookup FakeEnv(std::map<std::string, std::string> vars) {
+  return [vars](const char* name) -> std::optional<std::string> {
+    auto it = vars.find(name);
+    if (it == vars.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+google::protobuf::Struct ParseJson(const std::string& json) {
+  google::protobuf::Struct parsed;
+  auto status = google::protobuf::util::JsonStringToMessage(json, &parsed);
+  EXPECT_TRUE(status.ok()) << status.ToString() << " in " << json;
+  return parsed;
+}
+
+// ---- ParseArgs ----
+
+TEST(ParseArgsTest, DefaultsComeFromPkiDirIdentityAndUser) {
+  auto options = ParseArgs({"submit", "r.json"},
+                           FakeEnv({{"USER", "alice"}}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->command, Command::kSubmit);
+  EXPECT_EQ(options->file, "r.json");
+  EXPECT_EQ(options->target, "localhost:7443");
+  EXPECT_EQ(options->ca_file, "var/pki/ca.pem");
+  EXPECT_EQ(options->cert_file, "var/pki/staffs-police.pem");
+  EXPECT_EQ(options->key_file, "var/pki/staffs-police.key");
+  EXPECT_EQ(options->actor, "alice");
+  EXPECT_EQ(options->deadline, absl::Seconds(10));
+  EXPECT_EQ(options->idempotency_key, "");
+}
+
+TEST(ParseArgsTest, AsPicksCertificateUnderEnvironmentPkiDir) {
+  auto options =
+      ParseArgs({"--as=uhnm-health", "get", "FD-1"},
+                FakeEnv({{"FRONTDOOR_PKI_DIR", "/tmp/pki"}}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->command, Command::kGet);
+  EXPECT_EQ(options->reference, "FD-1");
+  EXPECT_EQ(options->ca_file, "/tmp/pki/ca.pem");
+  EXPECT_EQ(options->cert_file, "/tmp/pki/uhnm-health.pem");
+  EXPECT_EQ(options->key_file, "/tmp/pki/uhnm-health.key");
+  EXPECT_EQ(options->actor, "frontdoorctl");  // No $USER.
+}
+
+TEST(ParseArgsTest, ExplicitFlagsWinAndMayFollowTheCommand) {
+  auto options = ParseArgs(
+      {"--target=127.0.0.1:9000", "--ca=c.pem", "--cert=x.pem", "--key=x.key",
+       "--actor=Jo Bloggs", "--deadline=1500ms", "--server-name=localhost",
+       "submit", "r.json", "--idempotency-key=abc-1"},
+      FakeEnv({{"USER", "alice"}}));
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->target, "127.0.0.1:9000");
+  EXPECT_EQ(options->ca_file, "c.pem");
+  EXPECT_EQ(options->cert_file, "x.pem");
+  EXPECT_EQ(options->key_file, "x.key");
+  EXPECT_EQ(options->actor, "Jo Bloggs");
+  EXPECT_EQ(options->deadline, absl::Milliseconds(1500));
+  EXPECT_EQ(options->server_name, "localhost");
+  EXPECT_EQ(options->idempotency_key, "abc-1");
+}
+
+TEST(ParseArgsTest, RejectsBadArguments) {
+  const std::vector<std::vector<std::string>> kBad = {
+      {},
+      {"frobnicate"},
+      {"submit"},
+      {"submit", "a.json", "b.json"},
+      {"get"},
+      {"get", "FD-1", "--idempotency-key=k"},
+      {"--deadline=soon", "get", "FD-1"},
+      {"--deadline=0s", "get", "FD-1"},
+      {"--deadline=-1s", "get", "FD-1"},
+      {"--unknown=1", "get", "FD-1"},
+      {"--target", "get", "FD-1"},
+      {"--actor=Siobh\xC3\xA1n", "get", "FD-1"},  // Not ASCII metadata.
+      {"--actor=", "get", "FD-1"},
+  };
+  for (const auto& args : kBad) {
+    auto options = ParseArgs(args, FakeEnv({}));
+    EXPECT_FALSE(options.ok()) << ::testing::PrintToString(args);
+    if (!options.ok()) {
+      EXPECT_EQ(options.status().code(), absl::StatusCode::kInvalidArgument);
+    }
+  }
+}
+
+TEST(ParseArgsTest, HelpNeedsNoCommand) {
+  auto options = ParseArgs({"--help"}, FakeEnv({}));
+  ASSERT_TRUE(options.ok());
+  EXPECT_EQ(options->command, Command::kHelp);
+  EXPECT_THAT(HelpText(), HasSubstr("1 + the gRPC status code"));
+}
+
+// ---- ParseSubmitRequestJson ----
+
+TEST(ParseSubmitRequestJsonTest, AcceptsABareReferral) {
+  auto request = ParseSubmitRequestJson(
+      R"({"requestedService":"REQUESTED_SERVICE_VICTIM_SUPPORT",
+          "subject":{"dateOfBirth":{"year":1990,"month":2,"day":3}},
+          "concerns":"x"})");
+  ASSERT_TRUE(request.ok()) << request.status();
+  EXPECT_EQ(request->idempotency_key(), "");
+  EXPECT_EQ(request->referral().requested_service(),
+            frontdoor::common::v1::REQUESTED_SERVICE_VICTIM_SUPPORT);
+  EXPECT_EQ(request->referral().subject().date_of_birth().year(), 1990);
+  EXPECT_EQ(request->referral().concerns(), "x");
+}
+
+TEST(ParseSubmitRequestJsonTest, AcceptsAWholeRequestInEitherNameStyle) {
+  auto camel = ParseSubmitRequestJson(
+      R"({"idempotencyKey":"k-1","referral":{"channel":"CHANNEL_PHONE"}})");
+  ASSERT_TRUE(camel.ok()) << camel.status();
+  EXPECT_EQ(camel->idempotency_key(), "k-1");
+  EXPECT_EQ(camel->referral().channel(), frontdoor::common::v1::CHANNEL_PHONE);
+
+  auto snake = ParseSubmitRequestJson(
+      R"({"idempotency_key":"k-2","referral":{"requested_service":2}})");
+  ASSERT_TRUE(snake.ok()) << snake.status();
+  EXPECT_EQ(snake->idempotency_key(), "k-2");
+  EXPECT_EQ(snake->referral().requested_service(),
+            frontdoor::common::v1::REQUESTED_SERVICE_BEHAVIOUR_CHANGE);
+}
+
+TEST(ParseSubmitRequestJsonTest, RejectsUnknownFieldsAndNonObjects) {
+  EXPECT_FALSE(ParseSubmitRequestJson(R"({"concernz":"x"})").ok());
+  EXPECT_FALSE(
+      ParseSubmitRequestJson(R"({"referral":{},"extra":true})").ok());
+  EXPECT_FALSE(ParseSubmitRequestJson("[1,2]").ok());
+  EXPECT_FALSE(ParseSubmitRequestJson("{").ok());
+  EXPECT_FALSE(ParseSubmitRequestJson("").ok());
+}
+
+// ---- rendering ----
+
+TEST(NewIdempotencyKeyTest, IsRandomAndValid) {
+  std::string a = NewIdempotencyKey();
+  EXPECT_THAT(a, MatchesRegex("frontdoorctl-[0-9a-f]{32}"));
+  EXPECT_NE(a, NewIdempotencyKey());
+}
+
+grpc::Status BadRequestStatus() {
+  google::rpc::BadRequest bad_request;
+  auto* v1 = bad_request.add_field_violations();
+  v1->set_field("referral.subject.date_of_birth");
+  v1->set_description("must not be in the future");
+  auto* v2 = bad_request.add_field_violations();
+  v2->set_field("referral.concerns");
+  v2->set_description("required \"text\"");
+  google::rpc::Status details;
+  details.set_code(google::rpc::INVALID_ARGUMENT);
+  details.set_message("referral has 2 invalid fields");
+  details.add_details()->PackFrom(bad_request);
+  return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                      "referral has 2 invalid fields",
+                      details.SerializeAsString());
+}
+
+TEST(RenderErrorJsonTest, DecodesBadRequestFieldViolations) {
+  std::string json = RenderErrorJson(BadRequestStatus(), "abc123");
+  EXPECT_EQ(json,
+            "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"referral has 2 "
+            "invalid fields\",\"field_violations\":[{\"field\":\"referral."
+            "subject.date_of_birth\",\"description\":\"must not be in the "
+            "future\"},{\"field\":\"referral.concerns\",\"description\":"
+            "\"required \\\"text\\\"\"}],\"trace_id\":\"abc123\"}");
+  ParseJson(json);
+}
+
+TEST(RenderErrorJsonTest, NoOrUndecodableDetailsGiveEmptyViolations) {
+  EXPECT_EQ(RenderErrorJson(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                         "connect failed"),
+                            ""),
+            "{\"code\":\"UNAVAILABLE\",\"message\":\"connect failed\","
+            "\"field_violations\":[]}");
+  EXPECT_EQ(RenderErrorJson(grpc::Status(grpc::StatusCode::INTERNAL, "x",
+                                         "\xff\xff not a proto"),
+                            ""),
+            "{\"code\":\"INTERNAL\",\"message\":\"x\","
+            "\"field_violations\":[]}");
+}
+
+TEST(ExitCodeForTest, IsOnePlusTheCode) {
+  EXPECT_EQ(ExitCodeFor(grpc::StatusCode::OK), 0);
+  EXPECT_EQ(ExitCodeFor(grpc::StatusCode::INVALID_ARGUMENT), 4);
+  EXPECT_EQ(ExitCodeFor(grpc::StatusCode::UNAVAILABLE), 15);
+  EXPECT_EQ(ExitCodeFor(grpc::StatusCode::UNAUTHENTICATED), 17);
+}
+
+TEST(RenderSubmitResponseJsonTest, AddsTheKeyToTheResponse) {
+  SubmitReferralResponse response;
+  response.mutable_receipt()->set_reference("FD-7K3M9Q2X4W8P");
+  response.mutable_receipt()->set_front_door(
+      frontdoor::common::v1::FRONT_DOOR_ADULT_VICTIM);
+  EXPECT_EQ(RenderSubmitResponseJson(response, "k-1"),
+            "{\"idempotencyKey\":\"k-1\",\"receipt\":{\"reference\":"
+            "\"FD-7K3M9Q2X4W8P\",\"frontDoor\":\"FRONT_DOOR_ADULT_VICTIM\"}}");
+  EXPECT_EQ(RenderSubmitResponseJson(SubmitReferralResponse(), "k\"2"),
+            "{\"idempotencyKey\":\"k\\\"2\"}");
+}
+
+// ---- RunCommand against an in-process fake server ----
+
+class FakeIntakeService final : public IntakeService::Service {
+ public:
+  grpc::Status SubmitReferral(grpc::ServerContext* context,
+                              const SubmitReferralRequest* request,
+                              SubmitReferralResponse* response) override {
+    Record(context);
+    absl::MutexLock lock(&mu_);
+    last_submit_ = *request;
+    if (request->referral().concerns() == "invalid") {
+      return BadRequestStatus();
+    }
+    response->mutable_receipt()->set_reference("FD-TEST");
+    return grpc::Status::OK;
+  }
+  grpc::Status GetReferral(grpc::ServerContext* context,
+                           const GetReferralRequest* request,
+                           GetReferralResponse* response) override {
+    Record(context);
+    if (request->reference() != "FD-TEST") {
+      return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such referral");
+    }
+    response->mutable_receipt()->set_reference("FD-TEST");
+    response->mutable_referral()->set_concerns("stored");
+    return grpc::Status::OK;
+  }
+
+  std::string actor() {
+    absl::MutexLock lock(&mu_);
+    return actor_;
+  }
+  std::string traceparent() {
+    absl::MutexLock lock(&mu_);
+    return traceparent_;
+  }
+  absl::Duration deadline_left() {
+    absl::MutexLock lock(&mu_);
+    return deadline_left_;
+  }
+  SubmitReferralRequest last_submit() {
+    absl::MutexLock lock(&mu_);
+    return last_submit_;
+  }
+
+ private:
+  void Record(grpc::ServerContext* context) {
+    absl::MutexLock lock(&mu_);
+    const auto& metadata = context->client_metadata();
+    auto actor = metadata.find(kActorMetadataKey);
+    actor_ = actor == metadata.end()
+                 ? ""
+                 : std::string(actor->second.data(), actor->second.size());
+    auto trace = metadata.find("traceparent");
+    traceparent_ = trace == metadata.end()
+                       ? ""
+                       : std::string(trace->second.data(), trace->second.size());
+    deadline_left_ = absl::FromChrono(context->deadline()) - absl::Now();
+  }
+
+  absl::Mutex mu_;
+  std::string actor_ ABSL_GUARDED_BY(mu_);
+  std::string traceparent_ ABSL_GUARDED_BY(mu_);
+  absl::Duration deadline_left_ ABSL_GUARDED_BY(mu_);
+  SubmitReferralRequest last_submit_ ABSL_GUARDED_BY(mu_);
+};
+
+class RunCommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int port = 0;
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                             &port);
+    builder.RegisterService(&service_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+    stub_ = IntakeService::NewStub(grpc::CreateChannel(
+        "127.0.0.1:" + std::to_string(port),
+        grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override { server_->Shutdown(); }
+
+  std::string WriteTempFile(const std::string& contents) {
+    char path[] = "/tmp/frontdoorctl_test_XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, contents.data(), contents.size()),
+              static_cast<ssize_t>(contents.size()));
+    close(fd);
+    temp_files_.push_back(path);
+    return path;
+  }
+  ~RunCommandTest() override {
+    for (const auto& path : temp_files_) std::remove(path.c_str());
+  }
+
+  Options SubmitOptions(const std::string& file) {
+    Options options;
+    options.command = Command::kSubmit;
+    options.file = file;
+    options.actor = "Jo Bloggs";
+    options.deadline = absl::Seconds(7);
+    return options;
+  }
+
+  FakeIntakeService service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<IntakeService::Stub> stub_;
+  std::vector<std::string> temp_files_;
+};
+
+TEST_F(RunCommandTest, SubmitSendsMetadataDeadlineAndGeneratedKey) {
+  Options options = SubmitOptions(WriteTempFile(R"({"concerns":"ok"})"));
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand(options, *stub_, out, err), 0) << err.str();
+  EXPECT_EQ(err.str(), "");
+
+  SubmitReferralRequest sent = service_.last_submit();
+  EXPECT_THAT(sent.idempotency_key(), MatchesRegex("frontdoorctl-[0-9a-f]{32}"));
+  EXPECT_EQ(sent.referral().concerns(), "ok");
+  EXPECT_EQ(out.str(), "{\"idempotencyKey\":\"" + sent.idempotency_key() +
+                           "\",\"receipt\":{\"reference\":\"FD-TEST\"}}\n");
+  EXPECT_EQ(service_.actor(), "Jo Bloggs");
+  EXPECT_TRUE(ParseTraceparent(service_.traceparent()).has_value())
+      << service_.traceparent();
+  EXPECT_GT(service_.deadline_left(), absl::Seconds(5));
+  EXPECT_LE(service_.deadline_left(), absl::Seconds(7));
+}
+
+TEST_F(RunCommandTest, SubmitKeyPrecedenceFlagThenFileThenGenerated) {
+  Options options = SubmitOptions(WriteTempFile(
+      R"({"idempotencyKey":"from-file","referral":{"concerns":"ok"}})"));
+  std::ostringstream out, err;
+  ASSERT_EQ(RunCommand(options, *stub_, out, err), 0) << err.str();
+  EXPECT_EQ(service_.last_submit().idempotency_key(), "from-file");
+
+  options.idempotency_key = "from-flag";
+  ASSERT_EQ(RunCommand(options, *stub_, out, err), 0) << err.str();
+  EXPECT_EQ(service_.last_submit().idempotency_key(), "from-flag");
+}
+
+TEST_F(RunCommandTest, SubmitErrorPrintsViolationsAndExitsOnePlusCode) {
+  Options options = SubmitOptions(WriteTempFile(R"({"concerns":"invalid"})"));
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand(options, *stub_, out, err), 4);
+  EXPECT_EQ(out.str(), "");
+  google::protobuf::Struct error = ParseJson(err.str());
+  EXPECT_EQ(error.fields().at("code").string_value(), "INVALID_ARGUMENT");
+  const auto& violations = error.fields().at("field_violations").list_value();
+  ASSERT_EQ(violations.values_size(), 2);
+  EXPECT_EQ(violations.values(0).struct_value().fields().at("field")
+                .string_value(),
+            "referral.subject.date_of_birth");
+  // The trace id in the error is the one the server received.
+  auto trace = ParseTraceparent(service_.traceparent());
+  ASSERT_TRUE(trace.has_value());
+  EXPECT_EQ(error.fields().at("trace_id").string_value(), trace->trace_id);
+}
+
+TEST_F(RunCommandTest, SubmitWithBadFileSendsNothing) {
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand(SubmitOptions("/nonexistent/r.json"), *stub_, out, err),
+            kExitLocalError);
+  EXPECT_THAT(err.str(), StartsWith("{\"code\":\"NOT_FOUND\""));
+  EXPECT_EQ(RunCommand(SubmitOptions(WriteTempFile("{\"nope\":1}")), *stub_,
+                       out, err),
+            kExitLocalError);
+  EXPECT_EQ(service_.actor(), "");  // The server never saw a call.
+}
+
+TEST_F(RunCommandTest, GetPrintsResponseOrNotFound) {
+  Options options;
+  options.command = Command::kGet;
+  options.reference = "FD-TEST";
+  options.actor = "Jo Bloggs";
+  std::ostringstream out, err;
+  EXPECT_EQ(RunCommand(options, *stub_, out, err), 0) << err.str();
+  EXPECT_EQ(out.str(),
+            "{\"receipt\":{\"reference\":\"FD-TEST\"},"
+            "\"referral\":{\"concerns\":\"stored\"}}\n");
+
+  options.reference = "FD-OTHER";
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunCommand(options, *stub_, out2, err2), 6);
+  EXPECT_THAT(err2.str(), StartsWith("{\"code\":\"NOT_FOUND\",\"message\":"
+                                     "\"no such referral\""));
+}
+
+TEST(MainTest, MissingCertificatesAreALocalError) {
+  std::ostringstream out, err;
+  EXPECT_EQ(Main({"get", "FD-1"},
+                 FakeEnv({{"FRONTDOOR_PKI_DIR", "/nonexistent"}}), out, err),
+            kExitLocalError);
+  EXPECT_THAT(err.str(), HasSubstr("/nonexistent/ca.pem"));
+}
+
+}  // namespace
+}  // namespace frontdoor::ctl
