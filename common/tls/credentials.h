@@ -1,0 +1,27 @@
+#pragma once
+
+#include <memory>
+
+#include "absl/status/statusor.h"
+#include "frontdoor/config/v1/config.pb.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/server_credentials.h"
+
+namespace frontdoor::tls {
+
+// mTLS server credentials: presents tls.cert_file/key_file and REQUIRES a
+// client certificate that chains to tls.ca_file (the suite's CA)
+// (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY). A client
+// without a certificate, or with one from another CA, fails the handshake.
+// All three files are required; an error names the missing/unreadable file.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
+    const config::v1::TlsFiles& tls);
+
+// mTLS channel credentials: verifies the server against tls.ca_file and
+// presents tls.cert_file/key_file. ca_file is required; cert_file and
+// key_file must be both set or both empty (empty: no client certificate,
+// which only tests of rejection should want).
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MakeChannelCredentials(const config::v1::TlsFiles& tls);
+
+}  // namespace frontdoor::tls

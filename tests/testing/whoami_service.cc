@@ -1,0 +1,34 @@
+#include "tests/testing/whoami_service.h"
+
+#include <string>
+
+#include "common/tls/authenticate.h"
+
+namespace frontdoor::testing {
+
+grpc::ServerUnaryReactor* WhoAmIService::WhoAmI(
+    grpc::CallbackServerContext* context, const v1::WhoAmIRequest* request,
+    v1::WhoAmIResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller = tls::AuthenticateCaller(*context, registry_);
+  if (!caller.ok()) {
+    reactor->Finish(
+        grpc::Status(static_cast<grpc::StatusCode>(caller.status().code()),
+                     std::string(caller.status().message())));
+    return reactor;
+  }
+  if (request->fail_with_code() != 0) {
+    reactor->Finish(
+        grpc::Status(static_cast<grpc::StatusCode>(request->fail_with_code()),
+                     "requested failure"));
+    return reactor;
+  }
+  response->set_agency_id(caller->agency_id);
+  response->set_identity(caller->identity);
+  response->set_actor(caller->actor);
+  for (config::v1::Role role : caller->roles) response->add_roles(role);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace frontdoor::testing

@@ -1,0 +1,166 @@
+#include "common/tls/agency_registry.h"
+
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/pki.h"
+
+namespace frontdoor::tls {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+// Writes `contents` to a fresh file under the test temp dir; returns its path.
+std::string WriteTempFile(const std::string& name, const std::string& contents) {
+  std::string path = absl::StrCat(::testing::TempDir(), "/", name);
+  std::ofstream(path, std::ios::trunc) << contents;
+  return path;
+}
+
+TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_EQ(registry->proto().agencies_size(), 4);
+
+  const config::v1::Agency* police =
+      registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");
+  ASSERT_NE(police, nullptr);
+  EXPECT_EQ(police->id(), "staffs-police");
+  EXPECT_THAT(police->roles(), ElementsAre(config::v1::ROLE_REFERRER,
+                                           config::v1::ROLE_REPEAT_VIEWER));
+
+  const config::v1::Agency* helpline =
+      registry->FindByIdentity("spiffe://frontdoor/agency/frontdoor-helpline");
+  ASSERT_NE(helpline, nullptr);
+  EXPECT_THAT(helpline->roles(),
+              ElementsAre(config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
+                          config::v1::ROLE_REPEAT_VIEWER));
+  for (const char* referrer_only :
+       {"uhnm-health", "staffs-childrens-social-care"}) {
+    const config::v1::Agency* agency = registry->FindByIdentity(
+        absl::StrCat("spiffe://frontdoor/agency/", referrer_only));
+    ASSERT_NE(agency, nullptr) << referrer_only;
+    EXPECT_THAT(agency->roles(), ElementsAre(config::v1::ROLE_REFERRER));
+  }
+}
+
+TEST(AgencyRegistryTest, UnknownIdentityIsNotFound) {
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_EQ(registry->FindByIdentity(
+                "spiffe://frontdoor/agency/unregistered-agency"),
+            nullptr);
+  EXPECT_EQ(registry->FindByIdentity("staffs-police"), nullptr);
+  EXPECT_EQ(registry->FindByIdentity(""), nullptr);
+}
+
+TEST(AgencyRegistryTest, MissingFileIsNamed) {
+  auto registry = AgencyRegistry::LoadFromFile("/nonexistent/agencies.json");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(registry.status().message(),
+              HasSubstr("/nonexistent/agencies.json"));
+}
+
+TEST(AgencyRegistryTest, UnknownFieldIsRejectedAndNamed) {
+  const std::string path = WriteTempFile(
+      "unknown_field.json",
+      R"({"agencies":[{"id":"a","identities":["spiffe://x/a"],)"
+      R"("roles":["ROLE_REFERRER"],"colour":"blue"}]})");
+  auto registry = AgencyRegistry::LoadFromFile(path);
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(),
+              AllOf(HasSubstr(path), HasSubstr("colour")));
+}
+
+TEST(AgencyRegistryTest, MalformedJsonIsRejected) {
+  const std::string path = WriteTempFile("malformed.json", R"({"agencies":[)");
+  auto registry = AgencyRegistry::LoadFromFile(path);
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr(path));
+}
+
+TEST(AgencyRegistryTest, UnknownRoleNameIsRejected) {
+  const std::string path = WriteTempFile(
+      "unknown_role.json",
+      R"({"agencies":[{"id":"a","identities":["spiffe://x/a"],)"
+      R"("roles":["ROLE_ADMIN"]}]})");
+  auto registry = AgencyRegistry::LoadFromFile(path);
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr(path));
+}
+
+TEST(AgencyRegistryTest, DuplicateIdIsRejectedAndNamed) {
+  const std::string path = WriteTempFile(
+      "duplicate_id.json",
+      R"({"agencies":[)"
+      R"({"id":"a","identities":["spiffe://x/a1"],"roles":["ROLE_REFERRER"]},)"
+      R"({"id":"a","identities":["spiffe://x/a2"],"roles":["ROLE_REFERRER"]}]})");
+  auto registry = AgencyRegistry::LoadFromFile(path);
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(),
+              AllOf(HasSubstr(path), HasSubstr("agencies[1]"),
+                    HasSubstr("duplicate id \"a\"")));
+}
+
+TEST(AgencyRegistryTest, IdentitySharedBetweenAgenciesIsRejected) {
+  config::v1::AgencyRegistry proto;
+  for (const char* id : {"a", "b"}) {
+    config::v1::Agency* agency = proto.add_agencies();
+    agency->set_id(id);
+    agency->add_identities("spiffe://x/shared");
+    agency->add_roles(config::v1::ROLE_REFERRER);
+  }
+  auto registry = AgencyRegistry::FromProto(proto, "test");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(),
+              AllOf(HasSubstr("spiffe://x/shared"), HasSubstr("\"a\"")));
+}
+
+TEST(AgencyRegistryTest, EmptyIdIsRejected) {
+  config::v1::AgencyRegistry proto;
+  config::v1::Agency* agency = proto.add_agencies();
+  agency->add_identities("spiffe://x/a");
+  agency->add_roles(config::v1::ROLE_REFERRER);
+  auto registry = AgencyRegistry::FromProto(proto, "test");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr("empty id"));
+}
+
+TEST(AgencyRegistryTest, AgencyWithoutRolesIsRejected) {
+  config::v1::AgencyRegistry proto;
+  config::v1::Agency* agency = proto.add_agencies();
+  agency->set_id("a");
+  agency->add_identities("spiffe://x/a");
+  auto registry = AgencyRegistry::FromProto(proto, "test");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr("no roles"));
+}
+
+TEST(AgencyRegistryTest, UnspecifiedRoleIsRejected) {
+  config::v1::AgencyRegistry proto;
+  config::v1::Agency* agency = proto.add_agencies();
+  agency->set_id("a");
+  agency->add_identities("spiffe://x/a");
+  agency->add_roles(config::v1::ROLE_UNSPECIFIED);
+  auto registry = AgencyRegistry::FromProto(proto, "test");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr("ROLE_UNSPECIFIED"));
+}
+
+TEST(AgencyRegistryTest, AgencyWithoutIdentitiesIsRejected) {
+  config::v1::AgencyRegistry proto;
+  config::v1::Agency* agency = proto.add_agencies();
+  agency->set_id("a");
+  agency->add_roles(config::v1::ROLE_REFERRER);
+  auto registry = AgencyRegistry::FromProto(proto, "test");
+  EXPECT_EQ(registry.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(registry.status().message(), HasSubstr("no identities"));
+}
+
+}  // namespace
+}  // namespace frontdoor::tls
