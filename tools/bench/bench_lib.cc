@@ -1,0 +1,109 @@
+#include "tools/bench/bench_lib.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace frontdoor::bench {
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  return contents.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MtlsServerCredentials(
+    const std::string& ca_file, const std::string& cert_file,
+    const std::string& key_file) {
+  absl::StatusOr<std::string> ca = ReadFile(ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadFile(cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = *std::move(ca);
+  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MtlsChannelCredentials(const std::string& ca_file, const std::string& cert_file,
+                       const std::string& key_file) {
+  absl::StatusOr<std::string> ca = ReadFile(ca_file);
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadFile(cert_file);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(key_file);
+  if (!key.ok()) return key.status();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = *std::move(ca);
+  options.pem_cert_chain = *std::move(cert);
+  options.pem_private_key = *std::move(key);
+  return grpc::SslCredentials(options);
+}
+
+double Percentile(const std::vector<double>& sorted, double q) {
+  if (sorted.empty()) return 0;
+  // Nearest rank: the smallest value with at least q of the values at or
+  // below it.
+  double rank = std::ceil(q * static_cast<double>(sorted.size()));
+  std::size_t index = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
+  return sorted[std::min(index, sorted.size() - 1)];
+}
+
+std::int64_t TotalErrors(const Result& result) {
+  std::int64_t total = 0;
+  for (const auto& [code, count] : result.errors_by_code) total += count;
+  return total;
+}
+
+std::string RenderResultJson(Result& result) {
+  std::vector<double>& v = result.latencies_ms;
+  std::sort(v.begin(), v.end());
+  const double requests = static_cast<double>(v.size());
+  const double mean =
+      v.empty() ? 0 : std::accumulate(v.begin(), v.end(), 0.0) / requests;
+  const double rps = result.duration_s > 0 ? requests / result.duration_s : 0;
+  std::string errors = "{";
+  for (const auto& [code, count] : result.errors_by_code) {
+    if (errors.size() > 1) errors.push_back(',');
+    // Code names are [A-Z_]: nothing to escape.
+    absl::StrAppend(&errors, "\"", code, "\":", count);
+  }
+  errors.push_back('}');
+  return absl::StrFormat(
+      "{\"method\":\"%s\",\"concurrency\":%d,\"channels\":%d,"
+      "\"duration_s\":%.3f,\"request_bytes\":%d,\"requests\":%d,"
+      "\"errors\":%d,\"errors_by_code\":%s,\"rps\":%.1f,\"mean_ms\":%.3f,"
+      "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f}",
+      result.method, result.concurrency, result.channels, result.duration_s,
+      result.request_bytes, static_cast<std::int64_t>(v.size()),
+      TotalErrors(result), errors, rps, mean, Percentile(v, 0.50),
+      Percentile(v, 0.90), Percentile(v, 0.99), v.empty() ? 0 : v.back());
+}
+
+std::string StatusCodeName(grpc::StatusCode code) {
+  static const char* const kNames[] = {
+      "OK",           "CANCELLED",          "UNKNOWN",
+      "INVALID_ARGUMENT", "DEADLINE_EXCEEDED", "NOT_FOUND",
+      "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED",
+      "FAILED_PRECONDITION", "ABORTED",     "OUT_OF_RANGE",
+      "UNIMPLEMENTED", "INTERNAL",          "UNAVAILABLE",
+      "DATA_LOSS",    "UNAUTHENTICATED"};
+  int index = static_cast<int>(code);
+  if (index < 0 || index >= static_cast<int>(std::size(kNames))) {
+    return absl::StrCat("CODE_", index);
+  }
+  return kNames[index];
+}
+
+}  // namespace frontdoor::bench
