@@ -1,0 +1,56 @@
+#include "common/outbox/outbox.h"
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "common/outbox/outbox_sql.h"
+
+namespace frontdoor::outbox {
+
+std::vector<store::Migration> Migrations() {
+  return {{kMigrationName, sql::kSqliteSchema}};
+}
+
+absl::Status Enqueue(store::Tx& tx, std::string_view topic,
+                     std::string_view event_id, std::string_view payload,
+                     absl::Time now) {
+  if (topic.empty() || event_id.empty()) {
+    return absl::InvalidArgumentError(
+        "outbox: event_id and topic must not be empty");
+  }
+  return tx
+      .Exec(sql::kInsert,
+            {std::string(event_id), std::string(topic),
+             store::Blob{std::string(payload)}, absl::ToUnixMicros(now)})
+      .status();
+}
+
+absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
+  OutboxStats stats;
+  absl::Status status = store.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(sql::kStats);
+    if (!rows.ok()) return rows.status();
+    const store::Row& row = rows->at(0);
+    stats.undelivered = row.Int(0);
+    if (!row.IsNull(1)) {
+      stats.oldest_undelivered_age = std::max(
+          absl::ZeroDuration(), now - absl::FromUnixMicros(row.Int(1)));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stats;
+}
+
+absl::StatusOr<int64_t> PurgeDelivered(store::Tx& tx,
+                                       absl::Time delivered_before,
+                                       int64_t limit) {
+  if (limit < 1) {
+    return absl::InvalidArgumentError("outbox: purge limit must be positive");
+  }
+  return tx.Exec(sql::kPurgeDelivered,
+                 {absl::ToUnixMicros(delivered_before), limit});
+}
+
+}  // namespace frontdoor::outbox

@@ -1,0 +1,64 @@
+#pragma once
+
+// Transactional outbox: a service writes the event for the next service in
+// the same transaction as the state change it describes (Enqueue), and a
+// Relay (relay.h) delivers it afterwards, at least once, until the receiver
+// acknowledges. Receivers deduplicate by event_id.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/store/store.h"
+
+namespace frontdoor::outbox {
+
+// Name under which the outbox table is recorded in schema_migrations.
+inline constexpr char kMigrationName[] = "common/outbox/001_outbox";
+
+// The outbox schema, to append to a service's own migrations. The text is
+// SQLite's; the PostgreSQL backend gets its own text (see outbox.cc) under
+// the same migration name.
+std::vector<store::Migration> Migrations();
+
+// Records an event inside the caller's transaction, due at once: it commits
+// or rolls back with the caller's state change. `event_id` is the receiver's
+// idempotency key and must be unique (a repeat fails with ALREADY_EXISTS);
+// `topic` names the destination. Empty id or topic: INVALID_ARGUMENT.
+absl::Status Enqueue(store::Tx& tx, std::string_view topic,
+                     std::string_view event_id, std::string_view payload,
+                     absl::Time now);
+
+// One event as the relay hands it to a Sink.
+struct Event {
+  int64_t seq = 0;  // Commit order within this database.
+  std::string event_id;
+  std::string topic;
+  std::string payload;
+  int attempts = 0;  // Failed deliveries before this one.
+  absl::Time created_at;
+};
+
+struct OutboxStats {
+  // Events not yet acknowledged (due now or backing off).
+  int64_t undelivered = 0;
+  // Age of the oldest undelivered event; zero when there is none.
+  absl::Duration oldest_undelivered_age = absl::ZeroDuration();
+};
+
+// Outbox depth and age for metrics, read from a consistent snapshot.
+absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now);
+
+// Deletes delivered events acknowledged before `delivered_before`, at most
+// `limit` of them, and returns how many went. Undelivered events are never
+// deleted. Call it from a periodic job so the table does not grow forever;
+// keep the retention longer than any receiver's deduplication window.
+absl::StatusOr<int64_t> PurgeDelivered(store::Tx& tx,
+                                       absl::Time delivered_before,
+                                       int64_t limit);
+
+}  // namespace frontdoor::outbox

@@ -1,0 +1,69 @@
+#pragma once
+
+// The outbox's SQL, in one place so the PostgreSQL backend can swap the few
+// texts that differ. Statements use $N placeholders and run on both
+// backends unless marked otherwise.
+
+namespace frontdoor::outbox::sql {
+
+// SQLite schema. PostgreSQL differs only in types: seq BIGINT GENERATED
+// ALWAYS AS IDENTITY PRIMARY KEY (AUTOINCREMENT is SQLite's: it keeps seq
+// from ever being reused after deletes, so seq order stays commit order),
+// payload BYTEA, the *_us columns and attempts BIGINT.
+inline constexpr char kSqliteSchema[] = R"sql(
+CREATE TABLE outbox (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  event_id TEXT NOT NULL UNIQUE,
+  topic TEXT NOT NULL,
+  payload BLOB NOT NULL,
+  created_at_us INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at_us INTEGER NOT NULL,
+  delivered_at_us INTEGER,
+  last_error TEXT
+);
+CREATE INDEX outbox_due ON outbox (delivered_at_us, next_attempt_at_us);
+)sql";
+
+inline constexpr char kInsert[] =
+    "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
+    "next_attempt_at_us) VALUES ($1, $2, $3, $4, $4)";
+
+// Due events, oldest first. PostgreSQL appends " FOR UPDATE SKIP LOCKED" so
+// concurrent relays claim disjoint batches.
+inline constexpr char kSelectDue[] =
+    "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
+    "next_attempt_at_us FROM outbox "
+    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
+    "ORDER BY seq LIMIT $2";
+
+inline constexpr char kSetNextAttempt[] =
+    "UPDATE outbox SET next_attempt_at_us = $2 "
+    "WHERE seq = $1 AND delivered_at_us IS NULL";
+
+inline constexpr char kMarkDelivered[] =
+    "UPDATE outbox SET delivered_at_us = $2, last_error = NULL "
+    "WHERE seq = $1 AND delivered_at_us IS NULL";
+
+inline constexpr char kMarkFailed[] =
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+    "next_attempt_at_us = $3 WHERE seq = $1 AND delivered_at_us IS NULL";
+
+inline constexpr char kNextDue[] =
+    "SELECT MIN(next_attempt_at_us) FROM outbox "
+    "WHERE delivered_at_us IS NULL";
+
+inline constexpr char kCountDue[] =
+    "SELECT COUNT(*) FROM outbox "
+    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1";
+
+inline constexpr char kStats[] =
+    "SELECT COUNT(*), MIN(created_at_us) FROM outbox "
+    "WHERE delivered_at_us IS NULL";
+
+inline constexpr char kPurgeDelivered[] =
+    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
+    "WHERE delivered_at_us IS NOT NULL AND delivered_at_us < $1 "
+    "ORDER BY seq LIMIT $2)";
+
+}  // namespace frontdoor::outbox::sql

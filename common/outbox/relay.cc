@@ -1,0 +1,314 @@
+#include "common/outbox/relay.h"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/outbox/outbox_sql.h"
+
+namespace frontdoor::outbox {
+namespace {
+
+// Added to a claim's lease so that recording the outcome of the batch's
+// last delivery fits inside it.
+constexpr absl::Duration kLeaseMargin = absl::Seconds(10);
+// Shortest wait between passes that found nothing to do, so that a relay
+// never spins.
+constexpr absl::Duration kMinIdleWait = absl::Milliseconds(1);
+// last_error is for operators reading the table; keep it short.
+constexpr size_t kMaxLastErrorBytes = 512;
+constexpr unsigned char kUtf8ContinuationMask = 0xC0;
+constexpr unsigned char kUtf8Continuation = 0x80;
+
+// "CODE: message", cut to kMaxLastErrorBytes on a UTF-8 boundary (PostgreSQL
+// rejects invalid UTF-8 in TEXT).
+std::string ErrorText(const absl::Status& status) {
+  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()),
+                                  ": ", status.message());
+  if (text.size() <= kMaxLastErrorBytes) return text;
+  size_t cut = kMaxLastErrorBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) &
+                     kUtf8ContinuationMask) == kUtf8Continuation) {
+    --cut;
+  }
+  text.resize(cut);
+  return text;
+}
+
+}  // namespace
+
+absl::Status ValidateRelayOptions(const RelayOptions& options) {
+  if (options.delivery_deadline <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("relay: delivery_deadline must be > 0");
+  }
+  if (options.initial_backoff <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("relay: initial_backoff must be > 0");
+  }
+  if (options.max_backoff < options.initial_backoff) {
+    return absl::InvalidArgumentError(
+        "relay: max_backoff must be >= initial_backoff");
+  }
+  // Written so that NaN fails too.
+  if (!(options.jitter >= 0.0 && options.jitter < 1.0)) {
+    return absl::InvalidArgumentError("relay: jitter must be in [0, 1)");
+  }
+  if (options.batch_size < 1) {
+    return absl::InvalidArgumentError("relay: batch_size must be >= 1");
+  }
+  if (options.idle_poll_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("relay: idle_poll_interval must be > 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::Duration BackoffBeforeJitter(const RelayOptions& options, int failures) {
+  absl::Duration backoff = options.initial_backoff;
+  for (int k = 1; k < failures && backoff < options.max_backoff; ++k) {
+    backoff *= 2;
+  }
+  return std::min(backoff, options.max_backoff);
+}
+
+Relay::Relay(store::Store& store, Sink& sink, const Clock& clock,
+             RelayOptions options)
+    : store_(store), sink_(sink), clock_(clock), options_(options) {}
+
+Relay::~Relay() { Stop(); }
+
+absl::Status Relay::Start() {
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  absl::MutexLock lock(&lifecycle_mu_);
+  if (started_) return absl::FailedPreconditionError("relay: already started");
+  started_ = true;
+  thread_ = std::thread(&Relay::Loop, this);
+  return absl::OkStatus();
+}
+
+void Relay::Notify() {
+  absl::MutexLock lock(&mu_);
+  wake_ = true;
+}
+
+void Relay::Stop() {
+  absl::MutexLock lifecycle(&lifecycle_mu_);
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+bool Relay::StopRequested() {
+  absl::MutexLock lock(&mu_);
+  return stopping_;
+}
+
+absl::Duration Relay::Jittered(absl::Duration backoff) {
+  if (options_.jitter <= 0.0) return backoff;
+  double factor;
+  {
+    absl::MutexLock lock(&gen_mu_);
+    factor = absl::Uniform(absl::IntervalClosed, gen_, 1.0 - options_.jitter,
+                           1.0 + options_.jitter);
+  }
+  return backoff * factor;
+}
+
+absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
+  const absl::Time now = clock_.Now();
+  std::vector<Claimed> claimed;
+  absl::Status status = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(sql::kSelectDue, {absl::ToUnixMicros(now),
+                                           int64_t{options_.batch_size}});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) return absl::OkStatus();
+    // Deliveries run one after another, so the last may start this late.
+    const absl::Time lease_until =
+        now + options_.delivery_deadline * static_cast<int64_t>(rows->size()) +
+        kLeaseMargin;
+    const int64_t lease_until_us = absl::ToUnixMicros(lease_until);
+    claimed.reserve(rows->size());
+    for (const store::Row& row : *rows) {
+      Claimed c;
+      c.event.seq = row.Int(0);
+      c.event.event_id = row.Text(1);
+      c.event.topic = row.Text(2);
+      c.event.payload = row.Text(3);
+      c.event.attempts = static_cast<int>(row.Int(4));
+      c.event.created_at = absl::FromUnixMicros(row.Int(5));
+      c.next_attempt_at_us = row.Int(6);
+      auto leased =
+          tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
+      if (!leased.ok()) return leased.status();
+      claimed.push_back(std::move(c));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return claimed;
+}
+
+absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
+                                               StopPolicy policy) {
+  absl::StatusOr<std::vector<Claimed>> claimed = Claim();
+  if (!claimed.ok()) return claimed.status();
+  PassOutcome outcome;
+  outcome.claimed = static_cast<int>(claimed->size());
+  if (claimed->empty()) return outcome;
+
+  size_t next = 0;
+  for (; next < claimed->size(); ++next) {
+    if ((policy == StopPolicy::kHonourStop && StopRequested()) ||
+        absl::Now() >= hard_deadline) {
+      break;
+    }
+    const Event& event = (*claimed)[next].event;
+    const absl::Time deadline =
+        std::min(absl::Now() + options_.delivery_deadline, hard_deadline);
+    const absl::Status delivered = sink_.Deliver(event, deadline);
+    ++outcome.attempted;
+    if (delivered.ok()) {
+      ++delivered_total_;
+      outcome.delivered.push_back(event.seq);
+    } else {
+      ++failed_attempts_total_;
+      const absl::Duration backoff =
+          Jittered(BackoffBeforeJitter(options_, event.attempts + 1));
+      outcome.failed.push_back(
+          {event.seq, clock_.Now() + backoff, ErrorText(delivered)});
+    }
+  }
+
+  absl::Status recorded = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
+    const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+    for (int64_t seq : outcome.delivered) {
+      auto n = tx.Exec(sql::kMarkDelivered, {seq, now_us});
+      if (!n.ok()) return n.status();
+    }
+    for (const Failure& failure : outcome.failed) {
+      auto n = tx.Exec(sql::kMarkFailed,
+                       {failure.seq, failure.error,
+                        absl::ToUnixMicros(failure.next_attempt)});
+      if (!n.ok()) return n.status();
+    }
+    // Hand back what this pass did not get to: due again at once.
+    for (size_t i = next; i < claimed->size(); ++i) {
+      const Claimed& c = (*claimed)[i];
+      auto n = tx.Exec(sql::kSetNextAttempt,
+                       {c.event.seq, c.next_attempt_at_us});
+      if (!n.ok()) return n.status();
+    }
+    return absl::OkStatus();
+  });
+  // On failure the delivered events stay leased and are delivered again
+  // when the lease ends: at least once, never lost.
+  if (!recorded.ok()) return recorded;
+  return outcome;
+}
+
+absl::StatusOr<int> Relay::RunOnce() {
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  auto outcome = Pass(absl::InfiniteFuture(), StopPolicy::kIgnoreStop);
+  if (!outcome.ok()) return outcome.status();
+  return outcome->attempted;
+}
+
+absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
+  std::optional<absl::Time> next;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(sql::kNextDue);
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty() && !rows->front().IsNull(0)) {
+      next = absl::FromUnixMicros(rows->front().Int(0));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return next;
+}
+
+absl::StatusOr<int64_t> Relay::CountDue(absl::Time now) {
+  int64_t count = 0;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(sql::kCountDue, {absl::ToUnixMicros(now)});
+    if (!rows.ok()) return rows.status();
+    count = rows->at(0).Int(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return count;
+}
+
+absl::Duration Relay::IdleWait() {
+  absl::StatusOr<std::optional<absl::Time>> next = NextDue();
+  if (!next.ok()) {
+    ++store_errors_total_;
+    return options_.idle_poll_interval;
+  }
+  if (!next->has_value()) return options_.idle_poll_interval;
+  return std::clamp(**next - clock_.Now(), kMinIdleWait,
+                    options_.idle_poll_interval);
+}
+
+void Relay::Loop() {
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (stopping_) return;
+      // Cleared before the pass: a Notify() during it triggers another.
+      wake_ = false;
+    }
+    absl::StatusOr<PassOutcome> outcome =
+        Pass(absl::InfiniteFuture(), StopPolicy::kHonourStop);
+    absl::Duration wait = options_.idle_poll_interval;
+    if (!outcome.ok()) {
+      ++store_errors_total_;
+    } else if (outcome->claimed == options_.batch_size) {
+      continue;  // A full batch: more may be due.
+    } else {
+      wait = IdleWait();
+    }
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(this, &Relay::WakeOrStop), wait);
+  }
+}
+
+absl::Status Relay::Flush(absl::Duration budget) {
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  const absl::Time end = absl::Now() + budget;
+  // Events that failed during this flush and have not been delivered since,
+  // with the time they are due again.
+  absl::flat_hash_map<int64_t, absl::Time> failed;
+  while (absl::Now() < end) {
+    absl::StatusOr<PassOutcome> outcome = Pass(end, StopPolicy::kIgnoreStop);
+    if (!outcome.ok()) return outcome.status();
+    for (int64_t seq : outcome->delivered) failed.erase(seq);
+    for (const Failure& f : outcome->failed) failed[f.seq] = f.next_attempt;
+    if (outcome->attempted < outcome->claimed) break;  // Budget spent.
+    if (outcome->claimed == options_.batch_size) continue;
+    // Everything that was due has been attempted.
+    if (failed.empty()) return absl::OkStatus();
+    absl::Time earliest = absl::InfiniteFuture();
+    for (const auto& [seq, due] : failed) earliest = std::min(earliest, due);
+    const absl::Duration left = end - absl::Now();
+    if (left <= absl::ZeroDuration()) break;
+    absl::SleepFor(std::clamp(earliest - clock_.Now(), kMinIdleWait, left));
+  }
+  const absl::Time now = clock_.Now();
+  absl::StatusOr<int64_t> due = CountDue(now);
+  if (!due.ok()) return due.status();
+  int64_t left = *due;
+  for (const auto& [seq, next_attempt] : failed) {
+    if (next_attempt > now) ++left;  // Backing off, so not counted as due.
+  }
+  if (left == 0) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("outbox flush: ", left, " events not delivered within ",
+                   absl::FormatDuration(budget)));
+}
+
+}  // namespace frontdoor::outbox

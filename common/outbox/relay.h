@@ -1,0 +1,167 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/outbox/outbox.h"
+#include "common/store/store.h"
+
+namespace frontdoor::outbox {
+
+// Where the relay sends events: a gRPC client for the next service, say.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  // Delivers one event, giving up by `deadline` (real time). OK means the
+  // receiver has durably accepted it; any error means "try again later".
+  // The same event may arrive more than once (a crash between delivery and
+  // bookkeeping, or a lease expiring), so receivers deduplicate by event_id.
+  virtual absl::Status Deliver(const Event& event, absl::Time deadline) = 0;
+};
+
+struct RelayOptions {
+  // Longest one Deliver() call may take.
+  absl::Duration delivery_deadline = absl::Seconds(5);
+  // Back-off after the first failure; doubles per failure up to max_backoff.
+  absl::Duration initial_backoff = absl::Milliseconds(200);
+  absl::Duration max_backoff = absl::Seconds(60);
+  // Each back-off is scaled by a uniform factor in [1 - jitter, 1 + jitter]
+  // so that many events failing together do not retry together.
+  double jitter = 0.2;
+  // Most events loaded and delivered per pass.
+  int batch_size = 64;
+  // Longest the relay sleeps without a Notify() before looking again.
+  absl::Duration idle_poll_interval = absl::Seconds(1);
+};
+
+// INVALID_ARGUMENT naming the first option out of range.
+absl::Status ValidateRelayOptions(const RelayOptions& options);
+
+// Delay before the next attempt after `failures` (>= 1) failed deliveries,
+// before jitter: min(max_backoff, initial_backoff * 2^(failures - 1)).
+absl::Duration BackoffBeforeJitter(const RelayOptions& options, int failures);
+
+// Delivers outbox events to a Sink, oldest first, at least once.
+//
+// Each pass claims a batch of due events in a short write transaction by
+// pushing their next_attempt_at forward by a lease (so another relay on the
+// same database, or a restart, does not take them while they are in
+// flight), delivers them outside any transaction, then records every outcome
+// in one more transaction: delivered_at on success; on failure attempts + 1,
+// last_error and next_attempt_at = now + jittered back-off. Due-ness and the
+// stored times use the injected Clock; waiting and delivery deadlines are
+// real time.
+//
+// With PostgreSQL the claim query adds FOR UPDATE SKIP LOCKED, which lets a
+// relay run in every replica.
+class Relay {
+ public:
+  Relay(store::Store& store, Sink& sink, const Clock& clock,
+        RelayOptions options = {});
+  // Stops the thread if it runs.
+  ~Relay();
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  // Starts the delivery thread. INVALID_ARGUMENT for bad options,
+  // FAILED_PRECONDITION if started before.
+  absl::Status Start();
+
+  // Wakes the thread to look for due events now. Cheap and non-blocking
+  // enough to call from a Store `done` callback after an event commits.
+  void Notify();
+
+  // Stops the thread after the delivery in progress, if any, and joins it.
+  // Events claimed but not yet attempted are handed back. Idempotent.
+  void Stop();
+
+  // One pass on the caller's thread: claims up to batch_size due events,
+  // delivers them in order and records the outcomes. Returns how many
+  // events were attempted.
+  absl::StatusOr<int> RunOnce();
+
+  // For shutdown, normally after Stop(): keeps delivering due events,
+  // retrying failures as their back-off allows, until none is due or
+  // `budget` (real time) runs out. OK when every event that was due, or that
+  // failed during the flush, has been delivered; otherwise
+  // DEADLINE_EXCEEDED with the count left. Left-over events stay stored and
+  // are delivered after restart.
+  absl::Status Flush(absl::Duration budget);
+
+  // Counters for metrics: successful deliveries, and failed attempts.
+  int64_t delivered_total() const { return delivered_total_.load(); }
+  int64_t failed_attempts_total() const {
+    return failed_attempts_total_.load();
+  }
+  // Passes of the relay thread that failed on the store (the thread retries
+  // after idle_poll_interval).
+  int64_t store_errors_total() const { return store_errors_total_.load(); }
+
+ private:
+  struct Claimed {
+    Event event;
+    int64_t next_attempt_at_us;  // Before the lease, restored if not tried.
+  };
+  struct Failure {
+    int64_t seq;
+    absl::Time next_attempt;
+    std::string error;
+  };
+  struct PassOutcome {
+    int claimed = 0;
+    int attempted = 0;
+    std::vector<int64_t> delivered;  // seq of each event delivered
+    std::vector<Failure> failed;
+  };
+  enum class StopPolicy { kHonourStop, kIgnoreStop };
+
+  absl::StatusOr<std::vector<Claimed>> Claim();
+  // Delivers what Claim() returns; no delivery runs past `hard_deadline`.
+  absl::StatusOr<PassOutcome> Pass(absl::Time hard_deadline,
+                                   StopPolicy policy);
+  // Earliest next_attempt_at of any undelivered event.
+  absl::StatusOr<std::optional<absl::Time>> NextDue();
+  absl::StatusOr<int64_t> CountDue(absl::Time now);
+  absl::Duration Jittered(absl::Duration backoff);
+  // Real time to sleep before the next pass.
+  absl::Duration IdleWait();
+  bool StopRequested();
+  bool WakeOrStop() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return wake_ || stopping_;
+  }
+  void Loop();
+
+  store::Store& store_;
+  Sink& sink_;
+  const Clock& clock_;
+  const RelayOptions options_;
+
+  // Serialises Start() and Stop().
+  absl::Mutex lifecycle_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  bool started_ ABSL_GUARDED_BY(lifecycle_mu_) = false;
+  std::thread thread_ ABSL_GUARDED_BY(lifecycle_mu_);
+
+  absl::Mutex mu_;
+  bool wake_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+
+  absl::Mutex gen_mu_;
+  absl::BitGen gen_ ABSL_GUARDED_BY(gen_mu_);
+
+  std::atomic<int64_t> delivered_total_{0};
+  std::atomic<int64_t> failed_attempts_total_{0};
+  std::atomic<int64_t> store_errors_total_{0};
+};
+
+}  // namespace frontdoor::outbox

@@ -1,0 +1,564 @@
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/outbox/outbox.h"
+#include "common/outbox/relay.h"
+#include "common/store/store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace frontdoor::outbox {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const absl::Time kStart = absl::FromUnixSeconds(1'700'000'000);
+// Generous bound for waits on the relay thread; tests finish long before.
+constexpr absl::Duration kPatience = absl::Seconds(20);
+constexpr char kTopic[] = "triage.referral_received";
+
+// Records every delivery; fails while `failing` is set or for listed ids.
+class FakeSink final : public Sink {
+ public:
+  absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    absl::MutexLock lock(&mu_);
+    calls_.push_back(event);
+    deadlines_.push_back(deadline);
+    if (failing_ || fail_ids_.contains(event.event_id)) {
+      return absl::UnavailableError("receiver down");
+    }
+    delivered_.push_back(event.event_id);
+    ++delivered_count_[event.event_id];
+    return absl::OkStatus();
+  }
+
+  void SetFailing(bool failing) {
+    absl::MutexLock lock(&mu_);
+    failing_ = failing;
+  }
+  void FailId(const std::string& id) {
+    absl::MutexLock lock(&mu_);
+    fail_ids_.insert(id);
+  }
+  std::vector<std::string> delivered() const {
+    absl::MutexLock lock(&mu_);
+    return delivered_;
+  }
+  std::vector<Event> calls() const {
+    absl::MutexLock lock(&mu_);
+    return calls_;
+  }
+  std::vector<absl::Time> deadlines() const {
+    absl::MutexLock lock(&mu_);
+    return deadlines_;
+  }
+  int DeliveredCount(const std::string& id) const {
+    absl::MutexLock lock(&mu_);
+    auto it = delivered_count_.find(id);
+    return it == delivered_count_.end() ? 0 : it->second;
+  }
+  // Wait (real time, at most `timeout`) until at least `n` deliveries
+  // succeeded / were attempted.
+  bool AwaitDelivered(size_t n, absl::Duration timeout) const {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return delivered_.size() >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+  bool AwaitCalls(size_t n, absl::Duration timeout) const {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return calls_.size() >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), timeout);
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool failing_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_set<std::string> fail_ids_ ABSL_GUARDED_BY(mu_);
+  std::vector<Event> calls_ ABSL_GUARDED_BY(mu_);
+  std::vector<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> delivered_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, int> delivered_count_ ABSL_GUARDED_BY(mu_);
+};
+
+struct OutboxRow {
+  int64_t attempts = 0;
+  absl::Time next_attempt_at;
+  bool delivered = false;
+  std::string last_error;
+};
+
+class OutboxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("outbox_", info->name(), "_", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    OpenStore();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void OpenStore() {
+    store::SqliteOptions options;
+    options.path = (dir_ / "outbox.db").string();
+    auto store = store::OpenSqliteStore(options, Migrations());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  absl::Status EnqueueEvent(const std::string& event_id,
+                            const std::string& payload = "payload") {
+    return store_->WriteSync([&](store::Tx& tx) {
+      return Enqueue(tx, kTopic, event_id, payload, clock_.Now());
+    });
+  }
+
+  OutboxRow ReadRow(const std::string& event_id) {
+    OutboxRow result;
+    absl::Status status = store_->Read([&](store::Tx& tx) -> absl::Status {
+      auto rows = tx.Query(
+          "SELECT attempts, next_attempt_at_us, delivered_at_us, last_error "
+          "FROM outbox WHERE event_id = $1",
+          {event_id});
+      if (!rows.ok()) return rows.status();
+      if (rows->size() != 1) return absl::NotFoundError(event_id);
+      const store::Row& row = rows->front();
+      result.attempts = row.Int(0);
+      result.next_attempt_at = absl::FromUnixMicros(row.Int(1));
+      result.delivered = !row.IsNull(2);
+      result.last_error = row.Text(3);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return result;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<store::Store> store_;
+  FakeSink sink_;
+};
+
+TEST_F(OutboxTest, MigrationIsNamed) {
+  const std::vector<store::Migration> migrations = Migrations();
+  ASSERT_EQ(migrations.size(), 1u);
+  EXPECT_EQ(migrations[0].name, "common/outbox/001_outbox");
+}
+
+TEST_F(OutboxTest, EventCommitsOnlyWithTheCallersTransaction) {
+  const absl::Status rolled_back = store_->WriteSync([&](store::Tx& tx) {
+    if (auto s = Enqueue(tx, kTopic, "lost", "p", clock_.Now()); !s.ok()) {
+      return s;
+    }
+    return absl::AbortedError("state change failed");
+  });
+  EXPECT_EQ(rolled_back.code(), absl::StatusCode::kAborted);
+  auto stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 0);
+
+  ASSERT_TRUE(EnqueueEvent("kept").ok());
+  Relay relay(*store_, sink_, clock_);
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 1);
+  EXPECT_THAT(sink_.delivered(), ElementsAre("kept"));
+}
+
+TEST_F(OutboxTest, EnqueueRejectsDuplicatesAndEmptyKeys) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  EXPECT_EQ(EnqueueEvent("e1").code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(EnqueueEvent("").code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(store_
+                ->WriteSync([&](store::Tx& tx) {
+                  return Enqueue(tx, "", "e2", "p", clock_.Now());
+                })
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(OutboxTest, RunOnceDeliversInOrderWithPayloadIntact) {
+  const std::string binary_payload("\0\x01proto\xff\0", 9);
+  ASSERT_TRUE(EnqueueEvent("e1", binary_payload).ok());
+  clock_.Advance(absl::Seconds(1));
+  ASSERT_TRUE(EnqueueEvent("e2").ok());
+  ASSERT_TRUE(EnqueueEvent("e3").ok());
+
+  Relay relay(*store_, sink_, clock_);
+  const absl::Time before = absl::Now();
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 3);
+  EXPECT_THAT(sink_.delivered(), ElementsAre("e1", "e2", "e3"));
+
+  const std::vector<Event> calls = sink_.calls();
+  ASSERT_EQ(calls.size(), 3u);
+  EXPECT_EQ(calls[0].payload, binary_payload);
+  EXPECT_EQ(calls[0].topic, kTopic);
+  EXPECT_EQ(calls[0].attempts, 0);
+  EXPECT_EQ(calls[0].created_at, kStart);
+  EXPECT_LT(calls[0].seq, calls[1].seq);
+  EXPECT_LT(calls[1].seq, calls[2].seq);
+  // The delivery deadline is real time, default 5 s ahead.
+  for (absl::Time deadline : sink_.deadlines()) {
+    EXPECT_GE(deadline, before + absl::Seconds(5));
+    EXPECT_LE(deadline, absl::Now() + absl::Seconds(5));
+  }
+  EXPECT_TRUE(ReadRow("e1").delivered);
+  EXPECT_EQ(relay.delivered_total(), 3);
+  EXPECT_EQ(relay.failed_attempts_total(), 0);
+
+  attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 0);
+  EXPECT_EQ(sink_.calls().size(), 3u);
+}
+
+TEST_F(OutboxTest, BatchSizeBoundsEachPass) {
+  constexpr int kEvents = 5;
+  for (int i = 0; i < kEvents; ++i) {
+    ASSERT_TRUE(EnqueueEvent(absl::StrCat("e", i)).ok());
+  }
+  RelayOptions options;
+  options.batch_size = 2;
+  Relay relay(*store_, sink_, clock_, options);
+  std::vector<int> passes;
+  for (int i = 0; i < 4; ++i) {
+    auto attempted = relay.RunOnce();
+    ASSERT_TRUE(attempted.ok()) << attempted.status();
+    passes.push_back(*attempted);
+  }
+  EXPECT_THAT(passes, ElementsAre(2, 2, 1, 0));
+  EXPECT_THAT(sink_.delivered(), ElementsAre("e0", "e1", "e2", "e3", "e4"));
+}
+
+TEST_F(OutboxTest, FailingSinkRetriedWithGrowingJitteredBackoff) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  RelayOptions options;  // 200 ms initial, x2, jitter 0.2.
+  Relay relay(*store_, sink_, clock_, options);
+  sink_.SetFailing(true);
+
+  constexpr int kFailures = 5;
+  for (int k = 1; k <= kFailures; ++k) {
+    auto attempted = relay.RunOnce();
+    ASSERT_TRUE(attempted.ok()) << attempted.status();
+    ASSERT_EQ(*attempted, 1) << "failure " << k;
+    const OutboxRow row = ReadRow("e1");
+    EXPECT_EQ(row.attempts, k);
+    EXPECT_FALSE(row.delivered);
+    EXPECT_THAT(row.last_error, HasSubstr("receiver down"));
+    const absl::Duration base =
+        options.initial_backoff * static_cast<int64_t>(1 << (k - 1));
+    const absl::Duration delay = row.next_attempt_at - clock_.Now();
+    EXPECT_GE(delay, base * (1 - options.jitter)) << "failure " << k;
+    EXPECT_LE(delay, base * (1 + options.jitter)) << "failure " << k;
+
+    // Not due before its back-off ends.
+    attempted = relay.RunOnce();
+    ASSERT_TRUE(attempted.ok()) << attempted.status();
+    EXPECT_EQ(*attempted, 0);
+    clock_.Set(row.next_attempt_at);
+  }
+  sink_.SetFailing(false);
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 1);
+  EXPECT_TRUE(ReadRow("e1").delivered);
+
+  // Delivered once: later passes, however late, leave it alone.
+  clock_.Advance(absl::Hours(1));
+  attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 0);
+  EXPECT_EQ(sink_.DeliveredCount("e1"), 1);
+  const std::vector<Event> calls = sink_.calls();
+  ASSERT_EQ(calls.size(), static_cast<size_t>(kFailures + 1));
+  for (int i = 0; i <= kFailures; ++i) EXPECT_EQ(calls[i].attempts, i);
+  EXPECT_EQ(relay.failed_attempts_total(), kFailures);
+  EXPECT_EQ(relay.delivered_total(), 1);
+}
+
+TEST(BackoffTest, DoublesUpToTheCap) {
+  RelayOptions options;
+  EXPECT_EQ(BackoffBeforeJitter(options, 1), absl::Milliseconds(200));
+  EXPECT_EQ(BackoffBeforeJitter(options, 2), absl::Milliseconds(400));
+  EXPECT_EQ(BackoffBeforeJitter(options, 3), absl::Milliseconds(800));
+  // 200 ms * 2^9 = 102.4 s, above the 60 s cap.
+  EXPECT_EQ(BackoffBeforeJitter(options, 10), absl::Seconds(60));
+  EXPECT_EQ(BackoffBeforeJitter(options, 1'000'000), absl::Seconds(60));
+}
+
+TEST(BackoffTest, OptionsValidated) {
+  EXPECT_TRUE(ValidateRelayOptions(RelayOptions()).ok());
+  RelayOptions bad;
+  bad.jitter = 1.0;
+  EXPECT_EQ(ValidateRelayOptions(bad).code(),
+            absl::StatusCode::kInvalidArgument);
+  bad = RelayOptions();
+  bad.max_backoff = absl::Milliseconds(100);
+  EXPECT_EQ(ValidateRelayOptions(bad).code(),
+            absl::StatusCode::kInvalidArgument);
+  bad = RelayOptions();
+  bad.batch_size = 0;
+  EXPECT_EQ(ValidateRelayOptions(bad).code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(OutboxTest, StartRejectsBadOptionsAndSecondStart) {
+  RelayOptions bad;
+  bad.idle_poll_interval = absl::ZeroDuration();
+  Relay bad_relay(*store_, sink_, clock_, bad);
+  EXPECT_EQ(bad_relay.Start().code(), absl::StatusCode::kInvalidArgument);
+
+  Relay relay(*store_, sink_, clock_);
+  ASSERT_TRUE(relay.Start().ok());
+  EXPECT_EQ(relay.Start().code(), absl::StatusCode::kFailedPrecondition);
+  relay.Stop();
+  relay.Stop();  // Idempotent.
+}
+
+TEST_F(OutboxTest, RelayThreadDeliversPromptlyOnNotify) {
+  RelayOptions options;
+  // Without Notify() the relay would not look again for an hour.
+  options.idle_poll_interval = absl::Hours(1);
+  Relay relay(*store_, sink_, clock_, options);
+  ASSERT_TRUE(relay.Start().ok());
+  for (const char* id : {"a", "b", "c"}) {
+    store_->Write(
+        [&, id](store::Tx& tx) {
+          return Enqueue(tx, kTopic, id, "p", clock_.Now());
+        },
+        [&](absl::Status status) {
+          EXPECT_TRUE(status.ok()) << status;
+          relay.Notify();
+        });
+  }
+  ASSERT_TRUE(sink_.AwaitDelivered(3, kPatience));
+  relay.Stop();
+  EXPECT_THAT(sink_.delivered(), ElementsAre("a", "b", "c"));
+}
+
+TEST_F(OutboxTest, RelayThreadRetriesUntilDelivered) {
+  RelayOptions options;
+  options.idle_poll_interval = absl::Hours(1);
+  Relay relay(*store_, sink_, clock_, options);
+  sink_.SetFailing(true);
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  ASSERT_TRUE(relay.Start().ok());
+  relay.Notify();
+  ASSERT_TRUE(sink_.AwaitCalls(1, kPatience));
+  sink_.SetFailing(false);
+  // Due-ness follows the fake clock: move it past any back-off and wake the
+  // relay until it retries (the failure may still be being recorded).
+  const absl::Time give_up = absl::Now() + kPatience;
+  while (!sink_.AwaitDelivered(1, absl::Milliseconds(50))) {
+    ASSERT_LT(absl::Now(), give_up);
+    clock_.Advance(options.max_backoff * 2);
+    relay.Notify();
+  }
+  relay.Stop();
+  EXPECT_EQ(sink_.DeliveredCount("e1"), 1);
+  EXPECT_TRUE(ReadRow("e1").delivered);
+  EXPECT_GE(relay.failed_attempts_total(), 1);
+  EXPECT_EQ(relay.delivered_total(), 1);
+}
+
+TEST_F(OutboxTest, UndeliveredEventsSurviveRestart) {
+  RelayOptions options;
+  options.batch_size = 2;
+  {
+    Relay relay(*store_, sink_, clock_, options);
+    ASSERT_TRUE(EnqueueEvent("e1").ok());
+    ASSERT_TRUE(EnqueueEvent("e2").ok());
+    ASSERT_TRUE(EnqueueEvent("e3").ok());
+    sink_.FailId("e2");
+    auto attempted = relay.RunOnce();  // e1 delivered, e2 failed, e3 untried.
+    ASSERT_TRUE(attempted.ok()) << attempted.status();
+    ASSERT_EQ(*attempted, 2);
+  }
+  store_.reset();
+  OpenStore();
+  ASSERT_NE(store_, nullptr);
+
+  FakeSink second_sink;
+  Relay relay(*store_, second_sink, clock_, options);
+  clock_.Advance(options.max_backoff * 2);
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 2);
+  EXPECT_THAT(second_sink.delivered(), ElementsAre("e2", "e3"));
+  EXPECT_EQ(second_sink.calls().front().attempts, 1);
+}
+
+// The store goes away after a delivery but before the relay records it (as
+// in a crash): the event stays claimed until its lease ends, then comes
+// again. At least once, never lost.
+class ClosingSink final : public Sink {
+ public:
+  explicit ClosingSink(store::Store& store) : store_(store) {}
+  absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    store_.Close();
+    return absl::OkStatus();
+  }
+
+ private:
+  store::Store& store_;
+};
+
+TEST_F(OutboxTest, ClaimedButUnrecordedEventIsRedeliveredAfterLease) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  {
+    ClosingSink closing(*store_);
+    Relay relay(*store_, closing, clock_);
+    EXPECT_EQ(relay.RunOnce().status().code(), absl::StatusCode::kUnavailable);
+  }
+  store_.reset();
+  OpenStore();
+  ASSERT_NE(store_, nullptr);
+  Relay relay(*store_, sink_, clock_);
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 0);  // Still leased.
+  clock_.Advance(absl::Minutes(5));
+  attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 1);
+  EXPECT_THAT(sink_.delivered(), ElementsAre("e1"));
+}
+
+TEST_F(OutboxTest, FlushDeliversEverythingDue) {
+  RelayOptions options;
+  options.batch_size = 2;  // Several passes.
+  Relay relay(*store_, sink_, clock_, options);
+  for (const char* id : {"e1", "e2", "e3", "e4", "e5"}) {
+    ASSERT_TRUE(EnqueueEvent(id).ok());
+  }
+  const absl::Status flushed = relay.Flush(kPatience);
+  EXPECT_TRUE(flushed.ok()) << flushed;
+  EXPECT_THAT(sink_.delivered(), ElementsAre("e1", "e2", "e3", "e4", "e5"));
+  auto stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 0);
+}
+
+TEST_F(OutboxTest, FlushReportsDeadlineExceededWhileSinkFails) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  ASSERT_TRUE(EnqueueEvent("e2").ok());
+  sink_.SetFailing(true);
+  Relay relay(*store_, sink_, clock_);
+  const absl::Status flushed = relay.Flush(absl::Milliseconds(100));
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kDeadlineExceeded) << flushed;
+  EXPECT_THAT(flushed.message(), HasSubstr("2 events"));
+  EXPECT_EQ(ReadRow("e1").attempts, 1);
+  EXPECT_EQ(ReadRow("e2").attempts, 1);
+}
+
+TEST_F(OutboxTest, FlushIgnoresEventsAlreadyBackingOff) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  sink_.SetFailing(true);
+  Relay relay(*store_, sink_, clock_);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  // Nothing is due, and nothing failed during the flush: the backed-off
+  // event waits, stored, for after the restart.
+  EXPECT_TRUE(relay.Flush(kPatience).ok());
+  EXPECT_EQ(sink_.calls().size(), 1u);
+}
+
+// A sink that uses its whole deadline, as a hung receiver would.
+class HangingSink final : public Sink {
+ public:
+  absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    absl::SleepFor(deadline - absl::Now());
+    ++calls;
+    return absl::DeadlineExceededError("receiver hung");
+  }
+  int calls = 0;
+};
+
+TEST_F(OutboxTest, FlushBudgetCutsBatchAndHandsBackTheRest) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  ASSERT_TRUE(EnqueueEvent("e2").ok());
+  HangingSink hanging;
+  Relay relay(*store_, hanging, clock_);
+  const absl::Status flushed = relay.Flush(absl::Milliseconds(100));
+  EXPECT_EQ(flushed.code(), absl::StatusCode::kDeadlineExceeded) << flushed;
+  EXPECT_THAT(flushed.message(), HasSubstr("2 events"));
+  EXPECT_EQ(hanging.calls, 1);
+  // e2 was claimed but never tried: due again at once, not leased.
+  const OutboxRow e2 = ReadRow("e2");
+  EXPECT_EQ(e2.attempts, 0);
+  EXPECT_EQ(e2.next_attempt_at, kStart);
+}
+
+TEST_F(OutboxTest, StatsReportDepthAndAge) {
+  auto stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 0);
+  EXPECT_EQ(stats->oldest_undelivered_age, absl::ZeroDuration());
+
+  ASSERT_TRUE(EnqueueEvent("old").ok());
+  clock_.Advance(absl::Seconds(10));
+  ASSERT_TRUE(EnqueueEvent("new").ok());
+  clock_.Advance(absl::Seconds(20));
+  stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 2);
+  EXPECT_EQ(stats->oldest_undelivered_age, absl::Seconds(30));
+
+  RelayOptions options;
+  options.batch_size = 1;
+  Relay relay(*store_, sink_, clock_, options);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 1);
+  EXPECT_EQ(stats->oldest_undelivered_age, absl::Seconds(20));
+}
+
+TEST_F(OutboxTest, PurgeRemovesOnlyOldDeliveredEvents) {
+  ASSERT_TRUE(EnqueueEvent("delivered").ok());
+  Relay relay(*store_, sink_, clock_);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  ASSERT_TRUE(EnqueueEvent("pending").ok());
+  const absl::Time cutoff = clock_.Now() + absl::Seconds(1);
+
+  int64_t purged = -1;
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    auto n = PurgeDelivered(tx, cutoff, /*limit=*/100);
+                    if (!n.ok()) return n.status();
+                    purged = *n;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(purged, 1);
+  auto stats = Stats(*store_, clock_.Now());
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->undelivered, 1);
+  // The id stays unique only while its row is kept.
+  EXPECT_EQ(EnqueueEvent("pending").code(), absl::StatusCode::kAlreadyExists);
+}
+
+}  // namespace
+}  // namespace frontdoor::outbox
