@@ -111,9 +111,10 @@ std::string FormatTraceparent(const TraceContext& ctx,
 
 std::string_view CurrentTraceId() { return t_current_trace_id; }
 
-ScopedTrace::ScopedTrace(std::string_view trace_id)
-    : previous_(std::move(t_current_trace_id)) {
-  t_current_trace_id.assign(trace_id.data(), trace_id.size());
+ScopedTrace::ScopedTrace(std::string_view trace_id) {
+  // Copy first: `trace_id` may view the current id itself.
+  std::string next(trace_id);
+  previous_ = std::exchange(t_current_trace_id, std::move(next));
 }
 
 ScopedTrace::~ScopedTrace() { t_current_trace_id = std::move(previous_); }

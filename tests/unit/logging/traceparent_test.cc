@@ -119,5 +119,15 @@ TEST(ScopedTraceTest, SetsAndRestoresCurrentTraceId) {
   EXPECT_EQ(CurrentTraceId(), "");
 }
 
+TEST(ScopedTraceTest, AcceptsTheCurrentIdItself) {
+  const std::string id = NewTrace().trace_id;
+  ScopedTrace outer(id);
+  {
+    ScopedTrace same(CurrentTraceId());
+    EXPECT_EQ(CurrentTraceId(), id);
+  }
+  EXPECT_EQ(CurrentTraceId(), id);
+}
+
 }  // namespace
 }  // namespace frontdoor
