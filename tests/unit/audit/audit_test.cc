@@ -1,0 +1,394 @@
+#include "common/audit/audit.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/audit/audit_cli.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace frontdoor::audit {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::MatchesRegex;
+using ::testing::StartsWith;
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+Entry MakeEntry(int i) {
+  Entry e;
+  e.at = kT0 + absl::Seconds(i);
+  e.actor_agency = "staffs-police";
+  e.actor_person = absl::StrCat("officer-", i);
+  e.action = "referral.read";
+  e.subject = absl::StrCat("REF-", i);
+  e.reason = "triage";
+  e.lawful_basis = "UK GDPR 6(1)(e)";
+  e.details = absl::StrCat("{\"n\":", i, "}");
+  return e;
+}
+
+class AuditTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    path_ = absl::StrCat(::testing::TempDir(), "/audit_test_", getpid(), "_",
+                         info->name(), ".db");
+    RemoveFiles();
+    Open();
+  }
+
+  void TearDown() override {
+    if (store_ != nullptr) store_->Close();
+    store_.reset();
+    RemoveFiles();
+  }
+
+  void Open() {
+    store::SqliteOptions options;
+    options.path = path_;
+    auto store = store::OpenSqliteStore(options, Migrations());
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+  }
+
+  void RemoveFiles() {
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+      std::remove((path_ + suffix).c_str());
+    }
+  }
+
+  // Appends entries [first, first + n) in one transaction.
+  void AppendN(int n, int first = 1) {
+    ASSERT_TRUE(store_
+                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                      for (int i = first; i < first + n; ++i) {
+                        absl::Status s = Append(tx, MakeEntry(i));
+                        if (!s.ok()) return s;
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  // Runs raw SQL as someone with write access to the file might.
+  void Exec(const std::string& sql, const store::Params& params = {}) {
+    absl::Status status = store_->WriteSync([&](store::Tx& tx) {
+      return tx.Exec(sql, params).status();
+    });
+    ASSERT_TRUE(status.ok()) << status << " for " << sql;
+  }
+
+  std::vector<store::Row> Query(const std::string& sql,
+                                const store::Params& params = {}) {
+    std::vector<store::Row> rows;
+    absl::Status status = store_->Read([&](store::Tx& tx) -> absl::Status {
+      auto r = tx.Query(sql, params);
+      if (!r.ok()) return r.status();
+      rows = *std::move(r);
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(status.ok()) << status;
+    return rows;
+  }
+
+  VerifyResult MustVerify() {
+    absl::StatusOr<VerifyResult> result = Verify(*store_);
+    EXPECT_TRUE(result.ok()) << result.status();
+    return result.ok() ? *result : VerifyResult{};
+  }
+
+  std::string path_;
+  std::unique_ptr<store::Store> store_;
+};
+
+TEST_F(AuditTest, EmptyLogIsIntact) {
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok());
+  EXPECT_EQ(result.entries, 0);
+}
+
+TEST_F(AuditTest, AppendedEntriesFormAVerifiableChain) {
+  AppendN(10);
+  AppendN(5, 11);  // a second transaction continues the chain
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, 15);
+
+  auto rows = Query("SELECT seq, prev_hash, hash, at_us, subject FROM audit_log "
+                    "ORDER BY seq");
+  ASSERT_EQ(rows.size(), 15u);
+  EXPECT_EQ(rows[0].Int(0), 1);
+  EXPECT_EQ(rows[0].Text(1), kGenesisHash);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i].Int(0), static_cast<int64_t>(i + 1));
+    EXPECT_THAT(rows[i].Text(2), MatchesRegex("[0-9a-f]{64}"));
+    if (i > 0) {
+      EXPECT_EQ(rows[i].Text(1), rows[i - 1].Text(2));
+    }
+  }
+  EXPECT_EQ(rows[2].Int(3), absl::ToUnixMicros(kT0 + absl::Seconds(3)));
+  EXPECT_EQ(rows[2].Text(4), "REF-3");
+}
+
+TEST_F(AuditTest, EmptyOptionalFieldsAreStoredAsNull) {
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) {
+                    Entry e;
+                    e.at = kT0;
+                    e.action = "service.start";
+                    return Append(tx, e);
+                  })
+                  .ok());
+  auto rows = Query("SELECT actor_agency, subject, details FROM audit_log");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_TRUE(rows[0].IsNull(0));
+  EXPECT_TRUE(rows[0].IsNull(1));
+  EXPECT_TRUE(rows[0].IsNull(2));
+  EXPECT_TRUE(MustVerify().ok());
+}
+
+TEST_F(AuditTest, AppendRejectsMissingActionAndInfiniteTime) {
+  Entry no_action = MakeEntry(1);
+  no_action.action.clear();
+  Entry infinite = MakeEntry(1);
+  infinite.at = absl::InfiniteFuture();
+  for (const Entry& e : {no_action, infinite}) {
+    absl::Status status =
+        store_->WriteSync([&](store::Tx& tx) { return Append(tx, e); });
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  }
+  EXPECT_TRUE(Query("SELECT seq FROM audit_log").empty());
+}
+
+TEST_F(AuditTest, EntryRollsBackWithTheCallersTransaction) {
+  absl::Status status = store_->WriteSync([](store::Tx& tx) -> absl::Status {
+    absl::Status s = Append(tx, MakeEntry(1));
+    if (!s.ok()) return s;
+    return absl::AbortedError("the audited change failed");
+  });
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(Query("SELECT seq FROM audit_log").empty());
+  AppendN(2);
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, 2);
+}
+
+TEST_F(AuditTest, ConcurrentWritersProduceOneChain) {
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([this, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        absl::Status s = store_->WriteSync([&](store::Tx& tx) {
+          return Append(tx, MakeEntry(t * kPerThread + i));
+        });
+        EXPECT_TRUE(s.ok()) << s;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, kThreads * kPerThread);
+}
+
+TEST_F(AuditTest, TamperedFieldIsReportedAtItsSeq) {
+  AppendN(10);
+  Exec("UPDATE audit_log SET reason = $1 WHERE seq = $2",
+       {std::string("curiosity"), int64_t{6}});
+  VerifyResult result = MustVerify();
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.first_bad_seq, 6);
+  EXPECT_EQ(result.entries, 5);
+  EXPECT_THAT(result.problem, HasSubstr("hash"));
+}
+
+TEST_F(AuditTest, EveryColumnIsCoveredByTheHash) {
+  AppendN(4);
+  const std::vector<std::pair<std::string, store::Value>> edits = {
+      {"at_us", int64_t{1}},
+      {"actor_agency", std::string("other-agency")},
+      {"actor_person", std::string("someone-else")},
+      {"action", std::string("referral.delete")},
+      {"subject", std::string("REF-999")},
+      {"reason", std::string("other")},
+      {"lawful_basis", std::string("none")},
+      {"details", std::string("{}")},
+      {"subject", std::monostate()},  // value to NULL
+  };
+  for (const auto& [column, value] : edits) {
+    // Keep the original to restore it after each edit.
+    auto original = Query(absl::StrCat("SELECT ", column,
+                                       " FROM audit_log WHERE seq = 3"));
+    ASSERT_EQ(original.size(), 1u);
+    Exec(absl::StrCat("UPDATE audit_log SET ", column, " = $1 WHERE seq = 3"),
+         {value});
+    VerifyResult result = MustVerify();
+    EXPECT_EQ(result.first_bad_seq, 3) << column;
+    Exec(absl::StrCat("UPDATE audit_log SET ", column, " = $1 WHERE seq = 3"),
+         {original[0].at(0)});
+    EXPECT_TRUE(MustVerify().ok()) << column << " not restored";
+  }
+}
+
+TEST_F(AuditTest, NullAndEmptyStringAreDistinguished) {
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) {
+                    Entry e = MakeEntry(1);
+                    e.subject.clear();
+                    return Append(tx, e);
+                  })
+                  .ok());
+  Exec("UPDATE audit_log SET subject = '' WHERE seq = 1");
+  EXPECT_EQ(MustVerify().first_bad_seq, 1);
+}
+
+TEST_F(AuditTest, ShiftingAFieldBoundaryIsDetected) {
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) {
+                    Entry e = MakeEntry(1);
+                    e.reason = "ab";
+                    e.lawful_basis = "c";
+                    return Append(tx, e);
+                  })
+                  .ok());
+  // Same concatenation "abc", different boundary.
+  Exec("UPDATE audit_log SET reason = 'a', lawful_basis = 'bc' WHERE seq = 1");
+  EXPECT_EQ(MustVerify().first_bad_seq, 1);
+}
+
+TEST_F(AuditTest, DeletedMiddleRowIsReported) {
+  AppendN(10);
+  Exec("DELETE FROM audit_log WHERE seq = 5");
+  VerifyResult result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, 5);
+  EXPECT_EQ(result.entries, 4);
+  EXPECT_THAT(result.problem, HasSubstr("missing"));
+}
+
+TEST_F(AuditTest, DeletedFirstRowIsReported) {
+  AppendN(3);
+  Exec("DELETE FROM audit_log WHERE seq = 1");
+  EXPECT_EQ(MustVerify().first_bad_seq, 1);
+}
+
+TEST_F(AuditTest, ForgedHashWithMatchingNextPrevHashIsDetected) {
+  AppendN(10);
+  const std::string forged = crypto::Sha256Hex("forged");
+  Exec("UPDATE audit_log SET hash = $1 WHERE seq = 4", {forged});
+  Exec("UPDATE audit_log SET prev_hash = $1 WHERE seq = 5", {forged});
+  VerifyResult result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, 4);
+  EXPECT_THAT(result.problem, HasSubstr("hash"));
+}
+
+TEST_F(AuditTest, RowsAddedOutsideAppendAreDetected) {
+  AppendN(3);
+  // A plausible-looking row that continues seq and links to the head.
+  auto head = Query("SELECT hash FROM audit_log WHERE seq = 3");
+  ASSERT_EQ(head.size(), 1u);
+  Exec("INSERT INTO audit_log (seq, at_us, action, prev_hash, hash) "
+       "VALUES (4, 0, 'x', $1, $2)",
+       {head[0].Text(0), crypto::Sha256Hex("made up")});
+  EXPECT_EQ(MustVerify().first_bad_seq, 4);
+
+  Exec("DELETE FROM audit_log WHERE seq = 4");
+  Exec("INSERT INTO audit_log (seq, at_us, action, prev_hash, hash) "
+       "VALUES (0, 0, 'x', $1, $1)",
+       {std::string(kGenesisHash)});
+  EXPECT_EQ(MustVerify().first_bad_seq, 0);
+}
+
+TEST_F(AuditTest, VerifyPagesThroughALongLog) {
+  const int n = static_cast<int>(2 * kVerifyPageRows + 3);
+  AppendN(n);
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, n);
+
+  // A problem on a page boundary and one on a later page.
+  Exec("DELETE FROM audit_log WHERE seq = $1", {kVerifyPageRows + 1});
+  EXPECT_EQ(MustVerify().first_bad_seq, kVerifyPageRows + 1);
+}
+
+TEST_F(AuditTest, TamperingOnALaterPageIsFound) {
+  const int n = static_cast<int>(kVerifyPageRows + 10);
+  AppendN(n);
+  Exec("UPDATE audit_log SET details = '{}' WHERE seq = $1",
+       {int64_t{kVerifyPageRows + 5}});
+  VerifyResult result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, kVerifyPageRows + 5);
+  EXPECT_EQ(result.entries, kVerifyPageRows + 4);
+}
+
+TEST_F(AuditTest, ReopeningTheStoreKeepsTheChain) {
+  AppendN(3);
+  store_->Close();
+  store_.reset();
+  Open();  // migrations already applied: a no-op
+  AppendN(2, 4);
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, 5);
+}
+
+class AuditCommandTest : public AuditTest {
+ protected:
+  int Run(const std::vector<std::string>& args) {
+    out_.str("");
+    err_.str("");
+    return RunAuditCommand(args, out_, err_);
+  }
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(AuditCommandTest, IntactChainPrintsOkAndExitsZero) {
+  AppendN(7);
+  EXPECT_EQ(Run({"verify", "--sqlite", path_}), kExitChainIntact);
+  EXPECT_EQ(out_.str(), "{\"entries\":7,\"ok\":true}\n");
+  EXPECT_EQ(Run({"verify", "--sqlite=" + path_}), kExitChainIntact);
+}
+
+TEST_F(AuditCommandTest, TamperedChainPrintsProblemAndExitsOne) {
+  AppendN(7);
+  Exec("UPDATE audit_log SET reason = 'changed' WHERE seq = 3");
+  EXPECT_EQ(Run({"verify", "--sqlite", path_}), kExitChainBroken);
+  EXPECT_THAT(out_.str(),
+              StartsWith("{\"entries\":2,\"ok\":false,\"first_bad_seq\":3,"
+                         "\"problem\":\"hash does not match"));
+  EXPECT_EQ(out_.str().back(), '\n');
+}
+
+TEST_F(AuditCommandTest, MissingDatabaseIsAnErrorNotAnEmptyLog) {
+  const std::string missing = path_ + ".missing";
+  EXPECT_EQ(Run({"verify", "--sqlite", missing}), kExitError);
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_THAT(err_.str(), HasSubstr(missing));
+  EXPECT_NE(access(missing.c_str(), F_OK), 0) << "must not create it";
+}
+
+TEST_F(AuditCommandTest, BadUsageExitsTwo) {
+  EXPECT_EQ(Run({}), kExitError);
+  EXPECT_EQ(Run({"verify"}), kExitError);
+  EXPECT_EQ(Run({"check", "--sqlite", path_}), kExitError);
+  EXPECT_EQ(Run({"verify", "--postgres", "x"}), kExitError);
+  EXPECT_THAT(err_.str(), HasSubstr("usage"));
+}
+
+}  // namespace
+}  // namespace frontdoor::audit
