@@ -40,7 +40,9 @@ bool IsIdentifierChar(char c) {
          c == '$';
 }
 
-bool IsDigit(char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); }
+bool IsDigit(char c) {
+  return absl::ascii_isdigit(static_cast<unsigned char>(c));
+}
 
 // Low byte of an extended result code is the primary code.
 constexpr int kPrimaryCodeMask = 0xff;
@@ -75,7 +77,9 @@ std::string RewritePlaceholders(std::string_view sql) {
                (i == 0 || !IsIdentifierChar(sql[i - 1]))) {
       out.push_back('?');
       ++i;
-      while (i < n && IsDigit(sql[i])) out.push_back(sql[i++]);
+      while (i < n && IsDigit(sql[i])) {
+        out.push_back(sql[i++]);
+      }
     } else {
       out.push_back(c);
       ++i;
@@ -86,9 +90,9 @@ std::string RewritePlaceholders(std::string_view sql) {
 
 absl::Status StatusFromSqlite(int code, std::string_view context,
                               std::string_view sqlite_message) {
-  std::string message = absl::StrCat(AsAbsl(context), ": ",
-                                     AsAbsl(sqlite_message), " (",
-                                     sqlite3_errstr(code), ")");
+  std::string message =
+      absl::StrCat(AsAbsl(context), ": ", AsAbsl(sqlite_message), " (",
+                   sqlite3_errstr(code), ")");
   switch (code & kPrimaryCodeMask) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
@@ -138,7 +142,9 @@ constexpr char kRecordMigration[] =
     "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)";
 
 std::string SqlForError(std::string_view sql) {
-  if (sql.size() <= kMaxSqlInError) return std::string(sql);
+  if (sql.size() <= kMaxSqlInError) {
+    return std::string(sql);
+  }
   return absl::StrCat(AsAbsl(sql.substr(0, kMaxSqlInError)), "...");
 }
 
@@ -152,7 +158,9 @@ class Connection {
       const SqliteOptions& options, Role role);
 
   ~Connection() {
-    for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
+    for (auto& [sql, stmt] : statements_) {
+      sqlite3_finalize(stmt);
+    }
     sqlite3_close_v2(db_);
   }
   Connection(const Connection&) = delete;
@@ -176,7 +184,9 @@ class Connection {
   // Ends any open transaction, ignoring errors: used on paths that are
   // already failing.
   void RollbackIfOpen() {
-    if (InTransaction()) (void)Exec(kRollback);
+    if (InTransaction()) {
+      (void)Exec(kRollback);
+    }
   }
 
  private:
@@ -201,7 +211,9 @@ class Connection {
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     const SqliteOptions& options, Role role) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (role == Role::kWriter) flags |= SQLITE_OPEN_CREATE;
+  if (role == Role::kWriter) {
+    flags |= SQLITE_OPEN_CREATE;
+  }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
   if (db == nullptr) {
@@ -220,12 +232,13 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   if (role == Role::kWriter) {
     std::vector<Row> mode;
     auto set = connection->Run("PRAGMA journal_mode=WAL", {}, &mode);
-    if (!set.ok()) return set.status();
+    if (!set.ok()) {
+      return set.status();
+    }
     if (mode.size() != 1 || mode[0].Text(0) != "wal") {
-      return absl::FailedPreconditionError(
-          absl::StrCat("sqlite: ", options.path,
-                       " cannot use the WAL journal (got \"",
-                       mode.empty() ? "" : mode[0].Text(0), "\")"));
+      return absl::FailedPreconditionError(absl::StrCat(
+          "sqlite: ", options.path, " cannot use the WAL journal (got \"",
+          mode.empty() ? "" : mode[0].Text(0), "\")"));
     }
     if (auto s = connection->ExecScript(
             "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
@@ -257,7 +270,9 @@ absl::StatusOr<sqlite3_stmt*> Connection::Prepare(std::string_view sql,
   const int rc = sqlite3_prepare_v3(
       db_, rewritten.c_str(), static_cast<int>(rewritten.size() + 1),
       *cached ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, &tail);
-  if (rc != SQLITE_OK) return Error(rc, sql);
+  if (rc != SQLITE_OK) {
+    return Error(rc, sql);
+  }
   if (stmt == nullptr) {
     return absl::InvalidArgumentError(
         absl::StrCat("sqlite: no statement in \"", SqlForError(sql), "\""));
@@ -269,7 +284,9 @@ absl::StatusOr<sqlite3_stmt*> Connection::Prepare(std::string_view sql,
           "sqlite: one statement per call: \"", SqlForError(sql), "\""));
     }
   }
-  if (*cached) statements_.emplace(std::string(sql), stmt);
+  if (*cached) {
+    statements_.emplace(std::string(sql), stmt);
+  }
   return stmt;
 }
 
@@ -292,15 +309,17 @@ absl::Status Connection::Bind(sqlite3_stmt* stmt, const Params& params,
     } else if (const auto* s = std::get_if<std::string>(&value)) {
       // SQLITE_STATIC: `params` outlives the statement's use (it is reset
       // before Run returns).
-      rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(),
-                               SQLITE_STATIC, SQLITE_UTF8);
+      rc = sqlite3_bind_text64(stmt, index, s->data(), s->size(), SQLITE_STATIC,
+                               SQLITE_UTF8);
     } else if (const auto* b = std::get_if<Blob>(&value)) {
       rc = sqlite3_bind_blob64(stmt, index, b->bytes.data(), b->bytes.size(),
                                SQLITE_STATIC);
     } else {
       rc = sqlite3_bind_null(stmt, index);
     }
-    if (rc != SQLITE_OK) return Error(rc, sql);
+    if (rc != SQLITE_OK) {
+      return Error(rc, sql);
+    }
   }
   return absl::OkStatus();
 }
@@ -325,8 +344,9 @@ absl::Status Connection::AppendRow(sqlite3_stmt* stmt,
         if (data == nullptr) {
           return absl::ResourceExhaustedError("sqlite: out of memory");
         }
-        columns.emplace_back(std::in_place_type<std::string>, data,
-                             static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
+        columns.emplace_back(
+            std::in_place_type<std::string>, data,
+            static_cast<size_t>(sqlite3_column_bytes(stmt, c)));
         break;
       }
       case SQLITE_BLOB: {
@@ -352,7 +372,9 @@ absl::StatusOr<int64_t> Connection::Run(std::string_view sql,
                                         std::vector<Row>* rows) {
   bool cached = false;
   absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql, &cached);
-  if (!prepared.ok()) return prepared.status();
+  if (!prepared.ok()) {
+    return prepared.status();
+  }
   sqlite3_stmt* const stmt = *prepared;
   // Resetting ends the statement's implicit read, so a cached statement
   // never pins a snapshot between calls.
@@ -369,13 +391,21 @@ absl::StatusOr<int64_t> Connection::Run(std::string_view sql,
     }
   } release{stmt, cached};
 
-  if (auto s = Bind(stmt, params, sql); !s.ok()) return s;
+  if (auto s = Bind(stmt, params, sql); !s.ok()) {
+    return s;
+  }
   for (;;) {
     const int rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) break;
-    if (rc != SQLITE_ROW) return Error(rc, sql);
+    if (rc == SQLITE_DONE) {
+      break;
+    }
+    if (rc != SQLITE_ROW) {
+      return Error(rc, sql);
+    }
     if (rows != nullptr) {
-      if (auto s = AppendRow(stmt, rows); !s.ok()) return s;
+      if (auto s = AppendRow(stmt, rows); !s.ok()) {
+        return s;
+      }
     }
   }
   return sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(db_);
@@ -384,7 +414,9 @@ absl::StatusOr<int64_t> Connection::Run(std::string_view sql,
 absl::Status Connection::ExecScript(const std::string& sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
-  if (rc == SQLITE_OK) return absl::OkStatus();
+  if (rc == SQLITE_OK) {
+    return absl::OkStatus();
+  }
   absl::Status status = StatusFromSqlite(
       rc, "script", message != nullptr ? message : sqlite3_errmsg(db_));
   sqlite3_free(message);
@@ -404,7 +436,9 @@ class ConnectionTx final : public Tx {
                                          const Params& params) override {
     std::vector<Row> rows;
     auto run = connection_.Run(sql, params, &rows);
-    if (!run.ok()) return run.status();
+    if (!run.ok()) {
+      return run.status();
+    }
     return rows;
   }
 
@@ -421,7 +455,9 @@ absl::Status ApplyMigrations(Connection& db,
           "migrations: empty or duplicate migration name \"", m.name, "\""));
     }
   }
-  if (auto s = db.Exec(kCreateMigrationsTable); !s.ok()) return s.status();
+  if (auto s = db.Exec(kCreateMigrationsTable); !s.ok()) {
+    return s.status();
+  }
   for (const Migration& m : migrations) {
     // Checked inside the transaction so two processes opening one database
     // cannot both apply a migration.
@@ -433,14 +469,16 @@ absl::Status ApplyMigrations(Connection& db,
     if (status.ok() && applied.empty()) {
       status = db.ExecScript(m.sql);
       if (status.ok()) {
-        status = db.Exec(kRecordMigration,
-                         {m.name, absl::FormatTime(absl::RFC3339_full,
-                                                   absl::Now(),
-                                                   absl::UTCTimeZone())})
-                     .status();
+        status =
+            db.Exec(kRecordMigration,
+                    {m.name, absl::FormatTime(absl::RFC3339_full, absl::Now(),
+                                              absl::UTCTimeZone())})
+                .status();
       }
     }
-    if (status.ok()) status = db.Exec(kCommit).status();
+    if (status.ok()) {
+      status = db.Exec(kCommit).status();
+    }
     if (!status.ok()) {
       db.RollbackIfOpen();
       return absl::Status(status.code(),
@@ -517,12 +555,15 @@ void SqliteStore::Write(Work work, Done done) {
   {
     absl::MutexLock lock(&mu_);
     if (!closing_) {
-      queue_.push_back(Unit{std::move(work), std::move(done), absl::OkStatus()});
+      queue_.push_back(
+          Unit{std::move(work), std::move(done), absl::OkStatus()});
       return;
     }
   }
   // No store thread runs any more: `done` runs here, before Write returns.
-  if (done) done(absl::UnavailableError("store is closed"));
+  if (done) {
+    done(absl::UnavailableError("store is closed"));
+  }
 }
 
 void SqliteStore::WriterLoop() {
@@ -532,15 +573,21 @@ void SqliteStore::WriterLoop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(this, &SqliteStore::HasWorkOrClosing));
-      if (queue_.empty()) return;  // Closing, and every queued unit is done.
+      if (queue_.empty()) {
+        return;  // Closing, and every queued unit is done.
+      }
       while (!queue_.empty() && batch.size() < max_batch_) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
-    for (size_t next = 0; next < batch.size();) next = CommitFrom(batch, next);
+    for (size_t next = 0; next < batch.size();) {
+      next = CommitFrom(batch, next);
+    }
     for (Unit& unit : batch) {
-      if (unit.done) unit.done(std::move(unit.status));
+      if (unit.done) {
+        unit.done(std::move(unit.status));
+      }
     }
     batch.clear();
   }
@@ -550,7 +597,9 @@ size_t SqliteStore::CommitFrom(std::vector<Unit>& batch, size_t first) {
   Connection& db = *writer_;
   const auto fail_from = [&](size_t from, size_t to, const absl::Status& why) {
     for (size_t j = from; j < to; ++j) {
-      if (batch[j].status.ok()) batch[j].status = why;
+      if (batch[j].status.ok()) {
+        batch[j].status = why;
+      }
     }
   };
   if (auto begin = db.Exec(kBeginImmediate); !begin.ok()) {
@@ -563,26 +612,31 @@ size_t SqliteStore::CommitFrom(std::vector<Unit>& batch, size_t first) {
     Unit& unit = batch[i];
     unit.status = db.Exec(kSavepoint).status();
     if (unit.status.ok()) {
-      unit.status = unit.work ? unit.work(tx)
-                              : absl::InvalidArgumentError("empty unit of work");
+      unit.status = unit.work
+                        ? unit.work(tx)
+                        : absl::InvalidArgumentError("empty unit of work");
     }
     if (!db.InTransaction()) {
       // SQLite rolled back the whole transaction: every unit settled in it
       // so far is lost.
-      const absl::Status lost = absl::UnavailableError(absl::StrCat(
-          "write rolled back with its batch: ",
-          unit.status.ok() ? "transaction ended by a unit of work"
-                           : unit.status.message()));
+      const absl::Status lost = absl::UnavailableError(
+          absl::StrCat("write rolled back with its batch: ",
+                       unit.status.ok() ? "transaction ended by a unit of work"
+                                        : unit.status.message()));
       fail_from(first, i + 1, lost);
       return i + 1;
     }
     if (unit.status.ok()) {
       unit.status = db.Exec(kRelease).status();
-      if (unit.status.ok()) continue;
+      if (unit.status.ok()) {
+        continue;
+      }
     }
     // This unit failed: undo its changes alone.
     absl::Status undo = db.Exec(kRollbackToSavepoint).status();
-    if (undo.ok()) undo = db.Exec(kRelease).status();
+    if (undo.ok()) {
+      undo = db.Exec(kRelease).status();
+    }
     if (!undo.ok()) {
       db.RollbackIfOpen();
       fail_from(first, i + 1,
@@ -605,7 +659,9 @@ absl::Status SqliteStore::Read(const Work& work) {
     absl::MutexLock lock(&readers_mu_);
     readers_mu_.Await(
         absl::Condition(this, &SqliteStore::ReaderAvailableOrClosed));
-    if (readers_closed_) return absl::UnavailableError("store is closed");
+    if (readers_closed_) {
+      return absl::UnavailableError("store is closed");
+    }
     connection = std::move(idle_readers_.back());
     idle_readers_.pop_back();
     ++readers_in_use_;
@@ -632,7 +688,9 @@ absl::Status SqliteStore::RunRead(Connection& connection, const Work& work) {
 
 void SqliteStore::Close() {
   absl::MutexLock close_lock(&close_mu_);
-  if (closed_) return;
+  if (closed_) {
+    return;
+  }
   closed_ = true;
   {
     absl::MutexLock lock(&mu_);
@@ -662,12 +720,18 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
     return absl::InvalidArgumentError("sqlite: busy_timeout is negative");
   }
   auto writer = Connection::Open(options, Connection::Role::kWriter);
-  if (!writer.ok()) return writer.status();
-  if (auto s = ApplyMigrations(**writer, migrations); !s.ok()) return s;
+  if (!writer.ok()) {
+    return writer.status();
+  }
+  if (auto s = ApplyMigrations(**writer, migrations); !s.ok()) {
+    return s;
+  }
   std::vector<std::unique_ptr<Connection>> readers;
   for (int i = 0; i < options.read_connections; ++i) {
     auto reader = Connection::Open(options, Connection::Role::kReader);
-    if (!reader.ok()) return reader.status();
+    if (!reader.ok()) {
+      return reader.status();
+    }
     readers.push_back(*std::move(reader));
   }
   return std::make_unique<SqliteStore>(options.max_batch, *std::move(writer),

@@ -8,16 +8,24 @@ namespace frontdoor::store {
 
 int64_t Row::Int(size_t i) const {
   const Value& v = columns_.at(i);
-  if (const auto* n = std::get_if<int64_t>(&v)) return *n;
-  if (const auto* d = std::get_if<double>(&v)) return static_cast<int64_t>(*d);
+  if (const auto* n = std::get_if<int64_t>(&v)) {
+    return *n;
+  }
+  if (const auto* d = std::get_if<double>(&v)) {
+    return static_cast<int64_t>(*d);
+  }
   return 0;
 }
 
 const std::string& Row::Text(size_t i) const {
   static const std::string* const kEmpty = new std::string();
   const Value& v = columns_.at(i);
-  if (const auto* s = std::get_if<std::string>(&v)) return *s;
-  if (const auto* b = std::get_if<Blob>(&v)) return b->bytes;
+  if (const auto* s = std::get_if<std::string>(&v)) {
+    return *s;
+  }
+  if (const auto* b = std::get_if<Blob>(&v)) {
+    return b->bytes;
+  }
   return *kEmpty;
 }
 

@@ -91,6 +91,9 @@ class Store {
 
   // Finishes queued writes, then stops accepting new ones (they fail with
   // UNAVAILABLE). Idempotent.
+  // SQLite backend: after Close, Write calls `done` with UNAVAILABLE on the
+  // caller's thread before returning, and Read returns UNAVAILABLE. Do not
+  // call Close (or destroy the store) from a store thread.
   virtual void Close() = 0;
 };
 

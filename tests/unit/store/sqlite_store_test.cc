@@ -1,3 +1,5 @@
+#include "common/store/sqlite_store.h"
+
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
@@ -12,7 +14,6 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
-#include "common/store/sqlite_store.h"
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -57,11 +58,15 @@ class SqliteStoreTest : public ::testing::Test {
     std::vector<Row> rows;
     absl::Status status = store.Read([&](Tx& tx) {
       auto result = tx.Query(sql, params);
-      if (!result.ok()) return result.status();
+      if (!result.ok()) {
+        return result.status();
+      }
       rows = *std::move(result);
       return absl::OkStatus();
     });
-    if (!status.ok()) return status;
+    if (!status.ok()) {
+      return status;
+    }
     return rows;
   }
 
@@ -97,9 +102,9 @@ TEST(RewritePlaceholdersTest, LeavesQuotedTextAndCommentsAlone) {
 }
 
 TEST(StatusFromSqliteTest, MapsCodes) {
-  EXPECT_EQ(sqlite_internal::StatusFromSqlite(5 /*SQLITE_BUSY*/, "x", "m")
-                .code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      sqlite_internal::StatusFromSqlite(5 /*SQLITE_BUSY*/, "x", "m").code(),
+      absl::StatusCode::kUnavailable);
   const absl::Status s =
       sqlite_internal::StatusFromSqlite(1 /*SQLITE_ERROR*/, "ctx", "boom");
   EXPECT_EQ(s.code(), absl::StatusCode::kInternal);
@@ -127,9 +132,9 @@ TEST_F(SqliteStoreTest, MigrationsAppliedOnceAcrossReopen) {
 TEST_F(SqliteStoreTest, LaterMigrationAppliedOnReopen) {
   { ASSERT_NE(OpenOrDie(), nullptr); }
   std::vector<Migration> migrations = TestMigrations();
-  migrations.push_back(
-      {"test/002_extra", "CREATE TABLE extra (x INTEGER); "
-                         "INSERT INTO extra (x) VALUES (7);"});
+  migrations.push_back({"test/002_extra",
+                        "CREATE TABLE extra (x INTEGER); "
+                        "INSERT INTO extra (x) VALUES (7);"});
   auto store = OpenOrDie(migrations);
   ASSERT_NE(store, nullptr);
   auto rows = QueryRows(*store, "SELECT x FROM extra");
@@ -149,9 +154,9 @@ TEST_F(SqliteStoreTest, FailingMigrationNamedAndRolledBack) {
   // The good migration stays applied; the broken one left nothing behind.
   auto reopened = OpenOrDie();
   ASSERT_NE(reopened, nullptr);
-  auto rows = QueryRows(*reopened,
-                        "SELECT COUNT(*) FROM sqlite_master WHERE name = $1",
-                        {std::string("half")});
+  auto rows =
+      QueryRows(*reopened, "SELECT COUNT(*) FROM sqlite_master WHERE name = $1",
+                {std::string("half")});
   ASSERT_TRUE(rows.ok()) << rows.status();
   EXPECT_EQ((*rows)[0].Int(0), 0);
   rows = QueryRows(*reopened, "SELECT name FROM schema_migrations");
@@ -182,10 +187,11 @@ TEST_F(SqliteStoreTest, ValuesRoundTripByteForByte) {
   ASSERT_TRUE(store
                   ->WriteSync([&](Tx& tx) {
                     return tx
-                        .Exec("INSERT INTO values_table (i, r, t, b, n) "
-                              "VALUES ($1, $2, $3, $4, $5)",
-                              {big, real, text_with_nul, Blob{blob_bytes},
-                               std::monostate()})
+                        .Exec(
+                            "INSERT INTO values_table (i, r, t, b, n) "
+                            "VALUES ($1, $2, $3, $4, $5)",
+                            {big, real, text_with_nul, Blob{blob_bytes},
+                             std::monostate()})
                         .status();
                   })
                   .ok());
@@ -297,6 +303,7 @@ TEST_F(SqliteStoreTest, GroupCommitIsolatesFailingUnits) {
   std::vector<absl::Status> results(kTotal);
   absl::BlockingCounter all_done(kTotal);
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int k = 0; k < kWritesPerThread; ++k) {
@@ -306,9 +313,13 @@ TEST_F(SqliteStoreTest, GroupCommitIsolatesFailingUnits) {
             [id, fail](Tx& tx) -> absl::Status {
               auto n = tx.Exec("INSERT INTO items (id, name) VALUES ($1, $2)",
                                {int64_t{id}, absl::StrCat("item-", id)});
-              if (!n.ok()) return n.status();
+              if (!n.ok()) {
+                return n.status();
+              }
               // Fails after writing, so the savepoint must undo the insert.
-              if (fail) return absl::AbortedError(absl::StrCat("unit ", id));
+              if (fail) {
+                return absl::AbortedError(absl::StrCat("unit ", id));
+              }
               return absl::OkStatus();
             },
             [&, id](absl::Status status) {
@@ -321,7 +332,9 @@ TEST_F(SqliteStoreTest, GroupCommitIsolatesFailingUnits) {
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads) {
+    thread.join();
+  }
   all_done.Wait();
 
   int expected_rows = 0;
@@ -369,7 +382,9 @@ TEST_F(SqliteStoreTest, FailingUnitInMiddleOfOneBatchRollsBackAlone) {
           if (i == kFailing) {
             // A constraint violation after a successful insert.
             auto first = tx.Exec("INSERT INTO items (name) VALUES ('dup')");
-            if (!first.ok()) return first.status();
+            if (!first.ok()) {
+              return first.status();
+            }
             return tx.Exec("INSERT INTO items (name) VALUES ('dup')").status();
           }
           return tx
@@ -398,7 +413,9 @@ TEST_F(SqliteStoreTest, FailingUnitInMiddleOfOneBatchRollsBackAlone) {
   auto rows = QueryRows(*store, "SELECT name FROM items ORDER BY id");
   ASSERT_TRUE(rows.ok()) << rows.status();
   std::vector<std::string> names;
-  for (const Row& row : *rows) names.push_back(row.Text(0));
+  for (const Row& row : *rows) {
+    names.push_back(row.Text(0));
+  }
   EXPECT_THAT(names, ElementsAre("gate", "q0", "q1", "q3", "q4"));
 }
 
@@ -417,8 +434,10 @@ TEST_F(SqliteStoreTest, SmallBatchLimitStillCommitsEverything) {
                     {absl::StrCat("n", i)})
               .status();
         },
-        [&](absl::Status status) {
-          if (status.ok()) ++ok;
+        [&](const absl::Status& status) {
+          if (status.ok()) {
+            ++ok;
+          }
           done.DecrementCount();
         });
   }
@@ -454,8 +473,10 @@ TEST_F(SqliteStoreTest, CloseDrainsQueuedWritesThenRejects) {
                     {absl::StrCat("q", i)})
               .status();
         },
-        [&](absl::Status status) {
-          if (status.ok()) ++committed;
+        [&](const absl::Status& status) {
+          if (status.ok()) {
+            ++committed;
+          }
         });
   }
   store->Close();
@@ -489,12 +510,18 @@ TEST_F(SqliteStoreTest, ReadSeesConsistentSnapshot) {
   int64_t second = -1;
   const absl::Status status = store->Read([&](Tx& tx) {
     auto rows = tx.Query("SELECT COUNT(*) FROM items");
-    if (!rows.ok()) return rows.status();
+    if (!rows.ok()) {
+      return rows.status();
+    }
     first = (*rows)[0].Int(0);
     // A commit made while this read is open is not visible to it.
-    if (auto s = InsertItem(*store, "during"); !s.ok()) return s;
+    if (auto s = InsertItem(*store, "during"); !s.ok()) {
+      return s;
+    }
     rows = tx.Query("SELECT COUNT(*) FROM items");
-    if (!rows.ok()) return rows.status();
+    if (!rows.ok()) {
+      return rows.status();
+    }
     second = (*rows)[0].Int(0);
     return absl::OkStatus();
   });
@@ -513,14 +540,19 @@ TEST_F(SqliteStoreTest, ConcurrentReadersShareThePool) {
   constexpr int kReadsPerThread = 50;
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < kReadsPerThread; ++i) {
-        if (CountItems(*store) == 1) ++ok;
+        if (CountItems(*store) == 1) {
+          ++ok;
+        }
       }
     });
   }
-  for (auto& thread : threads) thread.join();
+  for (auto& thread : threads) {
+    thread.join();
+  }
   EXPECT_EQ(ok.load(), kThreads * kReadsPerThread);
 }
 
