@@ -30,7 +30,9 @@ absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
   OutboxStats stats;
   absl::Status status = store.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(sql::kStats);
-    if (!rows.ok()) return rows.status();
+    if (!rows.ok()) {
+      return rows.status();
+    }
     const store::Row& row = rows->at(0);
     stats.undelivered = row.Int(0);
     if (!row.IsNull(1)) {
@@ -39,7 +41,9 @@ absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
     }
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    return status;
+  }
   return stats;
 }
 

@@ -27,9 +27,11 @@ constexpr unsigned char kUtf8Continuation = 0x80;
 // "CODE: message", cut to kMaxLastErrorBytes on a UTF-8 boundary (PostgreSQL
 // rejects invalid UTF-8 in TEXT).
 std::string ErrorText(const absl::Status& status) {
-  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()),
-                                  ": ", status.message());
-  if (text.size() <= kMaxLastErrorBytes) return text;
+  std::string text = absl::StrCat(absl::StatusCodeToString(status.code()), ": ",
+                                  status.message());
+  if (text.size() <= kMaxLastErrorBytes) {
+    return text;
+  }
   size_t cut = kMaxLastErrorBytes;
   while (cut > 0 && (static_cast<unsigned char>(text[cut]) &
                      kUtf8ContinuationMask) == kUtf8Continuation) {
@@ -80,9 +82,13 @@ Relay::Relay(store::Store& store, Sink& sink, const Clock& clock,
 Relay::~Relay() { Stop(); }
 
 absl::Status Relay::Start() {
-  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) {
+    return s;
+  }
   absl::MutexLock lock(&lifecycle_mu_);
-  if (started_) return absl::FailedPreconditionError("relay: already started");
+  if (started_) {
+    return absl::FailedPreconditionError("relay: already started");
+  }
   started_ = true;
   thread_ = std::thread(&Relay::Loop, this);
   return absl::OkStatus();
@@ -99,7 +105,9 @@ void Relay::Stop() {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  if (thread_.joinable()) thread_.join();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
 }
 
 bool Relay::StopRequested() {
@@ -108,7 +116,9 @@ bool Relay::StopRequested() {
 }
 
 absl::Duration Relay::Jittered(absl::Duration backoff) {
-  if (options_.jitter <= 0.0) return backoff;
+  if (options_.jitter <= 0.0) {
+    return backoff;
+  }
   double factor;
   {
     absl::MutexLock lock(&gen_mu_);
@@ -124,8 +134,12 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
   absl::Status status = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(sql::kSelectDue, {absl::ToUnixMicros(now),
                                            int64_t{options_.batch_size}});
-    if (!rows.ok()) return rows.status();
-    if (rows->empty()) return absl::OkStatus();
+    if (!rows.ok()) {
+      return rows.status();
+    }
+    if (rows->empty()) {
+      return absl::OkStatus();
+    }
     // Deliveries run one after another, so the last may start this late.
     const absl::Time lease_until =
         now + options_.delivery_deadline * static_cast<int64_t>(rows->size()) +
@@ -143,22 +157,30 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
       c.next_attempt_at_us = row.Int(6);
       auto leased =
           tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
-      if (!leased.ok()) return leased.status();
+      if (!leased.ok()) {
+        return leased.status();
+      }
       claimed.push_back(std::move(c));
     }
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    return status;
+  }
   return claimed;
 }
 
 absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
                                                StopPolicy policy) {
   absl::StatusOr<std::vector<Claimed>> claimed = Claim();
-  if (!claimed.ok()) return claimed.status();
+  if (!claimed.ok()) {
+    return claimed.status();
+  }
   PassOutcome outcome;
   outcome.claimed = static_cast<int>(claimed->size());
-  if (claimed->empty()) return outcome;
+  if (claimed->empty()) {
+    return outcome;
+  }
 
   size_t next = 0;
   for (; next < claimed->size(); ++next) {
@@ -187,33 +209,45 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
     const int64_t now_us = absl::ToUnixMicros(clock_.Now());
     for (int64_t seq : outcome.delivered) {
       auto n = tx.Exec(sql::kMarkDelivered, {seq, now_us});
-      if (!n.ok()) return n.status();
+      if (!n.ok()) {
+        return n.status();
+      }
     }
     for (const Failure& failure : outcome.failed) {
-      auto n = tx.Exec(sql::kMarkFailed,
-                       {failure.seq, failure.error,
-                        absl::ToUnixMicros(failure.next_attempt)});
-      if (!n.ok()) return n.status();
+      auto n =
+          tx.Exec(sql::kMarkFailed, {failure.seq, failure.error,
+                                     absl::ToUnixMicros(failure.next_attempt)});
+      if (!n.ok()) {
+        return n.status();
+      }
     }
     // Hand back what this pass did not get to: due again at once.
     for (size_t i = next; i < claimed->size(); ++i) {
       const Claimed& c = (*claimed)[i];
-      auto n = tx.Exec(sql::kSetNextAttempt,
-                       {c.event.seq, c.next_attempt_at_us});
-      if (!n.ok()) return n.status();
+      auto n =
+          tx.Exec(sql::kSetNextAttempt, {c.event.seq, c.next_attempt_at_us});
+      if (!n.ok()) {
+        return n.status();
+      }
     }
     return absl::OkStatus();
   });
   // On failure the delivered events stay leased and are delivered again
   // when the lease ends: at least once, never lost.
-  if (!recorded.ok()) return recorded;
+  if (!recorded.ok()) {
+    return recorded;
+  }
   return outcome;
 }
 
 absl::StatusOr<int> Relay::RunOnce() {
-  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) {
+    return s;
+  }
   auto outcome = Pass(absl::InfiniteFuture(), StopPolicy::kIgnoreStop);
-  if (!outcome.ok()) return outcome.status();
+  if (!outcome.ok()) {
+    return outcome.status();
+  }
   return outcome->attempted;
 }
 
@@ -221,13 +255,17 @@ absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
   std::optional<absl::Time> next;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(sql::kNextDue);
-    if (!rows.ok()) return rows.status();
+    if (!rows.ok()) {
+      return rows.status();
+    }
     if (!rows->empty() && !rows->front().IsNull(0)) {
       next = absl::FromUnixMicros(rows->front().Int(0));
     }
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    return status;
+  }
   return next;
 }
 
@@ -235,11 +273,15 @@ absl::StatusOr<int64_t> Relay::CountDue(absl::Time now) {
   int64_t count = 0;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(sql::kCountDue, {absl::ToUnixMicros(now)});
-    if (!rows.ok()) return rows.status();
+    if (!rows.ok()) {
+      return rows.status();
+    }
     count = rows->at(0).Int(0);
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
+  if (!status.ok()) {
+    return status;
+  }
   return count;
 }
 
@@ -249,7 +291,9 @@ absl::Duration Relay::IdleWait() {
     ++store_errors_total_;
     return options_.idle_poll_interval;
   }
-  if (!next->has_value()) return options_.idle_poll_interval;
+  if (!next->has_value()) {
+    return options_.idle_poll_interval;
+  }
   return std::clamp(**next - clock_.Now(), kMinIdleWait,
                     options_.idle_poll_interval);
 }
@@ -258,7 +302,9 @@ void Relay::Loop() {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      if (stopping_) return;
+      if (stopping_) {
+        return;
+      }
       // Cleared before the pass: a Notify() during it triggers another.
       wake_ = false;
     }
@@ -278,34 +324,58 @@ void Relay::Loop() {
 }
 
 absl::Status Relay::Flush(absl::Duration budget) {
-  if (auto s = ValidateRelayOptions(options_); !s.ok()) return s;
+  if (auto s = ValidateRelayOptions(options_); !s.ok()) {
+    return s;
+  }
   const absl::Time end = absl::Now() + budget;
   // Events that failed during this flush and have not been delivered since,
   // with the time they are due again.
   absl::flat_hash_map<int64_t, absl::Time> failed;
   while (absl::Now() < end) {
     absl::StatusOr<PassOutcome> outcome = Pass(end, StopPolicy::kIgnoreStop);
-    if (!outcome.ok()) return outcome.status();
-    for (int64_t seq : outcome->delivered) failed.erase(seq);
-    for (const Failure& f : outcome->failed) failed[f.seq] = f.next_attempt;
-    if (outcome->attempted < outcome->claimed) break;  // Budget spent.
-    if (outcome->claimed == options_.batch_size) continue;
+    if (!outcome.ok()) {
+      return outcome.status();
+    }
+    for (int64_t seq : outcome->delivered) {
+      failed.erase(seq);
+    }
+    for (const Failure& f : outcome->failed) {
+      failed[f.seq] = f.next_attempt;
+    }
+    if (outcome->attempted < outcome->claimed) {
+      break;  // Budget spent.
+    }
+    if (outcome->claimed == options_.batch_size) {
+      continue;
+    }
     // Everything that was due has been attempted.
-    if (failed.empty()) return absl::OkStatus();
+    if (failed.empty()) {
+      return absl::OkStatus();
+    }
     absl::Time earliest = absl::InfiniteFuture();
-    for (const auto& [seq, due] : failed) earliest = std::min(earliest, due);
+    for (const auto& [seq, due] : failed) {
+      earliest = std::min(earliest, due);
+    }
     const absl::Duration left = end - absl::Now();
-    if (left <= absl::ZeroDuration()) break;
+    if (left <= absl::ZeroDuration()) {
+      break;
+    }
     absl::SleepFor(std::clamp(earliest - clock_.Now(), kMinIdleWait, left));
   }
   const absl::Time now = clock_.Now();
   absl::StatusOr<int64_t> due = CountDue(now);
-  if (!due.ok()) return due.status();
+  if (!due.ok()) {
+    return due.status();
+  }
   int64_t left = *due;
   for (const auto& [seq, next_attempt] : failed) {
-    if (next_attempt > now) ++left;  // Backing off, so not counted as due.
+    if (next_attempt > now) {
+      ++left;  // Backing off, so not counted as due.
+    }
   }
-  if (left == 0) return absl::OkStatus();
+  if (left == 0) {
+    return absl::OkStatus();
+  }
   return absl::DeadlineExceededError(
       absl::StrCat("outbox flush: ", left, " events not delivered within ",
                    absl::FormatDuration(budget)));

@@ -128,8 +128,7 @@ class Relay {
 
   absl::StatusOr<std::vector<Claimed>> Claim();
   // Delivers what Claim() returns; no delivery runs past `hard_deadline`.
-  absl::StatusOr<PassOutcome> Pass(absl::Time hard_deadline,
-                                   StopPolicy policy);
+  absl::StatusOr<PassOutcome> Pass(absl::Time hard_deadline, StopPolicy policy);
   // Earliest next_attempt_at of any undelivered event.
   absl::StatusOr<std::optional<absl::Time>> NextDue();
   absl::StatusOr<int64_t> CountDue(absl::Time now);

@@ -1,3 +1,5 @@
+#include "common/outbox/outbox.h"
+
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -13,7 +15,6 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
-#include "common/outbox/outbox.h"
 #include "common/outbox/relay.h"
 #include "common/store/store.h"
 #include "gmock/gmock.h"
@@ -141,8 +142,12 @@ class OutboxTest : public ::testing::Test {
           "SELECT attempts, next_attempt_at_us, delivered_at_us, last_error "
           "FROM outbox WHERE event_id = $1",
           {event_id});
-      if (!rows.ok()) return rows.status();
-      if (rows->size() != 1) return absl::NotFoundError(event_id);
+      if (!rows.ok()) {
+        return rows.status();
+      }
+      if (rows->size() != 1) {
+        return absl::NotFoundError(event_id);
+      }
       const store::Row& row = rows->front();
       result.attempts = row.Int(0);
       result.next_attempt_at = absl::FromUnixMicros(row.Int(1));
@@ -269,7 +274,7 @@ TEST_F(OutboxTest, FailingSinkRetriedWithGrowingJitteredBackoff) {
     EXPECT_FALSE(row.delivered);
     EXPECT_THAT(row.last_error, HasSubstr("receiver down"));
     const absl::Duration base =
-        options.initial_backoff * static_cast<int64_t>(1 << (k - 1));
+        options.initial_backoff * (int64_t{1} << (k - 1));
     const absl::Duration delay = row.next_attempt_at - clock_.Now();
     EXPECT_GE(delay, base * (1 - options.jitter)) << "failure " << k;
     EXPECT_LE(delay, base * (1 + options.jitter)) << "failure " << k;
@@ -294,7 +299,9 @@ TEST_F(OutboxTest, FailingSinkRetriedWithGrowingJitteredBackoff) {
   EXPECT_EQ(sink_.DeliveredCount("e1"), 1);
   const std::vector<Event> calls = sink_.calls();
   ASSERT_EQ(calls.size(), static_cast<size_t>(kFailures + 1));
-  for (int i = 0; i <= kFailures; ++i) EXPECT_EQ(calls[i].attempts, i);
+  for (int i = 0; i <= kFailures; ++i) {
+    EXPECT_EQ(calls[i].attempts, i);
+  }
   EXPECT_EQ(relay.failed_attempts_total(), kFailures);
   EXPECT_EQ(relay.delivered_total(), 1);
 }
@@ -349,7 +356,7 @@ TEST_F(OutboxTest, RelayThreadDeliversPromptlyOnNotify) {
         [&, id](store::Tx& tx) {
           return Enqueue(tx, kTopic, id, "p", clock_.Now());
         },
-        [&](absl::Status status) {
+        [&](const absl::Status& status) {
           EXPECT_TRUE(status.ok()) << status;
           relay.Notify();
         });
