@@ -35,7 +35,7 @@ class IntakeServerImpl final : public IntakeServer {
   absl::Status Init(const config::v1::IntakeConfig& config,
                     const Clock& clock) {
     absl::StatusOr<tls::AgencyRegistry> registry =
-        tls::AgencyRegistry::LoadFile(config.agency_registry_file());
+        tls::AgencyRegistry::LoadFromFile(config.agency_registry_file());
     if (!registry.ok()) {
       return WithContext(registry.status(), "loading the agency registry");
     }

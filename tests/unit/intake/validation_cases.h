@@ -36,6 +36,9 @@ struct RuleCase {
   const char* field;
 };
 
+// Test output names the case, not the bytes of the struct.
+inline void PrintTo(const RuleCase& c, std::ostream* os) { *os << c.name; }
+
 inline const char kAdult[] = "adult-victim.json";
 inline const char kChange[] = "adult-behaviour-change.json";
 inline const char kDash[] = "high-risk-dash.json";

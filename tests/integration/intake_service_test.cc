@@ -1,0 +1,478 @@
+// intake-svc in process, on port 0, over real mTLS with the development PKI
+// and a real SQLite database: the behaviour partners' systems rely on.
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "common/audit/audit.h"
+#include "common/crypto/key_ring.h"
+#include "common/logging/logging.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "common/store/store.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "grpcpp/grpcpp.h"
+#include "intake-svc/intake_core.h"
+#include "intake-svc/intake_server.h"
+#include "tests/testing/http_get.h"
+#include "tests/testing/pki.h"
+#include "tests/unit/intake/validation_cases.h"
+
+namespace frontdoor::intake {
+namespace {
+
+using common::v1::Referral;
+using intake::v1::IntakeService;
+using intake::v1::Receipt;
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+constexpr char kPolice[] = "staffs-police";        // may see repeats
+constexpr char kHealth[] = "uhnm-health";          // may not
+constexpr char kHelpline[] = "frontdoor-helpline";  // staff
+
+// Collects log lines so tests can check what is (not) logged.
+class CapturingSink : public LogSink {
+ public:
+  void Write(std::string_view line) override {
+    absl::MutexLock lock(&mu_);
+    text_.append(line.data(), line.size());
+  }
+  std::string text() {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+};
+
+class IntakeServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("intake-", ::testing::UnitTest::GetInstance()
+                                       ->current_test_info()
+                                       ->name(),
+                        "-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto keys = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    std::ofstream(dir_ / "keys.json") << *keys;
+
+    auto* server = config_.mutable_server();
+    server->set_api_address("127.0.0.1:0");
+    server->set_health_address("127.0.0.1:0");
+    server->set_metrics_address("127.0.0.1:0");
+    *server->mutable_tls() = frontdoor::testing::PkiFiles("intake-svc");
+    server->set_shutdown_grace_seconds(5);
+    config_.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    config_.set_agency_registry_file(frontdoor::testing::AgencyRegistryPath());
+    config_.set_districts_file(
+        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
+    config_.set_key_ring_file((dir_ / "keys.json").string());
+    SetLogSink(&logs_);
+    Start();
+  }
+
+  void TearDown() override {
+    if (server_) {
+      EXPECT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+    }
+    server_.reset();
+    SetLogSink(nullptr);
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Start() {
+    auto server = IntakeServer::Start(config_, clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+  }
+
+  void Restart() {
+    ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+    server_.reset();
+    Start();
+  }
+
+  std::unique_ptr<IntakeService::Stub> Client(std::string_view cert) {
+    auto channel = frontdoor::testing::MakeMtlsChannel(server_->api_port(), cert);
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return IntakeService::NewStub(*channel);
+  }
+
+  static void Prepare(grpc::ClientContext& ctx, const char* actor) {
+    ctx.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::seconds(10));
+    if (actor != nullptr) ctx.AddMetadata("frontdoor-actor", actor);
+    ctx.AddMetadata("traceparent",
+                    "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  }
+
+  grpc::Status Submit(IntakeService::Stub& stub, const std::string& key,
+                      const Referral& referral, Receipt* receipt,
+                      const char* actor = "Test Officer") {
+    grpc::ClientContext ctx;
+    Prepare(ctx, actor);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status status = stub.SubmitReferral(&ctx, req, &resp);
+    if (receipt != nullptr) *receipt = resp.receipt();
+    return status;
+  }
+
+  grpc::Status Get(IntakeService::Stub& stub, const std::string& reference,
+                   intake::v1::GetReferralResponse* out) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, "Test Officer");
+    intake::v1::GetReferralRequest req;
+    req.set_reference(reference);
+    return stub.GetReferral(&ctx, req, out);
+  }
+
+  static Referral Example(const char* name) {
+    return testing::LoadExample(name);
+  }
+
+  std::filesystem::path dir_;
+  config::v1::IntakeConfig config_;
+  FakeClock clock_{kStart};
+  CapturingSink logs_;
+  std::unique_ptr<IntakeServer> server_;
+};
+
+TEST_F(IntakeServiceTest, AcceptsAndRoutesEachExample) {
+  auto police = Client(kPolice);
+  struct Case {
+    const char* example;
+    intake::v1::ReferralStatus status;
+    common::v1::FrontDoor door;
+  } cases[] = {
+      {"adult-victim.json", intake::v1::REFERRAL_STATUS_ACCEPTED,
+       common::v1::FRONT_DOOR_ADULT_VICTIM},
+      {"adult-behaviour-change.json", intake::v1::REFERRAL_STATUS_ACCEPTED,
+       common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE},
+      {"child-victim.json", intake::v1::REFERRAL_STATUS_ACCEPTED,
+       common::v1::FRONT_DOOR_CHILDREN},
+      {"high-risk-dash.json", intake::v1::REFERRAL_STATUS_ACCEPTED,
+       common::v1::FRONT_DOOR_ADULT_VICTIM},
+  };
+  for (const Case& c : cases) {
+    Receipt receipt;
+    grpc::Status status = Submit(*police, c.example, Example(c.example),
+                                 &receipt);
+    ASSERT_TRUE(status.ok()) << c.example << ": " << status.error_message();
+    EXPECT_EQ(receipt.status(), c.status) << c.example;
+    EXPECT_EQ(receipt.front_door(), c.door) << c.example;
+    EXPECT_TRUE(IsWellFormedReference(receipt.reference()));
+    EXPECT_EQ(receipt.received_at().seconds(), absl::ToUnixSeconds(kStart));
+  }
+}
+
+TEST_F(IntakeServiceTest, ChildReferredToBehaviourChangeIsReturnedNotRouted) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "child-1",
+                     Example("child-to-behaviour-change.json"), &receipt)
+                  .ok());
+  EXPECT_EQ(receipt.status(), intake::v1::REFERRAL_STATUS_RETURNED);
+  EXPECT_EQ(receipt.front_door(), common::v1::FRONT_DOOR_UNSPECIFIED);
+  ASSERT_EQ(receipt.return_reasons_size(), 1);
+  EXPECT_EQ(receipt.return_reasons(0).code(),
+            "CHILD_REFERRED_TO_BEHAVIOUR_CHANGE");
+  // The returned referral is recorded: the referrer can read it back.
+  intake::v1::GetReferralResponse got;
+  ASSERT_TRUE(Get(*police, receipt.reference(), &got).ok());
+  EXPECT_EQ(got.receipt().status(), intake::v1::REFERRAL_STATUS_RETURNED);
+}
+
+TEST_F(IntakeServiceTest, ClientWithoutCertificateCannotConnect) {
+  auto channel =
+      frontdoor::testing::MakeMtlsChannel(server_->api_port(), /*name=*/"");
+  ASSERT_TRUE(channel.ok());
+  auto stub = IntakeService::NewStub(*channel);
+  grpc::Status status = Submit(*stub, "k", Example(testing::kAdult), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(IntakeServiceTest, CertificateFromAnotherCaCannotConnect) {
+  auto stub = Client("rogue-agency");
+  grpc::Status status = Submit(*stub, "k", Example(testing::kAdult), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
+TEST_F(IntakeServiceTest, UnregisteredAgencyIsPermissionDenied) {
+  auto stub = Client("unregistered-agency");
+  grpc::Status status = Submit(*stub, "k", Example(testing::kAdult), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  intake::v1::GetReferralResponse got;
+  EXPECT_EQ(Get(*stub, "FD-0000000000AA", &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(IntakeServiceTest, ActorMetadataIsRequired) {
+  auto police = Client(kPolice);
+  grpc::Status status =
+      Submit(*police, "k", Example(testing::kAdult), nullptr, nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("frontdoor-actor"));
+}
+
+// Every validation rule, over the wire: INVALID_ARGUMENT with a
+// google.rpc.BadRequest naming the field.
+TEST_F(IntakeServiceTest, EachValidationRuleNamesItsFieldOverTheWire) {
+  auto police = Client(kPolice);
+  int n = 0;
+  for (const testing::RuleCase& c : testing::RuleCases()) {
+    Referral r = Example(c.example);
+    c.mutate(r);
+    grpc::Status status = Submit(*police, absl::StrCat("rule-", n++), r,
+                                 nullptr);
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << c.name;
+    std::vector<std::string> fields;
+    for (const auto& v : GetFieldViolations(FromGrpcStatus(status))) {
+      fields.push_back(v.field);
+    }
+    EXPECT_THAT(fields, Contains(c.field)) << c.name;
+  }
+}
+
+TEST_F(IntakeServiceTest, LegitimateTextIsStoredByteForByte) {
+  auto helpline = Client(kHelpline);
+  Referral r = Example(testing::kAdult);
+  r.set_channel(common::v1::CHANNEL_PHONE);
+  r.mutable_subject()->mutable_name()->set_given_names("Siobhán Zoë");
+  r.mutable_subject()->mutable_name()->set_family_name("Ní Bhraonáin-O'Neil");
+  r.set_concerns("Line one\r\nLine two\twith tab; emoji 🙂; <b>not html</b> "
+                 "'; DROP TABLE referrals; --");
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*helpline, "text-1", r, &receipt).ok());
+  intake::v1::GetReferralResponse got;
+  ASSERT_TRUE(Get(*helpline, receipt.reference(), &got).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      got.referral(), r));
+  EXPECT_EQ(got.referral().concerns(), r.concerns());
+}
+
+TEST_F(IntakeServiceTest, RepeatWithinTwelveMonthsIsFlaggedForRolesAllowed) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Referral r = Example(testing::kAdult);
+  Receipt first;
+  ASSERT_TRUE(Submit(*police, "rep-1", r, &first).ok());
+  EXPECT_EQ(first.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+
+  // Eleven months later, spelled differently, from another agency.
+  clock_.Advance(absl::Hours(24 * 30 * 11));
+  Referral again = r;
+  again.mutable_subject()->mutable_name()->set_given_names("AISHA");
+  again.mutable_subject()->mutable_name()->set_family_name("rahman ");
+  Receipt by_health;
+  ASSERT_TRUE(Submit(*health, "rep-2", again, &by_health).ok());
+  // Health may not know it is a repeat...
+  EXPECT_EQ(by_health.repeat(), intake::v1::REPEAT_STATUS_UNSPECIFIED);
+  Receipt by_police;
+  ASSERT_TRUE(Submit(*police, "rep-3", again, &by_police).ok());
+  // ...the police may.
+  EXPECT_EQ(by_police.repeat(), intake::v1::REPEAT_STATUS_REPEAT);
+
+  // Thirteen months after the last one: new, not a repeat.
+  clock_.Advance(absl::Hours(24 * 30 * 13));
+  Receipt later;
+  ASSERT_TRUE(Submit(*police, "rep-4", r, &later).ok());
+  EXPECT_EQ(later.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+
+  // A different person is never a repeat.
+  Referral other = r;
+  other.mutable_subject()->mutable_date_of_birth()->set_day(15);
+  Receipt different;
+  ASSERT_TRUE(Submit(*police, "rep-5", other, &different).ok());
+  EXPECT_EQ(different.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+}
+
+TEST_F(IntakeServiceTest, SameKeySameReferralReturnsTheOriginalReceipt) {
+  auto police = Client(kPolice);
+  Receipt first, second;
+  ASSERT_TRUE(Submit(*police, "idem-1", Example(testing::kAdult), &first).ok());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(
+      Submit(*police, "idem-1", Example(testing::kAdult), &second).ok());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(first, second));
+}
+
+TEST_F(IntakeServiceTest, SameKeyDifferentReferralIsRefused) {
+  auto police = Client(kPolice);
+  ASSERT_TRUE(Submit(*police, "idem-2", Example(testing::kAdult), nullptr).ok());
+  Referral changed = Example(testing::kAdult);
+  changed.set_concerns("something else");
+  grpc::Status status = Submit(*police, "idem-2", changed, nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(status.error_message(), HasSubstr("idempotency_key"));
+}
+
+TEST_F(IntakeServiceTest, SameKeyFromAnotherAgencyIsItsOwnReferral) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Receipt a, b;
+  ASSERT_TRUE(Submit(*police, "shared-key", Example(testing::kAdult), &a).ok());
+  ASSERT_TRUE(Submit(*health, "shared-key", Example(testing::kChange), &b).ok());
+  EXPECT_NE(a.reference(), b.reference());
+  EXPECT_EQ(b.front_door(), common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
+}
+
+TEST_F(IntakeServiceTest, AnotherAgencysReferenceLooksExactlyLikeAnUnknownOne) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "own-1", Example(testing::kAdult), &receipt).ok());
+  intake::v1::GetReferralResponse got;
+  grpc::Status other = Get(*health, receipt.reference(), &got);
+  grpc::Status unknown = Get(*health, "FD-0000000000AA", &got);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(unknown.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(other.error_message(), unknown.error_message());
+  EXPECT_EQ(other.error_details(), unknown.error_details());
+  // The owner reads it.
+  ASSERT_TRUE(Get(*police, receipt.reference(), &got).ok());
+  EXPECT_EQ(got.receipt().reference(), receipt.reference());
+  // A malformed reference names the field.
+  EXPECT_EQ(Get(*police, "not a reference", &got).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+TEST_F(IntakeServiceTest, EveryAcknowledgedReferralSurvivesRestart) {
+  auto police = Client(kPolice);
+  std::vector<std::string> references;
+  for (int i = 0; i < 20; ++i) {
+    Receipt receipt;
+    ASSERT_TRUE(
+        Submit(*police, absl::StrCat("restart-", i), Example(testing::kAdult),
+               &receipt)
+            .ok());
+    references.push_back(receipt.reference());
+  }
+  Restart();
+  police = Client(kPolice);
+  for (const std::string& ref : references) {
+    intake::v1::GetReferralResponse got;
+    ASSERT_TRUE(Get(*police, ref, &got).ok()) << ref;
+    EXPECT_EQ(got.referral().subject().name().family_name(), "Rahman");
+  }
+  // Idempotency survives restart too.
+  Receipt again;
+  ASSERT_TRUE(
+      Submit(*police, "restart-0", Example(testing::kAdult), &again).ok());
+  EXPECT_EQ(again.reference(), references[0]);
+}
+
+TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "audit-1", Example(testing::kAdult), &receipt).ok());
+  intake::v1::GetReferralResponse got;
+  ASSERT_TRUE(Get(*police, receipt.reference(), &got).ok());
+  ASSERT_TRUE(Submit(*police, "audit-2", Example(testing::kChange), nullptr).ok());
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  store::SqliteOptions options;
+  options.path = config_.store().sqlite_path();
+  auto store = store::OpenSqliteStore(options, audit::Migrations());
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto ok = audit::Verify(**store);
+  ASSERT_TRUE(ok.ok()) << ok.status();
+  EXPECT_EQ(ok->entries, 3);  // receive, read, receive
+  EXPECT_FALSE(ok->first_bad_seq.has_value());
+
+  ASSERT_TRUE((*store)
+                  ->WriteSync([](store::Tx& tx) {
+                    return tx.Exec("UPDATE audit_log SET actor_person = $1 "
+                                   "WHERE seq = 2",
+                                   {std::string("Someone Else")})
+                        .status();
+                  })
+                  .ok());
+  auto bad = audit::Verify(**store);
+  ASSERT_TRUE(bad.ok()) << bad.status();
+  ASSERT_TRUE(bad->first_bad_seq.has_value());
+  EXPECT_EQ(*bad->first_bad_seq, 2);
+}
+
+TEST_F(IntakeServiceTest, PersonalDataIsSealedAtRestAndNeverLogged) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "pd-1", Example(testing::kAdult), &receipt).ok());
+  const std::string logs = logs_.text();
+  EXPECT_THAT(logs, HasSubstr(receipt.reference()));
+  EXPECT_THAT(logs, HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));  // trace
+  for (const char* personal :
+       {"Aisha", "Rahman", "07700 900123", "Station Road", "ST4 7AB",
+        "Daniel", "threats", "1991"}) {
+    EXPECT_THAT(logs, Not(HasSubstr(personal))) << personal;
+  }
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  std::ifstream db(config_.store().sqlite_path(), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(db)),
+                    std::istreambuf_iterator<char>());
+  std::ifstream wal(config_.store().sqlite_path() + "-wal", std::ios::binary);
+  bytes.append((std::istreambuf_iterator<char>(wal)),
+               std::istreambuf_iterator<char>());
+  ASSERT_THAT(bytes, HasSubstr(receipt.reference()));
+  for (const char* personal : {"Aisha", "Rahman", "07700 900123", "threats"}) {
+    EXPECT_THAT(bytes, Not(HasSubstr(personal))) << personal;
+  }
+}
+
+TEST_F(IntakeServiceTest, MetricsCountCallsAndReferrals) {
+  auto police = Client(kPolice);
+  ASSERT_TRUE(Submit(*police, "m-1", Example(testing::kAdult), nullptr).ok());
+  ASSERT_TRUE(Submit(*police, "m-2", Example("child-to-behaviour-change.json"),
+                     nullptr)
+                  .ok());
+  Referral bad = Example(testing::kAdult);
+  bad.clear_concerns();
+  ASSERT_FALSE(Submit(*police, "m-3", bad, nullptr).ok());
+
+  auto scrape = frontdoor::testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  const std::string& text = scrape->body;
+  EXPECT_THAT(text, HasSubstr("grpc_server_handled_total{"));
+  EXPECT_THAT(text, HasSubstr("grpc_method=\"SubmitReferral\""));
+  EXPECT_THAT(text, HasSubstr("grpc_code=\"INVALID_ARGUMENT\""));
+  EXPECT_THAT(text, HasSubstr("grpc_server_handling_seconds_bucket{"));
+  EXPECT_THAT(text, HasSubstr("process_resident_memory_bytes"));
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                text,
+                "frontdoor_intake_referrals_received_total{channel=\"partner_"
+                "api\",district=\"stoke-on-trent\",front_door=\"adult_"
+                "victim\",status=\"accepted\"}"),
+            1.0);
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                text,
+                "frontdoor_intake_referrals_returned_total{reason=\"CHILD_"
+                "REFERRED_TO_BEHAVIOUR_CHANGE\"}"),
+            1.0);
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                text,
+                "frontdoor_intake_field_violations_total{field=\"referral."
+                "concerns\"}"),
+            1.0);
+}
+
+}  // namespace
+}  // namespace frontdoor::intake
