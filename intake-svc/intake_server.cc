@@ -163,7 +163,7 @@ absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(
 
 absl::Status RunServer(const std::string& config_path) {
   // Before any thread starts, so that only the waiting thread sees them.
-  server::BlockShutdownSignals();
+  server::PrepareServerProcess();
   if (config_path.empty()) {
     return absl::InvalidArgumentError("missing --config=FILE.json");
   }

@@ -1,5 +1,7 @@
 #include "common/outbox/relay.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <string>
 #include <utility>
@@ -91,6 +93,7 @@ absl::Status Relay::Start() {
   }
   started_ = true;
   thread_ = std::thread(&Relay::Loop, this);
+  pthread_setname_np(thread_.native_handle(), "outbox-relay");
   return absl::OkStatus();
 }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 
 namespace frontdoor::server {
 namespace {
@@ -25,6 +26,11 @@ sigset_t ShutdownSignals() {
 void BlockShutdownSignals() {
   const sigset_t set = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+void PrepareServerProcess() {
+  BlockShutdownSignals();
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
 }
 
 absl::StatusOr<int> WaitForShutdownSignal() {

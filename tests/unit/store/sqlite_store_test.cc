@@ -460,6 +460,40 @@ TEST_F(SqliteStoreTest, AcknowledgedWritesSurviveCloseAndReopen) {
   EXPECT_EQ(CountItems(*store), kWrites);
 }
 
+TEST_F(SqliteStoreTest, SlowDoneCallbackDoesNotHoldUpLaterCommits) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  absl::Notification release_first;
+  absl::Notification first_done;
+  store->Write(
+      [](Tx& tx) {
+        return tx.Exec("INSERT INTO items (name) VALUES ('first')").status();
+      },
+      [&](const absl::Status& status) {
+        EXPECT_TRUE(status.ok()) << status;
+        release_first.WaitForNotification();
+        first_done.Notify();
+      });
+  // The first caller is still being answered; the writer commits the next
+  // unit meanwhile (its work runs, and the row is readable).
+  absl::Notification second_ran;
+  store->Write(
+      [&](Tx& tx) {
+        second_ran.Notify();
+        return tx.Exec("INSERT INTO items (name) VALUES ('second')").status();
+      },
+      nullptr);
+  EXPECT_TRUE(second_ran.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  for (int i = 0; i < 1000 && CountItems(*store) < 2; ++i) {
+    absl::SleepFor(absl::Milliseconds(5));
+  }
+  EXPECT_EQ(CountItems(*store), 2);
+  EXPECT_FALSE(first_done.HasBeenNotified());
+  release_first.Notify();
+  store->Close();  // Waits for every done callback.
+  EXPECT_TRUE(first_done.HasBeenNotified());
+}
+
 TEST_F(SqliteStoreTest, CloseDrainsQueuedWritesThenRejects) {
   auto store = OpenOrDie();
   ASSERT_NE(store, nullptr);
