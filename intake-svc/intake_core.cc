@@ -55,15 +55,6 @@ google::protobuf::Timestamp ToProto(absl::Time t) {
   return ts;
 }
 
-// The start of the repeat window: the same moment kRepeatWindowMonths ago.
-absl::Time RepeatWindowStart(absl::Time now) {
-  const absl::CivilSecond c = absl::ToCivilSecond(now, absl::UTCTimeZone());
-  return absl::FromCivil(
-      absl::CivilSecond(c.year(), c.month() - kRepeatWindowMonths, c.day(),
-                        c.hour(), c.minute(), c.second()),
-      absl::UTCTimeZone());
-}
-
 // What the caller may see of a stored receipt.
 Receipt ShapeFor(const Caller& caller, Receipt receipt) {
   if (!caller.HasRole(config::v1::ROLE_REPEAT_VIEWER)) {
@@ -173,7 +164,7 @@ void IntakeCore::Submit(const Caller& caller,
   p->event.set_subject_index(p->subject_index);
   *p->event.mutable_referral() = referral;
 
-  const absl::Time window_start = RepeatWindowStart(now);
+  const absl::Time window_start = MonthsBefore(now, kRepeatWindowMonths);
   std::string trace_id(CurrentTraceId());
   store_.Write(
       [this, p, window_start](store::Tx& tx) -> absl::Status {

@@ -5,15 +5,6 @@ namespace frontdoor::intake {
 using common::v1::FrontDoor;
 using common::v1::RequestedService;
 
-int AgeOn(const google::type::Date& dob, absl::CivilDay day) {
-  int age = static_cast<int>(day.year() - dob.year());
-  if (day.month() < dob.month() ||
-      (day.month() == dob.month() && day.day() < dob.day())) {
-    --age;
-  }
-  return age;
-}
-
 Routing Route(RequestedService requested, int age) {
   Routing r;
   const bool child = age <= kOldestChildAge;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "common/clock/age.h"
 #include "frontdoor/common/v1/referral.pb.h"
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "google/type/date.pb.h"
@@ -24,9 +25,6 @@ struct Routing {
   common::v1::FrontDoor front_door = common::v1::FRONT_DOOR_UNSPECIFIED;
   std::vector<intake::v1::ReturnReason> return_reasons;
 };
-
-// Age in whole years on `day`. `dob` must be a valid full date.
-int AgeOn(const google::type::Date& dob, absl::CivilDay day);
 
 // Routes to exactly one front door, or returns the referral to the referrer
 // when the request does not fit the subject's age: a child (17 or under)

@@ -2,6 +2,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 
@@ -45,5 +46,16 @@ class FakeClock final : public Clock {
   mutable absl::Mutex mu_;
   absl::Time now_ ABSL_GUARDED_BY(mu_);
 };
+
+// The same moment `months` calendar months earlier, in UTC (day-of-month
+// overflow normalises forwards, as absl::CivilSecond does: 31 March minus one
+// month is 3 March). "Within 12 months" windows use this.
+inline absl::Time MonthsBefore(absl::Time t, int months) {
+  const absl::CivilSecond c = absl::ToCivilSecond(t, absl::UTCTimeZone());
+  return absl::FromCivil(absl::CivilSecond(c.year(), c.month() - months,
+                                           c.day(), c.hour(), c.minute(),
+                                           c.second()),
+                         absl::UTCTimeZone());
+}
 
 }  // namespace frontdoor
