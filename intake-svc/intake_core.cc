@@ -112,6 +112,11 @@ IntakeCore::IntakeCore(store::Store& store, const crypto::KeyRing& keys,
 void IntakeCore::Submit(const Caller& caller,
                         const intake::v1::SubmitReferralRequest& request,
                         ReceiptDone done) {
+  if (!caller.HasRole(config::v1::ROLE_REFERRER)) {
+    metrics_.Rejected("permission_denied");
+    done(absl::PermissionDeniedError("this agency may not submit referrals"));
+    return;
+  }
   const absl::Time now = clock_.Now();
   ValidationContext vctx;
   vctx.now = now;
@@ -266,6 +271,10 @@ void IntakeCore::Submit(const Caller& caller,
 
 void IntakeCore::Get(const Caller& caller, const std::string& reference,
                      ReferralDone done) {
+  if (!caller.HasRole(config::v1::ROLE_REFERRER)) {
+    done(absl::PermissionDeniedError("this agency may not read referrals"));
+    return;
+  }
   if (!IsWellFormedReference(reference)) {
     done(InvalidArgumentWithViolations(
         "the request is not valid",

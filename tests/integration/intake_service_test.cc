@@ -223,6 +223,17 @@ TEST_F(IntakeServiceTest, UnregisteredAgencyIsPermissionDenied) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(IntakeServiceTest, ASuiteServiceIsNotAReferrer) {
+  // intake-svc's own certificate is registered (for hand-offs), but with
+  // ROLE_SERVICE only: it may neither submit nor read referrals.
+  auto stub = Client("intake-svc");
+  grpc::Status status = Submit(*stub, "k", Example(testing::kAdult), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  intake::v1::GetReferralResponse got;
+  EXPECT_EQ(Get(*stub, "FD-0000000000AA", &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
 TEST_F(IntakeServiceTest, ActorMetadataIsRequired) {
   auto police = Client(kPolice);
   grpc::Status status =

@@ -25,7 +25,8 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
-  EXPECT_EQ(registry->proto().agencies_size(), 4);
+  // Four agencies and the suite's four services.
+  EXPECT_EQ(registry->proto().agencies_size(), 8);
 
   const config::v1::Agency* police =
       registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");

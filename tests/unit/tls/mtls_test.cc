@@ -156,10 +156,13 @@ TEST_F(MtlsTest, UnregisteredAgencyIsPermissionDeniedWithoutEcho) {
   EXPECT_EQ(status.error_message(), "agency not registered");
 }
 
-TEST_F(MtlsTest, ServiceIdentityIsNotAnAgency) {
+TEST_F(MtlsTest, ServiceIdentityHasTheServiceRoleOnly) {
   WhoAmIResponse response;
-  grpc::Status status = CallWhoAmI("triage-svc", "svc", &response);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  grpc::Status status = CallWhoAmI("triage-svc", "triage-svc", &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.agency_id(), "triage-svc");
+  EXPECT_EQ(response.identity(), "spiffe://frontdoor/svc/triage-svc");
+  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_SERVICE));
 }
 
 TEST_F(MtlsTest, MissingActorIsInvalidArgumentNamingTheKey) {
