@@ -6,11 +6,6 @@
 
 namespace frontdoor::intake {
 
-std::string EnumLabel(absl::string_view value_name, absl::string_view prefix) {
-  absl::ConsumePrefix(&value_name, prefix);
-  return absl::AsciiStrToLower(value_name);
-}
-
 IntakeMetrics::IntakeMetrics(prometheus::Registry& registry)
     : received_(prometheus::BuildCounter()
                     .Name("frontdoor_intake_referrals_received_total")

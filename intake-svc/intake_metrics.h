@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/string_view.h"
+#include "common/logging/logging.h"
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "prometheus/counter.h"
 #include "prometheus/family.h"
@@ -33,9 +34,5 @@ class IntakeMetrics {
   prometheus::Family<prometheus::Counter>& rejected_;
   prometheus::Family<prometheus::Counter>& field_violations_;
 };
-
-// "FRONT_DOOR_ADULT_VICTIM" -> "adult_victim": an enum value name without
-// its type prefix, lower-cased, for labels and logs.
-std::string EnumLabel(absl::string_view value_name, absl::string_view prefix);
 
 }  // namespace frontdoor::intake

@@ -4,23 +4,12 @@
 
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
+#include "common/server/call_context.h"
 #include "common/status/grpc_status.h"
 #include "common/tls/authenticate.h"
 
 namespace frontdoor::intake {
 namespace {
-
-// The caller's trace id from its W3C traceparent metadata, or a new one.
-std::string TraceIdOf(const grpc::CallbackServerContext& context) {
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find(std::string(kTraceparentHeader));
-  if (it != metadata.end()) {
-    std::optional<TraceContext> parsed = ParseTraceparent(
-        std::string_view(it->second.data(), it->second.size()));
-    if (parsed.has_value()) return parsed->trace_id;
-  }
-  return NewTrace().trace_id;
-}
 
 // Authenticates the caller; a refusal is counted and logged (without the
 // identity) before the caller finishes the reactor with it.
@@ -47,7 +36,7 @@ grpc::ServerUnaryReactor* IntakeService::SubmitReferral(
     const intake::v1::SubmitReferralRequest* request,
     intake::v1::SubmitReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ScopedTrace trace(TraceIdOf(*context));
+  ScopedTrace trace(server::TraceIdOf(*context));
   absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
@@ -66,7 +55,7 @@ grpc::ServerUnaryReactor* IntakeService::GetReferral(
     const intake::v1::GetReferralRequest* request,
     intake::v1::GetReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  ScopedTrace trace(TraceIdOf(*context));
+  ScopedTrace trace(server::TraceIdOf(*context));
   absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));

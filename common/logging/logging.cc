@@ -229,4 +229,15 @@ void SetLogClock(const Clock* clock) {
   g_clock.store(clock, std::memory_order_release);
 }
 
+std::string EnumLabel(std::string_view value_name, std::string_view prefix) {
+  if (value_name.substr(0, prefix.size()) == prefix) {
+    value_name.remove_prefix(prefix.size());
+  }
+  std::string out(value_name);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace frontdoor

@@ -106,6 +106,11 @@ void Log(Level level, std::string_view event,
 
 // Events below `level` are discarded. Default: kInfo.
 void SetMinLevel(Level level);
+
+// "FRONT_DOOR_ADULT_VICTIM" with prefix "FRONT_DOOR_" -> "adult_victim": an
+// enum value name without its type prefix, lower-cased, for metric labels
+// and log fields.
+std::string EnumLabel(std::string_view value_name, std::string_view prefix);
 Level MinLevel();
 // True when an event at `level` would be written; lets callers skip
 // computing expensive fields.
