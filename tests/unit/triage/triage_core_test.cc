@@ -1,0 +1,519 @@
+// triage-svc's core over a real SQLite store, with an injected clock: the
+// hand-off exactly once, auto-triage, the queue, practitioners' decisions,
+// MARAC repeats, outbox events delivered to a fake receiver, the audit trail.
+#include "triage-svc/triage_core.h"
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/notification.h"
+#include "common/audit/audit.h"
+#include "common/outbox/outbox.h"
+#include "common/outbox/relay.h"
+#include "common/status/errors.h"
+#include "frontdoor/triage/v1/events.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "prometheus/registry.h"
+#include "tests/unit/triage/rules_fixture.h"
+#include "triage-svc/migrations.h"
+
+namespace frontdoor::triage {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::UnorderedElementsAre;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+
+common::v1::Referral Example(const std::string& name) {
+  std::ifstream in(std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples/" +
+                   name);
+  std::stringstream json;
+  json << in.rdbuf();
+  common::v1::Referral r;
+  auto status = google::protobuf::util::JsonStringToMessage(json.str(), &r);
+  EXPECT_TRUE(status.ok()) << name << ": " << status.ToString();
+  return r;
+}
+
+Caller Intake() {
+  return Caller{"intake-svc", "spiffe://frontdoor/svc/intake-svc", "relay",
+                {config::v1::ROLE_SERVICE}};
+}
+Caller Staff() {
+  return Caller{"frontdoor-helpline",
+                "spiffe://frontdoor/agency/frontdoor-helpline", "Sam Triage",
+                {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF}};
+}
+Caller Police() {
+  return Caller{"staffs-police", "spiffe://frontdoor/agency/staffs-police",
+                "PC 1", {config::v1::ROLE_REFERRER}};
+}
+
+// Collects what the relay delivers.
+class FakeReceiver final : public outbox::Sink {
+ public:
+  absl::Status Deliver(const outbox::Event& event, absl::Time) override {
+    events.push_back(event);
+    return absl::OkStatus();
+  }
+  std::vector<outbox::Event> events;
+};
+
+class TriageCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("triage_core_", info->name(), "_", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto json = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(json.ok());
+    std::ofstream(dir_ / "keys.json") << *json;
+    auto keys = crypto::KeyRing::LoadFile((dir_ / "keys.json").string());
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
+    std::vector<store::Migration> migrations = Migrations();
+    for (auto& m : outbox::Migrations()) migrations.push_back(m);
+    for (auto& m : audit::Migrations()) migrations.push_back(m);
+    store::SqliteOptions options;
+    options.path = (dir_ / "triage.db").string();
+    auto store = store::OpenSqliteStore(options, migrations);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    core_ = std::make_unique<TriageCore>(*store_, *keys_, rules_, clock_,
+                                         metrics_);
+  }
+  void TearDown() override {
+    core_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  intake::v1::ReferralReceived Event(const common::v1::Referral& referral,
+                                     const std::string& reference,
+                                     const std::string& subject = "subj-a") {
+    intake::v1::ReferralReceived e;
+    e.set_event_id(reference + ":received");
+    e.set_agency_id("staffs-police");
+    e.set_subject_index(subject);
+    *e.mutable_referral() = referral;
+    auto* receipt = e.mutable_receipt();
+    receipt->set_reference(reference);
+    receipt->set_status(intake::v1::REFERRAL_STATUS_ACCEPTED);
+    receipt->set_front_door(
+        referral.requested_service() ==
+                common::v1::REQUESTED_SERVICE_BEHAVIOUR_CHANGE
+            ? common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE
+        : referral.requested_service() ==
+                common::v1::REQUESTED_SERVICE_CHILDRENS_FRONT_DOOR
+            ? common::v1::FRONT_DOOR_CHILDREN
+            : common::v1::FRONT_DOOR_ADULT_VICTIM);
+    *receipt->mutable_received_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            absl::ToUnixMicros(clock_.Now()));
+    return e;
+  }
+
+  absl::StatusOr<bool> Deliver(const intake::v1::ReferralReceived& e,
+                               const Caller& caller = Intake()) {
+    absl::StatusOr<bool> out = absl::UnknownError("not called");
+    absl::Notification done;
+    core_->Deliver(caller, e, [&](absl::StatusOr<bool> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
+  }
+
+  absl::StatusOr<v1::Decision> Submit(const v1::SubmitAssessmentRequest& req,
+                                      const Caller& caller = Staff()) {
+    absl::StatusOr<v1::Decision> out = absl::UnknownError("not called");
+    absl::Notification done;
+    core_->SubmitAssessment(caller, req, [&](absl::StatusOr<v1::Decision> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
+  }
+
+  absl::StatusOr<v1::Decision> Get(const std::string& reference,
+                                   const Caller& caller = Staff()) {
+    absl::StatusOr<v1::Decision> out = absl::UnknownError("not called");
+    absl::Notification done;
+    core_->GetDecision(caller, reference, [&](absl::StatusOr<v1::Decision> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
+  }
+
+  v1::SubmitAssessmentRequest DashRequest(const std::string& reference,
+                                          int yes) {
+    v1::SubmitAssessmentRequest req;
+    req.set_reference(reference);
+    *req.mutable_dash() = testing::Dash(yes);
+    return req;
+  }
+
+  int64_t Count(const std::string& sql) {
+    int64_t n = -1;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto rows = tx.Query(sql);
+                      if (!rows.ok()) return rows.status();
+                      n = (*rows)[0].Int(0);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  Rules rules_ = testing::RulesFrom(testing::ShippedRulesProto());
+  prometheus::Registry registry_;
+  TriageMetrics metrics_{registry_};
+  std::unique_ptr<crypto::KeyRing> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<TriageCore> core_;
+};
+
+TEST_F(TriageCoreTest, EachReferralIsRecordedExactlyOnce) {
+  const auto event = Event(Example("adult-victim.json"), "FD-AAAAAAAAAAA1");
+  EXPECT_EQ(Deliver(event).value_or(false), true);
+  EXPECT_EQ(Deliver(event).value_or(true), false);
+  EXPECT_EQ(Deliver(event).value_or(true), false);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_referrals"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.record'"),
+            1);
+}
+
+TEST_F(TriageCoreTest, OnlyIntakeHandsOver) {
+  const auto event = Event(Example("adult-victim.json"), "FD-AAAAAAAAAAA1");
+  EXPECT_EQ(Deliver(event, Police()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Deliver(event, Staff()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_referrals"), 0);
+}
+
+TEST_F(TriageCoreTest, ReturnedReferralsAreNotTriaged) {
+  auto event = Event(Example("adult-victim.json"), "FD-AAAAAAAAAAA1");
+  event.mutable_receipt()->set_status(intake::v1::REFERRAL_STATUS_RETURNED);
+  EXPECT_EQ(Deliver(event).value_or(true), false);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_referrals"), 0);
+}
+
+TEST_F(TriageCoreTest, MalformedEventNamesTheFields) {
+  auto event = Event(Example("adult-victim.json"), "not a reference");
+  event.clear_subject_index();
+  event.mutable_referral()->mutable_subject()->mutable_date_of_birth()->set_month(
+      13);
+  absl::StatusOr<bool> r = Deliver(event);
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const auto& v : GetFieldViolations(r.status())) fields.push_back(v.field);
+  EXPECT_THAT(fields, UnorderedElementsAre("receipt.reference", "subject_index",
+                                           "referral.subject.date_of_birth"));
+}
+
+TEST_F(TriageCoreTest, CompleteHighRiskDashIsTriagedAtOnce) {
+  // 15 yes answers and 4 police call-outs.
+  ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), "FD-HHHHHHHHHHH1"))
+                  .ok());
+  absl::StatusOr<v1::Decision> d = Get("FD-HHHHHHHHHHH1");
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(d->tier(), 4);
+  EXPECT_TRUE(d->marac().visible_high_risk());
+  EXPECT_TRUE(d->marac().potential_escalation());
+  EXPECT_TRUE(d->auto_triaged());
+  EXPECT_EQ(d->decided_by(), kAutoTriageActor);
+  EXPECT_TRUE(d->recipients().marac());
+  EXPECT_TRUE(d->recipients().idva());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM marac_referrals"), 1);
+  // Not in the queue.
+  auto queue = core_->ListQueue(Staff(), {});
+  ASSERT_TRUE(queue.ok());
+  EXPECT_EQ(queue->total_waiting(), 0);
+}
+
+TEST_F(TriageCoreTest, DecisionsReachAllocationAndNotifyThroughTheOutbox) {
+  ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), "FD-HHHHHHHHHHH1"))
+                  .ok());
+  FakeReceiver receiver;
+  outbox::Relay relay(*store_, receiver, clock_);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  ASSERT_EQ(receiver.events.size(), 2u);
+  std::vector<std::string> topics;
+  for (const outbox::Event& e : receiver.events) {
+    topics.push_back(e.topic);
+    absl::StatusOr<std::string> plain = keys_->Open(e.payload, e.event_id);
+    ASSERT_TRUE(plain.ok()) << plain.status();
+    v1::TriageDecided decided;
+    ASSERT_TRUE(decided.ParseFromString(*plain));
+    EXPECT_EQ(decided.event_id(), e.event_id);
+    EXPECT_EQ(decided.decision().reference(), "FD-HHHHHHHHHHH1");
+    EXPECT_EQ(decided.decision().risk_level(), common::v1::RISK_LEVEL_HIGH);
+    EXPECT_EQ(decided.agency_id(), "staffs-police");
+    EXPECT_EQ(decided.decision_number(), 1);
+    EXPECT_TRUE(decided.referral().has_subject());
+  }
+  EXPECT_THAT(topics, UnorderedElementsAre(kDecidedForAllocationTopic,
+                                           kDecidedForNotifyTopic));
+  EXPECT_NE(receiver.events[0].event_id, receiver.events[1].event_id);
+}
+
+TEST_F(TriageCoreTest, QueueIsOrderedByRiskThenWaitingWithTargets) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-SSSSSSSSSSS1")).ok());  // standard
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Deliver(Event(plain, "FD-SSSSSSSSSSS2", "subj-b")).ok());
+  clock_.Advance(absl::Hours(1));
+  common::v1::Referral partial = Example("high-risk-dash.json");
+  partial.mutable_risk_assessment()->mutable_answers()->RemoveLast();
+  partial.mutable_risk_assessment()->clear_police_callouts_past_12_months();
+  ASSERT_TRUE(Deliver(Event(partial, "FD-HHHHHHHHHHH1", "subj-c")).ok());
+  ASSERT_TRUE(
+      Deliver(Event(Example("child-victim.json"), "FD-CCCCCCCCCCC1", "subj-d"))
+          .ok());
+  clock_.Advance(absl::Hours(47));
+
+  auto queue = core_->ListQueue(Staff(), {});
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->total_waiting(), 4);
+  std::vector<std::string> order;
+  for (const auto& e : queue->entries()) order.push_back(e.reference());
+  EXPECT_THAT(order, ElementsAre("FD-HHHHHHHHHHH1", "FD-SSSSSSSSSSS1",
+                                 "FD-SSSSSSSSSSS2", "FD-CCCCCCCCCCC1"));
+  const v1::QueueEntry& high = queue->entries(0);
+  EXPECT_EQ(high.provisional_risk(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(high.waited().seconds(), 47 * 3600);
+  EXPECT_EQ(high.first_contact_target().seconds(), 24 * 3600);
+  EXPECT_TRUE(high.overdue());
+  EXPECT_THAT(high.waiting_reason(), HasSubstr("dash.answers"));
+  const v1::QueueEntry& oldest = queue->entries(1);
+  EXPECT_EQ(oldest.waited().seconds(), 49 * 3600);
+  EXPECT_TRUE(oldest.overdue());  // 49 h against 48 h
+  EXPECT_FALSE(queue->entries(3).overdue());  // 47 h against 48 h
+  EXPECT_EQ(queue->entries(3).waiting_reason(),
+            "children's front-door assessment needed");
+
+  absl::StatusOr<QueueStats> stats = core_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->waiting, 4);
+  EXPECT_EQ(stats->oldest_wait, absl::Hours(49));
+}
+
+TEST_F(TriageCoreTest, QueuePagesWithTokens) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  for (int i = 1; i <= 5; ++i) {
+    ASSERT_TRUE(Deliver(Event(plain, absl::StrCat("FD-PPPPPPPPPPP", i),
+                              absl::StrCat("subj-", i)))
+                    .ok());
+    clock_.Advance(absl::Minutes(1));
+  }
+  std::vector<std::string> seen;
+  v1::ListQueueRequest req;
+  req.set_page_size(2);
+  for (int page = 0; page < 5; ++page) {
+    auto r = core_->ListQueue(Staff(), req);
+    ASSERT_TRUE(r.ok()) << r.status();
+    for (const auto& e : r->entries()) seen.push_back(e.reference());
+    if (r->next_page_token().empty()) break;
+    req.set_page_token(r->next_page_token());
+  }
+  EXPECT_THAT(seen, ElementsAre("FD-PPPPPPPPPPP1", "FD-PPPPPPPPPPP2",
+                                "FD-PPPPPPPPPPP3", "FD-PPPPPPPPPPP4",
+                                "FD-PPPPPPPPPPP5"));
+  req.set_page_token("garbage");
+  auto bad = core_->ListQueue(Staff(), req);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetFieldViolations(bad.status())[0].field, "page_token");
+  req.clear_page_token();
+  req.set_page_size(kMaxQueuePageSize + 1);
+  EXPECT_EQ(core_->ListQueue(Staff(), req).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(core_->ListQueue(Police(), {}).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(TriageCoreTest, PractitionerDecidesWaitingReferrals) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA1")).ok());
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA2", "subj-b")).ok());
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA3", "subj-c")).ok());
+
+  v1::SubmitAssessmentRequest judged = DashRequest("FD-AAAAAAAAAAA1", 13);
+  judged.mutable_dash()->set_professional_judgement_reason(
+      "Threats to kill since the DASH");
+  absl::StatusOr<v1::Decision> high = Submit(judged);
+  ASSERT_TRUE(high.ok()) << high.status();
+  EXPECT_EQ(high->risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(high->marac().professional_judgement());
+  EXPECT_FALSE(high->auto_triaged());
+  EXPECT_EQ(high->decided_by(), "Sam Triage");
+
+  absl::StatusOr<v1::Decision> medium = Submit(DashRequest("FD-AAAAAAAAAAA2", 13));
+  ASSERT_TRUE(medium.ok()) << medium.status();
+  EXPECT_EQ(medium->risk_level(), common::v1::RISK_LEVEL_MEDIUM);
+  EXPECT_EQ(medium->tier(), 3);
+
+  v1::SubmitAssessmentRequest callouts = DashRequest("FD-AAAAAAAAAAA3", 2);
+  callouts.mutable_dash()->set_police_callouts_past_12_months(3);
+  callouts.mutable_tier_override()->set_tier(3);
+  callouts.mutable_tier_override()->set_reason("Lives with the perpetrator");
+  absl::StatusOr<v1::Decision> escalated = Submit(callouts);
+  ASSERT_TRUE(escalated.ok()) << escalated.status();
+  EXPECT_TRUE(escalated->marac().potential_escalation());
+  EXPECT_EQ(escalated->tier(), 3);
+  EXPECT_EQ(escalated->tier_from_risk(), 4);
+
+  auto queue = core_->ListQueue(Staff(), {});
+  ASSERT_TRUE(queue.ok());
+  EXPECT_EQ(queue->total_waiting(), 0);
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA2")->tier(), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.decide'"),
+            3);
+  auto verified = audit::Verify(*store_);
+  ASSERT_TRUE(verified.ok());
+  EXPECT_FALSE(verified->first_bad_seq.has_value());
+}
+
+TEST_F(TriageCoreTest, AssessmentErrorsAreSpecific) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA1")).ok());
+  ASSERT_TRUE(
+      Deliver(Event(Example("child-victim.json"), "FD-CCCCCCCCCCC1", "c")).ok());
+
+  v1::SubmitAssessmentRequest incomplete = DashRequest("FD-AAAAAAAAAAA1", 3);
+  incomplete.mutable_dash()->mutable_answers()->RemoveLast();
+  auto r = Submit(incomplete);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetFieldViolations(r.status())[0].field, "dash.answers");
+
+  EXPECT_EQ(Submit(DashRequest("FD-CCCCCCCCCCC1", 3)).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Submit(DashRequest("FD-ZZZZZZZZZZZ9", 3)).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Submit(DashRequest("FD-AAAAAAAAAAA1", 3), Police()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::SubmitAssessmentRequest none;
+  none.set_reference("FD-AAAAAAAAAAA1");
+  EXPECT_EQ(GetFieldViolations(Submit(none).status())[0].field, "assessment");
+  v1::SubmitAssessmentRequest bad_override = DashRequest("FD-AAAAAAAAAAA1", 3);
+  bad_override.mutable_tier_override()->set_tier(2);
+  EXPECT_EQ(GetFieldViolations(Submit(bad_override).status())[0].field,
+            "tier_override.reason");
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").status().code(), absl::StatusCode::kNotFound);
+  // Nothing was decided by the failed attempts.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 0);
+}
+
+TEST_F(TriageCoreTest, ChildAssessmentDecidesSideTierAndWhoToTell) {
+  ASSERT_TRUE(
+      Deliver(Event(Example("child-victim.json"), "FD-CCCCCCCCCCC1")).ok());
+  v1::SubmitAssessmentRequest req;
+  req.set_reference("FD-CCCCCCCCCCC1");
+  v1::ChildAssessment& child = *req.mutable_child();
+  child.set_rules_version("roots-to-support-1");
+  // The child in the example is 13: every indicator for that age is
+  // answered, witnessing violence yes, and the young people's checklist
+  // with 14 yes answers.
+  constexpr int kAge = 13;
+  for (const auto& ind : rules_.child().indicators()) {
+    const bool applies = (ind.min_age() == 0 && ind.max_age() == 0) ||
+                         (kAge >= ind.min_age() && kAge <= ind.max_age());
+    if (!applies) continue;
+    auto* a = child.add_indicators();
+    a->set_indicator(ind.id());
+    a->set_answer(ind.id() == "witnessed-violence" ? common::v1::ANSWER_YES
+                                                   : common::v1::ANSWER_NO);
+  }
+  v1::SubmitAssessmentRequest without_checklist = req;
+  auto missing = Submit(without_checklist);
+  ASSERT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(GetFieldViolations(missing.status())[0].field,
+            "child.young_people_checklist");
+
+  testing::FillChecklist(24, 14, child.mutable_young_people_checklist());
+  auto d = Submit(req);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->side(), common::v1::SIDE_VICTIM);
+  EXPECT_EQ(d->child_severity(), v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS);
+  EXPECT_EQ(d->risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(d->tier(), 4);
+  EXPECT_TRUE(d->recipients().marac());
+  EXPECT_FALSE(d->recipients().childrens_social_care());
+  EXPECT_FALSE(d->recipients().mace());
+  EXPECT_EQ(d->rules_version(), "roots-to-support-1");
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM marac_referrals"), 1);
+}
+
+TEST_F(TriageCoreTest, MaracRepeatWithinTwelveMonths) {
+  ASSERT_TRUE(
+      Deliver(Event(Example("high-risk-dash.json"), "FD-MMMMMMMMMMM1", "same"))
+          .ok());
+  common::v1::Referral low = Example("high-risk-dash.json");
+  *low.mutable_risk_assessment() = testing::Dash(2);
+  clock_.Advance(absl::Hours(24 * 30 * 11));  // about 11 months
+  ASSERT_TRUE(Deliver(Event(low, "FD-MMMMMMMMMMM2", "same")).ok());
+  auto repeat = Get("FD-MMMMMMMMMMM2");
+  ASSERT_TRUE(repeat.ok()) << repeat.status();
+  EXPECT_TRUE(repeat->marac().repeat());
+  EXPECT_EQ(repeat->risk_level(), common::v1::RISK_LEVEL_HIGH);
+  // Another person at the same time is not a repeat.
+  ASSERT_TRUE(Deliver(Event(low, "FD-MMMMMMMMMMM3", "other")).ok());
+  EXPECT_FALSE(Get("FD-MMMMMMMMMMM3")->marac().repeat());
+}
+
+TEST_F(TriageCoreTest, NoRepeatThirteenMonthsAfterMarac) {
+  ASSERT_TRUE(
+      Deliver(Event(Example("high-risk-dash.json"), "FD-MMMMMMMMMMM1", "same"))
+          .ok());
+  common::v1::Referral low = Example("high-risk-dash.json");
+  *low.mutable_risk_assessment() = testing::Dash(2);
+  clock_.Advance(absl::Hours(24 * 30 * 13));  // about 13 months
+  ASSERT_TRUE(Deliver(Event(low, "FD-MMMMMMMMMMM2", "same")).ok());
+  auto later = Get("FD-MMMMMMMMMMM2");
+  ASSERT_TRUE(later.ok()) << later.status();
+  EXPECT_FALSE(later->marac().repeat());
+  EXPECT_EQ(later->risk_level(), common::v1::RISK_LEVEL_STANDARD);
+}
+
+TEST_F(TriageCoreTest, DecisionsAreSealedAtRest) {
+  ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), "FD-HHHHHHHHHHH1"))
+                  .ok());
+  const std::string subject_name =
+      Example("high-risk-dash.json").subject().name().family_name();
+  ASSERT_FALSE(subject_name.empty());
+  store_->Close();
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    if (entry.path().extension() == ".json") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_EQ(bytes.find(subject_name), std::string::npos) << entry.path();
+  }
+}
+
+}  // namespace
+}  // namespace frontdoor::triage

@@ -1,0 +1,634 @@
+#include "triage-svc/triage_core.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/audit/audit.h"
+#include "common/clock/age.h"
+#include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
+#include "common/outbox/outbox.h"
+#include "common/status/errors.h"
+#include "frontdoor/triage/v1/events.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "triage-svc/assess.h"
+
+namespace frontdoor::triage {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+constexpr int64_t kWaiting = 1;
+constexpr int64_t kDecided = 2;
+constexpr size_t kMaxReferenceBytes = 64;
+constexpr char kQueueTokenPrefix[] = "q1";
+
+google::protobuf::Timestamp ToProto(absl::Time t) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(t));
+}
+absl::Time FromProto(const google::protobuf::Timestamp& ts) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(ts));
+}
+google::protobuf::Duration ToProtoDuration(absl::Duration d) {
+  return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
+}
+
+bool IsWellFormedReference(absl::string_view reference) {
+  if (reference.empty() || reference.size() > kMaxReferenceBytes) return false;
+  for (char c : reference) {
+    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+absl::Status BadReference(absl::string_view field) {
+  return InvalidArgumentWithViolations(
+      "the request is not valid",
+      {{std::string(field),
+        "must be a referral reference such as FD-7K3M9Q2X4W8P"}});
+}
+
+absl::Status StaffOnly(const Caller& caller) {
+  if (caller.HasRole(config::v1::ROLE_STAFF)) return absl::OkStatus();
+  return absl::PermissionDeniedError("triage is for the service's staff");
+}
+
+bool IsValidDate(const google::type::Date& d) {
+  if (d.year() < 1 || d.month() < 1 || d.month() > 12 || d.day() < 1) {
+    return false;
+  }
+  const absl::CivilDay day(d.year(), d.month(), d.day());
+  return day.year() == d.year() && day.month() == d.month() &&
+         day.day() == d.day();
+}
+
+// The facts the rules need, from the recorded event and the store.
+absl::StatusOr<CaseFacts> FactsFor(store::Tx& tx,
+                                   const intake::v1::ReferralReceived& event) {
+  CaseFacts facts;
+  facts.front_door = event.receipt().front_door();
+  facts.received_at = FromProto(event.receipt().received_at());
+  facts.age = AgeOn(event.referral().subject().date_of_birth(),
+                    absl::ToCivilDay(facts.received_at, absl::UTCTimeZone()));
+  absl::StatusOr<std::vector<store::Row>> last = tx.Query(
+      "SELECT MAX(referred_at_us) FROM marac_referrals "
+      "WHERE subject_index = $1 AND referred_at_us <= $2 AND reference <> $3",
+      {event.subject_index(), absl::ToUnixMicros(facts.received_at),
+       event.receipt().reference()});
+  if (!last.ok()) return last.status();
+  if (!last->empty() && !(*last)[0].IsNull(0)) {
+    facts.last_marac_referral_at = absl::FromUnixMicros((*last)[0].Int(0));
+  }
+  return facts;
+}
+
+bool IsAdultDoor(common::v1::FrontDoor door) {
+  return door == common::v1::FRONT_DOOR_ADULT_VICTIM ||
+         door == common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE;
+}
+
+std::string MaracKinds(const common::v1::MaracFlags& m) {
+  std::vector<std::string> kinds;
+  if (m.visible_high_risk()) kinds.push_back("\"visible_high_risk\"");
+  if (m.professional_judgement()) kinds.push_back("\"professional_judgement\"");
+  if (m.potential_escalation()) kinds.push_back("\"potential_escalation\"");
+  if (m.repeat()) kinds.push_back("\"repeat\"");
+  return absl::StrCat("[", absl::StrJoin(kinds, ","), "]");
+}
+
+// Non-personal summary of a decision's inputs and result, for the audit
+// trail's details.
+std::string AuditDetails(const v1::Decision& d, absl::string_view form) {
+  return absl::StrCat(
+      "{\"form\":\"", form, "\",\"score\":", d.score(), ",\"risk_level\":\"",
+      EnumLabel(common::v1::RiskLevel_Name(d.risk_level()), "RISK_LEVEL_"),
+      "\",\"tier\":", d.tier(), ",\"tier_overridden\":",
+      d.tier_override_reason().empty() ? "false" : "true",
+      ",\"marac\":", MaracKinds(d.marac()), ",\"rules_version\":\"",
+      d.rules_version(), "\",\"auto\":", d.auto_triaged() ? "true" : "false",
+      "}");
+}
+
+// What a decision's transaction needs about the recorded referral.
+struct Recorded {
+  intake::v1::ReferralReceived event;
+  int64_t decisions = 0;
+};
+
+// Stores `decision` as the next decision of the referral, with its outbox
+// events and audit entry, in the caller's transaction.
+absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
+                            const Recorded& recorded, v1::Decision& decision,
+                            const Caller& by, absl::string_view form,
+                            absl::Time now) {
+  const std::string& reference = recorded.event.receipt().reference();
+  const int64_t number = recorded.decisions + 1;
+  decision.set_reference(reference);
+  decision.set_decided_by(decision.auto_triaged() ? kAutoTriageActor
+                                                  : by.actor);
+  *decision.mutable_decided_at() = ToProto(now);
+  absl::StatusOr<std::string> sealed = keys.Seal(
+      decision.SerializeAsString(), absl::StrCat(reference, ":", number));
+  if (!sealed.ok()) return sealed.status();
+  absl::StatusOr<int64_t> inserted = tx.Exec(
+      "INSERT INTO triage_decisions (reference, number, decided_at_us, "
+      "decided_by, risk_level, tier, auto_triaged, rules_version, "
+      "sealed_decision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {reference, number, absl::ToUnixMicros(now), decision.decided_by(),
+       int64_t{decision.risk_level()}, int64_t{decision.tier()},
+       int64_t{decision.auto_triaged()}, decision.rules_version(),
+       store::Blob{*std::move(sealed)}});
+  if (!inserted.ok()) return inserted.status();
+  absl::StatusOr<int64_t> updated = tx.Exec(
+      "UPDATE triage_referrals SET state = $1, decisions = $2, "
+      "waiting_reason = '' WHERE reference = $3",
+      {kDecided, number, reference});
+  if (!updated.ok()) return updated.status();
+  if (decision.recipients().marac()) {
+    absl::StatusOr<int64_t> marac = tx.Exec(
+        "INSERT INTO marac_referrals (subject_index, referred_at_us, "
+        "reference) VALUES ($1, $2, $3) ON CONFLICT (reference) DO NOTHING",
+        {recorded.event.subject_index(),
+         absl::ToUnixMicros(FromProto(recorded.event.receipt().received_at())),
+         reference});
+    if (!marac.ok()) return marac.status();
+  }
+
+  v1::TriageDecided event;
+  *event.mutable_decision() = decision;
+  event.set_agency_id(recorded.event.agency_id());
+  event.set_subject_index(recorded.event.subject_index());
+  *event.mutable_referral() = recorded.event.referral();
+  *event.mutable_received_at() = recorded.event.receipt().received_at();
+  event.set_decision_number(static_cast<int32_t>(number));
+  for (const auto& [topic, receiver] :
+       {std::pair{kDecidedForAllocationTopic, "allocation"},
+        std::pair{kDecidedForNotifyTopic, "notify"}}) {
+    event.set_event_id(
+        absl::StrCat(reference, ":decision:", number, ":", receiver));
+    absl::StatusOr<std::string> sealed_event =
+        keys.Seal(event.SerializeAsString(), event.event_id());
+    if (!sealed_event.ok()) return sealed_event.status();
+    absl::Status queued =
+        outbox::Enqueue(tx, topic, event.event_id(), *sealed_event, now);
+    if (!queued.ok()) return queued;
+  }
+
+  audit::Entry entry;
+  entry.at = now;
+  entry.actor_agency = decision.auto_triaged() ? kAutoTriageActor : by.agency_id;
+  entry.actor_person = decision.decided_by();
+  entry.action = "triage.decide";
+  entry.subject = reference;
+  entry.reason = decision.auto_triaged()
+                     ? "complete DASH attached to the referral"
+                     : "practitioner assessment";
+  entry.lawful_basis = kLawfulBasisTriage;
+  entry.details = AuditDetails(decision, form);
+  return audit::Append(tx, entry);
+}
+
+absl::StatusOr<Recorded> LoadRecorded(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      const std::string& reference) {
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT sealed_event, decisions FROM triage_referrals "
+      "WHERE reference = $1",
+      {reference});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::NotFoundError("no referral with that reference");
+  }
+  absl::StatusOr<std::string> plain = keys.Open((*rows)[0].Text(0), reference);
+  if (!plain.ok()) {
+    return absl::DataLossError(absl::StrCat("sealed referral did not open: ",
+                                            plain.status().message()));
+  }
+  Recorded r;
+  if (!r.event.ParseFromString(*plain)) {
+    return absl::DataLossError("sealed referral does not parse");
+  }
+  r.decisions = (*rows)[0].Int(1);
+  return r;
+}
+
+std::string QueueToken(int64_t risk, int64_t received_us,
+                       const std::string& reference) {
+  return absl::WebSafeBase64Escape(absl::StrCat(
+      kQueueTokenPrefix, ":", risk, ":", received_us, ":", reference));
+}
+
+struct QueuePosition {
+  int64_t risk = 0;
+  int64_t received_us = 0;
+  std::string reference;
+};
+
+std::optional<QueuePosition> ParseQueueToken(absl::string_view token) {
+  std::string raw;
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return std::nullopt;
+  std::vector<std::string> parts = absl::StrSplit(raw, ':');
+  QueuePosition p;
+  if (parts.size() != 4 || parts[0] != kQueueTokenPrefix ||
+      !absl::SimpleAtoi(parts[1], &p.risk) ||
+      !absl::SimpleAtoi(parts[2], &p.received_us) ||
+      !IsWellFormedReference(parts[3])) {
+    return std::nullopt;
+  }
+  p.reference = parts[3];
+  return p;
+}
+
+}  // namespace
+
+TriageCore::TriageCore(store::Store& store, const crypto::KeyRing& keys,
+                       const Rules& rules, const Clock& clock,
+                       TriageMetrics& metrics,
+                       std::function<void()> on_committed)
+    : store_(store),
+      keys_(keys),
+      rules_(rules),
+      clock_(clock),
+      metrics_(metrics),
+      on_committed_(std::move(on_committed)) {}
+
+void TriageCore::Deliver(const Caller& caller,
+                         const intake::v1::ReferralReceived& event,
+                         DeliverDone done) {
+  if (caller.agency_id != kIntakeServiceId ||
+      !caller.HasRole(config::v1::ROLE_SERVICE)) {
+    done(absl::PermissionDeniedError("only intake-svc hands referrals over"));
+    return;
+  }
+  const intake::v1::Receipt& receipt = event.receipt();
+  if (receipt.status() == intake::v1::REFERRAL_STATUS_RETURNED) {
+    done(false);  // Returned to the referrer: nothing to triage.
+    return;
+  }
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(receipt.reference())) {
+    problems.push_back({"receipt.reference", "must be a referral reference"});
+  }
+  if (receipt.status() != intake::v1::REFERRAL_STATUS_ACCEPTED) {
+    problems.push_back({"receipt.status", "must be accepted or returned"});
+  }
+  if (!IsAdultDoor(receipt.front_door()) &&
+      receipt.front_door() != common::v1::FRONT_DOOR_CHILDREN) {
+    problems.push_back({"receipt.front_door", "required"});
+  }
+  if (!receipt.has_received_at()) {
+    problems.push_back({"receipt.received_at", "required"});
+  }
+  if (event.subject_index().empty()) {
+    problems.push_back({"subject_index", "required"});
+  }
+  if (event.agency_id().empty()) {
+    problems.push_back({"agency_id", "required"});
+  }
+  if (!IsValidDate(event.referral().subject().date_of_birth())) {
+    problems.push_back({"referral.subject.date_of_birth",
+                        "must be a real calendar date"});
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the referral event is not valid",
+                                       problems));
+    return;
+  }
+  absl::StatusOr<std::string> sealed =
+      keys_.Seal(event.SerializeAsString(), receipt.reference());
+  if (!sealed.ok()) {
+    done(sealed.status());
+    return;
+  }
+
+  struct Outcome {
+    bool recorded = false;
+    std::optional<v1::Decision> decision;
+  };
+  auto outcome = std::make_shared<Outcome>();
+  const absl::Time now = clock_.Now();
+  std::string trace_id(CurrentTraceId());
+  store_.Write(
+      [this, event, sealed = *std::move(sealed), outcome, caller,
+       now](store::Tx& tx) -> absl::Status {
+        const std::string& reference = event.receipt().reference();
+        absl::StatusOr<std::vector<store::Row>> known = tx.Query(
+            "SELECT 1 FROM triage_referrals WHERE reference = $1",
+            {reference});
+        if (!known.ok()) return known.status();
+        if (!known->empty()) return absl::OkStatus();  // Delivered before.
+
+        absl::StatusOr<CaseFacts> facts = FactsFor(tx, event);
+        if (!facts.ok()) return facts.status();
+        std::string waiting_reason;
+        const common::v1::Referral& referral = event.referral();
+        if (!IsAdultDoor(facts->front_door)) {
+          waiting_reason = "children's front-door assessment needed";
+        } else if (!referral.has_risk_assessment()) {
+          waiting_reason = "no risk assessment attached";
+        } else {
+          absl::StatusOr<v1::Decision> d = AssessAdult(
+              referral.risk_assessment(), *facts, rules_, "dash");
+          if (d.ok()) {
+            d->set_auto_triaged(true);
+            outcome->decision = *std::move(d);
+          } else {
+            const auto violations = GetFieldViolations(d.status());
+            waiting_reason = absl::StrCat(
+                "attached DASH incomplete or not valid: ",
+                violations.empty() ? std::string(d.status().message())
+                                   : absl::StrCat(violations[0].field, " ",
+                                                  violations[0].description));
+          }
+        }
+        const common::v1::RiskLevel provisional =
+            outcome->decision.has_value()
+                ? outcome->decision->risk_level()
+                : ProvisionalRisk(referral, *facts, rules_);
+        absl::StatusOr<int64_t> inserted = tx.Exec(
+            "INSERT INTO triage_referrals (reference, event_id, agency_id, "
+            "subject_index, front_door, received_at_us, recorded_at_us, "
+            "state, provisional_risk, waiting_reason, sealed_event) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            {reference, event.event_id(), event.agency_id(),
+             event.subject_index(), int64_t{facts->front_door},
+             absl::ToUnixMicros(facts->received_at), absl::ToUnixMicros(now),
+             kWaiting, int64_t{provisional}, waiting_reason,
+             store::Blob{sealed}});
+        if (!inserted.ok()) return inserted.status();
+        outcome->recorded = true;
+        audit::Entry entry;
+        entry.at = now;
+        entry.actor_agency = caller.agency_id;
+        entry.actor_person = caller.actor;
+        entry.action = "triage.record";
+        entry.subject = reference;
+        entry.reason = outcome->decision.has_value() ? "auto-triage"
+                                                     : waiting_reason;
+        entry.lawful_basis = kLawfulBasisTriage;
+        if (absl::Status a = audit::Append(tx, entry); !a.ok()) return a;
+        if (!outcome->decision.has_value()) return absl::OkStatus();
+        Recorded recorded;
+        recorded.event = event;
+        return RecordDecision(tx, keys_, recorded, *outcome->decision, caller,
+                              referral.risk_assessment().form_version(), now);
+      },
+      [this, outcome, front_door = receipt.front_door(),
+       reference = receipt.reference(), trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        if (outcome->recorded) {
+          metrics_.Recorded(front_door, outcome->decision.has_value());
+          if (outcome->decision.has_value()) {
+            metrics_.Decided(*outcome->decision);
+            if (on_committed_) on_committed_();
+          }
+          Log(Level::kInfo, "triage.recorded",
+              {{"reference", reference},
+               {"outcome",
+                outcome->decision.has_value() ? "auto_triaged" : "queued"}});
+        }
+        done(outcome->recorded);
+      });
+}
+
+void TriageCore::SubmitAssessment(const Caller& caller,
+                                  const v1::SubmitAssessmentRequest& request,
+                                  DecisionDone done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (!IsWellFormedReference(request.reference())) {
+    done(BadReference("reference"));
+    return;
+  }
+  if (request.assessment_case() ==
+      v1::SubmitAssessmentRequest::ASSESSMENT_NOT_SET) {
+    done(InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"assessment", "a DASH (dash) or a children's assessment (child) "
+                        "is required"}}));
+    return;
+  }
+  auto decision = std::make_shared<v1::Decision>();
+  const absl::Time now = clock_.Now();
+  std::string trace_id(CurrentTraceId());
+  store_.Write(
+      [this, request, caller, decision, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Recorded> recorded =
+            LoadRecorded(tx, keys_, request.reference());
+        if (!recorded.ok()) return recorded.status();
+        absl::StatusOr<CaseFacts> facts = FactsFor(tx, recorded->event);
+        if (!facts.ok()) return facts.status();
+        const bool adult = IsAdultDoor(facts->front_door);
+        absl::StatusOr<v1::Decision> d;
+        std::string form;
+        if (request.has_dash()) {
+          if (!adult) {
+            return absl::FailedPreconditionError(
+                "the referral is for the children's front door: submit the "
+                "children's assessment (child), not a DASH");
+          }
+          d = AssessAdult(request.dash(), *facts, rules_, "dash");
+          form = request.dash().form_version();
+        } else {
+          if (adult) {
+            return absl::FailedPreconditionError(
+                "the referral is for an adult front door: submit a DASH "
+                "(dash), not the children's assessment");
+          }
+          d = AssessChild(request.child(), *facts, rules_, "child");
+          form = request.child().rules_version();
+        }
+        if (!d.ok()) return d.status();
+        if (request.has_tier_override()) {
+          absl::Status o =
+              ApplyTierOverride(request.tier_override(), "tier_override", &*d);
+          if (!o.ok()) return o;
+        }
+        *decision = *std::move(d);
+        return RecordDecision(tx, keys_, *recorded, *decision, caller, form,
+                              now);
+      },
+      [this, decision, trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        metrics_.Decided(*decision);
+        if (on_committed_) on_committed_();
+        Log(Level::kInfo, "triage.decided",
+            {{"reference", decision->reference()},
+             {"risk_level", EnumLabel(common::v1::RiskLevel_Name(
+                                          decision->risk_level()),
+                                      "RISK_LEVEL_")},
+             {"tier", decision->tier()}});
+        done(*decision);
+      });
+}
+
+void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
+                             DecisionDone done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (!IsWellFormedReference(reference)) {
+    done(BadReference("reference"));
+    return;
+  }
+  auto decision = std::make_shared<v1::Decision>();
+  const absl::Time now = clock_.Now();
+  store_.Write(
+      [this, caller, reference, decision, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+            "SELECT number, sealed_decision FROM triage_decisions "
+            "WHERE reference = $1 ORDER BY number DESC LIMIT 1",
+            {reference});
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) {
+          return absl::NotFoundError("no decision on a referral with that "
+                                     "reference");
+        }
+        absl::StatusOr<std::string> plain =
+            keys_.Open((*rows)[0].Text(1),
+                       absl::StrCat(reference, ":", (*rows)[0].Int(0)));
+        if (!plain.ok() || !decision->ParseFromString(*plain)) {
+          return absl::DataLossError("sealed decision did not open");
+        }
+        audit::Entry entry;
+        entry.at = now;
+        entry.actor_agency = caller.agency_id;
+        entry.actor_person = caller.actor;
+        entry.action = "triage.read_decision";
+        entry.subject = reference;
+        entry.reason = "practitioner view";
+        entry.lawful_basis = kLawfulBasisTriage;
+        return audit::Append(tx, entry);
+      },
+      [decision, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        done(*decision);
+      });
+}
+
+absl::StatusOr<v1::ListQueueResponse> TriageCore::ListQueue(
+    const Caller& caller, const v1::ListQueueRequest& request) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) return s;
+  std::vector<FieldViolation> problems;
+  if (request.page_size() < 0 || request.page_size() > kMaxQueuePageSize) {
+    problems.push_back({"page_size", absl::StrCat("must be from 0 to ",
+                                                  kMaxQueuePageSize)});
+  }
+  std::optional<QueuePosition> after;
+  if (!request.page_token().empty()) {
+    after = ParseQueueToken(request.page_token());
+    if (!after.has_value()) {
+      problems.push_back(
+          {"page_token", "not a token from a previous ListQueue response"});
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidArgumentWithViolations("the request is not valid", problems);
+  }
+  const int64_t page_size =
+      request.page_size() == 0 ? kDefaultQueuePageSize : request.page_size();
+  const absl::Time now = clock_.Now();
+  v1::ListQueueResponse response;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows;
+    constexpr char kColumns[] =
+        "SELECT reference, front_door, provisional_risk, received_at_us, "
+        "waiting_reason FROM triage_referrals WHERE state = $1 ";
+    constexpr char kOrder[] =
+        " ORDER BY provisional_risk DESC, received_at_us, reference "
+        "LIMIT $2";
+    if (after.has_value()) {
+      rows = tx.Query(
+          absl::StrCat(kColumns,
+                       "AND (provisional_risk < $3 OR (provisional_risk = $3 "
+                       "AND (received_at_us > $4 OR (received_at_us = $4 "
+                       "AND reference > $5))))",
+                       kOrder),
+          {kWaiting, page_size + 1, after->risk, after->received_us,
+           after->reference});
+    } else {
+      rows = tx.Query(absl::StrCat(kColumns, kOrder),
+                      {kWaiting, page_size + 1});
+    }
+    if (!rows.ok()) return rows.status();
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const store::Row& row = (*rows)[i];
+      if (static_cast<int64_t>(i) == page_size) {
+        const store::Row& last = (*rows)[i - 1];
+        response.set_next_page_token(
+            QueueToken(last.Int(2), last.Int(3), last.Text(0)));
+        break;
+      }
+      v1::QueueEntry& e = *response.add_entries();
+      e.set_reference(row.Text(0));
+      e.set_front_door(static_cast<common::v1::FrontDoor>(row.Int(1)));
+      const auto risk = static_cast<common::v1::RiskLevel>(row.Int(2));
+      e.set_provisional_risk(risk);
+      const absl::Time received = absl::FromUnixMicros(row.Int(3));
+      *e.mutable_received_at() = ToProto(received);
+      const absl::Duration waited = now - received;
+      const absl::Duration target = rules_.FirstContactTarget(risk);
+      *e.mutable_waited() = ToProtoDuration(waited);
+      *e.mutable_first_contact_target() = ToProtoDuration(target);
+      e.set_overdue(waited > target);
+      e.set_waiting_reason(row.Text(4));
+    }
+    absl::StatusOr<std::vector<store::Row>> count = tx.Query(
+        "SELECT COUNT(*) FROM triage_referrals WHERE state = $1", {kWaiting});
+    if (!count.ok()) return count.status();
+    response.set_total_waiting(static_cast<int32_t>((*count)[0].Int(0)));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<QueueStats> TriageCore::Stats() {
+  QueueStats stats;
+  const absl::Time now = clock_.Now();
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT COUNT(*), MIN(received_at_us) FROM triage_referrals "
+        "WHERE state = $1",
+        {kWaiting});
+    if (!rows.ok()) return rows.status();
+    stats.waiting = (*rows)[0].Int(0);
+    if (!(*rows)[0].IsNull(1)) {
+      stats.oldest_wait =
+          std::max(absl::ZeroDuration(),
+                   now - absl::FromUnixMicros((*rows)[0].Int(1)));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return stats;
+}
+
+}  // namespace frontdoor::triage

@@ -1,0 +1,93 @@
+#pragma once
+
+// The triage flow over storage: recording referrals handed over by intake
+// (exactly once, by reference), auto-triage from a complete DASH, the queue,
+// practitioners' assessments, decisions with their outbox events and audit
+// entries. No gRPC: the adapter in triage_service.* calls it.
+
+#include <functional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "common/tls/caller.h"
+#include "frontdoor/intake/v1/events.pb.h"
+#include "frontdoor/triage/v1/triage.pb.h"
+#include "triage-svc/rules.h"
+#include "triage-svc/triage_metrics.h"
+
+namespace frontdoor::triage {
+
+// Outbox topics of TriageDecided events, one per receiving service.
+inline constexpr char kDecidedForAllocationTopic[] = "allocation.triage_decided";
+inline constexpr char kDecidedForNotifyTopic[] = "notify.triage_decided";
+// The only agency (registry id) that may hand referrals over.
+inline constexpr char kIntakeServiceId[] = "intake-svc";
+// decided_by of automatic decisions.
+inline constexpr char kAutoTriageActor[] = "triage-svc";
+// Lawful basis recorded with each decision.
+inline constexpr char kLawfulBasisTriage[] =
+    "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
+    "(safeguarding of children and individuals at risk)";
+// ListQueue page sizes.
+inline constexpr int kDefaultQueuePageSize = 50;
+inline constexpr int kMaxQueuePageSize = 500;
+
+struct QueueStats {
+  int64_t waiting = 0;
+  // Wait of the longest-waiting referral; zero when none waits.
+  absl::Duration oldest_wait = absl::ZeroDuration();
+};
+
+class TriageCore {
+ public:
+  using DeliverDone = std::function<void(absl::StatusOr<bool>)>;
+  using DecisionDone = std::function<void(absl::StatusOr<v1::Decision>)>;
+
+  // `on_committed` runs after a transaction that queued outbox events
+  // commits (the relay's wake-up); may be empty.
+  TriageCore(store::Store& store, const crypto::KeyRing& keys,
+             const Rules& rules, const Clock& clock, TriageMetrics& metrics,
+             std::function<void()> on_committed = {});
+
+  // Records an accepted referral handed over by intake-svc, and decides it at
+  // once when it carries a complete DASH (adults); otherwise it waits in the
+  // queue. `done` gets true when this call recorded it, false when an earlier
+  // delivery had (nothing changes) or the referral was returned by intake
+  // (nothing to triage). PERMISSION_DENIED unless the caller is intake-svc;
+  // INVALID_ARGUMENT for a malformed event. `done` may run on a store thread.
+  void Deliver(const Caller& caller, const intake::v1::ReferralReceived& event,
+               DeliverDone done);
+
+  // A practitioner's assessment (staff only): decides, or re-decides, a
+  // recorded referral. See TriageService.SubmitAssessment for the errors.
+  void SubmitAssessment(const Caller& caller,
+                        const v1::SubmitAssessmentRequest& request,
+                        DecisionDone done);
+
+  // The latest decision (staff only); the read is audited. NOT_FOUND when
+  // the referral is unknown or not decided yet.
+  void GetDecision(const Caller& caller, const std::string& reference,
+                   DecisionDone done);
+
+  // The queue, highest provisional risk first, then longest waiting (staff
+  // only). Blocking read.
+  absl::StatusOr<v1::ListQueueResponse> ListQueue(
+      const Caller& caller, const v1::ListQueueRequest& request);
+
+  // Queue depth and oldest wait, for metrics. Blocking read.
+  absl::StatusOr<QueueStats> Stats();
+
+ private:
+  store::Store& store_;
+  const crypto::KeyRing& keys_;
+  const Rules& rules_;
+  const Clock& clock_;
+  TriageMetrics& metrics_;
+  std::function<void()> on_committed_;
+};
+
+}  // namespace frontdoor::triage
