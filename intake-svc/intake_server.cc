@@ -10,7 +10,7 @@
 #include "common/outbox/outbox.h"
 #include "common/audit/audit.h"
 #include "common/server/server_host.h"
-#include "common/server/signals.h"
+#include "common/server/service_main.h"
 #include "common/store/store.h"
 #include "common/tls/agency_registry.h"
 #include "intake-svc/districts.h"
@@ -18,17 +18,17 @@
 #include "intake-svc/intake_metrics.h"
 #include "intake-svc/intake_service.h"
 #include "intake-svc/migrations.h"
+#include "intake-svc/triage_sink.h"
+#include "common/outbox/relay.h"
 #include "prometheus/registry.h"
 
 namespace frontdoor::intake {
 
 namespace {
 
-absl::Status WithContext(const absl::Status& status, absl::string_view step) {
-  if (status.ok()) return status;
-  return absl::Status(status.code(),
-                      absl::StrCat(step, ": ", status.message()));
-}
+
+// At shutdown, how long the relay may keep handing over due events.
+constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
 
 class IntakeServerImpl final : public IntakeServer {
  public:
@@ -37,19 +37,19 @@ class IntakeServerImpl final : public IntakeServer {
     absl::StatusOr<tls::AgencyRegistry> registry =
         tls::AgencyRegistry::LoadFromFile(config.agency_registry_file());
     if (!registry.ok()) {
-      return WithContext(registry.status(), "loading the agency registry");
+      return server::WithContext(registry.status(), "loading the agency registry");
     }
     registry_ = std::make_unique<tls::AgencyRegistry>(*std::move(registry));
 
     absl::StatusOr<config::v1::DistrictList> district_list =
         config::LoadJsonFile<config::v1::DistrictList>(config.districts_file());
     if (!district_list.ok()) {
-      return WithContext(district_list.status(), "loading the districts");
+      return server::WithContext(district_list.status(), "loading the districts");
     }
     absl::StatusOr<DistrictDirectory> districts =
         DistrictDirectory::FromProto(*district_list);
     if (!districts.ok()) {
-      return WithContext(districts.status(),
+      return server::WithContext(districts.status(),
                          absl::StrCat("districts file ",
                                       config.districts_file()));
     }
@@ -57,27 +57,38 @@ class IntakeServerImpl final : public IntakeServer {
 
     absl::StatusOr<crypto::KeyRing> keys =
         crypto::KeyRing::LoadFile(config.key_ring_file());
-    if (!keys.ok()) return WithContext(keys.status(), "loading the key ring");
+    if (!keys.ok()) return server::WithContext(keys.status(), "loading the key ring");
     keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
 
-    std::vector<store::Migration> migrations = Migrations();
-    for (auto* extra : {&outbox::Migrations, &audit::Migrations}) {
-      for (store::Migration& m : (*extra)()) migrations.push_back(std::move(m));
-    }
-    store::SqliteOptions options;
-    options.path = config.store().sqlite_path();
     absl::StatusOr<std::unique_ptr<store::Store>> store =
-        store::OpenSqliteStore(options, migrations);
-    if (!store.ok()) {
-      return WithContext(store.status(),
-                         absl::StrCat("opening the store ", options.path));
-    }
+        server::OpenServiceStore(config.store(), Migrations());
+    if (!store.ok()) return store.status();
     store_ = *std::move(store);
+
+    if (!config.triage().target().empty()) {
+      absl::StatusOr<std::unique_ptr<TriageSink>> sink =
+          TriageSink::Create(config.triage(), config.server().tls(), *keys_);
+      if (!sink.ok()) {
+        return server::WithContext(sink.status(), "connecting to triage-svc");
+      }
+      sink_ = *std::move(sink);
+      relay_ = std::make_unique<outbox::Relay>(*store_, *sink_, clock);
+      if (absl::Status s = relay_->Start(); !s.ok()) {
+        return server::WithContext(s, "starting the outbox relay");
+      }
+    } else {
+      Log(Level::kWarning, "relay.not_configured",
+          {{"service", "intake-svc"},
+           {"detail", "no triage target: referrals wait in the outbox"}});
+    }
 
     registry_metrics_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<IntakeMetrics>(*registry_metrics_);
-    core_ = std::make_unique<IntakeCore>(*store_, *keys_, *districts_, clock,
-                                         *metrics_);
+    outbox::Relay* relay = relay_.get();
+    core_ = std::make_unique<IntakeCore>(
+        *store_, *keys_, *districts_, clock, *metrics_, [relay] {
+          if (relay != nullptr) relay->Notify();
+        });
     service_ = std::make_unique<IntakeService>(*core_, *registry_, *metrics_);
 
     server::ServerParts parts;
@@ -104,6 +115,11 @@ class IntakeServerImpl final : public IntakeServer {
     if (stopped_) return absl::OkStatus();
     stopped_ = true;
     absl::Status status = host_->Shutdown(grace);
+    if (relay_ != nullptr) {
+      // Hand over what is due now; anything left is delivered after restart.
+      relay_->Stop();
+      relay_->Flush(kRelayFlushBudget).IgnoreError();
+    }
     // In-flight calls are done or cancelled; finish their queued writes.
     store_->Close();
     Log(Level::kInfo, "server.stopped", {{"service", "intake-svc"}});
@@ -118,6 +134,8 @@ class IntakeServerImpl final : public IntakeServer {
   std::unique_ptr<DistrictDirectory> districts_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<TriageSink> sink_;
+  std::unique_ptr<outbox::Relay> relay_;
   std::shared_ptr<prometheus::Registry> registry_metrics_;
   std::unique_ptr<IntakeMetrics> metrics_;
   std::unique_ptr<IntakeCore> core_;
@@ -129,21 +147,7 @@ class IntakeServerImpl final : public IntakeServer {
 
 absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
   config::RequiredSettings required;
-  required.Require(!config.server().api_address().empty(),
-                   "server.api_address");
-  required.Require(!config.server().health_address().empty(),
-                   "server.health_address");
-  required.Require(!config.server().metrics_address().empty(),
-                   "server.metrics_address");
-  required.Require(!config.server().tls().ca_file().empty(),
-                   "server.tls.ca_file");
-  required.Require(!config.server().tls().cert_file().empty(),
-                   "server.tls.cert_file");
-  required.Require(!config.server().tls().key_file().empty(),
-                   "server.tls.key_file");
-  required.Require(config.server().shutdown_grace_seconds() > 0,
-                   "server.shutdown_grace_seconds");
-  required.Require(!config.store().sqlite_path().empty(), "store.sqlite_path");
+  server::RequireServerSettings(config.server(), config.store(), required);
   required.Require(!config.agency_registry_file().empty(),
                    "agency_registry_file");
   required.Require(!config.districts_file().empty(), "districts_file");
@@ -162,23 +166,11 @@ absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(
 }
 
 absl::Status RunServer(const std::string& config_path) {
-  // Before any thread starts, so that only the waiting thread sees them.
-  server::PrepareServerProcess();
-  if (config_path.empty()) {
-    return absl::InvalidArgumentError("missing --config=FILE.json");
-  }
-  absl::StatusOr<config::v1::IntakeConfig> config =
-      config::LoadJsonFile<config::v1::IntakeConfig>(config_path);
-  if (!config.ok()) return config.status();
-  absl::StatusOr<std::unique_ptr<IntakeServer>> server =
-      IntakeServer::Start(*config);
-  if (!server.ok()) return server.status();
-  absl::StatusOr<int> signal = server::WaitForShutdownSignal();
-  if (!signal.ok()) return signal.status();
-  Log(Level::kInfo, "server.stopping",
-      {{"service", "intake-svc"}, {"signal", *signal}});
-  return (*server)->Shutdown(
-      absl::Seconds(config->server().shutdown_grace_seconds()));
+  return server::RunUntilSignal<config::v1::IntakeConfig>(
+      "intake-svc", config_path,
+      [](const config::v1::IntakeConfig& config) {
+        return IntakeServer::Start(config);
+      });
 }
 
 }  // namespace frontdoor::intake

@@ -11,7 +11,8 @@
 namespace frontdoor::metrics {
 
 absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
-    std::string_view address, std::shared_ptr<prometheus::Registry> registry) {
+    std::string_view address, std::shared_ptr<prometheus::Registry> registry,
+    std::vector<std::shared_ptr<prometheus::Collectable>> extra) {
   const std::string bind_address(address);
   if (registry == nullptr) {
     return absl::InvalidArgumentError("metrics server: no registry");
@@ -36,6 +37,10 @@ absl::StatusOr<std::unique_ptr<MetricsServer>> MetricsServer::Start(
   server->port_ = ports.front();
   server->exposer_->RegisterCollectable(server->registry_);
   server->exposer_->RegisterCollectable(server->process_collector_);
+  server->extra_ = std::move(extra);
+  for (const auto& collectable : server->extra_) {
+    server->exposer_->RegisterCollectable(collectable);
+  }
   return server;
 }
 

@@ -2,6 +2,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/metrics/process_collector.h"
@@ -18,9 +19,10 @@ inline constexpr size_t kMetricsServerThreads = 2;
 class MetricsServer {
  public:
   // Binds `address` ("0.0.0.0:9464"; port 0 picks a free port). Errors name
-  // the address.
+  // the address. `extra` collectables are served beside the registry.
   static absl::StatusOr<std::unique_ptr<MetricsServer>> Start(
-      std::string_view address, std::shared_ptr<prometheus::Registry> registry);
+      std::string_view address, std::shared_ptr<prometheus::Registry> registry,
+      std::vector<std::shared_ptr<prometheus::Collectable>> extra = {});
 
   MetricsServer(const MetricsServer&) = delete;
   MetricsServer& operator=(const MetricsServer&) = delete;
@@ -34,6 +36,7 @@ class MetricsServer {
 
   std::shared_ptr<prometheus::Registry> registry_;
   std::shared_ptr<ProcessCollector> process_collector_;
+  std::vector<std::shared_ptr<prometheus::Collectable>> extra_;
   std::unique_ptr<prometheus::Exposer> exposer_;
   int port_ = 0;
 };

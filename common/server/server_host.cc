@@ -224,7 +224,8 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
   }
 
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics_server =
-      metrics::MetricsServer::Start(config.metrics_address(), parts.registry);
+      metrics::MetricsServer::Start(config.metrics_address(), parts.registry,
+                                    parts.collectables);
   if (!metrics_server.ok()) {
     return absl::Status(metrics_server.status().code(),
                         absl::StrCat("starting metrics server: ",

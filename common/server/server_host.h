@@ -13,6 +13,7 @@
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/server.h"
+#include "prometheus/collectable.h"
 #include "prometheus/registry.h"
 
 namespace frontdoor::server {
@@ -28,6 +29,9 @@ struct ServerParts {
   // Registry exported on the metrics port; the gRPC server metrics are
   // registered in it. Required.
   std::shared_ptr<prometheus::Registry> registry;
+  // Further collectables exported on the metrics port (gauges computed at
+  // scrape time, say). They must stay usable until the ServerHost is gone.
+  std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
 };
 
 // The three ports every frontdoor service has:

@@ -1,5 +1,8 @@
 #include "common/tls/credentials.h"
 
+#include "grpcpp/create_channel.h"
+#include "grpcpp/support/channel_arguments.h"
+
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -73,6 +76,22 @@ MakeChannelCredentials(const config::v1::TlsFiles& tls) {
     options.pem_private_key = *std::move(key);
   }
   return grpc::SslCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
+    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own) {
+  if (downstream.target().empty()) {
+    return absl::InvalidArgumentError("downstream target is empty");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(own);
+  if (!credentials.ok()) return credentials.status();
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(kRoundRobinServiceConfig);
+  if (!downstream.tls_server_name().empty()) {
+    args.SetSslTargetNameOverride(downstream.tls_server_name());
+  }
+  return grpc::CreateCustomChannel(downstream.target(), *credentials, args);
 }
 
 }  // namespace frontdoor::tls

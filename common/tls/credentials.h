@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
 #include "grpcpp/security/server_credentials.h"
 
@@ -23,5 +24,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
 // which only tests of rejection should want).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
 MakeChannelCredentials(const config::v1::TlsFiles& tls);
+
+// Service config of every channel to another suite service: round-robin over
+// all resolved addresses (headless Services with dns:/// targets).
+inline constexpr char kRoundRobinServiceConfig[] =
+    R"({"loadBalancingConfig": [{"round_robin": {}}]})";
+
+// A channel to another suite service over mTLS, presenting `own` (the
+// calling service's certificate) and verifying the target against the CA.
+// INVALID_ARGUMENT when the target is empty.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
+    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own);
 
 }  // namespace frontdoor::tls

@@ -1,0 +1,63 @@
+#pragma once
+
+// What every service's assembly shares: the settings every ServerConfig and
+// StoreConfig must have, the store with the common tables, and the
+// run-until-signal sequence of RunServer().
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/config/config.h"
+#include "common/logging/logging.h"
+#include "common/server/signals.h"
+#include "common/store/store.h"
+#include "frontdoor/config/v1/config.pb.h"
+
+namespace frontdoor::server {
+
+// Requires the three addresses, the three TLS files, a positive shutdown
+// grace and the SQLite path, under their setting names.
+void RequireServerSettings(const config::v1::ServerConfig& server,
+                           const config::v1::StoreConfig& store,
+                           config::RequiredSettings& required);
+
+// Opens the service's SQLite store with its own migrations followed by the
+// outbox and audit tables.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
+    const config::v1::StoreConfig& config,
+    std::vector<store::Migration> migrations);
+
+// `status` with "<step>: " before its message (same code).
+absl::Status WithContext(const absl::Status& status, std::string_view step);
+
+// Prepares the process, loads `config_path` as a Config, starts the server
+// with `start(config)`, waits for SIGTERM or SIGINT and shuts down within
+// config.server().shutdown_grace_seconds(). `start` returns
+// StatusOr<std::unique_ptr<S>> where S has Shutdown(absl::Duration).
+template <typename Config, typename StartFn>
+absl::Status RunUntilSignal(std::string_view service,
+                            const std::string& config_path, StartFn start) {
+  // Before any thread starts, so that only the waiting thread sees them.
+  PrepareServerProcess();
+  if (config_path.empty()) {
+    return absl::InvalidArgumentError("missing --config=FILE.json");
+  }
+  absl::StatusOr<Config> config = config::LoadJsonFile<Config>(config_path);
+  if (!config.ok()) return config.status();
+  auto server = start(*config);
+  if (!server.ok()) return server.status();
+  absl::StatusOr<int> signal = WaitForShutdownSignal();
+  if (!signal.ok()) return signal.status();
+  Log(Level::kInfo, "server.stopping",
+      {{"service", service}, {"signal", *signal}});
+  return (*server)->Shutdown(
+      absl::Seconds(config->server().shutdown_grace_seconds()));
+}
+
+}  // namespace frontdoor::server

@@ -1,0 +1,50 @@
+#pragma once
+
+#include "common/tls/agency_registry.h"
+#include "frontdoor/triage/v1/triage.grpc.pb.h"
+#include "triage-svc/triage_core.h"
+
+namespace frontdoor::triage {
+
+// The gRPC adapters of triage-svc: authenticate the caller from its
+// certificate, carry the trace context, hand the request to the core and
+// convert the outcome at the edge. Writes finish the reactor from the
+// store's callback; ListQueue is a short snapshot read.
+class TriageService final : public v1::TriageService::CallbackService {
+ public:
+  TriageService(TriageCore& core, const tls::AgencyRegistry& registry)
+      : core_(core), registry_(registry) {}
+
+  grpc::ServerUnaryReactor* ListQueue(grpc::CallbackServerContext* context,
+                                      const v1::ListQueueRequest* request,
+                                      v1::ListQueueResponse* response) override;
+  grpc::ServerUnaryReactor* SubmitAssessment(
+      grpc::CallbackServerContext* context,
+      const v1::SubmitAssessmentRequest* request,
+      v1::Decision* response) override;
+  grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
+                                        const v1::GetDecisionRequest* request,
+                                        v1::Decision* response) override;
+
+ private:
+  TriageCore& core_;
+  const tls::AgencyRegistry& registry_;
+};
+
+// intake-svc's hand-off.
+class TriageInbox final : public v1::TriageInbox::CallbackService {
+ public:
+  TriageInbox(TriageCore& core, const tls::AgencyRegistry& registry)
+      : core_(core), registry_(registry) {}
+
+  grpc::ServerUnaryReactor* DeliverReferral(
+      grpc::CallbackServerContext* context,
+      const intake::v1::ReferralReceived* request,
+      v1::DeliverReferralResponse* response) override;
+
+ private:
+  TriageCore& core_;
+  const tls::AgencyRegistry& registry_;
+};
+
+}  // namespace frontdoor::triage
