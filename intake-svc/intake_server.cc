@@ -126,7 +126,9 @@ class IntakeServerImpl final : public IntakeServer {
     return status;
   }
 
-  ~IntakeServerImpl() override { Shutdown(absl::ZeroDuration()).IgnoreError(); }
+  ~IntakeServerImpl() override {
+    if (host_ != nullptr) Shutdown(absl::ZeroDuration()).IgnoreError();
+  }
 
  private:
   bool stopped_ = false;

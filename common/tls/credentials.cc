@@ -88,6 +88,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kRoundRobinServiceConfig);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
   if (!downstream.tls_server_name().empty()) {
     args.SetSslTargetNameOverride(downstream.tls_server_name());
   }

@@ -30,6 +30,11 @@ MakeChannelCredentials(const config::v1::TlsFiles& tls);
 inline constexpr char kRoundRobinServiceConfig[] =
     R"({"loadBalancingConfig": [{"round_robin": {}}]})";
 
+// Longest wait between reconnection attempts of a channel to another suite
+// service (gRPC's default is 120 s): a restarted service is found again
+// quickly, and the outbox relay's own back-off paces the retries.
+inline constexpr int kMaxReconnectBackoffMs = 5000;
+
 // A channel to another suite service over mTLS, presenting `own` (the
 // calling service's certificate) and verifying the target against the CA.
 // INVALID_ARGUMENT when the target is empty.

@@ -1,0 +1,324 @@
+// intake-svc and triage-svc together, in process, over real mTLS with the
+// development PKI and real SQLite: a referral submitted by a partner reaches
+// triage through intake's outbox and comes out with its risk, flags and tier.
+// Both services share one injected clock.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "frontdoor/triage/v1/triage.grpc.pb.h"
+#include "google/protobuf/util/json_util.h"
+#include "grpcpp/grpcpp.h"
+#include "intake-svc/intake_server.h"
+#include "tests/testing/pki.h"
+#include "tests/unit/triage/rules_fixture.h"
+#include "triage-svc/triage_server.h"
+
+namespace frontdoor {
+namespace {
+
+using common::v1::Referral;
+using ::testing::SizeIs;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+// How long a test waits for the flow to settle before failing.
+constexpr absl::Duration kSettle = absl::Seconds(30);
+constexpr absl::Duration kPoll = absl::Milliseconds(20);
+
+Referral Example(const std::string& name) {
+  std::ifstream in(std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples/" +
+                   name);
+  std::stringstream json;
+  json << in.rdbuf();
+  Referral r;
+  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json.str(), &r).ok());
+  return r;
+}
+
+void Prepare(grpc::ClientContext& ctx) {
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  ctx.AddMetadata("frontdoor-actor", "Test Person");
+}
+
+class TriageFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("flow-", ::testing::UnitTest::GetInstance()
+                                     ->current_test_info()
+                                     ->name(),
+                        "-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto keys = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(keys.ok());
+    std::ofstream(dir_ / "keys.json") << *keys;
+
+    auto server_config = [&](config::v1::ServerConfig* s, const char* cert) {
+      s->set_api_address("127.0.0.1:0");
+      s->set_health_address("127.0.0.1:0");
+      s->set_metrics_address("127.0.0.1:0");
+      *s->mutable_tls() = testing::PkiFiles(cert);
+      s->set_shutdown_grace_seconds(5);
+    };
+    server_config(triage_config_.mutable_server(), "triage-svc");
+    triage_config_.mutable_store()->set_sqlite_path((dir_ / "triage.db").string());
+    triage_config_.set_agency_registry_file(testing::AgencyRegistryPath());
+    triage_config_.set_rules_file(
+        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/triage-rules.json"));
+    triage_config_.set_key_ring_file((dir_ / "keys.json").string());
+    StartTriage();
+    // Later restarts keep the port, which intake's relay is pointed at.
+    triage_config_.mutable_server()->set_api_address(
+        absl::StrCat("127.0.0.1:", triage_->api_port()));
+
+    server_config(intake_config_.mutable_server(), "intake-svc");
+    intake_config_.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    intake_config_.set_agency_registry_file(testing::AgencyRegistryPath());
+    intake_config_.set_districts_file(
+        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
+    intake_config_.set_key_ring_file((dir_ / "keys.json").string());
+    intake_config_.mutable_triage()->set_target(
+        absl::StrCat("localhost:", triage_->api_port()));
+    intake_config_.mutable_triage()->set_deadline_ms(2000);
+    auto intake = intake::IntakeServer::Start(intake_config_, clock_);
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
+
+    auto police = testing::MakeMtlsChannel(intake_->api_port(), "staffs-police");
+    ASSERT_TRUE(police.ok());
+    police_ = intake::v1::IntakeService::NewStub(*police);
+  }
+
+  void TearDown() override {
+    if (intake_) EXPECT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+    if (triage_) EXPECT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+    intake_.reset();
+    triage_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void StartTriage() {
+    auto triage = triage::TriageServer::Start(triage_config_, clock_);
+    ASSERT_TRUE(triage.ok()) << triage.status();
+    triage_ = *std::move(triage);
+    auto staff =
+        testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline");
+    ASSERT_TRUE(staff.ok());
+    staff_ = triage::v1::TriageService::NewStub(*staff);
+  }
+
+  // Submits as the police; returns the reference.
+  std::string Submit(const Referral& referral, const std::string& key) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status status = police_->SubmitReferral(&ctx, req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return resp.receipt().reference();
+  }
+
+  grpc::Status GetDecision(const std::string& reference,
+                           triage::v1::Decision* out) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    triage::v1::GetDecisionRequest req;
+    req.set_reference(reference);
+    return staff_->GetDecision(&ctx, req, out);
+  }
+
+  // The decision, once intake's relay has handed the referral over. The
+  // relay's back-off runs on the shared clock: `tick` moves it on at each
+  // poll, so that failed deliveries come due again.
+  triage::v1::Decision AwaitDecision(
+      const std::string& reference, absl::Duration tick = absl::ZeroDuration()) {
+    triage::v1::Decision d;
+    const absl::Time give_up = absl::Now() + kSettle;
+    while (absl::Now() < give_up) {
+      d.Clear();
+      grpc::Status s = GetDecision(reference, &d);
+      if (s.ok()) return d;
+      EXPECT_EQ(s.error_code(), grpc::StatusCode::NOT_FOUND)
+          << s.error_message();
+      clock_.Advance(tick);
+      absl::SleepFor(kPoll);
+    }
+    ADD_FAILURE() << "no decision on " << reference;
+    return d;
+  }
+
+  triage::v1::ListQueueResponse Queue() {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    triage::v1::ListQueueRequest req;
+    req.set_page_size(500);
+    triage::v1::ListQueueResponse resp;
+    grpc::Status s = staff_->ListQueue(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp;
+  }
+
+  Referral WithDash(Referral r, int yes) {
+    *r.mutable_risk_assessment() = triage::testing::Dash(yes);
+    return r;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  config::v1::TriageConfig triage_config_;
+  config::v1::IntakeConfig intake_config_;
+  std::unique_ptr<triage::TriageServer> triage_;
+  std::unique_ptr<intake::IntakeServer> intake_;
+  std::unique_ptr<intake::v1::IntakeService::Stub> police_;
+  std::unique_ptr<triage::v1::TriageService::Stub> staff_;
+};
+
+TEST_F(TriageFlowTest, FourteenYesIsHighRiskTierFour) {
+  const std::string ref = Submit(WithDash(Example("adult-victim.json"), 14), "a");
+  triage::v1::Decision d = AwaitDecision(ref);
+  EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(d.tier(), 4);
+  EXPECT_TRUE(d.marac().visible_high_risk());
+  EXPECT_TRUE(d.auto_triaged());
+  EXPECT_TRUE(d.recipients().marac());
+  EXPECT_TRUE(d.recipients().idva());
+}
+
+TEST_F(TriageFlowTest, ThirteenYesIsHighOnlyWithJudgement) {
+  Referral judged = WithDash(Example("adult-victim.json"), 13);
+  judged.mutable_risk_assessment()->set_professional_judgement_reason(
+      "Recent strangulation disclosed");
+  const std::string with = Submit(judged, "judged");
+  // Another person: the same one would be a MARAC repeat, hence high.
+  Referral other = WithDash(Example("adult-victim.json"), 13);
+  other.mutable_subject()->mutable_date_of_birth()->set_day(3);
+  const std::string without = Submit(other, "plain");
+  triage::v1::Decision high = AwaitDecision(with);
+  EXPECT_EQ(high.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(high.marac().professional_judgement());
+  EXPECT_FALSE(high.marac().visible_high_risk());
+  triage::v1::Decision medium = AwaitDecision(without);
+  EXPECT_EQ(medium.risk_level(), common::v1::RISK_LEVEL_MEDIUM);
+  EXPECT_EQ(medium.tier(), 3);
+}
+
+TEST_F(TriageFlowTest, ThreeCallOutsFlagEscalation) {
+  Referral r = WithDash(Example("adult-victim.json"), 2);
+  r.mutable_risk_assessment()->set_police_callouts_past_12_months(3);
+  triage::v1::Decision d = AwaitDecision(Submit(r, "callouts"));
+  EXPECT_TRUE(d.marac().potential_escalation());
+  EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_HIGH);
+}
+
+TEST_F(TriageFlowTest, RepeatWithinTwelveMonthsOfMarac) {
+  const Referral first = WithDash(Example("adult-victim.json"), 15);
+  AwaitDecision(Submit(first, "first"));
+  clock_.Advance(absl::Hours(24 * 30 * 11));  // about 11 months later
+  const std::string second = Submit(WithDash(first, 2), "second");
+  triage::v1::Decision d = AwaitDecision(second);
+  EXPECT_TRUE(d.marac().repeat());
+  EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_HIGH);
+}
+
+TEST_F(TriageFlowTest, NoRepeatThirteenMonthsAfterMarac) {
+  const Referral first = WithDash(Example("adult-victim.json"), 15);
+  AwaitDecision(Submit(first, "first"));
+  clock_.Advance(absl::Hours(24 * 30 * 13));  // about 13 months later
+  triage::v1::Decision d = AwaitDecision(Submit(WithDash(first, 2), "second"));
+  EXPECT_FALSE(d.marac().repeat());
+  EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_STANDARD);
+}
+
+TEST_F(TriageFlowTest, ReferralsWithoutAssessmentWaitInTheQueue) {
+  Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  const std::string adult = Submit(plain, "adult");
+  clock_.Advance(absl::Minutes(1));  // waiting longer comes first
+  const std::string child = Submit(Example("child-victim.json"), "child");
+  const absl::Time give_up = absl::Now() + kSettle;
+  triage::v1::ListQueueResponse queue;
+  while (absl::Now() < give_up && (queue = Queue()).total_waiting() < 2) {
+    absl::SleepFor(kPoll);
+  }
+  ASSERT_THAT(queue.entries(), SizeIs(2));
+  EXPECT_EQ(queue.entries(0).reference(), adult);
+  EXPECT_EQ(queue.entries(1).reference(), child);
+  triage::v1::Decision none;
+  EXPECT_EQ(GetDecision(adult, &none).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TriageFlowTest, PartnersCannotUseTriage) {
+  auto channel = testing::MakeMtlsChannel(triage_->api_port(), "staffs-police");
+  ASSERT_TRUE(channel.ok());
+  auto as_police = triage::v1::TriageService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  triage::v1::ListQueueResponse resp;
+  EXPECT_EQ(as_police->ListQueue(&ctx, {}, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto inbox = triage::v1::TriageInbox::NewStub(*channel);
+  grpc::ClientContext ctx2;
+  Prepare(ctx2);
+  triage::v1::DeliverReferralResponse delivered;
+  EXPECT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// Triage stopped while referrals flow, then restarted: every accepted
+// referral is recorded, and each exactly once.
+TEST_F(TriageFlowTest, TriageDownLosesNothingAndRecordsEachOnce) {
+  constexpr int kBefore = 5;
+  constexpr int kWhileDown = 10;
+  std::vector<std::string> refs;
+  for (int i = 0; i < kBefore; ++i) {
+    refs.push_back(Submit(WithDash(Example("adult-victim.json"), i),
+                          absl::StrCat("before-", i)));
+  }
+  ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+  triage_.reset();
+  for (int i = 0; i < kWhileDown; ++i) {
+    refs.push_back(Submit(WithDash(Example("adult-victim.json"), i),
+                          absl::StrCat("down-", i)));
+  }
+  StartTriage();
+  for (const std::string& ref : refs) AwaitDecision(ref, absl::Seconds(30));
+
+  ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+  triage_.reset();
+  store::SqliteOptions options;
+  options.path = triage_config_.store().sqlite_path();
+  auto db = store::OpenSqliteStore(options, {});
+  ASSERT_TRUE(db.ok()) << db.status();
+  int64_t referrals = 0, decisions = 0, distinct = 0;
+  ASSERT_TRUE((*db)
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto r = tx.Query(
+                        "SELECT (SELECT COUNT(*) FROM triage_referrals), "
+                        "(SELECT COUNT(*) FROM triage_decisions), "
+                        "(SELECT COUNT(DISTINCT reference) FROM "
+                        "triage_decisions)");
+                    if (!r.ok()) return r.status();
+                    referrals = (*r)[0].Int(0);
+                    decisions = (*r)[0].Int(1);
+                    distinct = (*r)[0].Int(2);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(referrals, kBefore + kWhileDown);
+  EXPECT_EQ(decisions, kBefore + kWhileDown);
+  EXPECT_EQ(distinct, kBefore + kWhileDown);
+}
+
+}  // namespace
+}  // namespace frontdoor
