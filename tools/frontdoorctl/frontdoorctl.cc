@@ -7,6 +7,7 @@
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/logging/logging.h"
@@ -90,12 +91,22 @@ void PrepareContext(const Options& options, grpc::ClientContext* context,
 
 }  // namespace
 
+bool IsTriageCommand(Command command) {
+  return command == Command::kQueue || command == Command::kDecision ||
+         command == Command::kAssess;
+}
+
 std::string HelpText() {
   return absl::StrFormat(
       R"(Usage: frontdoorctl [FLAGS] submit FILE.json [--idempotency-key=K]
        frontdoorctl [FLAGS] get REFERENCE
+       frontdoorctl [FLAGS] queue [--page-size=N] [--page-token=T]
+       frontdoorctl [FLAGS] decision REFERENCE
+       frontdoorctl [FLAGS] assess REFERENCE FILE.json
 
-Calls frontdoor.intake.v1.IntakeService over mTLS.
+submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
+assess call frontdoor.triage.v1.TriageService (staff certificates only,
+default target localhost:7444). All over mTLS.
 
   submit  FILE.json holds a frontdoor.common.v1.Referral, or a whole
           SubmitReferralRequest when it has a top-level "referral", in the
@@ -103,6 +114,11 @@ Calls frontdoor.intake.v1.IntakeService over mTLS.
           file) a random key is generated. Prints the response with the key
           used as {"idempotencyKey":...,"receipt":{...}}; retry with that key.
   get     Prints the GetReferralResponse for REFERENCE.
+  queue   Prints the triage queue (ListQueueResponse), highest risk first.
+  decision  Prints the latest triage Decision on REFERENCE.
+  assess  Submits FILE.json, a SubmitAssessmentRequest ({"dash":{...}} or
+          {"child":{...}}, optionally "tierOverride"), for REFERENCE and
+          prints the Decision.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -138,6 +154,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
   std::optional<std::string> ca, cert, key, actor;
   std::vector<std::string> positional;
   bool help = false;
+  bool target_given = false;
   for (const std::string& arg : args) {
     std::string name, value;
     bool has_value = false;
@@ -159,6 +176,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     if (name == "target") {
       options.target = value;
+      target_given = true;
     } else if (name == "as") {
       identity = value;
     } else if (name == "ca") {
@@ -179,6 +197,14 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       }
     } else if (name == "idempotency-key") {
       options.idempotency_key = value;
+    } else if (name == "page-size") {
+      if (!absl::SimpleAtoi(value, &options.page_size) ||
+          options.page_size < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--page-size=", value, " is not a non-negative number"));
+      }
+    } else if (name == "page-token") {
+      options.page_token = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -188,7 +214,8 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     return options;
   }
   if (positional.empty()) {
-    return absl::InvalidArgumentError("no command: expected submit or get");
+    return absl::InvalidArgumentError(
+        "no command: expected submit, get, queue, decision or assess");
   }
   const std::string& command = positional[0];
   if (command == "submit") {
@@ -201,15 +228,36 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     if (positional.size() != 2) {
       return absl::InvalidArgumentError("usage: get REFERENCE");
     }
-    if (!options.idempotency_key.empty()) {
-      return absl::InvalidArgumentError(
-          "--idempotency-key applies to submit only");
-    }
     options.command = Command::kGet;
     options.reference = positional[1];
+  } else if (command == "queue") {
+    if (positional.size() != 1) {
+      return absl::InvalidArgumentError("usage: queue [--page-size=N]");
+    }
+    options.command = Command::kQueue;
+  } else if (command == "decision") {
+    if (positional.size() != 2) {
+      return absl::InvalidArgumentError("usage: decision REFERENCE");
+    }
+    options.command = Command::kDecision;
+    options.reference = positional[1];
+  } else if (command == "assess") {
+    if (positional.size() != 3) {
+      return absl::InvalidArgumentError("usage: assess REFERENCE FILE.json");
+    }
+    options.command = Command::kAssess;
+    options.reference = positional[1];
+    options.file = positional[2];
   } else {
-    return absl::InvalidArgumentError(
-        absl::StrCat("unknown command \"", command, "\": expected submit or get"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "unknown command \"", command,
+        "\": expected submit, get, queue, decision or assess"));
+  }
+  if (IsTriageCommand(options.command) && !target_given) {
+    options.target = kDefaultTriageTarget;
+  }
+  if (!options.idempotency_key.empty() && options.command != Command::kSubmit) {
+    return absl::InvalidArgumentError("--idempotency-key applies to submit only");
   }
 
   std::string pki_dir = env("FRONTDOOR_PKI_DIR").value_or(kDefaultPkiDir);
@@ -348,6 +396,13 @@ int RunCommand(const Options& options,
     case Command::kHelp:
       out << HelpText();
       return kExitOk;
+    case Command::kQueue:
+    case Command::kDecision:
+    case Command::kAssess:
+      err << RenderLocalErrorJson(absl::InvalidArgumentError(
+                 "a triage command needs the triage client"))
+          << "\n";
+      return kExitLocalError;
     case Command::kSubmit: {
       absl::StatusOr<std::string> contents = ReadFile(options.file);
       if (!contents.ok()) {
@@ -394,6 +449,65 @@ int RunCommand(const Options& options,
   return ExitCodeFor(status.error_code());
 }
 
+int RunTriageCommand(const Options& options,
+                     frontdoor::triage::v1::TriageService::StubInterface& stub,
+                     std::ostream& out, std::ostream& err) {
+  grpc::ClientContext context;
+  std::string trace_id;
+  grpc::Status status;
+  std::string response_json;
+  if (options.command == Command::kQueue) {
+    frontdoor::triage::v1::ListQueueRequest request;
+    request.set_page_size(options.page_size);
+    request.set_page_token(options.page_token);
+    frontdoor::triage::v1::ListQueueResponse response;
+    PrepareContext(options, &context, &trace_id);
+    status = stub.ListQueue(&context, request, &response);
+    response_json = MessageToJson(response);
+  } else if (options.command == Command::kDecision) {
+    frontdoor::triage::v1::GetDecisionRequest request;
+    request.set_reference(options.reference);
+    frontdoor::triage::v1::Decision response;
+    PrepareContext(options, &context, &trace_id);
+    status = stub.GetDecision(&context, request, &response);
+    response_json = MessageToJson(response);
+  } else if (options.command == Command::kAssess) {
+    absl::StatusOr<std::string> contents = ReadFile(options.file);
+    if (!contents.ok()) {
+      err << RenderLocalErrorJson(contents.status()) << "\n";
+      return kExitLocalError;
+    }
+    frontdoor::triage::v1::SubmitAssessmentRequest request;
+    auto parsed = google::protobuf::util::JsonStringToMessage(
+        google::protobuf::StringPiece(contents->data(), contents->size()),
+        &request);
+    if (!parsed.ok()) {
+      err << RenderLocalErrorJson(absl::InvalidArgumentError(absl::StrCat(
+                 options.file, ": not a frontdoor.triage.v1."
+                               "SubmitAssessmentRequest: ",
+                 std::string(parsed.message()))))
+          << "\n";
+      return kExitLocalError;
+    }
+    request.set_reference(options.reference);
+    frontdoor::triage::v1::Decision response;
+    PrepareContext(options, &context, &trace_id);
+    status = stub.SubmitAssessment(&context, request, &response);
+    response_json = MessageToJson(response);
+  } else {
+    err << RenderLocalErrorJson(
+               absl::InvalidArgumentError("not a triage command"))
+        << "\n";
+    return kExitLocalError;
+  }
+  if (status.ok()) {
+    out << response_json << "\n";
+    return kExitOk;
+  }
+  err << RenderErrorJson(status, trace_id) << "\n";
+  return ExitCodeFor(status.error_code());
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
   grpc::SslCredentialsOptions tls;
@@ -431,6 +545,10 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (IsTriageCommand(options->command)) {
+    auto stub = frontdoor::triage::v1::TriageService::NewStub(*channel);
+    return RunTriageCommand(*options, *stub, out, err);
   }
   auto stub = frontdoor::intake::v1::IntakeService::NewStub(*channel);
   return RunCommand(*options, *stub, out, err);

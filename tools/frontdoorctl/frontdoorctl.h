@@ -15,11 +15,14 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace frontdoor::ctl {
 
 inline constexpr char kDefaultTarget[] = "localhost:7443";
+// Default target of the triage commands (queue, decision, assess).
+inline constexpr char kDefaultTriageTarget[] = "localhost:7444";
 // Directory of dev certificates when FRONTDOOR_PKI_DIR is not set.
 inline constexpr char kDefaultPkiDir[] = "var/pki";
 // Certificate name used when --as is not given.
@@ -37,7 +40,10 @@ inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitLocalError = 64;  // EX_USAGE.
 
-enum class Command { kHelp, kSubmit, kGet };
+enum class Command { kHelp, kSubmit, kGet, kQueue, kDecision, kAssess };
+
+// True for the commands that call triage-svc's TriageService.
+bool IsTriageCommand(Command command);
 
 struct Options {
   Command command = Command::kHelp;
@@ -53,8 +59,12 @@ struct Options {
   // submit: the JSON file and the idempotency key (empty: generate one).
   std::string file;
   std::string idempotency_key;
-  // get: the referral reference.
+  // get, decision, assess: the referral reference. assess: `file` holds the
+  // SubmitAssessmentRequest JSON (its reference may be left out).
   std::string reference;
+  // queue: page size (0: the server's default) and page token.
+  int page_size = 0;
+  std::string page_token;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -109,6 +119,12 @@ std::string RenderSubmitResponseJson(
 int RunCommand(const Options& options,
                frontdoor::intake::v1::IntakeService::StubInterface& stub,
                std::ostream& out, std::ostream& err);
+
+// Runs one triage command (queue, decision, assess) against `stub`, as
+// RunCommand does.
+int RunTriageCommand(const Options& options,
+                     frontdoor::triage::v1::TriageService::StubInterface& stub,
+                     std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.

@@ -59,6 +59,36 @@ TEST(ParseArgsTest, DefaultsComeFromPkiDirIdentityAndUser) {
   EXPECT_EQ(options->idempotency_key, "");
 }
 
+TEST(ParseArgsTest, TriageCommandsDefaultToTriageTarget) {
+  auto queue = ParseArgs({"queue", "--page-size=20", "--page-token=abc",
+                          "--as=frontdoor-helpline"},
+                         FakeEnv({}));
+  ASSERT_TRUE(queue.ok()) << queue.status();
+  EXPECT_EQ(queue->command, Command::kQueue);
+  EXPECT_EQ(queue->target, "localhost:7444");
+  EXPECT_EQ(queue->page_size, 20);
+  EXPECT_EQ(queue->page_token, "abc");
+  EXPECT_EQ(queue->cert_file, "var/pki/frontdoor-helpline.pem");
+
+  auto assess = ParseArgs({"assess", "FD-1", "a.json", "--target=h:1"},
+                          FakeEnv({}));
+  ASSERT_TRUE(assess.ok()) << assess.status();
+  EXPECT_EQ(assess->command, Command::kAssess);
+  EXPECT_EQ(assess->reference, "FD-1");
+  EXPECT_EQ(assess->file, "a.json");
+  EXPECT_EQ(assess->target, "h:1");
+
+  auto decision = ParseArgs({"decision", "FD-1"}, FakeEnv({}));
+  ASSERT_TRUE(decision.ok());
+  EXPECT_EQ(decision->command, Command::kDecision);
+
+  EXPECT_FALSE(ParseArgs({"decision"}, FakeEnv({})).ok());
+  EXPECT_FALSE(ParseArgs({"assess", "FD-1"}, FakeEnv({})).ok());
+  EXPECT_FALSE(ParseArgs({"queue", "--page-size=-1"}, FakeEnv({})).ok());
+  EXPECT_FALSE(
+      ParseArgs({"queue", "--idempotency-key=k"}, FakeEnv({})).ok());
+}
+
 TEST(ParseArgsTest, AsPicksCertificateUnderEnvironmentPkiDir) {
   auto options =
       ParseArgs({"--as=uhnm-health", "get", "FD-1"},
