@@ -19,6 +19,7 @@
 #include "intake-svc/intake_service.h"
 #include "intake-svc/migrations.h"
 #include "intake-svc/triage_sink.h"
+#include "common/outbox/outbox_collector.h"
 #include "common/outbox/relay.h"
 #include "prometheus/registry.h"
 
@@ -95,6 +96,9 @@ class IntakeServerImpl final : public IntakeServer {
     parts.config = config.server();
     parts.services = {service_.get()};
     parts.registry = registry_metrics_;
+    parts.collectables = {std::make_shared<outbox::OutboxCollector>(
+        *store_, clock, std::vector<std::string>{kReferralReceivedTopic},
+        relay_.get())};
     absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
         server::ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

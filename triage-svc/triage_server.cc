@@ -5,6 +5,7 @@
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
+#include "common/outbox/outbox_collector.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "common/status/errors.h"
@@ -75,8 +76,13 @@ class TriageServerImpl final : public TriageServer {
     parts.services = {service_.get(), inbox_.get()};
     parts.registry = metrics_registry_;
     TriageCore* core = core_.get();
-    parts.collectables = {std::make_shared<QueueCollector>(
-        [core] { return core->Stats(); })};
+    parts.collectables = {
+        std::make_shared<QueueCollector>([core] { return core->Stats(); }),
+        std::make_shared<outbox::OutboxCollector>(
+            *store_, clock,
+            std::vector<std::string>{kDecidedForAllocationTopic,
+                                     kDecidedForNotifyTopic},
+            nullptr)};
     absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
         server::ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

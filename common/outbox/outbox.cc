@@ -47,6 +47,28 @@ absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
   return stats;
 }
 
+absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
+    store::Store& store, absl::Time now) {
+  std::map<std::string, OutboxStats> by_topic;
+  absl::Status status = store.Read([&](store::Tx& tx) -> absl::Status {
+    auto rows = tx.Query(sql::kStatsByTopic);
+    if (!rows.ok()) {
+      return rows.status();
+    }
+    for (const store::Row& row : *rows) {
+      OutboxStats& stats = by_topic[row.Text(0)];
+      stats.undelivered = row.Int(1);
+      stats.oldest_undelivered_age = std::max(
+          absl::ZeroDuration(), now - absl::FromUnixMicros(row.Int(2)));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return by_topic;
+}
+
 absl::StatusOr<int64_t> PurgeDelivered(store::Tx& tx,
                                        absl::Time delivered_before,
                                        int64_t limit) {

@@ -6,6 +6,7 @@
 // acknowledges. Receivers deduplicate by event_id.
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,6 +53,10 @@ struct OutboxStats {
 
 // Outbox depth and age for metrics, read from a consistent snapshot.
 absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now);
+
+// As Stats, per topic; topics with nothing undelivered are absent.
+absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
+    store::Store& store, absl::Time now);
 
 // Deletes delivered events acknowledged before `delivered_before`, at most
 // `limit` of them, and returns how many went. Undelivered events are never

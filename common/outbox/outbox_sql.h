@@ -61,6 +61,10 @@ inline constexpr char kStats[] =
     "SELECT COUNT(*), MIN(created_at_us) FROM outbox "
     "WHERE delivered_at_us IS NULL";
 
+inline constexpr char kStatsByTopic[] =
+    "SELECT topic, COUNT(*), MIN(created_at_us) FROM outbox "
+    "WHERE delivered_at_us IS NULL GROUP BY topic";
+
 inline constexpr char kPurgeDelivered[] =
     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
     "WHERE delivered_at_us IS NOT NULL AND delivered_at_us < $1 "

@@ -17,6 +17,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_server.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
@@ -256,6 +257,53 @@ TEST_F(TriageFlowTest, ReferralsWithoutAssessmentWaitInTheQueue) {
   EXPECT_EQ(queue.entries(1).reference(), child);
   triage::v1::Decision none;
   EXPECT_EQ(GetDecision(adult, &none).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(TriageFlowTest, MetricsShowDecisionsQueueAndOutboxes) {
+  AwaitDecision(Submit(WithDash(Example("adult-victim.json"), 14), "m1"));
+  Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  plain.mutable_subject()->mutable_date_of_birth()->set_day(3);
+  const std::string waiting = Submit(plain, "m2");
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (absl::Now() < give_up && Queue().total_waiting() < 1) {
+    absl::SleepFor(kPoll);
+  }
+  clock_.Advance(absl::Minutes(10));
+
+  auto triage = testing::HttpGet(triage_->metrics_port(), "/metrics");
+  ASSERT_TRUE(triage.ok()) << triage.status();
+  const std::string& t = triage->body;
+  EXPECT_EQ(testing::FindSample(
+                t, "frontdoor_triage_decisions_total{front_door=\"adult_"
+                   "victim\",mode=\"auto\",risk_level=\"high\",tier=\"4\"}"),
+            1.0);
+  EXPECT_EQ(testing::FindSample(
+                t, "frontdoor_triage_marac_flags_total{kind=\"visible_high_"
+                   "risk\"}"),
+            1.0);
+  EXPECT_EQ(testing::FindSample(t, "frontdoor_triage_queue_depth"), 1.0);
+  EXPECT_EQ(testing::FindSample(t, "frontdoor_triage_queue_oldest_wait_seconds"),
+            600.0);
+  // No allocation-svc or notify-svc yet: each decision's events wait.
+  EXPECT_EQ(testing::FindSample(
+                t, "frontdoor_outbox_undelivered{topic=\"allocation.triage_"
+                   "decided\"}"),
+            1.0);
+  EXPECT_EQ(testing::FindSample(
+                t, "frontdoor_outbox_oldest_undelivered_age_seconds{topic="
+                   "\"notify.triage_decided\"}"),
+            600.0);
+
+  auto intake = testing::HttpGet(intake_->metrics_port(), "/metrics");
+  ASSERT_TRUE(intake.ok()) << intake.status();
+  EXPECT_EQ(testing::FindSample(intake->body, "frontdoor_outbox_delivered_total"),
+            2.0);
+  EXPECT_EQ(testing::FindSample(
+                intake->body,
+                "frontdoor_outbox_undelivered{topic=\"intake.referral_"
+                "received\"}"),
+            0.0);
 }
 
 TEST_F(TriageFlowTest, PartnersCannotUseTriage) {

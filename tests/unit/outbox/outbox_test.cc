@@ -543,6 +543,24 @@ TEST_F(OutboxTest, StatsReportDepthAndAge) {
   EXPECT_EQ(stats->oldest_undelivered_age, absl::Seconds(20));
 }
 
+TEST_F(OutboxTest, StatsByTopicSplitsTheHops) {
+  ASSERT_TRUE(EnqueueEvent("a1").ok());
+  clock_.Advance(absl::Seconds(5));
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return Enqueue(tx, "other.topic", "b1", "p", clock_.Now());
+                  })
+                  .ok());
+  clock_.Advance(absl::Seconds(5));
+  auto by_topic = StatsByTopic(*store_, clock_.Now());
+  ASSERT_TRUE(by_topic.ok()) << by_topic.status();
+  ASSERT_EQ(by_topic->size(), 2u);
+  EXPECT_EQ(by_topic->at(kTopic).undelivered, 1);
+  EXPECT_EQ(by_topic->at(kTopic).oldest_undelivered_age, absl::Seconds(10));
+  EXPECT_EQ(by_topic->at("other.topic").oldest_undelivered_age,
+            absl::Seconds(5));
+}
+
 TEST_F(OutboxTest, PurgeRemovesOnlyOldDeliveredEvents) {
   ASSERT_TRUE(EnqueueEvent("delivered").ok());
   Relay relay(*store_, sink_, clock_);

@@ -1,0 +1,38 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "common/clock/clock.h"
+#include "common/outbox/relay.h"
+#include "common/store/store.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
+
+namespace frontdoor::outbox {
+
+// Outbox gauges read from the store at each scrape, per topic (a topic is a
+// hop to the next service), for the "outbox oldest age per hop" alerts:
+//   frontdoor_outbox_undelivered{topic}
+//   frontdoor_outbox_oldest_undelivered_age_seconds{topic}
+// Every topic in `topics` is reported, at 0 when nothing waits, so that an
+// alert sees a value rather than nothing. With a relay, also its counters:
+//   frontdoor_outbox_delivered_total, frontdoor_outbox_delivery_failures_total
+// A failed read leaves the gauges out of that scrape.
+class OutboxCollector final : public prometheus::Collectable {
+ public:
+  OutboxCollector(store::Store& store, const Clock& clock,
+                  std::vector<std::string> topics, const Relay* relay)
+      : store_(store), clock_(clock), topics_(std::move(topics)),
+        relay_(relay) {}
+
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  store::Store& store_;
+  const Clock& clock_;
+  const std::vector<std::string> topics_;
+  const Relay* relay_;
+};
+
+}  // namespace frontdoor::outbox
