@@ -22,21 +22,6 @@ namespace {
 
 using intake::v1::Receipt;
 
-constexpr char kReferencePrefix[] = "FD-";
-constexpr int kReferenceChars = 12;
-constexpr char kCrockfordBase32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-constexpr int kBitsPerBase32Char = 5;
-
-std::string NewReference() {
-  thread_local absl::BitGen gen;
-  const uint64_t bits = absl::Uniform<uint64_t>(gen);
-  std::string ref = kReferencePrefix;
-  for (int i = 0; i < kReferenceChars; ++i) {
-    ref.push_back(kCrockfordBase32[(bits >> (i * kBitsPerBase32Char)) & 31]);
-  }
-  return ref;
-}
-
 std::string DeterministicBytes(const google::protobuf::Message& m) {
   std::string out;
   google::protobuf::io::StringOutputStream stream(&out);
@@ -83,20 +68,6 @@ struct Pending {
 };
 
 }  // namespace
-
-bool IsWellFormedReference(absl::string_view reference) {
-  if (reference.size() != sizeof(kReferencePrefix) - 1 + kReferenceChars ||
-      reference.substr(0, sizeof(kReferencePrefix) - 1) != kReferencePrefix) {
-    return false;
-  }
-  for (char c : reference.substr(sizeof(kReferencePrefix) - 1)) {
-    if (absl::string_view(kCrockfordBase32).find(c) ==
-        absl::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
 
 IntakeCore::IntakeCore(store::Store& store, const crypto::KeyRing& keys,
                        const DistrictDirectory& districts, const Clock& clock,

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/reference/reference.h"
 #include "common/store/store.h"
 #include "common/tls/caller.h"
 #include "frontdoor/intake/v1/intake.pb.h"
@@ -64,8 +65,5 @@ class IntakeCore {
   std::function<void()> on_committed_;
 };
 
-// Whether `reference` has the shape of a referral reference ("FD-" and 12
-// characters of Crockford base32).
-bool IsWellFormedReference(absl::string_view reference);
 
 }  // namespace frontdoor::intake

@@ -163,12 +163,7 @@ absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
 
 absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(
     const config::v1::IntakeConfig& config, const Clock& clock) {
-  absl::Status valid = ValidateConfig(config);
-  if (!valid.ok()) return valid;
-  auto server = std::make_unique<IntakeServerImpl>();
-  absl::Status started = server->Init(config, clock);
-  if (!started.ok()) return started;
-  return server;
+  return server::ValidateAndStart<IntakeServerImpl>(config, clock, ValidateConfig);
 }
 
 absl::Status RunServer(const std::string& config_path) {

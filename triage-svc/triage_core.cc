@@ -17,6 +17,7 @@
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
+#include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "frontdoor/triage/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -29,7 +30,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kWaiting = 1;
 constexpr int64_t kDecided = 2;
-constexpr size_t kMaxReferenceBytes = 64;
 constexpr char kQueueTokenPrefix[] = "q1";
 
 google::protobuf::Timestamp ToProto(absl::Time t) {
@@ -40,16 +40,6 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 }
 google::protobuf::Duration ToProtoDuration(absl::Duration d) {
   return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
-}
-
-bool IsWellFormedReference(absl::string_view reference) {
-  if (reference.empty() || reference.size() > kMaxReferenceBytes) return false;
-  for (char c : reference) {
-    if (!absl::ascii_isupper(c) && !absl::ascii_isdigit(c) && c != '-') {
-      return false;
-    }
-  }
-  return true;
 }
 
 absl::Status BadReference(absl::string_view field) {

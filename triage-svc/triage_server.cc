@@ -142,12 +142,7 @@ absl::Status ValidateConfig(const config::v1::TriageConfig& config) {
 
 absl::StatusOr<std::unique_ptr<TriageServer>> TriageServer::Start(
     const config::v1::TriageConfig& config, const Clock& clock) {
-  absl::Status valid = ValidateConfig(config);
-  if (!valid.ok()) return valid;
-  auto server = std::make_unique<TriageServerImpl>();
-  absl::Status started = server->Init(config, clock);
-  if (!started.ok()) return started;
-  return server;
+  return server::ValidateAndStart<TriageServerImpl>(config, clock, ValidateConfig);
 }
 
 absl::Status RunServer(const std::string& config_path) {

@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/logging/logging.h"
 #include "common/server/signals.h"
@@ -35,6 +36,20 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
 
 // `status` with "<step>: " before its message (same code).
 absl::Status WithContext(const absl::Status& status, std::string_view step);
+
+// Checks `config` with `validate`, then builds an Impl and runs its
+// Init(config, clock): the first failing step's error, or the started server.
+template <typename Impl, typename Config>
+absl::StatusOr<std::unique_ptr<Impl>> ValidateAndStart(
+    const Config& config, const Clock& clock,
+    absl::Status (*validate)(const Config&)) {
+  if (absl::Status valid = validate(config); !valid.ok()) return valid;
+  auto server = std::make_unique<Impl>();
+  if (absl::Status started = server->Init(config, clock); !started.ok()) {
+    return started;
+  }
+  return server;
+}
 
 // Prepares the process, loads `config_path` as a Config, starts the server
 // with `start(config)`, waits for SIGTERM or SIGINT and shuts down within
