@@ -7,7 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
 #include "intake-svc/routing.h"
-#include "intake-svc/text_rules.h"
+#include "common/text/text_rules.h"
 
 namespace frontdoor::intake {
 namespace {

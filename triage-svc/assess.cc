@@ -10,6 +10,7 @@
 #include "absl/strings/str_join.h"
 #include "common/clock/clock.h"
 #include "common/status/errors.h"
+#include "common/text/text_rules.h"
 
 namespace frontdoor::triage {
 namespace {
@@ -18,7 +19,10 @@ using common::v1::Answer;
 using common::v1::RiskLevel;
 
 constexpr char kNotValid[] = "the assessment is not complete or not valid";
+// Free-text limits, in characters, as the contract documents them.
 constexpr size_t kMaxReasonChars = 2000;
+constexpr size_t kMaxCommentChars = 2000;
+constexpr size_t kMaxSourceChars = 200;
 
 bool IsKnownAnswer(Answer a) {
   return a == common::v1::ANSWER_YES || a == common::v1::ANSWER_NO ||
@@ -52,6 +56,9 @@ int CheckChecklist(
                                                    " is answered twice")});
       continue;
     }
+    CheckText(f + ".comment", a.comment(), kMaxCommentChars, Lines::kMulti,
+              out);
+    CheckText(f + ".source", a.source(), kMaxSourceChars, Lines::kSingle, out);
     if (!IsKnownAnswer(a.answer())) {
       out.push_back({f + ".answer", "must be yes, no or don't know"});
       continue;
@@ -118,11 +125,9 @@ absl::StatusOr<v1::Decision> AssessAdult(const common::v1::RiskAssessment& dash,
     problems.push_back(
         {f + ".police_callouts_past_12_months", "must not be negative"});
   }
-  if (dash.professional_judgement_reason().size() > kMaxReasonChars) {
-    problems.push_back({f + ".professional_judgement_reason",
-                        absl::StrCat("at most ", kMaxReasonChars,
-                                     " characters")});
-  }
+  CheckText(f + ".professional_judgement_reason",
+            dash.professional_judgement_reason(), kMaxReasonChars,
+            Lines::kMulti, problems);
   if (!problems.empty()) {
     return InvalidArgumentWithViolations(kNotValid, problems);
   }
@@ -207,11 +212,8 @@ absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
       problems.push_back({af + ".answer", "must be yes, no or don't know"});
       continue;
     }
-    if (a.comment().size() > kMaxReasonChars) {
-      problems.push_back(
-          {af + ".comment", absl::StrCat("at most ", kMaxReasonChars,
-                                         " characters")});
-    }
+    CheckText(af + ".comment", a.comment(), kMaxCommentChars, Lines::kMulti,
+              problems);
     if (a.answer() != common::v1::ANSWER_YES) continue;
     severity = std::max(severity, ind->severity());
     exploitation = exploitation || ind->exploitation();
@@ -295,9 +297,9 @@ absl::Status ApplyTierOverride(const v1::TierOverride& override_tier,
   }
   if (IsBlank(override_tier.reason())) {
     problems.push_back({f + ".reason", "required when the tier is changed"});
-  } else if (override_tier.reason().size() > kMaxReasonChars) {
-    problems.push_back(
-        {f + ".reason", absl::StrCat("at most ", kMaxReasonChars, " characters")});
+  } else {
+    CheckText(f + ".reason", override_tier.reason(), kMaxReasonChars,
+              Lines::kMulti, problems);
   }
   if (!problems.empty()) {
     return InvalidArgumentWithViolations("the tier override is not valid",

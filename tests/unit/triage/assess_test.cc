@@ -251,6 +251,19 @@ INSTANTIATE_TEST_SUITE_P(
         BadDash{"answer missing",
                 [](auto& a) { a.mutable_answers(7)->clear_answer(); },
                 "assessment.dash.answers[7].answer", "yes, no or don't know"},
+        BadDash{"control character in a comment",
+                [](auto& a) { a.mutable_answers(2)->set_comment("a\x07 b"); },
+                "assessment.dash.answers[2].comment", "control"},
+        BadDash{"source too long",
+                [](auto& a) {
+                  a.mutable_answers(1)->set_source(std::string(201, 's'));
+                },
+                "assessment.dash.answers[1].source", "200"},
+        BadDash{"reason with an escape character",
+                [](auto& a) {
+                  a.set_professional_judgement_reason("ok\x1b[2J");
+                },
+                "assessment.dash.professional_judgement_reason", "control"},
         BadDash{"negative call-outs",
                 [](auto& a) { a.set_police_callouts_past_12_months(-1); },
                 "assessment.dash.police_callouts_past_12_months",

@@ -1,9 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "intake-svc/text_rules.h"
+#include "common/text/text_rules.h"
 
-namespace frontdoor::intake {
+namespace frontdoor {
 namespace {
 
 std::vector<FieldViolation> Check(absl::string_view value, size_t max,
@@ -58,4 +58,4 @@ TEST(TextRulesTest, LengthCountsCharactersNotBytes) {
 }
 
 }  // namespace
-}  // namespace frontdoor::intake
+}  // namespace frontdoor

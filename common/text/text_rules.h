@@ -7,7 +7,7 @@
 #include "absl/strings/string_view.h"
 #include "common/status/errors.h"
 
-namespace frontdoor::intake {
+namespace frontdoor {
 
 // Whether a free-text field may hold line breaks and tabs.
 enum class Lines { kSingle, kMulti };
@@ -25,4 +25,4 @@ void CheckText(absl::string_view field, absl::string_view value,
 // UTF-8 (overlong forms, surrogates and values above U+10FFFF are invalid).
 size_t Utf8Length(absl::string_view value);
 
-}  // namespace frontdoor::intake
+}  // namespace frontdoor

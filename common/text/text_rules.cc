@@ -1,10 +1,10 @@
-#include "intake-svc/text_rules.h"
+#include "common/text/text_rules.h"
 
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
 
-namespace frontdoor::intake {
+namespace frontdoor {
 namespace {
 
 constexpr uint32_t kDelete = 0x7F;
@@ -89,4 +89,4 @@ void CheckText(absl::string_view field, absl::string_view value,
   }
 }
 
-}  // namespace frontdoor::intake
+}  // namespace frontdoor
