@@ -162,6 +162,7 @@ absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
   *event.mutable_referral() = recorded.event.referral();
   *event.mutable_received_at() = recorded.event.receipt().received_at();
   event.set_decision_number(static_cast<int32_t>(number));
+  event.set_district(recorded.event.receipt().district());
   for (const auto& [topic, receiver] :
        {std::pair{kDecidedForAllocationTopic, "allocation"},
         std::pair{kDecidedForNotifyTopic, "notify"}}) {

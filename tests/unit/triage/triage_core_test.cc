@@ -110,6 +110,7 @@ class TriageCoreTest : public ::testing::Test {
     auto* receipt = e.mutable_receipt();
     receipt->set_reference(reference);
     receipt->set_status(intake::v1::REFERRAL_STATUS_ACCEPTED);
+    receipt->set_district("stoke-on-trent");
     receipt->set_front_door(
         referral.requested_service() ==
                 common::v1::REQUESTED_SERVICE_BEHAVIOUR_CHANGE
@@ -271,6 +272,7 @@ TEST_F(TriageCoreTest, DecisionsReachAllocationAndNotifyThroughTheOutbox) {
     EXPECT_EQ(decided.decision().risk_level(), common::v1::RISK_LEVEL_HIGH);
     EXPECT_EQ(decided.agency_id(), "staffs-police");
     EXPECT_EQ(decided.decision_number(), 1);
+    EXPECT_EQ(decided.district(), "stoke-on-trent");
     EXPECT_TRUE(decided.referral().has_subject());
   }
   EXPECT_THAT(topics, UnorderedElementsAre(kDecidedForAllocationTopic,

@@ -1,0 +1,690 @@
+#include "allocation-svc/allocation_core.h"
+
+#include <algorithm>
+#include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "common/audit/audit.h"
+#include "common/clock/age.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
+#include "common/reference/reference.h"
+#include "common/status/errors.h"
+#include "common/text/text_rules.h"
+#include "frontdoor/allocation/v1/events.pb.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace frontdoor::allocation {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using v1::Placement;
+using v1::PlacementState;
+
+constexpr size_t kMaxHowChars = 500;
+constexpr size_t kMaxReleaseReasonChars = 500;
+// Waiting placements examined when a place frees (those needing a
+// specialist the freed place cannot serve are passed over).
+constexpr int64_t kMaxWaitingScanned = 500;
+
+constexpr char kColumns[] =
+    "reference, agency_id, decision_number, state, programme_id, "
+    "practitioner_id, risk_level, tier, specialist_need, received_at_us, "
+    "waiting_since_us, allocated_at_us, first_contact_due_us, failure, "
+    "reason, funders, catalogue_version, changes, consent_subject, "
+    "consent_carer, sealed_decision";
+
+google::protobuf::Timestamp ToProto(int64_t us) {
+  return TimeUtil::MicrosecondsToTimestamp(us);
+}
+
+absl::Status StaffOnly(const Caller& caller) {
+  if (caller.HasRole(config::v1::ROLE_STAFF)) return absl::OkStatus();
+  return absl::PermissionDeniedError("allocation is for the service's staff");
+}
+
+absl::Status BadReference() {
+  return InvalidArgumentWithViolations(
+      "the request is not valid",
+      {{"reference", "must be a referral reference such as FD-7K3M9Q2X4W8P"}});
+}
+
+std::string StateLabel(PlacementState s) {
+  return EnumLabel(v1::PlacementState_Name(s), "PLACEMENT_STATE_");
+}
+
+}  // namespace
+
+// A placement as stored, with the decision it was planned from.
+struct AllocationCore::Record {
+  Placement p;
+  std::string agency_id;
+  int64_t decision_number = 0;
+  int64_t changes = 0;
+  common::v1::Consent consent_subject = common::v1::CONSENT_UNSPECIFIED;
+  common::v1::Consent consent_carer = common::v1::CONSENT_UNSPECIFIED;
+  int64_t received_at_us = 0;
+  int64_t waiting_since_us = 0;
+  int64_t allocated_at_us = 0;
+  int64_t first_contact_due_us = 0;
+  triage::v1::TriageDecided event;  // sealed at rest
+
+  int Age() const {
+    return AgeOn(event.referral().subject().date_of_birth(),
+                 absl::ToCivilDay(absl::FromUnixMicros(received_at_us),
+                                  absl::UTCTimeZone()));
+  }
+};
+
+AllocationCore::AllocationCore(store::Store& store,
+                               const crypto::KeyRing& keys,
+                               const Catalogue& catalogue,
+                               const Settings& settings,
+                               FundingAreaOf funding_area, const Clock& clock,
+                               std::function<void()> on_committed)
+    : store_(store),
+      keys_(keys),
+      catalogue_(catalogue),
+      settings_(settings),
+      funding_area_(std::move(funding_area)),
+      clock_(clock),
+      on_committed_(std::move(on_committed)) {}
+
+Placement AllocationCore::Shape(const Record& r, absl::Time now) const {
+  Placement p = r.p;
+  p.clear_waiting_since();
+  p.clear_allocated_at();
+  p.clear_first_contact_due();
+  if (r.waiting_since_us != 0) {
+    *p.mutable_waiting_since() = ToProto(r.waiting_since_us);
+  }
+  if (r.allocated_at_us != 0) {
+    *p.mutable_allocated_at() = ToProto(r.allocated_at_us);
+  }
+  if (r.first_contact_due_us != 0) {
+    *p.mutable_first_contact_due() = ToProto(r.first_contact_due_us);
+    p.set_first_contact_overdue(
+        (p.state() == v1::PLACEMENT_STATE_WAITING ||
+         p.state() == v1::PLACEMENT_STATE_AWAITING_CONSENT) &&
+        absl::ToUnixMicros(now) > r.first_contact_due_us);
+  }
+  return p;
+}
+
+absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
+    store::Tx& tx, const std::string& reference) {
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      absl::StrCat("SELECT ", kColumns, " FROM placements WHERE reference = $1"),
+      {reference});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::NotFoundError("no placement for a referral with that "
+                               "reference");
+  }
+  const store::Row& row = (*rows)[0];
+  Record r;
+  r.p.set_reference(row.Text(0));
+  r.agency_id = row.Text(1);
+  r.decision_number = row.Int(2);
+  r.p.set_state(static_cast<PlacementState>(row.Int(3)));
+  r.p.set_programme_id(row.Text(4));
+  r.p.set_practitioner_id(row.Text(5));
+  r.p.set_risk_level(static_cast<common::v1::RiskLevel>(row.Int(6)));
+  r.p.set_tier(static_cast<int32_t>(row.Int(7)));
+  r.p.set_specialist_need(static_cast<common::v1::SpecialistNeed>(row.Int(8)));
+  r.received_at_us = row.Int(9);
+  r.waiting_since_us = row.Int(10);
+  r.allocated_at_us = row.Int(11);
+  r.first_contact_due_us = row.Int(12);
+  r.p.set_failure(static_cast<v1::FailureReason>(row.Int(13)));
+  r.p.set_reason(row.Text(14));
+  for (absl::string_view f : absl::StrSplit(row.Text(15), ',', absl::SkipEmpty())) {
+    r.p.add_funders(std::string(f));
+  }
+  r.p.set_catalogue_version(row.Text(16));
+  r.changes = row.Int(17);
+  r.consent_subject = static_cast<common::v1::Consent>(row.Int(18));
+  r.consent_carer = static_cast<common::v1::Consent>(row.Int(19));
+  absl::StatusOr<std::string> plain = keys_.Open(row.Text(20), reference);
+  if (!plain.ok() || !r.event.ParseFromString(*plain)) {
+    return absl::DataLossError("sealed decision did not open");
+  }
+  return r;
+}
+
+absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
+                                  const Caller& by, const std::string& action,
+                                  absl::Time now, const std::string& note) {
+  r.changes += 1;
+  absl::StatusOr<std::string> sealed =
+      keys_.Seal(r.event.SerializeAsString(), r.p.reference());
+  if (!sealed.ok()) return sealed.status();
+  const store::Params params = {
+      r.p.reference(),
+      r.agency_id,
+      r.decision_number,
+      int64_t{r.p.state()},
+      r.p.programme_id(),
+      r.p.practitioner_id(),
+      int64_t{r.p.risk_level()},
+      int64_t{r.p.tier()},
+      int64_t{r.p.specialist_need()},
+      r.received_at_us,
+      r.waiting_since_us,
+      r.allocated_at_us,
+      r.first_contact_due_us,
+      int64_t{r.p.failure()},
+      r.p.reason(),
+      absl::StrJoin(r.p.funders(), ","),
+      r.p.catalogue_version(),
+      r.changes,
+      int64_t{r.consent_subject},
+      int64_t{r.consent_carer},
+      store::Blob{*std::move(sealed)}};
+  absl::StatusOr<int64_t> written = tx.Exec(
+      insert
+          ? absl::StrCat("INSERT INTO placements (", kColumns,
+                         ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+                         "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
+                         "$21)")
+          : std::string(
+                "UPDATE placements SET agency_id = $2, decision_number = $3, "
+                "state = $4, programme_id = $5, practitioner_id = $6, "
+                "risk_level = $7, tier = $8, specialist_need = $9, "
+                "received_at_us = $10, waiting_since_us = $11, "
+                "allocated_at_us = $12, first_contact_due_us = $13, "
+                "failure = $14, reason = $15, funders = $16, "
+                "catalogue_version = $17, changes = $18, "
+                "consent_subject = $19, consent_carer = $20, "
+                "sealed_decision = $21 WHERE reference = $1"),
+      params);
+  if (!written.ok()) return written.status();
+
+  v1::PlacementChanged changed;
+  changed.set_event_id(
+      absl::StrCat(r.p.reference(), ":placement:", r.changes));
+  *changed.mutable_placement() = Shape(r, now);
+  changed.set_agency_id(r.agency_id);
+  *changed.mutable_referrer() = r.event.referral().referrer();
+  absl::StatusOr<std::string> sealed_event =
+      keys_.Seal(changed.SerializeAsString(), changed.event_id());
+  if (!sealed_event.ok()) return sealed_event.status();
+  absl::Status queued = outbox::Enqueue(tx, kPlacementChangedTopic,
+                                        changed.event_id(), *sealed_event, now);
+  if (!queued.ok()) return queued;
+
+  audit::Entry entry;
+  entry.at = now;
+  entry.actor_agency = by.agency_id;
+  entry.actor_person = by.actor;
+  entry.action = action;
+  entry.subject = r.p.reference();
+  entry.reason =
+      note.empty() ? r.p.reason() : absl::StrCat(note, "; ", r.p.reason());
+  entry.lawful_basis = kLawfulBasisAllocate;
+  entry.details = absl::StrCat(
+      "{\"state\":\"", StateLabel(r.p.state()), "\",\"programme\":\"",
+      r.p.programme_id(), "\",\"practitioner\":\"", r.p.practitioner_id(),
+      "\",\"tier\":", r.p.tier(), ",\"failure\":\"",
+      EnumLabel(v1::FailureReason_Name(r.p.failure()), "FAILURE_REASON_"),
+      "\",\"catalogue\":\"", r.p.catalogue_version(), "\"}");
+  return audit::Append(tx, entry);
+}
+
+absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
+                                         const config::v1::Programme& programme,
+                                         absl::Time now) {
+  const int64_t allocated = int64_t{v1::PLACEMENT_STATE_ALLOCATED};
+  const auto allocate = [&](const std::string& practitioner) {
+    r.p.set_state(v1::PLACEMENT_STATE_ALLOCATED);
+    r.p.set_practitioner_id(practitioner);
+    r.p.set_failure(v1::FAILURE_REASON_UNSPECIFIED);
+    r.p.set_reason(practitioner.empty()
+                       ? absl::StrCat("a seat in the ", programme.name(),
+                                      " cohort")
+                       : absl::StrCat("on ", practitioner, "'s caseload"));
+    r.allocated_at_us = absl::ToUnixMicros(now);
+    if (r.waiting_since_us == 0) r.waiting_since_us = r.allocated_at_us;
+  };
+  const int seats = settings_.SeatsFor(programme.id());
+  if (seats > 0) {
+    absl::StatusOr<std::vector<store::Row>> used = tx.Query(
+        "SELECT COUNT(*) FROM placements WHERE programme_id = $1 AND "
+        "state = $2",
+        {programme.id(), allocated});
+    if (!used.ok()) return used.status();
+    if ((*used)[0].Int(0) < seats) {
+      allocate("");
+      return absl::OkStatus();
+    }
+  } else {
+    const common::v1::SpecialistNeed need = r.p.specialist_need();
+    for (const config::v1::Practitioner* pr :
+         settings_.PractitionersFor(programme.id())) {
+      if (need != common::v1::SPECIALIST_NEED_UNSPECIFIED &&
+          std::find(pr->specialisms().begin(), pr->specialisms().end(),
+                    need) == pr->specialisms().end()) {
+        continue;
+      }
+      absl::StatusOr<std::vector<store::Row>> used = tx.Query(
+          "SELECT COUNT(*) FROM placements WHERE practitioner_id = $1 AND "
+          "state = $2",
+          {pr->id(), allocated});
+      if (!used.ok()) return used.status();
+      if ((*used)[0].Int(0) < pr->caseload()) {
+        allocate(pr->id());
+        return absl::OkStatus();
+      }
+    }
+  }
+  const bool needs_specialist =
+      seats == 0 &&
+      r.p.specialist_need() != common::v1::SPECIALIST_NEED_UNSPECIFIED;
+  r.p.set_state(v1::PLACEMENT_STATE_WAITING);
+  r.p.set_practitioner_id("");
+  r.p.set_failure(v1::FAILURE_REASON_NO_CAPACITY);
+  r.p.set_reason(absl::StrCat("no capacity", needs_specialist
+                                                 ? " with a specialist for the "
+                                                   "stated need"
+                                                 : "",
+                              ": on the ", programme.name(), " waiting list"));
+  if (r.waiting_since_us == 0) r.waiting_since_us = absl::ToUnixMicros(now);
+  return absl::OkStatus();
+}
+
+absl::Status AllocationCore::Plan(store::Tx& tx, Record& r, absl::Time now) {
+  const triage::v1::Decision& d = r.event.decision();
+  const common::v1::Referral& referral = r.event.referral();
+  const int age = r.Age();
+  r.p.set_risk_level(d.risk_level());
+  r.p.set_tier(d.tier());
+  r.p.set_specialist_need(referral.subject().specialist_needs().empty()
+                              ? common::v1::SPECIALIST_NEED_UNSPECIFIED
+                              : referral.subject().specialist_needs(0));
+  r.p.set_catalogue_version(catalogue_.version());
+  r.p.clear_funders();
+  for (std::string& f :
+       FundersFor(catalogue_, funding_area_(r.event.district()))) {
+    r.p.add_funders(std::move(f));
+  }
+  Need need;
+  need.door = d.front_door() == common::v1::FRONT_DOOR_CHILDREN
+                  ? config::v1::DOOR_CHILD
+                  : config::v1::DOOR_ADULT;
+  need.side = d.side();
+  need.tier = d.tier();
+  need.age = age;
+  need.facts = CaseFactsOf(referral, age);
+  absl::StatusOr<const config::v1::Programme*> programme =
+      ChooseProgramme(catalogue_, need);
+  if (!programme.ok()) {
+    r.p.set_state(v1::PLACEMENT_STATE_FAILED);
+    r.p.set_programme_id("");
+    r.p.set_practitioner_id("");
+    r.p.set_failure(v1::FAILURE_REASON_NOT_ELIGIBLE);
+    r.p.set_reason(std::string(programme.status().message()));
+    return absl::OkStatus();
+  }
+  const bool holds_place = r.p.state() == v1::PLACEMENT_STATE_ALLOCATED &&
+                           r.p.programme_id() == (*programme)->id();
+  r.p.set_programme_id((*programme)->id());
+  r.first_contact_due_us = absl::ToUnixMicros(settings_.FirstContactDue(
+      absl::FromUnixMicros(r.received_at_us), **programme,
+      referral.referrer().self_referral()));
+  common::v1::ConsentRecord consent;
+  consent.set_subject(r.consent_subject);
+  consent.set_parent_or_carer(r.consent_carer);
+  const std::string missing = ConsentMissing(consent, need.side, age);
+  if (!missing.empty()) {
+    const bool refused =
+        r.consent_subject == common::v1::CONSENT_REFUSED ||
+        r.consent_carer == common::v1::CONSENT_REFUSED;
+    r.p.set_state(refused ? v1::PLACEMENT_STATE_FAILED
+                          : v1::PLACEMENT_STATE_AWAITING_CONSENT);
+    r.p.set_failure(refused ? v1::FAILURE_REASON_DECLINED
+                            : v1::FAILURE_REASON_UNSPECIFIED);
+    r.p.set_practitioner_id("");
+    r.p.set_reason(refused ? absl::StrCat("consent refused or withdrawn: ",
+                                          missing)
+                           : missing);
+    return absl::OkStatus();
+  }
+  if (holds_place) return absl::OkStatus();  // Keeps the place it holds.
+  return TryAllocate(tx, r, **programme, now);
+}
+
+absl::StatusOr<std::optional<AllocationCore::Record>>
+AllocationCore::AllocateNext(store::Tx& tx, const std::string& programme_id,
+                             absl::Time now) {
+  const config::v1::Programme* programme = catalogue_.Find(programme_id);
+  if (programme == nullptr) return std::optional<Record>();
+  absl::StatusOr<std::vector<store::Row>> waiting = tx.Query(
+      "SELECT reference FROM placements WHERE programme_id = $1 AND "
+      "state = $2 ORDER BY risk_level DESC, waiting_since_us, reference "
+      "LIMIT $3",
+      {programme_id, int64_t{v1::PLACEMENT_STATE_WAITING}, kMaxWaitingScanned});
+  if (!waiting.ok()) return waiting.status();
+  for (const store::Row& row : *waiting) {
+    absl::StatusOr<Record> r = Load(tx, row.Text(0));
+    if (!r.ok()) return r.status();
+    if (absl::Status s = TryAllocate(tx, *r, *programme, now); !s.ok()) {
+      return s;
+    }
+    if (r->p.state() != v1::PLACEMENT_STATE_ALLOCATED) continue;
+    return std::optional<Record>(*std::move(r));
+  }
+  return std::optional<Record>();
+}
+
+void AllocationCore::Deliver(const Caller& caller,
+                             const triage::v1::TriageDecided& event,
+                             Done<bool> done) {
+  if (caller.agency_id != kTriageServiceId ||
+      !caller.HasRole(config::v1::ROLE_SERVICE)) {
+    done(absl::PermissionDeniedError("only triage-svc hands decisions over"));
+    return;
+  }
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(event.decision().reference())) {
+    problems.push_back({"decision.reference", "must be a referral reference"});
+  }
+  if (event.decision_number() < 1) {
+    problems.push_back({"decision_number", "must be 1 or more"});
+  }
+  if (!event.has_received_at()) {
+    problems.push_back({"received_at", "required"});
+  }
+  if (event.decision().side() == common::v1::SIDE_UNSPECIFIED) {
+    problems.push_back({"decision.side", "required"});
+  }
+  if (event.decision().risk_level() == common::v1::RISK_LEVEL_UNSPECIFIED) {
+    problems.push_back({"decision.risk_level", "required"});
+  }
+  if (event.referral().subject().date_of_birth().year() == 0) {
+    problems.push_back({"referral.subject.date_of_birth", "required"});
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the decision event is not valid",
+                                       problems));
+    return;
+  }
+  auto recorded = std::make_shared<bool>(false);
+  const absl::Time now = clock_.Now();
+  store_.Write(
+      [this, caller, event, recorded, now](store::Tx& tx) -> absl::Status {
+        const std::string& reference = event.decision().reference();
+        absl::StatusOr<Record> existing = Load(tx, reference);
+        if (!existing.ok() && !absl::IsNotFound(existing.status())) {
+          return existing.status();
+        }
+        const bool insert = !existing.ok();
+        Record r;
+        if (insert) {
+          r.p.set_reference(reference);
+          r.agency_id = event.agency_id();
+          r.received_at_us =
+              TimeUtil::TimestampToMicroseconds(event.received_at());
+          r.consent_subject = event.referral().consent().subject();
+          r.consent_carer = event.referral().consent().parent_or_carer();
+        } else {
+          if (existing->decision_number >= event.decision_number()) {
+            return absl::OkStatus();  // Delivered before.
+          }
+          r = *std::move(existing);
+        }
+        r.event = event;
+        r.decision_number = event.decision_number();
+        *recorded = true;
+        if (r.p.state() == v1::PLACEMENT_STATE_RELEASED) {
+          return Save(tx, r, insert, caller, "allocation.decision_recorded",
+                      now);
+        }
+        if (absl::Status s = Plan(tx, r, now); !s.ok()) return s;
+        return Save(tx, r, insert, caller, "allocation.plan", now);
+      },
+      [this, recorded, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        if (*recorded && on_committed_) on_committed_();
+        done(*recorded);
+      });
+}
+
+void AllocationCore::RecordConsent(const Caller& caller,
+                                   const v1::RecordConsentRequest& request,
+                                   Done<Placement> done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  const absl::Time now = clock_.Now();
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(request.reference())) {
+    problems.push_back({"reference", "must be a referral reference"});
+  }
+  if (request.who() == v1::RecordConsentRequest::WHO_UNSPECIFIED) {
+    problems.push_back({"who", "WHO_SUBJECT or WHO_PARENT_OR_CARER"});
+  }
+  if (request.consent() != common::v1::CONSENT_GIVEN &&
+      request.consent() != common::v1::CONSENT_REFUSED) {
+    problems.push_back({"consent", "CONSENT_GIVEN or CONSENT_REFUSED"});
+  }
+  if (absl::StripAsciiWhitespace(request.how()).empty()) {
+    problems.push_back({"how", "required"});
+  } else {
+    CheckText("how", request.how(), kMaxHowChars, Lines::kSingle, problems);
+  }
+  if (!request.has_given_at()) {
+    problems.push_back({"given_at", "required"});
+  } else if (absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(
+                 request.given_at())) > now) {
+    problems.push_back({"given_at", "must not be in the future"});
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the request is not valid", problems));
+    return;
+  }
+  auto result = std::make_shared<Placement>();
+  store_.Write(
+      [this, caller, request, result, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Record> r = Load(tx, request.reference());
+        if (!r.ok()) return r.status();
+        (request.who() == v1::RecordConsentRequest::WHO_SUBJECT
+             ? r->consent_subject
+             : r->consent_carer) = request.consent();
+        const PlacementState before = r->p.state();
+        const std::string freed_programme = r->p.programme_id();
+        if (before != v1::PLACEMENT_STATE_RELEASED) {
+          if (absl::Status s = Plan(tx, *r, now); !s.ok()) return s;
+        }
+        const std::string note = absl::StrCat(
+            request.who() == v1::RecordConsentRequest::WHO_SUBJECT
+                ? "subject"
+                : "parent or carer",
+            " ",
+            request.consent() == common::v1::CONSENT_GIVEN ? "consented"
+                                                           : "refused",
+            " at ",
+            absl::FormatTime(absl::RFC3339_sec,
+                             absl::FromUnixMicros(
+                                 TimeUtil::TimestampToMicroseconds(
+                                     request.given_at())),
+                             absl::UTCTimeZone()),
+            ", ", request.how());
+        if (absl::Status s = Save(tx, *r, false, caller, "allocation.consent",
+                                  now, note);
+            !s.ok()) {
+          return s;
+        }
+        if (before == v1::PLACEMENT_STATE_ALLOCATED &&
+            r->p.state() != v1::PLACEMENT_STATE_ALLOCATED) {
+          // Withdrawal freed a place: the head of the list takes it.
+          absl::StatusOr<std::optional<Record>> next =
+              AllocateNext(tx, freed_programme, now);
+          if (!next.ok()) return next.status();
+          if (next->has_value()) {
+            absl::Status s = Save(tx, **next, false, caller,
+                                  "allocation.allocate_next", now);
+            if (!s.ok()) return s;
+          }
+        }
+        *result = Shape(*r, now);
+        return absl::OkStatus();
+      },
+      [this, result, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        if (on_committed_) on_committed_();
+        done(*result);
+      });
+}
+
+void AllocationCore::ReleasePlace(const Caller& caller,
+                                  const v1::ReleasePlaceRequest& request,
+                                  Done<v1::ReleasePlaceResponse> done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(request.reference())) {
+    problems.push_back({"reference", "must be a referral reference"});
+  }
+  if (absl::StripAsciiWhitespace(request.reason()).empty()) {
+    problems.push_back({"reason", "required"});
+  } else {
+    CheckText("reason", request.reason(), kMaxReleaseReasonChars,
+              Lines::kSingle, problems);
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the request is not valid", problems));
+    return;
+  }
+  const absl::Time now = clock_.Now();
+  auto response = std::make_shared<v1::ReleasePlaceResponse>();
+  store_.Write(
+      [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Record> r = Load(tx, request.reference());
+        if (!r.ok()) return r.status();
+        if (r->p.state() != v1::PLACEMENT_STATE_ALLOCATED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the referral holds no place (it is ",
+              StateLabel(r->p.state()), ")"));
+        }
+        r->p.set_state(v1::PLACEMENT_STATE_RELEASED);
+        r->p.set_reason(request.reason());
+        if (absl::Status s =
+                Save(tx, *r, false, caller, "allocation.release", now);
+            !s.ok()) {
+          return s;
+        }
+        *response->mutable_released() = Shape(*r, now);
+        absl::StatusOr<std::optional<Record>> next =
+            AllocateNext(tx, r->p.programme_id(), now);
+        if (!next.ok()) return next.status();
+        if (next->has_value()) {
+          absl::Status s = Save(tx, **next, false, caller,
+                                "allocation.allocate_next", now);
+          if (!s.ok()) return s;
+          *response->mutable_allocated() = Shape(**next, now);
+        }
+        return absl::OkStatus();
+      },
+      [this, response, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        if (on_committed_) on_committed_();
+        done(*response);
+      });
+}
+
+absl::StatusOr<v1::ListWaitingResponse> AllocationCore::ListWaiting(
+    const Caller& caller, const v1::ListWaitingRequest& request) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) return s;
+  if (catalogue_.Find(request.programme_id()) == nullptr) {
+    return InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"programme_id", request.programme_id().empty()
+                              ? "required"
+                              : "not in the catalogue"}});
+  }
+  const absl::Time now = clock_.Now();
+  v1::ListWaitingResponse response;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT reference FROM placements WHERE programme_id = $1 AND "
+        "state = $2 ORDER BY risk_level DESC, waiting_since_us, reference",
+        {request.programme_id(), int64_t{v1::PLACEMENT_STATE_WAITING}});
+    if (!rows.ok()) return rows.status();
+    for (const store::Row& row : *rows) {
+      absl::StatusOr<Record> r = Load(tx, row.Text(0));
+      if (!r.ok()) return r.status();
+      Placement p = Shape(*r, now);
+      if (p.first_contact_overdue()) {
+        response.set_overdue(response.overdue() + 1);
+      }
+      *response.add_waiting() = std::move(p);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return response;
+}
+
+absl::StatusOr<Placement> AllocationCore::GetPlacement(
+    const Caller& caller, const std::string& reference) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) return s;
+  if (!IsWellFormedReference(reference)) return BadReference();
+  const absl::Time now = clock_.Now();
+  Placement p;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<Record> r = Load(tx, reference);
+    if (!r.ok()) return r.status();
+    p = Shape(*r, now);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return p;
+}
+
+absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {
+  const int64_t now_us = absl::ToUnixMicros(clock_.Now());
+  std::map<std::string, ProgrammeStats> out;
+  for (const auto& p : catalogue_.proto().programmes()) out[p.id()];
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT programme_id, state, COUNT(*), MIN(waiting_since_us), "
+        "SUM(CASE WHEN first_contact_due_us < $1 THEN 1 ELSE 0 END) "
+        "FROM placements WHERE state IN ($2, $3) GROUP BY programme_id, state",
+        {now_us, int64_t{v1::PLACEMENT_STATE_WAITING},
+         int64_t{v1::PLACEMENT_STATE_ALLOCATED}});
+    if (!rows.ok()) return rows.status();
+    for (const store::Row& row : *rows) {
+      ProgrammeStats& s = out[row.Text(0)];
+      if (row.Int(1) == v1::PLACEMENT_STATE_ALLOCATED) {
+        s.allocated = row.Int(2);
+      } else {
+        s.waiting = row.Int(2);
+        s.oldest_wait = absl::Microseconds(now_us - row.Int(3));
+        s.overdue = row.Int(4);
+      }
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace frontdoor::allocation

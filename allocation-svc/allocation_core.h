@@ -1,0 +1,101 @@
+#pragma once
+
+// The allocation flow over storage: placements from triage decisions
+// (recorded once per decision), programme choice, consent, capacity
+// (cohort seats, practitioners' caseloads with specialisms), risk-ordered
+// waiting lists, releases that allocate the head of the list, first-contact
+// deadlines; every change audited and told to notify-svc through the outbox.
+// No gRPC: the adapter calls it.
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "common/clock/clock.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "common/tls/caller.h"
+#include "allocation-svc/catalogue.h"
+#include "allocation-svc/settings.h"
+#include "frontdoor/allocation/v1/allocation.pb.h"
+#include "frontdoor/triage/v1/events.pb.h"
+
+namespace frontdoor::allocation {
+
+// Outbox topic of PlacementChanged events.
+inline constexpr char kPlacementChangedTopic[] = "notify.placement_changed";
+// The only agency (registry id) that may hand decisions over.
+inline constexpr char kTriageServiceId[] = "triage-svc";
+inline constexpr char kLawfulBasisAllocate[] =
+    "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
+    "(safeguarding of children and individuals at risk)";
+
+// Per programme, for metrics.
+struct ProgrammeStats {
+  int64_t waiting = 0;
+  absl::Duration oldest_wait = absl::ZeroDuration();
+  int64_t overdue = 0;
+  int64_t allocated = 0;
+};
+
+// `funding_area` of a district code ("county", "city"), or empty.
+using FundingAreaOf = std::function<std::string(const std::string& district)>;
+
+class AllocationCore {
+ public:
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+
+  AllocationCore(store::Store& store, const crypto::KeyRing& keys,
+                 const Catalogue& catalogue, const Settings& settings,
+                 FundingAreaOf funding_area, const Clock& clock,
+                 std::function<void()> on_committed = {});
+
+  // A triage decision from triage-svc (PERMISSION_DENIED for anyone else):
+  // creates or re-plans the placement and allocates when it can. `done`
+  // gets false when this decision (or a later one) was recorded before.
+  void Deliver(const Caller& caller, const triage::v1::TriageDecided& event,
+               Done<bool> done);
+  // Staff only.
+  void RecordConsent(const Caller& caller,
+                     const v1::RecordConsentRequest& request,
+                     Done<v1::Placement> done);
+  // Staff only.
+  void ReleasePlace(const Caller& caller,
+                    const v1::ReleasePlaceRequest& request,
+                    Done<v1::ReleasePlaceResponse> done);
+  // Staff only. Blocking reads.
+  absl::StatusOr<v1::ListWaitingResponse> ListWaiting(
+      const Caller& caller, const v1::ListWaitingRequest& request);
+  absl::StatusOr<v1::Placement> GetPlacement(const Caller& caller,
+                                             const std::string& reference);
+  absl::StatusOr<std::map<std::string, ProgrammeStats>> Stats();
+
+ private:
+  struct Record;
+  absl::Status Plan(store::Tx& tx, Record& r, absl::Time now);
+  absl::Status TryAllocate(store::Tx& tx, Record& r,
+                           const config::v1::Programme& programme,
+                           absl::Time now);
+  absl::StatusOr<std::optional<Record>> AllocateNext(
+      store::Tx& tx, const std::string& programme_id, absl::Time now);
+  absl::StatusOr<Record> Load(store::Tx& tx, const std::string& reference);
+  // Writes the placement with its PlacementChanged event and an audit entry
+  // (`note` goes before the placement's reason there).
+  absl::Status Save(store::Tx& tx, Record& r, bool insert, const Caller& by,
+                    const std::string& action, absl::Time now,
+                    const std::string& note = "");
+  v1::Placement Shape(const Record& r, absl::Time now) const;
+
+  store::Store& store_;
+  const crypto::KeyRing& keys_;
+  const Catalogue& catalogue_;
+  const Settings& settings_;
+  FundingAreaOf funding_area_;
+  const Clock& clock_;
+  std::function<void()> on_committed_;
+};
+
+}  // namespace frontdoor::allocation

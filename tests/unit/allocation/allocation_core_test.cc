@@ -1,0 +1,380 @@
+// allocation-svc's core over a real SQLite store with an injected clock.
+#include "allocation-svc/allocation_core.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/synchronization/notification.h"
+#include "allocation-svc/migrations.h"
+#include "common/audit/audit.h"
+#include "common/config/config.h"
+#include "common/outbox/outbox.h"
+#include "common/status/errors.h"
+#include "frontdoor/allocation/v1/events.pb.h"
+#include "google/protobuf/util/time_util.h"
+
+namespace frontdoor::allocation {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+
+Caller Triage() {
+  return Caller{"triage-svc", "spiffe://frontdoor/svc/triage-svc", "relay",
+                {config::v1::ROLE_SERVICE}};
+}
+Caller Staff() {
+  return Caller{"frontdoor-helpline",
+                "spiffe://frontdoor/agency/frontdoor-helpline", "Alex Alloc",
+                {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF}};
+}
+Caller Police() {
+  return Caller{"staffs-police", "spiffe://frontdoor/agency/staffs-police",
+                "PC 1", {config::v1::ROLE_REFERRER}};
+}
+
+template <typename Proto>
+Proto Load(const std::string& file) {
+  auto p = config::LoadJsonFile<Proto>(std::string(FRONTDOOR_SOURCE_DIR) +
+                                       "/config/" + file);
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? *p : Proto();
+}
+
+class AllocationCoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("alloc_", info->name(), "_", ::getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto json = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(json.ok());
+    std::ofstream(dir_ / "keys.json") << *json;
+    auto keys = crypto::KeyRing::LoadFile((dir_ / "keys.json").string());
+    ASSERT_TRUE(keys.ok());
+    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
+    std::vector<store::Migration> migrations = Migrations();
+    for (auto& m : outbox::Migrations()) migrations.push_back(m);
+    for (auto& m : audit::Migrations()) migrations.push_back(m);
+    store::SqliteOptions options;
+    options.path = (dir_ / "allocation.db").string();
+    auto store = store::OpenSqliteStore(options, migrations);
+    ASSERT_TRUE(store.ok()) << store.status();
+    store_ = *std::move(store);
+    Build(Load<config::v1::AllocationSettings>("allocation-settings.json"));
+  }
+  void TearDown() override {
+    core_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void Build(config::v1::AllocationSettings settings_proto) {
+    auto catalogue =
+        Catalogue::FromProto(Load<config::v1::Catalogue>("catalogue.json"));
+    ASSERT_TRUE(catalogue.ok()) << catalogue.status();
+    catalogue_ = std::make_unique<Catalogue>(*std::move(catalogue));
+    auto settings = Settings::FromProto(settings_proto, *catalogue_);
+    ASSERT_TRUE(settings.ok()) << settings.status();
+    settings_ = std::make_unique<Settings>(*std::move(settings));
+    core_ = std::make_unique<AllocationCore>(
+        *store_, *keys_, *catalogue_, *settings_,
+        [](const std::string& district) {
+          return district == "stoke-on-trent" ? "city" : "county";
+        },
+        clock_);
+  }
+
+  // A decision on a referral of someone `age` years old.
+  triage::v1::TriageDecided Decided(const std::string& reference, int age,
+                                    common::v1::FrontDoor door,
+                                    common::v1::Side side, int tier,
+                                    common::v1::RiskLevel risk =
+                                        common::v1::RISK_LEVEL_STANDARD) {
+    triage::v1::TriageDecided e;
+    e.set_event_id(reference + ":decision:1:allocation");
+    e.set_agency_id("staffs-police");
+    e.set_decision_number(1);
+    e.set_district("stafford");
+    *e.mutable_received_at() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+    auto* d = e.mutable_decision();
+    d->set_reference(reference);
+    d->set_front_door(door);
+    d->set_side(side);
+    d->set_tier(tier);
+    d->set_risk_level(risk);
+    auto* subject = e.mutable_referral()->mutable_subject();
+    const absl::CivilDay today =
+        absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+    subject->mutable_date_of_birth()->set_year(
+        static_cast<int>(today.year()) - age);
+    subject->mutable_date_of_birth()->set_month(1);
+    subject->mutable_date_of_birth()->set_day(1);
+    e.mutable_referral()->mutable_consent()->set_subject(
+        common::v1::CONSENT_GIVEN);
+    e.mutable_referral()->mutable_referrer()->set_name("PC Referrer");
+    return e;
+  }
+  triage::v1::TriageDecided AdultVictim(const std::string& ref, int tier,
+                                        common::v1::RiskLevel risk =
+                                            common::v1::RISK_LEVEL_STANDARD) {
+    return Decided(ref, 30, common::v1::FRONT_DOOR_ADULT_VICTIM,
+                   common::v1::SIDE_VICTIM, tier, risk);
+  }
+
+  absl::StatusOr<bool> Deliver(const triage::v1::TriageDecided& e,
+                               const Caller& caller = Triage()) {
+    return Wait<bool>([&](auto done) { core_->Deliver(caller, e, done); });
+  }
+  v1::Placement Get(const std::string& ref) {
+    auto p = core_->GetPlacement(Staff(), ref);
+    EXPECT_TRUE(p.ok()) << p.status();
+    return p.ok() ? *p : v1::Placement();
+  }
+  absl::StatusOr<v1::Placement> Consent(
+      const std::string& ref, v1::RecordConsentRequest::Who who,
+      common::v1::Consent consent) {
+    v1::RecordConsentRequest req;
+    req.set_reference(ref);
+    req.set_who(who);
+    req.set_consent(consent);
+    req.set_how("by phone to the practitioner");
+    *req.mutable_given_at() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+    return Wait<v1::Placement>(
+        [&](auto done) { core_->RecordConsent(Staff(), req, done); });
+  }
+  absl::StatusOr<v1::ReleasePlaceResponse> Release(const std::string& ref) {
+    v1::ReleasePlaceRequest req;
+    req.set_reference(ref);
+    req.set_reason("case closed");
+    return Wait<v1::ReleasePlaceResponse>(
+        [&](auto done) { core_->ReleasePlace(Staff(), req, done); });
+  }
+
+  template <typename T, typename Call>
+  absl::StatusOr<T> Wait(Call call) {
+    absl::StatusOr<T> out = absl::UnknownError("not called");
+    absl::Notification done;
+    call([&](absl::StatusOr<T> r) {
+      out = std::move(r);
+      done.Notify();
+    });
+    done.WaitForNotification();
+    return out;
+  }
+
+  int64_t Count(const std::string& sql) {
+    int64_t n = -1;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto rows = tx.Query(sql);
+                      if (!rows.ok()) return rows.status();
+                      n = (*rows)[0].Int(0);
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return n;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<crypto::KeyRing> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<Catalogue> catalogue_;
+  std::unique_ptr<Settings> settings_;
+  std::unique_ptr<AllocationCore> core_;
+};
+
+TEST_F(AllocationCoreTest, AdultVictimTiersLandInTheirProgrammes) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA3", 3)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA4", 4,
+                                  common::v1::RISK_LEVEL_HIGH))
+                  .ok());
+  v1::Placement t2 = Get("FD-AAAAAAAAAAA2");
+  EXPECT_EQ(t2.state(), v1::PLACEMENT_STATE_ALLOCATED);
+  EXPECT_EQ(t2.programme_id(), "imatter");
+  EXPECT_EQ(t2.practitioner_id(), "");
+  EXPECT_THAT(t2.funders(), ElementsAre("commissioner", "county-council"));
+  EXPECT_EQ(t2.catalogue_version(), "catalogue-2026-1");
+  v1::Placement t3 = Get("FD-AAAAAAAAAAA3");
+  EXPECT_EQ(t3.programme_id(), "adult-targeted-support");
+  EXPECT_EQ(t3.practitioner_id(), "da-practitioner-1");
+  v1::Placement t4 = Get("FD-AAAAAAAAAAA4");
+  EXPECT_EQ(t4.programme_id(), "adult-acute-support");
+  EXPECT_EQ(t4.practitioner_id(), "idva-north-1");
+  // IDVA: first contact within 2 working days (Monday 09:00 -> Wednesday).
+  EXPECT_EQ(t4.first_contact_due().seconds(),
+            absl::ToUnixSeconds(kStart + absl::Hours(48)));
+  // Each allocation told notify-svc and was audited.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE topic = "
+                  "'notify.placement_changed'"),
+            3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), 3);
+}
+
+TEST_F(AllocationCoreTest, EachDecisionIsRecordedOnce) {
+  const auto e = AdultVictim("FD-AAAAAAAAAAA2", 2);
+  EXPECT_EQ(Deliver(e).value_or(false), true);
+  EXPECT_EQ(Deliver(e).value_or(true), false);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM placements"), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 1);
+  EXPECT_EQ(Deliver(e, Staff()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(AllocationCoreTest, DatingDetoxOnlyAfterCarerConsent) {
+  auto e = Decided("FD-CCCCCCCCCCC1", 15, common::v1::FRONT_DOOR_CHILDREN,
+                   common::v1::SIDE_BEHAVIOUR_CHANGE, 3);
+  e.mutable_referral()->mutable_other_party()->set_relationship(
+      common::v1::RELATIONSHIP_EX_PARTNER);
+  ASSERT_TRUE(Deliver(e).ok());
+  v1::Placement waiting = Get("FD-CCCCCCCCCCC1");
+  EXPECT_EQ(waiting.state(), v1::PLACEMENT_STATE_AWAITING_CONSENT);
+  EXPECT_EQ(waiting.programme_id(), "dating-detox");
+  EXPECT_THAT(waiting.reason(), HasSubstr("parent"));
+  auto allocated = Consent("FD-CCCCCCCCCCC1",
+                           v1::RecordConsentRequest::WHO_PARENT_OR_CARER,
+                           common::v1::CONSENT_GIVEN);
+  ASSERT_TRUE(allocated.ok()) << allocated.status();
+  EXPECT_EQ(allocated->state(), v1::PLACEMENT_STATE_ALLOCATED);
+  EXPECT_EQ(allocated->programme_id(), "dating-detox");
+}
+
+TEST_F(AllocationCoreTest, SevenYearOldIsNotOfferedRespect) {
+  auto e = Decided("FD-CCCCCCCCCCC2", 7, common::v1::FRONT_DOOR_CHILDREN,
+                   common::v1::SIDE_BEHAVIOUR_CHANGE, 3);
+  e.mutable_referral()->mutable_other_party()->set_relationship(
+      common::v1::RELATIONSHIP_FAMILY_MEMBER);
+  ASSERT_TRUE(Deliver(e).ok());
+  v1::Placement p = Get("FD-CCCCCCCCCCC2");
+  EXPECT_EQ(p.state(), v1::PLACEMENT_STATE_FAILED);
+  EXPECT_EQ(p.failure(), v1::FAILURE_REASON_NOT_ELIGIBLE);
+  EXPECT_THAT(p.reason(), HasSubstr("respect-ypp: ages 8 to 17, not 7"));
+}
+
+TEST_F(AllocationCoreTest, FullProgrammePutsHighRiskFirstAndReleaseAllocates) {
+  auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
+  settings.mutable_cohorts(0)->set_seats(1);  // iMatter
+  Build(settings);
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Deliver(AdultVictim("FD-SSSSSSSSSSS1", 2)).ok());  // standard
+  clock_.Advance(absl::Hours(1));
+  // Tier 2 by override, but high risk: waits ahead of the earlier one.
+  ASSERT_TRUE(Deliver(AdultVictim("FD-HHHHHHHHHHH1", 2,
+                                  common::v1::RISK_LEVEL_HIGH))
+                  .ok());
+  auto list = core_->ListWaiting(Staff(), [] {
+    v1::ListWaitingRequest r;
+    r.set_programme_id("imatter");
+    return r;
+  }());
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_EQ(list->waiting_size(), 2);
+  EXPECT_EQ(list->waiting(0).reference(), "FD-HHHHHHHHHHH1");
+  EXPECT_EQ(list->waiting(1).reference(), "FD-SSSSSSSSSSS1");
+  EXPECT_EQ(list->waiting(1).failure(), v1::FAILURE_REASON_NO_CAPACITY);
+  EXPECT_EQ(list->overdue(), 0);
+
+  auto released = Release("FD-AAAAAAAAAAA1");
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(released->released().state(), v1::PLACEMENT_STATE_RELEASED);
+  EXPECT_EQ(released->allocated().reference(), "FD-HHHHHHHHHHH1");
+  EXPECT_EQ(Get("FD-HHHHHHHHHHH1").state(), v1::PLACEMENT_STATE_ALLOCATED);
+  EXPECT_EQ(Get("FD-SSSSSSSSSSS1").state(), v1::PLACEMENT_STATE_WAITING);
+  EXPECT_EQ(Release("FD-SSSSSSSSSSS1").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+
+  // Agency referral: 48 hours. Three days on, the one still waiting is
+  // overdue.
+  clock_.Advance(absl::Hours(72));
+  auto later = core_->ListWaiting(Staff(), [] {
+    v1::ListWaitingRequest r;
+    r.set_programme_id("imatter");
+    return r;
+  }());
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->overdue(), 1);
+  EXPECT_TRUE(later->waiting(0).first_contact_overdue());
+  auto stats = core_->Stats();
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->at("imatter").waiting, 1);
+  EXPECT_EQ(stats->at("imatter").allocated, 1);
+  EXPECT_EQ(stats->at("imatter").overdue, 1);
+  EXPECT_EQ(stats->at("imatter").oldest_wait, absl::Hours(73));
+}
+
+TEST_F(AllocationCoreTest, StatedNeedGetsASpecialist) {
+  auto e = AdultVictim("FD-MMMMMMMMMMM1", 4, common::v1::RISK_LEVEL_HIGH);
+  e.mutable_referral()->mutable_subject()->add_specialist_needs(
+      common::v1::SPECIALIST_NEED_MALE_VICTIM);
+  ASSERT_TRUE(Deliver(e).ok());
+  EXPECT_EQ(Get("FD-MMMMMMMMMMM1").practitioner_id(), "idva-south-1");
+  EXPECT_EQ(Get("FD-MMMMMMMMMMM1").specialist_need(),
+            common::v1::SPECIALIST_NEED_MALE_VICTIM);
+}
+
+TEST_F(AllocationCoreTest, WithdrawalStopsAllocationAndFreesThePlace) {
+  auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
+  settings.mutable_cohorts(1)->set_seats(1);  // Changing Direction
+  Build(settings);
+  const auto change = [&](const std::string& ref) {
+    return Decided(ref, 40, common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE,
+                   common::v1::SIDE_BEHAVIOUR_CHANGE, 2);
+  };
+  ASSERT_TRUE(Deliver(change("FD-BBBBBBBBBBB1")).ok());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(Deliver(change("FD-BBBBBBBBBBB2")).ok());
+  EXPECT_EQ(Get("FD-BBBBBBBBBBB2").state(), v1::PLACEMENT_STATE_WAITING);
+  auto withdrawn = Consent("FD-BBBBBBBBBBB1",
+                           v1::RecordConsentRequest::WHO_SUBJECT,
+                           common::v1::CONSENT_REFUSED);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.status();
+  EXPECT_EQ(withdrawn->state(), v1::PLACEMENT_STATE_FAILED);
+  EXPECT_EQ(withdrawn->failure(), v1::FAILURE_REASON_DECLINED);
+  EXPECT_EQ(Get("FD-BBBBBBBBBBB2").state(), v1::PLACEMENT_STATE_ALLOCATED);
+}
+
+TEST_F(AllocationCoreTest, CityMoneyOnlyInTheCity) {
+  auto e = AdultVictim("FD-AAAAAAAAAAA2", 2);
+  e.set_district("stoke-on-trent");
+  ASSERT_TRUE(Deliver(e).ok());
+  EXPECT_THAT(Get("FD-AAAAAAAAAAA2").funders(),
+              ElementsAre("commissioner", "city-council"));
+}
+
+TEST_F(AllocationCoreTest, StaffOnlyAndSpecificErrors) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  EXPECT_EQ(core_->GetPlacement(Police(), "FD-AAAAAAAAAAA2").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(core_->GetPlacement(Staff(), "FD-ZZZZZZZZZZZ9").status().code(),
+            absl::StatusCode::kNotFound);
+  v1::ListWaitingRequest unknown;
+  unknown.set_programme_id("no-such");
+  auto list = core_->ListWaiting(Staff(), unknown);
+  EXPECT_EQ(GetFieldViolations(list.status())[0].field, "programme_id");
+  v1::RecordConsentRequest bad;
+  bad.set_reference("FD-AAAAAAAAAAA2");
+  auto consent = Wait<v1::Placement>(
+      [&](auto done) { core_->RecordConsent(Staff(), bad, done); });
+  std::vector<std::string> fields;
+  for (const auto& v : GetFieldViolations(consent.status())) {
+    fields.push_back(v.field);
+  }
+  EXPECT_THAT(fields, ElementsAre("who", "consent", "how", "given_at"));
+}
+
+}  // namespace
+}  // namespace frontdoor::allocation
