@@ -18,7 +18,9 @@
 #include "intake-svc/intake_metrics.h"
 #include "intake-svc/intake_service.h"
 #include "intake-svc/migrations.h"
-#include "intake-svc/triage_sink.h"
+#include "common/outbox/grpc_sink.h"
+#include "common/tls/credentials.h"
+#include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "common/outbox/outbox_collector.h"
 #include "common/outbox/relay.h"
 #include "prometheus/registry.h"
@@ -27,6 +29,12 @@ namespace frontdoor::intake {
 
 namespace {
 
+
+// The relay's hand-over to triage-svc.
+using TriageSink = outbox::UnarySink<intake::v1::ReferralReceived,
+                                     triage::v1::DeliverReferralResponse>;
+// Request metadata "frontdoor-actor" of the relay's calls.
+constexpr char kRelayActor[] = "intake-svc outbox relay";
 
 // At shutdown, how long the relay may keep handing over due events.
 constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
@@ -67,13 +75,24 @@ class IntakeServerImpl final : public IntakeServer {
     store_ = *std::move(store);
 
     if (!config.triage().target().empty()) {
-      absl::StatusOr<std::unique_ptr<TriageSink>> sink =
-          TriageSink::Create(config.triage(), config.server().tls(), *keys_);
-      if (!sink.ok()) {
-        return server::WithContext(sink.status(), "connecting to triage-svc");
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+          tls::MakeDownstreamChannel(config.triage(), config.server().tls());
+      if (!channel.ok()) {
+        return server::WithContext(channel.status(), "connecting to triage-svc");
       }
-      sink_ = *std::move(sink);
-      relay_ = std::make_unique<outbox::Relay>(*store_, *sink_, clock);
+      triage_ = triage::v1::TriageInbox::NewStub(*channel);
+      triage::v1::TriageInbox::Stub* stub = triage_.get();
+      sink_ = std::make_unique<TriageSink>(
+          *keys_, kReferralReceivedTopic,
+          outbox::DeliveryDeadline(config.triage()), kRelayActor,
+          [stub](grpc::ClientContext* context,
+                 const intake::v1::ReferralReceived& event,
+                 triage::v1::DeliverReferralResponse* response) {
+            return stub->DeliverReferral(context, event, response);
+          });
+      outbox::RelayOptions options;
+      options.topic = kReferralReceivedTopic;
+      relay_ = std::make_unique<outbox::Relay>(*store_, *sink_, clock, options);
       if (absl::Status s = relay_->Start(); !s.ok()) {
         return server::WithContext(s, "starting the outbox relay");
       }
@@ -140,6 +159,7 @@ class IntakeServerImpl final : public IntakeServer {
   std::unique_ptr<DistrictDirectory> districts_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<triage::v1::TriageInbox::Stub> triage_;
   std::unique_ptr<TriageSink> sink_;
   std::unique_ptr<outbox::Relay> relay_;
   std::shared_ptr<prometheus::Registry> registry_metrics_;

@@ -35,6 +35,7 @@ inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
     "next_attempt_at_us FROM outbox "
     "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
+    "AND ($3 = '' OR topic = $3) "
     "ORDER BY seq LIMIT $2";
 
 inline constexpr char kSetNextAttempt[] =
@@ -51,11 +52,12 @@ inline constexpr char kMarkFailed[] =
 
 inline constexpr char kNextDue[] =
     "SELECT MIN(next_attempt_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL";
+    "WHERE delivered_at_us IS NULL AND ($1 = '' OR topic = $1)";
 
 inline constexpr char kCountDue[] =
     "SELECT COUNT(*) FROM outbox "
-    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1";
+    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
+    "AND ($2 = '' OR topic = $2)";
 
 inline constexpr char kStats[] =
     "SELECT COUNT(*), MIN(created_at_us) FROM outbox "

@@ -135,8 +135,9 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
   const absl::Time now = clock_.Now();
   std::vector<Claimed> claimed;
   absl::Status status = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kSelectDue, {absl::ToUnixMicros(now),
-                                           int64_t{options_.batch_size}});
+    auto rows = tx.Query(sql::kSelectDue,
+                         {absl::ToUnixMicros(now),
+                          int64_t{options_.batch_size}, options_.topic});
     if (!rows.ok()) {
       return rows.status();
     }
@@ -257,7 +258,7 @@ absl::StatusOr<int> Relay::RunOnce() {
 absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
   std::optional<absl::Time> next;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kNextDue);
+    auto rows = tx.Query(sql::kNextDue, {options_.topic});
     if (!rows.ok()) {
       return rows.status();
     }
@@ -275,7 +276,7 @@ absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
 absl::StatusOr<int64_t> Relay::CountDue(absl::Time now) {
   int64_t count = 0;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kCountDue, {absl::ToUnixMicros(now)});
+    auto rows = tx.Query(sql::kCountDue, {absl::ToUnixMicros(now), options_.topic});
     if (!rows.ok()) {
       return rows.status();
     }

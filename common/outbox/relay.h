@@ -43,6 +43,8 @@ struct RelayOptions {
   int batch_size = 64;
   // Longest the relay sleeps without a Notify() before looking again.
   absl::Duration idle_poll_interval = absl::Seconds(1);
+  // Only events of this topic (one relay per hop); empty: every topic.
+  std::string topic;
 };
 
 // INVALID_ARGUMENT naming the first option out of range.

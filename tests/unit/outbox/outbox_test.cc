@@ -543,6 +543,24 @@ TEST_F(OutboxTest, StatsReportDepthAndAge) {
   EXPECT_EQ(stats->oldest_undelivered_age, absl::Seconds(20));
 }
 
+TEST_F(OutboxTest, ARelayForOneTopicLeavesTheOthers) {
+  ASSERT_TRUE(EnqueueEvent("mine-1").ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return Enqueue(tx, "other.topic", "theirs", "p",
+                                   clock_.Now());
+                  })
+                  .ok());
+  ASSERT_TRUE(EnqueueEvent("mine-2").ok());
+  RelayOptions options;
+  options.topic = kTopic;
+  Relay relay(*store_, sink_, clock_, options);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_THAT(sink_.delivered(), ElementsAre("mine-1", "mine-2"));
+  EXPECT_FALSE(ReadRow("theirs").delivered);
+  EXPECT_TRUE(relay.Flush(absl::Seconds(1)).ok());
+}
+
 TEST_F(OutboxTest, StatsByTopicSplitsTheHops) {
   ASSERT_TRUE(EnqueueEvent("a1").ok());
   clock_.Advance(absl::Seconds(5));

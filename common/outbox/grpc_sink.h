@@ -1,0 +1,80 @@
+#pragma once
+
+#include <algorithm>
+#include <functional>
+#include <string>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/crypto/key_ring.h"
+#include "common/logging/traceparent.h"
+#include "common/outbox/relay.h"
+#include "common/status/grpc_status.h"
+#include "frontdoor/config/v1/config.pb.h"
+#include "grpcpp/client_context.h"
+
+namespace frontdoor::outbox {
+
+// Request metadata naming the person acting (see common/tls/authenticate.h).
+inline constexpr char kSinkActorMetadataKey[] = "frontdoor-actor";
+// Longest one delivery may take when the configuration gives no deadline.
+inline constexpr absl::Duration kDefaultDeliveryDeadline = absl::Seconds(5);
+
+// The delivery deadline a Downstream configures.
+inline absl::Duration DeliveryDeadline(const config::v1::Downstream& d) {
+  return d.deadline_ms() > 0 ? absl::Milliseconds(d.deadline_ms())
+                             : kDefaultDeliveryDeadline;
+}
+
+// Delivers one topic's events to the next service, one unary RPC per event:
+// opens the sealed payload (associated data: the event id), parses it as
+// `Message` and calls `call` with a deadline (the relay's, capped at
+// `deadline` from now), `actor` in the metadata and a new traceparent. OK
+// only when the receiver answers OK; any error means "retry later".
+template <typename Message, typename Response>
+class UnarySink final : public Sink {
+ public:
+  using Call = std::function<grpc::Status(grpc::ClientContext*,
+                                          const Message&, Response*)>;
+
+  UnarySink(const crypto::KeyRing& keys, std::string topic,
+            absl::Duration deadline, std::string actor, Call call)
+      : keys_(keys),
+        topic_(std::move(topic)),
+        deadline_(deadline),
+        actor_(std::move(actor)),
+        call_(std::move(call)) {}
+
+  absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    if (event.topic != topic_) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("this sink delivers ", topic_, ", not ", event.topic));
+    }
+    absl::StatusOr<std::string> plain =
+        keys_.Open(event.payload, event.event_id);
+    if (!plain.ok()) return plain.status();
+    Message message;
+    if (!message.ParseFromString(*plain)) {
+      return absl::DataLossError("outbox event does not parse");
+    }
+    grpc::ClientContext context;
+    context.set_deadline(
+        absl::ToChronoTime(std::min(deadline, absl::Now() + deadline_)));
+    context.AddMetadata(kSinkActorMetadataKey, actor_);
+    context.AddMetadata(std::string(kTraceparentHeader),
+                        FormatTraceparent(NewTrace(), NewSpanId()));
+    Response response;
+    return FromGrpcStatus(call_(&context, message, &response));
+  }
+
+ private:
+  const crypto::KeyRing& keys_;
+  const std::string topic_;
+  const absl::Duration deadline_;
+  const std::string actor_;
+  Call call_;
+};
+
+}  // namespace frontdoor::outbox
