@@ -252,6 +252,18 @@ absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
     r.allocated_at_us = absl::ToUnixMicros(now);
     if (r.waiting_since_us == 0) r.waiting_since_us = r.allocated_at_us;
   };
+  // A stated need is honoured by the programme's specialists for it; a
+  // programme with none for that need takes any of its practitioners.
+  const common::v1::SpecialistNeed need = r.p.specialist_need();
+  const auto is_specialist = [need](const config::v1::Practitioner* pr) {
+    return std::find(pr->specialisms().begin(), pr->specialisms().end(),
+                     need) != pr->specialisms().end();
+  };
+  const std::vector<const config::v1::Practitioner*> practitioners =
+      settings_.PractitionersFor(programme.id());
+  const bool specialists_exist =
+      need != common::v1::SPECIALIST_NEED_UNSPECIFIED &&
+      std::any_of(practitioners.begin(), practitioners.end(), is_specialist);
   const int seats = settings_.SeatsFor(programme.id());
   if (seats > 0) {
     absl::StatusOr<std::vector<store::Row>> used = tx.Query(
@@ -264,14 +276,8 @@ absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
       return absl::OkStatus();
     }
   } else {
-    const common::v1::SpecialistNeed need = r.p.specialist_need();
-    for (const config::v1::Practitioner* pr :
-         settings_.PractitionersFor(programme.id())) {
-      if (need != common::v1::SPECIALIST_NEED_UNSPECIFIED &&
-          std::find(pr->specialisms().begin(), pr->specialisms().end(),
-                    need) == pr->specialisms().end()) {
-        continue;
-      }
+    for (const config::v1::Practitioner* pr : practitioners) {
+      if (specialists_exist && !is_specialist(pr)) continue;
       absl::StatusOr<std::vector<store::Row>> used = tx.Query(
           "SELECT COUNT(*) FROM placements WHERE practitioner_id = $1 AND "
           "state = $2",
@@ -283,9 +289,7 @@ absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
       }
     }
   }
-  const bool needs_specialist =
-      seats == 0 &&
-      r.p.specialist_need() != common::v1::SPECIALIST_NEED_UNSPECIFIED;
+  const bool needs_specialist = seats == 0 && specialists_exist;
   r.p.set_state(v1::PLACEMENT_STATE_WAITING);
   r.p.set_practitioner_id("");
   r.p.set_failure(v1::FAILURE_REASON_NO_CAPACITY);
@@ -665,20 +669,25 @@ absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {
   for (const auto& p : catalogue_.proto().programmes()) out[p.id()];
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
     absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-        "SELECT programme_id, state, COUNT(*), MIN(waiting_since_us), "
+        "SELECT programme_id, state, tier, COUNT(*), MIN(waiting_since_us), "
         "SUM(CASE WHEN first_contact_due_us < $1 THEN 1 ELSE 0 END) "
-        "FROM placements WHERE state IN ($2, $3) GROUP BY programme_id, state",
-        {now_us, int64_t{v1::PLACEMENT_STATE_WAITING},
-         int64_t{v1::PLACEMENT_STATE_ALLOCATED}});
+        "FROM placements WHERE programme_id <> '' "
+        "GROUP BY programme_id, state, tier",
+        {now_us});
     if (!rows.ok()) return rows.status();
     for (const store::Row& row : *rows) {
       ProgrammeStats& s = out[row.Text(0)];
-      if (row.Int(1) == v1::PLACEMENT_STATE_ALLOCATED) {
-        s.allocated = row.Int(2);
-      } else {
-        s.waiting = row.Int(2);
-        s.oldest_wait = absl::Microseconds(now_us - row.Int(3));
-        s.overdue = row.Int(4);
+      const auto state = static_cast<PlacementState>(row.Int(1));
+      const int64_t count = row.Int(3);
+      s.by_tier_and_state[{static_cast<int>(row.Int(2)), StateLabel(state)}] +=
+          count;
+      if (state == v1::PLACEMENT_STATE_ALLOCATED) {
+        s.allocated += count;
+      } else if (state == v1::PLACEMENT_STATE_WAITING) {
+        s.waiting += count;
+        s.oldest_wait = std::max(s.oldest_wait,
+                                 absl::Microseconds(now_us - row.Int(4)));
+        s.overdue += row.Int(5);
       }
     }
     return absl::OkStatus();

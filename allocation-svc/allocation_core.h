@@ -38,6 +38,8 @@ struct ProgrammeStats {
   absl::Duration oldest_wait = absl::ZeroDuration();
   int64_t overdue = 0;
   int64_t allocated = 0;
+  // Placements by tier and state label ("allocated", "waiting", ...).
+  std::map<std::pair<int, std::string>, int64_t> by_tier_and_state;
 };
 
 // `funding_area` of a district code ("county", "city"), or empty.

@@ -5,7 +5,12 @@
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
+#include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
+#include "common/outbox/relay.h"
+#include "common/tls/credentials.h"
+#include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "frontdoor/triage/v1/events.pb.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "common/status/errors.h"
@@ -21,6 +26,15 @@ namespace frontdoor::triage {
 namespace {
 
 using server::WithContext;
+
+// The relay's hand-over to allocation-svc.
+using AllocationSink =
+    outbox::UnarySink<v1::TriageDecided,
+                      allocation::v1::DeliverDecisionResponse>;
+// Request metadata "frontdoor-actor" of the relay's calls.
+constexpr char kRelayActor[] = "triage-svc outbox relay";
+// At shutdown, how long the relay may keep handing over due events.
+constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
 
 // A rules file's problems, each entry named, in one message.
 absl::Status RulesError(const absl::Status& status, const std::string& path) {
@@ -62,12 +76,44 @@ class TriageServerImpl final : public TriageServer {
     if (!store.ok()) return store.status();
     store_ = *std::move(store);
 
-    // allocation-svc and notify-svc take decisions from the outbox when
-    // they exist; until then TriageDecided events wait there.
+    // One relay per hop: allocation-svc when configured. notify-svc's
+    // events wait in the outbox until it exists.
+    if (!config.allocation().target().empty()) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+          tls::MakeDownstreamChannel(config.allocation(),
+                                     config.server().tls());
+      if (!channel.ok()) {
+        return WithContext(channel.status(), "connecting to allocation-svc");
+      }
+      allocation_ = allocation::v1::AllocationInbox::NewStub(*channel);
+      allocation::v1::AllocationInbox::Stub* stub = allocation_.get();
+      sink_ = std::make_unique<AllocationSink>(
+          *keys_, kDecidedForAllocationTopic,
+          outbox::DeliveryDeadline(config.allocation()), kRelayActor,
+          [stub](grpc::ClientContext* context, const v1::TriageDecided& event,
+                 allocation::v1::DeliverDecisionResponse* response) {
+            return stub->DeliverDecision(context, event, response);
+          });
+      outbox::RelayOptions options;
+      options.topic = kDecidedForAllocationTopic;
+      relay_ = std::make_unique<outbox::Relay>(*store_, *sink_, clock, options);
+      if (absl::Status s = relay_->Start(); !s.ok()) {
+        return WithContext(s, "starting the outbox relay");
+      }
+    } else {
+      Log(Level::kWarning, "relay.not_configured",
+          {{"service", "triage-svc"},
+           {"detail", "no allocation target: decisions wait in the outbox"}});
+    }
     metrics_registry_ = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<TriageMetrics>(*metrics_registry_);
+    outbox::Relay* relay = relay_.get();
     core_ = std::make_unique<TriageCore>(*store_, *keys_, *rules_, clock,
-                                         *metrics_);
+                                         *metrics_, [relay] {
+                                           if (relay != nullptr) {
+                                             relay->Notify();
+                                           }
+                                         });
     service_ = std::make_unique<TriageService>(*core_, *registry_);
     inbox_ = std::make_unique<TriageInbox>(*core_, *registry_);
 
@@ -82,7 +128,7 @@ class TriageServerImpl final : public TriageServer {
             *store_, clock,
             std::vector<std::string>{kDecidedForAllocationTopic,
                                      kDecidedForNotifyTopic},
-            nullptr)};
+            relay_.get())};
     absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
         server::ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();
@@ -105,6 +151,10 @@ class TriageServerImpl final : public TriageServer {
     if (stopped_) return absl::OkStatus();
     stopped_ = true;
     absl::Status status = host_->Shutdown(grace);
+    if (relay_ != nullptr) {
+      relay_->Stop();
+      relay_->Flush(kRelayFlushBudget).IgnoreError();
+    }
     store_->Close();
     Log(Level::kInfo, "server.stopped", {{"service", "triage-svc"}});
     return status;
@@ -120,6 +170,9 @@ class TriageServerImpl final : public TriageServer {
   std::unique_ptr<tls::AgencyRegistry> registry_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<allocation::v1::AllocationInbox::Stub> allocation_;
+  std::unique_ptr<AllocationSink> sink_;
+  std::unique_ptr<outbox::Relay> relay_;
   std::shared_ptr<prometheus::Registry> metrics_registry_;
   std::unique_ptr<TriageMetrics> metrics_;
   std::unique_ptr<TriageCore> core_;

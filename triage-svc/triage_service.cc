@@ -11,19 +11,6 @@
 namespace frontdoor::triage {
 namespace {
 
-// The caller, or the reactor finished with the refusal (logged without the
-// identity) and nullopt.
-std::optional<Caller> Authenticate(grpc::CallbackServerContext& context,
-                                   const tls::AgencyRegistry& registry,
-                                   grpc::ServerUnaryReactor* reactor) {
-  absl::StatusOr<Caller> caller = tls::AuthenticateCaller(context, registry);
-  if (caller.ok()) return *std::move(caller);
-  Log(Level::kWarning, "call.refused",
-      {{"code", absl::StatusCodeToString(caller.status().code())}});
-  reactor->Finish(ToGrpcStatus(caller.status()));
-  return std::nullopt;
-}
-
 // Finishes `reactor` with a decision, copied into `response` when OK.
 TriageCore::DecisionDone FinishWithDecision(grpc::ServerUnaryReactor* reactor,
                                             v1::Decision* response) {
@@ -40,7 +27,7 @@ grpc::ServerUnaryReactor* TriageService::ListQueue(
     v1::ListQueueResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  std::optional<Caller> caller = Authenticate(*context, registry_, reactor);
+  std::optional<Caller> caller = server::AuthenticateOrFinish(*context, registry_, reactor);
   if (!caller.has_value()) return reactor;
   absl::StatusOr<v1::ListQueueResponse> r = core_.ListQueue(*caller, *request);
   if (r.ok()) *response = *std::move(r);
@@ -53,7 +40,7 @@ grpc::ServerUnaryReactor* TriageService::SubmitAssessment(
     const v1::SubmitAssessmentRequest* request, v1::Decision* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  std::optional<Caller> caller = Authenticate(*context, registry_, reactor);
+  std::optional<Caller> caller = server::AuthenticateOrFinish(*context, registry_, reactor);
   if (!caller.has_value()) return reactor;
   core_.SubmitAssessment(*caller, *request,
                          FinishWithDecision(reactor, response));
@@ -65,7 +52,7 @@ grpc::ServerUnaryReactor* TriageService::GetDecision(
     v1::Decision* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  std::optional<Caller> caller = Authenticate(*context, registry_, reactor);
+  std::optional<Caller> caller = server::AuthenticateOrFinish(*context, registry_, reactor);
   if (!caller.has_value()) return reactor;
   core_.GetDecision(*caller, request->reference(),
                     FinishWithDecision(reactor, response));
@@ -78,7 +65,7 @@ grpc::ServerUnaryReactor* TriageInbox::DeliverReferral(
     v1::DeliverReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  std::optional<Caller> caller = Authenticate(*context, registry_, reactor);
+  std::optional<Caller> caller = server::AuthenticateOrFinish(*context, registry_, reactor);
   if (!caller.has_value()) return reactor;
   core_.Deliver(*caller, *request,
                 [reactor, response](absl::StatusOr<bool> recorded) {

@@ -326,6 +326,34 @@ TEST_F(AllocationCoreTest, StatedNeedGetsASpecialist) {
             common::v1::SPECIALIST_NEED_MALE_VICTIM);
 }
 
+TEST_F(AllocationCoreTest, ANeedNoPractitionerMeetsTakesAnyPractitioner) {
+  // No targeted-support practitioner specialises for racially minoritised
+  // victims: the person is not left waiting for one who does not exist.
+  auto e = AdultVictim("FD-MMMMMMMMMMM2", 3);
+  e.mutable_referral()->mutable_subject()->add_specialist_needs(
+      common::v1::SPECIALIST_NEED_RACIALLY_MINORITISED);
+  ASSERT_TRUE(Deliver(e).ok());
+  EXPECT_EQ(Get("FD-MMMMMMMMMMM2").state(), v1::PLACEMENT_STATE_ALLOCATED);
+  EXPECT_EQ(Get("FD-MMMMMMMMMMM2").practitioner_id(), "da-practitioner-1");
+}
+
+TEST_F(AllocationCoreTest, SpecialistsFullMeansWaitingForOne) {
+  auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
+  settings.mutable_practitioners(1)->set_caseload(1);  // idva-south-1
+  Build(settings);
+  const auto male = [&](const std::string& ref) {
+    auto e = AdultVictim(ref, 4, common::v1::RISK_LEVEL_HIGH);
+    e.mutable_referral()->mutable_subject()->add_specialist_needs(
+        common::v1::SPECIALIST_NEED_MALE_VICTIM);
+    return e;
+  };
+  ASSERT_TRUE(Deliver(male("FD-MMMMMMMMMMM3")).ok());
+  ASSERT_TRUE(Deliver(male("FD-MMMMMMMMMMM4")).ok());
+  v1::Placement second = Get("FD-MMMMMMMMMMM4");
+  EXPECT_EQ(second.state(), v1::PLACEMENT_STATE_WAITING);
+  EXPECT_THAT(second.reason(), HasSubstr("specialist"));
+}
+
 TEST_F(AllocationCoreTest, WithdrawalStopsAllocationAndFreesThePlace) {
   auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
   settings.mutable_cohorts(1)->set_seats(1);  // Changing Direction

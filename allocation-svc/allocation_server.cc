@@ -1,0 +1,187 @@
+#include "allocation-svc/allocation_server.h"
+
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "allocation-svc/allocation_core.h"
+#include "allocation-svc/allocation_metrics.h"
+#include "allocation-svc/allocation_service.h"
+#include "allocation-svc/catalogue.h"
+#include "allocation-svc/migrations.h"
+#include "allocation-svc/settings.h"
+#include "common/config/config.h"
+#include "common/crypto/key_ring.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox_collector.h"
+#include "common/server/server_host.h"
+#include "common/server/service_main.h"
+#include "common/status/errors.h"
+#include "common/tls/agency_registry.h"
+#include "prometheus/registry.h"
+
+namespace frontdoor::allocation {
+namespace {
+
+using server::WithContext;
+
+// A data file's problems, each entry named, in one message.
+absl::Status EntriesError(const absl::Status& status, const std::string& path) {
+  std::string entries;
+  for (const FieldViolation& v : GetFieldViolations(status)) {
+    absl::StrAppend(&entries, "; ", v.field, ": ", v.description);
+  }
+  return absl::Status(status.code(),
+                      absl::StrCat(path, ": ", status.message(), entries));
+}
+
+class AllocationServerImpl final : public AllocationServer {
+ public:
+  absl::Status Init(const config::v1::AllocationConfig& config,
+                    const Clock& clock) {
+    absl::StatusOr<config::v1::Catalogue> catalogue_proto =
+        config::LoadJsonFile<config::v1::Catalogue>(config.catalogue_file());
+    if (!catalogue_proto.ok()) {
+      return WithContext(catalogue_proto.status(), "loading the catalogue");
+    }
+    absl::StatusOr<Catalogue> catalogue =
+        Catalogue::FromProto(*std::move(catalogue_proto));
+    if (!catalogue.ok()) {
+      return EntriesError(catalogue.status(), config.catalogue_file());
+    }
+    catalogue_ = std::make_unique<Catalogue>(*std::move(catalogue));
+
+    absl::StatusOr<config::v1::AllocationSettings> settings_proto =
+        config::LoadJsonFile<config::v1::AllocationSettings>(
+            config.settings_file());
+    if (!settings_proto.ok()) {
+      return WithContext(settings_proto.status(),
+                         "loading the allocation settings");
+    }
+    absl::StatusOr<Settings> settings =
+        Settings::FromProto(*std::move(settings_proto), *catalogue_);
+    if (!settings.ok()) {
+      return EntriesError(settings.status(), config.settings_file());
+    }
+    settings_ = std::make_unique<Settings>(*std::move(settings));
+
+    absl::StatusOr<config::v1::DistrictList> districts =
+        config::LoadJsonFile<config::v1::DistrictList>(config.districts_file());
+    if (!districts.ok()) {
+      return WithContext(districts.status(), "loading the districts");
+    }
+    for (const auto& d : districts->districts()) {
+      funding_areas_[d.code()] = d.funding_area();
+    }
+
+    absl::StatusOr<tls::AgencyRegistry> registry =
+        tls::AgencyRegistry::LoadFromFile(config.agency_registry_file());
+    if (!registry.ok()) {
+      return WithContext(registry.status(), "loading the agency registry");
+    }
+    registry_ = std::make_unique<tls::AgencyRegistry>(*std::move(registry));
+
+    absl::StatusOr<crypto::KeyRing> keys =
+        crypto::KeyRing::LoadFile(config.key_ring_file());
+    if (!keys.ok()) return WithContext(keys.status(), "loading the key ring");
+    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
+
+    absl::StatusOr<std::unique_ptr<store::Store>> store =
+        server::OpenServiceStore(config.store(), Migrations());
+    if (!store.ok()) return store.status();
+    store_ = *std::move(store);
+
+    // notify-svc takes PlacementChanged events when it exists; until then
+    // they wait in the outbox.
+    core_ = std::make_unique<AllocationCore>(
+        *store_, *keys_, *catalogue_, *settings_,
+        [this](const std::string& district) {
+          auto it = funding_areas_.find(district);
+          return it == funding_areas_.end() ? std::string() : it->second;
+        },
+        clock);
+    service_ =
+        std::make_unique<AllocationService>(*core_, *catalogue_, *registry_);
+    inbox_ = std::make_unique<AllocationInbox>(*core_, *registry_);
+
+    server::ServerParts parts;
+    parts.config = config.server();
+    parts.services = {service_.get(), inbox_.get()};
+    parts.registry = std::make_shared<prometheus::Registry>();
+    parts.collectables = {
+        std::make_shared<AllocationCollector>(*core_),
+        std::make_shared<outbox::OutboxCollector>(
+            *store_, clock, std::vector<std::string>{kPlacementChangedTopic},
+            nullptr)};
+    absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
+        server::ServerHost::Start(std::move(parts));
+    if (!host.ok()) return host.status();
+    host_ = *std::move(host);
+    Log(Level::kInfo, "server.started",
+        {{"service", "allocation-svc"},
+         {"api_port", host_->api_port()},
+         {"health_port", host_->health_port()},
+         {"metrics_port", host_->metrics_port()},
+         {"catalogue", catalogue_->version()}});
+    return absl::OkStatus();
+  }
+
+  int api_port() const override { return host_->api_port(); }
+  int health_port() const override { return host_->health_port(); }
+  int metrics_port() const override { return host_->metrics_port(); }
+
+  absl::Status Shutdown(absl::Duration grace) override {
+    if (stopped_) return absl::OkStatus();
+    stopped_ = true;
+    absl::Status status = host_->Shutdown(grace);
+    store_->Close();
+    Log(Level::kInfo, "server.stopped", {{"service", "allocation-svc"}});
+    return status;
+  }
+
+  ~AllocationServerImpl() override {
+    if (host_ != nullptr) Shutdown(absl::ZeroDuration()).IgnoreError();
+  }
+
+ private:
+  bool stopped_ = false;
+  std::unique_ptr<Catalogue> catalogue_;
+  std::unique_ptr<Settings> settings_;
+  absl::flat_hash_map<std::string, std::string> funding_areas_;
+  std::unique_ptr<tls::AgencyRegistry> registry_;
+  std::unique_ptr<crypto::KeyRing> keys_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<AllocationCore> core_;
+  std::unique_ptr<AllocationService> service_;
+  std::unique_ptr<AllocationInbox> inbox_;
+  std::unique_ptr<server::ServerHost> host_;
+};
+
+}  // namespace
+
+absl::Status ValidateConfig(const config::v1::AllocationConfig& config) {
+  config::RequiredSettings required;
+  server::RequireServerSettings(config.server(), config.store(), required);
+  required.Require(!config.agency_registry_file().empty(),
+                   "agency_registry_file");
+  required.Require(!config.catalogue_file().empty(), "catalogue_file");
+  required.Require(!config.settings_file().empty(), "settings_file");
+  required.Require(!config.districts_file().empty(), "districts_file");
+  required.Require(!config.key_ring_file().empty(), "key_ring_file");
+  return required.Check("allocation-svc configuration");
+}
+
+absl::StatusOr<std::unique_ptr<AllocationServer>> AllocationServer::Start(
+    const config::v1::AllocationConfig& config, const Clock& clock) {
+  return server::ValidateAndStart<AllocationServerImpl>(config, clock,
+                                                        ValidateConfig);
+}
+
+absl::Status RunServer(const std::string& config_path) {
+  return server::RunUntilSignal<config::v1::AllocationConfig>(
+      "allocation-svc", config_path,
+      [](const config::v1::AllocationConfig& config) {
+        return AllocationServer::Start(config);
+      });
+}
+
+}  // namespace frontdoor::allocation

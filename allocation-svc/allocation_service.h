@@ -1,0 +1,62 @@
+#pragma once
+
+#include "allocation-svc/allocation_core.h"
+#include "common/tls/agency_registry.h"
+#include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+
+namespace frontdoor::allocation {
+
+// The gRPC adapters of allocation-svc: authenticate the caller, carry the
+// trace context, call the core, convert the outcome at the edge. Writes
+// finish from the store's callback; reads are short snapshot reads.
+class AllocationService final
+    : public v1::AllocationService::CallbackService {
+ public:
+  AllocationService(AllocationCore& core, const Catalogue& catalogue,
+                    const tls::AgencyRegistry& registry)
+      : core_(core), catalogue_(catalogue), registry_(registry) {}
+
+  grpc::ServerUnaryReactor* ListProgrammes(
+      grpc::CallbackServerContext* context,
+      const v1::ListProgrammesRequest* request,
+      v1::ListProgrammesResponse* response) override;
+  grpc::ServerUnaryReactor* RecordConsent(
+      grpc::CallbackServerContext* context,
+      const v1::RecordConsentRequest* request,
+      v1::Placement* response) override;
+  grpc::ServerUnaryReactor* ReleasePlace(
+      grpc::CallbackServerContext* context,
+      const v1::ReleasePlaceRequest* request,
+      v1::ReleasePlaceResponse* response) override;
+  grpc::ServerUnaryReactor* ListWaiting(
+      grpc::CallbackServerContext* context,
+      const v1::ListWaitingRequest* request,
+      v1::ListWaitingResponse* response) override;
+  grpc::ServerUnaryReactor* GetPlacement(
+      grpc::CallbackServerContext* context,
+      const v1::GetPlacementRequest* request,
+      v1::Placement* response) override;
+
+ private:
+  AllocationCore& core_;
+  const Catalogue& catalogue_;
+  const tls::AgencyRegistry& registry_;
+};
+
+// triage-svc's hand-off.
+class AllocationInbox final : public v1::AllocationInbox::CallbackService {
+ public:
+  AllocationInbox(AllocationCore& core, const tls::AgencyRegistry& registry)
+      : core_(core), registry_(registry) {}
+
+  grpc::ServerUnaryReactor* DeliverDecision(
+      grpc::CallbackServerContext* context,
+      const triage::v1::TriageDecided* request,
+      v1::DeliverDecisionResponse* response) override;
+
+ private:
+  AllocationCore& core_;
+  const tls::AgencyRegistry& registry_;
+};
+
+}  // namespace frontdoor::allocation
