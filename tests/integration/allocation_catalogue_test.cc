@@ -1,0 +1,197 @@
+// allocation-svc alone, over real mTLS: the catalogue is data. Editing the
+// file changes behaviour after a restart, with no code change; a malformed
+// file stops start-up naming the entry.
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "allocation-svc/allocation_server.h"
+#include "common/crypto/key_ring.h"
+#include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "tests/testing/pki.h"
+
+namespace frontdoor::allocation {
+namespace {
+
+using ::testing::HasSubstr;
+using v1::Placement;
+
+std::string Read(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void Replace(std::string& text, const std::string& from,
+             const std::string& to) {
+  const size_t at = text.find(from);
+  ASSERT_NE(at, std::string::npos) << from;
+  text.replace(at, from.size(), to);
+}
+
+class AllocationCatalogueTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("catalogue-",
+                        ::testing::UnitTest::GetInstance()
+                            ->current_test_info()
+                            ->name(),
+                        "-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto keys = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(keys.ok());
+    std::ofstream(dir_ / "keys.json") << *keys;
+    catalogue_ = Read(absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/catalogue.json"));
+    settings_ = Read(
+        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/allocation-settings.json"));
+    auto* s = config_.mutable_server();
+    s->set_api_address("127.0.0.1:0");
+    s->set_health_address("127.0.0.1:0");
+    s->set_metrics_address("127.0.0.1:0");
+    *s->mutable_tls() = testing::PkiFiles("allocation-svc");
+    s->set_shutdown_grace_seconds(5);
+    config_.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
+    config_.set_agency_registry_file(testing::AgencyRegistryPath());
+    config_.set_catalogue_file((dir_ / "catalogue.json").string());
+    config_.set_settings_file((dir_ / "settings.json").string());
+    config_.set_districts_file(
+        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
+    config_.set_key_ring_file((dir_ / "keys.json").string());
+  }
+  void TearDown() override {
+    if (server_) EXPECT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+    std::filesystem::remove_all(dir_);
+  }
+
+  absl::Status Start() {
+    std::ofstream(dir_ / "catalogue.json", std::ios::trunc) << catalogue_;
+    std::ofstream(dir_ / "settings.json", std::ios::trunc) << settings_;
+    auto server = AllocationServer::Start(config_, clock_);
+    if (!server.ok()) return server.status();
+    server_ = *std::move(server);
+    return absl::OkStatus();
+  }
+  void Restart() {
+    ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+    server_.reset();
+    ASSERT_TRUE(Start().ok());
+  }
+
+  // Decides a 30-year-old victim at tier 2, as triage would.
+  Placement Allocate(const std::string& reference) {
+    auto inbox = v1::AllocationInbox::NewStub(
+        *testing::MakeMtlsChannel(server_->api_port(), "triage-svc"));
+    triage::v1::TriageDecided e;
+    e.set_event_id(reference + ":decision:1:allocation");
+    e.set_agency_id("staffs-police");
+    e.set_decision_number(1);
+    e.set_district("tamworth");
+    *e.mutable_received_at() = google::protobuf::util::TimeUtil::
+        MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+    auto* d = e.mutable_decision();
+    d->set_reference(reference);
+    d->set_front_door(common::v1::FRONT_DOOR_ADULT_VICTIM);
+    d->set_side(common::v1::SIDE_VICTIM);
+    d->set_tier(2);
+    d->set_risk_level(common::v1::RISK_LEVEL_STANDARD);
+    auto* dob = e.mutable_referral()->mutable_subject()->mutable_date_of_birth();
+    dob->set_year(1990);
+    dob->set_month(5);
+    dob->set_day(5);
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("frontdoor-actor", "relay");
+    v1::DeliverDecisionResponse delivered;
+    grpc::Status s = inbox->DeliverDecision(&ctx, e, &delivered);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+
+    auto staff = v1::AllocationService::NewStub(
+        *testing::MakeMtlsChannel(server_->api_port(), "frontdoor-helpline"));
+    grpc::ClientContext get_ctx;
+    get_ctx.AddMetadata("frontdoor-actor", "Staff");
+    v1::GetPlacementRequest req;
+    req.set_reference(reference);
+    Placement p;
+    EXPECT_TRUE(staff->GetPlacement(&get_ctx, req, &p).ok());
+    return p;
+  }
+
+  v1::ListProgrammesResponse Programmes() {
+    auto staff = v1::AllocationService::NewStub(
+        *testing::MakeMtlsChannel(server_->api_port(), "frontdoor-helpline"));
+    grpc::ClientContext ctx;
+    ctx.AddMetadata("frontdoor-actor", "Staff");
+    v1::ListProgrammesResponse r;
+    EXPECT_TRUE(staff->ListProgrammes(&ctx, {}, &r).ok());
+    return r;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
+                                   absl::UTCTimeZone())};
+  std::string catalogue_;
+  std::string settings_;
+  config::v1::AllocationConfig config_;
+  std::unique_ptr<AllocationServer> server_;
+};
+
+TEST_F(AllocationCatalogueTest, EditedCatalogueChangesBehaviourAfterRestart) {
+  ASSERT_TRUE(Start().ok());
+  EXPECT_EQ(Allocate("FD-AAAAAAAAAAA1").programme_id(), "imatter");
+
+  // A new tier 2 programme listed first, and iMatter at 10 sessions.
+  Replace(catalogue_, "\"programmes\": [",
+          "\"programmes\": [\n"
+          "    {\"id\": \"imatter-online\", \"name\": \"iMatter Online\", "
+          "\"door\": \"DOOR_ADULT\", \"side\": \"SIDE_VICTIM\", \"tier\": 2, "
+          "\"delivery\": \"DELIVERY_GROUP\", \"sessions\": 6, \"minAge\": 18, "
+          "\"practitionerRole\": \"DA practitioner\"},");
+  Replace(catalogue_, "\"delivery\": \"DELIVERY_GROUP\", \"sessions\": 8, \"minAge\": 18",
+          "\"delivery\": \"DELIVERY_GROUP\", \"sessions\": 10, \"minAge\": 18");
+  Replace(catalogue_, "catalogue-2026-1", "catalogue-2026-2");
+  Replace(settings_, "\"cohorts\": [",
+          "\"cohorts\": [\n    {\"programmeId\": \"imatter-online\", \"seats\": 20},");
+  Restart();
+
+  v1::ListProgrammesResponse programmes = Programmes();
+  EXPECT_EQ(programmes.version(), "catalogue-2026-2");
+  ASSERT_GE(programmes.programmes_size(), 2);
+  EXPECT_EQ(programmes.programmes(0).id(), "imatter-online");
+  EXPECT_EQ(programmes.programmes(1).id(), "imatter");
+  EXPECT_EQ(programmes.programmes(1).sessions(), 10);
+  Placement p = Allocate("FD-AAAAAAAAAAA2");
+  EXPECT_EQ(p.programme_id(), "imatter-online");
+  EXPECT_EQ(p.catalogue_version(), "catalogue-2026-2");
+}
+
+TEST_F(AllocationCatalogueTest, MalformedCatalogueStopsStartUpNamingTheEntry) {
+  Replace(catalogue_, "\"id\": \"dating-detox\", \"name\": \"Dating Detox\", "
+                      "\"door\": \"DOOR_CHILD\", \"side\": \"SIDE_BEHAVIOUR_CHANGE\", "
+                      "\"tier\": 3",
+          "\"id\": \"dating-detox\", \"name\": \"Dating Detox\", "
+          "\"door\": \"DOOR_CHILD\", \"side\": \"SIDE_BEHAVIOUR_CHANGE\", "
+          "\"tier\": 7");
+  absl::Status s = Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.message(), HasSubstr("catalogue.json"));
+  EXPECT_THAT(s.message(), HasSubstr("programmes[12] \"dating-detox\".tier"));
+}
+
+TEST_F(AllocationCatalogueTest, UnparsableCatalogueStopsStartUp) {
+  catalogue_ = "{\"programmes\": [{\"id\": \"x\", \"colour\": \"blue\"}]}";
+  absl::Status s = Start();
+  ASSERT_FALSE(s.ok());
+  EXPECT_THAT(s.message(), HasSubstr("colour"));
+}
+
+}  // namespace
+}  // namespace frontdoor::allocation
