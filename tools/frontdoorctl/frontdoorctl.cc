@@ -14,6 +14,7 @@
 #include "common/logging/traceparent.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 
@@ -91,6 +92,12 @@ void PrepareContext(const Options& options, grpc::ClientContext* context,
 
 }  // namespace
 
+bool IsAllocationCommand(Command command) {
+  return command == Command::kProgrammes || command == Command::kPlacement ||
+         command == Command::kWaiting || command == Command::kConsent ||
+         command == Command::kRelease;
+}
+
 bool IsTriageCommand(Command command) {
   return command == Command::kQueue || command == Command::kDecision ||
          command == Command::kAssess;
@@ -103,10 +110,16 @@ std::string HelpText() {
        frontdoorctl [FLAGS] queue [--page-size=N] [--page-token=T]
        frontdoorctl [FLAGS] decision REFERENCE
        frontdoorctl [FLAGS] assess REFERENCE FILE.json
+       frontdoorctl [FLAGS] programmes | placement REFERENCE | waiting PROGRAMME
+       frontdoorctl [FLAGS] consent REFERENCE --who=subject|carer
+                    --consent=given|refused --how=TEXT
+       frontdoorctl [FLAGS] release REFERENCE --reason=TEXT
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
-default target localhost:7444). All over mTLS.
+default target localhost:7444); programmes, placement, waiting, consent and
+release call frontdoor.allocation.v1.AllocationService (staff, default target
+localhost:7445). All over mTLS.
 
   submit  FILE.json holds a frontdoor.common.v1.Referral, or a whole
           SubmitReferralRequest when it has a top-level "referral", in the
@@ -205,6 +218,14 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       }
     } else if (name == "page-token") {
       options.page_token = value;
+    } else if (name == "who") {
+      options.who = value;
+    } else if (name == "consent") {
+      options.consent = value;
+    } else if (name == "how") {
+      options.how = value;
+    } else if (name == "reason") {
+      options.reason = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -248,10 +269,44 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     options.command = Command::kAssess;
     options.reference = positional[1];
     options.file = positional[2];
+  } else if (command == "programmes" && positional.size() == 1) {
+    options.command = Command::kProgrammes;
+  } else if (command == "placement" && positional.size() == 2) {
+    options.command = Command::kPlacement;
+    options.reference = positional[1];
+  } else if (command == "waiting" && positional.size() == 2) {
+    options.command = Command::kWaiting;
+    options.programme_id = positional[1];
+  } else if (command == "consent" && positional.size() == 2) {
+    if ((options.who != "subject" && options.who != "carer") ||
+        (options.consent != "given" && options.consent != "refused") ||
+        options.how.empty()) {
+      return absl::InvalidArgumentError(
+          "usage: consent REFERENCE --who=subject|carer "
+          "--consent=given|refused --how=TEXT");
+    }
+    options.command = Command::kConsent;
+    options.reference = positional[1];
+  } else if (command == "release" && positional.size() == 2) {
+    if (options.reason.empty()) {
+      return absl::InvalidArgumentError(
+          "usage: release REFERENCE --reason=TEXT");
+    }
+    options.command = Command::kRelease;
+    options.reference = positional[1];
+  } else if (command == "programmes" || command == "placement" ||
+             command == "waiting" || command == "consent" ||
+             command == "release") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("wrong arguments for ", command, ": see --help"));
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown command \"", command,
-        "\": expected submit, get, queue, decision or assess"));
+        "\": expected submit, get, queue, decision, assess, programmes, "
+        "placement, waiting, consent or release"));
+  }
+  if (IsAllocationCommand(options.command) && !target_given) {
+    options.target = kDefaultAllocationTarget;
   }
   if (IsTriageCommand(options.command) && !target_given) {
     options.target = kDefaultTriageTarget;
@@ -396,11 +451,9 @@ int RunCommand(const Options& options,
     case Command::kHelp:
       out << HelpText();
       return kExitOk;
-    case Command::kQueue:
-    case Command::kDecision:
-    case Command::kAssess:
+    default:
       err << RenderLocalErrorJson(absl::InvalidArgumentError(
-                 "a triage command needs the triage client"))
+                 "not an intake command"))
           << "\n";
       return kExitLocalError;
     case Command::kSubmit: {
@@ -508,6 +561,80 @@ int RunTriageCommand(const Options& options,
   return ExitCodeFor(status.error_code());
 }
 
+int RunAllocationCommand(
+    const Options& options,
+    frontdoor::allocation::v1::AllocationService::StubInterface& stub,
+    std::ostream& out, std::ostream& err) {
+  namespace av1 = frontdoor::allocation::v1;
+  grpc::ClientContext context;
+  std::string trace_id;
+  grpc::Status status;
+  std::string response_json;
+  PrepareContext(options, &context, &trace_id);
+  switch (options.command) {
+    case Command::kProgrammes: {
+      av1::ListProgrammesResponse response;
+      status = stub.ListProgrammes(&context, {}, &response);
+      response_json = MessageToJson(response);
+      break;
+    }
+    case Command::kPlacement: {
+      av1::GetPlacementRequest request;
+      request.set_reference(options.reference);
+      av1::Placement response;
+      status = stub.GetPlacement(&context, request, &response);
+      response_json = MessageToJson(response);
+      break;
+    }
+    case Command::kWaiting: {
+      av1::ListWaitingRequest request;
+      request.set_programme_id(options.programme_id);
+      av1::ListWaitingResponse response;
+      status = stub.ListWaiting(&context, request, &response);
+      response_json = MessageToJson(response);
+      break;
+    }
+    case Command::kConsent: {
+      av1::RecordConsentRequest request;
+      request.set_reference(options.reference);
+      request.set_who(options.who == "subject"
+                          ? av1::RecordConsentRequest::WHO_SUBJECT
+                          : av1::RecordConsentRequest::WHO_PARENT_OR_CARER);
+      request.set_consent(options.consent == "given"
+                              ? frontdoor::common::v1::CONSENT_GIVEN
+                              : frontdoor::common::v1::CONSENT_REFUSED);
+      request.set_how(options.how);
+      *request.mutable_given_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              absl::ToUnixMicros(absl::Now()));
+      av1::Placement response;
+      status = stub.RecordConsent(&context, request, &response);
+      response_json = MessageToJson(response);
+      break;
+    }
+    case Command::kRelease: {
+      av1::ReleasePlaceRequest request;
+      request.set_reference(options.reference);
+      request.set_reason(options.reason);
+      av1::ReleasePlaceResponse response;
+      status = stub.ReleasePlace(&context, request, &response);
+      response_json = MessageToJson(response);
+      break;
+    }
+    default:
+      err << RenderLocalErrorJson(
+                 absl::InvalidArgumentError("not an allocation command"))
+          << "\n";
+      return kExitLocalError;
+  }
+  if (status.ok()) {
+    out << response_json << "\n";
+    return kExitOk;
+  }
+  err << RenderErrorJson(status, trace_id) << "\n";
+  return ExitCodeFor(status.error_code());
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
   grpc::SslCredentialsOptions tls;
@@ -545,6 +672,10 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (IsAllocationCommand(options->command)) {
+    auto stub = frontdoor::allocation::v1::AllocationService::NewStub(*channel);
+    return RunAllocationCommand(*options, *stub, out, err);
   }
   if (IsTriageCommand(options->command)) {
     auto stub = frontdoor::triage::v1::TriageService::NewStub(*channel);

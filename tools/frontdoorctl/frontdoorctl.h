@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -23,6 +24,8 @@ namespace frontdoor::ctl {
 inline constexpr char kDefaultTarget[] = "localhost:7443";
 // Default target of the triage commands (queue, decision, assess).
 inline constexpr char kDefaultTriageTarget[] = "localhost:7444";
+// Default target of the allocation commands.
+inline constexpr char kDefaultAllocationTarget[] = "localhost:7445";
 // Directory of dev certificates when FRONTDOOR_PKI_DIR is not set.
 inline constexpr char kDefaultPkiDir[] = "var/pki";
 // Certificate name used when --as is not given.
@@ -40,10 +43,24 @@ inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitLocalError = 64;  // EX_USAGE.
 
-enum class Command { kHelp, kSubmit, kGet, kQueue, kDecision, kAssess };
+enum class Command {
+  kHelp,
+  kSubmit,
+  kGet,
+  kQueue,
+  kDecision,
+  kAssess,
+  kProgrammes,
+  kPlacement,
+  kWaiting,
+  kConsent,
+  kRelease,
+};
 
 // True for the commands that call triage-svc's TriageService.
 bool IsTriageCommand(Command command);
+// True for the commands that call allocation-svc's AllocationService.
+bool IsAllocationCommand(Command command);
 
 struct Options {
   Command command = Command::kHelp;
@@ -65,6 +82,14 @@ struct Options {
   // queue: page size (0: the server's default) and page token.
   int page_size = 0;
   std::string page_token;
+  // waiting: the programme id.
+  std::string programme_id;
+  // consent: --who (subject or carer), --consent (given or refused), --how;
+  // release: --reason.
+  std::string who;
+  std::string consent;
+  std::string how;
+  std::string reason;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -125,6 +150,12 @@ int RunCommand(const Options& options,
 int RunTriageCommand(const Options& options,
                      frontdoor::triage::v1::TriageService::StubInterface& stub,
                      std::ostream& out, std::ostream& err);
+
+// Runs one allocation command against `stub`, as RunCommand does.
+int RunAllocationCommand(
+    const Options& options,
+    frontdoor::allocation::v1::AllocationService::StubInterface& stub,
+    std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.

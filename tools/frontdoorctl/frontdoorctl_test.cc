@@ -89,6 +89,33 @@ TEST(ParseArgsTest, TriageCommandsDefaultToTriageTarget) {
       ParseArgs({"queue", "--idempotency-key=k"}, FakeEnv({})).ok());
 }
 
+TEST(ParseArgsTest, AllocationCommandsDefaultToAllocationTarget) {
+  auto waiting = ParseArgs({"waiting", "imatter"}, FakeEnv({}));
+  ASSERT_TRUE(waiting.ok()) << waiting.status();
+  EXPECT_EQ(waiting->command, Command::kWaiting);
+  EXPECT_EQ(waiting->programme_id, "imatter");
+  EXPECT_EQ(waiting->target, "localhost:7445");
+  auto consent = ParseArgs({"consent", "FD-1", "--who=carer",
+                            "--consent=given", "--how=by phone"},
+                           FakeEnv({}));
+  ASSERT_TRUE(consent.ok()) << consent.status();
+  EXPECT_EQ(consent->command, Command::kConsent);
+  EXPECT_EQ(consent->who, "carer");
+  EXPECT_EQ(consent->how, "by phone");
+  EXPECT_FALSE(ParseArgs({"consent", "FD-1", "--who=uncle", "--consent=given",
+                          "--how=x"},
+                         FakeEnv({}))
+                   .ok());
+  EXPECT_FALSE(ParseArgs({"release", "FD-1"}, FakeEnv({})).ok());
+  auto release = ParseArgs({"release", "FD-1", "--reason=case closed"},
+                           FakeEnv({}));
+  ASSERT_TRUE(release.ok());
+  EXPECT_EQ(release->reason, "case closed");
+  EXPECT_FALSE(ParseArgs({"placement"}, FakeEnv({})).ok());
+  EXPECT_EQ(ParseArgs({"programmes"}, FakeEnv({}))->command,
+            Command::kProgrammes);
+}
+
 TEST(ParseArgsTest, AsPicksCertificateUnderEnvironmentPkiDir) {
   auto options =
       ParseArgs({"--as=uhnm-health", "get", "FD-1"},
