@@ -3,6 +3,7 @@
 // file stops start-up naming the entry.
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <gmock/gmock.h>
@@ -88,6 +89,11 @@ class AllocationCatalogueTest : public ::testing::Test {
 
   // Decides a 30-year-old victim at tier 2, as triage would.
   Placement Allocate(const std::string& reference) {
+    return Allocate(reference, [](triage::v1::TriageDecided&) {});
+  }
+  Placement Allocate(const std::string& reference,
+                     const std::function<void(triage::v1::TriageDecided&)>&
+                         change) {
     auto inbox = v1::AllocationInbox::NewStub(
         *testing::MakeMtlsChannel(server_->api_port(), "triage-svc"));
     triage::v1::TriageDecided e;
@@ -107,6 +113,7 @@ class AllocationCatalogueTest : public ::testing::Test {
     dob->set_year(1990);
     dob->set_month(5);
     dob->set_day(5);
+    change(e);
     grpc::ClientContext ctx;
     ctx.AddMetadata("frontdoor-actor", "relay");
     v1::DeliverDecisionResponse delivered;
@@ -170,6 +177,25 @@ TEST_F(AllocationCatalogueTest, EditedCatalogueChangesBehaviourAfterRestart) {
   Placement p = Allocate("FD-AAAAAAAAAAA2");
   EXPECT_EQ(p.programme_id(), "imatter-online");
   EXPECT_EQ(p.catalogue_version(), "catalogue-2026-2");
+}
+
+TEST_F(AllocationCatalogueTest, SevenYearOldCannotBeOfferedRespect) {
+  ASSERT_TRUE(Start().ok());
+  Placement p = Allocate("FD-CCCCCCCCCCC7", [](triage::v1::TriageDecided& e) {
+    e.mutable_decision()->set_front_door(common::v1::FRONT_DOOR_CHILDREN);
+    e.mutable_decision()->set_side(common::v1::SIDE_BEHAVIOUR_CHANGE);
+    e.mutable_decision()->set_tier(3);
+    e.mutable_referral()->mutable_subject()->mutable_date_of_birth()->set_year(
+        2019);  // 7 on 23 November 2026
+    e.mutable_referral()->mutable_other_party()->set_relationship(
+        common::v1::RELATIONSHIP_FAMILY_MEMBER);
+    e.mutable_referral()->mutable_consent()->set_parent_or_carer(
+        common::v1::CONSENT_GIVEN);
+  });
+  EXPECT_EQ(p.state(), v1::PLACEMENT_STATE_FAILED);
+  EXPECT_EQ(p.failure(), v1::FAILURE_REASON_NOT_ELIGIBLE);
+  EXPECT_THAT(p.reason(), HasSubstr("respect-ypp: ages 8 to 17, not 7"));
+  EXPECT_EQ(p.programme_id(), "");
 }
 
 TEST_F(AllocationCatalogueTest, MalformedCatalogueStopsStartUpNamingTheEntry) {

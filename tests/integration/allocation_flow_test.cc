@@ -269,7 +269,8 @@ TEST_F(AllocationFlowTest, FullProgrammeHighRiskFirstAndReleaseAllocatesHead) {
 }
 
 TEST_F(AllocationFlowTest, DatingDetoxOnlyAfterCarerConsent) {
-  Referral r = Example("child-victim.json");  // 13 years old
+  Referral r = Example("child-victim.json");
+  r.mutable_subject()->mutable_date_of_birth()->set_year(2011);  // 15
   r.mutable_consent()->set_parent_or_carer(common::v1::CONSENT_UNSPECIFIED);
   r.mutable_other_party()->mutable_name()->set_given_names("Sam");
   r.mutable_other_party()->mutable_name()->set_family_name("Other");
