@@ -24,16 +24,6 @@ namespace {
 
 using server::WithContext;
 
-// A data file's problems, each entry named, in one message.
-absl::Status EntriesError(const absl::Status& status, const std::string& path) {
-  std::string entries;
-  for (const FieldViolation& v : GetFieldViolations(status)) {
-    absl::StrAppend(&entries, "; ", v.field, ": ", v.description);
-  }
-  return absl::Status(status.code(),
-                      absl::StrCat(path, ": ", status.message(), entries));
-}
-
 class AllocationServerImpl final : public AllocationServer {
  public:
   absl::Status Init(const config::v1::AllocationConfig& config,
@@ -46,7 +36,7 @@ class AllocationServerImpl final : public AllocationServer {
     absl::StatusOr<Catalogue> catalogue =
         Catalogue::FromProto(*std::move(catalogue_proto));
     if (!catalogue.ok()) {
-      return EntriesError(catalogue.status(), config.catalogue_file());
+      return server::DataFileError(catalogue.status(), config.catalogue_file());
     }
     catalogue_ = std::make_unique<Catalogue>(*std::move(catalogue));
 
@@ -60,7 +50,7 @@ class AllocationServerImpl final : public AllocationServer {
     absl::StatusOr<Settings> settings =
         Settings::FromProto(*std::move(settings_proto), *catalogue_);
     if (!settings.ok()) {
-      return EntriesError(settings.status(), config.settings_file());
+      return server::DataFileError(settings.status(), config.settings_file());
     }
     settings_ = std::make_unique<Settings>(*std::move(settings));
 
@@ -73,35 +63,25 @@ class AllocationServerImpl final : public AllocationServer {
       funding_areas_[d.code()] = d.funding_area();
     }
 
-    absl::StatusOr<tls::AgencyRegistry> registry =
-        tls::AgencyRegistry::LoadFromFile(config.agency_registry_file());
-    if (!registry.ok()) {
-      return WithContext(registry.status(), "loading the agency registry");
-    }
-    registry_ = std::make_unique<tls::AgencyRegistry>(*std::move(registry));
-
-    absl::StatusOr<crypto::KeyRing> keys =
-        crypto::KeyRing::LoadFile(config.key_ring_file());
-    if (!keys.ok()) return WithContext(keys.status(), "loading the key ring");
-    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
-
-    absl::StatusOr<std::unique_ptr<store::Store>> store =
-        server::OpenServiceStore(config.store(), Migrations());
-    if (!store.ok()) return store.status();
-    store_ = *std::move(store);
+    absl::StatusOr<server::CommonParts> common = server::LoadCommonParts(
+        config.agency_registry_file(), config.key_ring_file(), config.store(),
+        Migrations());
+    if (!common.ok()) return common.status();
+    common_ = *std::move(common);
 
     // notify-svc takes PlacementChanged events when it exists; until then
     // they wait in the outbox.
     core_ = std::make_unique<AllocationCore>(
-        *store_, *keys_, *catalogue_, *settings_,
+        *common_.store, *common_.keys, *catalogue_, *settings_,
         [this](const std::string& district) {
           auto it = funding_areas_.find(district);
           return it == funding_areas_.end() ? std::string() : it->second;
         },
         clock);
     service_ =
-        std::make_unique<AllocationService>(*core_, *catalogue_, *registry_);
-    inbox_ = std::make_unique<AllocationInbox>(*core_, *registry_);
+        std::make_unique<AllocationService>(*core_, *catalogue_,
+                                            *common_.registry);
+    inbox_ = std::make_unique<AllocationInbox>(*core_, *common_.registry);
 
     server::ServerParts parts;
     parts.config = config.server();
@@ -110,18 +90,16 @@ class AllocationServerImpl final : public AllocationServer {
     parts.collectables = {
         std::make_shared<AllocationCollector>(*core_),
         std::make_shared<outbox::OutboxCollector>(
-            *store_, clock, std::vector<std::string>{kPlacementChangedTopic},
+            *common_.store, clock,
+            std::vector<std::string>{kPlacementChangedTopic},
             nullptr)};
     absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
         server::ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();
     host_ = *std::move(host);
-    Log(Level::kInfo, "server.started",
-        {{"service", "allocation-svc"},
-         {"api_port", host_->api_port()},
-         {"health_port", host_->health_port()},
-         {"metrics_port", host_->metrics_port()},
-         {"catalogue", catalogue_->version()}});
+    server::LogStarted("allocation-svc", *host_);
+    Log(Level::kInfo, "allocation.catalogue",
+        {{"catalogue", catalogue_->version()}});
     return absl::OkStatus();
   }
 
@@ -132,10 +110,8 @@ class AllocationServerImpl final : public AllocationServer {
   absl::Status Shutdown(absl::Duration grace) override {
     if (stopped_) return absl::OkStatus();
     stopped_ = true;
-    absl::Status status = host_->Shutdown(grace);
-    store_->Close();
-    Log(Level::kInfo, "server.stopped", {{"service", "allocation-svc"}});
-    return status;
+    return server::StopService("allocation-svc", *host_, nullptr,
+                               *common_.store, grace);
   }
 
   ~AllocationServerImpl() override {
@@ -144,12 +120,10 @@ class AllocationServerImpl final : public AllocationServer {
 
  private:
   bool stopped_ = false;
+  server::CommonParts common_;
   std::unique_ptr<Catalogue> catalogue_;
   std::unique_ptr<Settings> settings_;
   absl::flat_hash_map<std::string, std::string> funding_areas_;
-  std::unique_ptr<tls::AgencyRegistry> registry_;
-  std::unique_ptr<crypto::KeyRing> keys_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<AllocationCore> core_;
   std::unique_ptr<AllocationService> service_;
   std::unique_ptr<AllocationInbox> inbox_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -12,6 +13,7 @@
 #include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
 #include "common/status/grpc_status.h"
+#include "common/tls/credentials.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/client_context.h"
 
@@ -75,6 +77,63 @@ class UnarySink final : public Sink {
   const absl::Duration deadline_;
   const std::string actor_;
   Call call_;
+};
+
+// One hop to the next service: the channel's stub, the sink and the relay
+// of one topic, started together and stopped together.
+class Hop {
+ public:
+  // Connects to `downstream` over mTLS with `own` certificate and starts a
+  // relay of `topic` that calls `method` of `Service`'s stub for each event.
+  // Errors name the step.
+  template <typename Service, typename Message, typename Response>
+  static absl::StatusOr<std::unique_ptr<Hop>> Start(
+      const config::v1::Downstream& downstream,
+      const config::v1::TlsFiles& own, store::Store& store,
+      const crypto::KeyRing& keys, const Clock& clock, std::string topic,
+      std::string actor,
+      grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
+                                            const Message&, Response*)) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
+        tls::MakeDownstreamChannel(downstream, own);
+    if (!channel.ok()) {
+      return absl::Status(channel.status().code(),
+                          absl::StrCat("connecting to ", downstream.target(),
+                                       ": ", channel.status().message()));
+    }
+    auto hop = std::unique_ptr<Hop>(new Hop());
+    std::shared_ptr<typename Service::Stub> stub = Service::NewStub(*channel);
+    hop->stub_ = stub;
+    hop->sink_ = std::make_unique<UnarySink<Message, Response>>(
+        keys, topic, DeliveryDeadline(downstream), std::move(actor),
+        [stub, method](grpc::ClientContext* context, const Message& message,
+                       Response* response) {
+          return ((*stub).*method)(context, message, response);
+        });
+    RelayOptions options;
+    options.topic = std::move(topic);
+    hop->relay_ = std::make_unique<Relay>(store, *hop->sink_, clock, options);
+    if (absl::Status s = hop->relay_->Start(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("starting the outbox relay: ",
+                                                 s.message()));
+    }
+    return hop;
+  }
+
+  Relay& relay() { return *relay_; }
+
+  // Stops the relay, then hands over what is due within `flush_budget`;
+  // anything left is delivered after restart.
+  void Stop(absl::Duration flush_budget) {
+    relay_->Stop();
+    relay_->Flush(flush_budget).IgnoreError();
+  }
+
+ private:
+  Hop() = default;
+  std::shared_ptr<void> stub_;
+  std::unique_ptr<Sink> sink_;
+  std::unique_ptr<Relay> relay_;
 };
 
 }  // namespace frontdoor::outbox

@@ -4,6 +4,7 @@
 
 #include "common/audit/audit.h"
 #include "common/outbox/outbox.h"
+#include "common/status/errors.h"
 
 namespace frontdoor::server {
 
@@ -37,6 +38,57 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
                        absl::StrCat("opening the store ", options.path));
   }
   return store;
+}
+
+absl::StatusOr<CommonParts> LoadCommonParts(
+    const std::string& agency_registry_file, const std::string& key_ring_file,
+    const config::v1::StoreConfig& store,
+    std::vector<store::Migration> migrations) {
+  CommonParts parts;
+  absl::StatusOr<tls::AgencyRegistry> registry =
+      tls::AgencyRegistry::LoadFromFile(agency_registry_file);
+  if (!registry.ok()) {
+    return WithContext(registry.status(), "loading the agency registry");
+  }
+  parts.registry = std::make_unique<tls::AgencyRegistry>(*std::move(registry));
+  absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::LoadFile(key_ring_file);
+  if (!keys.ok()) return WithContext(keys.status(), "loading the key ring");
+  parts.keys = std::make_unique<crypto::KeyRing>(*std::move(keys));
+  absl::StatusOr<std::unique_ptr<store::Store>> opened =
+      OpenServiceStore(store, std::move(migrations));
+  if (!opened.ok()) return opened.status();
+  parts.store = *std::move(opened);
+  return parts;
+}
+
+absl::Status DataFileError(const absl::Status& status, std::string_view path) {
+  std::string entries;
+  for (const FieldViolation& v : GetFieldViolations(status)) {
+    absl::StrAppend(&entries, "; ", v.field, ": ", v.description);
+  }
+  return absl::Status(
+      status.code(),
+      absl::StrCat(absl::string_view(path.data(), path.size()), ": ",
+                   status.message(), entries));
+}
+
+void LogStarted(std::string_view service, const ServerHost& host) {
+  Log(Level::kInfo, "server.started",
+      {{"service", service},
+       {"api_port", host.api_port()},
+       {"health_port", host.health_port()},
+       {"metrics_port", host.metrics_port()}});
+}
+
+absl::Status StopService(std::string_view service, ServerHost& host,
+                         outbox::Hop* hop, store::Store& store,
+                         absl::Duration grace) {
+  absl::Status status = host.Shutdown(grace);
+  if (hop != nullptr) hop->Stop(kRelayFlushBudget);
+  // In-flight calls are done or cancelled; finish their queued writes.
+  store.Close();
+  Log(Level::kInfo, "server.stopped", {{"service", service}});
+  return status;
 }
 
 absl::Status WithContext(const absl::Status& status, std::string_view step) {

@@ -15,7 +15,11 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "common/config/config.h"
+#include "common/crypto/key_ring.h"
+#include "common/tls/agency_registry.h"
 #include "common/logging/logging.h"
+#include "common/outbox/grpc_sink.h"
+#include "common/server/server_host.h"
 #include "common/server/signals.h"
 #include "common/store/store.h"
 #include "frontdoor/config/v1/config.pb.h"
@@ -33,6 +37,40 @@ void RequireServerSettings(const config::v1::ServerConfig& server,
 absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
     const config::v1::StoreConfig& config,
     std::vector<store::Migration> migrations);
+
+// What every service loads first: the registry of who may call it, the key
+// ring, and its store (own migrations, then the outbox and audit tables).
+// Hold it as the first member of a server, so the store outlives everything
+// that uses it.
+struct CommonParts {
+  std::unique_ptr<tls::AgencyRegistry> registry;
+  std::unique_ptr<crypto::KeyRing> keys;
+  std::unique_ptr<store::Store> store;
+};
+
+// Loads CommonParts; errors name the step.
+absl::StatusOr<CommonParts> LoadCommonParts(
+    const std::string& agency_registry_file, const std::string& key_ring_file,
+    const config::v1::StoreConfig& store,
+    std::vector<store::Migration> migrations);
+
+// "<path>: <message>; <field>: <description>; ..." for a data file whose
+// entries failed validation (the status's field violations), same code.
+absl::Status DataFileError(const absl::Status& status, std::string_view path);
+
+// At shutdown, how long a relay may keep handing over due events.
+inline constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
+
+// Logs "server.started" with the service's name and ports.
+void LogStarted(std::string_view service, const ServerHost& host);
+
+// The ordered stop every service makes: NOT_SERVING and drain in-flight
+// calls within `grace`; stop the relay (if any) and hand over what is due
+// within kRelayFlushBudget; finish queued writes and close the store; log
+// "server.stopped". Returns the host's shutdown status.
+absl::Status StopService(std::string_view service, ServerHost& host,
+                         outbox::Hop* hop, store::Store& store,
+                         absl::Duration grace);
 
 // `status` with "<step>: " before its message (same code).
 absl::Status WithContext(const absl::Status& status, std::string_view step);
