@@ -134,13 +134,12 @@ class AllocationServerImpl final : public AllocationServer {
 
 absl::Status ValidateConfig(const config::v1::AllocationConfig& config) {
   config::RequiredSettings required;
-  server::RequireServerSettings(config.server(), config.store(), required);
-  required.Require(!config.agency_registry_file().empty(),
-                   "agency_registry_file");
+  server::RequireCommonSettings(config.server(), config.store(),
+                                config.agency_registry_file(),
+                                config.key_ring_file(), required);
   required.Require(!config.catalogue_file().empty(), "catalogue_file");
   required.Require(!config.settings_file().empty(), "settings_file");
   required.Require(!config.districts_file().empty(), "districts_file");
-  required.Require(!config.key_ring_file().empty(), "key_ring_file");
   return required.Check("allocation-svc configuration");
 }
 

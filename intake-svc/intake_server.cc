@@ -118,11 +118,10 @@ class IntakeServerImpl final : public IntakeServer {
 
 absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
   config::RequiredSettings required;
-  server::RequireServerSettings(config.server(), config.store(), required);
-  required.Require(!config.agency_registry_file().empty(),
-                   "agency_registry_file");
+  server::RequireCommonSettings(config.server(), config.store(),
+                                config.agency_registry_file(),
+                                config.key_ring_file(), required);
   required.Require(!config.districts_file().empty(), "districts_file");
-  required.Require(!config.key_ring_file().empty(), "key_ring_file");
   return required.Check("intake-svc configuration");
 }
 

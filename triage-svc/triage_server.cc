@@ -126,11 +126,10 @@ class TriageServerImpl final : public TriageServer {
 
 absl::Status ValidateConfig(const config::v1::TriageConfig& config) {
   config::RequiredSettings required;
-  server::RequireServerSettings(config.server(), config.store(), required);
-  required.Require(!config.agency_registry_file().empty(),
-                   "agency_registry_file");
+  server::RequireCommonSettings(config.server(), config.store(),
+                                config.agency_registry_file(),
+                                config.key_ring_file(), required);
   required.Require(!config.rules_file().empty(), "rules_file");
-  required.Require(!config.key_ring_file().empty(), "key_ring_file");
   return required.Check("triage-svc configuration");
 }
 

@@ -8,8 +8,10 @@
 
 namespace frontdoor::server {
 
-void RequireServerSettings(const config::v1::ServerConfig& server,
+void RequireCommonSettings(const config::v1::ServerConfig& server,
                            const config::v1::StoreConfig& store,
+                           const std::string& agency_registry_file,
+                           const std::string& key_ring_file,
                            config::RequiredSettings& required) {
   required.Require(!server.api_address().empty(), "server.api_address");
   required.Require(!server.health_address().empty(), "server.health_address");
@@ -21,6 +23,8 @@ void RequireServerSettings(const config::v1::ServerConfig& server,
   required.Require(server.shutdown_grace_seconds() > 0,
                    "server.shutdown_grace_seconds");
   required.Require(!store.sqlite_path().empty(), "store.sqlite_path");
+  required.Require(!agency_registry_file.empty(), "agency_registry_file");
+  required.Require(!key_ring_file.empty(), "key_ring_file");
 }
 
 absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(

@@ -27,9 +27,12 @@
 namespace frontdoor::server {
 
 // Requires the three addresses, the three TLS files, a positive shutdown
-// grace and the SQLite path, under their setting names.
-void RequireServerSettings(const config::v1::ServerConfig& server,
+// grace, the SQLite path, the agency registry file and the key ring file,
+// under their setting names.
+void RequireCommonSettings(const config::v1::ServerConfig& server,
                            const config::v1::StoreConfig& store,
+                           const std::string& agency_registry_file,
+                           const std::string& key_ring_file,
                            config::RequiredSettings& required);
 
 // Opens the service's SQLite store with its own migrations followed by the

@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_server.h"
 #include "tests/testing/http_get.h"
+#include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
@@ -35,19 +36,10 @@ constexpr absl::Duration kSettle = absl::Seconds(30);
 constexpr absl::Duration kPoll = absl::Milliseconds(20);
 
 Referral Example(const std::string& name) {
-  std::ifstream in(std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples/" +
-                   name);
-  std::stringstream json;
-  json << in.rdbuf();
-  Referral r;
-  EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(json.str(), &r).ok());
-  return r;
+  return testing::ExampleReferral(name);
 }
 
-void Prepare(grpc::ClientContext& ctx) {
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-  ctx.AddMetadata("frontdoor-actor", "Test Person");
-}
+void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
 
 std::string Source(const std::string& file) {
   return absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/", file);

@@ -13,6 +13,7 @@
 #include "common/config/config.h"
 #include "common/outbox/outbox.h"
 #include "common/status/errors.h"
+#include "tests/testing/core_fixture.h"
 #include "frontdoor/allocation/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -48,34 +49,16 @@ Proto Load(const std::string& file) {
   return p.ok() ? *p : Proto();
 }
 
-class AllocationCoreTest : public ::testing::Test {
+class AllocationCoreTest : public testing::CoreStoreTest {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("alloc_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto json = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(json.ok());
-    std::ofstream(dir_ / "keys.json") << *json;
-    auto keys = crypto::KeyRing::LoadFile((dir_ / "keys.json").string());
-    ASSERT_TRUE(keys.ok());
-    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
-    std::vector<store::Migration> migrations = Migrations();
-    for (auto& m : outbox::Migrations()) migrations.push_back(m);
-    for (auto& m : audit::Migrations()) migrations.push_back(m);
-    store::SqliteOptions options;
-    options.path = (dir_ / "allocation.db").string();
-    auto store = store::OpenSqliteStore(options, migrations);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    OpenStore(Migrations());
+    if (HasFatalFailure()) return;
     Build(Load<config::v1::AllocationSettings>("allocation-settings.json"));
   }
   void TearDown() override {
     core_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    CoreStoreTest::TearDown();
   }
 
   void Build(config::v1::AllocationSettings settings_proto) {
@@ -162,35 +145,7 @@ class AllocationCoreTest : public ::testing::Test {
         [&](auto done) { core_->ReleasePlace(Staff(), req, done); });
   }
 
-  template <typename T, typename Call>
-  absl::StatusOr<T> Wait(Call call) {
-    absl::StatusOr<T> out = absl::UnknownError("not called");
-    absl::Notification done;
-    call([&](absl::StatusOr<T> r) {
-      out = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return out;
-  }
-
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> absl::Status {
-                      auto rows = tx.Query(sql);
-                      if (!rows.ok()) return rows.status();
-                      n = (*rows)[0].Int(0);
-                      return absl::OkStatus();
-                    })
-                    .ok());
-    return n;
-  }
-
-  std::filesystem::path dir_;
   FakeClock clock_{kStart};
-  std::unique_ptr<crypto::KeyRing> keys_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<Catalogue> catalogue_;
   std::unique_ptr<Settings> settings_;
   std::unique_ptr<AllocationCore> core_;

@@ -19,6 +19,8 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "prometheus/registry.h"
+#include "tests/testing/core_fixture.h"
+#include "tests/testing/examples.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/migrations.h"
 
@@ -34,14 +36,7 @@ const absl::Time kStart = absl::FromCivil(
     absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
 
 common::v1::Referral Example(const std::string& name) {
-  std::ifstream in(std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples/" +
-                   name);
-  std::stringstream json;
-  json << in.rdbuf();
-  common::v1::Referral r;
-  auto status = google::protobuf::util::JsonStringToMessage(json.str(), &r);
-  EXPECT_TRUE(status.ok()) << name << ": " << status.ToString();
-  return r;
+  return frontdoor::testing::ExampleReferral(name);
 }
 
 Caller Intake() {
@@ -68,35 +63,17 @@ class FakeReceiver final : public outbox::Sink {
   std::vector<outbox::Event> events;
 };
 
-class TriageCoreTest : public ::testing::Test {
+class TriageCoreTest : public frontdoor::testing::CoreStoreTest {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("triage_core_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto json = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(json.ok());
-    std::ofstream(dir_ / "keys.json") << *json;
-    auto keys = crypto::KeyRing::LoadFile((dir_ / "keys.json").string());
-    ASSERT_TRUE(keys.ok()) << keys.status();
-    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
-    std::vector<store::Migration> migrations = Migrations();
-    for (auto& m : outbox::Migrations()) migrations.push_back(m);
-    for (auto& m : audit::Migrations()) migrations.push_back(m);
-    store::SqliteOptions options;
-    options.path = (dir_ / "triage.db").string();
-    auto store = store::OpenSqliteStore(options, migrations);
-    ASSERT_TRUE(store.ok()) << store.status();
-    store_ = *std::move(store);
+    OpenStore(Migrations());
+    if (HasFatalFailure()) return;
     core_ = std::make_unique<TriageCore>(*store_, *keys_, rules_, clock_,
                                          metrics_);
   }
   void TearDown() override {
     core_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
+    CoreStoreTest::TearDown();
   }
 
   intake::v1::ReferralReceived Event(const common::v1::Referral& referral,
@@ -127,38 +104,19 @@ class TriageCoreTest : public ::testing::Test {
 
   absl::StatusOr<bool> Deliver(const intake::v1::ReferralReceived& e,
                                const Caller& caller = Intake()) {
-    absl::StatusOr<bool> out = absl::UnknownError("not called");
-    absl::Notification done;
-    core_->Deliver(caller, e, [&](absl::StatusOr<bool> r) {
-      out = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return out;
+    return Wait<bool>([&](auto done) { core_->Deliver(caller, e, done); });
   }
 
   absl::StatusOr<v1::Decision> Submit(const v1::SubmitAssessmentRequest& req,
                                       const Caller& caller = Staff()) {
-    absl::StatusOr<v1::Decision> out = absl::UnknownError("not called");
-    absl::Notification done;
-    core_->SubmitAssessment(caller, req, [&](absl::StatusOr<v1::Decision> r) {
-      out = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return out;
+    return Wait<v1::Decision>(
+        [&](auto done) { core_->SubmitAssessment(caller, req, done); });
   }
 
   absl::StatusOr<v1::Decision> Get(const std::string& reference,
                                    const Caller& caller = Staff()) {
-    absl::StatusOr<v1::Decision> out = absl::UnknownError("not called");
-    absl::Notification done;
-    core_->GetDecision(caller, reference, [&](absl::StatusOr<v1::Decision> r) {
-      out = std::move(r);
-      done.Notify();
-    });
-    done.WaitForNotification();
-    return out;
+    return Wait<v1::Decision>(
+        [&](auto done) { core_->GetDecision(caller, reference, done); });
   }
 
   v1::SubmitAssessmentRequest DashRequest(const std::string& reference,
@@ -169,26 +127,10 @@ class TriageCoreTest : public ::testing::Test {
     return req;
   }
 
-  int64_t Count(const std::string& sql) {
-    int64_t n = -1;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> absl::Status {
-                      auto rows = tx.Query(sql);
-                      if (!rows.ok()) return rows.status();
-                      n = (*rows)[0].Int(0);
-                      return absl::OkStatus();
-                    })
-                    .ok());
-    return n;
-  }
-
-  std::filesystem::path dir_;
   FakeClock clock_{kStart};
   Rules rules_ = testing::RulesFrom(testing::ShippedRulesProto());
   prometheus::Registry registry_;
   TriageMetrics metrics_{registry_};
-  std::unique_ptr<crypto::KeyRing> keys_;
-  std::unique_ptr<store::Store> store_;
   std::unique_ptr<TriageCore> core_;
 };
 
