@@ -90,6 +90,27 @@ void PrepareContext(const Options& options, grpc::ClientContext* context,
   context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
 }
 
+// One unary call with the options' metadata and deadline: prints the
+// response JSON on `out` or the error JSON on `err`; returns the exit code.
+template <typename Stub, typename Request, typename Response>
+int CallAndPrint(const Options& options, Stub& stub,
+                 grpc::Status (Stub::*method)(grpc::ClientContext*,
+                                              const Request&, Response*),
+                 const Request& request, std::ostream& out,
+                 std::ostream& err) {
+  grpc::ClientContext context;
+  std::string trace_id;
+  PrepareContext(options, &context, &trace_id);
+  Response response;
+  const grpc::Status status = (stub.*method)(&context, request, &response);
+  if (status.ok()) {
+    out << MessageToJson(response) << "\n";
+    return kExitOk;
+  }
+  err << RenderErrorJson(status, trace_id) << "\n";
+  return ExitCodeFor(status.error_code());
+}
+
 }  // namespace
 
 bool IsAllocationCommand(Command command) {
@@ -505,60 +526,49 @@ int RunCommand(const Options& options,
 int RunTriageCommand(const Options& options,
                      frontdoor::triage::v1::TriageService::StubInterface& stub,
                      std::ostream& out, std::ostream& err) {
-  grpc::ClientContext context;
-  std::string trace_id;
-  grpc::Status status;
-  std::string response_json;
-  if (options.command == Command::kQueue) {
-    frontdoor::triage::v1::ListQueueRequest request;
-    request.set_page_size(options.page_size);
-    request.set_page_token(options.page_token);
-    frontdoor::triage::v1::ListQueueResponse response;
-    PrepareContext(options, &context, &trace_id);
-    status = stub.ListQueue(&context, request, &response);
-    response_json = MessageToJson(response);
-  } else if (options.command == Command::kDecision) {
-    frontdoor::triage::v1::GetDecisionRequest request;
-    request.set_reference(options.reference);
-    frontdoor::triage::v1::Decision response;
-    PrepareContext(options, &context, &trace_id);
-    status = stub.GetDecision(&context, request, &response);
-    response_json = MessageToJson(response);
-  } else if (options.command == Command::kAssess) {
-    absl::StatusOr<std::string> contents = ReadFile(options.file);
-    if (!contents.ok()) {
-      err << RenderLocalErrorJson(contents.status()) << "\n";
-      return kExitLocalError;
+  namespace tv1 = frontdoor::triage::v1;
+  using Stub = tv1::TriageService::StubInterface;
+  switch (options.command) {
+    case Command::kQueue: {
+      tv1::ListQueueRequest request;
+      request.set_page_size(options.page_size);
+      request.set_page_token(options.page_token);
+      return CallAndPrint(options, stub, &Stub::ListQueue, request, out, err);
     }
-    frontdoor::triage::v1::SubmitAssessmentRequest request;
-    auto parsed = google::protobuf::util::JsonStringToMessage(
-        google::protobuf::StringPiece(contents->data(), contents->size()),
-        &request);
-    if (!parsed.ok()) {
-      err << RenderLocalErrorJson(absl::InvalidArgumentError(absl::StrCat(
-                 options.file, ": not a frontdoor.triage.v1."
-                               "SubmitAssessmentRequest: ",
-                 std::string(parsed.message()))))
+    case Command::kDecision: {
+      tv1::GetDecisionRequest request;
+      request.set_reference(options.reference);
+      return CallAndPrint(options, stub, &Stub::GetDecision, request, out,
+                          err);
+    }
+    case Command::kAssess: {
+      absl::StatusOr<std::string> contents = ReadFile(options.file);
+      if (!contents.ok()) {
+        err << RenderLocalErrorJson(contents.status()) << "\n";
+        return kExitLocalError;
+      }
+      tv1::SubmitAssessmentRequest request;
+      auto parsed = google::protobuf::util::JsonStringToMessage(
+          google::protobuf::StringPiece(contents->data(), contents->size()),
+          &request);
+      if (!parsed.ok()) {
+        err << RenderLocalErrorJson(absl::InvalidArgumentError(absl::StrCat(
+                   options.file,
+                   ": not a frontdoor.triage.v1.SubmitAssessmentRequest: ",
+                   std::string(parsed.message()))))
+            << "\n";
+        return kExitLocalError;
+      }
+      request.set_reference(options.reference);
+      return CallAndPrint(options, stub, &Stub::SubmitAssessment, request, out,
+                          err);
+    }
+    default:
+      err << RenderLocalErrorJson(
+                 absl::InvalidArgumentError("not a triage command"))
           << "\n";
       return kExitLocalError;
-    }
-    request.set_reference(options.reference);
-    frontdoor::triage::v1::Decision response;
-    PrepareContext(options, &context, &trace_id);
-    status = stub.SubmitAssessment(&context, request, &response);
-    response_json = MessageToJson(response);
-  } else {
-    err << RenderLocalErrorJson(
-               absl::InvalidArgumentError("not a triage command"))
-        << "\n";
-    return kExitLocalError;
   }
-  if (status.ok()) {
-    out << response_json << "\n";
-    return kExitOk;
-  }
-  err << RenderErrorJson(status, trace_id) << "\n";
-  return ExitCodeFor(status.error_code());
 }
 
 int RunAllocationCommand(
@@ -566,33 +576,21 @@ int RunAllocationCommand(
     frontdoor::allocation::v1::AllocationService::StubInterface& stub,
     std::ostream& out, std::ostream& err) {
   namespace av1 = frontdoor::allocation::v1;
-  grpc::ClientContext context;
-  std::string trace_id;
-  grpc::Status status;
-  std::string response_json;
-  PrepareContext(options, &context, &trace_id);
+  using Stub = av1::AllocationService::StubInterface;
   switch (options.command) {
-    case Command::kProgrammes: {
-      av1::ListProgrammesResponse response;
-      status = stub.ListProgrammes(&context, {}, &response);
-      response_json = MessageToJson(response);
-      break;
-    }
+    case Command::kProgrammes:
+      return CallAndPrint(options, stub, &Stub::ListProgrammes,
+                          av1::ListProgrammesRequest(), out, err);
     case Command::kPlacement: {
       av1::GetPlacementRequest request;
       request.set_reference(options.reference);
-      av1::Placement response;
-      status = stub.GetPlacement(&context, request, &response);
-      response_json = MessageToJson(response);
-      break;
+      return CallAndPrint(options, stub, &Stub::GetPlacement, request, out,
+                          err);
     }
     case Command::kWaiting: {
       av1::ListWaitingRequest request;
       request.set_programme_id(options.programme_id);
-      av1::ListWaitingResponse response;
-      status = stub.ListWaiting(&context, request, &response);
-      response_json = MessageToJson(response);
-      break;
+      return CallAndPrint(options, stub, &Stub::ListWaiting, request, out, err);
     }
     case Command::kConsent: {
       av1::RecordConsentRequest request;
@@ -607,19 +605,15 @@ int RunAllocationCommand(
       *request.mutable_given_at() =
           google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
               absl::ToUnixMicros(absl::Now()));
-      av1::Placement response;
-      status = stub.RecordConsent(&context, request, &response);
-      response_json = MessageToJson(response);
-      break;
+      return CallAndPrint(options, stub, &Stub::RecordConsent, request, out,
+                          err);
     }
     case Command::kRelease: {
       av1::ReleasePlaceRequest request;
       request.set_reference(options.reference);
       request.set_reason(options.reason);
-      av1::ReleasePlaceResponse response;
-      status = stub.ReleasePlace(&context, request, &response);
-      response_json = MessageToJson(response);
-      break;
+      return CallAndPrint(options, stub, &Stub::ReleasePlace, request, out,
+                          err);
     }
     default:
       err << RenderLocalErrorJson(
@@ -627,12 +621,6 @@ int RunAllocationCommand(
           << "\n";
       return kExitLocalError;
   }
-  if (status.ok()) {
-    out << response_json << "\n";
-    return kExitOk;
-  }
-  err << RenderErrorJson(status, trace_id) << "\n";
-  return ExitCodeFor(status.error_code());
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
