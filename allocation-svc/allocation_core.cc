@@ -386,6 +386,19 @@ AllocationCore::AllocateNext(store::Tx& tx, const std::string& programme_id,
   return std::optional<Record>();
 }
 
+absl::StatusOr<std::optional<Placement>> AllocationCore::RefillFrom(
+    store::Tx& tx, const std::string& programme_id, const Caller& by,
+    absl::Time now) {
+  absl::StatusOr<std::optional<Record>> next =
+      AllocateNext(tx, programme_id, now);
+  if (!next.ok()) return next.status();
+  if (!next->has_value()) return std::optional<Placement>();
+  absl::Status saved =
+      Save(tx, **next, false, by, "allocation.allocate_next", now);
+  if (!saved.ok()) return saved;
+  return std::optional<Placement>(Shape(**next, now));
+}
+
 void AllocationCore::Deliver(const Caller& caller,
                              const triage::v1::TriageDecided& event,
                              Done<bool> done) {
@@ -531,14 +544,9 @@ void AllocationCore::RecordConsent(const Caller& caller,
         if (before == v1::PLACEMENT_STATE_ALLOCATED &&
             r->p.state() != v1::PLACEMENT_STATE_ALLOCATED) {
           // Withdrawal freed a place: the head of the list takes it.
-          absl::StatusOr<std::optional<Record>> next =
-              AllocateNext(tx, freed_programme, now);
+          absl::StatusOr<std::optional<Placement>> next =
+              RefillFrom(tx, freed_programme, caller, now);
           if (!next.ok()) return next.status();
-          if (next->has_value()) {
-            absl::Status s = Save(tx, **next, false, caller,
-                                  "allocation.allocate_next", now);
-            if (!s.ok()) return s;
-          }
         }
         *result = Shape(*r, now);
         return absl::OkStatus();
@@ -593,15 +601,74 @@ void AllocationCore::ReleasePlace(const Caller& caller,
           return s;
         }
         *response->mutable_released() = Shape(*r, now);
-        absl::StatusOr<std::optional<Record>> next =
-            AllocateNext(tx, r->p.programme_id(), now);
+        absl::StatusOr<std::optional<Placement>> next =
+            RefillFrom(tx, r->p.programme_id(), caller, now);
         if (!next.ok()) return next.status();
-        if (next->has_value()) {
-          absl::Status s = Save(tx, **next, false, caller,
-                                "allocation.allocate_next", now);
-          if (!s.ok()) return s;
-          *response->mutable_allocated() = Shape(**next, now);
+        if (next->has_value()) *response->mutable_allocated() = **next;
+        return absl::OkStatus();
+      },
+      [this, response, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
         }
+        if (on_committed_) on_committed_();
+        done(*response);
+      });
+}
+
+void AllocationCore::RecordFailure(const Caller& caller,
+                                   const v1::RecordFailureRequest& request,
+                                   Done<v1::RecordFailureResponse> done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(request.reference())) {
+    problems.push_back({"reference", "must be a referral reference"});
+  }
+  if (request.failure() != v1::FAILURE_REASON_NO_CONTACT &&
+      request.failure() != v1::FAILURE_REASON_DECLINED) {
+    problems.push_back({"failure", "FAILURE_REASON_NO_CONTACT or "
+                                   "FAILURE_REASON_DECLINED"});
+  }
+  if (absl::StripAsciiWhitespace(request.note()).empty()) {
+    problems.push_back({"note", "required"});
+  } else {
+    CheckText("note", request.note(), kMaxReleaseReasonChars, Lines::kSingle,
+              problems);
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the request is not valid", problems));
+    return;
+  }
+  const absl::Time now = clock_.Now();
+  auto response = std::make_shared<v1::RecordFailureResponse>();
+  store_.Write(
+      [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Record> r = Load(tx, request.reference());
+        if (!r.ok()) return r.status();
+        const PlacementState before = r->p.state();
+        if (before == v1::PLACEMENT_STATE_RELEASED ||
+            before == v1::PLACEMENT_STATE_FAILED) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the placement is already ", StateLabel(before)));
+        }
+        r->p.set_state(v1::PLACEMENT_STATE_FAILED);
+        r->p.set_failure(request.failure());
+        r->p.set_reason(request.note());
+        if (absl::Status s =
+                Save(tx, *r, false, caller, "allocation.failure", now);
+            !s.ok()) {
+          return s;
+        }
+        *response->mutable_failed() = Shape(*r, now);
+        if (before != v1::PLACEMENT_STATE_ALLOCATED) return absl::OkStatus();
+        absl::StatusOr<std::optional<Placement>> next =
+            RefillFrom(tx, r->p.programme_id(), caller, now);
+        if (!next.ok()) return next.status();
+        if (next->has_value()) *response->mutable_allocated() = **next;
         return absl::OkStatus();
       },
       [this, response, done = std::move(done)](absl::Status status) {

@@ -68,6 +68,10 @@ class AllocationCore {
   void ReleasePlace(const Caller& caller,
                     const v1::ReleasePlaceRequest& request,
                     Done<v1::ReleasePlaceResponse> done);
+  // Staff only.
+  void RecordFailure(const Caller& caller,
+                     const v1::RecordFailureRequest& request,
+                     Done<v1::RecordFailureResponse> done);
   // Staff only. Blocking reads.
   absl::StatusOr<v1::ListWaitingResponse> ListWaiting(
       const Caller& caller, const v1::ListWaitingRequest& request);
@@ -81,6 +85,11 @@ class AllocationCore {
   absl::Status TryAllocate(store::Tx& tx, Record& r,
                            const config::v1::Programme& programme,
                            absl::Time now);
+  // Gives a place freed from `programme_id` to the head of its list, if
+  // anyone there fits, saving the change; returns that placement.
+  absl::StatusOr<std::optional<v1::Placement>> RefillFrom(
+      store::Tx& tx, const std::string& programme_id, const Caller& by,
+      absl::Time now);
   absl::StatusOr<std::optional<Record>> AllocateNext(
       store::Tx& tx, const std::string& programme_id, absl::Time now);
   absl::StatusOr<Record> Load(store::Tx& tx, const std::string& reference);

@@ -64,6 +64,19 @@ grpc::ServerUnaryReactor* AllocationService::ReleasePlace(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AllocationService::RecordFailure(
+    grpc::CallbackServerContext* context,
+    const v1::RecordFailureRequest* request,
+    v1::RecordFailureResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(server::TraceIdOf(*context));
+  std::optional<Caller> caller =
+      server::AuthenticateOrFinish(*context, registry_, reactor);
+  if (!caller.has_value()) return reactor;
+  core_.RecordFailure(*caller, *request, Finisher(reactor, response));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AllocationService::ListWaiting(
     grpc::CallbackServerContext* context,
     const v1::ListWaitingRequest* request,

@@ -28,6 +28,10 @@ class AllocationService final
       grpc::CallbackServerContext* context,
       const v1::ReleasePlaceRequest* request,
       v1::ReleasePlaceResponse* response) override;
+  grpc::ServerUnaryReactor* RecordFailure(
+      grpc::CallbackServerContext* context,
+      const v1::RecordFailureRequest* request,
+      v1::RecordFailureResponse* response) override;
   grpc::ServerUnaryReactor* ListWaiting(
       grpc::CallbackServerContext* context,
       const v1::ListWaitingRequest* request,

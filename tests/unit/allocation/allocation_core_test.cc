@@ -330,6 +330,33 @@ TEST_F(AllocationCoreTest, WithdrawalStopsAllocationAndFreesThePlace) {
   EXPECT_EQ(Get("FD-BBBBBBBBBBB2").state(), v1::PLACEMENT_STATE_ALLOCATED);
 }
 
+TEST_F(AllocationCoreTest, NoContactFailsAndFreesThePlace) {
+  auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
+  settings.mutable_cohorts(0)->set_seats(1);  // iMatter
+  Build(settings);
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  v1::RecordFailureRequest req;
+  req.set_reference("FD-AAAAAAAAAAA1");
+  req.set_failure(v1::FAILURE_REASON_NO_CONTACT);
+  req.set_note("three calls at safe times, no answer");
+  auto r = Wait<v1::RecordFailureResponse>(
+      [&](auto done) { core_->RecordFailure(Staff(), req, done); });
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->failed().state(), v1::PLACEMENT_STATE_FAILED);
+  EXPECT_EQ(r->failed().failure(), v1::FAILURE_REASON_NO_CONTACT);
+  EXPECT_EQ(r->allocated().reference(), "FD-AAAAAAAAAAA2");
+  // Once failed, it cannot fail again.
+  auto again = Wait<v1::RecordFailureResponse>(
+      [&](auto done) { core_->RecordFailure(Staff(), req, done); });
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition);
+  req.set_failure(v1::FAILURE_REASON_NOT_ELIGIBLE);
+  auto wrong = Wait<v1::RecordFailureResponse>(
+      [&](auto done) { core_->RecordFailure(Staff(), req, done); });
+  EXPECT_EQ(GetFieldViolations(wrong.status())[0].field, "failure");
+}
+
 TEST_F(AllocationCoreTest, CityMoneyOnlyInTheCity) {
   auto e = AdultVictim("FD-AAAAAAAAAAA2", 2);
   e.set_district("stoke-on-trent");
