@@ -1,0 +1,115 @@
+#include "notify-svc/recipients.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status/errors.h"
+
+namespace frontdoor::notify {
+namespace {
+
+bool IsKnownKind(int kind) {
+  return kind != v1::RECIPIENT_KIND_UNSPECIFIED &&
+         v1::RecipientKind_IsValid(kind);
+}
+
+}  // namespace
+
+absl::StatusOr<Recipients> Recipients::FromProto(
+    config::v1::NotifyRules proto) {
+  std::vector<FieldViolation> problems;
+  const auto add = [&](std::string field, std::string what) {
+    problems.push_back({std::move(field), std::move(what)});
+  };
+  if (proto.version().empty()) add("version", "required");
+  absl::flat_hash_set<std::string> seen;
+  absl::flat_hash_set<int> kinds_served;
+  for (int i = 0; i < proto.recipients_size(); ++i) {
+    const auto& r = proto.recipients(i);
+    const std::string f =
+        absl::StrCat("recipients[", i, "] \"", r.agency_id(), "\"");
+    if (r.agency_id().empty()) add(f + ".agency_id", "required");
+    if (!IsKnownKind(r.kind())) {
+      add(f + ".kind", "required");
+    } else if (r.kind() == v1::RECIPIENT_KIND_REFERRER) {
+      add(f + ".kind",
+          "the referrer is the referring agency; it needs no entry");
+    } else if (!seen.insert(absl::StrCat(r.agency_id(), "/", r.kind()))
+                    .second) {
+      add(f + ".kind", "this agency is listed twice for this kind");
+    } else {
+      kinds_served.insert(r.kind());
+    }
+    if (r.mode() == config::v1::DELIVERY_MODE_UNSPECIFIED) {
+      add(f + ".mode", "DELIVERY_MODE_PULL or DELIVERY_MODE_PUSH");
+    } else if (r.mode() == config::v1::DELIVERY_MODE_PUSH &&
+               r.push_target().empty()) {
+      add(f + ".push_target", "required for push delivery");
+    } else if (r.mode() == config::v1::DELIVERY_MODE_PULL &&
+               !r.push_target().empty()) {
+      add(f + ".push_target", "only for push delivery");
+    }
+  }
+  absl::flat_hash_set<int> events;
+  for (int i = 0; i < proto.rules_size(); ++i) {
+    const auto& rule = proto.rules(i);
+    const std::string f = absl::StrCat("rules[", i, "]");
+    if (rule.event() == v1::EVENT_KIND_UNSPECIFIED ||
+        !v1::EventKind_IsValid(rule.event())) {
+      add(f + ".event", "required");
+    } else if (!events.insert(rule.event()).second) {
+      add(f + ".event", "event given twice");
+    }
+    if (rule.recipients().empty()) add(f + ".recipients", "at least one");
+    for (int kind : rule.recipients()) {
+      if (!IsKnownKind(kind)) {
+        add(f + ".recipients", "unknown recipient kind");
+      } else if (kind != v1::RECIPIENT_KIND_REFERRER &&
+                 !kinds_served.contains(kind)) {
+        add(f + ".recipients",
+            absl::StrCat("no recipient of kind ", v1::RecipientKind_Name(kind)));
+      }
+    }
+  }
+  if (!problems.empty()) {
+    return InvalidArgumentWithViolations("the notify rules are not valid",
+                                         problems);
+  }
+  Recipients recipients;
+  recipients.proto_ = std::move(proto);
+  return recipients;
+}
+
+std::vector<Target> Recipients::For(v1::EventKind event,
+                                    const std::string& referring_agency,
+                                    const std::string& district) const {
+  std::vector<Target> out;
+  const auto add = [&](Target t) {
+    if (std::find(out.begin(), out.end(), t) == out.end()) {
+      out.push_back(std::move(t));
+    }
+  };
+  for (const auto& rule : proto_.rules()) {
+    if (rule.event() != event) continue;
+    for (int kind : rule.recipients()) {
+      if (kind == v1::RECIPIENT_KIND_REFERRER) {
+        add({referring_agency, v1::RECIPIENT_KIND_REFERRER});
+        continue;
+      }
+      for (const auto& r : proto_.recipients()) {
+        if (r.kind() != kind) continue;
+        if (!r.districts().empty() &&
+            std::find(r.districts().begin(), r.districts().end(), district) ==
+                r.districts().end()) {
+          continue;
+        }
+        add({r.agency_id(), static_cast<v1::RecipientKind>(kind)});
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace frontdoor::notify

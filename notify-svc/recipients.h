@@ -1,0 +1,45 @@
+#pragma once
+
+// The recipients registry and rules table: who is told of which event.
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "frontdoor/config/v1/notify_rules.pb.h"
+#include "frontdoor/notify/v1/notify.pb.h"
+
+namespace frontdoor::notify {
+
+// One agency to tell, and in which role.
+struct Target {
+  std::string agency_id;
+  v1::RecipientKind kind = v1::RECIPIENT_KIND_UNSPECIFIED;
+
+  bool operator==(const Target& o) const {
+    return agency_id == o.agency_id && kind == o.kind;
+  }
+};
+
+class Recipients {
+ public:
+  // Checks every entry; INVALID_ARGUMENT names each bad one (for example
+  // `recipients[2] "staffs-matac".mode`). Every kind a rule names must have
+  // a recipient (the referrer excepted: it is the referring agency).
+  static absl::StatusOr<Recipients> FromProto(config::v1::NotifyRules proto);
+
+  // Who is told of `event` about a referral from `referring_agency` in
+  // `district`, in rules then registry order, each agency and kind once.
+  std::vector<Target> For(v1::EventKind event,
+                          const std::string& referring_agency,
+                          const std::string& district) const;
+
+  const std::string& version() const { return proto_.version(); }
+  const config::v1::NotifyRules& proto() const { return proto_; }
+
+ private:
+  Recipients() = default;
+  config::v1::NotifyRules proto_;
+};
+
+}  // namespace frontdoor::notify

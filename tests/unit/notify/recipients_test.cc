@@ -1,0 +1,108 @@
+#include "notify-svc/recipients.h"
+
+#include <functional>
+#include <string>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/config/config.h"
+#include "common/status/errors.h"
+
+namespace frontdoor::notify {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::Field;
+using ::testing::IsEmpty;
+
+config::v1::NotifyRules ShippedProto() {
+  auto p = config::LoadJsonFile<config::v1::NotifyRules>(
+      std::string(FRONTDOOR_SOURCE_DIR) + "/config/notify-rules.json");
+  EXPECT_TRUE(p.ok()) << p.status();
+  return p.ok() ? *p : config::v1::NotifyRules();
+}
+
+Recipients Shipped() {
+  auto r = Recipients::FromProto(ShippedProto());
+  EXPECT_TRUE(r.ok()) << r.status();
+  return *std::move(r);
+}
+
+TEST(RecipientsTest, HighRiskGoesToTheHubAndTheIdvaService) {
+  EXPECT_THAT(Shipped().For(v1::EVENT_KIND_HIGH_RISK, "staffs-police",
+                            "stafford"),
+              ElementsAre(Target{"staffs-police-hub",
+                                 v1::RECIPIENT_KIND_MARAC_HUB},
+                          Target{"frontdoor-idva",
+                                 v1::RECIPIENT_KIND_IDVA_SERVICE}));
+}
+
+TEST(RecipientsTest, TheReferrerIsTheReferringAgency) {
+  EXPECT_THAT(Shipped().For(v1::EVENT_KIND_REFERRAL_ACCEPTED, "uhnm-health",
+                            "stafford"),
+              ElementsAre(Target{"uhnm-health", v1::RECIPIENT_KIND_REFERRER}));
+}
+
+TEST(RecipientsTest, ChildrensSocialCareByDistrict) {
+  const Recipients r = Shipped();
+  EXPECT_THAT(r.For(v1::EVENT_KIND_CHILD_SAFEGUARDING, "staffs-police",
+                    "stoke-on-trent"),
+              ElementsAre(Target{"stoke-childrens-social-care",
+                                 v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE}));
+  EXPECT_THAT(r.For(v1::EVENT_KIND_CHILD_SAFEGUARDING, "staffs-police",
+                    "tamworth"),
+              ElementsAre(Target{"staffs-childrens-social-care",
+                                 v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE}));
+  EXPECT_THAT(r.For(v1::EVENT_KIND_UNSPECIFIED, "staffs-police", "tamworth"),
+              IsEmpty());
+}
+
+struct Broken {
+  const char* name;
+  std::function<void(config::v1::NotifyRules&)> breakit;
+  const char* field;
+};
+
+void PrintTo(const Broken& b, std::ostream* os) { *os << b.name; }
+
+class BrokenRulesTest : public ::testing::TestWithParam<Broken> {};
+
+TEST_P(BrokenRulesTest, NamesTheEntry) {
+  config::v1::NotifyRules proto = ShippedProto();
+  GetParam().breakit(proto);
+  auto r = Recipients::FromProto(proto);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(GetFieldViolations(r.status()),
+              Contains(Field(&FieldViolation::field, GetParam().field)))
+      << r.status();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Entries, BrokenRulesTest,
+    ::testing::Values(
+        Broken{"no version", [](auto& p) { p.clear_version(); }, "version"},
+        Broken{"push without a target",
+               [](auto& p) {
+                 p.mutable_recipients(0)->set_mode(
+                     config::v1::DELIVERY_MODE_PUSH);
+               },
+               "recipients[0] \"staffs-police-hub\".push_target"},
+        Broken{"no mode",
+               [](auto& p) { p.mutable_recipients(2)->clear_mode(); },
+               "recipients[2] \"staffs-matac\".mode"},
+        Broken{"a referrer entry",
+               [](auto& p) {
+                 p.mutable_recipients(1)->set_kind(
+                     v1::RECIPIENT_KIND_REFERRER);
+               },
+               "recipients[1] \"frontdoor-idva\".kind"},
+        Broken{"event twice",
+               [](auto& p) { *p.add_rules() = p.rules(0); }, "rules[7].event"},
+        Broken{"a kind nobody receives",
+               [](auto& p) { p.mutable_recipients()->DeleteSubrange(5, 1); },
+               "rules[5].recipients"}));
+
+}  // namespace
+}  // namespace frontdoor::notify
