@@ -1,0 +1,337 @@
+#include "notify-svc/notify_core.h"
+
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/audit/audit.h"
+#include "common/logging/logging.h"
+#include "common/reference/reference.h"
+#include "common/status/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "notify-svc/shaping.h"
+
+namespace frontdoor::notify {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+absl::Status From(const Caller& caller, const char* service) {
+  if (caller.agency_id == service &&
+      caller.HasRole(config::v1::ROLE_SERVICE)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      absl::StrCat("only ", service, " delivers these events"));
+}
+
+absl::Status BadEvent(const std::string& field, const std::string& what) {
+  return InvalidArgumentWithViolations("the event is not valid",
+                                       {{field, what}});
+}
+
+}  // namespace
+
+// A notification to write, before its id and time are set.
+struct NotifyCore::Outgoing {
+  Target target;
+  v1::EventKind event = v1::EVENT_KIND_UNSPECIFIED;
+  std::string reference;
+  std::string referring_agency;
+  v1::Notification notification;  // body set
+};
+
+NotifyCore::NotifyCore(store::Store& store, const crypto::KeyRing& keys,
+                       const Recipients& recipients, const Clock& clock)
+    : store_(store), keys_(keys), recipients_(recipients), clock_(clock) {}
+
+void NotifyCore::ReferralReceived(const Caller& caller,
+                                  const intake::v1::ReferralReceived& event,
+                                  Done<bool> done) {
+  if (absl::Status s = From(caller, "intake-svc"); !s.ok()) return done(s);
+  if (event.event_id().empty()) return done(BadEvent("event_id", "required"));
+  if (!IsWellFormedReference(event.receipt().reference())) {
+    return done(BadEvent("receipt.reference", "must be a referral reference"));
+  }
+  const v1::EventKind kind =
+      event.receipt().status() == intake::v1::REFERRAL_STATUS_RETURNED
+          ? v1::EVENT_KIND_REFERRAL_RETURNED
+          : v1::EVENT_KIND_REFERRAL_ACCEPTED;
+  std::vector<Outgoing> out;
+  for (const Target& t : recipients_.For(kind, event.agency_id(),
+                                         event.receipt().district())) {
+    Outgoing o{t, kind, event.receipt().reference(), event.agency_id(), {}};
+    *o.notification.mutable_referrer_update() =
+        ForReferrer(event.receipt(), event.referral());
+    out.push_back(std::move(o));
+  }
+  Record(event.event_id(), std::move(out), caller, std::move(done));
+}
+
+void NotifyCore::TriageDecided(const Caller& caller,
+                               const triage::v1::TriageDecided& event,
+                               Done<bool> done) {
+  if (absl::Status s = From(caller, "triage-svc"); !s.ok()) return done(s);
+  if (event.event_id().empty()) return done(BadEvent("event_id", "required"));
+  const triage::v1::Decision& d = event.decision();
+  if (!IsWellFormedReference(d.reference())) {
+    return done(BadEvent("decision.reference", "must be a referral reference"));
+  }
+  std::vector<Outgoing> out;
+  for (v1::EventKind kind : EventsOfDecision(d, event.referral())) {
+    for (const Target& t :
+         recipients_.For(kind, event.agency_id(), event.district())) {
+      Outgoing o{t, kind, d.reference(), event.agency_id(), {}};
+      v1::Notification& n = o.notification;
+      switch (t.kind) {
+        case v1::RECIPIENT_KIND_MARAC_HUB:
+          *n.mutable_marac_alert() =
+              ForMarac(d, event.referral(), event.district(), event.agency_id());
+          break;
+        case v1::RECIPIENT_KIND_IDVA_SERVICE:
+          // An IDVA only for the victim side.
+          if (d.side() != common::v1::SIDE_VICTIM) continue;
+          *n.mutable_idva_case() = ForIdva(d, event.referral(), event.district());
+          break;
+        case v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE:
+          *n.mutable_childrens_social_care_alert() = ForChildrensSocialCare(
+              d, event.referral(), event.district(), event.agency_id());
+          break;
+        case v1::RECIPIENT_KIND_MACE:
+          *n.mutable_mace_alert() =
+              ForMace(d, event.referral(), event.district());
+          break;
+        default:
+          continue;  // No message for this audience from a decision.
+      }
+      out.push_back(std::move(o));
+    }
+  }
+  Record(event.event_id(), std::move(out), caller, std::move(done));
+}
+
+void NotifyCore::PlacementChanged(const Caller& caller,
+                                  const allocation::v1::PlacementChanged& event,
+                                  Done<bool> done) {
+  if (absl::Status s = From(caller, "allocation-svc"); !s.ok()) {
+    return done(s);
+  }
+  if (event.event_id().empty()) return done(BadEvent("event_id", "required"));
+  const allocation::v1::Placement& p = event.placement();
+  if (!IsWellFormedReference(p.reference())) {
+    return done(
+        BadEvent("placement.reference", "must be a referral reference"));
+  }
+  std::vector<Outgoing> out;
+  const bool allocated = p.state() == allocation::v1::PLACEMENT_STATE_ALLOCATED;
+  const bool waiting = p.state() == allocation::v1::PLACEMENT_STATE_WAITING;
+  if (allocated || waiting) {
+    for (const Target& t : recipients_.For(v1::EVENT_KIND_PLACEMENT_CHANGED,
+                                           event.agency_id(), "")) {
+      Outgoing o{t, v1::EVENT_KIND_PLACEMENT_CHANGED, p.reference(),
+                 event.agency_id(), {}};
+      v1::ReferrerUpdate& u = *o.notification.mutable_referrer_update();
+      u.set_reference(p.reference());
+      u.set_agency_case_reference(event.referrer().agency_case_reference());
+      u.set_status(allocated ? v1::ReferrerUpdate::STATUS_ALLOCATED
+                             : v1::ReferrerUpdate::STATUS_WAITING);
+      u.set_programme(p.programme_id());
+      out.push_back(std::move(o));
+    }
+  }
+  Record(event.event_id(), std::move(out), caller, std::move(done));
+}
+
+void NotifyCore::Record(const std::string& event_id,
+                        std::vector<Outgoing> outgoing, const Caller& by,
+                        Done<bool> done) {
+  const absl::Time now = clock_.Now();
+  auto recorded = std::make_shared<bool>(false);
+  auto items = std::make_shared<std::vector<Outgoing>>(std::move(outgoing));
+  store_.Write(
+      [this, event_id, items, recorded, by, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<int64_t> inserted = tx.Exec(
+            "INSERT INTO notify_events (event_id, received_at_us) "
+            "VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
+            {event_id, absl::ToUnixMicros(now)});
+        if (!inserted.ok()) return inserted.status();
+        if (*inserted == 0) return absl::OkStatus();  // Recorded before.
+        *recorded = true;
+        for (Outgoing& o : *items) {
+          v1::Notification& n = o.notification;
+          n.set_id(absl::StrCat(event_id, ":", o.target.agency_id, ":",
+                                v1::RecipientKind_Name(o.target.kind)));
+          n.set_event(o.event);
+          n.set_recipient_kind(o.target.kind);
+          *n.mutable_created_at() =
+              TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+          absl::StatusOr<std::string> sealed =
+              keys_.Seal(n.SerializeAsString(), n.id());
+          if (!sealed.ok()) return sealed.status();
+          absl::StatusOr<int64_t> row = tx.Exec(
+              "INSERT INTO notifications (id, recipient_agency, "
+              "recipient_kind, event_kind, reference, referring_agency, "
+              "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+              {n.id(), o.target.agency_id, int64_t{o.target.kind},
+               int64_t{o.event}, o.reference, o.referring_agency,
+               absl::ToUnixMicros(now), store::Blob{*std::move(sealed)}});
+          if (!row.ok()) return row.status();
+          audit::Entry entry;
+          entry.at = now;
+          entry.actor_agency = by.agency_id;
+          entry.actor_person = by.actor;
+          entry.action = "notify.share";
+          entry.subject = o.reference;
+          entry.reason = absl::StrCat(
+              EnumLabel(v1::EventKind_Name(o.event), "EVENT_KIND_"), " to ",
+              o.target.agency_id, " as ",
+              EnumLabel(v1::RecipientKind_Name(o.target.kind),
+                        "RECIPIENT_KIND_"));
+          entry.lawful_basis = kLawfulBasisShare;
+          entry.details = absl::StrCat("{\"notification\":\"", n.id(),
+                                       "\",\"rules\":\"",
+                                       recipients_.version(), "\"}");
+          if (absl::Status s = audit::Append(tx, entry); !s.ok()) return s;
+        }
+        if (items->empty()) {
+          // A decision not to share is recorded too.
+          audit::Entry entry;
+          entry.at = now;
+          entry.actor_agency = by.agency_id;
+          entry.actor_person = by.actor;
+          entry.action = "notify.not_shared";
+          entry.subject = event_id;
+          entry.reason = "no recipient's purpose needs this event";
+          entry.lawful_basis = kLawfulBasisShare;
+          if (absl::Status s = audit::Append(tx, entry); !s.ok()) return s;
+        }
+        return absl::OkStatus();
+      },
+      [recorded, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        done(*recorded);
+      });
+}
+
+absl::StatusOr<std::vector<Positioned>> NotifyCore::Fetch(const Caller& caller,
+                                                          int64_t after_seq,
+                                                          int limit) {
+  if (after_seq < 0) {
+    return InvalidArgumentWithViolations("the request is not valid",
+                                         {{"after", "must not be negative"}});
+  }
+  const int64_t n = std::clamp(limit, 1, kMaxFetch);
+  std::vector<Positioned> out;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT seq, id, sealed FROM notifications WHERE recipient_agency = $1 "
+        "AND seq > $2 ORDER BY seq LIMIT $3",
+        {caller.agency_id, after_seq, n});
+    if (!rows.ok()) return rows.status();
+    for (const store::Row& row : *rows) {
+      Positioned p;
+      p.seq = row.Int(0);
+      absl::StatusOr<std::string> plain = keys_.Open(row.Text(2), row.Text(1));
+      if (!plain.ok() || !p.notification.ParseFromString(*plain)) {
+        return absl::DataLossError("sealed notification did not open");
+      }
+      out.push_back(std::move(p));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+absl::StatusOr<int64_t> NotifyCore::AckedPosition(const Caller& caller) {
+  int64_t acked = 0;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT acked_seq FROM subscriptions WHERE agency_id = $1",
+        {caller.agency_id});
+    if (!rows.ok()) return rows.status();
+    if (!rows->empty()) acked = (*rows)[0].Int(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return acked;
+}
+
+void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
+  if (seq < 1) {
+    done(InvalidArgumentWithViolations("the request is not valid",
+                                       {{"position", "must be 1 or more"}}));
+    return;
+  }
+  auto position = std::make_shared<int64_t>(0);
+  store_.Write(
+      [caller, seq, position](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> mine = tx.Query(
+            "SELECT 1 FROM notifications WHERE recipient_agency = $1 AND "
+            "seq = $2",
+            {caller.agency_id, seq});
+        if (!mine.ok()) return mine.status();
+        if (mine->empty()) {
+          return absl::NotFoundError("no notification of yours at that "
+                                     "position");
+        }
+        absl::StatusOr<int64_t> up = tx.Exec(
+            "INSERT INTO subscriptions (agency_id, acked_seq) VALUES ($1, $2) "
+            "ON CONFLICT (agency_id) DO UPDATE SET acked_seq = CASE WHEN "
+            "excluded.acked_seq > subscriptions.acked_seq THEN "
+            "excluded.acked_seq ELSE subscriptions.acked_seq END",
+            {caller.agency_id, seq});
+        if (!up.ok()) return up.status();
+        absl::StatusOr<std::vector<store::Row>> now = tx.Query(
+            "SELECT acked_seq FROM subscriptions WHERE agency_id = $1",
+            {caller.agency_id});
+        if (!now.ok()) return now.status();
+        *position = (*now)[0].Int(0);
+        return absl::OkStatus();
+      },
+      [position, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        done(*position);
+      });
+}
+
+absl::StatusOr<std::vector<v1::Notification>> NotifyCore::ListUpdates(
+    const Caller& caller, const std::string& reference) {
+  if (!IsWellFormedReference(reference)) {
+    return InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"reference", "must be a referral reference"}});
+  }
+  std::vector<v1::Notification> out;
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT id, sealed FROM notifications WHERE referring_agency = $1 "
+        "AND reference = $2 AND recipient_kind = $3 ORDER BY seq",
+        {caller.agency_id, reference,
+         int64_t{v1::RECIPIENT_KIND_REFERRER}});
+    if (!rows.ok()) return rows.status();
+    if (rows->empty()) {
+      return absl::NotFoundError("no referral with that reference");
+    }
+    for (const store::Row& row : *rows) {
+      v1::Notification n;
+      absl::StatusOr<std::string> plain = keys_.Open(row.Text(1), row.Text(0));
+      if (!plain.ok() || !n.ParseFromString(*plain)) {
+        return absl::DataLossError("sealed notification did not open");
+      }
+      out.push_back(std::move(n));
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+}  // namespace frontdoor::notify

@@ -1,0 +1,85 @@
+#pragma once
+
+// notify-svc over storage: events from intake, triage and allocation are
+// recorded once each (by event id) and turned into one shaped notification
+// per recipient agency, each share audited with its lawful basis; partners
+// read their own notifications from a position and acknowledge; referrers
+// list the timeline of their own referrals. No gRPC.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock/clock.h"
+#include "common/crypto/key_ring.h"
+#include "common/store/store.h"
+#include "common/tls/caller.h"
+#include "frontdoor/allocation/v1/events.pb.h"
+#include "frontdoor/intake/v1/events.pb.h"
+#include "frontdoor/notify/v1/notify.pb.h"
+#include "frontdoor/triage/v1/events.pb.h"
+#include "notify-svc/recipients.h"
+
+namespace frontdoor::notify {
+
+inline constexpr char kLawfulBasisShare[] =
+    "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
+    "(safeguarding); shared for the recipient's purpose only";
+// Most notifications one Fetch returns.
+inline constexpr int kMaxFetch = 500;
+
+// A notification at its stream position.
+struct Positioned {
+  int64_t seq = 0;
+  v1::Notification notification;
+};
+
+class NotifyCore {
+ public:
+  template <typename T>
+  using Done = std::function<void(absl::StatusOr<T>)>;
+
+  NotifyCore(store::Store& store, const crypto::KeyRing& keys,
+             const Recipients& recipients, const Clock& clock);
+
+  // From intake-svc only: the referrer is told of acceptance or return.
+  // `done` gets false when the event was recorded before.
+  void ReferralReceived(const Caller& caller,
+                        const intake::v1::ReferralReceived& event,
+                        Done<bool> done);
+  // From triage-svc only: high risk to MARAC and the IDVA service, children
+  // to children's social care, exploitation to MACE.
+  void TriageDecided(const Caller& caller, const triage::v1::TriageDecided& event,
+                     Done<bool> done);
+  // From allocation-svc only: the referrer learns allocated or waiting.
+  void PlacementChanged(const Caller& caller,
+                        const allocation::v1::PlacementChanged& event,
+                        Done<bool> done);
+
+  // The caller's own notifications after `after_seq` (at most `limit`, up
+  // to kMaxFetch), oldest first. Blocking read.
+  absl::StatusOr<std::vector<Positioned>> Fetch(const Caller& caller,
+                                                int64_t after_seq, int limit);
+  // The caller's last acknowledged position (0 before any).
+  absl::StatusOr<int64_t> AckedPosition(const Caller& caller);
+  // Moves the caller's acknowledged position forward to `seq` (never back).
+  void Ack(const Caller& caller, int64_t seq, Done<int64_t> done);
+  // The referrer updates of one of the caller's own referrals, oldest first;
+  // NOT_FOUND for another agency's reference as for an unknown one.
+  absl::StatusOr<std::vector<v1::Notification>> ListUpdates(
+      const Caller& caller, const std::string& reference);
+
+ private:
+  struct Outgoing;
+  void Record(const std::string& event_id, std::vector<Outgoing> outgoing,
+              const Caller& by, Done<bool> done);
+
+  store::Store& store_;
+  const crypto::KeyRing& keys_;
+  const Recipients& recipients_;
+  const Clock& clock_;
+};
+
+}  // namespace frontdoor::notify

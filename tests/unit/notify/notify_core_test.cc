@@ -1,0 +1,224 @@
+// notify-svc's core over a real SQLite store.
+#include "notify-svc/notify_core.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/config/config.h"
+#include "common/status/errors.h"
+#include "google/protobuf/util/time_util.h"
+#include "notify-svc/migrations.h"
+#include "tests/testing/core_fixture.h"
+#include "tests/testing/examples.h"
+
+namespace frontdoor::notify {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+Caller Service(const char* id) {
+  return Caller{id, absl::StrCat("spiffe://frontdoor/svc/", id), "relay",
+                {config::v1::ROLE_SERVICE}};
+}
+Caller Agency(const char* id) {
+  return Caller{id, absl::StrCat("spiffe://frontdoor/agency/", id), "Someone",
+                {config::v1::ROLE_REFERRER}};
+}
+
+class NotifyCoreTest : public testing::CoreStoreTest {
+ protected:
+  void SetUp() override {
+    OpenStore(Migrations());
+    if (HasFatalFailure()) return;
+    auto proto = config::LoadJsonFile<config::v1::NotifyRules>(
+        std::string(FRONTDOOR_SOURCE_DIR) + "/config/notify-rules.json");
+    ASSERT_TRUE(proto.ok());
+    auto recipients = Recipients::FromProto(*proto);
+    ASSERT_TRUE(recipients.ok());
+    recipients_ = std::make_unique<Recipients>(*std::move(recipients));
+    core_ = std::make_unique<NotifyCore>(*store_, *keys_, *recipients_, clock_);
+  }
+  void TearDown() override {
+    core_.reset();
+    CoreStoreTest::TearDown();
+  }
+
+  intake::v1::ReferralReceived Received(const std::string& ref) {
+    intake::v1::ReferralReceived e;
+    e.set_event_id(ref + ":received");
+    e.set_agency_id("staffs-police");
+    *e.mutable_referral() = testing::ExampleReferral("high-risk-dash.json");
+    e.mutable_referral()->mutable_referrer()->set_agency_case_reference("P-9");
+    e.mutable_receipt()->set_reference(ref);
+    e.mutable_receipt()->set_status(intake::v1::REFERRAL_STATUS_ACCEPTED);
+    e.mutable_receipt()->set_district("stafford");
+    return e;
+  }
+  triage::v1::TriageDecided HighRisk(const std::string& ref) {
+    triage::v1::TriageDecided e;
+    e.set_event_id(ref + ":decision:1:notify");
+    e.set_agency_id("staffs-police");
+    e.set_district("stoke-on-trent");
+    *e.mutable_referral() = testing::ExampleReferral("high-risk-dash.json");
+    auto* child = e.mutable_referral()->add_children();
+    child->mutable_name()->set_given_names("Kid");
+    child->mutable_name()->set_family_name("Example");
+    auto* d = e.mutable_decision();
+    d->set_reference(ref);
+    d->set_front_door(common::v1::FRONT_DOOR_ADULT_VICTIM);
+    d->set_side(common::v1::SIDE_VICTIM);
+    d->set_risk_level(common::v1::RISK_LEVEL_HIGH);
+    d->mutable_marac()->set_visible_high_risk(true);
+    d->mutable_recipients()->set_marac(true);
+    d->mutable_recipients()->set_idva(true);
+    return e;
+  }
+  std::vector<std::string> Kinds(const char* agency) {
+    auto got = core_->Fetch(Agency(agency), 0, 100);
+    EXPECT_TRUE(got.ok()) << got.status();
+    std::vector<std::string> out;
+    for (const auto& p : *got) {
+      out.push_back(std::string(p.notification.body_case() ==
+                                        v1::Notification::kReferrerUpdate
+                                    ? "referrer_update"
+                                : p.notification.has_marac_alert()
+                                    ? "marac_alert"
+                                : p.notification.has_idva_case()
+                                    ? "idva_case"
+                                : p.notification.has_childrens_social_care_alert()
+                                    ? "csc_alert"
+                                    : "other"));
+    }
+    return out;
+  }
+
+  FakeClock clock_{absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
+                                   absl::UTCTimeZone())};
+  std::unique_ptr<Recipients> recipients_;
+  std::unique_ptr<NotifyCore> core_;
+};
+
+TEST_F(NotifyCoreTest, HighRiskPoliceReferralReachesEachAudienceOnce) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  for (int i = 0; i < 2; ++i) {  // at-least-once delivery, recorded once
+    EXPECT_EQ(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                        done);
+              }).value_or(i == 1),
+              i == 0);
+    EXPECT_EQ(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                     done);
+              }).value_or(i == 1),
+              i == 0);
+  }
+  EXPECT_THAT(Kinds("staffs-police"), ElementsAre("referrer_update"));
+  EXPECT_THAT(Kinds("staffs-police-hub"), ElementsAre("marac_alert"));
+  EXPECT_THAT(Kinds("frontdoor-idva"), ElementsAre("idva_case"));
+  EXPECT_THAT(Kinds("stoke-childrens-social-care"), ElementsAre("csc_alert"));
+  EXPECT_THAT(Kinds("staffs-childrens-social-care"), IsEmpty());
+  EXPECT_THAT(Kinds("uhnm-health"), IsEmpty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.share'"),
+            4);
+}
+
+TEST_F(NotifyCoreTest, OnlyTheSuiteServicesDeliverEvents) {
+  auto r = Wait<bool>([&](auto done) {
+    core_->ReferralReceived(Agency("staffs-police"),
+                            Received("FD-HHHHHHHHHHH1"), done);
+  });
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  auto wrong = Wait<bool>([&](auto done) {
+    core_->TriageDecided(Service("intake-svc"), HighRisk("FD-HHHHHHHHHHH1"),
+                         done);
+  });
+  EXPECT_EQ(wrong.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(NotifyCoreTest, PositionsAndAcksResumeWhereThePartnerLeftOff) {
+  for (const char* ref : {"FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2",
+                          "FD-HHHHHHHHHHH3"}) {
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                       done);
+                }).ok());
+  }
+  const Caller hub = Agency("staffs-police-hub");
+  auto all = core_->Fetch(hub, 0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ(core_->AckedPosition(hub).value_or(-1), 0);
+  auto acked = Wait<int64_t>(
+      [&](auto done) { core_->Ack(hub, (*all)[1].seq, done); });
+  ASSERT_TRUE(acked.ok()) << acked.status();
+  // An older ack never moves the position back.
+  ASSERT_TRUE(Wait<int64_t>(
+                  [&](auto done) { core_->Ack(hub, (*all)[0].seq, done); })
+                  .ok());
+  EXPECT_EQ(core_->AckedPosition(hub).value_or(-1), (*all)[1].seq);
+  auto rest = core_->Fetch(hub, *core_->AckedPosition(hub), 10);
+  ASSERT_TRUE(rest.ok());
+  ASSERT_EQ(rest->size(), 1u);
+  EXPECT_EQ((*rest)[0].notification.id(), (*all)[2].notification.id());
+  // Nobody acknowledges another partner's notification.
+  auto theirs = Wait<int64_t>([&](auto done) {
+    core_->Ack(Agency("staffs-police"), (*all)[2].seq, done);
+  });
+  EXPECT_EQ(theirs.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(NotifyCoreTest, ReferrerTimelineIsItsOwnOnly) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                        done);
+              }).ok());
+  allocation::v1::PlacementChanged placed;
+  placed.set_event_id(ref + ":placement:1");
+  placed.set_agency_id("staffs-police");
+  placed.mutable_referrer()->set_agency_case_reference("P-9");
+  placed.mutable_placement()->set_reference(ref);
+  placed.mutable_placement()->set_state(
+      allocation::v1::PLACEMENT_STATE_WAITING);
+  placed.mutable_placement()->set_programme_id("imatter");
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->PlacementChanged(Service("allocation-svc"), placed,
+                                        done);
+              }).ok());
+  auto timeline = core_->ListUpdates(Agency("staffs-police"), ref);
+  ASSERT_TRUE(timeline.ok()) << timeline.status();
+  ASSERT_EQ(timeline->size(), 2u);
+  EXPECT_EQ((*timeline)[0].referrer_update().status(),
+            v1::ReferrerUpdate::STATUS_ACCEPTED);
+  EXPECT_EQ((*timeline)[0].referrer_update().agency_case_reference(), "P-9");
+  EXPECT_EQ((*timeline)[1].referrer_update().status(),
+            v1::ReferrerUpdate::STATUS_WAITING);
+  EXPECT_EQ((*timeline)[1].referrer_update().programme(), "imatter");
+  // Another agency's reference looks exactly like an unknown one.
+  EXPECT_EQ(core_->ListUpdates(Agency("uhnm-health"), ref).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(core_->ListUpdates(Agency("uhnm-health"), "FD-ZZZZZZZZZZZ9")
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(NotifyCoreTest, AStandardRiskAdultDecisionTellsNobodyAndSaysSo) {
+  triage::v1::TriageDecided e = HighRisk("FD-SSSSSSSSSSS1");
+  e.mutable_decision()->set_risk_level(common::v1::RISK_LEVEL_STANDARD);
+  e.mutable_decision()->clear_marac();
+  e.mutable_decision()->clear_recipients();
+  e.mutable_referral()->clear_children();
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), e, done);
+              }).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.not_shared'"),
+            1);
+}
+
+}  // namespace
+}  // namespace frontdoor::notify
