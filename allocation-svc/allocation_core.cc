@@ -55,6 +55,16 @@ absl::Status BadReference() {
       {{"reference", "must be a referral reference such as FD-7K3M9Q2X4W8P"}});
 }
 
+// A required single-line text field: present and keeping the text rules.
+void RequireText(const char* field, const std::string& value, size_t max_chars,
+                 std::vector<FieldViolation>& problems) {
+  if (absl::StripAsciiWhitespace(value).empty()) {
+    problems.push_back({field, "required"});
+  } else {
+    CheckText(field, value, max_chars, Lines::kSingle, problems);
+  }
+}
+
 std::string StateLabel(PlacementState s) {
   return EnumLabel(v1::PlacementState_Name(s), "PLACEMENT_STATE_");
 }
@@ -494,11 +504,7 @@ void AllocationCore::RecordConsent(const Caller& caller,
       request.consent() != common::v1::CONSENT_REFUSED) {
     problems.push_back({"consent", "CONSENT_GIVEN or CONSENT_REFUSED"});
   }
-  if (absl::StripAsciiWhitespace(request.how()).empty()) {
-    problems.push_back({"how", "required"});
-  } else {
-    CheckText("how", request.how(), kMaxHowChars, Lines::kSingle, problems);
-  }
+  RequireText("how", request.how(), kMaxHowChars, problems);
   if (!request.has_given_at()) {
     problems.push_back({"given_at", "required"});
   } else if (absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(
@@ -551,14 +557,7 @@ void AllocationCore::RecordConsent(const Caller& caller,
         *result = Shape(*r, now);
         return absl::OkStatus();
       },
-      [this, result, done = std::move(done)](absl::Status status) {
-        if (!status.ok()) {
-          done(status);
-          return;
-        }
-        if (on_committed_) on_committed_();
-        done(*result);
-      });
+      Committed(result, std::move(done)));
 }
 
 void AllocationCore::ReleasePlace(const Caller& caller,
@@ -572,12 +571,7 @@ void AllocationCore::ReleasePlace(const Caller& caller,
   if (!IsWellFormedReference(request.reference())) {
     problems.push_back({"reference", "must be a referral reference"});
   }
-  if (absl::StripAsciiWhitespace(request.reason()).empty()) {
-    problems.push_back({"reason", "required"});
-  } else {
-    CheckText("reason", request.reason(), kMaxReleaseReasonChars,
-              Lines::kSingle, problems);
-  }
+  RequireText("reason", request.reason(), kMaxReleaseReasonChars, problems);
   if (!problems.empty()) {
     done(InvalidArgumentWithViolations("the request is not valid", problems));
     return;
@@ -607,14 +601,7 @@ void AllocationCore::ReleasePlace(const Caller& caller,
         if (next->has_value()) *response->mutable_allocated() = **next;
         return absl::OkStatus();
       },
-      [this, response, done = std::move(done)](absl::Status status) {
-        if (!status.ok()) {
-          done(status);
-          return;
-        }
-        if (on_committed_) on_committed_();
-        done(*response);
-      });
+      Committed(response, std::move(done)));
 }
 
 void AllocationCore::RecordFailure(const Caller& caller,
@@ -633,12 +620,7 @@ void AllocationCore::RecordFailure(const Caller& caller,
     problems.push_back({"failure", "FAILURE_REASON_NO_CONTACT or "
                                    "FAILURE_REASON_DECLINED"});
   }
-  if (absl::StripAsciiWhitespace(request.note()).empty()) {
-    problems.push_back({"note", "required"});
-  } else {
-    CheckText("note", request.note(), kMaxReleaseReasonChars, Lines::kSingle,
-              problems);
-  }
+  RequireText("note", request.note(), kMaxReleaseReasonChars, problems);
   if (!problems.empty()) {
     done(InvalidArgumentWithViolations("the request is not valid", problems));
     return;
@@ -671,14 +653,7 @@ void AllocationCore::RecordFailure(const Caller& caller,
         if (next->has_value()) *response->mutable_allocated() = **next;
         return absl::OkStatus();
       },
-      [this, response, done = std::move(done)](absl::Status status) {
-        if (!status.ok()) {
-          done(status);
-          return;
-        }
-        if (on_committed_) on_committed_();
-        done(*response);
-      });
+      Committed(response, std::move(done)));
 }
 
 absl::StatusOr<v1::ListWaitingResponse> AllocationCore::ListWaiting(

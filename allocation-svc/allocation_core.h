@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -99,6 +100,19 @@ class AllocationCore {
                     const std::string& action, absl::Time now,
                     const std::string& note = "");
   v1::Placement Shape(const Record& r, absl::Time now) const;
+  // The store callback of a staff change: on commit wakes the relay and
+  // hands `*result` to `done`; otherwise the error.
+  template <typename T>
+  store::Done Committed(std::shared_ptr<T> result, Done<T> done) {
+    return [this, result, done = std::move(done)](absl::Status status) {
+      if (!status.ok()) {
+        done(status);
+        return;
+      }
+      if (on_committed_) on_committed_();
+      done(*result);
+    };
+  }
 
   store::Store& store_;
   const crypto::KeyRing& keys_;

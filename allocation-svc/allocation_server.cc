@@ -24,8 +24,15 @@ namespace {
 
 using server::WithContext;
 
-class AllocationServerImpl final : public AllocationServer {
+class AllocationServerImpl final
+    : public server::RunningService<AllocationServer> {
  public:
+  AllocationServerImpl() : RunningService("allocation-svc") {}
+  ~AllocationServerImpl() override {
+    // Stops serving before the members the server calls are destroyed.
+    Shutdown(absl::ZeroDuration()).IgnoreError();
+  }
+
   absl::Status Init(const config::v1::AllocationConfig& config,
                     const Clock& clock) {
     absl::StatusOr<config::v1::Catalogue> catalogue_proto =
@@ -93,41 +100,19 @@ class AllocationServerImpl final : public AllocationServer {
             *common_.store, clock,
             std::vector<std::string>{kPlacementChangedTopic},
             nullptr)};
-    absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
-        server::ServerHost::Start(std::move(parts));
-    if (!host.ok()) return host.status();
-    host_ = *std::move(host);
-    server::LogStarted("allocation-svc", *host_);
+    if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
     Log(Level::kInfo, "allocation.catalogue",
         {{"catalogue", catalogue_->version()}});
     return absl::OkStatus();
   }
 
-  int api_port() const override { return host_->api_port(); }
-  int health_port() const override { return host_->health_port(); }
-  int metrics_port() const override { return host_->metrics_port(); }
-
-  absl::Status Shutdown(absl::Duration grace) override {
-    if (stopped_) return absl::OkStatus();
-    stopped_ = true;
-    return server::StopService("allocation-svc", *host_, nullptr,
-                               *common_.store, grace);
-  }
-
-  ~AllocationServerImpl() override {
-    if (host_ != nullptr) Shutdown(absl::ZeroDuration()).IgnoreError();
-  }
-
  private:
-  bool stopped_ = false;
-  server::CommonParts common_;
   std::unique_ptr<Catalogue> catalogue_;
   std::unique_ptr<Settings> settings_;
   absl::flat_hash_map<std::string, std::string> funding_areas_;
   std::unique_ptr<AllocationCore> core_;
   std::unique_ptr<AllocationService> service_;
   std::unique_ptr<AllocationInbox> inbox_;
-  std::unique_ptr<server::ServerHost> host_;
 };
 
 }  // namespace

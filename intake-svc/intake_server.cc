@@ -23,8 +23,15 @@ namespace {
 // Request metadata "frontdoor-actor" of the relay's calls.
 constexpr char kRelayActor[] = "intake-svc outbox relay";
 
-class IntakeServerImpl final : public IntakeServer {
+class IntakeServerImpl final
+    : public server::RunningService<IntakeServer> {
  public:
+  IntakeServerImpl() : RunningService("intake-svc") {}
+  ~IntakeServerImpl() override {
+    // Stops serving before the members the server calls are destroyed.
+    Shutdown(absl::ZeroDuration()).IgnoreError();
+  }
+
   absl::Status Init(const config::v1::IntakeConfig& config,
                     const Clock& clock) {
     absl::StatusOr<config::v1::DistrictList> district_list =
@@ -64,7 +71,7 @@ class IntakeServerImpl final : public IntakeServer {
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<IntakeMetrics>(*metrics_registry);
-    outbox::Relay* relay = hop_ == nullptr ? nullptr : &hop_->relay();
+    outbox::Relay* relay = hop_relay();
     core_ = std::make_unique<IntakeCore>(
         *common_.store, *common_.keys, *districts_, clock, *metrics_,
         [relay] {
@@ -80,38 +87,14 @@ class IntakeServerImpl final : public IntakeServer {
     parts.collectables = {std::make_shared<outbox::OutboxCollector>(
         *common_.store, clock, std::vector<std::string>{kReferralReceivedTopic},
         relay)};
-    absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
-        server::ServerHost::Start(std::move(parts));
-    if (!host.ok()) return host.status();
-    host_ = *std::move(host);
-    server::LogStarted("intake-svc", *host_);
-    return absl::OkStatus();
-  }
-
-  int api_port() const override { return host_->api_port(); }
-  int health_port() const override { return host_->health_port(); }
-  int metrics_port() const override { return host_->metrics_port(); }
-
-  absl::Status Shutdown(absl::Duration grace) override {
-    if (stopped_) return absl::OkStatus();
-    stopped_ = true;
-    return server::StopService("intake-svc", *host_, hop_.get(),
-                               *common_.store, grace);
-  }
-
-  ~IntakeServerImpl() override {
-    if (host_ != nullptr) Shutdown(absl::ZeroDuration()).IgnoreError();
+    return Serve(std::move(parts));
   }
 
  private:
-  bool stopped_ = false;
-  server::CommonParts common_;
   std::unique_ptr<DistrictDirectory> districts_;
-  std::unique_ptr<outbox::Hop> hop_;
   std::unique_ptr<IntakeMetrics> metrics_;
   std::unique_ptr<IntakeCore> core_;
   std::unique_ptr<IntakeService> service_;
-  std::unique_ptr<server::ServerHost> host_;
 };
 
 }  // namespace

@@ -22,8 +22,15 @@ namespace {
 // Request metadata "frontdoor-actor" of the relay's calls.
 constexpr char kRelayActor[] = "triage-svc outbox relay";
 
-class TriageServerImpl final : public TriageServer {
+class TriageServerImpl final
+    : public server::RunningService<TriageServer> {
  public:
+  TriageServerImpl() : RunningService("triage-svc") {}
+  ~TriageServerImpl() override {
+    // Stops serving before the members the server calls are destroyed.
+    Shutdown(absl::ZeroDuration()).IgnoreError();
+  }
+
   absl::Status Init(const config::v1::TriageConfig& config,
                     const Clock& clock) {
     absl::StatusOr<config::v1::TriageRules> rules_proto =
@@ -62,7 +69,7 @@ class TriageServerImpl final : public TriageServer {
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<TriageMetrics>(*metrics_registry);
-    outbox::Relay* relay = hop_ == nullptr ? nullptr : &hop_->relay();
+    outbox::Relay* relay = hop_relay();
     core_ = std::make_unique<TriageCore>(*common_.store, *common_.keys,
                                          *rules_, clock, *metrics_, [relay] {
                                            if (relay != nullptr) {
@@ -84,42 +91,19 @@ class TriageServerImpl final : public TriageServer {
             std::vector<std::string>{kDecidedForAllocationTopic,
                                      kDecidedForNotifyTopic},
             relay)};
-    absl::StatusOr<std::unique_ptr<server::ServerHost>> host =
-        server::ServerHost::Start(std::move(parts));
-    if (!host.ok()) return host.status();
-    host_ = *std::move(host);
-    server::LogStarted("triage-svc", *host_);
+    if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
     Log(Level::kInfo, "triage.rules",
         {{"dash_rules", rules_->dash().version()},
          {"child_rules", rules_->child().version()}});
     return absl::OkStatus();
   }
 
-  int api_port() const override { return host_->api_port(); }
-  int health_port() const override { return host_->health_port(); }
-  int metrics_port() const override { return host_->metrics_port(); }
-
-  absl::Status Shutdown(absl::Duration grace) override {
-    if (stopped_) return absl::OkStatus();
-    stopped_ = true;
-    return server::StopService("triage-svc", *host_, hop_.get(),
-                               *common_.store, grace);
-  }
-
-  ~TriageServerImpl() override {
-    if (host_ != nullptr) Shutdown(absl::ZeroDuration()).IgnoreError();
-  }
-
  private:
-  bool stopped_ = false;
-  server::CommonParts common_;
   std::unique_ptr<Rules> rules_;
-  std::unique_ptr<outbox::Hop> hop_;
   std::unique_ptr<TriageMetrics> metrics_;
   std::unique_ptr<TriageCore> core_;
   std::unique_ptr<TriageService> service_;
   std::unique_ptr<TriageInbox> inbox_;
-  std::unique_ptr<server::ServerHost> host_;
 };
 
 }  // namespace

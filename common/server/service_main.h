@@ -75,6 +75,60 @@ absl::Status StopService(std::string_view service, ServerHost& host,
                          outbox::Hop* hop, store::Store& store,
                          absl::Duration grace);
 
+// The parts every running service holds, and what its server interface asks
+// for: the ports and the ordered stop. A service's implementation derives
+// from RunningService<ItsInterface>, loads `common_`, may start `hop_`,
+// calls Serve() last in its Init, and calls Shutdown() in its destructor so
+// that the gRPC server is gone before the service objects it calls. Its own
+// members are destroyed before these, so the store outlives them.
+template <typename Interface>
+class RunningService : public Interface {
+ public:
+  int api_port() const override { return api_port_; }
+  int health_port() const override { return health_port_; }
+  int metrics_port() const override { return metrics_port_; }
+
+  // Idempotent; does nothing when Serve() never succeeded.
+  absl::Status Shutdown(absl::Duration grace) override {
+    if (host_ == nullptr) return absl::OkStatus();
+    absl::Status status =
+        StopService(name_, *host_, hop_.get(), *common_.store, grace);
+    host_.reset();
+    return status;
+  }
+
+ protected:
+  explicit RunningService(std::string name) : name_(std::move(name)) {}
+
+  // Starts the three ports and logs "server.started".
+  absl::Status Serve(ServerParts parts) {
+    absl::StatusOr<std::unique_ptr<ServerHost>> host =
+        ServerHost::Start(std::move(parts));
+    if (!host.ok()) return host.status();
+    host_ = *std::move(host);
+    api_port_ = host_->api_port();
+    health_port_ = host_->health_port();
+    metrics_port_ = host_->metrics_port();
+    LogStarted(name_, *host_);
+    return absl::OkStatus();
+  }
+
+  // The relay of the outbox hop, or nullptr when none is configured.
+  outbox::Relay* hop_relay() {
+    return hop_ == nullptr ? nullptr : &hop_->relay();
+  }
+
+  CommonParts common_;
+  std::unique_ptr<outbox::Hop> hop_;
+
+ private:
+  const std::string name_;
+  std::unique_ptr<ServerHost> host_;
+  int api_port_ = 0;
+  int health_port_ = 0;
+  int metrics_port_ = 0;
+};
+
 // `status` with "<step>: " before its message (same code).
 absl::Status WithContext(const absl::Status& status, std::string_view step);
 
