@@ -17,12 +17,16 @@
 #include "common/server/service_main.h"
 #include "common/status/errors.h"
 #include "common/tls/agency_registry.h"
+#include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "prometheus/registry.h"
 
 namespace frontdoor::allocation {
 namespace {
 
 using server::WithContext;
+
+// Request metadata "frontdoor-actor" of the relay's calls.
+constexpr char kRelayActor[] = "allocation-svc outbox relay";
 
 class AllocationServerImpl final
     : public server::RunningService<AllocationServer> {
@@ -76,15 +80,20 @@ class AllocationServerImpl final
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
 
-    // notify-svc takes PlacementChanged events when it exists; until then
-    // they wait in the outbox.
+    if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
+            config.notify(), config.server().tls(), clock,
+            kPlacementChangedTopic, kRelayActor,
+            &notify::v1::NotifyInbox::Stub::DeliverPlacementChanged);
+        !s.ok()) {
+      return s;
+    }
     core_ = std::make_unique<AllocationCore>(
         *common_.store, *common_.keys, *catalogue_, *settings_,
         [this](const std::string& district) {
           auto it = funding_areas_.find(district);
           return it == funding_areas_.end() ? std::string() : it->second;
         },
-        clock);
+        clock, [this] { NotifyRelays(); });
     service_ =
         std::make_unique<AllocationService>(*core_, *catalogue_,
                                             *common_.registry);
@@ -98,8 +107,7 @@ class AllocationServerImpl final
         std::make_shared<AllocationCollector>(*core_),
         std::make_shared<outbox::OutboxCollector>(
             *common_.store, clock,
-            std::vector<std::string>{kPlacementChangedTopic},
-            nullptr)};
+            std::vector<std::string>{kPlacementChangedTopic}, relays())};
     if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
     Log(Level::kInfo, "allocation.catalogue",
         {{"catalogue", catalogue_->version()}});

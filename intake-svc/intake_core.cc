@@ -193,6 +193,15 @@ void IntakeCore::Submit(const Caller& caller,
             outbox::Enqueue(tx, kReferralReceivedTopic, p->event_id,
                             *sealed_event, p->now);
         if (!queued.ok()) return queued;
+        intake::v1::ReferralReceived for_notify = p->event;
+        for_notify.set_event_id(absl::StrCat(p->event_id, ":notify"));
+        absl::StatusOr<std::string> sealed_for_notify =
+            keys_.Seal(for_notify.SerializeAsString(), for_notify.event_id());
+        if (!sealed_for_notify.ok()) return sealed_for_notify.status();
+        queued = outbox::Enqueue(tx, kReferralReceivedForNotifyTopic,
+                                 for_notify.event_id(), *sealed_for_notify,
+                                 p->now);
+        if (!queued.ok()) return queued;
         audit::Entry entry;
         entry.at = p->now;
         entry.actor_agency = p->agency_id;

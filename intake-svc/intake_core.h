@@ -17,8 +17,11 @@
 
 namespace frontdoor::intake {
 
-// Outbox topic of ReferralReceived events.
+// Outbox topics of ReferralReceived events: for triage-svc, and for
+// notify-svc (the referrer's acknowledgement), each with its own event id.
 inline constexpr char kReferralReceivedTopic[] = "intake.referral_received";
+inline constexpr char kReferralReceivedForNotifyTopic[] =
+    "notify.referral_received";
 // Lawful basis recorded in the audit trail for receiving a referral.
 inline constexpr char kLawfulBasisReceive[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "

@@ -9,6 +9,7 @@
 #include "common/outbox/outbox_collector.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
+#include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/intake_core.h"
@@ -55,28 +56,26 @@ class IntakeServerImpl final
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
 
-    if (!config.triage().target().empty()) {
-      absl::StatusOr<std::unique_ptr<outbox::Hop>> hop =
-          outbox::Hop::Start<triage::v1::TriageInbox>(
-              config.triage(), config.server().tls(), *common_.store,
-              *common_.keys, clock, kReferralReceivedTopic, kRelayActor,
-              &triage::v1::TriageInbox::Stub::DeliverReferral);
-      if (!hop.ok()) return server::WithContext(hop.status(), "triage-svc");
-      hop_ = *std::move(hop);
-    } else {
-      Log(Level::kWarning, "relay.not_configured",
-          {{"service", "intake-svc"},
-           {"detail", "no triage target: referrals wait in the outbox"}});
+    if (absl::Status s = AddHop<triage::v1::TriageInbox>(
+            config.triage(), config.server().tls(), clock,
+            kReferralReceivedTopic, kRelayActor,
+            &triage::v1::TriageInbox::Stub::DeliverReferral);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
+            config.notify(), config.server().tls(), clock,
+            kReferralReceivedForNotifyTopic, kRelayActor,
+            &notify::v1::NotifyInbox::Stub::DeliverReferralReceived);
+        !s.ok()) {
+      return s;
     }
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<IntakeMetrics>(*metrics_registry);
-    outbox::Relay* relay = hop_relay();
-    core_ = std::make_unique<IntakeCore>(
-        *common_.store, *common_.keys, *districts_, clock, *metrics_,
-        [relay] {
-          if (relay != nullptr) relay->Notify();
-        });
+    core_ = std::make_unique<IntakeCore>(*common_.store, *common_.keys,
+                                         *districts_, clock, *metrics_,
+                                         [this] { NotifyRelays(); });
     service_ = std::make_unique<IntakeService>(*core_, *common_.registry,
                                                *metrics_);
 
@@ -85,8 +84,10 @@ class IntakeServerImpl final
     parts.services = {service_.get()};
     parts.registry = std::move(metrics_registry);
     parts.collectables = {std::make_shared<outbox::OutboxCollector>(
-        *common_.store, clock, std::vector<std::string>{kReferralReceivedTopic},
-        relay)};
+        *common_.store, clock,
+        std::vector<std::string>{kReferralReceivedTopic,
+                                 kReferralReceivedForNotifyTopic},
+        relays())};
     return Serve(std::move(parts));
   }
 

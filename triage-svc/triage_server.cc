@@ -9,6 +9,7 @@
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "prometheus/registry.h"
 #include "triage-svc/migrations.h"
 #include "triage-svc/rules.h"
@@ -51,31 +52,27 @@ class TriageServerImpl final
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
 
-    // One relay per hop: allocation-svc when configured. notify-svc's
-    // events wait in the outbox until it exists.
-    if (!config.allocation().target().empty()) {
-      absl::StatusOr<std::unique_ptr<outbox::Hop>> hop =
-          outbox::Hop::Start<allocation::v1::AllocationInbox>(
-              config.allocation(), config.server().tls(), *common_.store,
-              *common_.keys, clock, kDecidedForAllocationTopic, kRelayActor,
-              &allocation::v1::AllocationInbox::Stub::DeliverDecision);
-      if (!hop.ok()) return server::WithContext(hop.status(), "allocation-svc");
-      hop_ = *std::move(hop);
-    } else {
-      Log(Level::kWarning, "relay.not_configured",
-          {{"service", "triage-svc"},
-           {"detail", "no allocation target: decisions wait in the outbox"}});
+    // One relay per hop.
+    if (absl::Status s = AddHop<allocation::v1::AllocationInbox>(
+            config.allocation(), config.server().tls(), clock,
+            kDecidedForAllocationTopic, kRelayActor,
+            &allocation::v1::AllocationInbox::Stub::DeliverDecision);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
+            config.notify(), config.server().tls(), clock,
+            kDecidedForNotifyTopic, kRelayActor,
+            &notify::v1::NotifyInbox::Stub::DeliverTriageDecided);
+        !s.ok()) {
+      return s;
     }
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<TriageMetrics>(*metrics_registry);
-    outbox::Relay* relay = hop_relay();
     core_ = std::make_unique<TriageCore>(*common_.store, *common_.keys,
-                                         *rules_, clock, *metrics_, [relay] {
-                                           if (relay != nullptr) {
-                                             relay->Notify();
-                                           }
-                                         });
+                                         *rules_, clock, *metrics_,
+                                         [this] { NotifyRelays(); });
     service_ = std::make_unique<TriageService>(*core_, *common_.registry);
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.registry);
 
@@ -90,7 +87,7 @@ class TriageServerImpl final
             *common_.store, clock,
             std::vector<std::string>{kDecidedForAllocationTopic,
                                      kDecidedForNotifyTopic},
-            relay)};
+            relays())};
     if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
     Log(Level::kInfo, "triage.rules",
         {{"dash_rules", rules_->dash().version()},

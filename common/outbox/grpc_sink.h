@@ -84,8 +84,8 @@ class UnarySink final : public Sink {
 class Hop {
  public:
   // Connects to `downstream` over mTLS with `own` certificate and starts a
-  // relay of `topic` that calls `method` of `Service`'s stub for each event.
-  // Errors name the step.
+  // relay of `topic` (with `options`' back-off and dead-letter window) that
+  // calls `method` of `Service`'s stub for each event. Errors name the step.
   template <typename Service, typename Message, typename Response>
   static absl::StatusOr<std::unique_ptr<Hop>> Start(
       const config::v1::Downstream& downstream,
@@ -93,7 +93,8 @@ class Hop {
       const crypto::KeyRing& keys, const Clock& clock, std::string topic,
       std::string actor,
       grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
-                                            const Message&, Response*)) {
+                                            const Message&, Response*),
+      RelayOptions options = {}) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         tls::MakeDownstreamChannel(downstream, own);
     if (!channel.ok()) {
@@ -110,7 +111,6 @@ class Hop {
                        Response* response) {
           return ((*stub).*method)(context, message, response);
         });
-    RelayOptions options;
     options.topic = std::move(topic);
     hop->relay_ = std::make_unique<Relay>(store, *hop->sink_, clock, options);
     if (absl::Status s = hop->relay_->Start(); !s.ok()) {
@@ -126,6 +126,11 @@ class Hop {
   // anything left is delivered after restart.
   void Stop(absl::Duration flush_budget) {
     relay_->Stop();
+    Flush(flush_budget);
+  }
+
+  // After relay().Stop(): hands over what is due within `flush_budget`.
+  void Flush(absl::Duration flush_budget) {
     relay_->Flush(flush_budget).IgnoreError();
   }
 

@@ -9,7 +9,8 @@
 namespace frontdoor::outbox {
 
 std::vector<store::Migration> Migrations() {
-  return {{kMigrationName, sql::kSqliteSchema}};
+  return {{kMigrationName, sql::kSqliteSchema},
+          {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns}};
 }
 
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
@@ -61,12 +62,25 @@ absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
       stats.oldest_undelivered_age = std::max(
           absl::ZeroDuration(), now - absl::FromUnixMicros(row.Int(2)));
     }
+    auto dead = tx.Query(sql::kDeadLettersByTopic);
+    if (!dead.ok()) {
+      return dead.status();
+    }
+    for (const store::Row& row : *dead) {
+      by_topic[row.Text(0)].dead_lettered = row.Int(1);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) {
     return status;
   }
   return by_topic;
+}
+
+absl::StatusOr<int64_t> ReplayDeadLetters(store::Tx& tx, std::string_view topic,
+                                          absl::Time now) {
+  return tx.Exec(sql::kReplayDeadLetters,
+                 {absl::ToUnixMicros(now), std::string(topic)});
 }
 
 absl::StatusOr<int64_t> PurgeDelivered(store::Tx& tx,

@@ -20,6 +20,8 @@ namespace frontdoor::outbox {
 
 // Name under which the outbox table is recorded in schema_migrations.
 inline constexpr char kMigrationName[] = "common/outbox/001_outbox";
+inline constexpr char kDeadLetterMigrationName[] =
+    "common/outbox/002_dead_letters";
 
 // The outbox schema, to append to a service's own migrations. The text is
 // SQLite's; the PostgreSQL backend gets its own text (see outbox.cc) under
@@ -42,6 +44,8 @@ struct Event {
   std::string payload;
   int attempts = 0;  // Failed deliveries before this one.
   absl::Time created_at;
+  // Start of the dead-letter window: created_at, or the last replay.
+  absl::Time retry_from;
 };
 
 struct OutboxStats {
@@ -49,14 +53,23 @@ struct OutboxStats {
   int64_t undelivered = 0;
   // Age of the oldest undelivered event; zero when there is none.
   absl::Duration oldest_undelivered_age = absl::ZeroDuration();
+  // Events the relay gave up on (see RelayOptions::dead_letter_after), kept
+  // for ReplayDeadLetters; not counted in `undelivered`.
+  int64_t dead_lettered = 0;
 };
 
 // Outbox depth and age for metrics, read from a consistent snapshot.
 absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now);
 
-// As Stats, per topic; topics with nothing undelivered are absent.
+// As Stats, per topic, with dead letters; topics with nothing undelivered
+// or dead-lettered are absent.
 absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
     store::Store& store, absl::Time now);
+
+// Makes the dead-lettered events of `topic` (every topic when empty) due
+// again at `now`, with a new dead-letter window; returns how many.
+absl::StatusOr<int64_t> ReplayDeadLetters(store::Tx& tx, std::string_view topic,
+                                          absl::Time now);
 
 // Deletes delivered events acknowledged before `delivered_before`, at most
 // `limit` of them, and returns how many went. Undelivered events are never

@@ -16,9 +16,17 @@ prometheus::MetricFamily Family(const char* name, const char* help,
   return family;
 }
 
-prometheus::ClientMetric CounterValue(double value) {
+prometheus::ClientMetric CounterValue(const std::string& topic, double value) {
   prometheus::ClientMetric metric;
+  metric.label = {{"topic", topic}};
   metric.counter.value = value;
+  return metric;
+}
+
+prometheus::ClientMetric GaugeValue(const std::string& topic, double value) {
+  prometheus::ClientMetric metric;
+  metric.label = {{"topic", topic}};
+  metric.gauge.value = value;
   return metric;
 }
 
@@ -37,32 +45,44 @@ std::vector<prometheus::MetricFamily> OutboxCollector::Collect() const {
         "frontdoor_outbox_oldest_undelivered_age_seconds",
         "Age of the oldest undelivered outbox event, by topic; 0 when none.",
         prometheus::MetricType::Gauge);
+    auto dead = Family(
+        "frontdoor_outbox_dead_lettered",
+        "Outbox events given up on and kept for replay, by topic.",
+        prometheus::MetricType::Gauge);
     for (const auto& [topic, stats] : *by_topic) {
-      prometheus::ClientMetric count;
-      count.label = {{"topic", topic}};
-      count.gauge.value = static_cast<double>(stats.undelivered);
-      undelivered.metric.push_back(count);
-      prometheus::ClientMetric age;
-      age.label = {{"topic", topic}};
-      age.gauge.value = absl::ToDoubleSeconds(stats.oldest_undelivered_age);
-      oldest.metric.push_back(age);
+      undelivered.metric.push_back(
+          GaugeValue(topic, static_cast<double>(stats.undelivered)));
+      oldest.metric.push_back(GaugeValue(
+          topic, absl::ToDoubleSeconds(stats.oldest_undelivered_age)));
+      dead.metric.push_back(
+          GaugeValue(topic, static_cast<double>(stats.dead_lettered)));
     }
     families.push_back(std::move(undelivered));
     families.push_back(std::move(oldest));
+    families.push_back(std::move(dead));
   }
-  if (relay_ != nullptr) {
+  if (!relays_.empty()) {
     auto delivered = Family("frontdoor_outbox_delivered_total",
                             "Outbox events delivered by this process's relay.",
                             prometheus::MetricType::Counter);
-    delivered.metric.push_back(
-        CounterValue(static_cast<double>(relay_->delivered_total())));
     auto failed = Family("frontdoor_outbox_delivery_failures_total",
                          "Failed delivery attempts of this process's relay.",
                          prometheus::MetricType::Counter);
-    failed.metric.push_back(
-        CounterValue(static_cast<double>(relay_->failed_attempts_total())));
+    auto given_up = Family(
+        "frontdoor_outbox_dead_lettered_total",
+        "Events this process's relay gave up on (dead-lettered).",
+        prometheus::MetricType::Counter);
+    for (const Relay* relay : relays_) {
+      delivered.metric.push_back(CounterValue(
+          relay->topic(), static_cast<double>(relay->delivered_total())));
+      failed.metric.push_back(CounterValue(
+          relay->topic(), static_cast<double>(relay->failed_attempts_total())));
+      given_up.metric.push_back(CounterValue(
+          relay->topic(), static_cast<double>(relay->dead_lettered_total())));
+    }
     families.push_back(std::move(delivered));
     families.push_back(std::move(failed));
+    families.push_back(std::move(given_up));
   }
   return families;
 }

@@ -16,15 +16,21 @@ namespace frontdoor::outbox {
 //   frontdoor_outbox_undelivered{topic}
 //   frontdoor_outbox_oldest_undelivered_age_seconds{topic}
 // Every topic in `topics` is reported, at 0 when nothing waits, so that an
-// alert sees a value rather than nothing. With a relay, also its counters:
-//   frontdoor_outbox_delivered_total, frontdoor_outbox_delivery_failures_total
+// alert sees a value rather than nothing. Dead letters (events a relay gave
+// up on, kept for replay) are counted apart:
+//   frontdoor_outbox_dead_lettered{topic}
+// and each of this process's relays adds its counters, by its topic:
+//   frontdoor_outbox_delivered_total{topic},
+//   frontdoor_outbox_delivery_failures_total{topic},
+//   frontdoor_outbox_dead_lettered_total{topic}
 // A failed read leaves the gauges out of that scrape.
 class OutboxCollector final : public prometheus::Collectable {
  public:
   OutboxCollector(store::Store& store, const Clock& clock,
-                  std::vector<std::string> topics, const Relay* relay)
+                  std::vector<std::string> topics,
+                  std::vector<const Relay*> relays)
       : store_(store), clock_(clock), topics_(std::move(topics)),
-        relay_(relay) {}
+        relays_(std::move(relays)) {}
 
   std::vector<prometheus::MetricFamily> Collect() const override;
 
@@ -32,7 +38,7 @@ class OutboxCollector final : public prometheus::Collectable {
   store::Store& store_;
   const Clock& clock_;
   const std::vector<std::string> topics_;
-  const Relay* relay_;
+  const std::vector<const Relay*> relays_;
 };
 
 }  // namespace frontdoor::outbox

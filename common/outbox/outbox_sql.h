@@ -4,6 +4,8 @@
 // texts that differ. Statements use $N placeholders and run on both
 // backends unless marked otherwise.
 
+#include <cstdint>
+
 namespace frontdoor::outbox::sql {
 
 // SQLite schema. PostgreSQL differs only in types: seq BIGINT GENERATED
@@ -25,6 +27,18 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (delivered_at_us, next_attempt_at_us);
 )sql";
 
+// Dead letters (second migration): retry_from_us restarts the dead-letter
+// window when an operator replays an event (NULL: since created_at_us);
+// dead_lettered_at_us is set when the relay gives up on an event, which
+// also pushes next_attempt_at_us to kNeverDue so no relay claims it.
+inline constexpr char kSqliteDeadLetterColumns[] = R"sql(
+ALTER TABLE outbox ADD COLUMN retry_from_us INTEGER;
+ALTER TABLE outbox ADD COLUMN dead_lettered_at_us INTEGER;
+)sql";
+
+// next_attempt_at_us of a dead-lettered event: never due.
+inline constexpr int64_t kNeverDue = INT64_MAX;
+
 inline constexpr char kInsert[] =
     "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
     "next_attempt_at_us) VALUES ($1, $2, $3, $4, $4)";
@@ -33,7 +47,7 @@ inline constexpr char kInsert[] =
 // concurrent relays claim disjoint batches.
 inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
-    "next_attempt_at_us FROM outbox "
+    "next_attempt_at_us, COALESCE(retry_from_us, created_at_us) FROM outbox "
     "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
     "AND ($3 = '' OR topic = $3) "
     "ORDER BY seq LIMIT $2";
@@ -50,9 +64,21 @@ inline constexpr char kMarkFailed[] =
     "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
     "next_attempt_at_us = $3 WHERE seq = $1 AND delivered_at_us IS NULL";
 
+inline constexpr char kMarkDeadLettered[] =
+    "UPDATE outbox SET attempts = attempts + 1, last_error = $2, "
+    "dead_lettered_at_us = $3, next_attempt_at_us = $4 "
+    "WHERE seq = $1 AND delivered_at_us IS NULL";
+
+inline constexpr char kReplayDeadLetters[] =
+    "UPDATE outbox SET dead_lettered_at_us = NULL, attempts = 0, "
+    "retry_from_us = $1, next_attempt_at_us = $1 "
+    "WHERE dead_lettered_at_us IS NOT NULL AND delivered_at_us IS NULL "
+    "AND ($2 = '' OR topic = $2)";
+
 inline constexpr char kNextDue[] =
     "SELECT MIN(next_attempt_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL AND ($1 = '' OR topic = $1)";
+    "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL "
+    "AND ($1 = '' OR topic = $1)";
 
 inline constexpr char kCountDue[] =
     "SELECT COUNT(*) FROM outbox "
@@ -61,11 +87,17 @@ inline constexpr char kCountDue[] =
 
 inline constexpr char kStats[] =
     "SELECT COUNT(*), MIN(created_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL";
+    "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL";
 
 inline constexpr char kStatsByTopic[] =
     "SELECT topic, COUNT(*), MIN(created_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL GROUP BY topic";
+    "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL "
+    "GROUP BY topic";
+
+inline constexpr char kDeadLettersByTopic[] =
+    "SELECT topic, COUNT(*) FROM outbox "
+    "WHERE dead_lettered_at_us IS NOT NULL AND delivered_at_us IS NULL "
+    "GROUP BY topic";
 
 inline constexpr char kPurgeDelivered[] =
     "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "

@@ -66,6 +66,9 @@ absl::Status ValidateRelayOptions(const RelayOptions& options) {
   if (options.idle_poll_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("relay: idle_poll_interval must be > 0");
   }
+  if (options.dead_letter_after <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("relay: dead_letter_after must be > 0");
+  }
   return absl::OkStatus();
 }
 
@@ -159,6 +162,7 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
       c.event.attempts = static_cast<int>(row.Int(4));
       c.event.created_at = absl::FromUnixMicros(row.Int(5));
       c.next_attempt_at_us = row.Int(6);
+      c.event.retry_from = absl::FromUnixMicros(row.Int(7));
       auto leased =
           tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
       if (!leased.ok()) {
@@ -202,6 +206,12 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
       outcome.delivered.push_back(event.seq);
     } else {
       ++failed_attempts_total_;
+      if (clock_.Now() - event.retry_from >= options_.dead_letter_after) {
+        ++dead_lettered_total_;
+        outcome.dead_lettered.push_back(
+            {event.seq, absl::InfiniteFuture(), ErrorText(delivered)});
+        continue;
+      }
       const absl::Duration backoff =
           Jittered(BackoffBeforeJitter(options_, event.attempts + 1));
       outcome.failed.push_back(
@@ -221,6 +231,13 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
       auto n =
           tx.Exec(sql::kMarkFailed, {failure.seq, failure.error,
                                      absl::ToUnixMicros(failure.next_attempt)});
+      if (!n.ok()) {
+        return n.status();
+      }
+    }
+    for (const Failure& dead : outcome.dead_lettered) {
+      auto n = tx.Exec(sql::kMarkDeadLettered,
+                       {dead.seq, dead.error, now_us, sql::kNeverDue});
       if (!n.ok()) {
         return n.status();
       }
@@ -345,6 +362,9 @@ absl::Status Relay::Flush(absl::Duration budget) {
     }
     for (const Failure& f : outcome->failed) {
       failed[f.seq] = f.next_attempt;
+    }
+    for (const Failure& f : outcome->dead_lettered) {
+      failed.erase(f.seq);  // Given up on: for an operator now.
     }
     if (outcome->attempted < outcome->claimed) {
       break;  // Budget spent.

@@ -45,6 +45,10 @@ struct RelayOptions {
   absl::Duration idle_poll_interval = absl::Seconds(1);
   // Only events of this topic (one relay per hop); empty: every topic.
   std::string topic;
+  // An event still failing this long after it was created (or replayed) is
+  // dead-lettered: kept, no longer attempted, counted, until an operator
+  // replays it (ReplayDeadLetters in outbox.h). Infinite: never.
+  absl::Duration dead_letter_after = absl::InfiniteDuration();
 };
 
 // INVALID_ARGUMENT naming the first option out of range.
@@ -106,6 +110,9 @@ class Relay {
   int64_t failed_attempts_total() const {
     return failed_attempts_total_.load();
   }
+  // Events given up on (dead-lettered) by this relay.
+  int64_t dead_lettered_total() const { return dead_lettered_total_.load(); }
+  const std::string& topic() const { return options_.topic; }
   // Passes of the relay thread that failed on the store (the thread retries
   // after idle_poll_interval).
   int64_t store_errors_total() const { return store_errors_total_.load(); }
@@ -125,6 +132,7 @@ class Relay {
     int attempted = 0;
     std::vector<int64_t> delivered;  // seq of each event delivered
     std::vector<Failure> failed;
+    std::vector<Failure> dead_lettered;  // next_attempt unused
   };
   enum class StopPolicy { kHonourStop, kIgnoreStop };
 
@@ -162,6 +170,7 @@ class Relay {
 
   std::atomic<int64_t> delivered_total_{0};
   std::atomic<int64_t> failed_attempts_total_{0};
+  std::atomic<int64_t> dead_lettered_total_{0};
   std::atomic<int64_t> store_errors_total_{0};
 };
 

@@ -85,10 +85,11 @@ void LogStarted(std::string_view service, const ServerHost& host) {
 }
 
 absl::Status StopService(std::string_view service, ServerHost& host,
-                         outbox::Hop* hop, store::Store& store,
-                         absl::Duration grace) {
+                         const std::vector<std::unique_ptr<outbox::Hop>>& hops,
+                         store::Store& store, absl::Duration grace) {
   absl::Status status = host.Shutdown(grace);
-  if (hop != nullptr) hop->Stop(kRelayFlushBudget);
+  for (const auto& hop : hops) hop->relay().Stop();
+  for (const auto& hop : hops) hop->Flush(kRelayFlushBudget);
   // In-flight calls are done or cancelled; finish their queued writes.
   store.Close();
   Log(Level::kInfo, "server.stopped", {{"service", service}});

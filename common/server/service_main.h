@@ -26,6 +26,9 @@
 
 namespace frontdoor::server {
 
+// `status` with "<step>: " before its message (same code).
+absl::Status WithContext(const absl::Status& status, std::string_view step);
+
 // Requires the three addresses, the three TLS files, a positive shutdown
 // grace, the SQLite path, the agency registry file and the key ring file,
 // under their setting names.
@@ -68,17 +71,17 @@ inline constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
 void LogStarted(std::string_view service, const ServerHost& host);
 
 // The ordered stop every service makes: NOT_SERVING and drain in-flight
-// calls within `grace`; stop the relay (if any) and hand over what is due
-// within kRelayFlushBudget; finish queued writes and close the store; log
+// calls within `grace`; stop each relay and hand over what is due within
+// kRelayFlushBudget; finish queued writes and close the store; log
 // "server.stopped". Returns the host's shutdown status.
 absl::Status StopService(std::string_view service, ServerHost& host,
-                         outbox::Hop* hop, store::Store& store,
-                         absl::Duration grace);
+                         const std::vector<std::unique_ptr<outbox::Hop>>& hops,
+                         store::Store& store, absl::Duration grace);
 
 // The parts every running service holds, and what its server interface asks
 // for: the ports and the ordered stop. A service's implementation derives
-// from RunningService<ItsInterface>, loads `common_`, may start `hop_`,
-// calls Serve() last in its Init, and calls Shutdown() in its destructor so
+// from RunningService<ItsInterface>, loads `common_`, may start hops with
+// AddHop(), calls Serve() last in its Init, and calls Shutdown() in its destructor so
 // that the gRPC server is gone before the service objects it calls. Its own
 // members are destroyed before these, so the store outlives them.
 template <typename Interface>
@@ -92,7 +95,7 @@ class RunningService : public Interface {
   absl::Status Shutdown(absl::Duration grace) override {
     if (host_ == nullptr) return absl::OkStatus();
     absl::Status status =
-        StopService(name_, *host_, hop_.get(), *common_.store, grace);
+        StopService(name_, *host_, hops_, *common_.store, grace);
     host_.reset();
     return status;
   }
@@ -113,13 +116,49 @@ class RunningService : public Interface {
     return absl::OkStatus();
   }
 
-  // The relay of the outbox hop, or nullptr when none is configured.
-  outbox::Relay* hop_relay() {
-    return hop_ == nullptr ? nullptr : &hop_->relay();
+  // Starts a hop relaying `topic` to `downstream` with `method`, when it
+  // has a target; otherwise logs that the topic's events wait in the
+  // outbox. Call after loading common_. Errors name the downstream.
+  template <typename Service, typename Message, typename Response>
+  absl::Status AddHop(const config::v1::Downstream& downstream,
+                      const config::v1::TlsFiles& own, const Clock& clock,
+                      std::string topic, std::string actor,
+                      grpc::Status (Service::Stub::*method)(
+                          grpc::ClientContext*, const Message&, Response*),
+                      outbox::RelayOptions options = {}) {
+    if (downstream.target().empty()) {
+      Log(Level::kWarning, "relay.not_configured",
+          {{"service", name_},
+           {"topic", topic},
+           {"detail", "no target: these events wait in the outbox"}});
+      return absl::OkStatus();
+    }
+    absl::StatusOr<std::unique_ptr<outbox::Hop>> hop =
+        outbox::Hop::Start<Service>(downstream, own, *common_.store,
+                                    *common_.keys, clock, topic,
+                                    std::move(actor), method,
+                                    std::move(options));
+    if (!hop.ok()) {
+      return WithContext(hop.status(), absl::StrCat("relay of ", topic));
+    }
+    hops_.push_back(*std::move(hop));
+    return absl::OkStatus();
+  }
+
+  // Wakes every hop's relay: call when an event commits.
+  void NotifyRelays() {
+    for (const auto& hop : hops_) hop->relay().Notify();
+  }
+
+  // The hops' relays, for their metrics.
+  std::vector<const outbox::Relay*> relays() const {
+    std::vector<const outbox::Relay*> out;
+    for (const auto& hop : hops_) out.push_back(&hop->relay());
+    return out;
   }
 
   CommonParts common_;
-  std::unique_ptr<outbox::Hop> hop_;
+  std::vector<std::unique_ptr<outbox::Hop>> hops_;
 
  private:
   const std::string name_;
@@ -128,9 +167,6 @@ class RunningService : public Interface {
   int health_port_ = 0;
   int metrics_port_ = 0;
 };
-
-// `status` with "<step>: " before its message (same code).
-absl::Status WithContext(const absl::Status& status, std::string_view step);
 
 // Checks `config` with `validate`, then builds an Impl and runs its
 // Init(config, clock): the first failing step's error, or the started server.

@@ -167,8 +167,9 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, MigrationIsNamed) {
   const std::vector<store::Migration> migrations = Migrations();
-  ASSERT_EQ(migrations.size(), 1u);
+  ASSERT_EQ(migrations.size(), 2u);
   EXPECT_EQ(migrations[0].name, "common/outbox/001_outbox");
+  EXPECT_EQ(migrations[1].name, "common/outbox/002_dead_letters");
 }
 
 TEST_F(OutboxTest, EventCommitsOnlyWithTheCallersTransaction) {
@@ -577,6 +578,79 @@ TEST_F(OutboxTest, StatsByTopicSplitsTheHops) {
   EXPECT_EQ(by_topic->at(kTopic).oldest_undelivered_age, absl::Seconds(10));
   EXPECT_EQ(by_topic->at("other.topic").oldest_undelivered_age,
             absl::Seconds(5));
+}
+
+TEST_F(OutboxTest, FailingPastTheWindowDeadLettersAndReplayRetries) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  RelayOptions options;
+  options.dead_letter_after = absl::Minutes(10);
+  Relay relay(*store_, sink_, clock_, options);
+  sink_.SetFailing(true);
+
+  // Retried with back-off while inside the window.
+  auto attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 1);
+  clock_.Advance(absl::Minutes(9));
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_EQ(ReadRow("e1").attempts, 2);
+  EXPECT_EQ(relay.dead_lettered_total(), 0);
+
+  // The first failure at or past the window gives up on it.
+  clock_.Advance(absl::Minutes(1));
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_EQ(relay.dead_lettered_total(), 1);
+  EXPECT_EQ(ReadRow("e1").attempts, 3);
+  EXPECT_FALSE(ReadRow("e1").delivered);
+  auto by_topic = StatsByTopic(*store_, clock_.Now());
+  ASSERT_TRUE(by_topic.ok()) << by_topic.status();
+  EXPECT_EQ(by_topic->at(kTopic).dead_lettered, 1);
+  EXPECT_EQ(by_topic->at(kTopic).undelivered, 0);
+  EXPECT_EQ(by_topic->at(kTopic).oldest_undelivered_age, absl::ZeroDuration());
+
+  // Never attempted again, however late, and a flush does not wait on it.
+  sink_.SetFailing(false);
+  clock_.Advance(absl::Hours(24));
+  attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 0);
+  EXPECT_TRUE(relay.Flush(absl::Seconds(1)).ok());
+
+  // Replay makes it due now with a new window; delivered once.
+  auto replayed = store_->WriteSync([&](store::Tx& tx) -> absl::Status {
+    auto n = ReplayDeadLetters(tx, kTopic, clock_.Now());
+    if (!n.ok()) return n.status();
+    EXPECT_EQ(*n, 1);
+    return absl::OkStatus();
+  });
+  ASSERT_TRUE(replayed.ok()) << replayed;
+  attempted = relay.RunOnce();
+  ASSERT_TRUE(attempted.ok()) << attempted.status();
+  EXPECT_EQ(*attempted, 1);
+  EXPECT_EQ(sink_.DeliveredCount("e1"), 1);
+  by_topic = StatsByTopic(*store_, clock_.Now());
+  ASSERT_TRUE(by_topic.ok());
+  EXPECT_TRUE(by_topic->empty());
+}
+
+TEST_F(OutboxTest, ReplayedEventGetsAFullNewWindow) {
+  ASSERT_TRUE(EnqueueEvent("e1").ok());
+  RelayOptions options;
+  options.dead_letter_after = absl::Minutes(10);
+  Relay relay(*store_, sink_, clock_, options);
+  sink_.SetFailing(true);
+  clock_.Advance(absl::Minutes(10));
+  ASSERT_TRUE(relay.RunOnce().ok());
+  ASSERT_EQ(relay.dead_lettered_total(), 1);
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return ReplayDeadLetters(tx, "", clock_.Now()).status();
+                  })
+                  .ok());
+  // Still failing just after the replay: retried, not dead again.
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_EQ(relay.dead_lettered_total(), 1);
+  EXPECT_EQ(ReadRow("e1").attempts, 1);
 }
 
 TEST_F(OutboxTest, PurgeRemovesOnlyOldDeliveredEvents) {
