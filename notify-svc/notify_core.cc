@@ -6,7 +6,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
+#include "absl/container/flat_hash_set.h"
 #include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
@@ -42,9 +44,18 @@ struct NotifyCore::Outgoing {
   v1::Notification notification;  // body set
 };
 
+std::string PushTopic(const std::string& agency_id) {
+  return absl::StrCat(kPushTopicPrefix, agency_id);
+}
+
 NotifyCore::NotifyCore(store::Store& store, const crypto::KeyRing& keys,
-                       const Recipients& recipients, const Clock& clock)
-    : store_(store), keys_(keys), recipients_(recipients), clock_(clock) {}
+                       const Recipients& recipients, const Clock& clock,
+                       OnCommitted on_committed)
+    : store_(store),
+      keys_(keys),
+      recipients_(recipients),
+      clock_(clock),
+      on_committed_(std::move(on_committed)) {}
 
 void NotifyCore::ReferralReceived(const Caller& caller,
                                   const intake::v1::ReferralReceived& event,
@@ -169,6 +180,13 @@ void NotifyCore::Record(const std::string& event_id,
           absl::StatusOr<std::string> sealed =
               keys_.Seal(n.SerializeAsString(), n.id());
           if (!sealed.ok()) return sealed.status();
+          if (recipients_.IsPush(o.target.agency_id, o.target.kind)) {
+            // The same sealed bytes: the outbox opens them with the event
+            // id, which is the notification id.
+            absl::Status queued = outbox::Enqueue(
+                tx, PushTopic(o.target.agency_id), n.id(), *sealed, now);
+            if (!queued.ok()) return queued;
+          }
           absl::StatusOr<int64_t> row = tx.Exec(
               "INSERT INTO notifications (id, recipient_agency, "
               "recipient_kind, event_kind, reference, referring_agency, "
@@ -208,13 +226,29 @@ void NotifyCore::Record(const std::string& event_id,
         }
         return absl::OkStatus();
       },
-      [recorded, done = std::move(done)](absl::Status status) {
+      [this, recorded, items, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
           return;
         }
+        if (*recorded && !items->empty() && on_committed_) {
+          std::vector<std::string> agencies;
+          for (const Outgoing& o : *items) {
+            agencies.push_back(o.target.agency_id);
+          }
+          on_committed_(agencies);
+        }
         done(*recorded);
       });
+}
+
+absl::Status NotifyCore::CanSubscribe(const Caller& caller) const {
+  if (caller.HasRole(config::v1::ROLE_REFERRER) ||
+      caller.HasRole(config::v1::ROLE_RECIPIENT)) {
+    return absl::OkStatus();
+  }
+  return absl::PermissionDeniedError(
+      "only referrers and notification recipients hold subscriptions");
 }
 
 absl::StatusOr<std::vector<Positioned>> NotifyCore::Fetch(const Caller& caller,
@@ -332,6 +366,110 @@ absl::StatusOr<std::vector<v1::Notification>> NotifyCore::ListUpdates(
   });
   if (!status.ok()) return status;
   return out;
+}
+
+void NotifyCore::ReplayDeadLetters(const Caller& caller,
+                                   const std::string& recipient_agency,
+                                   Done<int64_t> done) {
+  if (!caller.HasRole(config::v1::ROLE_OPERATOR)) {
+    done(absl::PermissionDeniedError("only operators replay dead letters"));
+    return;
+  }
+  if (!recipient_agency.empty()) {
+    bool known = false;
+    for (const auto& r : recipients_.PushRecipients()) {
+      known = known || r.agency_id() == recipient_agency;
+    }
+    if (!known) {
+      done(InvalidArgumentWithViolations(
+          "the request is not valid",
+          {{"recipient_agency", "not a push recipient"}}));
+      return;
+    }
+  }
+  const absl::Time now = clock_.Now();
+  auto replayed = std::make_shared<int64_t>(0);
+  store_.Write(
+      [this, caller, recipient_agency, now,
+       replayed](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<int64_t> n = outbox::ReplayDeadLetters(
+            tx, recipient_agency.empty() ? "" : PushTopic(recipient_agency),
+            now);
+        if (!n.ok()) return n.status();
+        *replayed = *n;
+        audit::Entry entry;
+        entry.at = now;
+        entry.actor_agency = caller.agency_id;
+        entry.actor_person = caller.actor;
+        entry.action = "notify.replay_dead_letters";
+        entry.subject =
+            recipient_agency.empty() ? "all push recipients" : recipient_agency;
+        entry.reason = absl::StrCat(*n, " notifications due again");
+        entry.lawful_basis = kLawfulBasisShare;
+        return audit::Append(tx, entry);
+      },
+      [this, replayed, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        if (on_committed_) on_committed_({});
+        done(*replayed);
+      });
+}
+
+absl::StatusOr<NotifyStats> NotifyCore::Stats() {
+  NotifyStats stats;
+  const absl::Time now = clock_.Now();
+  absl::flat_hash_set<std::string> push;
+  for (const auto& r : recipients_.PushRecipients()) push.insert(r.agency_id());
+  for (const auto& r : recipients_.proto().recipients()) {
+    stats.by_recipient[r.agency_id()];
+  }
+  absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    // Pull: what lies after each agency's acknowledged position.
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+        "SELECT n.recipient_agency, COUNT(*), MIN(n.created_at_us) "
+        "FROM notifications n LEFT JOIN subscriptions s "
+        "ON s.agency_id = n.recipient_agency "
+        "WHERE n.seq > COALESCE(s.acked_seq, 0) GROUP BY n.recipient_agency");
+    if (!rows.ok()) return rows.status();
+    for (const store::Row& row : *rows) {
+      // Referrers are not listed: few hold a subscription.
+      auto it = stats.by_recipient.find(row.Text(0));
+      if (it == stats.by_recipient.end() || push.contains(row.Text(0))) {
+        continue;
+      }
+      RecipientBacklog& b = it->second;
+      b.undelivered = row.Int(1);
+      b.oldest_undelivered_age = std::max(
+          absl::ZeroDuration(), now - absl::FromUnixMicros(row.Int(2)));
+    }
+    rows = tx.Query(
+        "SELECT event_kind, recipient_kind, COUNT(*) FROM notifications "
+        "GROUP BY event_kind, recipient_kind");
+    if (!rows.ok()) return rows.status();
+    for (const store::Row& row : *rows) {
+      stats.recorded[{static_cast<v1::EventKind>(row.Int(0)),
+                      static_cast<v1::RecipientKind>(row.Int(1))}] =
+          row.Int(2);
+    }
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  // Push: the outbox of each partner's topic.
+  absl::StatusOr<std::map<std::string, outbox::OutboxStats>> by_topic =
+      outbox::StatsByTopic(store_, now);
+  if (!by_topic.ok()) return by_topic.status();
+  for (const std::string& agency : push) {
+    auto it = by_topic->find(PushTopic(agency));
+    if (it == by_topic->end()) continue;
+    RecipientBacklog& b = stats.by_recipient[agency];
+    b.undelivered = it->second.undelivered;
+    b.oldest_undelivered_age = it->second.oldest_undelivered_age;
+    b.dead_letters = it->second.dead_lettered;
+  }
+  return stats;
 }
 
 }  // namespace frontdoor::notify

@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,28 @@ inline constexpr char kLawfulBasisShare[] =
     "(safeguarding); shared for the recipient's purpose only";
 // Most notifications one Fetch returns.
 inline constexpr int kMaxFetch = 500;
+// Outbox topics of push deliveries: "push." + the partner's agency id.
+inline constexpr char kPushTopicPrefix[] = "push.";
+
+std::string PushTopic(const std::string& agency_id);
+
+// What waits for one recipient agency, for metrics.
+struct RecipientBacklog {
+  // Pull: notifications after its acknowledged position. Push: not yet
+  // delivered and not dead-lettered.
+  int64_t undelivered = 0;
+  absl::Duration oldest_undelivered_age = absl::ZeroDuration();
+  // Push only: given up on, kept for replay.
+  int64_t dead_letters = 0;
+};
+
+struct NotifyStats {
+  // By registered recipient agency (referrers are not listed), each
+  // present.
+  std::map<std::string, RecipientBacklog> by_recipient;
+  // Notifications recorded, by (event kind, recipient kind).
+  std::map<std::pair<v1::EventKind, v1::RecipientKind>, int64_t> recorded;
+};
 
 // A notification at its stream position.
 struct Positioned {
@@ -41,8 +65,13 @@ class NotifyCore {
   template <typename T>
   using Done = std::function<void(absl::StatusOr<T>)>;
 
+  // Called after a commit that gives agencies new notifications (with
+  // those agencies) or makes dead letters due again (with none).
+  using OnCommitted = std::function<void(const std::vector<std::string>&)>;
+
   NotifyCore(store::Store& store, const crypto::KeyRing& keys,
-             const Recipients& recipients, const Clock& clock);
+             const Recipients& recipients, const Clock& clock,
+             OnCommitted on_committed = {});
 
   // From intake-svc only: the referrer is told of acceptance or return.
   // `done` gets false when the event was recorded before.
@@ -58,6 +87,9 @@ class NotifyCore {
                         const allocation::v1::PlacementChanged& event,
                         Done<bool> done);
 
+  // OK for an agency that may hold a subscription (a referrer or a
+  // recipient); PERMISSION_DENIED otherwise.
+  absl::Status CanSubscribe(const Caller& caller) const;
   // The caller's own notifications after `after_seq` (at most `limit`, up
   // to kMaxFetch), oldest first. Blocking read.
   absl::StatusOr<std::vector<Positioned>> Fetch(const Caller& caller,
@@ -70,6 +102,13 @@ class NotifyCore {
   // NOT_FOUND for another agency's reference as for an unknown one.
   absl::StatusOr<std::vector<v1::Notification>> ListUpdates(
       const Caller& caller, const std::string& reference);
+  // Operators only: makes dead-lettered push notifications due again, for
+  // one push recipient or (empty) all; `done` gets how many. Audited.
+  void ReplayDeadLetters(const Caller& caller,
+                         const std::string& recipient_agency,
+                         Done<int64_t> done);
+  // Backlogs and counts for metrics: a snapshot read.
+  absl::StatusOr<NotifyStats> Stats();
 
  private:
   struct Outgoing;
@@ -80,6 +119,7 @@ class NotifyCore {
   const crypto::KeyRing& keys_;
   const Recipients& recipients_;
   const Clock& clock_;
+  OnCommitted on_committed_;
 };
 
 }  // namespace frontdoor::notify

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status/errors.h"
@@ -26,6 +27,7 @@ absl::StatusOr<Recipients> Recipients::FromProto(
   if (proto.version().empty()) add("version", "required");
   absl::flat_hash_set<std::string> seen;
   absl::flat_hash_set<int> kinds_served;
+  absl::flat_hash_map<std::string, std::string> push_target_of;
   for (int i = 0; i < proto.recipients_size(); ++i) {
     const auto& r = proto.recipients(i);
     const std::string f =
@@ -50,6 +52,12 @@ absl::StatusOr<Recipients> Recipients::FromProto(
     } else if (r.mode() == config::v1::DELIVERY_MODE_PULL &&
                !r.push_target().empty()) {
       add(f + ".push_target", "only for push delivery");
+    }
+    if (!r.agency_id().empty() &&
+        !push_target_of.try_emplace(r.agency_id(), r.push_target()).second &&
+        push_target_of[r.agency_id()] != r.push_target()) {
+      add(f + ".push_target",
+          "an agency has one delivery mode and target for all its kinds");
     }
   }
   absl::flat_hash_set<int> events;
@@ -107,6 +115,28 @@ std::vector<Target> Recipients::For(v1::EventKind event,
         }
         add({r.agency_id(), static_cast<v1::RecipientKind>(kind)});
       }
+    }
+  }
+  return out;
+}
+
+bool Recipients::IsPush(const std::string& agency_id,
+                        v1::RecipientKind kind) const {
+  for (const auto& r : proto_.recipients()) {
+    if (r.agency_id() == agency_id && r.kind() == kind) {
+      return r.mode() == config::v1::DELIVERY_MODE_PUSH;
+    }
+  }
+  return false;
+}
+
+std::vector<config::v1::NotifyRecipient> Recipients::PushRecipients() const {
+  std::vector<config::v1::NotifyRecipient> out;
+  absl::flat_hash_set<std::string> seen;
+  for (const auto& r : proto_.recipients()) {
+    if (r.mode() == config::v1::DELIVERY_MODE_PUSH &&
+        seen.insert(r.agency_id()).second) {
+      out.push_back(r);
     }
   }
   return out;

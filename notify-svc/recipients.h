@@ -25,7 +25,8 @@ class Recipients {
  public:
   // Checks every entry; INVALID_ARGUMENT names each bad one (for example
   // `recipients[2] "staffs-matac".mode`). Every kind a rule names must have
-  // a recipient (the referrer excepted: it is the referring agency).
+  // a recipient (the referrer excepted: it is the referring agency). An
+  // agency listed for several kinds has one push target.
   static absl::StatusOr<Recipients> FromProto(config::v1::NotifyRules proto);
 
   // Who is told of `event` about a referral from `referring_agency` in
@@ -33,6 +34,11 @@ class Recipients {
   std::vector<Target> For(v1::EventKind event,
                           const std::string& referring_agency,
                           const std::string& district) const;
+
+  // Whether `agency_id` takes notifications of `kind` by push.
+  bool IsPush(const std::string& agency_id, v1::RecipientKind kind) const;
+  // One entry per push agency (its target and server name).
+  std::vector<config::v1::NotifyRecipient> PushRecipients() const;
 
   const std::string& version() const { return proto_.version(); }
   const config::v1::NotifyRules& proto() const { return proto_; }

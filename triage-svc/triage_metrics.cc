@@ -1,5 +1,7 @@
 #include "triage-svc/triage_metrics.h"
 
+#include "common/metrics/families.h"
+
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -57,13 +59,8 @@ std::vector<prometheus::MetricFamily> QueueCollector::Collect() const {
   absl::StatusOr<QueueStats> stats = stats_();
   if (!stats.ok()) return {};
   const auto gauge = [](const char* name, const char* help, double value) {
-    prometheus::MetricFamily family;
-    family.name = name;
-    family.help = help;
-    family.type = prometheus::MetricType::Gauge;
-    prometheus::ClientMetric metric;
-    metric.gauge.value = value;
-    family.metric.push_back(metric);
+    prometheus::MetricFamily family = metrics::NewGauge(name, help);
+    metrics::AddSample(family, {}, value);
     return family;
   };
   return {gauge("frontdoor_triage_queue_depth",

@@ -119,6 +119,11 @@ bool IsAllocationCommand(Command command) {
          command == Command::kRelease;
 }
 
+bool IsNotifyCommand(Command command) {
+  return command == Command::kWatch || command == Command::kAck ||
+         command == Command::kUpdates || command == Command::kReplay;
+}
+
 bool IsTriageCommand(Command command) {
   return command == Command::kQueue || command == Command::kDecision ||
          command == Command::kAssess;
@@ -135,12 +140,17 @@ std::string HelpText() {
        frontdoorctl [FLAGS] consent REFERENCE --who=subject|carer
                     --consent=given|refused --how=TEXT
        frontdoorctl [FLAGS] release REFERENCE --reason=TEXT
+       frontdoorctl [FLAGS] watch [--after=N] [--ack] [--count=N]
+       frontdoorctl [FLAGS] ack POSITION | updates REFERENCE
+       frontdoorctl [FLAGS] replay [AGENCY]
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
 default target localhost:7444); programmes, placement, waiting, consent and
 release call frontdoor.allocation.v1.AllocationService (staff, default target
-localhost:7445). All over mTLS.
+localhost:7445); watch, ack, updates and replay call
+frontdoor.notify.v1.NotifyService (default target localhost:7446). All over
+mTLS.
 
   submit  FILE.json holds a frontdoor.common.v1.Referral, or a whole
           SubmitReferralRequest when it has a top-level "referral", in the
@@ -153,6 +163,15 @@ localhost:7445). All over mTLS.
   assess  Submits FILE.json, a SubmitAssessmentRequest ({"dash":{...}} or
           {"child":{...}}, optionally "tierOverride"), for REFERENCE and
           prints the Decision.
+  watch   Holds a subscription as the --as agency and prints each
+          notification as one line of JSON ({"position":...,
+          "notification":{...}}), from after the last acknowledged position
+          or --after=N. --ack acknowledges each once printed; --count=N
+          stops after N. No deadline unless --deadline is given.
+  ack     Acknowledges everything up to POSITION.
+  updates Prints the referrer updates on one of the agency's referrals.
+  replay  Operators: makes dead-lettered push notifications (of AGENCY, or
+          all) due again.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -204,6 +223,10 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       help = true;
       continue;
     }
+    if (name == "ack" && !has_value) {
+      options.ack = true;
+      continue;
+    }
     if (!has_value) {
       return absl::InvalidArgumentError(
           absl::StrCat("flag --", name, " needs a value: --", name, "=..."));
@@ -223,7 +246,20 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.server_name = value;
     } else if (name == "actor") {
       actor = value;
+    } else if (name == "after") {
+      int64_t after = 0;
+      if (!absl::SimpleAtoi(value, &after) || after < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--after=", value, " is not a non-negative number"));
+      }
+      options.after = after;
+    } else if (name == "count") {
+      if (!absl::SimpleAtoi(value, &options.count) || options.count < 1) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--count=", value, " is not a positive number"));
+      }
     } else if (name == "deadline") {
+      options.deadline_given = true;
       if (!absl::ParseDuration(value, &options.deadline) ||
           options.deadline <= absl::ZeroDuration()) {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -315,22 +351,47 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     options.command = Command::kRelease;
     options.reference = positional[1];
+  } else if (command == "watch" && positional.size() == 1) {
+    options.command = Command::kWatch;
+  } else if (command == "ack" && positional.size() == 2) {
+    if (!absl::SimpleAtoi(positional[1], &options.position) ||
+        options.position < 1) {
+      return absl::InvalidArgumentError(
+          "usage: ack POSITION (a position of 1 or more)");
+    }
+    options.command = Command::kAck;
+  } else if (command == "updates" && positional.size() == 2) {
+    options.command = Command::kUpdates;
+    options.reference = positional[1];
+  } else if (command == "replay" && positional.size() <= 2) {
+    options.command = Command::kReplay;
+    if (positional.size() == 2) options.agency = positional[1];
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
-             command == "release") {
+             command == "release" || command == "watch" || command == "ack" ||
+             command == "updates" || command == "replay") {
     return absl::InvalidArgumentError(
         absl::StrCat("wrong arguments for ", command, ": see --help"));
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown command \"", command,
         "\": expected submit, get, queue, decision, assess, programmes, "
-        "placement, waiting, consent or release"));
+        "placement, waiting, consent, release, watch, ack, updates or "
+        "replay"));
   }
   if (IsAllocationCommand(options.command) && !target_given) {
     options.target = kDefaultAllocationTarget;
   }
   if (IsTriageCommand(options.command) && !target_given) {
     options.target = kDefaultTriageTarget;
+  }
+  if (IsNotifyCommand(options.command) && !target_given) {
+    options.target = kDefaultNotifyTarget;
+  }
+  if ((options.ack || options.after.has_value() || options.count > 0) &&
+      options.command != Command::kWatch) {
+    return absl::InvalidArgumentError(
+        "--ack, --after and --count apply to watch only");
   }
   if (!options.idempotency_key.empty() && options.command != Command::kSubmit) {
     return absl::InvalidArgumentError("--idempotency-key applies to submit only");
@@ -623,6 +684,75 @@ int RunAllocationCommand(
   }
 }
 
+int RunNotifyCommand(const Options& options,
+                     frontdoor::notify::v1::NotifyService::StubInterface& stub,
+                     std::ostream& out, std::ostream& err) {
+  namespace nv1 = frontdoor::notify::v1;
+  using Stub = nv1::NotifyService::StubInterface;
+  switch (options.command) {
+    case Command::kAck: {
+      nv1::AckRequest request;
+      request.set_position(options.position);
+      return CallAndPrint(options, stub, &Stub::Ack, request, out, err);
+    }
+    case Command::kUpdates: {
+      nv1::ListUpdatesRequest request;
+      request.set_reference(options.reference);
+      return CallAndPrint(options, stub, &Stub::ListUpdates, request, out,
+                          err);
+    }
+    case Command::kReplay: {
+      nv1::ReplayDeadLettersRequest request;
+      request.set_recipient_agency(options.agency);
+      return CallAndPrint(options, stub, &Stub::ReplayDeadLetters, request,
+                          out, err);
+    }
+    case Command::kWatch: {
+      grpc::ClientContext context;
+      std::string trace_id;
+      PrepareContext(options, &context, &trace_id);
+      if (!options.deadline_given) {
+        context.set_deadline(std::chrono::system_clock::time_point::max());
+      }
+      nv1::SubscribeRequest request;
+      if (options.after.has_value()) request.set_after_position(*options.after);
+      std::unique_ptr<grpc::ClientReaderInterface<nv1::Delivery>> reader =
+          stub.Subscribe(&context, request);
+      nv1::Delivery delivery;
+      int seen = 0;
+      while (reader->Read(&delivery)) {
+        out << MessageToJson(delivery) << "\n" << std::flush;
+        if (options.ack) {
+          nv1::AckRequest ack;
+          ack.set_position(delivery.position());
+          std::ostringstream ignored;
+          const int code =
+              CallAndPrint(options, stub, &Stub::Ack, ack, ignored, err);
+          if (code != kExitOk) {
+            context.TryCancel();
+            (void)reader->Finish();
+            return code;
+          }
+        }
+        if (options.count > 0 && ++seen >= options.count) {
+          context.TryCancel();
+          (void)reader->Finish();
+          return kExitOk;
+        }
+      }
+      const grpc::Status status = reader->Finish();
+      if (status.ok()) return kExitOk;
+      err << RenderErrorJson(status, trace_id) << "\n";
+      return ExitCodeFor(status.error_code());
+    }
+    default:
+      err << RenderLocalErrorJson(
+                 absl::InvalidArgumentError("not a notify command"))
+          << "\n";
+      return kExitLocalError;
+  }
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
   grpc::SslCredentialsOptions tls;
@@ -660,6 +790,10 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (IsNotifyCommand(options->command)) {
+    auto stub = frontdoor::notify::v1::NotifyService::NewStub(*channel);
+    return RunNotifyCommand(*options, *stub, out, err);
   }
   if (IsAllocationCommand(options->command)) {
     auto stub = frontdoor::allocation::v1::AllocationService::NewStub(*channel);

@@ -1,6 +1,6 @@
 #pragma once
 
-// frontdoorctl: a command-line client of frontdoor.intake.v1.IntakeService.
+// frontdoorctl: a command-line client of the frontdoor services.
 // Everything but process start-up lives here so it can be tested without a
 // real server; main.cc only forwards argv and the environment.
 
@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -26,6 +27,8 @@ inline constexpr char kDefaultTarget[] = "localhost:7443";
 inline constexpr char kDefaultTriageTarget[] = "localhost:7444";
 // Default target of the allocation commands.
 inline constexpr char kDefaultAllocationTarget[] = "localhost:7445";
+// Default target of the notify commands (watch, ack, updates, replay).
+inline constexpr char kDefaultNotifyTarget[] = "localhost:7446";
 // Directory of dev certificates when FRONTDOOR_PKI_DIR is not set.
 inline constexpr char kDefaultPkiDir[] = "var/pki";
 // Certificate name used when --as is not given.
@@ -55,12 +58,18 @@ enum class Command {
   kWaiting,
   kConsent,
   kRelease,
+  kWatch,
+  kAck,
+  kUpdates,
+  kReplay,
 };
 
 // True for the commands that call triage-svc's TriageService.
 bool IsTriageCommand(Command command);
 // True for the commands that call allocation-svc's AllocationService.
 bool IsAllocationCommand(Command command);
+// True for the commands that call notify-svc's NotifyService.
+bool IsNotifyCommand(Command command);
 
 struct Options {
   Command command = Command::kHelp;
@@ -73,6 +82,8 @@ struct Options {
   std::string server_name;
   std::string actor;
   absl::Duration deadline = kDefaultDeadline;
+  // Whether --deadline was given: watch holds its stream open without one.
+  bool deadline_given = false;
   // submit: the JSON file and the idempotency key (empty: generate one).
   std::string file;
   std::string idempotency_key;
@@ -90,6 +101,14 @@ struct Options {
   std::string consent;
   std::string how;
   std::string reason;
+  // watch: --after=N (resume after position N instead of the acknowledged
+  // one), --ack (acknowledge each notification once printed), --count=N
+  // (stop after N). ack: the position. replay: the agency (may be empty).
+  std::optional<int64_t> after;
+  bool ack = false;
+  int count = 0;
+  int64_t position = 0;
+  std::string agency;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -156,6 +175,12 @@ int RunAllocationCommand(
     const Options& options,
     frontdoor::allocation::v1::AllocationService::StubInterface& stub,
     std::ostream& out, std::ostream& err);
+
+// Runs one notify command against `stub`, as RunCommand does. watch prints
+// one Delivery per line, as JSON, as each arrives.
+int RunNotifyCommand(const Options& options,
+                     frontdoor::notify::v1::NotifyService::StubInterface& stub,
+                     std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.

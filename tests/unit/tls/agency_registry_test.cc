@@ -26,7 +26,7 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
   // Four agencies and the suite's four services.
-  EXPECT_EQ(registry->proto().agencies_size(), 8);
+  EXPECT_EQ(registry->proto().agencies_size(), 14);
 
   const config::v1::Agency* police =
       registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");
