@@ -25,7 +25,8 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
-  // Four agencies and the suite's four services.
+  // Four referring agencies, five recipient agencies, operations and the
+  // suite's four services.
   EXPECT_EQ(registry->proto().agencies_size(), 14);
 
   const config::v1::Agency* police =
@@ -41,13 +42,24 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   EXPECT_THAT(helpline->roles(),
               ElementsAre(config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
                           config::v1::ROLE_REPEAT_VIEWER));
-  for (const char* referrer_only :
-       {"uhnm-health", "staffs-childrens-social-care"}) {
-    const config::v1::Agency* agency = registry->FindByIdentity(
-        absl::StrCat("spiffe://frontdoor/agency/", referrer_only));
-    ASSERT_NE(agency, nullptr) << referrer_only;
-    EXPECT_THAT(agency->roles(), ElementsAre(config::v1::ROLE_REFERRER));
-  }
+  const config::v1::Agency* health =
+      registry->FindByIdentity("spiffe://frontdoor/agency/uhnm-health");
+  ASSERT_NE(health, nullptr);
+  EXPECT_THAT(health->roles(), ElementsAre(config::v1::ROLE_REFERRER));
+  // Children's social care both refers and receives safeguarding alerts.
+  const config::v1::Agency* csc = registry->FindByIdentity(
+      "spiffe://frontdoor/agency/staffs-childrens-social-care");
+  ASSERT_NE(csc, nullptr);
+  EXPECT_THAT(csc->roles(), ElementsAre(config::v1::ROLE_REFERRER,
+                                        config::v1::ROLE_RECIPIENT));
+  const config::v1::Agency* hub =
+      registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police-hub");
+  ASSERT_NE(hub, nullptr);
+  EXPECT_THAT(hub->roles(), ElementsAre(config::v1::ROLE_RECIPIENT));
+  const config::v1::Agency* operations = registry->FindByIdentity(
+      "spiffe://frontdoor/agency/frontdoor-operations");
+  ASSERT_NE(operations, nullptr);
+  EXPECT_THAT(operations->roles(), ElementsAre(config::v1::ROLE_OPERATOR));
 }
 
 TEST(AgencyRegistryTest, UnknownIdentityIsNotFound) {

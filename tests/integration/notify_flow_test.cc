@@ -1,0 +1,672 @@
+// The whole suite in process, over real mTLS with real SQLite: intake-svc,
+// triage-svc, allocation-svc and notify-svc, each relaying to the next, a
+// pull partner holding Subscribe streams and a push partner (the IDVA
+// service) running the sample partner inbox. The services share one fake
+// clock, which drives the push retries and the dead-letter window.
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
+#include "allocation-svc/allocation_server.h"
+#include "common/crypto/key_ring.h"
+#include "common/tls/credentials.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "frontdoor/notify/v1/notify_service.grpc.pb.h"
+#include "frontdoor/triage/v1/triage.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "intake-svc/intake_server.h"
+#include "notify-svc/notify_server.h"
+#include "tests/testing/examples.h"
+#include "tests/testing/http_get.h"
+#include "tests/testing/pki.h"
+#include "tests/unit/triage/rules_fixture.h"
+#include "tools/partner-inbox/partner_inbox.h"
+#include "triage-svc/triage_server.h"
+
+namespace frontdoor {
+namespace {
+
+using common::v1::Referral;
+using notify::v1::Delivery;
+using notify::v1::Notification;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
+constexpr absl::Duration kSettle = absl::Seconds(30);
+constexpr absl::Duration kPoll = absl::Milliseconds(20);
+// How long a stream must stay quiet to count as "nothing more".
+constexpr absl::Duration kQuiet = absl::Milliseconds(1500);
+constexpr int kDeadLetterAfterSeconds = 600;
+
+void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
+
+std::string Source(const std::string& file) {
+  return absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/", file);
+}
+
+// A Subscribe stream held open by a reader thread.
+class Subscription {
+ public:
+  Subscription(int port, const std::string& agency,
+               std::optional<int64_t> after = std::nullopt) {
+    stub_ = notify::v1::NotifyService::NewStub(
+        *testing::MakeMtlsChannel(port, agency));
+    context_.AddMetadata("frontdoor-actor", "Test Person");
+    notify::v1::SubscribeRequest request;
+    if (after.has_value()) request.set_after_position(*after);
+    reader_ = stub_->Subscribe(&context_, request);
+    thread_ = std::thread([this] {
+      Delivery d;
+      while (reader_->Read(&d)) {
+        absl::MutexLock lock(&mu_);
+        received_.push_back(d);
+      }
+      grpc::Status status = reader_->Finish();
+      absl::MutexLock lock(&mu_);
+      status_ = status;
+    });
+  }
+  ~Subscription() { Close(); }
+
+  void Close() {
+    if (!thread_.joinable()) return;
+    context_.TryCancel();
+    thread_.join();
+  }
+
+  // The next delivery, or nullopt after `wait`.
+  std::optional<Delivery> Next(absl::Duration wait = kSettle) {
+    absl::MutexLock lock(&mu_);
+    auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return !received_.empty() || status_.has_value();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ready), wait);
+    if (received_.empty()) return std::nullopt;
+    Delivery d = received_.front();
+    received_.pop_front();
+    return d;
+  }
+
+  // Deliveries until the stream stays quiet for kQuiet.
+  std::vector<Delivery> Drain() {
+    std::vector<Delivery> out;
+    while (std::optional<Delivery> d = Next(kQuiet)) out.push_back(*d);
+    return out;
+  }
+
+  // The stream's end status once it has ended (or nullopt after `wait`).
+  std::optional<grpc::Status> Ended(absl::Duration wait = kSettle) {
+    absl::MutexLock lock(&mu_);
+    auto ended = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+      return status_.has_value();
+    };
+    mu_.AwaitWithTimeout(absl::Condition(&ended), wait);
+    return status_;
+  }
+
+ private:
+  std::unique_ptr<notify::v1::NotifyService::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReader<Delivery>> reader_;
+  std::thread thread_;
+  absl::Mutex mu_;
+  std::deque<Delivery> received_ ABSL_GUARDED_BY(mu_);
+  std::optional<grpc::Status> status_ ABSL_GUARDED_BY(mu_);
+};
+
+// The sample partner inbox as the IDVA service runs it.
+class PushPartner {
+ public:
+  explicit PushPartner(int port = 0)
+      : inbox_(partner::kNotifyIdentity, [this](const Notification& n) {
+          received_.push_back(n);  // Under the inbox's lock.
+        }) {
+    Start(port);
+  }
+  ~PushPartner() { Stop(); }
+
+  void Start(int port) {
+    auto credentials =
+        tls::MakeServerCredentials(testing::PkiFiles("frontdoor-idva"));
+    ASSERT_TRUE(credentials.ok()) << credentials.status();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort(absl::StrCat("127.0.0.1:", port), *credentials,
+                             &port_);
+    builder.RegisterService(&inbox_);
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+  void Stop() {
+    if (server_ == nullptr) return;
+    server_->Shutdown(std::chrono::system_clock::now());
+    server_.reset();
+  }
+  int port() const { return port_; }
+  partner::SamplePartnerInbox& inbox() { return inbox_; }
+  // The n-th new notification taken (inbox order).
+  std::vector<Notification> received() {
+    // received_ is appended under the inbox's lock; reading the count
+    // through the inbox orders this read after those appends.
+    const int64_t n = inbox_.accepted();
+    return std::vector<Notification>(received_.begin(),
+                                     received_.begin() + n);
+  }
+
+ private:
+  partner::SamplePartnerInbox inbox_;
+  std::vector<Notification> received_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+class NotifyFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("notify-flow-",
+                        ::testing::UnitTest::GetInstance()
+                            ->current_test_info()
+                            ->name(),
+                        "-", getpid());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto keys = crypto::GenerateKeyRingJson("k1");
+    ASSERT_TRUE(keys.ok());
+    std::ofstream(dir_ / "keys.json") << *keys;
+
+    idva_ = std::make_unique<PushPartner>();
+    // The IDVA service takes its cases by push, to the partner inbox.
+    std::ifstream in(Source("notify-rules.json"));
+    std::stringstream rules;
+    rules << in.rdbuf();
+    std::string text = rules.str();
+    const std::string pull =
+        "\"agencyId\": \"frontdoor-idva\", \"kind\": "
+        "\"RECIPIENT_KIND_IDVA_SERVICE\", \"mode\": \"DELIVERY_MODE_PULL\"";
+    ASSERT_NE(text.find(pull), std::string::npos);
+    text.replace(text.find(pull), pull.size(),
+                 absl::StrCat("\"agencyId\": \"frontdoor-idva\", \"kind\": "
+                              "\"RECIPIENT_KIND_IDVA_SERVICE\", \"mode\": "
+                              "\"DELIVERY_MODE_PUSH\", \"pushTarget\": "
+                              "\"localhost:",
+                              idva_->port(), "\""));
+    std::ofstream(dir_ / "notify-rules.json") << text;
+
+    const auto server = [](config::v1::ServerConfig* s, const char* cert) {
+      s->set_api_address("127.0.0.1:0");
+      s->set_health_address("127.0.0.1:0");
+      s->set_metrics_address("127.0.0.1:0");
+      *s->mutable_tls() = testing::PkiFiles(cert);
+      s->set_shutdown_grace_seconds(5);
+    };
+    const auto to = [](config::v1::Downstream* d, int port) {
+      d->set_target(absl::StrCat("localhost:", port));
+    };
+
+    config::v1::NotifyConfig n;
+    server(n.mutable_server(), "notify-svc");
+    n.mutable_store()->set_sqlite_path((dir_ / "notify.db").string());
+    n.set_agency_registry_file(testing::AgencyRegistryPath());
+    n.set_rules_file((dir_ / "notify-rules.json").string());
+    n.set_key_ring_file((dir_ / "keys.json").string());
+    n.mutable_push()->set_initial_backoff_ms(1000);
+    n.mutable_push()->set_max_backoff_ms(30000);
+    n.mutable_push()->set_dead_letter_after_seconds(kDeadLetterAfterSeconds);
+    n.mutable_push()->set_deadline_ms(2000);
+    auto notify = notify::NotifyServer::Start(n, clock_);
+    ASSERT_TRUE(notify.ok()) << notify.status();
+    notify_ = *std::move(notify);
+
+    config::v1::AllocationConfig a;
+    server(a.mutable_server(), "allocation-svc");
+    a.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
+    a.set_agency_registry_file(testing::AgencyRegistryPath());
+    a.set_catalogue_file(Source("catalogue.json"));
+    a.set_settings_file(Source("allocation-settings.json"));
+    a.set_districts_file(Source("districts.json"));
+    a.set_key_ring_file((dir_ / "keys.json").string());
+    to(a.mutable_notify(), notify_->api_port());
+    auto allocation = allocation::AllocationServer::Start(a, clock_);
+    ASSERT_TRUE(allocation.ok()) << allocation.status();
+    allocation_ = *std::move(allocation);
+
+    config::v1::TriageConfig t;
+    server(t.mutable_server(), "triage-svc");
+    t.mutable_store()->set_sqlite_path((dir_ / "triage.db").string());
+    t.set_agency_registry_file(testing::AgencyRegistryPath());
+    t.set_rules_file(Source("triage-rules.json"));
+    t.set_key_ring_file((dir_ / "keys.json").string());
+    to(t.mutable_allocation(), allocation_->api_port());
+    to(t.mutable_notify(), notify_->api_port());
+    auto triage = triage::TriageServer::Start(t, clock_);
+    ASSERT_TRUE(triage.ok()) << triage.status();
+    triage_ = *std::move(triage);
+
+    config::v1::IntakeConfig i;
+    server(i.mutable_server(), "intake-svc");
+    i.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    i.set_agency_registry_file(testing::AgencyRegistryPath());
+    i.set_districts_file(Source("districts.json"));
+    i.set_key_ring_file((dir_ / "keys.json").string());
+    to(i.mutable_triage(), triage_->api_port());
+    to(i.mutable_notify(), notify_->api_port());
+    auto intake = intake::IntakeServer::Start(i, clock_);
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
+  }
+
+  void TearDown() override {
+    if (intake_) EXPECT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+    if (triage_) EXPECT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+    if (allocation_) EXPECT_TRUE(allocation_->Shutdown(absl::Seconds(5)).ok());
+    if (notify_) EXPECT_TRUE(notify_->Shutdown(absl::Seconds(5)).ok());
+    idva_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string Submit(const std::string& agency, const Referral& referral,
+                     const std::string& key) {
+    auto stub = intake::v1::IntakeService::NewStub(
+        *testing::MakeMtlsChannel(intake_->api_port(), agency));
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status s = stub->SubmitReferral(&ctx, req, &resp);
+    EXPECT_TRUE(s.ok()) << s.error_message();
+    return resp.receipt().reference();
+  }
+
+  Referral HighRisk(int dob_day) {
+    Referral r = testing::ExampleReferral("high-risk-dash.json");
+    r.mutable_subject()->mutable_date_of_birth()->set_day(dob_day);
+    return r;
+  }
+
+  std::unique_ptr<notify::v1::NotifyService::Stub> NotifyAs(
+      const std::string& agency) {
+    return notify::v1::NotifyService::NewStub(
+        *testing::MakeMtlsChannel(notify_->api_port(), agency));
+  }
+
+  grpc::Status Ack(const std::string& agency, int64_t position) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    notify::v1::AckRequest req;
+    req.set_position(position);
+    notify::v1::AckResponse resp;
+    return NotifyAs(agency)->Ack(&ctx, req, &resp);
+  }
+
+  // The notify metric `series`, 0 when absent.
+  double Metric(const std::string& series) {
+    auto page = testing::HttpGet(notify_->metrics_port(), "/metrics");
+    EXPECT_TRUE(page.ok()) << page.status();
+    if (!page.ok()) return -1;
+    return testing::FindSample(page->body, series).value_or(0);
+  }
+
+  // Waits until `series` reaches at least `value`.
+  bool AwaitMetric(const std::string& series, double value) {
+    const absl::Time give_up = absl::Now() + kSettle;
+    while (absl::Now() < give_up) {
+      if (Metric(series) >= value) return true;
+      absl::SleepFor(kPoll * 5);
+    }
+    ADD_FAILURE() << series << " never reached " << value;
+    return false;
+  }
+
+  // As AwaitMetric, moving the shared clock on by `step` between looks, so
+  // that retries backing off come due (a channel reconnecting to a
+  // restarted partner takes real time, and fails attempts meanwhile).
+  bool AwaitMetricAdvancing(const std::string& series, double value,
+                            absl::Duration step) {
+    const absl::Time give_up = absl::Now() + kSettle;
+    while (absl::Now() < give_up) {
+      if (Metric(series) >= value) return true;
+      clock_.Advance(step);
+      absl::SleepFor(kPoll * 10);
+    }
+    ADD_FAILURE() << series << " never reached " << value;
+    return false;
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  std::unique_ptr<PushPartner> idva_;
+  std::unique_ptr<notify::NotifyServer> notify_;
+  std::unique_ptr<allocation::AllocationServer> allocation_;
+  std::unique_ptr<triage::TriageServer> triage_;
+  std::unique_ptr<intake::IntakeServer> intake_;
+};
+
+// Every notification's body for `reference` on a stream, by body case.
+std::vector<Notification> About(const std::vector<Delivery>& deliveries,
+                                const std::string& reference) {
+  std::vector<Notification> out;
+  for (const Delivery& d : deliveries) {
+    const Notification& n = d.notification();
+    const std::string ref =
+        n.has_referrer_update()               ? n.referrer_update().reference()
+        : n.has_marac_alert()                 ? n.marac_alert().reference()
+        : n.has_idva_case()                   ? n.idva_case().reference()
+        : n.has_childrens_social_care_alert() ? n.childrens_social_care_alert().reference()
+        : n.has_mace_alert()                  ? n.mace_alert().reference()
+                                              : "";
+    if (ref == reference) out.push_back(n);
+  }
+  return out;
+}
+
+TEST_F(NotifyFlowTest, HighRiskPoliceReferralReachesReferrerHubAndIdva) {
+  Subscription police(notify_->api_port(), "staffs-police");
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  Subscription health(notify_->api_port(), "uhnm-health");
+  const std::string ref = Submit("staffs-police", HighRisk(1), "high-1");
+
+  // The police agency's own stream: acknowledged, then allocated.
+  std::optional<Delivery> ack = police.Next();
+  ASSERT_TRUE(ack.has_value());
+  ASSERT_TRUE(ack->notification().has_referrer_update());
+  const notify::v1::ReferrerUpdate& update =
+      ack->notification().referrer_update();
+  EXPECT_EQ(update.reference(), ref);
+  EXPECT_EQ(update.status(), notify::v1::ReferrerUpdate::STATUS_ACCEPTED);
+  EXPECT_EQ(ack->notification().recipient_kind(),
+            notify::v1::RECIPIENT_KIND_REFERRER);
+
+  // The hub's stream: a MARAC alert with the risk summary and flags.
+  std::optional<Delivery> alert = hub.Next();
+  ASSERT_TRUE(alert.has_value());
+  ASSERT_TRUE(alert->notification().has_marac_alert());
+  const notify::v1::MaracAlert& marac = alert->notification().marac_alert();
+  EXPECT_EQ(marac.reference(), ref);
+  EXPECT_EQ(marac.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(marac.flags().visible_high_risk());
+  EXPECT_GE(marac.dash_score(), 14);
+  EXPECT_EQ(marac.referring_agency(), "staffs-police");
+
+  // The IDVA service, by push: the case with safe contact details only.
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (idva_->inbox().accepted() < 1 && absl::Now() < give_up) {
+    absl::SleepFor(kPoll);
+  }
+  std::vector<Notification> idva = idva_->received();
+  ASSERT_THAT(idva, SizeIs(1));
+  ASSERT_TRUE(idva[0].has_idva_case());
+  EXPECT_EQ(idva[0].idva_case().reference(), ref);
+  EXPECT_EQ(idva[0].idva_case().contact().phone(),
+            HighRisk(1).subject().contact().phone());
+
+  // Nothing else for the hub, and nothing at all for another referrer.
+  EXPECT_THAT(hub.Drain(), IsEmpty());
+  EXPECT_THAT(About(health.Drain(), ref), IsEmpty());
+
+  // The referrer's timeline: only ReferrerUpdates, for the police only.
+  std::vector<Delivery> later = police.Drain();
+  ASSERT_FALSE(later.empty());
+  EXPECT_EQ(later.back().notification().referrer_update().status(),
+            notify::v1::ReferrerUpdate::STATUS_ALLOCATED);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  notify::v1::ListUpdatesRequest req;
+  req.set_reference(ref);
+  notify::v1::ListUpdatesResponse timeline;
+  ASSERT_TRUE(NotifyAs("staffs-police")->ListUpdates(&ctx, req, &timeline).ok());
+  ASSERT_EQ(timeline.updates_size(), 1 + static_cast<int>(later.size()));
+  EXPECT_EQ(timeline.updates(0).id(), ack->notification().id());
+  for (const Notification& n : timeline.updates()) {
+    EXPECT_TRUE(n.has_referrer_update()) << n.ShortDebugString();
+  }
+  grpc::ClientContext other_ctx;
+  Prepare(other_ctx);
+  notify::v1::ListUpdatesResponse other;
+  grpc::Status refused =
+      NotifyAs("uhnm-health")->ListUpdates(&other_ctx, req, &other);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(other.updates_size(), 0);
+
+  // A service identity and an unregistered agency hold no subscription.
+  for (const char* who : {"intake-svc", "frontdoor-operations"}) {
+    Subscription refused_stream(notify_->api_port(), who);
+    std::optional<grpc::Status> end = refused_stream.Ended();
+    ASSERT_TRUE(end.has_value()) << who;
+    EXPECT_EQ(end->error_code(), grpc::StatusCode::PERMISSION_DENIED) << who;
+  }
+  Subscription unregistered(notify_->api_port(), "unregistered-agency");
+  std::optional<grpc::Status> end = unregistered.Ended();
+  ASSERT_TRUE(end.has_value());
+  EXPECT_NE(end->error_code(), grpc::StatusCode::OK);
+  // One partner cannot acknowledge another's notification either.
+  EXPECT_EQ(Ack("uhnm-health", alert->position()).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  // Metrics: what was recorded, streams open, pushes delivered.
+  EXPECT_EQ(Metric("frontdoor_notify_notifications_total{event=\"high_risk\","
+                   "recipient_kind=\"marac_hub\"}"),
+            1);
+  EXPECT_EQ(Metric("frontdoor_notify_open_subscriptions{recipient="
+                   "\"staffs-police-hub\"}"),
+            1);
+  EXPECT_EQ(Metric("frontdoor_notify_delivered_total{recipient="
+                   "\"frontdoor-idva\"}"),
+            1);
+  // The hub has not acknowledged its alert yet.
+  EXPECT_EQ(Metric("frontdoor_notify_undelivered{recipient="
+                   "\"staffs-police-hub\"}"),
+            1);
+  ASSERT_TRUE(Ack("staffs-police-hub", alert->position()).ok());
+  EXPECT_EQ(Metric("frontdoor_notify_undelivered{recipient="
+                   "\"staffs-police-hub\"}"),
+            0);
+}
+
+TEST_F(NotifyFlowTest, StandardRiskHealthReferralGivesNoMaracAlert) {
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  Subscription health(notify_->api_port(), "uhnm-health");
+  Referral standard = testing::ExampleReferral("adult-victim.json");
+  *standard.mutable_risk_assessment() = triage::testing::Dash(5);
+  const std::string ref = Submit("uhnm-health", standard, "standard-1");
+  std::optional<Delivery> ack = health.Next();
+  ASSERT_TRUE(ack.has_value());
+  EXPECT_EQ(ack->notification().referrer_update().reference(), ref);
+  // The referral has been triaged (and allocated) by the time the health
+  // agency hears it was placed; still nothing for the hub.
+  bool placed = false;
+  for (const Delivery& d : health.Drain()) {
+    placed = placed || d.notification().referrer_update().status() ==
+                           notify::v1::ReferrerUpdate::STATUS_ALLOCATED;
+  }
+  EXPECT_TRUE(placed);
+  EXPECT_THAT(hub.Drain(), IsEmpty());
+  EXPECT_EQ(idva_->inbox().accepted(), 0);
+}
+
+TEST_F(NotifyFlowTest, ChildReferralNotifiesChildrensSocialCare) {
+  Subscription csc(notify_->api_port(), "staffs-childrens-social-care");
+  Subscription stoke(notify_->api_port(), "stoke-childrens-social-care");
+  const std::string ref = Submit(
+      "staffs-police", testing::ExampleReferral("child-victim.json"), "child");
+  // A practitioner assesses the child (children's front door).
+  auto staff = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline"));
+  triage::v1::SubmitAssessmentRequest req;
+  req.set_reference(ref);
+  auto* child = req.mutable_child();
+  child->set_rules_version("roots-to-support-1");
+  for (const char* id :
+       {"witnessed-violence", "injured", "threatened", "used-as-leverage",
+        "frightened-at-home", "emotional-impact", "neglect",
+        "abused-in-own-relationship", "harm-to-parent",
+        "harm-in-own-relationship", "harm-to-siblings", "missing-episodes",
+        "exploitation-signs"}) {
+    auto* a = child->add_indicators();
+    a->set_indicator(id);
+    a->set_answer(std::string(id) == "witnessed-violence"
+                      ? common::v1::ANSWER_YES
+                      : common::v1::ANSWER_NO);
+  }
+  triage::testing::FillChecklist(24, 2,
+                                 child->mutable_young_people_checklist());
+  triage::v1::Decision d;
+  grpc::Status s;
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (absl::Now() < give_up) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    s = staff->SubmitAssessment(&ctx, req, &d);
+    if (s.error_code() != grpc::StatusCode::NOT_FOUND) break;
+    absl::SleepFor(kPoll);
+  }
+  ASSERT_TRUE(s.ok()) << s.error_message();
+
+  std::optional<Delivery> alert = csc.Next();
+  ASSERT_TRUE(alert.has_value());
+  ASSERT_TRUE(alert->notification().has_childrens_social_care_alert());
+  const notify::v1::ChildrensSocialCareAlert& a =
+      alert->notification().childrens_social_care_alert();
+  EXPECT_EQ(a.reference(), ref);
+  EXPECT_EQ(a.district(), "tamworth");
+  EXPECT_EQ(a.subject_child().name().given_names(), "Leo");
+  // The city's children's social care covers Stoke-on-Trent only.
+  EXPECT_THAT(About(stoke.Drain(), ref), IsEmpty());
+}
+
+TEST_F(NotifyFlowTest, ReconnectingPartnerGetsEverythingItMissedOnceEach) {
+  int64_t acked = 0;
+  {
+    Subscription hub(notify_->api_port(), "staffs-police-hub");
+    Submit("staffs-police", HighRisk(1), "r-1");
+    std::optional<Delivery> first = hub.Next();
+    ASSERT_TRUE(first.has_value());
+    acked = first->position();
+    ASSERT_TRUE(Ack("staffs-police-hub", acked).ok());
+  }  // Disconnected.
+  std::vector<std::string> missed;
+  for (int i = 2; i <= 4; ++i) {
+    missed.push_back(
+        Submit("staffs-police", HighRisk(i), absl::StrCat("r-", i)));
+  }
+  // Wait until notify has all three before reconnecting.
+  ASSERT_TRUE(AwaitMetric(
+      "frontdoor_notify_notifications_total{event=\"high_risk\","
+      "recipient_kind=\"marac_hub\"}",
+      4));
+
+  Subscription again(notify_->api_port(), "staffs-police-hub");
+  std::vector<Delivery> got = again.Drain();
+  ASSERT_THAT(got, SizeIs(3));
+  std::set<std::string> ids;
+  for (size_t i = 0; i < got.size(); ++i) {
+    EXPECT_GT(got[i].position(), acked);
+    EXPECT_EQ(got[i].notification().marac_alert().reference(), missed[i]);
+    ids.insert(got[i].notification().id());
+  }
+  EXPECT_THAT(ids, SizeIs(3));
+  // Acknowledging never moves back.
+  ASSERT_TRUE(Ack("staffs-police-hub", got.back().position()).ok());
+  ASSERT_TRUE(Ack("staffs-police-hub", acked).ok());
+  {
+    Subscription after_ack(notify_->api_port(), "staffs-police-hub");
+    EXPECT_THAT(after_ack.Drain(), IsEmpty());
+  }
+  // From a given cursor: all four again, with the same ids.
+  Subscription replay(notify_->api_port(), "staffs-police-hub", 0);
+  std::vector<Delivery> all = replay.Drain();
+  ASSERT_THAT(all, SizeIs(4));
+  for (size_t i = 1; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].notification().id(), got[i - 1].notification().id());
+  }
+}
+
+TEST_F(NotifyFlowTest, PushPartnerDownRetriesThenDeadLettersAndReplays) {
+  const std::string idva_series = "{recipient=\"frontdoor-idva\"}";
+  // Down for less than the window: everything arrives after recovery.
+  const int port = idva_->port();
+  idva_->Stop();
+  const std::string first = Submit("staffs-police", HighRisk(1), "p-1");
+  ASSERT_TRUE(
+      AwaitMetric("frontdoor_notify_retries_total" + idva_series, 1));
+  for (int minute = 1; minute <= 5; ++minute) {
+    clock_.Advance(absl::Minutes(1));
+    ASSERT_TRUE(AwaitMetric("frontdoor_notify_retries_total" + idva_series,
+                            1 + minute));
+  }
+  idva_->Start(port);
+  ASSERT_TRUE(AwaitMetricAdvancing(
+      "frontdoor_notify_delivered_total" + idva_series, 1, absl::Seconds(30)));
+  EXPECT_EQ(Metric("frontdoor_notify_dead_lettered_total" + idva_series), 0);
+  ASSERT_THAT(idva_->received(), SizeIs(1));
+  EXPECT_EQ(idva_->received()[0].idva_case().reference(), first);
+
+  // Down past the window: dead-lettered, counted, kept.
+  idva_->inbox().SetAvailable(false);
+  const absl::Time second_at = clock_.Now();
+  const std::string second = Submit("staffs-police", HighRisk(2), "p-2");
+  const double retries =
+      Metric("frontdoor_notify_retries_total" + idva_series);
+  ASSERT_TRUE(AwaitMetric("frontdoor_notify_retries_total" + idva_series,
+                          retries + 1));
+  ASSERT_TRUE(AwaitMetricAdvancing(
+      "frontdoor_notify_dead_lettered_total" + idva_series, 1,
+      absl::Minutes(1)));
+  // Not before the window had passed.
+  EXPECT_GE(clock_.Now() - second_at, absl::Seconds(kDeadLetterAfterSeconds));
+  EXPECT_EQ(Metric("frontdoor_notify_dead_letters" + idva_series), 1);
+  EXPECT_EQ(Metric("frontdoor_notify_undelivered" + idva_series), 0);
+  // Recovery alone does not bring it back...
+  idva_->inbox().SetAvailable(true);
+  clock_.Advance(absl::Hours(1));
+  absl::SleepFor(absl::Seconds(2));
+  EXPECT_THAT(idva_->received(), SizeIs(1));
+
+  // ...an operator's replay does; a partner may not replay.
+  notify::v1::ReplayDeadLettersRequest req;
+  req.set_recipient_agency("frontdoor-idva");
+  notify::v1::ReplayDeadLettersResponse resp;
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    EXPECT_EQ(NotifyAs("staffs-police-hub")
+                  ->ReplayDeadLetters(&ctx, req, &resp)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    notify::v1::ReplayDeadLettersRequest unknown;
+    unknown.set_recipient_agency("staffs-police-hub");  // Pull, not push.
+    EXPECT_EQ(NotifyAs("frontdoor-operations")
+                  ->ReplayDeadLetters(&ctx, unknown, &resp)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  ASSERT_TRUE(
+      NotifyAs("frontdoor-operations")->ReplayDeadLetters(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.replayed(), 1);
+  ASSERT_TRUE(AwaitMetric("frontdoor_notify_delivered_total" + idva_series, 2));
+  std::vector<Notification> received = idva_->received();
+  ASSERT_THAT(received, SizeIs(2));
+  EXPECT_EQ(received[1].idva_case().reference(), second);
+  EXPECT_EQ(idva_->inbox().duplicates(), 0);
+  EXPECT_EQ(Metric("frontdoor_notify_dead_letters" + idva_series), 0);
+}
+
+}  // namespace
+}  // namespace frontdoor
