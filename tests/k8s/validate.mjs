@@ -1,0 +1,457 @@
+// Validates the rendered k8s/ overlays without a cluster.
+//
+// usage: node validate.mjs OVERLAY_NAME RENDERED.yaml REPO_ROOT
+//
+// 1. Every object validates against its API schema: Kubernetes
+//    (kubernetes-models), cert-manager and Prometheus Operator
+//    (@kubernetes-models/*). No schema package exists for CloudNativePG, so
+//    its objects get the structural checks written below instead. An object
+//    of any other kind fails.
+// 2. Checks written here: every container has gRPC probes on the health
+//    port, requests and limits, and the restricted security context; every
+//    Deployment is selected by a NetworkPolicy and a PodDisruptionBudget;
+//    every port a service listens on (from its config) is declared on the
+//    container and the headless Service; no image without a pinned tag; the
+//    network policies allow exactly the forward flow; configs, mounts,
+//    certificates and identities agree; the overlay's own promises
+//    (replicas, autoscalers, topology spread).
+//
+// Prints one line per check and ends with "N passed, N failed".
+import { readFileSync } from "node:fs";
+import { parseAllDocuments } from "yaml";
+
+const [overlay, renderedPath, repoRoot] = process.argv.slice(2);
+if (!overlay || !renderedPath || !repoRoot) {
+  console.error("usage: node validate.mjs OVERLAY RENDERED.yaml REPO_ROOT");
+  process.exit(2);
+}
+
+const SERVICES = ["intake-svc", "triage-svc", "allocation-svc", "notify-svc"];
+// The forward flow: [from, to]. Nothing else between services.
+const FLOWS = [
+  ["intake-svc", "triage-svc"],
+  ["intake-svc", "notify-svc"],
+  ["triage-svc", "allocation-svc"],
+  ["triage-svc", "notify-svc"],
+  ["allocation-svc", "notify-svc"],
+];
+// Services partners call directly (intake: referrals; notify: subscriptions).
+const PARTNER_FACING = ["intake-svc", "notify-svc"];
+// Secrets the operator creates (never in the manifests; README).
+const OPERATOR_SECRETS = new Set(["frontdoor-keys"]);
+
+let passed = 0;
+let failed = 0;
+function check(name, problems) {
+  const list = (Array.isArray(problems) ? problems : [problems]).filter(Boolean);
+  if (list.length === 0) {
+    passed++;
+    console.log(`ok   ${overlay}: ${name}`);
+  } else {
+    failed++;
+    console.log(`FAIL ${overlay}: ${name}`);
+    for (const p of list) console.log(`       ${p}`);
+  }
+}
+
+// --- load -------------------------------------------------------------------
+const docs = parseAllDocuments(readFileSync(renderedPath, "utf8"));
+const objects = [];
+const parseErrors = [];
+for (const d of docs) {
+  if (d.errors.length) parseErrors.push(...d.errors.map((e) => e.message));
+  const o = d.toJS();
+  if (o) objects.push(o);
+}
+check("rendered YAML parses", parseErrors);
+const id = (o) => `${o.kind}/${o.metadata?.name}`;
+const ofKind = (kind) => objects.filter((o) => o.kind === kind);
+const named = (kind, name) => objects.find((o) => o.kind === kind && o.metadata?.name === name);
+
+// --- 1. schemas ------------------------------------------------------------------
+function modelModule(apiVersion) {
+  const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
+  if (group === "cert-manager.io" || group === "acme.cert-manager.io")
+    return `@kubernetes-models/cert-manager/${group}/${version}`;
+  if (group === "monitoring.coreos.com")
+    return `@kubernetes-models/prometheus-operator/${group}/${version}`;
+  if (group === "") return `kubernetes-models/${version}`;
+  if (!group.includes(".") || group.endsWith(".k8s.io")) return `kubernetes-models/${group}/${version}`;
+  return null;
+}
+
+// CloudNativePG: no published schema package. The fields this project uses,
+// from the CloudNativePG API reference (postgresql.cnpg.io/v1), so that a
+// misspelt field fails here rather than being dropped by the API server.
+const CNPG_FIELDS = {
+  Cluster: {
+    required: ["instances", "storage"],
+    known: ["description", "imageName", "instances", "primaryUpdateStrategy",
+      "primaryUpdateMethod", "minSyncReplicas", "maxSyncReplicas", "storage",
+      "walStorage", "postgresql", "bootstrap", "managed", "resources",
+      "monitoring", "affinity", "backup", "certificates", "enableSuperuserAccess",
+      "superuserSecret", "inheritedMetadata", "logLevel", "startDelay", "stopDelay",
+      "switchoverDelay", "failoverDelay", "topologySpreadConstraints",
+      "priorityClassName", "env", "envFrom", "imagePullSecrets", "externalClusters",
+      "replica", "nodeMaintenanceWindow", "serviceAccountTemplate", "projectedVolumeTemplate",
+      "tablespaces", "managedServices", "plugins", "probes", "postgresUID", "postgresGID",
+      "enablePDB", "smartShutdownTimeout", "ephemeralVolumeSource",
+      "ephemeralVolumesSizeLimit", "seccompProfile", "podSecurityContext",
+      "securityContext"],
+  },
+  Database: {
+    required: ["cluster", "name", "owner"],
+    known: ["cluster", "name", "owner", "ensure", "databaseReclaimPolicy", "template",
+      "encoding", "locale", "localeProvider", "lcCollate", "lcCtype", "icuLocale",
+      "icuRules", "builtinLocale", "collationVersion", "isTemplate", "allowConnections",
+      "connectionLimit", "tablespace", "extensions", "schemas", "fdws"],
+  },
+};
+const CNPG_ROLE_FIELDS = ["name", "ensure", "login", "superuser", "createdb", "createrole",
+  "inherit", "replication", "bypassrls", "connectionLimit", "validUntil", "inRoles",
+  "passwordSecret", "disablePassword", "comment"];
+
+function cnpgProblems(o) {
+  const p = [];
+  const spec = CNPG_FIELDS[o.kind];
+  if (o.apiVersion !== "postgresql.cnpg.io/v1") p.push(`apiVersion ${o.apiVersion}`);
+  if (!spec) return [`no schema and no checks for ${o.kind}`];
+  if (!o.metadata?.name) p.push("metadata.name missing");
+  const s = o.spec ?? {};
+  for (const f of spec.required) if (s[f] === undefined) p.push(`spec.${f} missing`);
+  for (const f of Object.keys(s)) if (!spec.known.includes(f)) p.push(`spec.${f}: unknown field`);
+  if (o.kind === "Cluster") {
+    if (!Number.isInteger(s.instances) || s.instances < 1) p.push("spec.instances: integer >= 1");
+    for (const st of ["storage", "walStorage"]) {
+      if (s[st] && !/^[0-9]+(Mi|Gi|Ti)$/.test(String(s[st].size))) p.push(`spec.${st}.size: quantity`);
+    }
+    const min = s.minSyncReplicas ?? 0, max = s.maxSyncReplicas ?? 0;
+    if (!(Number.isInteger(min) && Number.isInteger(max) && min <= max && max < s.instances))
+      p.push(`sync replicas ${min}..${max} must be integers with min <= max < instances`);
+    for (const v of Object.values(s.postgresql?.parameters ?? {}))
+      if (typeof v !== "string") p.push(`postgresql.parameters values must be strings (${v})`);
+    for (const r of s.managed?.roles ?? []) {
+      for (const f of Object.keys(r)) if (!CNPG_ROLE_FIELDS.includes(f)) p.push(`role ${r.name}: unknown field ${f}`);
+      if (!/^[a-z_][a-z0-9_]*$/.test(r.name ?? "")) p.push(`role name ${r.name}`);
+    }
+  }
+  if (o.kind === "Database") {
+    if (!named("Cluster", s.cluster?.name)) p.push(`spec.cluster.name ${s.cluster?.name}: no such Cluster`);
+    const roles = (named("Cluster", s.cluster?.name)?.spec?.managed?.roles ?? []).map((r) => r.name);
+    const initOwner = named("Cluster", s.cluster?.name)?.spec?.bootstrap?.initdb?.owner;
+    if (!roles.includes(s.owner) && s.owner !== initOwner) p.push(`owner ${s.owner}: not a managed role`);
+  }
+  return p;
+}
+
+const schemaProblems = [];
+for (const o of objects) {
+  if (!o.apiVersion || !o.kind) {
+    schemaProblems.push(`object without apiVersion/kind: ${JSON.stringify(o).slice(0, 80)}`);
+    continue;
+  }
+  if (o.apiVersion.startsWith("postgresql.cnpg.io/")) {
+    for (const p of cnpgProblems(o)) schemaProblems.push(`${id(o)}: ${p}`);
+    continue;
+  }
+  const mod = modelModule(o.apiVersion);
+  let Model;
+  try {
+    Model = mod && (await import(mod))[o.kind];
+  } catch {
+    Model = undefined;
+  }
+  if (!Model) {
+    schemaProblems.push(`${id(o)}: no schema for ${o.apiVersion} ${o.kind}`);
+    continue;
+  }
+  try {
+    new Model(o).validate();
+  } catch (e) {
+    schemaProblems.push(`${id(o)}: ${e.message}`);
+  }
+}
+check(`${objects.length} objects validate against their API schemas`, schemaProblems);
+
+// --- helpers -------------------------------------------------------------------
+function selects(selector, labels) {
+  if (!selector) return false;
+  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
+  for (const e of selector.matchExpressions ?? []) {
+    const has = Object.hasOwn(labels, e.key);
+    if (e.operator === "In" && !(has && e.values.includes(labels[e.key]))) return false;
+    if (e.operator === "NotIn" && has && e.values.includes(labels[e.key])) return false;
+    if (e.operator === "Exists" && !has) return false;
+    if (e.operator === "DoesNotExist" && has) return false;
+  }
+  return true;
+}
+const portOf = (address) => Number(String(address).split(":").pop());
+const deployments = ofKind("Deployment");
+const podLabels = (d) => d.spec?.template?.metadata?.labels ?? {};
+const svcConfig = (svc) => {
+  const d = named("Deployment", svc);
+  const vol = d?.spec.template.spec.volumes?.find((v) => v.name === "config");
+  for (const src of vol?.projected?.sources ?? []) {
+    const cm = named("ConfigMap", src.configMap?.name);
+    if (cm?.data?.[`${svc}.json`]) return JSON.parse(cm.data[`${svc}.json`]);
+  }
+  return null;
+};
+
+// --- 2. checks written here ------------------------------------------------------
+check("the four services are deployed",
+  SERVICES.filter((s) => !named("Deployment", s)).map((s) => `no Deployment ${s}`));
+
+for (const d of deployments) {
+  const name = d.metadata.name;
+  const pod = d.spec.template.spec;
+  const cfg = svcConfig(name);
+  const p = [];
+  if (!cfg) p.push("no config file <service>.json in the projected config volume");
+  const healthPort = cfg && portOf(cfg.server.healthAddress);
+  const psc = pod.securityContext ?? {};
+  if (psc.runAsNonRoot !== true) p.push("pod securityContext.runAsNonRoot is not true");
+  if (!(psc.runAsUser > 0)) p.push("pod securityContext.runAsUser must be a non-zero uid");
+  if (psc.seccompProfile?.type !== "RuntimeDefault") p.push("pod seccompProfile is not RuntimeDefault");
+  if (pod.automountServiceAccountToken !== false) p.push("service account token is mounted");
+  if (pod.hostNetwork || pod.hostPID || pod.hostIPC) p.push("host namespaces used");
+  for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+    const where = `container ${c.name}`;
+    for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+      if (!c[probe]?.grpc) p.push(`${where}: no native gRPC ${probe}`);
+      else if (healthPort && c[probe].grpc.port !== healthPort)
+        p.push(`${where}: ${probe} on port ${c[probe].grpc.port}, health port is ${healthPort}`);
+    }
+    for (const kind of ["requests", "limits"])
+      for (const r of ["cpu", "memory"])
+        if (!c.resources?.[kind]?.[r]) p.push(`${where}: no ${kind}.${r}`);
+    const sc = c.securityContext ?? {};
+    if (sc.readOnlyRootFilesystem !== true) p.push(`${where}: root filesystem not read-only`);
+    if (sc.allowPrivilegeEscalation !== false) p.push(`${where}: privilege escalation allowed`);
+    if (sc.privileged) p.push(`${where}: privileged`);
+    if (!(sc.capabilities?.drop ?? []).includes("ALL")) p.push(`${where}: capabilities not dropped (ALL)`);
+    if ((sc.capabilities?.add ?? []).length) p.push(`${where}: capabilities added`);
+    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) !== true) p.push(`${where}: may run as root`);
+    if ((sc.runAsUser ?? psc.runAsUser) === 0) p.push(`${where}: runs as uid 0`);
+    if ((sc.seccompProfile?.type ?? psc.seccompProfile?.type) !== "RuntimeDefault")
+      p.push(`${where}: seccomp not RuntimeDefault`);
+  }
+  check(`Deployment ${name}: probes, resources and security context`, p);
+
+  // Ports: each address in the config is a named container port and a port
+  // of the headless Service of the same name.
+  const q = [];
+  const svcObj = named("Service", name);
+  if (!svcObj) q.push(`no Service ${name}`);
+  else {
+    if (svcObj.spec.clusterIP !== "None") q.push("Service is not headless (clusterIP: None)");
+    if (!selects({ matchLabels: svcObj.spec.selector }, podLabels(d))) q.push("Service does not select the pods");
+  }
+  if (cfg) {
+    const wanted = { grpc: cfg.server.apiAddress, health: cfg.server.healthAddress, metrics: cfg.server.metricsAddress };
+    const container = pod.containers.find((c) => c.name === name) ?? pod.containers[0];
+    for (const [portName, address] of Object.entries(wanted)) {
+      const port = portOf(address);
+      const cp = (container.ports ?? []).find((x) => x.name === portName);
+      if (!cp || cp.containerPort !== port) q.push(`container port ${portName}=${port} not declared`);
+      const sp = svcObj?.spec.ports?.find((x) => x.name === portName);
+      if (!sp || sp.port !== port || ![portName, port].includes(sp.targetPort))
+        q.push(`Service port ${portName}=${port} not declared`);
+    }
+    for (const cp of container.ports ?? [])
+      if (!Object.values(wanted).map(portOf).includes(cp.containerPort))
+        q.push(`container port ${cp.name}=${cp.containerPort} is not one the service listens on`);
+  }
+  check(`Deployment ${name}: every port it listens on is declared (Service port "grpc" included)`, q);
+
+  // Selected by a NetworkPolicy of its own (beyond the namespace-wide deny)
+  // and by exactly one PodDisruptionBudget.
+  const pols = ofKind("NetworkPolicy").filter((np) =>
+    Object.keys(np.spec.podSelector ?? {}).length > 0 && selects(np.spec.podSelector, podLabels(d)));
+  const pdbs = ofKind("PodDisruptionBudget").filter((b) => selects(b.spec.selector, podLabels(d)));
+  check(`Deployment ${name}: selected by a NetworkPolicy and one PodDisruptionBudget`, [
+    pols.length === 0 && "no NetworkPolicy selects its pods",
+    pdbs.length !== 1 && `${pdbs.length} PodDisruptionBudgets select its pods`,
+    pdbs.some((b) => b.spec.minAvailable !== undefined && (d.spec.replicas ?? 1) <= Number(b.spec.minAvailable))
+      && "a PodDisruptionBudget would block every eviction",
+  ]);
+
+  // Config, mounts, secrets and identities agree.
+  const r = [];
+  if (cfg) {
+    const mounts = Object.fromEntries(pod.containers[0].volumeMounts.map((m) => [m.mountPath, m.name]));
+    const volume = (n) => pod.volumes.find((v) => v.name === n);
+    const configKeys = new Set();
+    for (const src of volume("config")?.projected?.sources ?? []) {
+      const cm = named("ConfigMap", src.configMap?.name);
+      if (!cm) r.push(`ConfigMap ${src.configMap?.name} is not in the rendering`);
+      else Object.keys(cm.data ?? {}).forEach((k) => configKeys.add(k));
+    }
+    const files = [];
+    const walk = (o) => {
+      for (const [k, v] of Object.entries(o)) {
+        if (typeof v === "string" && /File$|^sqlitePath$/.test(k)) files.push([k, v]);
+        else if (v && typeof v === "object") walk(v);
+      }
+    };
+    walk(cfg);
+    for (const [k, path] of files) {
+      const dir = path.slice(0, path.lastIndexOf("/"));
+      const base = path.slice(path.lastIndexOf("/") + 1);
+      const vol = volume(mounts[dir]);
+      if (!vol) r.push(`${k} ${path}: nothing mounted at ${dir}`);
+      else if (vol.projected && !configKeys.has(base)) r.push(`${k} ${path}: not in the config ConfigMaps`);
+      else if (vol.secret) {
+        const sec = vol.secret.secretName;
+        const cert = ofKind("Certificate").find((c) => c.spec.secretName === sec);
+        if (cert && !["ca.crt", "tls.crt", "tls.key"].includes(base)) r.push(`${k}: ${base} not in a cert-manager secret`);
+        if (!cert && !OPERATOR_SECRETS.has(sec))
+          r.push(`${k}: Secret ${sec} is neither issued here nor one the operator creates`);
+      } else if (k === "sqlitePath" && !vol.emptyDir && !vol.persistentVolumeClaim) r.push(`${k}: not on a writable volume`);
+    }
+    for (const [k, v] of Object.entries(cfg)) {
+      if (!v?.target) continue;
+      const m = /^dns:\/\/\/([a-z0-9-]+)\.([a-z0-9-]+)\.svc\.cluster\.local:(\d+)$/.exec(v.target);
+      if (!m) { r.push(`${k}.target ${v.target}: not dns:///<svc>.<ns>.svc.cluster.local:<port>`); continue; }
+      const [, svc, ns, port] = m;
+      const target = named("Service", svc);
+      if (!target) r.push(`${k}.target: no Service ${svc}`);
+      else if (ns !== target.metadata.namespace) r.push(`${k}.target: namespace ${ns}, Service is in ${target.metadata.namespace}`);
+      else if (target.spec.ports.find((x) => x.name === "grpc")?.port !== Number(port)) r.push(`${k}.target: port ${port} is not ${svc}'s grpc port`);
+      if (v.tlsServerName !== svc) r.push(`${k}.tlsServerName ${v.tlsServerName}, expected ${svc}`);
+    }
+    const tls = volume("tls")?.secret?.secretName;
+    const cert = ofKind("Certificate").find((c) => c.spec.secretName === tls);
+    if (ofKind("Certificate").length) {
+      const agencies = JSON.parse(
+        ofKind("ConfigMap").find((c) => c.data?.["agencies.json"])?.data["agencies.json"] ?? '{"agencies":[]}');
+      const me = agencies.agencies.find((a) => a.id === name);
+      if (!cert) r.push(`no Certificate issues Secret ${tls}`);
+      else {
+        const uri = `spiffe://frontdoor/svc/${name}`;
+        if (!(cert.spec.uris ?? []).includes(uri)) r.push(`Certificate ${cert.metadata.name} lacks URI SAN ${uri}`);
+        if (!me?.identities?.includes(uri) || !me.roles.includes("ROLE_SERVICE"))
+          r.push(`agencies.json does not register ${uri} as ROLE_SERVICE`);
+        if (!(cert.spec.dnsNames ?? []).includes(name)) r.push(`Certificate lacks DNS SAN ${name} (tlsServerName)`);
+        for (const u of ["server auth", "client auth"])
+          if (!(cert.spec.usages ?? []).includes(u)) r.push(`Certificate lacks usage ${u}`);
+        const issuer = named(cert.spec.issuerRef.kind ?? "Issuer", cert.spec.issuerRef.name);
+        if (!issuer) r.push(`issuer ${cert.spec.issuerRef.name} not in the rendering`);
+      }
+    }
+  }
+  check(`Deployment ${name}: config paths, mounts, secrets, certificate and identity agree`, r);
+}
+
+// No image without a pinned tag.
+const images = [];
+for (const o of objects) {
+  const pod = o.kind === "Deployment" ? o.spec.template.spec : null;
+  for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) images.push([id(o), c.image]);
+  if (o.kind === "Cluster") images.push([id(o), o.spec.imageName]);
+}
+check(`${images.length} images pinned (a tag that is not "latest", or a digest)`, images
+  .filter(([, img]) => {
+    if (!img) return true;
+    if (/@sha256:[0-9a-f]{64}$/.test(img)) return false;
+    const tag = /:([^/:]+)$/.exec(img)?.[1];
+    return !tag || tag === "latest";
+  })
+  .map(([where, img]) => `${where}: ${img ?? "(none)"}`));
+
+// Network policies: exactly the forward flow.
+const policies = ofKind("NetworkPolicy");
+if (policies.length) {
+  const ns = deployments[0]?.metadata.namespace;
+  const pods = Object.fromEntries(SERVICES.map((s) => [s, { ns, labels: podLabels(named("Deployment", s) ?? {}) }]));
+  pods.postgres = { ns, labels: { "cnpg.io/cluster": "frontdoor-db" } };
+  const nsLabels = (n) => ({ "kubernetes.io/metadata.name": n });
+  const peerMatches = (peer, other) => {
+    if (peer.ipBlock) return other.ip !== undefined; // partners: outside the cluster
+    if (other.ip !== undefined) return false;
+    const nsOk = peer.namespaceSelector ? selects(peer.namespaceSelector, nsLabels(other.ns)) : other.ns === ns;
+    const podOk = peer.podSelector ? selects(peer.podSelector, other.labels) : true;
+    return nsOk && podOk;
+  };
+  const portOk = (rule, port) => !rule.ports || rule.ports.some((p) => p.port === port);
+  const allows = (pod, direction, other, port) => {
+    if (pod.ip !== undefined) return true; // outside the cluster: not ours to police
+    const type = direction === "ingress" ? "Ingress" : "Egress";
+    const applying = policies.filter((p) => p.metadata.namespace === pod.ns &&
+      (p.spec.policyTypes ?? ["Ingress"]).includes(type) && selects(p.spec.podSelector, pod.labels));
+    if (applying.length === 0) return true;
+    return applying.some((p) => (p.spec[direction] ?? []).some((rule) =>
+      portOk(rule, port) && (!(rule[direction === "ingress" ? "from" : "to"]) ||
+        rule[direction === "ingress" ? "from" : "to"].some((peer) => peerMatches(peer, other)))));
+  };
+  const flow = (from, to, port) => allows(from, "egress", to, port) && allows(to, "ingress", from, port);
+  const apiPort = (s) => portOf(svcConfig(s)?.server.apiAddress ?? ":0");
+  const metricsPort = (s) => portOf(svcConfig(s)?.server.metricsAddress ?? ":0");
+  const p = [];
+  const partner = { ip: "203.0.113.7" };
+  const prometheus = { ns: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
+  const stranger = { ns: "default", labels: { app: "other" } };
+  const pg = pods.postgres;
+  for (const from of SERVICES) {
+    for (const to of SERVICES) {
+      if (from === to) continue;
+      const want = FLOWS.some(([a, b]) => a === from && b === to);
+      for (const port of SERVICES.map(apiPort)) {
+        const got = flow(pods[from], pods[to], port);
+        if (got !== (want && port === apiPort(to)))
+          p.push(`${from} -> ${to}:${port} is ${got ? "allowed" : "denied"}`);
+      }
+    }
+    if (!flow(pods[from], pg, 5432)) p.push(`${from} -> postgres:5432 denied`);
+    if (flow(pods[from], pg, 8000)) p.push(`${from} -> postgres:8000 allowed`);
+    const facing = PARTNER_FACING.includes(from);
+    if (allows(pods[from], "ingress", partner, apiPort(from)) !== facing)
+      p.push(`partners -> ${from}:${apiPort(from)} ${facing ? "denied" : "allowed"}`);
+    if (!flow(prometheus, pods[from], metricsPort(from))) p.push(`prometheus -> ${from} metrics denied`);
+    if (flow(prometheus, pods[from], apiPort(from))) p.push(`prometheus -> ${from} API allowed`);
+    if (flow(stranger, pods[from], apiPort(from)) || flow(stranger, pods[from], metricsPort(from)))
+      p.push(`another namespace's pod reaches ${from}`);
+    const dns = { ns: "kube-system", labels: { "k8s-app": "kube-dns" } };
+    if (!allows(pods[from], "egress", dns, 53)) p.push(`${from} cannot resolve names`);
+  }
+  if (!policies.some((np) => Object.keys(np.spec.podSelector ?? {}).length === 0 &&
+      ["Ingress", "Egress"].every((t) => (np.spec.policyTypes ?? []).includes(t)) &&
+      !(np.spec.ingress ?? []).length && !(np.spec.egress ?? []).length))
+    p.push("no default-deny policy for ingress and egress");
+  check("network policies allow exactly the forward flow (and postgres, Prometheus, DNS, partners)", p);
+}
+
+// The overlay's own promises.
+const o = [];
+if (overlay === "local") {
+  for (const d of deployments) if (d.spec.replicas !== 1) o.push(`${d.metadata.name}: ${d.spec.replicas} replicas`);
+  if (ofKind("HorizontalPodAutoscaler").length) o.push("autoscalers in the local overlay");
+}
+if (overlay === "production") {
+  for (const d of deployments) {
+    const n = d.metadata.name;
+    if (d.spec.replicas !== 3) o.push(`${n}: ${d.spec.replicas} replicas`);
+    const hpa = ofKind("HorizontalPodAutoscaler").find((h) => h.spec.scaleTargetRef.kind === "Deployment" && h.spec.scaleTargetRef.name === n);
+    if (!hpa) o.push(`${n}: no HorizontalPodAutoscaler`);
+    else if (hpa.spec.minReplicas < 3) o.push(`${n}: autoscaler may go below 3`);
+    const tsc = d.spec.template.spec.topologySpreadConstraints ?? [];
+    for (const key of ["topology.kubernetes.io/zone", "kubernetes.io/hostname"])
+      if (!tsc.some((t) => t.topologyKey === key && selects(t.labelSelector, podLabels(d)))) o.push(`${n}: not spread over ${key}`);
+  }
+  for (const k of ["ServiceMonitor", "PrometheusRule", "Cluster", "Certificate", "NetworkPolicy"])
+    if (!ofKind(k).length) o.push(`no ${k}`);
+  const sm = ofKind("ServiceMonitor")[0];
+  for (const s of SERVICES) {
+    const svc = named("Service", s);
+    if (sm && svc && !(selects(sm.spec.selector, svc.metadata.labels ?? {}) && sm.spec.endpoints.some((e) => e.port === "metrics")))
+      o.push(`ServiceMonitor does not scrape ${s}'s metrics port`);
+    if (sm && svc && svc.metadata.labels?.[sm.spec.jobLabel] !== s) o.push(`job label of ${s} would not be ${s}`);
+  }
+}
+for (const h of ofKind("HorizontalPodAutoscaler"))
+  if (!named(h.spec.scaleTargetRef.kind, h.spec.scaleTargetRef.name)) o.push(`${id(h)} targets a missing object`);
+check(`overlay promises (${overlay})`, o);
+
+console.log(`${overlay}: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
