@@ -16,6 +16,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
 
 namespace frontdoor::allocation {
 namespace {
@@ -40,26 +41,11 @@ void Replace(std::string& text, const std::string& from,
 class AllocationCatalogueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("catalogue-",
-                        ::testing::UnitTest::GetInstance()
-                            ->current_test_info()
-                            ->name(),
-                        "-", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto keys = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(keys.ok());
-    std::ofstream(dir_ / "keys.json") << *keys;
+    dir_ = testing::FreshServiceDir("catalogue");
     catalogue_ = Read(absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/catalogue.json"));
     settings_ = Read(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/allocation-settings.json"));
-    auto* s = config_.mutable_server();
-    s->set_api_address("127.0.0.1:0");
-    s->set_health_address("127.0.0.1:0");
-    s->set_metrics_address("127.0.0.1:0");
-    *s->mutable_tls() = testing::PkiFiles("allocation-svc");
-    s->set_shutdown_grace_seconds(5);
+    testing::LocalServer(config_.mutable_server(), "allocation-svc");
     config_.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
     config_.set_agency_registry_file(testing::AgencyRegistryPath());
     config_.set_catalogue_file((dir_ / "catalogue.json").string());

@@ -21,6 +21,7 @@
 #include "tests/testing/http_get.h"
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
 
@@ -41,24 +42,12 @@ Referral Example(const std::string& name) {
 
 void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
 
-std::string Source(const std::string& file) {
-  return absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/", file);
-}
+std::string Source(const std::string& file) { return testing::ConfigFile(file); }
 
 class AllocationFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("alloc-flow-",
-                        ::testing::UnitTest::GetInstance()
-                            ->current_test_info()
-                            ->name(),
-                        "-", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto keys = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(keys.ok());
-    std::ofstream(dir_ / "keys.json") << *keys;
+    dir_ = testing::FreshServiceDir("alloc-flow");
     // iMatter with one seat, so a full programme is easy to reach.
     std::ifstream in(Source("allocation-settings.json"));
     std::stringstream settings;
@@ -70,13 +59,7 @@ class AllocationFlowTest : public ::testing::Test {
                  "\"programmeId\": \"imatter\", \"seats\": 1");
     std::ofstream(dir_ / "settings.json") << text;
 
-    const auto server = [](config::v1::ServerConfig* s, const char* cert) {
-      s->set_api_address("127.0.0.1:0");
-      s->set_health_address("127.0.0.1:0");
-      s->set_metrics_address("127.0.0.1:0");
-      *s->mutable_tls() = testing::PkiFiles(cert);
-      s->set_shutdown_grace_seconds(5);
-    };
+    const auto server = testing::LocalServer;
     config::v1::AllocationConfig a;
     server(a.mutable_server(), "allocation-svc");
     a.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
@@ -271,21 +254,7 @@ TEST_F(AllocationFlowTest, DatingDetoxOnlyAfterCarerConsent) {
   // Triage: the young person harms in their own relationship.
   triage::v1::SubmitAssessmentRequest req;
   req.set_reference(ref);
-  auto* child = req.mutable_child();
-  child->set_rules_version("roots-to-support-1");
-  for (const char* id :
-       {"witnessed-violence", "injured", "threatened", "used-as-leverage",
-        "frightened-at-home", "emotional-impact", "neglect",
-        "abused-in-own-relationship", "harm-to-parent",
-        "harm-in-own-relationship", "harm-to-siblings", "missing-episodes",
-        "exploitation-signs"}) {
-    auto* a = child->add_indicators();
-    a->set_indicator(id);
-    a->set_answer(std::string(id) == "harm-in-own-relationship"
-                      ? common::v1::ANSWER_YES
-                      : common::v1::ANSWER_NO);
-  }
-  triage::testing::FillChecklist(24, 2, child->mutable_young_people_checklist());
+  *req.mutable_child() = triage::testing::ChildAnswers("harm-in-own-relationship");
   req.mutable_tier_override()->set_tier(3);
   req.mutable_tier_override()->set_reason("Group programme suits best");
   triage::v1::Decision d;

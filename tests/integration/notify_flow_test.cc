@@ -27,6 +27,7 @@
 #include "tests/testing/examples.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "tools/partner-inbox/partner_inbox.h"
 #include "triage-svc/triage_server.h"
@@ -46,13 +47,11 @@ constexpr absl::Duration kSettle = absl::Seconds(30);
 constexpr absl::Duration kPoll = absl::Milliseconds(20);
 // How long a stream must stay quiet to count as "nothing more".
 constexpr absl::Duration kQuiet = absl::Milliseconds(1500);
-constexpr int kDeadLetterAfterSeconds = 600;
+constexpr int kDeadLetterAfterSeconds = 3600;
 
 void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
 
-std::string Source(const std::string& file) {
-  return absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/", file);
-}
+std::string Source(const std::string& file) { return testing::ConfigFile(file); }
 
 // A Subscribe stream held open by a reader thread.
 class Subscription {
@@ -172,17 +171,7 @@ class PushPartner {
 class NotifyFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("notify-flow-",
-                        ::testing::UnitTest::GetInstance()
-                            ->current_test_info()
-                            ->name(),
-                        "-", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto keys = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(keys.ok());
-    std::ofstream(dir_ / "keys.json") << *keys;
+    dir_ = testing::FreshServiceDir("notify-flow");
 
     idva_ = std::make_unique<PushPartner>();
     // The IDVA service takes its cases by push, to the partner inbox.
@@ -202,13 +191,7 @@ class NotifyFlowTest : public ::testing::Test {
                               idva_->port(), "\""));
     std::ofstream(dir_ / "notify-rules.json") << text;
 
-    const auto server = [](config::v1::ServerConfig* s, const char* cert) {
-      s->set_api_address("127.0.0.1:0");
-      s->set_health_address("127.0.0.1:0");
-      s->set_metrics_address("127.0.0.1:0");
-      *s->mutable_tls() = testing::PkiFiles(cert);
-      s->set_shutdown_grace_seconds(5);
-    };
+    const auto server = testing::LocalServer;
     const auto to = [](config::v1::Downstream* d, int port) {
       d->set_target(absl::StrCat("localhost:", port));
     };
@@ -220,7 +203,7 @@ class NotifyFlowTest : public ::testing::Test {
     n.set_rules_file((dir_ / "notify-rules.json").string());
     n.set_key_ring_file((dir_ / "keys.json").string());
     n.mutable_push()->set_initial_backoff_ms(1000);
-    n.mutable_push()->set_max_backoff_ms(30000);
+    n.mutable_push()->set_max_backoff_ms(10000);
     n.mutable_push()->set_dead_letter_after_seconds(kDeadLetterAfterSeconds);
     n.mutable_push()->set_deadline_ms(2000);
     auto notify = notify::NotifyServer::Start(n, clock_);
@@ -505,22 +488,7 @@ TEST_F(NotifyFlowTest, ChildReferralNotifiesChildrensSocialCare) {
       *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline"));
   triage::v1::SubmitAssessmentRequest req;
   req.set_reference(ref);
-  auto* child = req.mutable_child();
-  child->set_rules_version("roots-to-support-1");
-  for (const char* id :
-       {"witnessed-violence", "injured", "threatened", "used-as-leverage",
-        "frightened-at-home", "emotional-impact", "neglect",
-        "abused-in-own-relationship", "harm-to-parent",
-        "harm-in-own-relationship", "harm-to-siblings", "missing-episodes",
-        "exploitation-signs"}) {
-    auto* a = child->add_indicators();
-    a->set_indicator(id);
-    a->set_answer(std::string(id) == "witnessed-violence"
-                      ? common::v1::ANSWER_YES
-                      : common::v1::ANSWER_NO);
-  }
-  triage::testing::FillChecklist(24, 2,
-                                 child->mutable_young_people_checklist());
+  *req.mutable_child() = triage::testing::ChildAnswers("witnessed-violence");
   triage::v1::Decision d;
   grpc::Status s;
   const absl::Time give_up = absl::Now() + kSettle;
@@ -607,7 +575,7 @@ TEST_F(NotifyFlowTest, PushPartnerDownRetriesThenDeadLettersAndReplays) {
   }
   idva_->Start(port);
   ASSERT_TRUE(AwaitMetricAdvancing(
-      "frontdoor_notify_delivered_total" + idva_series, 1, absl::Seconds(30)));
+      "frontdoor_notify_delivered_total" + idva_series, 1, absl::Seconds(10)));
   EXPECT_EQ(Metric("frontdoor_notify_dead_lettered_total" + idva_series), 0);
   ASSERT_THAT(idva_->received(), SizeIs(1));
   EXPECT_EQ(idva_->received()[0].idva_case().reference(), first);
@@ -622,7 +590,7 @@ TEST_F(NotifyFlowTest, PushPartnerDownRetriesThenDeadLettersAndReplays) {
                           retries + 1));
   ASSERT_TRUE(AwaitMetricAdvancing(
       "frontdoor_notify_dead_lettered_total" + idva_series, 1,
-      absl::Minutes(1)));
+      absl::Minutes(2)));
   // Not before the window had passed.
   EXPECT_GE(clock_.Now() - second_at, absl::Seconds(kDeadLetterAfterSeconds));
   EXPECT_EQ(Metric("frontdoor_notify_dead_letters" + idva_series), 1);

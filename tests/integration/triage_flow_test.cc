@@ -20,6 +20,7 @@
 #include "tests/testing/http_get.h"
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
 
@@ -44,24 +45,9 @@ void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
 class TriageFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("flow-", ::testing::UnitTest::GetInstance()
-                                     ->current_test_info()
-                                     ->name(),
-                        "-", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto keys = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(keys.ok());
-    std::ofstream(dir_ / "keys.json") << *keys;
+    dir_ = testing::FreshServiceDir("flow");
 
-    auto server_config = [&](config::v1::ServerConfig* s, const char* cert) {
-      s->set_api_address("127.0.0.1:0");
-      s->set_health_address("127.0.0.1:0");
-      s->set_metrics_address("127.0.0.1:0");
-      *s->mutable_tls() = testing::PkiFiles(cert);
-      s->set_shutdown_grace_seconds(5);
-    };
+    const auto server_config = testing::LocalServer;
     server_config(triage_config_.mutable_server(), "triage-svc");
     triage_config_.mutable_store()->set_sqlite_path((dir_ / "triage.db").string());
     triage_config_.set_agency_registry_file(testing::AgencyRegistryPath());

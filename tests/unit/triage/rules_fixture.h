@@ -50,4 +50,24 @@ inline common::v1::RiskAssessment Dash(int yes,
   return a;
 }
 
+// A complete children's assessment under the shipped rules: every indicator
+// answered, only `yes` with YES, and a young people's checklist with two
+// yes answers.
+inline v1::ChildAssessment ChildAnswers(const std::string& yes) {
+  v1::ChildAssessment child;
+  child.set_rules_version("roots-to-support-1");
+  for (const char* id :
+       {"witnessed-violence", "injured", "threatened", "used-as-leverage",
+        "frightened-at-home", "emotional-impact", "neglect",
+        "abused-in-own-relationship", "harm-to-parent",
+        "harm-in-own-relationship", "harm-to-siblings", "missing-episodes",
+        "exploitation-signs"}) {
+    auto* a = child.add_indicators();
+    a->set_indicator(id);
+    a->set_answer(yes == id ? common::v1::ANSWER_YES : common::v1::ANSWER_NO);
+  }
+  FillChecklist(24, 2, child.mutable_young_people_checklist());
+  return child;
+}
+
 }  // namespace frontdoor::triage::testing

@@ -1,0 +1,55 @@
+#pragma once
+
+// What every in-process service test prepares: a fresh directory named
+// after the test, a key ring in it, and a server block on free ports.
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/crypto/key_ring.h"
+#include "frontdoor/config/v1/config.pb.h"
+#include "tests/testing/pki.h"
+
+namespace frontdoor::testing {
+
+// <test temp dir>/<prefix>-<test name>-<pid>, emptied and created, with a
+// new key ring at keys.json.
+inline std::filesystem::path FreshServiceDir(absl::string_view prefix) {
+  const std::filesystem::path dir =
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat(prefix, "-",
+                   ::testing::UnitTest::GetInstance()
+                       ->current_test_info()
+                       ->name(),
+                   "-", getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  auto keys = crypto::GenerateKeyRingJson("k1");
+  EXPECT_TRUE(keys.ok()) << keys.status();
+  if (keys.ok()) std::ofstream(dir / "keys.json") << *keys;
+  return dir;
+}
+
+// A server on free loopback ports with the dev-PKI certificate `cert`.
+inline void LocalServer(config::v1::ServerConfig* server,
+                        absl::string_view cert) {
+  server->set_api_address("127.0.0.1:0");
+  server->set_health_address("127.0.0.1:0");
+  server->set_metrics_address("127.0.0.1:0");
+  *server->mutable_tls() = PkiFiles(std::string_view(cert.data(), cert.size()));
+  server->set_shutdown_grace_seconds(5);
+}
+
+// The repository's config/<file>.
+inline std::string ConfigFile(absl::string_view file) {
+  return absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/", file);
+}
+
+}  // namespace frontdoor::testing
