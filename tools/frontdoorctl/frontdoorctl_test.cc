@@ -116,6 +116,41 @@ TEST(ParseArgsTest, AllocationCommandsDefaultToAllocationTarget) {
             Command::kProgrammes);
 }
 
+TEST(ParseArgsTest, NotifyCommandsDefaultToNotifyTarget) {
+  auto watch = ParseArgs({"watch", "--ack", "--after=12", "--count=3",
+                          "--as=staffs-police-hub"},
+                         FakeEnv({}));
+  ASSERT_TRUE(watch.ok()) << watch.status();
+  EXPECT_EQ(watch->command, Command::kWatch);
+  EXPECT_EQ(watch->target, "localhost:7446");
+  EXPECT_TRUE(watch->ack);
+  EXPECT_EQ(watch->after, 12);
+  EXPECT_EQ(watch->count, 3);
+  EXPECT_FALSE(watch->deadline_given);
+  EXPECT_EQ(watch->cert_file, "var/pki/staffs-police-hub.pem");
+  auto plain = ParseArgs({"watch"}, FakeEnv({}));
+  ASSERT_TRUE(plain.ok());
+  EXPECT_FALSE(plain->after.has_value());
+  EXPECT_TRUE(ParseArgs({"watch", "--deadline=3s"}, FakeEnv({}))
+                  ->deadline_given);
+  auto ack = ParseArgs({"ack", "42"}, FakeEnv({}));
+  ASSERT_TRUE(ack.ok());
+  EXPECT_EQ(ack->position, 42);
+  EXPECT_EQ(ParseArgs({"updates", "FD-1"}, FakeEnv({}))->reference, "FD-1");
+  EXPECT_EQ(ParseArgs({"replay", "frontdoor-idva"}, FakeEnv({}))->agency,
+            "frontdoor-idva");
+  EXPECT_EQ(ParseArgs({"replay"}, FakeEnv({}))->agency, "");
+  // Bad positions, cursors and counts, and watch's flags elsewhere.
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"ack", "0"}, {"ack", "x"}, {"ack"},
+        {"watch", "--after=-1"}, {"watch", "--count=0"}, {"updates"},
+        {"get", "FD-1", "--ack"}, {"updates", "FD-1", "--after=3"}}) {
+    EXPECT_EQ(ParseArgs(bad, FakeEnv({})).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad[0];
+  }
+}
+
 TEST(ParseArgsTest, AsPicksCertificateUnderEnvironmentPkiDir) {
   auto options =
       ParseArgs({"--as=uhnm-health", "get", "FD-1"},
