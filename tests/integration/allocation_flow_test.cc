@@ -22,6 +22,7 @@
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
 
@@ -198,22 +199,15 @@ TEST_F(AllocationFlowTest, FullProgrammeHighRiskFirstAndReleaseAllocatesHead) {
   plain.mutable_subject()->mutable_date_of_birth()->set_day(3);
   const std::string high = Submit(plain, "high");
   {
-    // Wait until triage has it queued, then a practitioner decides.
-    const absl::Time give_up = absl::Now() + kSettle;
+    // Once triage has it queued, a practitioner decides.
+    triage::v1::SubmitAssessmentRequest req;
+    req.set_reference(high);
+    *req.mutable_dash() = triage::testing::Dash(15);
+    req.mutable_tier_override()->set_tier(2);
+    req.mutable_tier_override()->set_reason("Group work first, by choice");
     triage::v1::Decision d;
-    grpc::Status s;
-    while (absl::Now() < give_up) {
-      grpc::ClientContext ctx;
-      Prepare(ctx);
-      triage::v1::SubmitAssessmentRequest req;
-      req.set_reference(high);
-      *req.mutable_dash() = triage::testing::Dash(15);
-      req.mutable_tier_override()->set_tier(2);
-      req.mutable_tier_override()->set_reason("Group work first, by choice");
-      s = triage_staff_->SubmitAssessment(&ctx, req, &d);
-      if (s.error_code() != grpc::StatusCode::NOT_FOUND) break;
-      absl::SleepFor(kPoll);
-    }
+    grpc::Status s =
+        testing::SubmitAssessmentWhenQueued(*triage_staff_, req, &d, kSettle);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_HIGH);
     EXPECT_EQ(d.tier(), 2);
@@ -258,15 +252,8 @@ TEST_F(AllocationFlowTest, DatingDetoxOnlyAfterCarerConsent) {
   req.mutable_tier_override()->set_tier(3);
   req.mutable_tier_override()->set_reason("Group programme suits best");
   triage::v1::Decision d;
-  grpc::Status s;
-  const absl::Time give_up = absl::Now() + kSettle;
-  while (absl::Now() < give_up) {
-    grpc::ClientContext ctx;
-    Prepare(ctx);
-    s = triage_staff_->SubmitAssessment(&ctx, req, &d);
-    if (s.error_code() != grpc::StatusCode::NOT_FOUND) break;
-    absl::SleepFor(kPoll);
-  }
+  grpc::Status s =
+      testing::SubmitAssessmentWhenQueued(*triage_staff_, req, &d, kSettle);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(d.side(), common::v1::SIDE_BEHAVIOUR_CHANGE);
 

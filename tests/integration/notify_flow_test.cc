@@ -28,6 +28,7 @@
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "tools/partner-inbox/partner_inbox.h"
 #include "triage-svc/triage_server.h"
@@ -490,15 +491,7 @@ TEST_F(NotifyFlowTest, ChildReferralNotifiesChildrensSocialCare) {
   req.set_reference(ref);
   *req.mutable_child() = triage::testing::ChildAnswers("witnessed-violence");
   triage::v1::Decision d;
-  grpc::Status s;
-  const absl::Time give_up = absl::Now() + kSettle;
-  while (absl::Now() < give_up) {
-    grpc::ClientContext ctx;
-    Prepare(ctx);
-    s = staff->SubmitAssessment(&ctx, req, &d);
-    if (s.error_code() != grpc::StatusCode::NOT_FOUND) break;
-    absl::SleepFor(kPoll);
-  }
+  grpc::Status s = testing::SubmitAssessmentWhenQueued(*staff, req, &d, kSettle);
   ASSERT_TRUE(s.ok()) << s.error_message();
 
   std::optional<Delivery> alert = csc.Next();
