@@ -1,17 +1,16 @@
 #pragma once
 
-// The outbox's SQL, in one place so the PostgreSQL backend can swap the few
-// texts that differ. Statements use $N placeholders and run on both
-// backends unless marked otherwise.
+// The outbox's SQL, in one place. Statements use $N placeholders and run on
+// both backends; the schema is written in SQLite's dialect, which the
+// PostgreSQL backend translates (BIGINT identity seq, BYTEA payload).
 
 #include <cstdint>
 
 namespace frontdoor::outbox::sql {
 
-// SQLite schema. PostgreSQL differs only in types: seq BIGINT GENERATED
-// ALWAYS AS IDENTITY PRIMARY KEY (AUTOINCREMENT is SQLite's: it keeps seq
-// from ever being reused after deletes, so seq order stays commit order),
-// payload BYTEA, the *_us columns and attempts BIGINT.
+// The schema. AUTOINCREMENT keeps SQLite from ever reusing a seq after
+// deletes; PostgreSQL's identity column never does. Write transactions are
+// serialised on both backends, so seq order is commit order.
 inline constexpr char kSqliteSchema[] = R"sql(
 CREATE TABLE outbox (
   seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -43,14 +42,16 @@ inline constexpr char kInsert[] =
     "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
     "next_attempt_at_us) VALUES ($1, $2, $3, $4, $4)";
 
-// Due events, oldest first. PostgreSQL appends " FOR UPDATE SKIP LOCKED" so
-// concurrent relays claim disjoint batches.
+// Due events, oldest first. On PostgreSQL the relay appends kSkipLocked, so
+// relays of several replicas claim disjoint batches.
 inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
     "next_attempt_at_us, COALESCE(retry_from_us, created_at_us) FROM outbox "
     "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
     "AND ($3 = '' OR topic = $3) "
     "ORDER BY seq LIMIT $2";
+
+inline constexpr char kSkipLocked[] = " FOR UPDATE SKIP LOCKED";
 
 inline constexpr char kSetNextAttempt[] =
     "UPDATE outbox SET next_attempt_at_us = $2 "

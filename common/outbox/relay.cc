@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -138,7 +139,11 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
   const absl::Time now = clock_.Now();
   std::vector<Claimed> claimed;
   absl::Status status = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kSelectDue,
+    static const std::string* const kSelectDueLocked =
+        new std::string(absl::StrCat(sql::kSelectDue, sql::kSkipLocked));
+    auto rows = tx.Query(tx.dialect() == store::Dialect::kPostgres
+                             ? std::string_view(*kSelectDueLocked)
+                             : std::string_view(sql::kSelectDue),
                          {absl::ToUnixMicros(now),
                           int64_t{options_.batch_size}, options_.topic});
     if (!rows.ok()) {

@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/store/group_commit.h"
 #include "common/store/store.h"
 
 namespace frontdoor::store {
@@ -123,8 +124,6 @@ using sqlite_internal::StatusFromSqlite;
 // texts; beyond this many (ad-hoc SQL from tools) statements are prepared,
 // used once and finalized.
 constexpr size_t kMaxCachedStatements = 512;
-// How much of a statement's text an error message quotes.
-constexpr size_t kMaxSqlInError = 160;
 
 // Per-connection settings. temp_store=MEMORY keeps the savepoint
 // sub-journal of a batch in memory instead of spilling it to a temporary
@@ -141,72 +140,36 @@ constexpr char kWriterPragmas[] =
 constexpr char kReaderPragmas[] =
     "PRAGMA query_only=ON; PRAGMA cache_size=-16384;";
 
-constexpr char kBeginImmediate[] = "BEGIN IMMEDIATE";
-constexpr char kBeginDeferred[] = "BEGIN";
-constexpr char kCommit[] = "COMMIT";
-constexpr char kRollback[] = "ROLLBACK";
-constexpr char kSavepoint[] = "SAVEPOINT unit";
-constexpr char kRelease[] = "RELEASE unit";
-constexpr char kRollbackToSavepoint[] = "ROLLBACK TO unit";
+using internal::Backend;
+using internal::SqlForError;
 
-constexpr char kCreateMigrationsTable[] =
-    "CREATE TABLE IF NOT EXISTS schema_migrations ("
-    "name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)";
-constexpr char kFindMigration[] =
-    "SELECT 1 FROM schema_migrations WHERE name = $1";
-constexpr char kRecordMigration[] =
-    "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)";
-
-std::string SqlForError(std::string_view sql) {
-  if (sql.size() <= kMaxSqlInError) {
-    return std::string(sql);
-  }
-  return absl::StrCat(AsAbsl(sql.substr(0, kMaxSqlInError)), "...");
-}
-
-// One SQLite connection with its statement cache. Not thread-safe: the store
-// gives each connection to one thread at a time.
-class Connection {
+// One SQLite connection with its statement cache.
+class SqliteConnection final : public internal::Connection {
  public:
-  enum class Role { kWriter, kReader };
+  static absl::StatusOr<std::unique_ptr<SqliteConnection>> Open(
+      const SqliteOptions& options, Backend::Role role);
 
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(
-      const SqliteOptions& options, Role role);
-
-  ~Connection() {
+  ~SqliteConnection() override {
     for (auto& [sql, stmt] : statements_) {
       sqlite3_finalize(stmt);
     }
     sqlite3_close_v2(db_);
   }
-  Connection(const Connection&) = delete;
-  Connection& operator=(const Connection&) = delete;
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
 
-  // Runs one statement; appends result rows to `rows` when it is not null.
-  // Returns the rows changed (0 for a statement that does not write).
   absl::StatusOr<int64_t> Run(std::string_view sql, const Params& params,
-                              std::vector<Row>* rows);
-
-  absl::StatusOr<int64_t> Exec(std::string_view sql,
-                               const Params& params = {}) {
-    return Run(sql, params, nullptr);
+                              std::vector<Row>* rows) override;
+  absl::Status ExecScript(const std::string& sql) override;
+  bool InTransaction() const override {
+    return sqlite3_get_autocommit(db_) == 0;
   }
-
-  // Runs several ';'-separated statements without parameters (migrations).
-  absl::Status ExecScript(const std::string& sql);
-
-  bool InTransaction() const { return sqlite3_get_autocommit(db_) == 0; }
-
-  // Ends any open transaction, ignoring errors: used on paths that are
-  // already failing.
-  void RollbackIfOpen() {
-    if (InTransaction()) {
-      (void)Exec(kRollback);
-    }
-  }
+  // A file connection is never lost.
+  bool Usable() const override { return true; }
+  Dialect dialect() const override { return Dialect::kSqlite; }
 
  private:
-  explicit Connection(sqlite3* db) : db_(db) {}
+  explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   absl::Status Error(int code, std::string_view sql) const {
     return StatusFromSqlite(code, SqlForError(sql), sqlite3_errmsg(db_));
@@ -224,10 +187,10 @@ class Connection {
   absl::flat_hash_map<std::string, sqlite3_stmt*> statements_;
 };
 
-absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
-    const SqliteOptions& options, Role role) {
+absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
+    const SqliteOptions& options, Backend::Role role) {
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
-  if (role == Role::kWriter) {
+  if (role == Backend::Role::kWriter) {
     flags |= SQLITE_OPEN_CREATE;
   }
   sqlite3* db = nullptr;
@@ -236,7 +199,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
     return absl::ResourceExhaustedError("sqlite: cannot allocate connection");
   }
   // Owns `db` from here on, including on the error paths below.
-  auto connection = absl::WrapUnique(new Connection(db));
+  auto connection = absl::WrapUnique(new SqliteConnection(db));
   if (rc != SQLITE_OK) {
     return StatusFromSqlite(rc, absl::StrCat("open ", options.path),
                             sqlite3_errmsg(db));
@@ -245,7 +208,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   sqlite3_busy_timeout(
       db, static_cast<int>(absl::ToInt64Milliseconds(options.busy_timeout)));
 
-  if (role == Role::kWriter) {
+  if (role == Backend::Role::kWriter) {
     std::vector<Row> mode;
     auto set = connection->Run("PRAGMA journal_mode=WAL", {}, &mode);
     if (!set.ok()) {
@@ -272,7 +235,7 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(
   return connection;
 }
 
-absl::StatusOr<sqlite3_stmt*> Connection::Prepare(std::string_view sql,
+absl::StatusOr<sqlite3_stmt*> SqliteConnection::Prepare(std::string_view sql,
                                                   bool* cached) {
   if (auto it = statements_.find(AsAbsl(sql)); it != statements_.end()) {
     *cached = true;
@@ -306,7 +269,7 @@ absl::StatusOr<sqlite3_stmt*> Connection::Prepare(std::string_view sql,
   return stmt;
 }
 
-absl::Status Connection::Bind(sqlite3_stmt* stmt, const Params& params,
+absl::Status SqliteConnection::Bind(sqlite3_stmt* stmt, const Params& params,
                               std::string_view sql) const {
   const int expected = sqlite3_bind_parameter_count(stmt);
   if (static_cast<size_t>(expected) != params.size()) {
@@ -340,7 +303,7 @@ absl::Status Connection::Bind(sqlite3_stmt* stmt, const Params& params,
   return absl::OkStatus();
 }
 
-absl::Status Connection::AppendRow(sqlite3_stmt* stmt,
+absl::Status SqliteConnection::AppendRow(sqlite3_stmt* stmt,
                                    std::vector<Row>* rows) const {
   const int count = sqlite3_column_count(stmt);
   std::vector<Value> columns;
@@ -383,7 +346,7 @@ absl::Status Connection::AppendRow(sqlite3_stmt* stmt,
   return absl::OkStatus();
 }
 
-absl::StatusOr<int64_t> Connection::Run(std::string_view sql,
+absl::StatusOr<int64_t> SqliteConnection::Run(std::string_view sql,
                                         const Params& params,
                                         std::vector<Row>* rows) {
   bool cached = false;
@@ -427,7 +390,7 @@ absl::StatusOr<int64_t> Connection::Run(std::string_view sql,
   return sqlite3_stmt_readonly(stmt) ? 0 : sqlite3_changes64(db_);
 }
 
-absl::Status Connection::ExecScript(const std::string& sql) {
+absl::Status SqliteConnection::ExecScript(const std::string& sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) {
@@ -439,333 +402,33 @@ absl::Status Connection::ExecScript(const std::string& sql) {
   return status;
 }
 
-// The Tx handed to a unit of work: a view of the connection, valid only for
-// the duration of the callback.
-class ConnectionTx final : public Tx {
+// Writes take the database's write lock when they begin (IMMEDIATE), so a
+// batch never fails half-way on a lock another process holds.
+class SqliteBackend final : public Backend {
  public:
-  explicit ConnectionTx(Connection& connection) : connection_(connection) {}
-  absl::StatusOr<int64_t> Exec(std::string_view sql,
-                               const Params& params) override {
-    return connection_.Run(sql, params, nullptr);
+  static constexpr char kBeginImmediate[] = "BEGIN IMMEDIATE";
+  static constexpr char kBeginDeferred[] = "BEGIN";
+
+  explicit SqliteBackend(SqliteOptions options) : options_(std::move(options)) {}
+  const char* name() const override { return "sqlite"; }
+  absl::StatusOr<std::unique_ptr<internal::Connection>> Open(
+      Role role) override {
+    auto opened = SqliteConnection::Open(options_, role);
+    if (!opened.ok()) return opened.status();
+    return std::unique_ptr<internal::Connection>(*std::move(opened));
   }
-  absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
-                                         const Params& params) override {
-    std::vector<Row> rows;
-    auto run = connection_.Run(sql, params, &rows);
-    if (!run.ok()) {
-      return run.status();
-    }
-    return rows;
+  absl::Status BeginWrite(internal::Connection& connection) override {
+    return connection.Exec(kBeginImmediate).status();
   }
-
- private:
-  Connection& connection_;
-};
-
-absl::Status ApplyMigrations(Connection& db,
-                             const std::vector<Migration>& migrations) {
-  absl::flat_hash_set<absl::string_view> names;
-  for (const Migration& m : migrations) {
-    if (m.name.empty() || !names.insert(m.name).second) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "migrations: empty or duplicate migration name \"", m.name, "\""));
-    }
-  }
-  if (auto s = db.Exec(kCreateMigrationsTable); !s.ok()) {
-    return s.status();
-  }
-  for (const Migration& m : migrations) {
-    // Checked inside the transaction so two processes opening one database
-    // cannot both apply a migration.
-    absl::Status status = db.Exec(kBeginImmediate).status();
-    std::vector<Row> applied;
-    if (status.ok()) {
-      status = db.Run(kFindMigration, {m.name}, &applied).status();
-    }
-    if (status.ok() && applied.empty()) {
-      status = db.ExecScript(m.sql);
-      if (status.ok()) {
-        status =
-            db.Exec(kRecordMigration,
-                    {m.name, absl::FormatTime(absl::RFC3339_full, absl::Now(),
-                                              absl::UTCTimeZone())})
-                .status();
-      }
-    }
-    if (status.ok()) {
-      status = db.Exec(kCommit).status();
-    }
-    if (!status.ok()) {
-      db.RollbackIfOpen();
-      return absl::Status(status.code(),
-                          absl::StrCat("migration \"", m.name,
-                                       "\" failed: ", status.message()));
-    }
-  }
-  return absl::OkStatus();
-}
-
-class SqliteStore final : public Store {
- public:
-  SqliteStore(int max_batch, std::unique_ptr<Connection> writer,
-              std::vector<std::unique_ptr<Connection>> readers)
-      : max_batch_(static_cast<size_t>(max_batch)),
-        writer_(std::move(writer)),
-        idle_readers_(std::move(readers)) {
-    writer_thread_ = std::thread(&SqliteStore::WriterLoop, this);
-    done_thread_ = std::thread(&SqliteStore::DoneLoop, this);
-    pthread_setname_np(writer_thread_.native_handle(), "store-writer");
-    pthread_setname_np(done_thread_.native_handle(), "store-done");
-  }
-
-  ~SqliteStore() override { Close(); }
-
-  void Write(Work work, Done done) override;
-  absl::Status Read(const Work& work) override;
-  void Close() override;
-
- private:
-  struct Unit {
-    Work work;
-    Done done;
-    absl::Status status;
-  };
-
-  // A committed unit's outcome, waiting for its `done` to run.
-  struct Outcome {
-    Done done;
-    absl::Status status;
-  };
-
-  bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    return !queue_.empty() || closing_;
-  }
-  bool HasOutcomesOrWriterDone() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(done_mu_) {
-    return !outcomes_.empty() || writer_done_;
-  }
-  bool ReaderAvailableOrClosed() const
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
-    return !idle_readers_.empty() || readers_closed_;
-  }
-  bool NoReaderInUse() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(readers_mu_) {
-    return readers_in_use_ == 0;
-  }
-
-  void WriterLoop();
-  // Runs `done` callbacks, so the writer goes on to the next batch (and its
-  // fsync) while callers are answered.
-  void DoneLoop();
-  // Commits batch[first...] in one transaction, setting each unit's status.
-  // Returns the index of the first unit it did not settle: SQLite may roll a
-  // whole transaction back on its own (I/O error, disk full), after which
-  // the remaining units start a fresh transaction.
-  size_t CommitFrom(std::vector<Unit>& batch, size_t first);
-  absl::Status RunRead(Connection& connection, const Work& work);
-
-  const size_t max_batch_;
-  // Touched only by the writer thread between construction and Close().
-  std::unique_ptr<Connection> writer_;
-  std::thread writer_thread_;
-  std::thread done_thread_;
-
-  absl::Mutex done_mu_;
-  std::vector<Outcome> outcomes_ ABSL_GUARDED_BY(done_mu_);
-  bool writer_done_ ABSL_GUARDED_BY(done_mu_) = false;
-
-  absl::Mutex mu_;
-  std::deque<Unit> queue_ ABSL_GUARDED_BY(mu_);
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-
-  absl::Mutex readers_mu_;
-  std::vector<std::unique_ptr<Connection>> idle_readers_
-      ABSL_GUARDED_BY(readers_mu_);
-  int readers_in_use_ ABSL_GUARDED_BY(readers_mu_) = 0;
-  bool readers_closed_ ABSL_GUARDED_BY(readers_mu_) = false;
-
-  // Serialises Close() so it is idempotent and safe from several threads.
-  absl::Mutex close_mu_ ABSL_ACQUIRED_BEFORE(mu_, readers_mu_);
-  bool closed_ ABSL_GUARDED_BY(close_mu_) = false;
-};
-
-void SqliteStore::Write(Work work, Done done) {
-  {
-    absl::MutexLock lock(&mu_);
-    if (!closing_) {
-      queue_.push_back(
-          Unit{std::move(work), std::move(done), absl::OkStatus()});
-      return;
-    }
-  }
-  // No store thread runs any more: `done` runs here, before Write returns.
-  if (done) {
-    done(absl::UnavailableError("store is closed"));
-  }
-}
-
-void SqliteStore::WriterLoop() {
-  std::vector<Unit> batch;
-  batch.reserve(max_batch_);
-  for (;;) {
-    {
-      absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &SqliteStore::HasWorkOrClosing));
-      if (queue_.empty()) {
-        // Closing, and every queued unit is committed or failed.
-        absl::MutexLock done_lock(&done_mu_);
-        writer_done_ = true;
-        return;
-      }
-      while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(std::move(queue_.front()));
-        queue_.pop_front();
-      }
-    }
-    for (size_t next = 0; next < batch.size();) {
-      next = CommitFrom(batch, next);
-    }
-    {
-      absl::MutexLock done_lock(&done_mu_);
-      for (Unit& unit : batch) {
-        if (unit.done) {
-          outcomes_.push_back(
-              Outcome{std::move(unit.done), std::move(unit.status)});
-        }
-      }
-    }
-    batch.clear();
-  }
-}
-
-void SqliteStore::DoneLoop() {
-  std::vector<Outcome> ready;
-  for (;;) {
-    {
-      absl::MutexLock lock(&done_mu_);
-      done_mu_.Await(
-          absl::Condition(this, &SqliteStore::HasOutcomesOrWriterDone));
-      if (outcomes_.empty()) {
-        return;  // The writer has stopped and every outcome is delivered.
-      }
-      ready.swap(outcomes_);
-    }
-    for (Outcome& outcome : ready) {
-      outcome.done(std::move(outcome.status));
-    }
-    ready.clear();
-  }
-}
-
-size_t SqliteStore::CommitFrom(std::vector<Unit>& batch, size_t first) {
-  Connection& db = *writer_;
-  const auto fail_from = [&](size_t from, size_t to, const absl::Status& why) {
-    for (size_t j = from; j < to; ++j) {
-      if (batch[j].status.ok()) {
-        batch[j].status = why;
-      }
-    }
-  };
-  if (auto begin = db.Exec(kBeginImmediate); !begin.ok()) {
-    fail_from(first, batch.size(), begin.status());
-    db.RollbackIfOpen();
-    return batch.size();
-  }
-  ConnectionTx tx(db);
-  for (size_t i = first; i < batch.size(); ++i) {
-    Unit& unit = batch[i];
-    unit.status = db.Exec(kSavepoint).status();
-    if (unit.status.ok()) {
-      unit.status = unit.work
-                        ? unit.work(tx)
-                        : absl::InvalidArgumentError("empty unit of work");
-    }
-    if (!db.InTransaction()) {
-      // SQLite rolled back the whole transaction: every unit settled in it
-      // so far is lost.
-      const absl::Status lost = absl::UnavailableError(
-          absl::StrCat("write rolled back with its batch: ",
-                       unit.status.ok() ? "transaction ended by a unit of work"
-                                        : unit.status.message()));
-      fail_from(first, i + 1, lost);
-      return i + 1;
-    }
-    if (unit.status.ok()) {
-      unit.status = db.Exec(kRelease).status();
-      if (unit.status.ok()) {
-        continue;
-      }
-    }
-    // This unit failed: undo its changes alone.
-    absl::Status undo = db.Exec(kRollbackToSavepoint).status();
-    if (undo.ok()) {
-      undo = db.Exec(kRelease).status();
-    }
-    if (!undo.ok()) {
-      db.RollbackIfOpen();
-      fail_from(first, i + 1,
-                absl::UnavailableError(absl::StrCat(
-                    "write rolled back with its batch: ", undo.message())));
-      return i + 1;
-    }
-  }
-  if (auto commit = db.Exec(kCommit); !commit.ok()) {
-    db.RollbackIfOpen();
-    // Units that failed on their own keep their own, more specific, error.
-    fail_from(first, batch.size(), commit.status());
-  }
-  return batch.size();
-}
-
-absl::Status SqliteStore::Read(const Work& work) {
-  std::unique_ptr<Connection> connection;
-  {
-    absl::MutexLock lock(&readers_mu_);
-    readers_mu_.Await(
-        absl::Condition(this, &SqliteStore::ReaderAvailableOrClosed));
-    if (readers_closed_) {
-      return absl::UnavailableError("store is closed");
-    }
-    connection = std::move(idle_readers_.back());
-    idle_readers_.pop_back();
-    ++readers_in_use_;
-  }
-  absl::Status status = RunRead(*connection, work);
-  absl::MutexLock lock(&readers_mu_);
-  idle_readers_.push_back(std::move(connection));
-  --readers_in_use_;
-  return status;
-}
-
-absl::Status SqliteStore::RunRead(Connection& connection, const Work& work) {
   // A deferred transaction takes its snapshot at the first read and keeps
-  // it until the end; nothing is written, so ending it is always ROLLBACK.
-  if (auto begin = connection.Exec(kBeginDeferred); !begin.ok()) {
-    return begin.status();
+  // it until the end.
+  absl::Status BeginRead(internal::Connection& connection) override {
+    return connection.Exec(kBeginDeferred).status();
   }
-  ConnectionTx tx(connection);
-  absl::Status status =
-      work ? work(tx) : absl::InvalidArgumentError("empty unit of work");
-  connection.RollbackIfOpen();
-  return status;
-}
 
-void SqliteStore::Close() {
-  absl::MutexLock close_lock(&close_mu_);
-  if (closed_) {
-    return;
-  }
-  closed_ = true;
-  {
-    absl::MutexLock lock(&mu_);
-    closing_ = true;
-  }
-  writer_thread_.join();
-  done_thread_.join();
-  writer_.reset();
-  absl::MutexLock lock(&readers_mu_);
-  readers_closed_ = true;
-  readers_mu_.Await(absl::Condition(this, &SqliteStore::NoReaderInUse));
-  idle_readers_.clear();
-}
+ private:
+  const SqliteOptions options_;
+};
 
 }  // namespace
 
@@ -782,23 +445,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
   if (options.busy_timeout < absl::ZeroDuration()) {
     return absl::InvalidArgumentError("sqlite: busy_timeout is negative");
   }
-  auto writer = Connection::Open(options, Connection::Role::kWriter);
-  if (!writer.ok()) {
-    return writer.status();
-  }
-  if (auto s = ApplyMigrations(**writer, migrations); !s.ok()) {
-    return s;
-  }
-  std::vector<std::unique_ptr<Connection>> readers;
-  for (int i = 0; i < options.read_connections; ++i) {
-    auto reader = Connection::Open(options, Connection::Role::kReader);
-    if (!reader.ok()) {
-      return reader.status();
-    }
-    readers.push_back(*std::move(reader));
-  }
-  return std::make_unique<SqliteStore>(options.max_batch, *std::move(writer),
-                                       std::move(readers));
+  internal::GroupCommitOptions group;
+  group.read_connections = options.read_connections;
+  group.max_batch = options.max_batch;
+  return internal::OpenGroupCommitStore(std::make_unique<SqliteBackend>(options),
+                                        group, migrations);
 }
 
 }  // namespace frontdoor::store

@@ -40,4 +40,18 @@ absl::Status Store::WriteSync(Work work) {
   return result;
 }
 
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(
+    std::string_view location, const std::vector<Migration>& migrations,
+    std::string_view application_name) {
+  if (IsPostgresUrl(location)) {
+    PostgresOptions options;
+    options.url = std::string(location);
+    options.application_name = std::string(application_name);
+    return OpenPostgresStore(options, migrations);
+  }
+  SqliteOptions options;
+  options.path = std::string(location);
+  return OpenSqliteStore(options, migrations);
+}
+
 }  // namespace frontdoor::store

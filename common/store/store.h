@@ -44,10 +44,19 @@ class Row {
   std::vector<Value> columns_;
 };
 
+// The SQL dialect behind a store, for the few statements that differ (for
+// example PostgreSQL's FOR UPDATE SKIP LOCKED).
+enum class Dialect { kSqlite, kPostgres };
+
 // A transaction in progress. Only valid inside the callback it is given to.
+//
+// On PostgreSQL a failed statement leaves the transaction unusable until
+// the unit of work is rolled back: work must return a statement's error,
+// not carry on after it.
 class Tx {
  public:
   virtual ~Tx() = default;
+  virtual Dialect dialect() const = 0;
   // Runs a statement that returns no rows. Returns the number of rows changed.
   virtual absl::StatusOr<int64_t> Exec(std::string_view sql,
                                        const Params& params = {}) = 0;
@@ -68,7 +77,9 @@ using Work = std::function<absl::Status(Tx&)>;
 using Done = std::function<void(absl::Status)>;
 
 // The storage interface every service uses. Two backends: embedded SQLite
-// (default) and PostgreSQL.
+// (default) and PostgreSQL. On both, write transactions are serialised:
+// one at a time per database, whatever the number of processes, so a unit
+// of work may read and then write without other writers in between.
 class Store {
  public:
   virtual ~Store() = default;
@@ -111,5 +122,44 @@ struct SqliteOptions {
 // Opens (creating if needed) an SQLite store and applies `migrations`.
 absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
     const SqliteOptions& options, const std::vector<Migration>& migrations);
+
+struct PostgresOptions {
+  // libpq connection URI or key=value string, for example
+  // "postgresql://intake@db.example:5432/frontdoor?sslmode=verify-full".
+  // Settings it leaves out come from libpq's environment (PGPASSWORD,
+  // PGPASSFILE, PGSSLROOTCERT, ...).
+  std::string url;
+  // Shown in pg_stat_activity, for example "intake-svc".
+  std::string application_name = "frontdoor";
+  int read_connections = 4;
+  int max_batch = 256;
+  // Waiting for the server to accept a connection.
+  absl::Duration connect_timeout = absl::Seconds(5);
+  // Longest a statement may run, and wait for a lock, before failing.
+  absl::Duration statement_timeout = absl::Seconds(30);
+  absl::Duration lock_timeout = absl::Seconds(10);
+  // After a connection is lost: waits between attempts to reconnect,
+  // doubling from initial to max. Meanwhile calls fail with UNAVAILABLE.
+  absl::Duration reconnect_initial_backoff = absl::Milliseconds(100);
+  absl::Duration reconnect_max_backoff = absl::Seconds(5);
+};
+
+// Whether `url` names a PostgreSQL database (postgres:// or postgresql://).
+bool IsPostgresUrl(std::string_view url);
+
+// Connects to PostgreSQL and applies `migrations` (written in SQLite's
+// dialect; integer columns become BIGINT, BLOB becomes BYTEA and an
+// INTEGER PRIMARY KEY an identity column). Write transactions of every
+// process using the same database and schema take one transaction-level
+// advisory lock first, so they run one at a time, as on SQLite: replicas
+// add availability and read capacity, not write throughput.
+absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(
+    const PostgresOptions& options, const std::vector<Migration>& migrations);
+
+// Opens the store `location` names: a postgres:// or postgresql:// URL, or
+// else an SQLite file path, with each backend's default options.
+absl::StatusOr<std::unique_ptr<Store>> OpenStore(
+    std::string_view location, const std::vector<Migration>& migrations,
+    std::string_view application_name = "frontdoor");
 
 }  // namespace frontdoor::store

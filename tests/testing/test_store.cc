@@ -1,0 +1,125 @@
+#include "tests/testing/test_store.h"
+
+#include <libpq-fe.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace frontdoor::testing {
+namespace {
+
+constexpr char kPostgresDirVariable[] = "FRONTDOOR_TEST_POSTGRES_DIR";
+// PostgreSQL truncates identifiers beyond 63 bytes.
+constexpr size_t kMaxSchemaHint = 40;
+
+absl::StatusOr<std::string> ReadFirstLine(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in) return absl::NotFoundError(absl::StrCat("no ", file.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  return std::string(absl::StripAsciiWhitespace(text.str()));
+}
+
+// Skips every test of the binary, with the reason, when this run is on
+// PostgreSQL but the test server could not be started.
+class PostgresEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    if (!OnPostgres()) return;
+    absl::StatusOr<std::string> url = PostgresServerUrl();
+    if (!url.ok()) GTEST_SKIP() << url.status().message();
+  }
+};
+
+::testing::Environment* const kPostgresEnvironment =
+    ::testing::AddGlobalTestEnvironment(new PostgresEnvironment);
+
+}  // namespace
+
+bool OnPostgres() {
+  const char* dir = std::getenv(kPostgresDirVariable);
+  return dir != nullptr && *dir != '\0';
+}
+
+absl::StatusOr<std::string> PostgresServerUrl() {
+  const char* dir = std::getenv(kPostgresDirVariable);
+  if (dir == nullptr || *dir == '\0') {
+    return absl::FailedPreconditionError(
+        absl::StrCat(kPostgresDirVariable, " is not set"));
+  }
+  const std::filesystem::path state(dir);
+  if (absl::StatusOr<std::string> why = ReadFirstLine(state / "unavailable");
+      why.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("skipped: no PostgreSQL server for the tests: ", *why));
+  }
+  absl::StatusOr<std::string> url = ReadFirstLine(state / "url");
+  if (!url.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "skipped: no PostgreSQL server for the tests (tests/testing/pg-server "
+        "start has not run: ",
+        url.status().message(), ")"));
+  }
+  return url;
+}
+
+absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint) {
+  absl::StatusOr<std::string> url = PostgresServerUrl();
+  if (!url.ok()) return url.status();
+  static std::atomic<int> counter{0};
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = absl::StrCat(info == nullptr ? "" : info->name(), "_", hint);
+  for (char& c : name) {
+    c = absl::ascii_isalnum(static_cast<unsigned char>(c))
+            ? absl::ascii_tolower(static_cast<unsigned char>(c))
+            : '_';
+  }
+  if (name.size() > kMaxSchemaHint) name.resize(kMaxSchemaHint);
+  const std::string schema =
+      absl::StrCat("t_", name, "_", getpid(), "_", counter++);
+  PGconn* conn = PQconnectdb(url->c_str());
+  if (PQstatus(conn) != CONNECTION_OK) {
+    absl::Status error = absl::UnavailableError(
+        absl::StrCat("connecting to the test server: ", PQerrorMessage(conn)));
+    PQfinish(conn);
+    return error;
+  }
+  PGresult* created =
+      PQexec(conn, absl::StrCat("CREATE SCHEMA \"", schema, "\"").c_str());
+  absl::Status status = absl::OkStatus();
+  if (PQresultStatus(created) != PGRES_COMMAND_OK) {
+    status = absl::InternalError(
+        absl::StrCat("CREATE SCHEMA ", schema, ": ", PQerrorMessage(conn)));
+  }
+  PQclear(created);
+  PQfinish(conn);
+  if (!status.ok()) return status;
+  return absl::StrCat(*url, url->find('?') == std::string::npos ? "?" : "&",
+                      "options=-csearch_path%3D", schema);
+}
+
+std::string TestStoreLocation(const std::filesystem::path& dir,
+                              absl::string_view name) {
+  if (!OnPostgres()) return (dir / absl::StrCat(name, ".db")).string();
+  absl::StatusOr<std::string> url = FreshPostgresSchema(name);
+  EXPECT_TRUE(url.ok()) << url.status();
+  return url.ok() ? *url : std::string();
+}
+
+absl::StatusOr<std::unique_ptr<store::Store>> OpenTestStore(
+    const std::string& location,
+    const std::vector<store::Migration>& migrations) {
+  return store::OpenStore(location, migrations);
+}
+
+}  // namespace frontdoor::testing

@@ -1,0 +1,42 @@
+#pragma once
+
+// Where a test keeps its store. By default an SQLite file in the test's
+// directory. When FRONTDOOR_TEST_POSTGRES_DIR is set (ctest runs every
+// storage and service test a second time so, with the suffix ".postgres"),
+// a fresh schema on the throwaway PostgreSQL server that
+// tests/testing/pg-server started, whose URL is in that directory.
+// If that server could not be started, every test of the binary is skipped
+// with the reason.
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "common/store/store.h"
+
+namespace frontdoor::testing {
+
+// Whether this run's stores are on PostgreSQL.
+bool OnPostgres();
+
+// The test server's URL (its "postgres" database), or why there is none.
+absl::StatusOr<std::string> PostgresServerUrl();
+
+// A new, empty schema on the test server, named after `hint` and the
+// running test; returns a URL whose connections work in it.
+absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint);
+
+// A store location for `name` (for example "intake"): `dir`/<name>.db, or
+// on PostgreSQL the URL of a fresh schema. Opening the same location again
+// reopens the same data.
+std::string TestStoreLocation(const std::filesystem::path& dir,
+                              absl::string_view name);
+
+// Opens the store at a location from TestStoreLocation.
+absl::StatusOr<std::unique_ptr<store::Store>> OpenTestStore(
+    const std::string& location, const std::vector<store::Migration>& migrations);
+
+}  // namespace frontdoor::testing
