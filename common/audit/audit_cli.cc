@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -16,7 +17,8 @@ namespace frontdoor::audit {
 namespace {
 
 constexpr std::string_view kUsage =
-    "usage: frontdoor-audit verify --sqlite PATH\n";
+    "usage: frontdoor-audit verify --sqlite PATH\n"
+    "       frontdoor-audit verify --postgres URL\n";
 
 // A JSON string literal of `s` (RFC 8259 escaping).
 std::string JsonString(std::string_view s) {
@@ -56,40 +58,60 @@ std::string ResultJson(const VerifyResult& result) {
 int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out,
                     std::ostream& err) {
   std::string sqlite_path;
+  std::string postgres_url;
   if (args.empty() || args[0] != "verify") {
     err << kUsage;
     return kExitError;
   }
   for (size_t i = 1; i < args.size(); ++i) {
-    constexpr std::string_view kSqliteFlag = "--sqlite";
     const std::string& arg = args[i];
-    if (arg == kSqliteFlag && i + 1 < args.size()) {
-      sqlite_path = args[++i];
-    } else if (arg.rfind("--sqlite=", 0) == 0) {
-      sqlite_path = arg.substr(kSqliteFlag.size() + 1);
-    } else {
+    bool matched = false;
+    for (auto [flag, value] : {std::pair<std::string_view, std::string*>{
+                                   "--sqlite", &sqlite_path},
+                               {"--postgres", &postgres_url}}) {
+      const std::string with_equals = std::string(flag) + "=";
+      if (arg == flag && i + 1 < args.size()) {
+        *value = args[++i];
+        matched = true;
+      } else if (arg.rfind(with_equals, 0) == 0) {
+        *value = arg.substr(with_equals.size());
+        matched = true;
+      }
+    }
+    if (!matched) {
       err << kUsage;
       return kExitError;
     }
   }
-  if (sqlite_path.empty()) {
+  if (sqlite_path.empty() == postgres_url.empty() ||
+      (!postgres_url.empty() && !store::IsPostgresUrl(postgres_url))) {
     err << kUsage;
     return kExitError;
   }
-  // Opening creates a missing database, which would then verify as an empty,
-  // intact log: a mistyped path must be an error instead.
-  struct stat st;
-  if (::stat(sqlite_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    err << "frontdoor-audit: no database file at " << sqlite_path << "\n";
-    return kExitError;
+  absl::StatusOr<std::unique_ptr<store::Store>> opened;
+  if (!sqlite_path.empty()) {
+    // Opening creates a missing database, which would then verify as an
+    // empty, intact log: a mistyped path must be an error instead.
+    struct stat st;
+    if (::stat(sqlite_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      err << "frontdoor-audit: no database file at " << sqlite_path << "\n";
+      return kExitError;
+    }
+    store::SqliteOptions options;
+    options.path = sqlite_path;
+    options.read_connections = 1;
+    // Migrations are applied once by name, so this only creates audit_log
+    // in a database that lacks it.
+    opened = store::OpenSqliteStore(options, Migrations());
+  } else {
+    // No migrations: a schema without an audit log is an error, not an
+    // empty log.
+    store::PostgresOptions options;
+    options.url = postgres_url;
+    options.application_name = "frontdoor-audit";
+    options.read_connections = 1;
+    opened = store::OpenPostgresStore(options, {});
   }
-
-  store::SqliteOptions options;
-  options.path = sqlite_path;
-  options.read_connections = 1;
-  // Migrations are applied once by name, so this only creates audit_log in a
-  // database that lacks it.
-  auto opened = store::OpenSqliteStore(options, Migrations());
   if (!opened.ok()) {
     err << "frontdoor-audit: " << opened.status() << "\n";
     return kExitError;

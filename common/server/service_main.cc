@@ -1,6 +1,10 @@
 #include "common/server/service_main.h"
 
+#include <cstdlib>
+#include <string>
 #include <utility>
+
+#include "absl/strings/str_cat.h"
 
 #include "common/audit/audit.h"
 #include "common/outbox/outbox.h"
@@ -22,9 +26,42 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
   required.Require(!server.tls().key_file().empty(), "server.tls.key_file");
   required.Require(server.shutdown_grace_seconds() > 0,
                    "server.shutdown_grace_seconds");
-  required.Require(!store.sqlite_path().empty(), "store.sqlite_path");
+  required.Require(!store.sqlite_path().empty() ||
+                       !store.postgres_url().empty() ||
+                       !store.postgres_url_env().empty(),
+                   "store.sqlite_path (or store.postgres_url, "
+                   "store.postgres_url_env)");
   required.Require(!agency_registry_file.empty(), "agency_registry_file");
   required.Require(!key_ring_file.empty(), "key_ring_file");
+}
+
+absl::StatusOr<std::string> StoreLocation(
+    const config::v1::StoreConfig& config) {
+  const int given = !config.sqlite_path().empty() +
+                    !config.postgres_url().empty() +
+                    !config.postgres_url_env().empty();
+  if (given != 1) {
+    return InvalidArgumentWithViolations(
+        "the configuration is not valid",
+        {{"store", "give exactly one of sqlite_path, postgres_url and "
+                   "postgres_url_env"}});
+  }
+  if (!config.sqlite_path().empty()) return config.sqlite_path();
+  std::string url = config.postgres_url();
+  std::string field = "store.postgres_url";
+  if (!config.postgres_url_env().empty()) {
+    const char* value = std::getenv(config.postgres_url_env().c_str());
+    url = value == nullptr ? "" : value;
+    field = absl::StrCat("store.postgres_url_env (", config.postgres_url_env(),
+                         ")");
+  }
+  if (!store::IsPostgresUrl(url)) {
+    return InvalidArgumentWithViolations(
+        "the configuration is not valid",
+        {{field, url.empty() ? "is empty"
+                             : "must start with postgresql:// or postgres://"}});
+  }
+  return url;
 }
 
 absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
@@ -33,13 +70,17 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
   for (auto* extra : {&outbox::Migrations, &audit::Migrations}) {
     for (store::Migration& m : (*extra)()) migrations.push_back(std::move(m));
   }
-  store::SqliteOptions options;
-  options.path = config.sqlite_path();
+  absl::StatusOr<std::string> location = StoreLocation(config);
+  if (!location.ok()) return location.status();
   absl::StatusOr<std::unique_ptr<store::Store>> store =
-      store::OpenSqliteStore(options, migrations);
+      store::OpenStore(*location, migrations);
   if (!store.ok()) {
+    // Never the URL itself: it may carry a password.
     return WithContext(store.status(),
-                       absl::StrCat("opening the store ", options.path));
+                       config.sqlite_path().empty()
+                           ? std::string("opening the PostgreSQL store")
+                           : absl::StrCat("opening the store ",
+                                          config.sqlite_path()));
   }
   return store;
 }

@@ -38,8 +38,13 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
                            const std::string& key_ring_file,
                            config::RequiredSettings& required);
 
-// Opens the service's SQLite store with its own migrations followed by the
-// outbox and audit tables.
+// Where the store is: the SQLite path, or the PostgreSQL URL (given, or
+// read from the named environment variable). INVALID_ARGUMENT naming the
+// field unless exactly one is given and a URL is a PostgreSQL one.
+absl::StatusOr<std::string> StoreLocation(const config::v1::StoreConfig& config);
+
+// Opens the service's store (SQLite or PostgreSQL) with its own migrations
+// followed by the outbox and audit tables.
 absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
     const config::v1::StoreConfig& config,
     std::vector<store::Migration> migrations);

@@ -46,7 +46,7 @@ class AllocationCatalogueTest : public ::testing::Test {
     settings_ = Read(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/allocation-settings.json"));
     testing::LocalServer(config_.mutable_server(), "allocation-svc");
-    config_.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
+    testing::UseTestStore(config_.mutable_store(), dir_, "allocation");
     config_.set_agency_registry_file(testing::AgencyRegistryPath());
     config_.set_catalogue_file((dir_ / "catalogue.json").string());
     config_.set_settings_file((dir_ / "settings.json").string());

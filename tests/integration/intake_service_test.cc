@@ -21,6 +21,7 @@
 #include "intake-svc/intake_server.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
 #include "tests/unit/intake/validation_cases.h"
 
 namespace frontdoor::intake {
@@ -76,7 +77,7 @@ class IntakeServiceTest : public ::testing::Test {
     server->set_metrics_address("127.0.0.1:0");
     *server->mutable_tls() = frontdoor::testing::PkiFiles("intake-svc");
     server->set_shutdown_grace_seconds(5);
-    config_.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    frontdoor::testing::UseTestStore(config_.mutable_store(), dir_, "intake");
     config_.set_agency_registry_file(frontdoor::testing::AgencyRegistryPath());
     config_.set_districts_file(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
@@ -400,9 +401,8 @@ TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
   ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
   server_.reset();
 
-  store::SqliteOptions options;
-  options.path = config_.store().sqlite_path();
-  auto store = store::OpenSqliteStore(options, audit::Migrations());
+  auto store = frontdoor::testing::OpenTestStore(
+      frontdoor::testing::StoreLocationOf(config_.store()), audit::Migrations());
   ASSERT_TRUE(store.ok()) << store.status();
   auto ok = audit::Verify(**store);
   ASSERT_TRUE(ok.ok()) << ok.status();
@@ -437,15 +437,11 @@ TEST_F(IntakeServiceTest, PersonalDataIsSealedAtRestAndNeverLogged) {
   }
   ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
   server_.reset();
-  std::ifstream db(config_.store().sqlite_path(), std::ios::binary);
-  std::string bytes((std::istreambuf_iterator<char>(db)),
-                    std::istreambuf_iterator<char>());
-  std::ifstream wal(config_.store().sqlite_path() + "-wal", std::ios::binary);
-  bytes.append((std::istreambuf_iterator<char>(wal)),
-               std::istreambuf_iterator<char>());
-  ASSERT_THAT(bytes, HasSubstr(receipt.reference()));
+  auto bytes = frontdoor::testing::StoredBytes(frontdoor::testing::StoreLocationOf(config_.store()));
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  ASSERT_THAT(*bytes, HasSubstr(receipt.reference()));
   for (const char* personal : {"Aisha", "Rahman", "07700 900123", "threats"}) {
-    EXPECT_THAT(bytes, Not(HasSubstr(personal))) << personal;
+    EXPECT_THAT(*bytes, Not(HasSubstr(personal))) << personal;
   }
 }
 

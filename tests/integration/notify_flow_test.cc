@@ -199,7 +199,7 @@ class NotifyFlowTest : public ::testing::Test {
 
     config::v1::NotifyConfig n;
     server(n.mutable_server(), "notify-svc");
-    n.mutable_store()->set_sqlite_path((dir_ / "notify.db").string());
+    testing::UseTestStore(n.mutable_store(), dir_, "notify");
     n.set_agency_registry_file(testing::AgencyRegistryPath());
     n.set_rules_file((dir_ / "notify-rules.json").string());
     n.set_key_ring_file((dir_ / "keys.json").string());
@@ -213,7 +213,7 @@ class NotifyFlowTest : public ::testing::Test {
 
     config::v1::AllocationConfig a;
     server(a.mutable_server(), "allocation-svc");
-    a.mutable_store()->set_sqlite_path((dir_ / "allocation.db").string());
+    testing::UseTestStore(a.mutable_store(), dir_, "allocation");
     a.set_agency_registry_file(testing::AgencyRegistryPath());
     a.set_catalogue_file(Source("catalogue.json"));
     a.set_settings_file(Source("allocation-settings.json"));
@@ -226,7 +226,7 @@ class NotifyFlowTest : public ::testing::Test {
 
     config::v1::TriageConfig t;
     server(t.mutable_server(), "triage-svc");
-    t.mutable_store()->set_sqlite_path((dir_ / "triage.db").string());
+    testing::UseTestStore(t.mutable_store(), dir_, "triage");
     t.set_agency_registry_file(testing::AgencyRegistryPath());
     t.set_rules_file(Source("triage-rules.json"));
     t.set_key_ring_file((dir_ / "keys.json").string());
@@ -238,7 +238,7 @@ class NotifyFlowTest : public ::testing::Test {
 
     config::v1::IntakeConfig i;
     server(i.mutable_server(), "intake-svc");
-    i.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    testing::UseTestStore(i.mutable_store(), dir_, "intake");
     i.set_agency_registry_file(testing::AgencyRegistryPath());
     i.set_districts_file(Source("districts.json"));
     i.set_key_ring_file((dir_ / "keys.json").string());

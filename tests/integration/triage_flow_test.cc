@@ -49,7 +49,7 @@ class TriageFlowTest : public ::testing::Test {
 
     const auto server_config = testing::LocalServer;
     server_config(triage_config_.mutable_server(), "triage-svc");
-    triage_config_.mutable_store()->set_sqlite_path((dir_ / "triage.db").string());
+    testing::UseTestStore(triage_config_.mutable_store(), dir_, "triage");
     triage_config_.set_agency_registry_file(testing::AgencyRegistryPath());
     triage_config_.set_rules_file(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/triage-rules.json"));
@@ -60,7 +60,7 @@ class TriageFlowTest : public ::testing::Test {
         absl::StrCat("127.0.0.1:", triage_->api_port()));
 
     server_config(intake_config_.mutable_server(), "intake-svc");
-    intake_config_.mutable_store()->set_sqlite_path((dir_ / "intake.db").string());
+    testing::UseTestStore(intake_config_.mutable_store(), dir_, "intake");
     intake_config_.set_agency_registry_file(testing::AgencyRegistryPath());
     intake_config_.set_districts_file(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
@@ -322,9 +322,8 @@ TEST_F(TriageFlowTest, TriageDownLosesNothingAndRecordsEachOnce) {
 
   ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
   triage_.reset();
-  store::SqliteOptions options;
-  options.path = triage_config_.store().sqlite_path();
-  auto db = store::OpenSqliteStore(options, {});
+  auto db = testing::OpenTestStore(
+      testing::StoreLocationOf(triage_config_.store()), {});
   ASSERT_TRUE(db.ok()) << db.status();
   int64_t referrals = 0, decisions = 0, distinct = 0;
   ASSERT_TRUE((*db)

@@ -1,6 +1,7 @@
 #pragma once
 
-// A base for tests of a service's core over a real SQLite store: a fresh
+// A base for tests of a service's core over a real store (SQLite, or
+// PostgreSQL when the run is on it: tests/testing/test_store.h): a fresh
 // directory, a new key ring, the store with the service's migrations plus
 // the outbox and audit tables, and helpers to wait for an asynchronous
 // result and to count rows.
@@ -23,6 +24,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/outbox/outbox.h"
 #include "common/store/store.h"
+#include "tests/testing/test_store.h"
 
 namespace frontdoor::testing {
 
@@ -44,9 +46,8 @@ class CoreStoreTest : public ::testing::Test {
     keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
     for (auto& m : outbox::Migrations()) migrations.push_back(m);
     for (auto& m : audit::Migrations()) migrations.push_back(m);
-    store::SqliteOptions options;
-    options.path = (dir_ / "service.db").string();
-    auto store = store::OpenSqliteStore(options, migrations);
+    location_ = TestStoreLocation(dir_, "service");
+    auto store = OpenTestStore(location_, migrations);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -84,6 +85,7 @@ class CoreStoreTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string location_;  // of the store
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
 };

@@ -16,6 +16,7 @@
 #include "common/crypto/key_ring.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/test_store.h"
 
 namespace frontdoor::testing {
 
@@ -45,6 +46,25 @@ inline void LocalServer(config::v1::ServerConfig* server,
   server->set_metrics_address("127.0.0.1:0");
   *server->mutable_tls() = PkiFiles(std::string_view(cert.data(), cert.size()));
   server->set_shutdown_grace_seconds(5);
+}
+
+// Points `store` at a test store named `name` (test_store.h): an SQLite
+// file in `dir`, or a fresh PostgreSQL schema.
+inline void UseTestStore(config::v1::StoreConfig* store,
+                         const std::filesystem::path& dir,
+                         absl::string_view name) {
+  const std::string location = TestStoreLocation(dir, name);
+  if (store::IsPostgresUrl(location)) {
+    store->set_postgres_url(location);
+  } else {
+    store->set_sqlite_path(location);
+  }
+}
+
+// The location UseTestStore gave `store`, for opening it in the test.
+inline std::string StoreLocationOf(const config::v1::StoreConfig& store) {
+  return store.postgres_url().empty() ? store.sqlite_path()
+                                      : store.postgres_url();
 }
 
 // The repository's config/<file>.

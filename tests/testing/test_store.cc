@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 
@@ -19,7 +20,9 @@ namespace frontdoor::testing {
 namespace {
 
 constexpr char kPostgresDirVariable[] = "FRONTDOOR_TEST_POSTGRES_DIR";
-// PostgreSQL truncates identifiers beyond 63 bytes.
+// PostgreSQL truncates identifiers beyond 63 bytes: the schema is
+// t_<test name, cut>_<hint>_<pid>_<n>.
+constexpr size_t kMaxTestName = 24;
 constexpr size_t kMaxSchemaHint = 40;
 
 absl::StatusOr<std::string> ReadFirstLine(const std::filesystem::path& file) {
@@ -78,7 +81,9 @@ absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint) {
   if (!url.ok()) return url.status();
   static std::atomic<int> counter{0};
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = absl::StrCat(info == nullptr ? "" : info->name(), "_", hint);
+  std::string test = info == nullptr ? "" : info->name();
+  if (test.size() > kMaxTestName) test.resize(kMaxTestName);
+  std::string name = absl::StrCat(test, "_", hint);
   for (char& c : name) {
     c = absl::ascii_isalnum(static_cast<unsigned char>(c))
             ? absl::ascii_tolower(static_cast<unsigned char>(c))
@@ -120,6 +125,51 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenTestStore(
     const std::string& location,
     const std::vector<store::Migration>& migrations) {
   return store::OpenStore(location, migrations);
+}
+
+absl::StatusOr<std::string> StoredBytes(const std::string& location) {
+  std::string bytes;
+  if (!store::IsPostgresUrl(location)) {
+    for (const char* suffix : {"", "-wal"}) {
+      std::ifstream in(location + suffix, std::ios::binary);
+      bytes.append(std::istreambuf_iterator<char>(in), {});
+    }
+    return bytes;
+  }
+  PGconn* conn = PQconnectdb(location.c_str());
+  absl::Status status = absl::OkStatus();
+  const auto query = [&](const std::string& sql) -> PGresult* {
+    PGresult* r = PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr,
+                               nullptr, /*resultFormat=binary*/ 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+      status = absl::InternalError(absl::StrCat(sql, ": ", PQerrorMessage(conn)));
+      PQclear(r);
+      return nullptr;
+    }
+    return r;
+  };
+  if (PQstatus(conn) != CONNECTION_OK) {
+    status = absl::UnavailableError(PQerrorMessage(conn));
+  } else if (PGresult* tables = query(
+                 "SELECT table_name::text FROM information_schema.tables "
+                 "WHERE table_schema = current_schema()")) {
+    for (int t = 0; t < PQntuples(tables) && status.ok(); ++t) {
+      const std::string table(PQgetvalue(tables, t, 0), PQgetlength(tables, t, 0));
+      if (PGresult* rows = query(absl::StrCat("SELECT * FROM \"", table, "\""))) {
+        for (int r = 0; r < PQntuples(rows); ++r) {
+          for (int c = 0; c < PQnfields(rows); ++c) {
+            bytes.append(PQgetvalue(rows, r, c), PQgetlength(rows, r, c));
+            bytes.push_back('\n');
+          }
+        }
+        PQclear(rows);
+      }
+    }
+    PQclear(tables);
+  }
+  PQfinish(conn);
+  if (!status.ok()) return status;
+  return bytes;
 }
 
 }  // namespace frontdoor::testing

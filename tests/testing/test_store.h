@@ -39,4 +39,10 @@ std::string TestStoreLocation(const std::filesystem::path& dir,
 absl::StatusOr<std::unique_ptr<store::Store>> OpenTestStore(
     const std::string& location, const std::vector<store::Migration>& migrations);
 
+// Every byte the store at `location` holds, for checking that personal
+// data is sealed at rest: for SQLite the database file and its WAL (free
+// pages included), for PostgreSQL every value of every table in the
+// location's schema, read raw (bytea undecoded, not as hex).
+absl::StatusOr<std::string> StoredBytes(const std::string& location);
+
 }  // namespace frontdoor::testing

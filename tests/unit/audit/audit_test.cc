@@ -16,6 +16,7 @@
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_store.h"
 
 namespace frontdoor::audit {
 namespace {
@@ -46,6 +47,8 @@ class AuditTest : public ::testing::Test {
     path_ = absl::StrCat(::testing::TempDir(), "/audit_test_", getpid(), "_",
                          info->name(), ".db");
     RemoveFiles();
+    location_ = testing::OnPostgres() ? testing::TestStoreLocation("", "audit")
+                                      : path_;
     Open();
   }
 
@@ -56,9 +59,7 @@ class AuditTest : public ::testing::Test {
   }
 
   void Open() {
-    store::SqliteOptions options;
-    options.path = path_;
-    auto store = store::OpenSqliteStore(options, Migrations());
+    auto store = testing::OpenTestStore(location_, Migrations());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -109,7 +110,9 @@ class AuditTest : public ::testing::Test {
     return result.ok() ? *result : VerifyResult{};
   }
 
+  // The store: an SQLite file at path_, or a PostgreSQL schema.
   std::string path_;
+  std::string location_;
   std::unique_ptr<store::Store> store_;
 };
 
@@ -353,21 +356,25 @@ class AuditCommandTest : public AuditTest {
     err_.str("");
     return RunAuditCommand(args, out_, err_);
   }
+  // The command line's flag for this test's store.
+  std::string StoreFlag() const {
+    return store::IsPostgresUrl(location_) ? "--postgres" : "--sqlite";
+  }
   std::ostringstream out_;
   std::ostringstream err_;
 };
 
 TEST_F(AuditCommandTest, IntactChainPrintsOkAndExitsZero) {
   AppendN(7);
-  EXPECT_EQ(Run({"verify", "--sqlite", path_}), kExitChainIntact);
+  EXPECT_EQ(Run({"verify", StoreFlag(), location_}), kExitChainIntact);
   EXPECT_EQ(out_.str(), "{\"entries\":7,\"ok\":true}\n");
-  EXPECT_EQ(Run({"verify", "--sqlite=" + path_}), kExitChainIntact);
+  EXPECT_EQ(Run({"verify", StoreFlag() + "=" + location_}), kExitChainIntact);
 }
 
 TEST_F(AuditCommandTest, TamperedChainPrintsProblemAndExitsOne) {
   AppendN(7);
   Exec("UPDATE audit_log SET reason = 'changed' WHERE seq = 3");
-  EXPECT_EQ(Run({"verify", "--sqlite", path_}), kExitChainBroken);
+  EXPECT_EQ(Run({"verify", StoreFlag(), location_}), kExitChainBroken);
   EXPECT_THAT(out_.str(),
               StartsWith("{\"entries\":2,\"ok\":false,\"first_bad_seq\":3,"
                          "\"problem\":\"hash does not match"));
@@ -375,6 +382,14 @@ TEST_F(AuditCommandTest, TamperedChainPrintsProblemAndExitsOne) {
 }
 
 TEST_F(AuditCommandTest, MissingDatabaseIsAnErrorNotAnEmptyLog) {
+  if (testing::OnPostgres()) {
+    // A schema with no audit log in it.
+    const std::string empty = testing::TestStoreLocation("", "empty");
+    EXPECT_EQ(Run({"verify", "--postgres", empty}), kExitError);
+    EXPECT_EQ(out_.str(), "");
+    EXPECT_THAT(err_.str(), HasSubstr("audit_log"));
+    return;
+  }
   const std::string missing = path_ + ".missing";
   EXPECT_EQ(Run({"verify", "--sqlite", missing}), kExitError);
   EXPECT_EQ(out_.str(), "");
@@ -386,7 +401,11 @@ TEST_F(AuditCommandTest, BadUsageExitsTwo) {
   EXPECT_EQ(Run({}), kExitError);
   EXPECT_EQ(Run({"verify"}), kExitError);
   EXPECT_EQ(Run({"check", "--sqlite", path_}), kExitError);
-  EXPECT_EQ(Run({"verify", "--postgres", "x"}), kExitError);
+  EXPECT_EQ(Run({"verify", "--postgres", "x"}), kExitError);  // not a URL
+  EXPECT_EQ(Run({"verify", "--sqlite", path_, "--postgres",
+                 "postgresql:///x"}),
+            kExitError);  // one store at a time
+  EXPECT_EQ(Run({"verify", "--mysql", "x"}), kExitError);
   EXPECT_THAT(err_.str(), HasSubstr("usage"));
 }
 

@@ -19,6 +19,7 @@
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/test_store.h"
 
 namespace frontdoor::outbox {
 namespace {
@@ -121,9 +122,8 @@ class OutboxTest : public ::testing::Test {
   }
 
   void OpenStore() {
-    store::SqliteOptions options;
-    options.path = (dir_ / "outbox.db").string();
-    auto store = store::OpenSqliteStore(options, Migrations());
+    if (location_.empty()) location_ = testing::TestStoreLocation(dir_, "outbox");
+    auto store = testing::OpenTestStore(location_, Migrations());
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -160,6 +160,7 @@ class OutboxTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
+  std::string location_;  // of the store; reopened by OpenStore
   FakeClock clock_{kStart};
   std::unique_ptr<store::Store> store_;
   FakeSink sink_;
