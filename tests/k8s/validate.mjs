@@ -12,9 +12,13 @@
 //    Deployment is selected by a NetworkPolicy and a PodDisruptionBudget;
 //    every port a service listens on (from its config) is declared on the
 //    container and the headless Service; no image without a pinned tag; the
-//    network policies allow exactly the forward flow; configs, mounts,
-//    certificates and identities agree; the overlay's own promises
-//    (replicas, autoscalers, topology spread).
+//    network policies allow exactly the forward flow (and PostgreSQL's own
+//    traffic); configs, mounts, certificates and identities agree; every
+//    service keeps its data in its own PostgreSQL database, with the URL
+//    from a Secret, over TLS verified against the suite's CA, and no
+//    password is in a ConfigMap or the manifests; the overlay's own
+//    promises (replicas, autoscalers, topology spread, PostgreSQL
+//    instances).
 //
 // Prints one line per check and ends with "N passed, N failed".
 import { readFileSync } from "node:fs";
@@ -107,6 +111,11 @@ const CNPG_FIELDS = {
       "connectionLimit", "tablespace", "extensions", "schemas", "fdws"],
   },
 };
+const CNPG_CERTIFICATES_FIELDS = ["serverTLSSecret", "serverCASecret", "clientCASecret",
+  "replicationTLSSecret", "serverAltDNSNames"];
+const CNPG_POSTGRESQL_FIELDS = ["parameters", "pg_hba", "pg_ident", "shared_preload_libraries",
+  "syncReplicaElectionConstraint", "ldap", "promotionTimeout", "enableAlterSystem", "synchronous",
+  "extensions"];
 const CNPG_ROLE_FIELDS = ["name", "ensure", "login", "superuser", "createdb", "createrole",
   "inherit", "replication", "bypassrls", "connectionLimit", "validUntil", "inRoles",
   "passwordSecret", "disablePassword", "comment"];
@@ -130,9 +139,21 @@ function cnpgProblems(o) {
       p.push(`sync replicas ${min}..${max} must be integers with min <= max < instances`);
     for (const v of Object.values(s.postgresql?.parameters ?? {}))
       if (typeof v !== "string") p.push(`postgresql.parameters values must be strings (${v})`);
+    for (const [obj, known] of [["postgresql", CNPG_POSTGRESQL_FIELDS], ["certificates", CNPG_CERTIFICATES_FIELDS]])
+      for (const f of Object.keys(s[obj] ?? {})) if (!known.includes(f)) p.push(`spec.${obj}.${f}: unknown field`);
+    for (const line of s.postgresql?.pg_hba ?? [])
+      if (typeof line !== "string" || !/^(local|host|hostssl|hostnossl|hostgssenc|hostnogssenc)\s+\S+\s+\S+/.test(line))
+        p.push(`postgresql.pg_hba: not a pg_hba.conf line: ${line}`);
+    for (const [k, v] of Object.entries(s.certificates ?? {}))
+      if (k !== "serverAltDNSNames" && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(String(v)))
+        p.push(`spec.certificates.${k}: not a Secret name`);
     for (const r of s.managed?.roles ?? []) {
       for (const f of Object.keys(r)) if (!CNPG_ROLE_FIELDS.includes(f)) p.push(`role ${r.name}: unknown field ${f}`);
       if (!/^[a-z_][a-z0-9_]*$/.test(r.name ?? "")) p.push(`role name ${r.name}`);
+      if (r.connectionLimit !== undefined && !Number.isInteger(r.connectionLimit))
+        p.push(`role ${r.name}: connectionLimit must be an integer`);
+      if (r.passwordSecret !== undefined && typeof r.passwordSecret?.name !== "string")
+        p.push(`role ${r.name}: passwordSecret.name missing`);
     }
   }
   if (o.kind === "Database") {
@@ -344,6 +365,141 @@ for (const d of deployments) {
   check(`Deployment ${name}: config paths, mounts, secrets, certificate and identity agree`, r);
 }
 
+// Stores: every service on its own PostgreSQL database, with the URL from
+// a Secret and TLS verified against the suite's CA; SQLite (one pod's file,
+// one writer) never behind more than one replica. When the rendering holds
+// the CloudNativePG cluster, the Secret is the password of a role that owns
+// one database, used by no other service, and the cluster's server
+// certificate chains to the CA the services trust.
+const PASSWORD_URL = /\bpostgres(?:ql)?:\/\/[^\s/@:"]+:[^\s/@"]+@/i;
+const storeSecrets = new Map(); // Secret name -> service
+const cluster = ofKind("Cluster")[0];
+const clusterRoles = cluster?.spec?.managed?.roles ?? [];
+const hba = cluster?.spec?.postgresql?.pg_hba ?? [];
+const issuerOf = (secretName) => {
+  const c = ofKind("Certificate").find((x) => x.spec.secretName === secretName);
+  return c && `${c.spec.issuerRef.kind ?? "Issuer"}/${c.spec.issuerRef.name}`;
+};
+for (const d of deployments) {
+  const name = d.metadata.name;
+  const cfg = svcConfig(name);
+  if (!cfg) continue;
+  const pod = d.spec.template.spec;
+  const container = pod.containers.find((c) => c.name === name) ?? pod.containers[0];
+  const env = Object.fromEntries((container.env ?? []).map((e) => [e.name, e]));
+  const store = cfg.store ?? {};
+  const given = ["sqlitePath", "postgresUrl", "postgresUrlEnv"].filter((k) => store[k]);
+  const p = [];
+  if (given.length !== 1) p.push(`store gives ${given.join(", ") || "nothing"}: exactly one of sqlitePath, postgresUrl, postgresUrlEnv`);
+  const hpa = ofKind("HorizontalPodAutoscaler").find((h) =>
+    h.spec.scaleTargetRef.kind === "Deployment" && h.spec.scaleTargetRef.name === name);
+  if (store.sqlitePath) {
+    p.push("store.sqlitePath: the overlays keep the data in PostgreSQL (SQLite is one pod's file, lost with it)");
+    if ((d.spec.replicas ?? 1) > 1 || (hpa?.spec.maxReplicas ?? 1) > 1)
+      p.push(`store.sqlitePath with up to ${Math.max(d.spec.replicas ?? 1, hpa?.spec.maxReplicas ?? 1)} replicas: SQLite has one writer, each pod would have its own data`);
+  }
+  if (store.postgresUrl) {
+    p.push("store.postgresUrl: the URL is in a ConfigMap; use postgresUrlEnv with the URL in a Secret");
+    if (PASSWORD_URL.test(store.postgresUrl)) p.push("store.postgresUrl carries a password");
+  }
+  if (store.postgresUrlEnv) {
+    const e = env[store.postgresUrlEnv];
+    const ref = e?.valueFrom?.secretKeyRef;
+    const want = `${name}-db`;
+    if (!e) p.push(`store.postgresUrlEnv ${store.postgresUrlEnv}: no such environment variable in container ${container.name}`);
+    else if (!ref) p.push(`${store.postgresUrlEnv} is not from a Secret (valueFrom.secretKeyRef)`);
+    else {
+      if (ref.name !== want || ref.key !== "uri") p.push(`${store.postgresUrlEnv} from Secret ${ref.name} key ${ref.key}, expected ${want} key uri (k8s/README.md)`);
+      if (ref.optional) p.push(`${store.postgresUrlEnv}: the Secret is optional; the pod must not start without it`);
+      if (storeSecrets.has(ref.name)) p.push(`Secret ${ref.name} is also ${storeSecrets.get(ref.name)}'s store: each service has its own database and credentials`);
+      storeSecrets.set(ref.name, name);
+      if (named("Secret", ref.name)) p.push(`Secret ${ref.name} is in the manifests: the operator creates it, no password is committed`);
+      if (cluster) {
+        const role = clusterRoles.find((r) => r.passwordSecret?.name === ref.name);
+        if (!role) p.push(`no role of Cluster ${cluster.metadata.name} takes its password from Secret ${ref.name}`);
+        else {
+          if (role.login !== true || role.ensure === "absent") p.push(`role ${role.name} cannot log in`);
+          if (role.superuser || role.createrole || role.bypassrls) p.push(`role ${role.name} is privileged`);
+          const dbs = ofKind("Database").filter((db) => db.spec.owner === role.name && db.spec.cluster?.name === cluster.metadata.name);
+          if (dbs.length !== 1) p.push(`role ${role.name} owns ${dbs.length} databases, expected its own one`);
+          else {
+            const db = dbs[0].spec.name;
+            if (dbs[0].spec.ensure === "absent") p.push(`database ${db} is to be dropped`);
+            if (dbs[0].spec.databaseReclaimPolicy === "delete") p.push(`database ${db} is dropped with its Database object`);
+            const own = new RegExp(`^hostssl\\s+${db}\\s+${role.name}\\s+\\S+\\s+scram-sha-256$`);
+            if (!hba.some((l) => own.test(l.trim()))) p.push(`pg_hba has no "hostssl ${db} ${role.name} all scram-sha-256"`);
+          }
+          const elsewhere = new RegExp(`^host\\s+all\\s+(\\S*,)?${role.name}(,\\S*)?\\s+\\S+\\s+reject$`);
+          if (!hba.some((l) => elsewhere.test(l.trim()))) p.push(`pg_hba lets role ${role.name} into other databases (no "host all ${role.name} all reject")`);
+        }
+      }
+    }
+    // TLS: required and verified (libpq's defaults; the URL is a Secret's).
+    if (env.PGSSLMODE?.value !== "verify-full") p.push("PGSSLMODE is not verify-full");
+    const root = env.PGSSLROOTCERT?.value;
+    if (!root) p.push("PGSSLROOTCERT not set: the server's certificate would be checked against nothing");
+    else {
+      const dir = root.slice(0, root.lastIndexOf("/"));
+      const mount = container.volumeMounts?.find((m) => m.mountPath === dir);
+      const vol = pod.volumes?.find((v) => v.name === mount?.name);
+      if (!vol?.secret) p.push(`PGSSLROOTCERT ${root}: no Secret mounted at ${dir}`);
+      else if (cluster) {
+        const certs = cluster.spec.certificates ?? {};
+        const mine = issuerOf(vol.secret.secretName);
+        const server = issuerOf(certs.serverTLSSecret);
+        if (!certs.serverTLSSecret || !certs.serverCASecret)
+          p.push(`Cluster ${cluster.metadata.name}: server certificate not set (spec.certificates), so its CA is not one the services trust`);
+        else if (!mine || mine !== server || issuerOf(certs.serverCASecret) !== server)
+          p.push(`PGSSLROOTCERT is issued by ${mine ?? "?"}, the database's certificate by ${server ?? "?"} (CA ${issuerOf(certs.serverCASecret) ?? "?"})`);
+        else if (!(named("Issuer", server.split("/")[1]) || named("ClusterIssuer", server.split("/")[1])))
+          p.push(`issuer ${server} not in the rendering`);
+        const dbCert = ofKind("Certificate").find((c) => c.spec.secretName === certs.serverTLSSecret);
+        const host = `${cluster.metadata.name}-rw.${cluster.metadata.namespace}.svc.cluster.local`;
+        if (dbCert && !(dbCert.spec.dnsNames ?? []).includes(host)) p.push(`the database's certificate does not name ${host}`);
+        if (dbCert && !(dbCert.spec.usages ?? []).includes("server auth")) p.push("the database's certificate lacks usage server auth");
+        if (dbCert && !Object.hasOwn(dbCert.spec.secretTemplate?.labels ?? {}, "cnpg.io/reload"))
+          p.push("the database's certificate Secret lacks label cnpg.io/reload (renewals would not be loaded)");
+      }
+    }
+  }
+  check(`Deployment ${name}: store in its own PostgreSQL database, URL from a Secret, TLS verified`, p);
+}
+if (cluster) {
+  check(`Cluster ${cluster.metadata.name}: no connection without TLS`,
+    hba.some((l) => /^hostnossl\s+all\s+all\s+\S+\s+reject$/.test(l.trim())) ? [] : ['pg_hba lacks "hostnossl all all all reject"']);
+}
+
+// No password in a ConfigMap, in a literal environment value or in a
+// Secret in the manifests.
+const leaks = [];
+const secretishKey = /(^|_|-)(password|passwd|pgpassword)$|Password$/i;
+const walkJson = (where, o) => {
+  for (const [k, v] of Object.entries(o ?? {})) {
+    if (typeof v === "string" && v && secretishKey.test(k)) leaks.push(`${where}: key ${k}`);
+    else if (v && typeof v === "object") walkJson(where, v);
+  }
+};
+for (const cm of ofKind("ConfigMap")) {
+  for (const [key, value] of Object.entries({ ...cm.data, ...cm.binaryData })) {
+    const where = `${id(cm)} ${key}`;
+    if (PASSWORD_URL.test(String(value))) leaks.push(`${where}: a URL with a password`);
+    if (/password\s*=\s*\S/i.test(String(value))) leaks.push(`${where}: password=...`);
+    if (key.endsWith(".json")) {
+      try { walkJson(where, JSON.parse(value)); } catch { /* not JSON: checked elsewhere */ }
+    }
+  }
+}
+for (const d of deployments)
+  for (const c of [...(d.spec.template.spec.initContainers ?? []), ...d.spec.template.spec.containers])
+    for (const e of c.env ?? []) {
+      if (e.value === undefined) continue;
+      if (/PASSWORD|PASSWD/i.test(e.name)) leaks.push(`${id(d)} container ${c.name}: ${e.name} has a literal value`);
+      if (PASSWORD_URL.test(e.value)) leaks.push(`${id(d)} container ${c.name}: ${e.name} is a URL with a password`);
+    }
+for (const s of ofKind("Secret"))
+  if (Object.keys({ ...s.data, ...s.stringData }).length) leaks.push(`${id(s)}: a Secret with data in the manifests`);
+check("no password in a ConfigMap, a literal environment value or a committed Secret", leaks);
+
 // No image without a pinned tag.
 const images = [];
 for (const o of objects) {
@@ -415,11 +571,36 @@ if (policies.length) {
     const dns = { ns: "kube-system", labels: { "k8s-app": "kube-dns" } };
     if (!allows(pods[from], "egress", dns, 53)) p.push(`${from} cannot resolve names`);
   }
+  // PostgreSQL: the services in on 5432 only; the CloudNativePG operator
+  // (its pods in cnpg-system) in on 8000 and 5432; instance to instance on
+  // 5432 (replication) and 8000 (status, the primary's isolation check);
+  // the instances out to the API server; nobody else in, the instances to
+  // nothing else.
+  const operator = { ns: "cnpg-system", labels: { "app.kubernetes.io/name": "cloudnative-pg" } };
+  const otherInOperatorNs = { ns: "cnpg-system", labels: { app: "other" } };
+  const pg2 = { ns, labels: { "cnpg.io/cluster": "frontdoor-db", "cnpg.io/instanceName": "frontdoor-db-2" } };
+  const apiServer = { ip: "10.96.0.1" };
+  for (const port of [8000, 5432]) {
+    if (!flow(operator, pg, port)) p.push(`CloudNativePG operator -> postgres:${port} denied`);
+    if (!flow(pg, pg2, port)) p.push(`postgres instance -> instance:${port} denied`);
+    if (flow(otherInOperatorNs, pg, port)) p.push(`any pod of cnpg-system reaches postgres:${port}`);
+    if (flow(stranger, pg, port)) p.push(`another namespace's pod reaches postgres:${port}`);
+    if (allows(pg, "ingress", partner, port)) p.push(`partners reach postgres:${port}`);
+    if (allows(pg, "egress", partner, port)) p.push(`postgres reaches outside addresses on ${port}`);
+  }
+  if (!allows(pg, "egress", apiServer, 443) && !allows(pg, "egress", apiServer, 6443))
+    p.push("postgres instances cannot reach the Kubernetes API");
+  if (flow(prometheus, pg, 5432)) p.push("prometheus -> postgres:5432 allowed");
+  for (const s of SERVICES) {
+    if (flow(pg, pods[s], apiPort(s))) p.push(`postgres -> ${s}:${apiPort(s)} allowed`);
+    for (const other of SERVICES) if (other !== s && flow(pods[s], pods[other], 5432))
+      p.push(`${s} -> ${other}:5432 allowed`);
+  }
   if (!policies.some((np) => Object.keys(np.spec.podSelector ?? {}).length === 0 &&
       ["Ingress", "Egress"].every((t) => (np.spec.policyTypes ?? []).includes(t)) &&
       !(np.spec.ingress ?? []).length && !(np.spec.egress ?? []).length))
     p.push("no default-deny policy for ingress and egress");
-  check("network policies allow exactly the forward flow (and postgres, Prometheus, DNS, partners)", p);
+  check("network policies allow exactly the forward flow (and PostgreSQL with CloudNativePG's own traffic, Prometheus, DNS, partners)", p);
 }
 
 // The overlay's own promises.
@@ -427,6 +608,9 @@ const o = [];
 if (overlay === "local") {
   for (const d of deployments) if (d.spec.replicas !== 1) o.push(`${d.metadata.name}: ${d.spec.replicas} replicas`);
   if (ofKind("HorizontalPodAutoscaler").length) o.push("autoscalers in the local overlay");
+  const c = ofKind("Cluster")[0];
+  if (!c) o.push("no PostgreSQL Cluster");
+  else if (c.spec.instances !== 1) o.push(`PostgreSQL: ${c.spec.instances} instances, one is enough on a laptop`);
 }
 if (overlay === "production") {
   for (const d of deployments) {
@@ -441,6 +625,9 @@ if (overlay === "production") {
   }
   for (const k of ["ServiceMonitor", "PrometheusRule", "Cluster", "Certificate", "NetworkPolicy"])
     if (!ofKind(k).length) o.push(`no ${k}`);
+  const c = ofKind("Cluster")[0];
+  if (c && (c.spec.instances < 3 || !((c.spec.minSyncReplicas ?? 0) >= 1)))
+    o.push(`PostgreSQL: ${c.spec.instances} instances, ${c.spec.minSyncReplicas ?? 0} synchronous standbys (at least 3 and 1: an acknowledged referral is on two instances)`);
   const sm = ofKind("ServiceMonitor")[0];
   for (const s of SERVICES) {
     const svc = named("Service", s);
