@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# End to end: the real intake-svc process with SQLite on disk, driven by the
-# real frontdoorctl over mTLS. Covers each example's routing, a refused
+# End to end: the real intake-svc process with its store on SQLite (or, with
+# FRONTDOOR_TEST_POSTGRES_DIR set, PostgreSQL: store.sh), driven by the real
+# frontdoorctl over mTLS. Covers each example's routing, a refused
 # referral, an unregistered agency, SIGKILL with every acknowledged referral
 # still there after restart, a clean SIGTERM and the audit chain.
 # Usage: intake_e2e.sh BUILD_DIR SOURCE_DIR
@@ -9,11 +10,15 @@ BUILD=$1
 SRC=$2
 WORK=$(mktemp -d)
 PID=""
+# shellcheck source=store.sh
+source "$(dirname "$0")/store.sh"
 cleanup() {
   [ -n "$PID" ] && kill -9 "$PID" 2>/dev/null || true
+  store_cleanup
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+store_init intake
 
 fail() { echo "FAIL: $*" >&2; [ -f "$WORK/svc.log" ] && tail -20 "$WORK/svc.log" >&2; exit 1; }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -27,7 +32,7 @@ cat > "$WORK/intake.json" <<JSON
   "tls": {"caFile": "$WORK/pki/ca.pem", "certFile": "$WORK/pki/intake-svc.pem",
           "keyFile": "$WORK/pki/intake-svc.key"},
   "shutdownGraceSeconds": 5},
- "store": {"sqlitePath": "$WORK/intake.db"},
+ $(store_json intake),
  "agencyRegistryFile": "$SRC/config/agencies.json",
  "districtsFile": "$SRC/config/districts.json",
  "keyRingFile": "$WORK/keys.json"}
@@ -102,5 +107,5 @@ set +e; wait "$PID"; code=$?; set -e; PID=""
 grep -q '"event":"server.stopped"' "$WORK/svc.log" || fail "no server.stopped log line"
 
 # The audit chain verifies.
-"$BUILD/common/audit/frontdoor-audit" verify --sqlite "$WORK/intake.db" >"$WORK/audit.json" || fail "audit chain: $(cat "$WORK/audit.json")"
+store_audit intake >"$WORK/audit.json" || fail "audit chain: $(cat "$WORK/audit.json")"
 echo "e2e: ok (${#REFS[@]} referrals survived SIGKILL)"

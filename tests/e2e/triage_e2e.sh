@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# End to end: real intake-svc and triage-svc processes with SQLite on disk,
+# End to end: real intake-svc and triage-svc processes with their stores on
+# SQLite (or, with FRONTDOOR_TEST_POSTGRES_DIR set, PostgreSQL: store.sh),
 # driven by the real frontdoorctl over mTLS. triage-svc is killed (SIGKILL)
 # while referrals flow and started again: every accepted referral is then
 # triaged, each exactly once, and both audit chains verify.
@@ -9,11 +10,15 @@ BUILD=$1
 SRC=$2
 WORK=$(mktemp -d)
 declare -A PIDS=()
+# shellcheck source=store.sh
+source "$(dirname "$0")/store.sh"
 cleanup() {
   for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
+  store_cleanup
   rm -rf "$WORK"
 }
 trap cleanup EXIT
+store_init intake triage
 
 readonly kBefore=8       # referrals while triage runs
 readonly kWhileDown=12   # referrals submitted after the kill
@@ -37,7 +42,7 @@ server_json() {  # NAME
             \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5},"
 }
 TRIAGE_CONFIG="{$(server_json triage-svc)
- \"store\": {\"sqlitePath\": \"$WORK/triage.db\"},
+ $(store_json triage),
  \"agencyRegistryFile\": \"$SRC/config/agencies.json\",
  \"rulesFile\": \"$SRC/config/triage-rules.json\",
  \"keyRingFile\": \"$WORK/keys.json\"}"
@@ -45,7 +50,7 @@ echo "$TRIAGE_CONFIG" > "$WORK/triage-svc.json"
 TRIAGE_API=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["apiAddress"].split(":")[1])' "$WORK/triage-svc.json")
 cat > "$WORK/intake-svc.json" <<JSON
 {$(server_json intake-svc)
- "store": {"sqlitePath": "$WORK/intake.db"},
+ $(store_json intake),
  "agencyRegistryFile": "$SRC/config/agencies.json",
  "districtsFile": "$SRC/config/districts.json",
  "keyRingFile": "$WORK/keys.json",
@@ -103,18 +108,17 @@ done
 kill -TERM "${PIDS[intake-svc]}" "${PIDS[triage-svc]}"
 wait "${PIDS[intake-svc]}" "${PIDS[triage-svc]}" || fail "unclean stop"
 PIDS=()
-python3 - "$WORK/triage.db" $((kBefore + kWhileDown)) <<'PY' || fail "not exactly once"
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1]); want = int(sys.argv[2])
-rows, distinct = db.execute(
-    "SELECT COUNT(*), COUNT(DISTINCT reference) FROM triage_referrals").fetchone()
-decisions, decided = db.execute(
-    "SELECT COUNT(*), COUNT(DISTINCT reference) FROM triage_decisions").fetchone()
-print(f"referrals {rows} ({distinct} distinct), decisions {decisions} ({decided} distinct)")
-sys.exit(0 if rows == distinct == decisions == decided == want else 1)
-PY
+counts=$(store_query triage "
+  SELECT (SELECT COUNT(*) FROM triage_referrals),
+         (SELECT COUNT(DISTINCT reference) FROM triage_referrals),
+         (SELECT COUNT(*) FROM triage_decisions),
+         (SELECT COUNT(DISTINCT reference) FROM triage_decisions)") ||
+  fail "cannot count triage-svc's referrals and decisions"
+IFS='|' read -r rows distinct decisions decided <<<"$counts"
+echo "referrals $rows ($distinct distinct), decisions $decisions ($decided distinct)"
+want=$((kBefore + kWhileDown))
+[ "$counts" = "$want|$want|$want|$want" ] || fail "not exactly once"
 for db in intake triage; do
-  "$BUILD/common/audit/frontdoor-audit" verify --sqlite "$WORK/$db.db" >/dev/null ||
-    fail "$db audit chain does not verify"
+  store_audit "$db" >/dev/null || fail "$db audit chain does not verify"
 done
 echo "e2e: ok (${#REFS[@]} referrals triaged exactly once across a SIGKILL of triage-svc)"
