@@ -37,4 +37,18 @@ std::vector<FieldViolation> GetFieldViolations(const absl::Status& status) {
   return out;
 }
 
+namespace {
+constexpr absl::string_view kInternalDetailTypeUrl =
+    "type.frontdoor/internal-detail";
+}  // namespace
+
+absl::Status WithInternalDetail(absl::Status status) {
+  if (!status.ok()) status.SetPayload(kInternalDetailTypeUrl, absl::Cord());
+  return status;
+}
+
+bool HasInternalDetail(const absl::Status& status) {
+  return status.GetPayload(kInternalDetailTypeUrl).has_value();
+}
+
 }  // namespace frontdoor

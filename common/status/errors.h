@@ -32,4 +32,10 @@ absl::Status InvalidArgumentWithViolations(
 // The violations carried by `status` (empty when it carries none).
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
 
+// Marks `status` as carrying internal detail (a database's message, SQL, a
+// host name): the gRPC edge keeps its code, logs the message and sends the
+// caller a generic text instead. The store marks every error of its own.
+absl::Status WithInternalDetail(absl::Status status);
+bool HasInternalDetail(const absl::Status& status);
+
 }  // namespace frontdoor

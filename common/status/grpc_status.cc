@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/cord.h"
+#include "common/logging/logging.h"
 #include "common/status/errors.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -12,6 +13,9 @@ namespace {
 
 constexpr char kInternalMessage[] =
     "internal error; the service has logged it";
+constexpr char kRetryLaterMessage[] =
+    "the service cannot complete this just now; retry later (the service has "
+    "logged why)";
 
 }  // namespace
 
@@ -20,8 +24,20 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   const auto code = static_cast<grpc::StatusCode>(status.code());
   if (status.code() == absl::StatusCode::kInternal ||
       status.code() == absl::StatusCode::kUnknown ||
-      status.code() == absl::StatusCode::kDataLoss) {
-    return grpc::Status(code, kInternalMessage);
+      status.code() == absl::StatusCode::kDataLoss ||
+      HasInternalDetail(status)) {
+    Log(Level::kWarning, "rpc.error_detail",
+        {{"code", absl::StatusCodeToString(status.code())},
+         {"detail", std::string(status.message())}});
+    switch (status.code()) {
+      case absl::StatusCode::kUnavailable:
+      case absl::StatusCode::kDeadlineExceeded:
+      case absl::StatusCode::kAborted:
+      case absl::StatusCode::kResourceExhausted:
+        return grpc::Status(code, kRetryLaterMessage);
+      default:
+        return grpc::Status(code, kInternalMessage);
+    }
   }
   const std::string message(status.message());
   auto bad_request = status.GetPayload(kBadRequestTypeUrl);

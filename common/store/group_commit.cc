@@ -20,6 +20,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/status/errors.h"
 
 namespace frontdoor::store::internal {
 
@@ -54,15 +55,19 @@ class ConnectionTx final : public Tx {
  public:
   explicit ConnectionTx(Connection& connection) : connection_(connection) {}
   Dialect dialect() const override { return connection_.dialect(); }
+  // The database's errors reach the unit of work marked as internal
+  // detail, so the gRPC edge never shows a caller SQL or a host name.
   absl::StatusOr<int64_t> Exec(std::string_view sql,
                                const Params& params) override {
-    return connection_.Run(sql, params, nullptr);
+    absl::StatusOr<int64_t> run = connection_.Run(sql, params, nullptr);
+    if (!run.ok()) return WithInternalDetail(run.status());
+    return run;
   }
   absl::StatusOr<std::vector<Row>> Query(std::string_view sql,
                                          const Params& params) override {
     std::vector<Row> rows;
     auto run = connection_.Run(sql, params, &rows);
-    if (!run.ok()) return run.status();
+    if (!run.ok()) return WithInternalDetail(run.status());
     return rows;
   }
 
@@ -306,7 +311,7 @@ void GroupCommitStore::WriterLoop() {
         next = CommitFrom(batch, next);
       }
     } else {
-      for (Unit& unit : batch) unit.status = connected;
+      for (Unit& unit : batch) unit.status = WithInternalDetail(connected);
     }
     {
       absl::MutexLock done_lock(&done_mu_);
@@ -344,7 +349,7 @@ size_t GroupCommitStore::CommitFrom(std::vector<Unit>& batch, size_t first) {
   Connection& db = *writer_;
   const auto fail_from = [&](size_t from, size_t to, const absl::Status& why) {
     for (size_t j = from; j < to; ++j) {
-      if (batch[j].status.ok()) batch[j].status = why;
+      if (batch[j].status.ok()) batch[j].status = WithInternalDetail(why);
     }
   };
   // A lost connection loses the whole transaction: UNAVAILABLE (retry may
@@ -418,7 +423,11 @@ absl::Status GroupCommitStore::Read(const Work& work) {
     status = EnsureConnected(*backend_, Backend::Role::kReader,
                              reader_reconnect_, connection);
   }
-  if (status.ok()) status = RunRead(*connection, work);
+  if (status.ok()) {
+    status = RunRead(*connection, work);
+  } else {
+    status = WithInternalDetail(std::move(status));
+  }
   absl::MutexLock lock(&readers_mu_);
   idle_readers_.push_back(std::move(connection));
   --readers_in_use_;
@@ -429,7 +438,7 @@ absl::Status GroupCommitStore::RunRead(Connection& connection,
                                        const Work& work) {
   if (absl::Status begin = backend_->BeginRead(connection); !begin.ok()) {
     connection.RollbackIfOpen();
-    return begin;
+    return WithInternalDetail(std::move(begin));
   }
   ConnectionTx tx(connection);
   absl::Status status =
@@ -437,9 +446,9 @@ absl::Status GroupCommitStore::RunRead(Connection& connection,
   // Nothing is written, so ending a read is always ROLLBACK.
   connection.RollbackIfOpen();
   if (!status.ok() && !connection.Usable()) {
-    return absl::UnavailableError(absl::StrCat(
-        backend_->name(), ": connection lost during a read: ",
-        status.message()));
+    return WithInternalDetail(absl::UnavailableError(
+        absl::StrCat(backend_->name(), ": connection lost during a read: ",
+                     status.message())));
   }
   return status;
 }

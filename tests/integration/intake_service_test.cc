@@ -77,7 +77,7 @@ class IntakeServiceTest : public ::testing::Test {
     server->set_metrics_address("127.0.0.1:0");
     *server->mutable_tls() = frontdoor::testing::PkiFiles("intake-svc");
     server->set_shutdown_grace_seconds(5);
-    frontdoor::testing::UseTestStore(config_.mutable_store(), dir_, "intake");
+    ConfigureStore();
     config_.set_agency_registry_file(frontdoor::testing::AgencyRegistryPath());
     config_.set_districts_file(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
@@ -93,6 +93,10 @@ class IntakeServiceTest : public ::testing::Test {
     server_.reset();
     SetLogSink(nullptr);
     std::filesystem::remove_all(dir_);
+  }
+
+  virtual void ConfigureStore() {
+    frontdoor::testing::UseTestStore(config_.mutable_store(), dir_, "intake");
   }
 
   void Start() {
@@ -479,6 +483,80 @@ TEST_F(IntakeServiceTest, MetricsCountCallsAndReferrals) {
                 "frontdoor_intake_field_violations_total{field=\"referral."
                 "concerns\"}"),
             1.0);
+}
+
+// intake-svc on a PostgreSQL server of its own, which the test stops and
+// starts again. Runs in the ".postgres" variant of this binary.
+class IntakeDatabaseOutageTest : public IntakeServiceTest {
+ protected:
+  void SetUp() override {
+    if (!frontdoor::testing::OnPostgres()) {
+      GTEST_SKIP() << "PostgreSQL only: runs in the .postgres variant";
+    }
+    auto url = database_.Start();
+    ASSERT_TRUE(url.ok()) << url.status();
+    server_url_ = *url;
+    IntakeServiceTest::SetUp();
+  }
+  void ConfigureStore() override {
+    auto url = frontdoor::testing::FreshPostgresSchemaOn(server_url_, "intake");
+    ASSERT_TRUE(url.ok()) << url.status();
+    config_.mutable_store()->set_postgres_url(*url);
+  }
+
+  frontdoor::testing::PrivatePostgresServer database_{
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("intake-outage-pg-", getpid())};
+  std::string server_url_;
+};
+
+// While the database is down, partners get UNAVAILABLE (retry later), not
+// an acknowledgement and not an internal error. Once it is back, the
+// service reconnects by itself, the retried submission is accepted, and
+// what was acknowledged before the outage is all there.
+TEST_F(IntakeDatabaseOutageTest, DatabaseDownIsUnavailableThenRecovers) {
+  auto police = Client(kPolice);
+  Receipt before;
+  ASSERT_TRUE(Submit(*police, "before-outage", Example(testing::kAdult), &before)
+                  .ok());
+
+  ASSERT_TRUE(database_.Down().ok());
+  grpc::Status during =
+      Submit(*police, "during-outage", Example(testing::kChange), nullptr);
+  EXPECT_EQ(during.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << during.error_message();
+  // The partner learns to retry, not where the database is.
+  EXPECT_THAT(during.error_message(), HasSubstr("retry later"));
+  EXPECT_THAT(during.error_message(), Not(HasSubstr("postgres")));
+  EXPECT_THAT(logs_.text(), HasSubstr("rpc.error_detail"));
+  intake::v1::GetReferralResponse got;
+  grpc::Status read = Get(*police, before.reference(), &got);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << read.error_message();
+
+  ASSERT_TRUE(database_.Up().ok());
+  // The partner's retry, with the same idempotency key, as a partner's
+  // system would after UNAVAILABLE. The store's reconnect back-off is at
+  // most a few seconds.
+  Receipt after;
+  grpc::Status retried;
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  do {
+    retried = Submit(*police, "during-outage", Example(testing::kChange), &after);
+    if (retried.ok()) break;
+    EXPECT_EQ(retried.error_code(), grpc::StatusCode::UNAVAILABLE)
+        << retried.error_message();
+    absl::SleepFor(absl::Milliseconds(200));
+  } while (absl::Now() < give_up);
+  ASSERT_TRUE(retried.ok()) << retried.error_message();
+  EXPECT_FALSE(after.reference().empty());
+
+  ASSERT_TRUE(Get(*police, before.reference(), &got).ok());
+  EXPECT_EQ(got.receipt().reference(), before.reference());
+  Receipt again;
+  ASSERT_TRUE(
+      Submit(*police, "during-outage", Example(testing::kChange), &again).ok());
+  EXPECT_EQ(again.reference(), after.reference()) << "accepted twice";
 }
 
 }  // namespace

@@ -79,6 +79,11 @@ absl::StatusOr<std::string> PostgresServerUrl() {
 absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint) {
   absl::StatusOr<std::string> url = PostgresServerUrl();
   if (!url.ok()) return url.status();
+  return FreshPostgresSchemaOn(*url, hint);
+}
+
+absl::StatusOr<std::string> FreshPostgresSchemaOn(const std::string& server_url,
+                                                  absl::string_view hint) {
   static std::atomic<int> counter{0};
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
   std::string test = info == nullptr ? "" : info->name();
@@ -92,7 +97,7 @@ absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint) {
   if (name.size() > kMaxSchemaHint) name.resize(kMaxSchemaHint);
   const std::string schema =
       absl::StrCat("t_", name, "_", getpid(), "_", counter++);
-  PGconn* conn = PQconnectdb(url->c_str());
+  PGconn* conn = PQconnectdb(server_url.c_str());
   if (PQstatus(conn) != CONNECTION_OK) {
     absl::Status error = absl::UnavailableError(
         absl::StrCat("connecting to the test server: ", PQerrorMessage(conn)));
@@ -109,7 +114,7 @@ absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint) {
   PQclear(created);
   PQfinish(conn);
   if (!status.ok()) return status;
-  return absl::StrCat(*url, url->find('?') == std::string::npos ? "?" : "&",
+  return absl::StrCat(server_url, server_url.find('?') == std::string::npos ? "?" : "&",
                       "options=-csearch_path%3D", schema);
 }
 
@@ -170,6 +175,40 @@ absl::StatusOr<std::string> StoredBytes(const std::string& location) {
   PQfinish(conn);
   if (!status.ok()) return status;
   return bytes;
+}
+
+PrivatePostgresServer::PrivatePostgresServer(
+    const std::filesystem::path& state_dir)
+    : state_dir_(state_dir) {}
+
+PrivatePostgresServer::~PrivatePostgresServer() {
+  (void)Run("stop");
+  std::filesystem::remove_all(state_dir_);
+}
+
+absl::Status PrivatePostgresServer::Run(absl::string_view command,
+                                        absl::string_view extra) {
+  const std::string line =
+      absl::StrCat(FRONTDOOR_SOURCE_DIR, "/tests/testing/pg-server ", command,
+                   " ", state_dir_.string(), " ", extra);
+  if (std::system(line.c_str()) != 0) {
+    return absl::InternalError(absl::StrCat("failed: ", line));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> PrivatePostgresServer::Start() {
+  if (absl::Status s = Run("start", "durable"); !s.ok()) return s;
+  if (auto why = ReadFirstLine(state_dir_ / "unavailable"); why.ok()) {
+    return absl::FailedPreconditionError(*why);
+  }
+  return ReadFirstLine(state_dir_ / "url");
+}
+
+absl::Status PrivatePostgresServer::Down() { return Run("down"); }
+absl::Status PrivatePostgresServer::Up() { return Run("up"); }
+absl::Status PrivatePostgresServer::Restart(int down_seconds) {
+  return Run("restart", absl::StrCat(down_seconds));
 }
 
 }  // namespace frontdoor::testing

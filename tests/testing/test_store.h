@@ -29,6 +29,34 @@ absl::StatusOr<std::string> PostgresServerUrl();
 // running test; returns a URL whose connections work in it.
 absl::StatusOr<std::string> FreshPostgresSchema(absl::string_view hint);
 
+// The same on the server at `server_url`.
+absl::StatusOr<std::string> FreshPostgresSchemaOn(const std::string& server_url,
+                                                  absl::string_view hint);
+
+// A PostgreSQL server of the test's own (tests/testing/pg-server), durable
+// (fsync on), for tests that stop it, so that the shared server stays up for
+// the others. Stopped and removed on destruction.
+class PrivatePostgresServer {
+ public:
+  explicit PrivatePostgresServer(const std::filesystem::path& state_dir);
+  ~PrivatePostgresServer();
+  PrivatePostgresServer(const PrivatePostgresServer&) = delete;
+  PrivatePostgresServer& operator=(const PrivatePostgresServer&) = delete;
+
+  // Starts it; the URL of its "postgres" database, or why not.
+  absl::StatusOr<std::string> Start();
+  // Stops it as a crash would (connections cut, no checkpoint) / starts it
+  // again on the same data.
+  absl::Status Down();
+  absl::Status Up();
+  // Down, `down_seconds`, Up.
+  absl::Status Restart(int down_seconds);
+
+ private:
+  absl::Status Run(absl::string_view command, absl::string_view extra = "");
+  const std::filesystem::path state_dir_;
+};
+
 // A store location for `name` (for example "intake"): `dir`/<name>.db, or
 // on PostgreSQL the URL of a fresh schema. Opening the same location again
 // reopens the same data.

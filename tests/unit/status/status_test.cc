@@ -1,6 +1,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/synchronization/mutex.h"
+#include "common/logging/logging.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "google/rpc/error_details.pb.h"
@@ -10,6 +12,27 @@ namespace frontdoor {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+// Collects what is logged while it lives.
+class CapturedLog : public LogSink {
+ public:
+  CapturedLog() { SetLogSink(this); }
+  ~CapturedLog() override { SetLogSink(nullptr); }
+  void Write(std::string_view line) override {
+    absl::MutexLock lock(&mu_);
+    text_.append(line.data(), line.size());
+  }
+  std::string text() {
+    absl::MutexLock lock(&mu_);
+    return text_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  std::string text_ ABSL_GUARDED_BY(mu_);
+};
 
 TEST(StatusTest, ViolationsSurviveTheEdgeAsBadRequest) {
   absl::Status status = InvalidArgumentWithViolations(
@@ -54,6 +77,29 @@ TEST(StatusTest, InternalTextNeverReachesTheCaller) {
               std::string::npos);
     EXPECT_TRUE(wire.error_details().empty());
   }
+}
+
+// The store's errors keep their code (UNAVAILABLE: retry) but never show
+// the caller the database's text; the text is logged.
+TEST(StatusTest, InternalDetailKeepsTheCodeNotTheText) {
+  CapturedLog log;
+  const absl::Status down = WithInternalDetail(absl::UnavailableError(
+      "postgres: cannot connect: connection to server at \"db.internal\""));
+  ASSERT_TRUE(HasInternalDetail(down));
+  grpc::Status wire = ToGrpcStatus(down);
+  EXPECT_EQ(wire.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(wire.error_message(), HasSubstr("retry later"));
+  EXPECT_THAT(wire.error_message(), Not(HasSubstr("db.internal")));
+  EXPECT_THAT(log.text(), HasSubstr("rpc.error_detail"));
+  EXPECT_THAT(log.text(), HasSubstr("db.internal"));
+
+  wire = ToGrpcStatus(WithInternalDetail(absl::AlreadyExistsError(
+      "sqlite: UNIQUE constraint failed: referrals.idempotency_key")));
+  EXPECT_EQ(wire.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_THAT(wire.error_message(), Not(HasSubstr("UNIQUE")));
+
+  EXPECT_FALSE(HasInternalDetail(absl::UnavailableError("x")));
+  EXPECT_TRUE(WithInternalDetail(absl::OkStatus()).ok());
 }
 
 TEST(StatusTest, CodesAndMessagesPassThrough) {

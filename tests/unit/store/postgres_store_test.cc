@@ -35,8 +35,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-const char kPgServer[] = FRONTDOOR_SOURCE_DIR "/tests/testing/pg-server";
-
 std::vector<Migration> CounterMigrations() {
   return {{"test/001_counter",
            "CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL);"
@@ -198,22 +196,13 @@ TEST_F(PostgresStoreTest, NoServerIsUnavailableAtOpen) {
 class PostgresRestartTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    state_ = std::filesystem::path(::testing::TempDir()) /
-             absl::StrCat("pg-restart-", getpid());
-    ASSERT_EQ(Run("start", "durable"), 0);
-    std::ifstream url(state_ / "url");
-    ASSERT_TRUE(std::getline(url, url_)) << "no server: see " << state_;
+    auto url = server_.Start();
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
   }
-  void TearDown() override {
-    (void)Run("stop", "");
-    std::filesystem::remove_all(state_);
-  }
-  int Run(const std::string& command, const std::string& extra) {
-    return std::system(
-        absl::StrCat(kPgServer, " ", command, " ", state_.string(), " ", extra)
-            .c_str());
-  }
-  std::filesystem::path state_;
+  testing::PrivatePostgresServer server_{
+      std::filesystem::path(::testing::TempDir()) /
+      absl::StrCat("pg-restart-", getpid())};
   std::string url_;
 };
 
@@ -261,7 +250,7 @@ TEST_F(PostgresRestartTest, RestartMidLoadLosesNothingAcknowledged) {
   while (acked() < 200 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(10));
   }
-  ASSERT_EQ(Run("restart", "1"), 0);  // down for a second
+  ASSERT_TRUE(server_.Restart(1).ok());  // down for a second
   restarted = true;
   while (ok_after_restart.load() < 200 && absl::Now() < deadline) {
     absl::SleepFor(absl::Milliseconds(10));

@@ -13,6 +13,7 @@
 #include "absl/synchronization/blocking_counter.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
+#include "common/status/errors.h"
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -243,6 +244,20 @@ TEST_F(StoreTest, UniqueViolationIsAlreadyExists) {
   });
   EXPECT_EQ(not_null.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(CountItems(*store), 1);
+}
+
+// The database's own errors are marked as internal detail (the gRPC edge
+// hides their text); a unit of work's own error passes through as it is.
+TEST_F(StoreTest, DatabaseErrorsAreMarkedInternalDetail) {
+  auto store = OpenOrDie();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(InsertItem(*store, "dup").ok());
+  EXPECT_TRUE(HasInternalDetail(InsertItem(*store, "dup")));
+  EXPECT_TRUE(HasInternalDetail(QueryRows(*store, "SELECT nope FROM items").status()));
+  const absl::Status own = store->WriteSync(
+      [](Tx&) { return absl::NotFoundError("no referral FD-X"); });
+  EXPECT_EQ(own.code(), absl::StatusCode::kNotFound);
+  EXPECT_FALSE(HasInternalDetail(own));
 }
 
 TEST_F(StoreTest, ReadConnectionsCannotWrite) {
