@@ -155,17 +155,8 @@ scrape_configs:
     static_configs: [{targets: ["127.0.0.1:$TRIAGE_METRICS"]}]
 YAML
 
-start() {  # NAME [STARTS]: waits for the STARTS-th "server.started" in its log
-  local name=$1
-  "$BUILD/$name/$name" --config="$WORK/$name.json" >>"$WORK/$name.log" 2>&1 &
-  PIDS[$name]=$!
-  for _ in $(seq 200); do
-    [ "$(grep -c '"event":"server.started"' "$WORK/$name.log")" -ge "${2:-1}" ] && return 0
-    kill -0 "${PIDS[$name]}" 2>/dev/null || fail "$name exited at start-up"
-    sleep 0.05
-  done
-  fail "$name did not start"
-}
+# shellcheck source=processes.sh
+source "$(dirname "$0")/processes.sh"
 
 start_prometheus() {
   "$kPrometheus" --config.file="$WORK/prometheus.yml" \

@@ -58,17 +58,8 @@ cat > "$WORK/intake-svc.json" <<JSON
 JSON
 INTAKE_API=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["apiAddress"].split(":")[1])' "$WORK/intake-svc.json")
 
-start() {  # NAME
-  local name=$1
-  "$BUILD/$name/$name" --config="$WORK/$name.json" >>"$WORK/$name.log" 2>&1 &
-  PIDS[$name]=$!
-  for _ in $(seq 200); do
-    [ "$(grep -c '"event":"server.started"' "$WORK/$name.log")" -ge "${2:-1}" ] && return 0
-    kill -0 "${PIDS[$name]}" 2>/dev/null || fail "$name exited at start-up"
-    sleep 0.05
-  done
-  fail "$name did not start"
-}
+# shellcheck source=processes.sh
+source "$(dirname "$0")/processes.sh"
 
 ctl() {
   FRONTDOOR_PKI_DIR="$WORK/pki" "$BUILD/tools/frontdoorctl/frontdoorctl" \

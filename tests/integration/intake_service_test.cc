@@ -19,6 +19,7 @@
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_server.h"
+#include "tests/testing/captured_log.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
@@ -40,22 +41,6 @@ constexpr char kPolice[] = "staffs-police";        // may see repeats
 constexpr char kHealth[] = "uhnm-health";          // may not
 constexpr char kHelpline[] = "frontdoor-helpline";  // staff
 
-// Collects log lines so tests can check what is (not) logged.
-class CapturingSink : public LogSink {
- public:
-  void Write(std::string_view line) override {
-    absl::MutexLock lock(&mu_);
-    text_.append(line.data(), line.size());
-  }
-  std::string text() {
-    absl::MutexLock lock(&mu_);
-    return text_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::string text_ ABSL_GUARDED_BY(mu_);
-};
 
 class IntakeServiceTest : public ::testing::Test {
  protected:
@@ -155,7 +140,7 @@ class IntakeServiceTest : public ::testing::Test {
   std::filesystem::path dir_;
   config::v1::IntakeConfig config_;
   FakeClock clock_{kStart};
-  CapturingSink logs_;
+  frontdoor::testing::CapturedLog logs_;
   std::unique_ptr<IntakeServer> server_;
 };
 

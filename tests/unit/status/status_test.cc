@@ -1,12 +1,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "absl/synchronization/mutex.h"
-#include "common/logging/logging.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "tests/testing/captured_log.h"
 
 namespace frontdoor {
 namespace {
@@ -15,24 +14,6 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-// Collects what is logged while it lives.
-class CapturedLog : public LogSink {
- public:
-  CapturedLog() { SetLogSink(this); }
-  ~CapturedLog() override { SetLogSink(nullptr); }
-  void Write(std::string_view line) override {
-    absl::MutexLock lock(&mu_);
-    text_.append(line.data(), line.size());
-  }
-  std::string text() {
-    absl::MutexLock lock(&mu_);
-    return text_;
-  }
-
- private:
-  absl::Mutex mu_;
-  std::string text_ ABSL_GUARDED_BY(mu_);
-};
 
 TEST(StatusTest, ViolationsSurviveTheEdgeAsBadRequest) {
   absl::Status status = InvalidArgumentWithViolations(
@@ -82,7 +63,7 @@ TEST(StatusTest, InternalTextNeverReachesTheCaller) {
 // The store's errors keep their code (UNAVAILABLE: retry) but never show
 // the caller the database's text; the text is logged.
 TEST(StatusTest, InternalDetailKeepsTheCodeNotTheText) {
-  CapturedLog log;
+  testing::ScopedCapturedLog log;
   const absl::Status down = WithInternalDetail(absl::UnavailableError(
       "postgres: cannot connect: connection to server at \"db.internal\""));
   ASSERT_TRUE(HasInternalDetail(down));
