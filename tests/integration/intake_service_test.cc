@@ -45,23 +45,8 @@ constexpr char kHelpline[] = "frontdoor-helpline";  // staff
 class IntakeServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("intake-", ::testing::UnitTest::GetInstance()
-                                       ->current_test_info()
-                                       ->name(),
-                        "-", getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    auto keys = crypto::GenerateKeyRingJson("k1");
-    ASSERT_TRUE(keys.ok()) << keys.status();
-    std::ofstream(dir_ / "keys.json") << *keys;
-
-    auto* server = config_.mutable_server();
-    server->set_api_address("127.0.0.1:0");
-    server->set_health_address("127.0.0.1:0");
-    server->set_metrics_address("127.0.0.1:0");
-    *server->mutable_tls() = frontdoor::testing::PkiFiles("intake-svc");
-    server->set_shutdown_grace_seconds(5);
+    dir_ = frontdoor::testing::FreshServiceDir("intake");
+    frontdoor::testing::LocalServer(config_.mutable_server(), "intake-svc");
     ConfigureStore();
     config_.set_agency_registry_file(frontdoor::testing::AgencyRegistryPath());
     config_.set_districts_file(

@@ -25,6 +25,7 @@
 #include "common/outbox/outbox.h"
 #include "common/store/store.h"
 #include "tests/testing/test_store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace frontdoor::testing {
 
@@ -32,12 +33,7 @@ class CoreStoreTest : public ::testing::Test {
  protected:
   // Call first in SetUp.
   void OpenStore(std::vector<store::Migration> migrations) {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("core_", info->test_suite_name(), "_", info->name(),
-                        "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = FreshTestDir("core");
     auto json = crypto::GenerateKeyRingJson("k1");
     ASSERT_TRUE(json.ok()) << json.status();
     std::ofstream(dir_ / "keys.json") << *json;

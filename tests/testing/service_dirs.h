@@ -16,22 +16,15 @@
 #include "common/crypto/key_ring.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/test_store.h"
 
 namespace frontdoor::testing {
 
-// <test temp dir>/<prefix>-<test name>-<pid>, emptied and created, with a
-// new key ring at keys.json.
+// A fresh directory for the test (FreshTestDir) with a new key ring at
+// keys.json.
 inline std::filesystem::path FreshServiceDir(absl::string_view prefix) {
-  const std::filesystem::path dir =
-      std::filesystem::path(::testing::TempDir()) /
-      absl::StrCat(prefix, "-",
-                   ::testing::UnitTest::GetInstance()
-                       ->current_test_info()
-                       ->name(),
-                   "-", getpid());
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
+  const std::filesystem::path dir = FreshTestDir(prefix);
   auto keys = crypto::GenerateKeyRingJson("k1");
   EXPECT_TRUE(keys.ok()) << keys.status();
   if (keys.ok()) std::ofstream(dir / "keys.json") << *keys;

@@ -20,6 +20,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace frontdoor::outbox {
 namespace {
@@ -109,11 +110,7 @@ struct OutboxRow {
 class OutboxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("outbox_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = testing::FreshTestDir("outbox");
     OpenStore();
   }
   void TearDown() override {

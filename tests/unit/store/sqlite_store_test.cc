@@ -12,6 +12,7 @@
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 
 namespace frontdoor::store {
 namespace {
@@ -52,11 +53,7 @@ TEST(StatusFromSqliteTest, MapsCodes) {
 class SqliteStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("sqlite_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = frontdoor::testing::FreshTestDir("sqlite");
     options_.path = (dir_ / "test.db").string();
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }

@@ -18,6 +18,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/test_store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace frontdoor::store {
 namespace {
@@ -40,11 +41,7 @@ std::vector<Migration> TestMigrations() {
 class StoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::path(::testing::TempDir()) /
-           absl::StrCat("store_", info->name(), "_", ::getpid());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
+    dir_ = testing::FreshTestDir("store");
     location_ = testing::TestStoreLocation(dir_, "test");
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
