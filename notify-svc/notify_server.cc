@@ -92,6 +92,16 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       config::v1::Downstream downstream;
       downstream.set_target(r.push_target());
       downstream.set_tls_server_name(r.push_tls_server_name());
+      // Only the agency's own certificate may receive its notifications.
+      const config::v1::Agency* agency =
+          common_.registry->FindById(r.agency_id());
+      if (agency == nullptr) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "push recipient ", r.agency_id(), " is not in the agency registry"));
+      }
+      for (const std::string& identity : agency->identities()) {
+        downstream.add_expected_identities(identity);
+      }
       downstream.set_deadline_ms(config.push().deadline_ms());
       push_topics.push_back(PushTopic(r.agency_id()));
       if (absl::Status s = AddHop<v1::PartnerInbox>(

@@ -91,4 +91,11 @@ const config::v1::Agency* AgencyRegistry::FindByIdentity(
   return &registry_.agencies(it->second);
 }
 
+const config::v1::Agency* AgencyRegistry::FindById(std::string_view id) const {
+  for (const config::v1::Agency& agency : registry_.agencies()) {
+    if (agency.id() == id) return &agency;
+  }
+  return nullptr;
+}
+
 }  // namespace frontdoor::tls

@@ -27,6 +27,9 @@ class AgencyRegistry {
   // pointer lives as long as this registry.
   const config::v1::Agency* FindByIdentity(std::string_view uri) const;
 
+  // The agency with `id`, or nullptr (a scan: for start-up, not calls).
+  const config::v1::Agency* FindById(std::string_view id) const;
+
   const config::v1::AgencyRegistry& proto() const { return registry_; }
 
  private:

@@ -1,12 +1,19 @@
 #include "common/tls/credentials.h"
 
 #include "grpcpp/create_channel.h"
+#include "grpcpp/security/credentials.h"
+#include "grpcpp/security/tls_certificate_provider.h"
+#include "grpcpp/security/tls_certificate_verifier.h"
+#include "grpcpp/security/tls_credentials_options.h"
 #include "grpcpp/support/channel_arguments.h"
 
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
+#include <functional>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -39,7 +46,71 @@ absl::StatusOr<std::string> ReadPem(const char* what,
   return pem;
 }
 
+// After the chain check against the CA, accepts the server only if its
+// certificate carries one of the expected URI SANs.
+class IdentityVerifier final
+    : public grpc::experimental::ExternalCertificateVerifier {
+ public:
+  explicit IdentityVerifier(std::vector<std::string> identities)
+      : identities_(std::move(identities)) {}
+
+  bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
+              std::function<void(grpc::Status)> /*callback*/,
+              grpc::Status* sync_status) override {
+    for (const grpc::string_ref& uri : request->uri_names()) {
+      const std::string_view seen(uri.data(), uri.size());
+      for (const std::string& expected : identities_) {
+        if (seen == expected) {
+          *sync_status = grpc::Status::OK;
+          return true;
+        }
+      }
+    }
+    *sync_status = grpc::Status(
+        grpc::StatusCode::UNAUTHENTICATED,
+        absl::StrCat("the server's certificate does not carry ",
+                     identities_.front()));
+    return true;  // decided synchronously
+  }
+
+  void Cancel(
+      grpc::experimental::TlsCustomVerificationCheckRequest* /*request*/)
+      override {}
+
+ private:
+  const std::vector<std::string> identities_;
+};
+
 }  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
+                                    const std::vector<std::string>& identities) {
+  if (identities.empty()) {
+    return absl::InvalidArgumentError("expected_identities is empty");
+  }
+  absl::StatusOr<std::string> ca = ReadPem("ca_file", own.ca_file());
+  if (!ca.ok()) return ca.status();
+  absl::StatusOr<std::string> cert = ReadPem("cert_file", own.cert_file());
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadPem("key_file", own.key_file());
+  if (!key.ok()) return key.status();
+  grpc::experimental::TlsChannelCredentialsOptions options;
+  options.set_certificate_provider(
+      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+          *ca, std::vector<grpc::experimental::IdentityKeyCertPair>{
+                   {*std::move(key), *std::move(cert)}}));
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_verify_server_certs(true);
+  options.set_certificate_verifier(
+      grpc::experimental::ExternalCertificateVerifier::Create<IdentityVerifier>(
+          identities));
+  // The identity, not a host name, is what is checked (gRPC asks for the
+  // per-call host check to be off with a verifier of one's own).
+  options.set_check_call_host(false);
+  return grpc::experimental::TlsCredentials(options);
+}
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const config::v1::TlsFiles& tls) {
@@ -84,7 +155,11 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
     return absl::InvalidArgumentError("downstream target is empty");
   }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      MakeChannelCredentials(own);
+      downstream.expected_identities().empty()
+          ? MakeChannelCredentials(own)
+          : MakeChannelCredentialsForIdentities(
+                own, {downstream.expected_identities().begin(),
+                      downstream.expected_identities().end()});
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kRoundRobinServiceConfig);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "frontdoor/config/v1/config.pb.h"
@@ -35,8 +37,17 @@ inline constexpr char kRoundRobinServiceConfig[] =
 // quickly, and the outbox relay's own back-off paces the retries.
 inline constexpr int kMaxReconnectBackoffMs = 5000;
 
+// Client credentials presenting `own` that accept only a server whose
+// certificate the CA issued and which carries one of `identities` (URI
+// SANs), whatever its host name. INVALID_ARGUMENT without identities or
+// without a client certificate.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
+                                    const std::vector<std::string>& identities);
+
 // A channel to another suite service over mTLS, presenting `own` (the
-// calling service's certificate) and verifying the target against the CA.
+// calling service's certificate) and verifying the target against the CA,
+// and against `expected_identities` when the downstream names any.
 // INVALID_ARGUMENT when the target is empty.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
     const config::v1::Downstream& downstream, const config::v1::TlsFiles& own);

@@ -195,6 +195,81 @@ TEST_F(MtlsTest, ActorLengthIsBounded) {
 
 // gRPC clients refuse to send control characters in text metadata, so the
 // check is exercised directly.
+// A downstream pinned to identities: the server's certificate must come
+// from the CA and carry one of them, whatever name the target uses.
+grpc::Status CallPinned(int port, const std::vector<std::string>& identities) {
+  config::v1::Downstream downstream;
+  downstream.set_target(absl::StrCat("localhost:", port));
+  for (const std::string& identity : identities) {
+    downstream.add_expected_identities(identity);
+  }
+  auto channel =
+      MakeDownstreamChannel(downstream, testing::PkiFiles("notify-svc"));
+  if (!channel.ok()) {
+    return grpc::Status(grpc::StatusCode::INTERNAL,
+                        std::string(channel.status().message()));
+  }
+  auto stub = WhoAmI::NewStub(*channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  context.AddMetadata(kActorMetadataKey, "relay");
+  WhoAmIResponse response;
+  return stub->WhoAmI(&context, WhoAmIRequest(), &response);
+}
+
+TEST_F(MtlsTest, DownstreamPinnedToTheServersIdentityConnects) {
+  // The server presents intake-svc's certificate.
+  grpc::Status status = CallPinned(
+      port_, {"spiffe://frontdoor/agency/frontdoor-idva",
+              "spiffe://frontdoor/svc/intake-svc"});
+  EXPECT_TRUE(status.ok()) << status.error_code() << " "
+                           << status.error_message();
+}
+
+TEST_F(MtlsTest, DownstreamPinnedToAnotherIdentityIsRefusedInTheHandshake) {
+  // A certificate from the right CA, for the right host, but another
+  // identity: nothing is sent.
+  grpc::Status status =
+      CallPinned(port_, {"spiffe://frontdoor/agency/frontdoor-idva"});
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << status.error_message();
+}
+
+TEST(PinnedDownstreamTest, IdentityFromAnotherCaIsRefused) {
+  // A server whose certificate claims staffs-police's identity but was
+  // issued by a CA the suite does not trust.
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  testing::WhoAmIService service(*registry);
+  auto credentials = MakeServerCredentials(testing::PkiFiles("rogue-agency"));
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  EXPECT_EQ(CallPinned(port, {"spiffe://frontdoor/agency/staffs-police"})
+                .error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  server->Shutdown();
+}
+
+TEST(CredentialsTest, PinnedCredentialsNeedIdentitiesAndACertificate) {
+  EXPECT_EQ(MakeChannelCredentialsForIdentities(testing::PkiFiles("notify-svc"),
+                                                {})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+  config::v1::TlsFiles no_cert = testing::PkiFiles("notify-svc");
+  no_cert.clear_cert_file();
+  EXPECT_EQ(MakeChannelCredentialsForIdentities(
+                no_cert, {"spiffe://frontdoor/svc/intake-svc"})
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
 TEST(ValidateActorTest, AcceptsPrintableAsciiOnly) {
   EXPECT_EQ(ValidateActor("pc 1234 (Stoke)").value(), "pc 1234 (Stoke)");
   for (std::string_view bad : {std::string_view("pc\t1234"),
