@@ -17,6 +17,7 @@
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
 
 namespace frontdoor::allocation {
 namespace {
@@ -45,14 +46,9 @@ class AllocationCatalogueTest : public ::testing::Test {
     catalogue_ = Read(absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/catalogue.json"));
     settings_ = Read(
         absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/allocation-settings.json"));
-    testing::LocalServer(config_.mutable_server(), "allocation-svc");
-    testing::UseTestStore(config_.mutable_store(), dir_, "allocation");
-    config_.set_agency_registry_file(testing::AgencyRegistryPath());
+    config_ = testing::AllocationConfigIn(dir_);
     config_.set_catalogue_file((dir_ / "catalogue.json").string());
     config_.set_settings_file((dir_ / "settings.json").string());
-    config_.set_districts_file(
-        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
-    config_.set_key_ring_file((dir_ / "keys.json").string());
   }
   void TearDown() override {
     if (server_) EXPECT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());

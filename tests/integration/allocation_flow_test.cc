@@ -22,6 +22,7 @@
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
 #include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
@@ -60,39 +61,20 @@ class AllocationFlowTest : public ::testing::Test {
                  "\"programmeId\": \"imatter\", \"seats\": 1");
     std::ofstream(dir_ / "settings.json") << text;
 
-    const auto server = testing::LocalServer;
-    config::v1::AllocationConfig a;
-    server(a.mutable_server(), "allocation-svc");
-    testing::UseTestStore(a.mutable_store(), dir_, "allocation");
-    a.set_agency_registry_file(testing::AgencyRegistryPath());
-    a.set_catalogue_file(Source("catalogue.json"));
+    config::v1::AllocationConfig a = testing::AllocationConfigIn(dir_);
     a.set_settings_file((dir_ / "settings.json").string());
-    a.set_districts_file(Source("districts.json"));
-    a.set_key_ring_file((dir_ / "keys.json").string());
     auto allocation = allocation::AllocationServer::Start(a, clock_);
     ASSERT_TRUE(allocation.ok()) << allocation.status();
     allocation_ = *std::move(allocation);
 
-    config::v1::TriageConfig t;
-    server(t.mutable_server(), "triage-svc");
-    testing::UseTestStore(t.mutable_store(), dir_, "triage");
-    t.set_agency_registry_file(testing::AgencyRegistryPath());
-    t.set_rules_file(Source("triage-rules.json"));
-    t.set_key_ring_file((dir_ / "keys.json").string());
-    t.mutable_allocation()->set_target(
-        absl::StrCat("localhost:", allocation_->api_port()));
+    config::v1::TriageConfig t = testing::TriageConfigIn(dir_);
+    testing::PointAt(t.mutable_allocation(), allocation_->api_port());
     auto triage = triage::TriageServer::Start(t, clock_);
     ASSERT_TRUE(triage.ok()) << triage.status();
     triage_ = *std::move(triage);
 
-    config::v1::IntakeConfig i;
-    server(i.mutable_server(), "intake-svc");
-    testing::UseTestStore(i.mutable_store(), dir_, "intake");
-    i.set_agency_registry_file(testing::AgencyRegistryPath());
-    i.set_districts_file(Source("districts.json"));
-    i.set_key_ring_file((dir_ / "keys.json").string());
-    i.mutable_triage()->set_target(
-        absl::StrCat("localhost:", triage_->api_port()));
+    config::v1::IntakeConfig i = testing::IntakeConfigIn(dir_);
+    testing::PointAt(i.mutable_triage(), triage_->api_port());
     auto intake = intake::IntakeServer::Start(i, clock_);
     ASSERT_TRUE(intake.ok()) << intake.status();
     intake_ = *std::move(intake);

@@ -28,6 +28,7 @@
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
 #include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "tools/partner-inbox/partner_inbox.h"
@@ -192,17 +193,10 @@ class NotifyFlowTest : public ::testing::Test {
                               idva_->port(), "\""));
     std::ofstream(dir_ / "notify-rules.json") << text;
 
-    const auto server = testing::LocalServer;
-    const auto to = [](config::v1::Downstream* d, int port) {
-      d->set_target(absl::StrCat("localhost:", port));
-    };
+    const auto to = testing::PointAt;
 
-    config::v1::NotifyConfig n;
-    server(n.mutable_server(), "notify-svc");
-    testing::UseTestStore(n.mutable_store(), dir_, "notify");
-    n.set_agency_registry_file(testing::AgencyRegistryPath());
+    config::v1::NotifyConfig n = testing::NotifyConfigIn(dir_);
     n.set_rules_file((dir_ / "notify-rules.json").string());
-    n.set_key_ring_file((dir_ / "keys.json").string());
     n.mutable_push()->set_initial_backoff_ms(1000);
     n.mutable_push()->set_max_backoff_ms(10000);
     n.mutable_push()->set_dead_letter_after_seconds(kDeadLetterAfterSeconds);
@@ -211,37 +205,20 @@ class NotifyFlowTest : public ::testing::Test {
     ASSERT_TRUE(notify.ok()) << notify.status();
     notify_ = *std::move(notify);
 
-    config::v1::AllocationConfig a;
-    server(a.mutable_server(), "allocation-svc");
-    testing::UseTestStore(a.mutable_store(), dir_, "allocation");
-    a.set_agency_registry_file(testing::AgencyRegistryPath());
-    a.set_catalogue_file(Source("catalogue.json"));
-    a.set_settings_file(Source("allocation-settings.json"));
-    a.set_districts_file(Source("districts.json"));
-    a.set_key_ring_file((dir_ / "keys.json").string());
+    config::v1::AllocationConfig a = testing::AllocationConfigIn(dir_);
     to(a.mutable_notify(), notify_->api_port());
     auto allocation = allocation::AllocationServer::Start(a, clock_);
     ASSERT_TRUE(allocation.ok()) << allocation.status();
     allocation_ = *std::move(allocation);
 
-    config::v1::TriageConfig t;
-    server(t.mutable_server(), "triage-svc");
-    testing::UseTestStore(t.mutable_store(), dir_, "triage");
-    t.set_agency_registry_file(testing::AgencyRegistryPath());
-    t.set_rules_file(Source("triage-rules.json"));
-    t.set_key_ring_file((dir_ / "keys.json").string());
+    config::v1::TriageConfig t = testing::TriageConfigIn(dir_);
     to(t.mutable_allocation(), allocation_->api_port());
     to(t.mutable_notify(), notify_->api_port());
     auto triage = triage::TriageServer::Start(t, clock_);
     ASSERT_TRUE(triage.ok()) << triage.status();
     triage_ = *std::move(triage);
 
-    config::v1::IntakeConfig i;
-    server(i.mutable_server(), "intake-svc");
-    testing::UseTestStore(i.mutable_store(), dir_, "intake");
-    i.set_agency_registry_file(testing::AgencyRegistryPath());
-    i.set_districts_file(Source("districts.json"));
-    i.set_key_ring_file((dir_ / "keys.json").string());
+    config::v1::IntakeConfig i = testing::IntakeConfigIn(dir_);
     to(i.mutable_triage(), triage_->api_port());
     to(i.mutable_notify(), notify_->api_port());
     auto intake = intake::IntakeServer::Start(i, clock_);

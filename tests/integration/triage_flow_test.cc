@@ -21,6 +21,7 @@
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
 
@@ -47,26 +48,14 @@ class TriageFlowTest : public ::testing::Test {
   void SetUp() override {
     dir_ = testing::FreshServiceDir("flow");
 
-    const auto server_config = testing::LocalServer;
-    server_config(triage_config_.mutable_server(), "triage-svc");
-    testing::UseTestStore(triage_config_.mutable_store(), dir_, "triage");
-    triage_config_.set_agency_registry_file(testing::AgencyRegistryPath());
-    triage_config_.set_rules_file(
-        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/triage-rules.json"));
-    triage_config_.set_key_ring_file((dir_ / "keys.json").string());
+    triage_config_ = testing::TriageConfigIn(dir_);
     StartTriage();
     // Later restarts keep the port, which intake's relay is pointed at.
     triage_config_.mutable_server()->set_api_address(
         absl::StrCat("127.0.0.1:", triage_->api_port()));
 
-    server_config(intake_config_.mutable_server(), "intake-svc");
-    testing::UseTestStore(intake_config_.mutable_store(), dir_, "intake");
-    intake_config_.set_agency_registry_file(testing::AgencyRegistryPath());
-    intake_config_.set_districts_file(
-        absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/districts.json"));
-    intake_config_.set_key_ring_file((dir_ / "keys.json").string());
-    intake_config_.mutable_triage()->set_target(
-        absl::StrCat("localhost:", triage_->api_port()));
+    intake_config_ = testing::IntakeConfigIn(dir_);
+    testing::PointAt(intake_config_.mutable_triage(), triage_->api_port());
     intake_config_.mutable_triage()->set_deadline_ms(2000);
     auto intake = intake::IntakeServer::Start(intake_config_, clock_);
     ASSERT_TRUE(intake.ok()) << intake.status();

@@ -62,6 +62,20 @@ class AuthContextDumpService final : public WhoAmI::CallbackService {
   }
 };
 
+// Serves `service` on a free loopback port with the dev-PKI certificate
+// `cert`.
+void StartWhoAmI(std::string_view cert, testing::WhoAmIService& service,
+                 std::unique_ptr<grpc::Server>* server, int* port) {
+  auto credentials = MakeServerCredentials(testing::PkiFiles(cert));
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", *credentials, port);
+  builder.RegisterService(&service);
+  *server = builder.BuildAndStart();
+  ASSERT_NE(*server, nullptr);
+  ASSERT_NE(*port, 0);
+}
+
 class MtlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -69,15 +83,7 @@ class MtlsTest : public ::testing::Test {
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::make_unique<AgencyRegistry>(*std::move(registry));
     service_ = std::make_unique<testing::WhoAmIService>(*registry_);
-
-    auto credentials = MakeServerCredentials(testing::PkiFiles("intake-svc"));
-    ASSERT_TRUE(credentials.ok()) << credentials.status();
-    grpc::ServerBuilder builder;
-    builder.AddListeningPort("127.0.0.1:0", *credentials, &port_);
-    builder.RegisterService(service_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(server_, nullptr);
-    ASSERT_NE(port_, 0);
+    StartWhoAmI("intake-svc", *service_, &server_, &port_);
   }
 
   void TearDown() override {
@@ -241,14 +247,9 @@ TEST(PinnedDownstreamTest, IdentityFromAnotherCaIsRefused) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
   testing::WhoAmIService service(*registry);
-  auto credentials = MakeServerCredentials(testing::PkiFiles("rogue-agency"));
-  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  std::unique_ptr<grpc::Server> server;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  StartWhoAmI("rogue-agency", service, &server, &port);
   EXPECT_EQ(CallPinned(port, {"spiffe://frontdoor/agency/staffs-police"})
                 .error_code(),
             grpc::StatusCode::UNAVAILABLE);

@@ -1,0 +1,68 @@
+#pragma once
+
+// Each service's configuration as the in-process tests run it: free
+// loopback ports with its dev-PKI certificate, a test store (SQLite or
+// PostgreSQL) named after it in `dir`, the repository's agency registry and
+// reference data, and the key ring at `dir`/keys.json (FreshServiceDir).
+// Tests then point downstreams at each other and change what they test.
+
+#include <filesystem>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "frontdoor/config/v1/config.pb.h"
+#include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
+
+namespace frontdoor::testing {
+
+namespace internal {
+// The settings every service shares.
+template <typename Config>
+Config CommonConfig(const std::filesystem::path& dir, const char* service,
+                    const char* store) {
+  Config c;
+  LocalServer(c.mutable_server(), service);
+  UseTestStore(c.mutable_store(), dir, store);
+  c.set_agency_registry_file(AgencyRegistryPath());
+  c.set_key_ring_file((dir / "keys.json").string());
+  return c;
+}
+}  // namespace internal
+
+inline config::v1::IntakeConfig IntakeConfigIn(const std::filesystem::path& dir) {
+  auto c = internal::CommonConfig<config::v1::IntakeConfig>(dir, "intake-svc",
+                                                            "intake");
+  c.set_districts_file(ConfigFile("districts.json"));
+  return c;
+}
+
+inline config::v1::TriageConfig TriageConfigIn(const std::filesystem::path& dir) {
+  auto c = internal::CommonConfig<config::v1::TriageConfig>(dir, "triage-svc",
+                                                            "triage");
+  c.set_rules_file(ConfigFile("triage-rules.json"));
+  return c;
+}
+
+inline config::v1::AllocationConfig AllocationConfigIn(
+    const std::filesystem::path& dir) {
+  auto c = internal::CommonConfig<config::v1::AllocationConfig>(
+      dir, "allocation-svc", "allocation");
+  c.set_catalogue_file(ConfigFile("catalogue.json"));
+  c.set_settings_file(ConfigFile("allocation-settings.json"));
+  c.set_districts_file(ConfigFile("districts.json"));
+  return c;
+}
+
+// Rules file: the caller sets it (tests point push partners at their ports).
+inline config::v1::NotifyConfig NotifyConfigIn(const std::filesystem::path& dir) {
+  return internal::CommonConfig<config::v1::NotifyConfig>(dir, "notify-svc",
+                                                          "notify");
+}
+
+// Points `downstream` at a service on this machine.
+inline void PointAt(config::v1::Downstream* downstream, int port) {
+  downstream->set_target(absl::StrCat("localhost:", port));
+}
+
+}  // namespace frontdoor::testing
