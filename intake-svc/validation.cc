@@ -1,5 +1,6 @@
 #include "intake-svc/validation.h"
 
+#include <optional>
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
@@ -152,21 +153,36 @@ void CheckContact(Checker& c, const std::string& field,
   }
 }
 
+// `age` is the subject's, when their date of birth is valid.
 void CheckAssessment(Checker& c, const common::v1::RiskAssessment& a,
-                     const ValidationContext& ctx) {
+                     const ValidationContext& ctx, std::optional<int> age) {
   const std::string f = "referral.risk_assessment";
   int questions = 0;
   if (a.form_version() == kFormSafeLivesDash24) {
     questions = kSafeLivesDashQuestions;
   } else if (a.form_version() == kFormPoliceDash27) {
     questions = kPoliceDashQuestions;
+  } else if (a.form_version() == kFormYoungPeoplesDash24) {
+    questions = kYoungPeoplesDashQuestions;
+    if (age.has_value() && (*age < kYoungPeoplesDashMinAge ||
+                            *age > kYoungPeoplesDashMaxAge)) {
+      c.Add(f + ".form_version",
+            absl::StrCat("the young people's DASH is for ages ",
+                         kYoungPeoplesDashMinAge, " to ",
+                         kYoungPeoplesDashMaxAge, "; the subject is ", *age,
+                         *age > kYoungPeoplesDashMaxAge
+                             ? absl::StrCat(": use \"", kFormSafeLivesDash24,
+                                            "\" or \"", kFormPoliceDash27,
+                                            "\"")
+                             : ""));
+    }
   } else if (a.form_version().empty()) {
     c.Add(f + ".form_version", kRequired);
   } else {
     c.Add(f + ".form_version",
           absl::StrCat("unknown question set; expected \"",
-                       kFormSafeLivesDash24, "\" or \"", kFormPoliceDash27,
-                       "\""));
+                       kFormSafeLivesDash24, "\", \"", kFormPoliceDash27,
+                       "\" or \"", kFormYoungPeoplesDash24, "\""));
   }
   absl::flat_hash_set<int> seen;
   for (int i = 0; i < a.answers_size(); ++i) {
@@ -194,6 +210,15 @@ void CheckAssessment(Checker& c, const common::v1::RiskAssessment& a,
   c.Text(f + ".professional_judgement_reason",
          a.professional_judgement_reason(), kMaxJudgementReasonChars,
          Lines::kMulti);
+  if (a.professional_judgement_high_risk() &&
+      absl::StripAsciiWhitespace(a.professional_judgement_reason()).empty()) {
+    c.Add(f + ".professional_judgement_reason",
+          "required when professional_judgement_high_risk is set: say why "
+          "the risk is judged high");
+  }
+  CheckDate(c, f + ".previous_marac_referral_date",
+            a.has_previous_marac_referral_date(),
+            a.previous_marac_referral_date(), ctx.today, /*required=*/false);
   if (a.has_completed_at()) {
     const absl::Time at = absl::FromUnixSeconds(a.completed_at().seconds()) +
                           absl::Nanoseconds(a.completed_at().nanos());
@@ -209,6 +234,7 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
   std::vector<FieldViolation> violations;
   Checker c(violations);
   ValidatedReferral out;
+  std::optional<int> subject_age;  // when the date of birth is valid
 
   // Idempotency key.
   const std::string& key = request.idempotency_key();
@@ -298,6 +324,7 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
     if (CheckDate(c, f + ".date_of_birth", s.has_date_of_birth(),
                   s.date_of_birth(), ctx.today, /*required=*/true)) {
       out.age = AgeOn(s.date_of_birth(), ctx.today);
+      subject_age = out.age;
     }
     c.Text(f + ".gender", s.gender(), kMaxGenderChars);
     if (!s.has_contact()) {
@@ -429,7 +456,16 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
     }
   }
 
-  if (r.has_risk_assessment()) CheckAssessment(c, r.risk_assessment(), ctx);
+  if (r.has_risk_assessment()) {
+    CheckAssessment(c, r.risk_assessment(), ctx, subject_age);
+  }
+  if (r.has_suspect_known_victims() &&
+      (r.suspect_known_victims() < 1 ||
+       r.suspect_known_victims() > kMaxSuspectKnownVictims)) {
+    c.Add("referral.suspect_known_victims",
+          absl::StrCat("must be from 1 to ", kMaxSuspectKnownVictims,
+                       " (this referral's victim included)"));
+  }
 
   if (!violations.empty()) {
     return InvalidArgumentWithViolations("the referral is not valid",

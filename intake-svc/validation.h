@@ -38,6 +38,14 @@ inline constexpr char kFormSafeLivesDash24[] = "safelives-dash-24";
 inline constexpr int kSafeLivesDashQuestions = 24;
 inline constexpr char kFormPoliceDash27[] = "police-dash-27";
 inline constexpr int kPoliceDashQuestions = 27;
+// The young people's DASH, for subjects aged kYoungPeoplesDashMinAge to
+// kYoungPeoplesDashMaxAge only.
+inline constexpr char kFormYoungPeoplesDash24[] = "safelives-yp-dash-24";
+inline constexpr int kYoungPeoplesDashQuestions = 24;
+inline constexpr int kYoungPeoplesDashMinAge = 13;
+inline constexpr int kYoungPeoplesDashMaxAge = 17;
+// Referral.suspect_known_victims, when given.
+inline constexpr int kMaxSuspectKnownVictims = 1000;
 
 struct ValidationContext {
   absl::Time now;

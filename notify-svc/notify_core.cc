@@ -70,8 +70,9 @@ void NotifyCore::ReferralReceived(const Caller& caller,
           ? v1::EVENT_KIND_REFERRAL_RETURNED
           : v1::EVENT_KIND_REFERRAL_ACCEPTED;
   std::vector<Outgoing> out;
-  for (const Target& t : recipients_.For(kind, event.agency_id(),
-                                         event.receipt().district())) {
+  for (const Target& t :
+       recipients_.For(v1::RECIPIENT_KIND_REFERRER, event.agency_id(),
+                       event.receipt().district())) {
     Outgoing o{t, kind, event.receipt().reference(), event.agency_id(), {}};
     *o.notification.mutable_referrer_update() =
         ForReferrer(event.receipt(), event.referral());
@@ -89,11 +90,12 @@ void NotifyCore::TriageDecided(const Caller& caller,
   if (!IsWellFormedReference(d.reference())) {
     return done(BadEvent("decision.reference", "must be a referral reference"));
   }
+  // Exactly whom triage's decision names: nothing is re-derived here.
   std::vector<Outgoing> out;
-  for (v1::EventKind kind : EventsOfDecision(d, event.referral())) {
+  for (const Audience& audience : AudiencesOf(d.recipients())) {
     for (const Target& t :
-         recipients_.For(kind, event.agency_id(), event.district())) {
-      Outgoing o{t, kind, d.reference(), event.agency_id(), {}};
+         recipients_.For(audience.kind, event.agency_id(), event.district())) {
+      Outgoing o{t, audience.event, d.reference(), event.agency_id(), {}};
       v1::Notification& n = o.notification;
       switch (t.kind) {
         case v1::RECIPIENT_KIND_MARAC_HUB:
@@ -101,9 +103,11 @@ void NotifyCore::TriageDecided(const Caller& caller,
               ForMarac(d, event.referral(), event.district(), event.agency_id());
           break;
         case v1::RECIPIENT_KIND_IDVA_SERVICE:
-          // An IDVA only for the victim side.
-          if (d.side() != common::v1::SIDE_VICTIM) continue;
           *n.mutable_idva_case() = ForIdva(d, event.referral(), event.district());
+          break;
+        case v1::RECIPIENT_KIND_YPVA_SERVICE:
+          *n.mutable_young_person_case() =
+              ForYoungPerson(d, event.referral(), event.district());
           break;
         case v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE:
           *n.mutable_childrens_social_care_alert() = ForChildrensSocialCare(
@@ -138,8 +142,8 @@ void NotifyCore::PlacementChanged(const Caller& caller,
   const bool allocated = p.state() == allocation::v1::PLACEMENT_STATE_ALLOCATED;
   const bool waiting = p.state() == allocation::v1::PLACEMENT_STATE_WAITING;
   if (allocated || waiting) {
-    for (const Target& t : recipients_.For(v1::EVENT_KIND_PLACEMENT_CHANGED,
-                                           event.agency_id(), "")) {
+    for (const Target& t :
+         recipients_.For(v1::RECIPIENT_KIND_REFERRER, event.agency_id(), "")) {
       Outgoing o{t, v1::EVENT_KIND_PLACEMENT_CHANGED, p.reference(),
                  event.agency_id(), {}};
       v1::ReferrerUpdate& u = *o.notification.mutable_referrer_update();
@@ -150,6 +154,25 @@ void NotifyCore::PlacementChanged(const Caller& caller,
       u.set_programme(p.programme_id());
       out.push_back(std::move(o));
     }
+  }
+  Record(event.event_id(), std::move(out), caller, std::move(done));
+}
+
+void NotifyCore::SerialPerpetrator(
+    const Caller& caller, const triage::v1::SerialPerpetratorIdentified& event,
+    Done<bool> done) {
+  if (absl::Status s = From(caller, "triage-svc"); !s.ok()) return done(s);
+  if (event.event_id().empty()) return done(BadEvent("event_id", "required"));
+  if (!IsWellFormedReference(event.reference())) {
+    return done(BadEvent("reference", "must be a referral reference"));
+  }
+  std::vector<Outgoing> out;
+  for (const Target& t : recipients_.For(v1::RECIPIENT_KIND_MATAC,
+                                         event.agency_id(), event.district())) {
+    Outgoing o{t, v1::EVENT_KIND_SERIAL_PERPETRATOR, event.reference(),
+               event.agency_id(), {}};
+    *o.notification.mutable_matac_alert() = ForMatac(event);
+    out.push_back(std::move(o));
   }
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }

@@ -78,10 +78,15 @@ class NotifyCore {
   void ReferralReceived(const Caller& caller,
                         const intake::v1::ReferralReceived& event,
                         Done<bool> done);
-  // From triage-svc only: high risk to MARAC and the IDVA service, children
-  // to children's social care, exploitation to MACE.
+  // From triage-svc only: a message for each recipient the decision names
+  // (MARAC, the IDVA or YPVA service, children's social care, MACE), each
+  // shaped for its audience; the decision's recipients are never re-derived.
   void TriageDecided(const Caller& caller, const triage::v1::TriageDecided& event,
                      Done<bool> done);
+  // From triage-svc only: a serial perpetrator, to MATAC.
+  void SerialPerpetrator(const Caller& caller,
+                         const triage::v1::SerialPerpetratorIdentified& event,
+                         Done<bool> done);
   // From allocation-svc only: the referrer learns allocated or waiting.
   void PlacementChanged(const Caller& caller,
                         const allocation::v1::PlacementChanged& event,

@@ -269,4 +269,15 @@ grpc::ServerUnaryReactor* NotifyInbox::DeliverPlacementChanged(
                      });
 }
 
+grpc::ServerUnaryReactor* NotifyInbox::DeliverSerialPerpetrator(
+    grpc::CallbackServerContext* context,
+    const triage::v1::SerialPerpetratorIdentified* request,
+    v1::InboxReceipt* response) {
+  return HandleUnary(context, registry_,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.SerialPerpetrator(
+                           caller, *request, ReceiptFinisher(reactor, response));
+                     });
+}
+
 }  // namespace frontdoor::notify

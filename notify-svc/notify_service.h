@@ -65,6 +65,10 @@ class NotifyInbox final : public v1::NotifyInbox::CallbackService {
       grpc::CallbackServerContext* context,
       const allocation::v1::PlacementChanged* request,
       v1::InboxReceipt* response) override;
+  grpc::ServerUnaryReactor* DeliverSerialPerpetrator(
+      grpc::CallbackServerContext* context,
+      const triage::v1::SerialPerpetratorIdentified* request,
+      v1::InboxReceipt* response) override;
 
  private:
   NotifyCore& core_;

@@ -60,25 +60,14 @@ absl::StatusOr<Recipients> Recipients::FromProto(
           "an agency has one delivery mode and target for all its kinds");
     }
   }
-  absl::flat_hash_set<int> events;
-  for (int i = 0; i < proto.rules_size(); ++i) {
-    const auto& rule = proto.rules(i);
-    const std::string f = absl::StrCat("rules[", i, "]");
-    if (rule.event() == v1::EVENT_KIND_UNSPECIFIED ||
-        !v1::EventKind_IsValid(rule.event())) {
-      add(f + ".event", "required");
-    } else if (!events.insert(rule.event()).second) {
-      add(f + ".event", "event given twice");
-    }
-    if (rule.recipients().empty()) add(f + ".recipients", "at least one");
-    for (int kind : rule.recipients()) {
-      if (!IsKnownKind(kind)) {
-        add(f + ".recipients", "unknown recipient kind");
-      } else if (kind != v1::RECIPIENT_KIND_REFERRER &&
-                 !kinds_served.contains(kind)) {
-        add(f + ".recipients",
-            absl::StrCat("no recipient of kind ", v1::RecipientKind_Name(kind)));
-      }
+  for (int kind = v1::RecipientKind_MIN; kind <= v1::RecipientKind_MAX;
+       ++kind) {
+    if (IsKnownKind(kind) && kind != v1::RECIPIENT_KIND_REFERRER &&
+        !kinds_served.contains(kind)) {
+      add("recipients",
+          absl::StrCat("no recipient of kind ",
+                       v1::RecipientKind_Name(
+                           static_cast<v1::RecipientKind>(kind))));
     }
   }
   if (!problems.empty()) {
@@ -90,32 +79,22 @@ absl::StatusOr<Recipients> Recipients::FromProto(
   return recipients;
 }
 
-std::vector<Target> Recipients::For(v1::EventKind event,
+std::vector<Target> Recipients::For(v1::RecipientKind kind,
                                     const std::string& referring_agency,
                                     const std::string& district) const {
+  if (kind == v1::RECIPIENT_KIND_REFERRER) {
+    return {{referring_agency, v1::RECIPIENT_KIND_REFERRER}};
+  }
   std::vector<Target> out;
-  const auto add = [&](Target t) {
-    if (std::find(out.begin(), out.end(), t) == out.end()) {
-      out.push_back(std::move(t));
+  for (const auto& r : proto_.recipients()) {
+    if (r.kind() != kind) continue;
+    if (!r.districts().empty() &&
+        std::find(r.districts().begin(), r.districts().end(), district) ==
+            r.districts().end()) {
+      continue;
     }
-  };
-  for (const auto& rule : proto_.rules()) {
-    if (rule.event() != event) continue;
-    for (int kind : rule.recipients()) {
-      if (kind == v1::RECIPIENT_KIND_REFERRER) {
-        add({referring_agency, v1::RECIPIENT_KIND_REFERRER});
-        continue;
-      }
-      for (const auto& r : proto_.recipients()) {
-        if (r.kind() != kind) continue;
-        if (!r.districts().empty() &&
-            std::find(r.districts().begin(), r.districts().end(), district) ==
-                r.districts().end()) {
-          continue;
-        }
-        add({r.agency_id(), static_cast<v1::RecipientKind>(kind)});
-      }
-    }
+    Target t{r.agency_id(), kind};
+    if (std::find(out.begin(), out.end(), t) == out.end()) out.push_back(t);
   }
   return out;
 }

@@ -1,6 +1,9 @@
 #pragma once
 
-// The recipients registry and rules table: who is told of which event.
+// The recipients registry: which agencies receive each kind of notification
+// (by district), and how. Which kinds are told of an event is not decided
+// here: the service that decided says so (triage's Decision.recipients and
+// serial-perpetrator event; the referrer for receipts and placements).
 
 #include <string>
 #include <vector>
@@ -24,14 +27,17 @@ struct Target {
 class Recipients {
  public:
   // Checks every entry; INVALID_ARGUMENT names each bad one (for example
-  // `recipients[2] "staffs-matac".mode`). Every kind a rule names must have
-  // a recipient (the referrer excepted: it is the referring agency). An
-  // agency listed for several kinds has one push target.
+  // `recipients[2] "staffs-matac".mode`). Every recipient kind must have a
+  // recipient (the referrer excepted: it is the referring agency), since
+  // the deciding services may name any of them. An agency listed for
+  // several kinds has one push target.
   static absl::StatusOr<Recipients> FromProto(config::v1::NotifyRules proto);
 
-  // Who is told of `event` about a referral from `referring_agency` in
-  // `district`, in rules then registry order, each agency and kind once.
-  std::vector<Target> For(v1::EventKind event,
+  // The agencies to tell as `kind` about a referral from `referring_agency`
+  // in `district`, in registry order: the referring agency itself for
+  // RECIPIENT_KIND_REFERRER; otherwise every recipient of that kind that
+  // covers the district.
+  std::vector<Target> For(v1::RecipientKind kind,
                           const std::string& referring_agency,
                           const std::string& district) const;
 

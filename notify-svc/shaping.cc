@@ -17,11 +17,6 @@ bool IsChildReferral(const triage::v1::Decision& d) {
   return d.front_door() == common::v1::FRONT_DOOR_CHILDREN;
 }
 
-bool AnyFlag(const common::v1::MaracFlags& f) {
-  return f.visible_high_risk() || f.professional_judgement() ||
-         f.potential_escalation() || f.repeat();
-}
-
 }  // namespace
 
 v1::SafeContactDetails SafeDetails(const common::v1::SafeContact& contact) {
@@ -37,20 +32,19 @@ v1::SafeContactDetails SafeDetails(const common::v1::SafeContact& contact) {
   return out;
 }
 
-std::vector<v1::EventKind> EventsOfDecision(const triage::v1::Decision& d,
-                                            const common::v1::Referral& r) {
-  std::vector<v1::EventKind> events;
-  if (AnyFlag(d.marac()) || d.recipients().marac()) {
-    events.push_back(v1::EVENT_KIND_HIGH_RISK);
-  }
-  if (IsChildReferral(d) || r.children_size() > 0 ||
-      d.recipients().childrens_social_care()) {
-    events.push_back(v1::EVENT_KIND_CHILD_SAFEGUARDING);
-  }
-  if (d.recipients().mace()) {
-    events.push_back(v1::EVENT_KIND_CHILD_EXPLOITATION);
-  }
-  return events;
+std::vector<Audience> AudiencesOf(const triage::v1::Recipients& r) {
+  std::vector<Audience> out;
+  const auto add = [&out](bool told, v1::EventKind event,
+                          v1::RecipientKind kind) {
+    if (told) out.push_back({event, kind});
+  };
+  add(r.marac(), v1::EVENT_KIND_HIGH_RISK, v1::RECIPIENT_KIND_MARAC_HUB);
+  add(r.idva(), v1::EVENT_KIND_HIGH_RISK, v1::RECIPIENT_KIND_IDVA_SERVICE);
+  add(r.ypva(), v1::EVENT_KIND_HIGH_RISK, v1::RECIPIENT_KIND_YPVA_SERVICE);
+  add(r.childrens_social_care(), v1::EVENT_KIND_CHILD_SAFEGUARDING,
+      v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE);
+  add(r.mace(), v1::EVENT_KIND_CHILD_EXPLOITATION, v1::RECIPIENT_KIND_MACE);
+  return out;
 }
 
 v1::ReferrerUpdate ForReferrer(const intake::v1::Receipt& receipt,
@@ -99,6 +93,38 @@ v1::IdvaCase ForIdva(const triage::v1::Decision& decision,
     c.add_specialist_needs(static_cast<common::v1::SpecialistNeed>(need));
   }
   return c;
+}
+
+v1::YoungPersonCase ForYoungPerson(const triage::v1::Decision& decision,
+                                   const common::v1::Referral& referral,
+                                   const std::string& district) {
+  v1::YoungPersonCase c;
+  c.set_reference(decision.reference());
+  *c.mutable_subject_name() = referral.subject().name();
+  *c.mutable_subject_date_of_birth() = referral.subject().date_of_birth();
+  *c.mutable_contact() = SafeDetails(referral.subject().contact());
+  c.set_district(district);
+  c.set_risk_level(decision.risk_level());
+  *c.mutable_flags() = decision.marac();
+  for (int need : referral.subject().specialist_needs()) {
+    c.add_specialist_needs(static_cast<common::v1::SpecialistNeed>(need));
+  }
+  return c;
+}
+
+v1::MatacAlert ForMatac(const triage::v1::SerialPerpetratorIdentified& e) {
+  v1::MatacAlert a;
+  a.set_reference(e.reference());
+  *a.mutable_suspect_name() = e.suspect_name();
+  if (e.has_suspect_date_of_birth()) {
+    *a.mutable_suspect_date_of_birth() = e.suspect_date_of_birth();
+  }
+  a.set_district(e.district());
+  a.set_distinct_victims(e.distinct_victims());
+  a.set_window_months(e.window_months());
+  *a.mutable_related_references() = e.related_references();
+  a.set_referring_agency(e.agency_id());
+  return a;
 }
 
 v1::ChildrensSocialCareAlert ForChildrensSocialCare(

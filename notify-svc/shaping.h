@@ -12,6 +12,7 @@
 #include "frontdoor/common/v1/referral.pb.h"
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "frontdoor/notify/v1/notify.pb.h"
+#include "frontdoor/triage/v1/events.pb.h"
 #include "frontdoor/triage/v1/triage.pb.h"
 
 namespace frontdoor::notify {
@@ -20,11 +21,17 @@ namespace frontdoor::notify {
 // call; the email only when safe to leave a message.
 v1::SafeContactDetails SafeDetails(const common::v1::SafeContact& contact);
 
-// The events a triage decision raises (high risk; child safeguarding for a
-// child referral, children in the household or the decision's say-so; child
-// exploitation), in that order.
-std::vector<v1::EventKind> EventsOfDecision(const triage::v1::Decision& d,
-                                            const common::v1::Referral& r);
+// One kind of recipient a decision names, and the event it is told of.
+struct Audience {
+  v1::EventKind event = v1::EVENT_KIND_UNSPECIFIED;
+  v1::RecipientKind kind = v1::RECIPIENT_KIND_UNSPECIFIED;
+};
+
+// The audiences of a triage decision: exactly the recipients the decision
+// names (triage decides who is told; this only says which message each
+// gets), in the order MARAC hub, IDVA, YPVA (high risk), children's social
+// care (child safeguarding), MACE (child exploitation).
+std::vector<Audience> AudiencesOf(const triage::v1::Recipients& recipients);
 
 // The referrer: reference, status and return reasons from intake's receipt.
 v1::ReferrerUpdate ForReferrer(const intake::v1::Receipt& receipt,
@@ -40,6 +47,16 @@ v1::MaracAlert ForMarac(const triage::v1::Decision& decision,
 v1::IdvaCase ForIdva(const triage::v1::Decision& decision,
                      const common::v1::Referral& referral,
                      const std::string& district);
+
+// The CYP practitioners and YPVA service: the child, their safe contact,
+// district, risk, flags and specialist needs.
+v1::YoungPersonCase ForYoungPerson(const triage::v1::Decision& decision,
+                                   const common::v1::Referral& referral,
+                                   const std::string& district);
+
+// MATAC: the person suspected, the counts and the references; nothing of
+// any victim.
+v1::MatacAlert ForMatac(const triage::v1::SerialPerpetratorIdentified& event);
 
 // Children's social care: the child referred or the children in the
 // household, district, risk.

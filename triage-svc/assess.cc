@@ -94,6 +94,46 @@ bool InRange(int age, int lo, int hi) { return age >= lo && age <= hi; }
 
 }  // namespace
 
+bool IsAdultDoor(common::v1::FrontDoor door) {
+  return door == common::v1::FRONT_DOOR_ADULT_VICTIM ||
+         door == common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE;
+}
+
+std::optional<absl::Time> ReportedMaracReferral(
+    const common::v1::RiskAssessment& assessment, absl::Time received_at) {
+  if (!assessment.has_previous_marac_referral_date()) return std::nullopt;
+  const google::type::Date& d = assessment.previous_marac_referral_date();
+  const absl::Time next_day = absl::FromCivil(
+      absl::CivilDay(d.year(), d.month(), d.day()) + 1, absl::UTCTimeZone());
+  return std::min(next_day - absl::Microseconds(1), received_at);
+}
+
+std::optional<absl::Time> Latest(std::optional<absl::Time> a,
+                                 std::optional<absl::Time> b) {
+  if (!a.has_value()) return b;
+  if (!b.has_value()) return a;
+  return std::max(*a, *b);
+}
+
+v1::Recipients WhoIsTold(const v1::Decision& decision, const CaseFacts& facts,
+                         const Rules& rules, bool exploitation) {
+  const bool high = decision.risk_level() == common::v1::RISK_LEVEL_HIGH;
+  const bool victim = decision.side() == common::v1::SIDE_VICTIM;
+  const bool child = facts.front_door == common::v1::FRONT_DOOR_CHILDREN;
+  v1::Recipients to;
+  if (child) {
+    to.set_marac(high && InRange(facts.age, rules.child().marac_min_age(),
+                                 rules.child().marac_max_age()));
+    to.set_ypva(high && victim);
+    to.set_mace(exploitation);
+  } else {
+    to.set_marac(high);
+    to.set_idva(high && victim);
+  }
+  to.set_childrens_social_care(child || facts.children_in_household > 0);
+  return to;
+}
+
 bool IsMaracRepeat(std::optional<absl::Time> last_marac,
                    absl::Time received_at, const Rules& rules) {
   if (!last_marac.has_value()) return false;
@@ -128,6 +168,12 @@ absl::StatusOr<v1::Decision> AssessAdult(const common::v1::RiskAssessment& dash,
   CheckText(f + ".professional_judgement_reason",
             dash.professional_judgement_reason(), kMaxReasonChars,
             Lines::kMulti, problems);
+  if (dash.professional_judgement_high_risk() &&
+      IsBlank(dash.professional_judgement_reason())) {
+    problems.push_back({f + ".professional_judgement_reason",
+                        "required when professional_judgement_high_risk is "
+                        "set: say why the risk is judged high"});
+  }
   if (!problems.empty()) {
     return InvalidArgumentWithViolations(kNotValid, problems);
   }
@@ -141,24 +187,23 @@ absl::StatusOr<v1::Decision> AssessAdult(const common::v1::RiskAssessment& dash,
   common::v1::MaracFlags& marac = *d.mutable_marac();
   marac.set_visible_high_risk(score >=
                               rules.dash().visible_high_risk_threshold());
-  // Judgement can raise, never lower: it only ever sets its own flag.
-  marac.set_professional_judgement(
-      !IsBlank(dash.professional_judgement_reason()));
+  // Judgement is an assertion, with its reason: it can raise, never lower,
+  // since it only ever sets its own flag.
+  marac.set_professional_judgement(dash.professional_judgement_high_risk());
   marac.set_potential_escalation(
       dash.has_police_callouts_past_12_months() &&
       dash.police_callouts_past_12_months() >=
           rules.dash().escalation_callouts_threshold());
-  marac.set_repeat(
-      IsMaracRepeat(facts.last_marac_referral_at, facts.received_at, rules));
+  marac.set_repeat(IsMaracRepeat(
+      Latest(facts.last_marac_referral_at, ReportedMaracReferral(dash, facts.received_at)),
+      facts.received_at, rules));
   const bool any_flag = marac.visible_high_risk() ||
                         marac.professional_judgement() ||
                         marac.potential_escalation() || marac.repeat();
   d.set_risk_level(any_flag ? common::v1::RISK_LEVEL_HIGH
                             : rules.BandFor(score));
   d.set_tier(rules.TierFor(d.risk_level()));
-  const bool high = d.risk_level() == common::v1::RISK_LEVEL_HIGH;
-  d.mutable_recipients()->set_marac(high);
-  d.mutable_recipients()->set_idva(high && d.side() == common::v1::SIDE_VICTIM);
+  *d.mutable_recipients() = WhoIsTold(d, facts, rules, /*exploitation=*/false);
   d.set_rules_version(rules.dash().version());
   return d;
 }
@@ -252,20 +297,29 @@ absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
     return InvalidArgumentWithViolations(kNotValid, problems);
   }
 
-  // The level: the most severe "yes" (moderate when none), raised by one for
-  // a young child and by one for special needs, at most severe.
+  // The side the most severe "yes" points to; victim when even or none.
+  const common::v1::Side side = strongest_behaviour_change > strongest_victim
+                                    ? common::v1::SIDE_BEHAVIOUR_CHANGE
+                                    : common::v1::SIDE_VICTIM;
+  // The level: on the victim side the most severe "yes", raised by one for
+  // a young child and by one for special needs (the child's vulnerability);
+  // on the behaviour change side the most severe harm the child causes.
+  // Moderate when none; at most severe.
+  const bool behaviour_change = side == common::v1::SIDE_BEHAVIOUR_CHANGE;
+  if (behaviour_change) severity = strongest_behaviour_change;
   severity = std::max(severity, kMinSeverity);
-  if (facts.age < cr.raise_level_under_age()) ++severity;
-  if (child.special_needs() && cr.raise_level_for_special_needs()) ++severity;
+  if (!behaviour_change || cr.raise_level_for_behaviour_change()) {
+    if (facts.age < cr.raise_level_under_age()) ++severity;
+    if (child.special_needs() && cr.raise_level_for_special_needs()) {
+      ++severity;
+    }
+  }
   severity = std::min(severity, kMaxSeverity);
   const config::v1::ChildLevel& level = rules.ChildLevelFor(severity);
 
   v1::Decision d;
   d.set_front_door(facts.front_door);
-  // The side the most severe "yes" points to; victim when even or none.
-  d.set_side(strongest_behaviour_change > strongest_victim
-                 ? common::v1::SIDE_BEHAVIOUR_CHANGE
-                 : common::v1::SIDE_VICTIM);
+  d.set_side(side);
   d.set_child_severity(static_cast<v1::ChildSeverity>(severity));
   d.set_score(checklist_score);
   const bool checklist_high =
@@ -277,11 +331,7 @@ absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
                  ? std::max(level.tier(),
                             rules.TierFor(common::v1::RISK_LEVEL_HIGH))
                  : level.tier());
-  v1::Recipients& to = *d.mutable_recipients();
-  to.set_childrens_social_care(level.tell_childrens_social_care());
-  to.set_mace(exploitation);
-  to.set_marac(d.risk_level() == common::v1::RISK_LEVEL_HIGH &&
-               InRange(facts.age, cr.marac_min_age(), cr.marac_max_age()));
+  *d.mutable_recipients() = WhoIsTold(d, facts, rules, exploitation);
   d.set_rules_version(cr.version());
   return d;
 }
@@ -313,21 +363,26 @@ absl::Status ApplyTierOverride(const v1::TierOverride& override_tier,
 
 RiskLevel ProvisionalRisk(const common::v1::Referral& referral,
                           const CaseFacts& facts, const Rules& rules) {
-  if (IsMaracRepeat(facts.last_marac_referral_at, facts.received_at, rules)) {
+  const common::v1::RiskAssessment& a = referral.risk_assessment();
+  if (IsAdultDoor(facts.front_door) &&
+      IsMaracRepeat(
+          Latest(facts.last_marac_referral_at, ReportedMaracReferral(a, facts.received_at)),
+          facts.received_at, rules)) {
     return common::v1::RISK_LEVEL_HIGH;
   }
   if (!referral.has_risk_assessment()) return common::v1::RISK_LEVEL_STANDARD;
-  const common::v1::RiskAssessment& a = referral.risk_assessment();
-  if (!IsBlank(a.professional_judgement_reason()) ||
+  if (a.professional_judgement_high_risk() ||
       (a.has_police_callouts_past_12_months() &&
        a.police_callouts_past_12_months() >=
            rules.dash().escalation_callouts_threshold())) {
     return common::v1::RISK_LEVEL_HIGH;
   }
   const int yes = CountYes(a.answers());
-  if (yes >= rules.dash().visible_high_risk_threshold()) {
-    return common::v1::RISK_LEVEL_HIGH;
-  }
+  const int high_at =
+      a.form_version() == rules.child().young_people_checklist().version()
+          ? rules.child().checklist_high_risk_threshold()
+          : rules.dash().visible_high_risk_threshold();
+  if (yes >= high_at) return common::v1::RISK_LEVEL_HIGH;
   return rules.BandFor(yes);
 }
 

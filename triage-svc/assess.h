@@ -25,17 +25,48 @@ struct CaseFacts {
   // When intake received the referral: the incident date the repeat window
   // is measured from.
   absl::Time received_at = absl::InfinitePast();
-  // When this person (by blind index) was last referred to MARAC, if ever,
-  // before this referral.
+  // When this person was last referred to MARAC before this referral, if
+  // ever: the later of this service's own record (by blind index) and the
+  // date the referral reports (RiskAssessment.previous_marac_referral_date).
   std::optional<absl::Time> last_marac_referral_at;
+  // Children in the subject's household, as the referral lists them.
+  int children_in_household = 0;
 };
+
+// The two adult front doors (victim, behaviour change).
+bool IsAdultDoor(common::v1::FrontDoor door);
+
+// The moment a reported previous MARAC referral counts from: the last
+// moment of its date (UTC; a date does not say when in the day, so the whole
+// day is within a window that reaches it), never after `received_at`;
+// nullopt when the assessment reports none.
+std::optional<absl::Time> ReportedMaracReferral(
+    const common::v1::RiskAssessment& assessment, absl::Time received_at);
+
+// The later of two optional moments.
+std::optional<absl::Time> Latest(std::optional<absl::Time> a,
+                                 std::optional<absl::Time> b);
+
+// Who must be told of a decision, beyond the referrer: the one place this
+// is decided (notify-svc tells exactly these). Adults: MARAC when high
+// risk, and the IDVA service for a high-risk victim. Children: MARAC when
+// high risk at the rules' MARAC ages, the CYP practitioners and YPVA
+// service (never the adult IDVA) for a high-risk child on the victim side,
+// MACE on an exploitation indicator. Children's social care for every child
+// referral and every referral with children in the household.
+v1::Recipients WhoIsTold(const v1::Decision& decision, const CaseFacts& facts,
+                         const Rules& rules, bool exploitation);
 
 // Decides an adult's referral from a complete DASH. INVALID_ARGUMENT, with a
 // violation per problem under `field` (for example
 // "assessment.dash.answers"), when the question set is unknown, a question
-// is out of range, answered twice or not answered, or an answer is not yes,
-// no or don't know. Fills side, risk_level, marac, tier, score, recipients
-// and rules_version of the decision.
+// is out of range, answered twice or not answered, an answer is not yes,
+// no or don't know, or professional judgement is asserted without a reason.
+// The MARAC flags: visible high risk (score at the threshold), professional
+// judgement (only when asserted; a reason alone sets nothing), potential
+// escalation (police call-outs), repeat (the later of facts' last MARAC
+// referral and the date this assessment reports, within the window). Fills
+// side, risk_level, marac, tier, score, recipients and rules_version.
 absl::StatusOr<v1::Decision> AssessAdult(const common::v1::RiskAssessment& dash,
                                          const CaseFacts& facts,
                                          const Rules& rules,
@@ -45,7 +76,11 @@ absl::StatusOr<v1::Decision> AssessAdult(const common::v1::RiskAssessment& dash,
 // as AssessAdult, plus an unknown rules version, an unknown indicator or one
 // that does not apply at the child's age, an applicable indicator not
 // answered, and the young people's checklist missing for ages it is for (or
-// given outside them). Fills side, risk_level, marac, tier, score,
+// given outside them). The side is the one the most severe "yes" points to
+// (victim on a tie). On the victim side the level is the most severe "yes",
+// raised for a young child and for special needs; on the behaviour change
+// side it is the most severe harm the child causes (raised only when the
+// rules say so). Fills side, risk_level, marac, tier, score,
 // child_severity, recipients and rules_version.
 absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
                                          const CaseFacts& facts,
@@ -60,8 +95,9 @@ absl::Status ApplyTierOverride(const v1::TierOverride& override_tier,
 
 // Risk as far as it is known before a complete assessment, for ordering the
 // queue: HIGH for a repeat within the MARAC window, call-outs at the
-// escalation threshold or a professional-judgement reason; otherwise the
-// band of the "yes" answers given so far; STANDARD when nothing is known.
+// escalation threshold or asserted professional judgement; otherwise the
+// band of the "yes" answers given so far (a young people's checklist at its
+// high-risk threshold is HIGH); STANDARD when nothing is known.
 common::v1::RiskLevel ProvisionalRisk(const common::v1::Referral& referral,
                                       const CaseFacts& facts,
                                       const Rules& rules);

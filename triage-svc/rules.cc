@@ -14,6 +14,10 @@ namespace {
 using common::v1::RiskLevel;
 
 constexpr int kMaxRepeatWindowMonths = 120;
+constexpr int kMaxSerialWindowMonths = 240;
+// Fewer than two victims is not a series.
+constexpr int kMinSerialVictims = 2;
+constexpr int kMaxSerialVictims = 100;
 constexpr RiskLevel kLevels[] = {common::v1::RISK_LEVEL_STANDARD,
                                  common::v1::RISK_LEVEL_MEDIUM,
                                  common::v1::RISK_LEVEL_HIGH};
@@ -181,12 +185,25 @@ void CheckChild(Problems& p, const config::v1::ChildRules& c) {
              "child.marac_max_age");
 }
 
+void CheckSerial(Problems& p, const config::v1::TriageRules& proto) {
+  if (!proto.has_serial_perpetrator()) {
+    p.Add("serial_perpetrator", "required");
+    return;
+  }
+  const config::v1::SerialPerpetratorRules& s = proto.serial_perpetrator();
+  p.Range(s.distinct_victims(), kMinSerialVictims, kMaxSerialVictims,
+          "serial_perpetrator.distinct_victims");
+  p.Range(s.window_months(), 1, kMaxSerialWindowMonths,
+          "serial_perpetrator.window_months");
+}
+
 }  // namespace
 
 absl::StatusOr<Rules> Rules::FromProto(const config::v1::TriageRules& proto) {
   Problems p;
   CheckDash(p, proto.dash());
   CheckChild(p, proto.child());
+  CheckSerial(p, proto);
   CheckOnePerLevel(p, proto.tiers(), "tiers");
   for (int i = 0; i < proto.tiers_size(); ++i) {
     p.Range(proto.tiers(i).tier(), kMinTier, kMaxTier,

@@ -35,6 +35,9 @@ class Rules {
   const config::v1::TriageRules& proto() const { return proto_; }
   const config::v1::DashRules& dash() const { return proto_.dash(); }
   const config::v1::ChildRules& child() const { return proto_.child(); }
+  const config::v1::SerialPerpetratorRules& serial_perpetrator() const {
+    return proto_.serial_perpetrator();
+  }
 
   // Questions in a DASH question set; nullopt for an unknown version.
   std::optional<int> DashQuestions(absl::string_view form_version) const;

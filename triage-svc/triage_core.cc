@@ -22,6 +22,7 @@
 #include "frontdoor/triage/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "triage-svc/assess.h"
+#include "triage-svc/serial.h"
 
 namespace frontdoor::triage {
 namespace {
@@ -40,6 +41,14 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 }
 google::protobuf::Duration ToProtoDuration(absl::Duration d) {
   return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
+}
+
+// The referral carries the young people's DASH (the children's checklist).
+bool HasYoungPeoplesChecklist(const common::v1::Referral& referral,
+                              const Rules& rules) {
+  return referral.has_risk_assessment() &&
+         referral.risk_assessment().form_version() ==
+             rules.child().young_people_checklist().version();
 }
 
 absl::Status BadReference(absl::string_view field) {
@@ -80,12 +89,13 @@ absl::StatusOr<CaseFacts> FactsFor(store::Tx& tx,
   if (!last->empty() && !(*last)[0].IsNull(0)) {
     facts.last_marac_referral_at = absl::FromUnixMicros((*last)[0].Int(0));
   }
+  // A previous MARAC referral the referrer reports counts as our own do.
+  facts.last_marac_referral_at =
+      Latest(facts.last_marac_referral_at,
+             ReportedMaracReferral(event.referral().risk_assessment(),
+                                   facts.received_at));
+  facts.children_in_household = event.referral().children_size();
   return facts;
-}
-
-bool IsAdultDoor(common::v1::FrontDoor door) {
-  return door == common::v1::FRONT_DOOR_ADULT_VICTIM ||
-         door == common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE;
 }
 
 std::string MaracKinds(const common::v1::MaracFlags& m) {
@@ -188,6 +198,105 @@ absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
   entry.lawful_basis = kLawfulBasisTriage;
   entry.details = AuditDetails(decision, form);
   return audit::Append(tx, entry);
+}
+
+// The suspect of a referral, as its event names them: the other party of a
+// victim referral, the subject of a behaviour change referral.
+void SuspectOf(const intake::v1::ReferralReceived& event,
+               triage::v1::SerialPerpetratorIdentified& out) {
+  const common::v1::Referral& r = event.referral();
+  if (event.receipt().front_door() ==
+      common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE) {
+    *out.mutable_suspect_name() = r.subject().name();
+    *out.mutable_suspect_date_of_birth() = r.subject().date_of_birth();
+  } else {
+    *out.mutable_suspect_name() = r.other_party().name();
+    if (r.other_party().has_date_of_birth()) {
+      *out.mutable_suspect_date_of_birth() = r.other_party().date_of_birth();
+    }
+  }
+}
+
+// Links the referral's suspect and victim (when it names a suspect) and,
+// when the serial-perpetrator rule says so, queues MATAC's event and its
+// audit entry. Sets `raised` when it did.
+absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
+                         const Rules& rules,
+                         const intake::v1::ReferralReceived& event,
+                         absl::Time now, bool& raised) {
+  if (event.suspect_name_index().empty()) return absl::OkStatus();
+  SuspectLink current;
+  current.reference = event.receipt().reference();
+  current.suspect_index = event.suspect_index();
+  current.suspect_name_index = event.suspect_name_index();
+  current.victim_index = event.victim_index();
+  current.victim_name_index = event.victim_name_index();
+  current.received_at = FromProto(event.receipt().received_at());
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT reference, suspect_index, suspect_name_index, victim_index, "
+      "victim_name_index, received_at_us FROM suspect_links "
+      "WHERE suspect_name_index = $1",
+      {current.suspect_name_index});
+  if (!rows.ok()) return rows.status();
+  std::vector<SuspectLink> earlier;
+  for (const store::Row& row : *rows) {
+    earlier.push_back({row.Text(0), row.Text(1), row.Text(2), row.Text(3),
+                       row.Text(4), absl::FromUnixMicros(row.Int(5))});
+  }
+  const common::v1::Referral& referral = event.referral();
+  const SerialOutcome outcome = DecideSerial(
+      current, earlier,
+      referral.has_suspect_known_victims()
+          ? std::optional<int>(referral.suspect_known_victims())
+          : std::nullopt,
+      rules);
+  absl::StatusOr<int64_t> inserted = tx.Exec(
+      "INSERT INTO suspect_links (reference, suspect_index, "
+      "suspect_name_index, victim_index, victim_name_index, received_at_us) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (reference) DO NOTHING",
+      {current.reference, current.suspect_index, current.suspect_name_index,
+       current.victim_index, current.victim_name_index,
+       absl::ToUnixMicros(current.received_at)});
+  if (!inserted.ok()) return inserted.status();
+  if (!outcome.raise) return absl::OkStatus();
+
+  triage::v1::SerialPerpetratorIdentified serial;
+  serial.set_event_id(absl::StrCat(current.reference, ":serial-perpetrator"));
+  serial.set_reference(current.reference);
+  serial.set_agency_id(event.agency_id());
+  serial.set_district(event.receipt().district());
+  SuspectOf(event, serial);
+  serial.set_distinct_victims(outcome.distinct_victims);
+  serial.set_window_months(rules.serial_perpetrator().window_months());
+  for (const std::string& ref : outcome.related_references) {
+    serial.add_related_references(ref);
+  }
+  *serial.mutable_received_at() = event.receipt().received_at();
+  serial.set_rules_version(rules.dash().version());
+  absl::StatusOr<std::string> sealed =
+      keys.Seal(serial.SerializeAsString(), serial.event_id());
+  if (!sealed.ok()) return sealed.status();
+  if (absl::Status q = outbox::Enqueue(tx, kSerialPerpetratorTopic,
+                                       serial.event_id(), *sealed, now);
+      !q.ok()) {
+    return q;
+  }
+  audit::Entry entry;
+  entry.at = now;
+  entry.actor_agency = kAutoTriageActor;
+  entry.actor_person = kAutoTriageActor;
+  entry.action = "triage.serial_perpetrator";
+  entry.subject = current.reference;
+  entry.reason = "new victim crosses the serial-perpetrator threshold";
+  entry.lawful_basis = kLawfulBasisTriage;
+  entry.details = absl::StrCat(
+      "{\"distinct_victims\":", outcome.distinct_victims,
+      ",\"threshold\":", rules.serial_perpetrator().distinct_victims(),
+      ",\"window_months\":", rules.serial_perpetrator().window_months(),
+      ",\"related\":", outcome.related_references.size(), "}");
+  if (absl::Status a = audit::Append(tx, entry); !a.ok()) return a;
+  raised = true;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Recorded> LoadRecorded(store::Tx& tx,
@@ -305,6 +414,7 @@ void TriageCore::Deliver(const Caller& caller,
 
   struct Outcome {
     bool recorded = false;
+    bool serial_perpetrator = false;
     std::optional<v1::Decision> decision;
   };
   auto outcome = std::make_shared<Outcome>();
@@ -325,7 +435,11 @@ void TriageCore::Deliver(const Caller& caller,
         std::string waiting_reason;
         const common::v1::Referral& referral = event.referral();
         if (!IsAdultDoor(facts->front_door)) {
-          waiting_reason = "children's front-door assessment needed";
+          waiting_reason =
+              HasYoungPeoplesChecklist(referral, rules_)
+                  ? "children's front-door assessment needed (young "
+                    "people's DASH attached)"
+                  : "children's front-door assessment needed";
         } else if (!referral.has_risk_assessment()) {
           waiting_reason = "no risk assessment attached";
         } else {
@@ -369,6 +483,11 @@ void TriageCore::Deliver(const Caller& caller,
                                                      : waiting_reason;
         entry.lawful_basis = kLawfulBasisTriage;
         if (absl::Status a = audit::Append(tx, entry); !a.ok()) return a;
+        if (absl::Status s = LinkSuspect(tx, keys_, rules_, event, now,
+                                         outcome->serial_perpetrator);
+            !s.ok()) {
+          return s;
+        }
         if (!outcome->decision.has_value()) return absl::OkStatus();
         Recorded recorded;
         recorded.event = event;
@@ -387,7 +506,11 @@ void TriageCore::Deliver(const Caller& caller,
           metrics_.Recorded(front_door, outcome->decision.has_value());
           if (outcome->decision.has_value()) {
             metrics_.Decided(*outcome->decision);
-            if (on_committed_) on_committed_();
+          }
+          if (outcome->serial_perpetrator) metrics_.SerialPerpetrator();
+          if ((outcome->decision.has_value() || outcome->serial_perpetrator) &&
+              on_committed_) {
+            on_committed_();
           }
           Log(Level::kInfo, "triage.recorded",
               {{"reference", reference},
@@ -444,7 +567,18 @@ void TriageCore::SubmitAssessment(const Caller& caller,
                 "the referral is for an adult front door: submit a DASH "
                 "(dash), not the children's assessment");
           }
-          d = AssessChild(request.child(), *facts, rules_, "child");
+          v1::ChildAssessment child = request.child();
+          // The young people's DASH attached at intake stands unless the
+          // practitioner answers the checklist afresh.
+          const common::v1::Referral& referral = recorded->event.referral();
+          if (child.young_people_checklist().empty() &&
+              HasYoungPeoplesChecklist(referral, rules_) &&
+              facts->age >= rules_.child().checklist_min_age() &&
+              facts->age <= rules_.child().checklist_max_age()) {
+            *child.mutable_young_people_checklist() =
+                referral.risk_assessment().answers();
+          }
+          d = AssessChild(child, *facts, rules_, "child");
           form = request.child().rules_version();
         }
         if (!d.ok()) return d.status();

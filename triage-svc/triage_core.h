@@ -24,6 +24,8 @@ namespace frontdoor::triage {
 // Outbox topics of TriageDecided events, one per receiving service.
 inline constexpr char kDecidedForAllocationTopic[] = "allocation.triage_decided";
 inline constexpr char kDecidedForNotifyTopic[] = "notify.triage_decided";
+// Outbox topic of SerialPerpetratorIdentified events, for notify-svc (MATAC).
+inline constexpr char kSerialPerpetratorTopic[] = "notify.serial_perpetrator";
 // The only agency (registry id) that may hand referrals over.
 inline constexpr char kIntakeServiceId[] = "intake-svc";
 // decided_by of automatic decisions.
@@ -55,7 +57,9 @@ class TriageCore {
 
   // Records an accepted referral handed over by intake-svc, and decides it at
   // once when it carries a complete DASH (adults); otherwise it waits in the
-  // queue. `done` gets true when this call recorded it, false when an earlier
+  // queue. A referral naming a suspect is linked to the suspect's other
+  // referrals; when it brings a new victim that crosses the serial-
+  // perpetrator threshold, MATAC's event is queued in the same transaction. `done` gets true when this call recorded it, false when an earlier
   // delivery had (nothing changes) or the referral was returned by intake
   // (nothing to triage). PERMISSION_DENIED unless the caller is intake-svc;
   // INVALID_ARGUMENT for a malformed event. `done` may run on a store thread.

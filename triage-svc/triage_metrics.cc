@@ -24,7 +24,15 @@ TriageMetrics::TriageMetrics(prometheus::Registry& registry)
                     .Name("frontdoor_triage_referrals_recorded_total")
                     .Help("Referrals recorded from intake, by front door and "
                           "outcome (auto_triaged or queued).")
-                    .Register(registry)) {}
+                    .Register(registry)),
+      serial_perpetrators_(
+          prometheus::BuildCounter()
+              .Name("frontdoor_triage_serial_perpetrators_total")
+              .Help("Serial-perpetrator events raised for MATAC.")
+              .Register(registry)
+              .Add({})) {}
+
+void TriageMetrics::SerialPerpetrator() { serial_perpetrators_.Increment(); }
 
 void TriageMetrics::Decided(const v1::Decision& d) {
   decisions_

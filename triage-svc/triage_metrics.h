@@ -22,6 +22,8 @@ struct QueueStats;
 //   frontdoor_triage_marac_flags_total{kind}
 //   frontdoor_triage_referrals_recorded_total{front_door,outcome}
 //       outcome "auto_triaged" or "queued".
+//   frontdoor_triage_serial_perpetrators_total
+//       serial-perpetrator events raised for MATAC.
 //   frontdoor_triage_queue_depth, frontdoor_triage_queue_oldest_wait_seconds
 //       gauges read from the store at each scrape (see QueueCollector).
 class TriageMetrics {
@@ -30,11 +32,13 @@ class TriageMetrics {
 
   void Decided(const v1::Decision& decision);
   void Recorded(common::v1::FrontDoor front_door, bool auto_triaged);
+  void SerialPerpetrator();
 
  private:
   prometheus::Family<prometheus::Counter>& decisions_;
   prometheus::Family<prometheus::Counter>& marac_flags_;
   prometheus::Family<prometheus::Counter>& recorded_;
+  prometheus::Counter& serial_perpetrators_;
 };
 
 // Queue gauges computed at scrape time from `stats` (the store); a failed

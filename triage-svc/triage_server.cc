@@ -67,6 +67,13 @@ class TriageServerImpl final
         !s.ok()) {
       return s;
     }
+    if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
+            config.notify(), config.server().tls(), clock,
+            kSerialPerpetratorTopic, kRelayActor,
+            &notify::v1::NotifyInbox::Stub::DeliverSerialPerpetrator);
+        !s.ok()) {
+      return s;
+    }
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<TriageMetrics>(*metrics_registry);
@@ -86,7 +93,8 @@ class TriageServerImpl final
         std::make_shared<outbox::OutboxCollector>(
             *common_.store, clock,
             std::vector<std::string>{kDecidedForAllocationTopic,
-                                     kDecidedForNotifyTopic},
+                                     kDecidedForNotifyTopic,
+                                     kSerialPerpetratorTopic},
             relays())};
     if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
     Log(Level::kInfo, "triage.rules",

@@ -145,20 +145,20 @@ TEST_F(AllocationCatalogueTest, EditedCatalogueChangesBehaviourAfterRestart) {
           "\"practitionerRole\": \"DA practitioner\"},");
   Replace(catalogue_, "\"delivery\": \"DELIVERY_GROUP\", \"sessions\": 8, \"minAge\": 18",
           "\"delivery\": \"DELIVERY_GROUP\", \"sessions\": 10, \"minAge\": 18");
-  Replace(catalogue_, "catalogue-2026-1", "catalogue-2026-2");
+  Replace(catalogue_, "catalogue-2026-2", "catalogue-2026-3");
   Replace(settings_, "\"cohorts\": [",
           "\"cohorts\": [\n    {\"programmeId\": \"imatter-online\", \"seats\": 20},");
   Restart();
 
   v1::ListProgrammesResponse programmes = Programmes();
-  EXPECT_EQ(programmes.version(), "catalogue-2026-2");
+  EXPECT_EQ(programmes.version(), "catalogue-2026-3");
   ASSERT_GE(programmes.programmes_size(), 2);
   EXPECT_EQ(programmes.programmes(0).id(), "imatter-online");
   EXPECT_EQ(programmes.programmes(1).id(), "imatter");
   EXPECT_EQ(programmes.programmes(1).sessions(), 10);
   Placement p = Allocate("FD-AAAAAAAAAAA2");
   EXPECT_EQ(p.programme_id(), "imatter-online");
-  EXPECT_EQ(p.catalogue_version(), "catalogue-2026-2");
+  EXPECT_EQ(p.catalogue_version(), "catalogue-2026-3");
 }
 
 TEST_F(AllocationCatalogueTest, SevenYearOldCannotBeOfferedRespect) {

@@ -227,17 +227,18 @@ TEST_F(AllocationFlowTest, DatingDetoxOnlyAfterCarerConsent) {
   r.mutable_other_party()->mutable_name()->set_family_name("Other");
   r.mutable_other_party()->set_relationship(common::v1::RELATIONSHIP_EX_PARTNER);
   const std::string ref = Submit(r, "teen");
-  // Triage: the young person harms in their own relationship.
+  // Triage: the young person harms in their own relationship, at moderate
+  // severity: tier 3 by the rules alone, no override.
   triage::v1::SubmitAssessmentRequest req;
   req.set_reference(ref);
   *req.mutable_child() = triage::testing::ChildAnswers("harm-in-own-relationship");
-  req.mutable_tier_override()->set_tier(3);
-  req.mutable_tier_override()->set_reason("Group programme suits best");
   triage::v1::Decision d;
   grpc::Status s =
       testing::SubmitAssessmentWhenQueued(*triage_staff_, req, &d, kSettle);
   ASSERT_TRUE(s.ok()) << s.error_message();
   EXPECT_EQ(d.side(), common::v1::SIDE_BEHAVIOUR_CHANGE);
+  EXPECT_EQ(d.tier(), 3);
+  EXPECT_EQ(d.tier_from_risk(), 0);  // not overridden
 
   Placement awaiting =
       Await(ref, allocation::v1::PLACEMENT_STATE_AWAITING_CONSENT);
@@ -264,7 +265,7 @@ TEST_F(AllocationFlowTest, CatalogueIsServedAndPartnersAreRefused) {
   Prepare(ctx);
   allocation::v1::ListProgrammesResponse programmes;
   ASSERT_TRUE(allocation_staff_->ListProgrammes(&ctx, {}, &programmes).ok());
-  EXPECT_EQ(programmes.version(), "catalogue-2026-1");
+  EXPECT_EQ(programmes.version(), "catalogue-2026-2");
   EXPECT_EQ(programmes.programmes_size(), 15);
 
   auto as_police = allocation::v1::AllocationService::NewStub(

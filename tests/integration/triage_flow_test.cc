@@ -165,6 +165,7 @@ TEST_F(TriageFlowTest, FourteenYesIsHighRiskTierFour) {
 
 TEST_F(TriageFlowTest, ThirteenYesIsHighOnlyWithJudgement) {
   Referral judged = WithDash(Example("adult-victim.json"), 13);
+  judged.mutable_risk_assessment()->set_professional_judgement_high_risk(true);
   judged.mutable_risk_assessment()->set_professional_judgement_reason(
       "Recent strangulation disclosed");
   const std::string with = Submit(judged, "judged");

@@ -162,7 +162,7 @@ TEST_F(AllocationCoreTest, AdultVictimTiersLandInTheirProgrammes) {
   EXPECT_EQ(t2.programme_id(), "imatter");
   EXPECT_EQ(t2.practitioner_id(), "");
   EXPECT_THAT(t2.funders(), ElementsAre("commissioner", "county-council"));
-  EXPECT_EQ(t2.catalogue_version(), "catalogue-2026-1");
+  EXPECT_EQ(t2.catalogue_version(), "catalogue-2026-2");
   v1::Placement t3 = Get("FD-AAAAAAAAAAA3");
   EXPECT_EQ(t3.programme_id(), "adult-targeted-support");
   EXPECT_EQ(t3.practitioner_id(), "da-practitioner-1");

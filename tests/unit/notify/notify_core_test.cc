@@ -72,6 +72,21 @@ class NotifyCoreTest : public testing::CoreStoreTest {
     d->mutable_marac()->set_visible_high_risk(true);
     d->mutable_recipients()->set_marac(true);
     d->mutable_recipients()->set_idva(true);
+    d->mutable_recipients()->set_childrens_social_care(true);
+    return e;
+  }
+  triage::v1::SerialPerpetratorIdentified Serial(const std::string& ref) {
+    triage::v1::SerialPerpetratorIdentified e;
+    e.set_event_id(ref + ":serial-perpetrator");
+    e.set_reference(ref);
+    e.set_agency_id("staffs-police");
+    e.set_district("tamworth");
+    e.mutable_suspect_name()->set_given_names("Lee");
+    e.mutable_suspect_name()->set_family_name("Suspect");
+    e.set_distinct_victims(2);
+    e.set_window_months(36);
+    e.add_related_references("FD-HHHHHHHHHHH1");
+    e.add_related_references(ref);
     return e;
   }
   std::vector<std::string> Kinds(const char* agency) {
@@ -88,6 +103,10 @@ class NotifyCoreTest : public testing::CoreStoreTest {
                                     ? "idva_case"
                                 : p.notification.has_childrens_social_care_alert()
                                     ? "csc_alert"
+                                : p.notification.has_young_person_case()
+                                    ? "young_person_case"
+                                : p.notification.has_matac_alert()
+                                    ? "matac_alert"
                                     : "other"));
     }
     return out;
@@ -122,6 +141,52 @@ TEST_F(NotifyCoreTest, HighRiskPoliceReferralReachesEachAudienceOnce) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'notify.share'"),
             4);
+}
+
+TEST_F(NotifyCoreTest, TellsExactlyWhomTheDecisionNames) {
+  // Children in the household, but the decision names nobody: notify-svc
+  // adds no one of its own.
+  triage::v1::TriageDecided e = HighRisk("FD-HHHHHHHHHHH1");
+  e.mutable_decision()->clear_recipients();
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), e, done);
+              }).ok());
+  EXPECT_THAT(Kinds("staffs-police-hub"), IsEmpty());
+  EXPECT_THAT(Kinds("frontdoor-idva"), IsEmpty());
+  EXPECT_THAT(Kinds("stoke-childrens-social-care"), IsEmpty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.not_shared'"),
+            1);
+  // A high-risk child: the YPVA service, never the IDVA.
+  triage::v1::TriageDecided child = HighRisk("FD-HHHHHHHHHHH2");
+  child.set_event_id("FD-HHHHHHHHHHH2:decision:1:notify");
+  child.mutable_decision()->set_front_door(common::v1::FRONT_DOOR_CHILDREN);
+  child.mutable_decision()->mutable_recipients()->set_idva(false);
+  child.mutable_decision()->mutable_recipients()->set_ypva(true);
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), child, done);
+              }).ok());
+  EXPECT_THAT(Kinds("frontdoor-ypva"), ElementsAre("young_person_case"));
+  EXPECT_THAT(Kinds("frontdoor-idva"), IsEmpty());
+  EXPECT_THAT(Kinds("staffs-police-hub"), ElementsAre("marac_alert"));
+}
+
+TEST_F(NotifyCoreTest, SerialPerpetratorGoesToMatacOnce) {
+  for (int i = 0; i < 2; ++i) {
+    EXPECT_EQ(Wait<bool>([&](auto done) {
+                core_->SerialPerpetrator(Service("triage-svc"),
+                                         Serial("FD-HHHHHHHHHHH2"), done);
+              }).value_or(i == 1),
+              i == 0);
+  }
+  EXPECT_THAT(Kinds("staffs-matac"), ElementsAre("matac_alert"));
+  EXPECT_THAT(Kinds("staffs-police"), IsEmpty());
+  EXPECT_THAT(Kinds("staffs-police-hub"), IsEmpty());
+  auto from_intake = Wait<bool>([&](auto done) {
+    core_->SerialPerpetrator(Service("intake-svc"), Serial("FD-HHHHHHHHHHH3"),
+                             done);
+  });
+  EXPECT_EQ(from_intake.status().code(), absl::StatusCode::kPermissionDenied);
 }
 
 TEST_F(NotifyCoreTest, OnlyTheSuiteServicesDeliverEvents) {

@@ -30,32 +30,39 @@ Recipients Shipped() {
   return *std::move(r);
 }
 
-TEST(RecipientsTest, HighRiskGoesToTheHubAndTheIdvaService) {
-  EXPECT_THAT(Shipped().For(v1::EVENT_KIND_HIGH_RISK, "staffs-police",
-                            "stafford"),
+TEST(RecipientsTest, EachKindItsAgencies) {
+  const Recipients r = Shipped();
+  EXPECT_THAT(r.For(v1::RECIPIENT_KIND_MARAC_HUB, "staffs-police", "stafford"),
               ElementsAre(Target{"staffs-police-hub",
-                                 v1::RECIPIENT_KIND_MARAC_HUB},
-                          Target{"frontdoor-idva",
-                                 v1::RECIPIENT_KIND_IDVA_SERVICE}));
+                                 v1::RECIPIENT_KIND_MARAC_HUB}));
+  EXPECT_THAT(
+      r.For(v1::RECIPIENT_KIND_IDVA_SERVICE, "staffs-police", "stafford"),
+      ElementsAre(Target{"frontdoor-idva", v1::RECIPIENT_KIND_IDVA_SERVICE}));
+  EXPECT_THAT(
+      r.For(v1::RECIPIENT_KIND_YPVA_SERVICE, "staffs-police", "stafford"),
+      ElementsAre(Target{"frontdoor-ypva", v1::RECIPIENT_KIND_YPVA_SERVICE}));
+  EXPECT_THAT(r.For(v1::RECIPIENT_KIND_MATAC, "staffs-police", "stafford"),
+              ElementsAre(Target{"staffs-matac", v1::RECIPIENT_KIND_MATAC}));
 }
 
 TEST(RecipientsTest, TheReferrerIsTheReferringAgency) {
-  EXPECT_THAT(Shipped().For(v1::EVENT_KIND_REFERRAL_ACCEPTED, "uhnm-health",
-                            "stafford"),
-              ElementsAre(Target{"uhnm-health", v1::RECIPIENT_KIND_REFERRER}));
+  EXPECT_THAT(
+      Shipped().For(v1::RECIPIENT_KIND_REFERRER, "uhnm-health", "stafford"),
+      ElementsAre(Target{"uhnm-health", v1::RECIPIENT_KIND_REFERRER}));
 }
 
 TEST(RecipientsTest, ChildrensSocialCareByDistrict) {
   const Recipients r = Shipped();
-  EXPECT_THAT(r.For(v1::EVENT_KIND_CHILD_SAFEGUARDING, "staffs-police",
+  EXPECT_THAT(r.For(v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE, "staffs-police",
                     "stoke-on-trent"),
               ElementsAre(Target{"stoke-childrens-social-care",
                                  v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE}));
-  EXPECT_THAT(r.For(v1::EVENT_KIND_CHILD_SAFEGUARDING, "staffs-police",
+  EXPECT_THAT(r.For(v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE, "staffs-police",
                     "tamworth"),
               ElementsAre(Target{"staffs-childrens-social-care",
                                  v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE}));
-  EXPECT_THAT(r.For(v1::EVENT_KIND_UNSPECIFIED, "staffs-police", "tamworth"),
+  EXPECT_THAT(r.For(v1::RECIPIENT_KIND_UNSPECIFIED, "staffs-police",
+                    "tamworth"),
               IsEmpty());
 }
 
@@ -90,19 +97,26 @@ INSTANTIATE_TEST_SUITE_P(
                },
                "recipients[0] \"staffs-police-hub\".push_target"},
         Broken{"no mode",
-               [](auto& p) { p.mutable_recipients(2)->clear_mode(); },
-               "recipients[2] \"staffs-matac\".mode"},
+               [](auto& p) { p.mutable_recipients(3)->clear_mode(); },
+               "recipients[3] \"staffs-matac\".mode"},
         Broken{"a referrer entry",
                [](auto& p) {
                  p.mutable_recipients(1)->set_kind(
                      v1::RECIPIENT_KIND_REFERRER);
                },
                "recipients[1] \"frontdoor-idva\".kind"},
-        Broken{"event twice",
-               [](auto& p) { *p.add_rules() = p.rules(0); }, "rules[7].event"},
         Broken{"a kind nobody receives",
-               [](auto& p) { p.mutable_recipients()->DeleteSubrange(5, 1); },
-               "rules[5].recipients"}));
+               [](auto& p) { p.mutable_recipients()->DeleteSubrange(2, 1); },
+               "recipients"}));
+
+TEST(RecipientsTest, AKindNobodyReceivesIsNamed) {
+  config::v1::NotifyRules proto = ShippedProto();
+  proto.mutable_recipients()->DeleteSubrange(2, 1);  // frontdoor-ypva
+  auto r = Recipients::FromProto(proto);
+  ASSERT_FALSE(r.ok());
+  EXPECT_THAT(r.status().ToString(),
+              ::testing::HasSubstr("RECIPIENT_KIND_YPVA_SERVICE"));
+}
 
 }  // namespace
 }  // namespace frontdoor::notify

@@ -140,23 +140,105 @@ TEST(ShapingTest, MaceGetsTheChildAndDistrict) {
   EXPECT_EQ(a.SerializeAsString().find(kEmail), std::string::npos);
 }
 
-TEST(ShapingTest, EventsOfADecision) {
-  common::v1::Referral adult = testing::ExampleReferral("adult-victim.json");
-  adult.clear_children();
-  triage::v1::Decision standard;
-  standard.set_front_door(common::v1::FRONT_DOOR_ADULT_VICTIM);
-  EXPECT_THAT(EventsOfDecision(standard, adult), IsEmpty());
-  EXPECT_THAT(EventsOfDecision(HighRisk(), adult),
-              ElementsAre(v1::EVENT_KIND_HIGH_RISK));
-  EXPECT_THAT(EventsOfDecision(HighRisk(), Rich()),
-              ElementsAre(v1::EVENT_KIND_HIGH_RISK,
-                          v1::EVENT_KIND_CHILD_SAFEGUARDING));
-  triage::v1::Decision child;
-  child.set_front_door(common::v1::FRONT_DOOR_CHILDREN);
-  child.mutable_recipients()->set_mace(true);
-  EXPECT_THAT(EventsOfDecision(child, adult),
-              ElementsAre(v1::EVENT_KIND_CHILD_SAFEGUARDING,
-                          v1::EVENT_KIND_CHILD_EXPLOITATION));
+TEST(ShapingTest, AudiencesAreExactlyTheDecisionsRecipients) {
+  triage::v1::Recipients none;
+  EXPECT_THAT(AudiencesOf(none), IsEmpty());
+  // Each flag alone gives its one audience, and nothing else: notify-svc
+  // adds no recipient of its own (children in the household included).
+  struct Case {
+    void (triage::v1::Recipients::*set)(bool);
+    v1::EventKind event;
+    v1::RecipientKind kind;
+  };
+  for (const Case& c :
+       {Case{&triage::v1::Recipients::set_marac, v1::EVENT_KIND_HIGH_RISK,
+             v1::RECIPIENT_KIND_MARAC_HUB},
+        Case{&triage::v1::Recipients::set_idva, v1::EVENT_KIND_HIGH_RISK,
+             v1::RECIPIENT_KIND_IDVA_SERVICE},
+        Case{&triage::v1::Recipients::set_ypva, v1::EVENT_KIND_HIGH_RISK,
+             v1::RECIPIENT_KIND_YPVA_SERVICE},
+        Case{&triage::v1::Recipients::set_childrens_social_care,
+             v1::EVENT_KIND_CHILD_SAFEGUARDING,
+             v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE},
+        Case{&triage::v1::Recipients::set_mace,
+             v1::EVENT_KIND_CHILD_EXPLOITATION, v1::RECIPIENT_KIND_MACE}}) {
+    triage::v1::Recipients one;
+    (one.*c.set)(true);
+    const std::vector<Audience> got = AudiencesOf(one);
+    ASSERT_EQ(got.size(), 1u) << v1::RecipientKind_Name(c.kind);
+    EXPECT_EQ(got[0].event, c.event);
+    EXPECT_EQ(got[0].kind, c.kind);
+  }
+  triage::v1::Recipients child;
+  child.set_marac(true);
+  child.set_ypva(true);
+  child.set_childrens_social_care(true);
+  std::vector<v1::RecipientKind> kinds;
+  for (const Audience& a : AudiencesOf(child)) kinds.push_back(a.kind);
+  EXPECT_THAT(kinds, ElementsAre(v1::RECIPIENT_KIND_MARAC_HUB,
+                                 v1::RECIPIENT_KIND_YPVA_SERVICE,
+                                 v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE));
+}
+
+TEST(ShapingTest, YoungPersonCaseGetsTheChildAndSafeContactOnly) {
+  triage::v1::Decision d = HighRisk();
+  d.set_front_door(common::v1::FRONT_DOOR_CHILDREN);
+  common::v1::Referral r = Rich();
+  v1::YoungPersonCase c = ForYoungPerson(d, r, "stafford");
+  EXPECT_EQ(c.subject_name().family_name(), r.subject().name().family_name());
+  EXPECT_EQ(c.subject_date_of_birth().year(),
+            r.subject().date_of_birth().year());
+  EXPECT_EQ(c.contact().phone(), "");  // not safe to call
+  EXPECT_EQ(c.contact().email(), kEmail);
+  EXPECT_EQ(c.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_EQ(c.district(), "stafford");
+  ExpectNothingPrivate(c);
+  // Not the other children of the household either.
+  EXPECT_EQ(c.SerializeAsString().find("Kid"), std::string::npos);
+}
+
+TEST(ShapingTest, MatacGetsTheSuspectAndCountsNeverAVictim) {
+  const common::v1::Referral r = Rich();
+  triage::v1::SerialPerpetratorIdentified e;
+  e.set_event_id("FD-HHHHHHHHHHH2:serial-perpetrator");
+  e.set_reference("FD-HHHHHHHHHHH2");
+  e.set_agency_id("staffs-police");
+  e.set_district("tamworth");
+  *e.mutable_suspect_name() = r.other_party().name();
+  e.mutable_suspect_date_of_birth()->set_year(1980);
+  e.set_distinct_victims(2);
+  e.set_window_months(36);
+  e.add_related_references("FD-HHHHHHHHHHH1");
+  e.add_related_references("FD-HHHHHHHHHHH2");
+  e.set_rules_version("dash-2026-2");
+  v1::MatacAlert a = ForMatac(e);
+  EXPECT_EQ(a.reference(), "FD-HHHHHHHHHHH2");
+  EXPECT_EQ(a.suspect_name().family_name(), kOtherPartyName);
+  EXPECT_EQ(a.suspect_date_of_birth().year(), 1980);
+  EXPECT_EQ(a.distinct_victims(), 2);
+  EXPECT_EQ(a.window_months(), 36);
+  EXPECT_THAT(a.related_references(),
+              ElementsAre("FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2"));
+  EXPECT_EQ(a.referring_agency(), "staffs-police");
+  EXPECT_EQ(a.district(), "tamworth");
+  // Nothing of the victims: no name, contact, children, concerns, answers.
+  const std::string bytes = a.SerializeAsString();
+  for (const std::string& s :
+       {r.subject().name().family_name(), r.subject().name().given_names(),
+       std::string(kEmail), std::string(kUnsafePhone), std::string("Kid"),
+       std::string(kConcerns), std::string(kDashComment),
+       std::string(kJudgement)}) {
+    EXPECT_EQ(bytes.find(s), std::string::npos) << "MatacAlert carries " << s;
+  }
+  // The message type itself has no field for them.
+  const auto* type = v1::MatacAlert::descriptor();
+  for (int i = 0; i < type->field_count(); ++i) {
+    EXPECT_THAT(type->field(i)->name(),
+                ::testing::Not(::testing::AnyOf(
+                    ::testing::HasSubstr("victim_name"),
+                    ::testing::HasSubstr("contact"),
+                    ::testing::HasSubstr("address"))));
+  }
 }
 
 }  // namespace

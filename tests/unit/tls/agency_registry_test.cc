@@ -25,9 +25,9 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
-  // Four referring agencies, five recipient agencies, operations and the
+  // Four referring agencies, six recipient agencies, operations and the
   // suite's four services.
-  EXPECT_EQ(registry->proto().agencies_size(), 14);
+  EXPECT_EQ(registry->proto().agencies_size(), 15);
 
   const config::v1::Agency* police =
       registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");

@@ -73,9 +73,29 @@ struct DashCase {
 
 void PrintTo(const DashCase& c, std::ostream* os) { *os << c.name; }
 
+// Professional judgement asserted ("the risk is high"), with its reason.
 common::v1::RiskAssessment WithJudgement(common::v1::RiskAssessment a,
                                          const char* reason) {
+  a.set_professional_judgement_high_risk(true);
   a.set_professional_judgement_reason(reason);
+  return a;
+}
+
+// A reason written down without the assertion: a note, not a judgement.
+common::v1::RiskAssessment WithReasonOnly(common::v1::RiskAssessment a,
+                                          const char* reason) {
+  a.set_professional_judgement_reason(reason);
+  return a;
+}
+
+// The referrer reports the last MARAC referral on this date.
+common::v1::RiskAssessment WithReportedMarac(common::v1::RiskAssessment a,
+                                             absl::Time at) {
+  const absl::CivilDay day = absl::ToCivilDay(at, absl::UTCTimeZone());
+  google::type::Date* d = a.mutable_previous_marac_referral_date();
+  d->set_year(static_cast<int32_t>(day.year()));
+  d->set_month(day.month());
+  d->set_day(day.day());
   return a;
 }
 
@@ -97,10 +117,32 @@ std::vector<DashCase> DashCases() {
        kHigh, 4, false, true, false, false},
       {"0 yes with judgement", WithJudgement(Dash(0), "Strangled last week"),
        {}, kHigh, 4, false, true, false, false},
-      {"13 yes with a blank reason", WithJudgement(Dash(13), "  \n "), {},
-       kMedium, 3, false, false, false, false},
+      {"13 yes with a reason but no judgement",
+       WithReasonOnly(Dash(13), "Thinks it may escalate"), {}, kMedium, 3,
+       false, false, false, false},
+      {"0 yes with a reason arguing for lower risk",
+       WithReasonOnly(Dash(0), "Low risk: perpetrator in prison"), {},
+       kStandard, 2, false, false, false, false},
       {"judgement never lowers 14", WithJudgement(Dash(14), "Low, I think"),
        {}, kHigh, 4, true, true, false, false},
+      {"reported MARAC 11 months ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(11)), {}, kHigh, 4,
+       false, false, false, true},
+      {"reported MARAC exactly 12 months ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(12)), {}, kHigh, 4,
+       false, false, false, true},
+      {"reported MARAC 12 months and a day ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(12, -1)), {},
+       kStandard, 2, false, false, false, false},
+      {"reported MARAC 13 months ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(13)), {}, kStandard, 2,
+       false, false, false, false},
+      {"reported 13 months ago, our own 11 months ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(13)),
+       MonthsBeforeReceived(11), kHigh, 4, false, false, false, true},
+      {"reported 11 months ago, our own 13 months ago",
+       WithReportedMarac(Dash(2), MonthsBeforeReceived(11)),
+       MonthsBeforeReceived(13), kHigh, 4, false, false, false, true},
       {"2 call-outs", WithCallouts(Dash(5), 2), {}, kStandard, 2, false, false,
        false, false},
       {"3 call-outs", WithCallouts(Dash(5), 3), {}, kHigh, 4, false, false,
@@ -139,7 +181,7 @@ TEST_P(DashTableTest, Decides) {
   EXPECT_EQ(d->recipients().marac(), c.risk == kHigh);
   EXPECT_EQ(d->recipients().idva(), c.risk == kHigh);
   EXPECT_EQ(d->side(), common::v1::SIDE_VICTIM);
-  EXPECT_EQ(d->rules_version(), "dash-2026-1");
+  EXPECT_EQ(d->rules_version(), "dash-2026-2");
 }
 
 INSTANTIATE_TEST_SUITE_P(Edges, DashTableTest, ::testing::ValuesIn(DashCases()));
@@ -264,6 +306,15 @@ INSTANTIATE_TEST_SUITE_P(
                   a.set_professional_judgement_reason("ok\x1b[2J");
                 },
                 "assessment.dash.professional_judgement_reason", "control"},
+        BadDash{"judgement without a reason",
+                 [](auto& a) { a.set_professional_judgement_high_risk(true); },
+                 "assessment.dash.professional_judgement_reason"},
+        BadDash{"judgement with a blank reason",
+                 [](auto& a) {
+                   a.set_professional_judgement_high_risk(true);
+                   a.set_professional_judgement_reason("  \n ");
+                 },
+                 "assessment.dash.professional_judgement_reason"},
         BadDash{"negative call-outs",
                 [](auto& a) { a.set_police_callouts_past_12_months(-1); },
                 "assessment.dash.police_callouts_past_12_months",
@@ -277,7 +328,7 @@ class ChildTest : public ::testing::Test {
   // (when the age needs it) with `checklist_yes` yes answers.
   v1::ChildAssessment AllNo(int age, int checklist_yes = 0) {
     v1::ChildAssessment c;
-    c.set_rules_version("roots-to-support-1");
+    c.set_rules_version("roots-to-support-2");
     for (const auto& ind : rules_.child().indicators()) {
       if (ind.min_age() == 0 && ind.max_age() == 0) {
       } else if (age < ind.min_age() || age > ind.max_age()) {
@@ -313,7 +364,7 @@ TEST_F(ChildTest, NothingOfConcernIsModerate) {
   EXPECT_EQ(d.risk_level(), kStandard);
   EXPECT_EQ(d.tier(), 2);
   EXPECT_EQ(d.side(), common::v1::SIDE_VICTIM);
-  EXPECT_EQ(d.rules_version(), "roots-to-support-1");
+  EXPECT_EQ(d.rules_version(), "roots-to-support-2");
 }
 
 struct SeverityCase {
@@ -324,7 +375,7 @@ struct SeverityCase {
   v1::ChildSeverity severity;
   RiskLevel risk;
   int tier;
-  bool social_care;
+  bool social_care;  // always: every child referral tells social care
 };
 
 void PrintTo(const SeverityCase& c, std::ostream* os) { *os << c.name; }
@@ -348,11 +399,11 @@ INSTANTIATE_TEST_SUITE_P(
     Edges, ChildSeverityTest,
     ::testing::Values(
         SeverityCase{"age 7, moderate", 7, false, "emotional-impact",
-                     v1::CHILD_SEVERITY_MODERATE, kStandard, 2, false},
+                     v1::CHILD_SEVERITY_MODERATE, kStandard, 2, true},
         SeverityCase{"age 6, moderate raised", 6, false, "emotional-impact",
-                     v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS, kMedium, 3, false},
+                     v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS, kMedium, 3, true},
         SeverityCase{"age 0, nothing of concern raised", 0, false, nullptr,
-                     v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS, kMedium, 3, false},
+                     v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS, kMedium, 3, true},
         SeverityCase{"special needs raise", 9, true, "witnessed-violence",
                      v1::CHILD_SEVERITY_SERIOUS, kHigh, 4, true},
         SeverityCase{"under 7 and special needs raise twice", 5, true,
@@ -364,7 +415,7 @@ INSTANTIATE_TEST_SUITE_P(
                      kHigh, 4, true},
         SeverityCase{"moderate to serious", 12, false, "witnessed-violence",
                      v1::CHILD_SEVERITY_MODERATE_TO_SERIOUS, kMedium, 3,
-                     false}));
+                     true}));
 
 TEST_F(ChildTest, SideFollowsTheMostSevereYes) {
   v1::ChildAssessment a = AllNo(14);
@@ -407,6 +458,110 @@ TEST_F(ChildTest, ExploitationTellsMace) {
   EXPECT_FALSE(Decide(a, 14).recipients().mace());
   Yes(a, "missing-episodes");
   EXPECT_TRUE(Decide(a, 14).recipients().mace());
+}
+
+// The behaviour change side: the level follows the harm the child causes;
+// the young-age and special-needs raises (the child's own vulnerability)
+// do not apply unless the rules say so; aggravating indicators raise.
+struct HarmCase {
+  const char* name;
+  int age;
+  bool special_needs;
+  std::vector<std::string> yes;
+  RiskLevel risk;
+  int tier;
+};
+
+void PrintTo(const HarmCase& c, std::ostream* os) { *os << c.name; }
+
+class ChildHarmTest : public ChildTest,
+                      public ::testing::WithParamInterface<HarmCase> {};
+
+TEST_P(ChildHarmTest, TierFollowsTheHarmCaused) {
+  const HarmCase& c = GetParam();
+  v1::ChildAssessment a = AllNo(c.age);
+  for (const std::string& id : c.yes) Yes(a, id);
+  a.set_special_needs(c.special_needs);
+  v1::Decision d = Decide(a, c.age);
+  EXPECT_EQ(d.side(), common::v1::SIDE_BEHAVIOUR_CHANGE);
+  EXPECT_EQ(d.risk_level(), c.risk);
+  EXPECT_EQ(d.tier(), c.tier);
+  EXPECT_FALSE(d.recipients().idva());
+  EXPECT_FALSE(d.recipients().ypva());  // the YPVA is for victims
+  EXPECT_TRUE(d.recipients().childrens_social_care());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Edges, ChildHarmTest,
+    ::testing::Values(
+        HarmCase{"own relationship, moderate, 13", 13, false,
+                 {"harm-in-own-relationship"}, kMedium, 3},
+        HarmCase{"own relationship, moderate, 17", 17, false,
+                 {"harm-in-own-relationship"}, kMedium, 3},
+        HarmCase{"own relationship with injury", 15, false,
+                 {"harm-in-own-relationship", "harm-causing-injury"}, kHigh,
+                 4},
+        HarmCase{"harm to a parent at 5", 5, false, {"harm-to-parent"},
+                 kStandard, 2},
+        HarmCase{"harm to a parent at 5 with special needs", 5, true,
+                 {"harm-to-parent"}, kStandard, 2},
+        HarmCase{"harm to a parent at 0", 0, false, {"harm-to-parent"},
+                 kStandard, 2},
+        HarmCase{"harm to a parent at 14", 14, false, {"harm-to-parent"},
+                 kStandard, 2},
+        HarmCase{"harm to a parent and siblings at 8", 8, false,
+                 {"harm-to-parent", "harm-to-siblings"}, kMedium, 3},
+        HarmCase{"harm to a parent causing injury at 6", 6, false,
+                 {"harm-to-parent", "harm-causing-injury"}, kHigh, 4},
+        HarmCase{"victim indicators below the harm do not raise it", 14,
+                 false, {"harm-in-own-relationship", "emotional-impact"},
+                 kMedium, 3}));
+
+TEST_F(ChildTest, RaisesOnTheBehaviourChangeSideOnlyWhenTheRulesSaySo) {
+  config::v1::TriageRules proto = testing::ShippedRulesProto();
+  proto.mutable_child()->set_raise_level_for_behaviour_change(true);
+  rules_ = testing::RulesFrom(proto);
+  v1::ChildAssessment a = AllNo(5);
+  Yes(a, "harm-to-parent");
+  EXPECT_EQ(Decide(a, 5).tier(), 3);
+}
+
+TEST_F(ChildTest, HighRiskChildVictimGoesToTheYpvaNeverTheIdva) {
+  v1::Decision d16 = Decide(AllNo(16, 14), 16);  // checklist high risk
+  EXPECT_EQ(d16.risk_level(), kHigh);
+  EXPECT_EQ(d16.side(), common::v1::SIDE_VICTIM);
+  EXPECT_TRUE(d16.recipients().ypva());
+  EXPECT_FALSE(d16.recipients().idva());
+  EXPECT_TRUE(d16.recipients().marac());
+  v1::ChildAssessment a = AllNo(9);
+  Yes(a, "injured");
+  v1::Decision d9 = Decide(a, 9);
+  EXPECT_TRUE(d9.recipients().ypva());
+  EXPECT_FALSE(d9.recipients().idva());
+  EXPECT_FALSE(d9.recipients().marac());  // under 13
+  v1::ChildAssessment low = AllNo(9);
+  Yes(low, "emotional-impact");
+  EXPECT_FALSE(Decide(low, 9).recipients().ypva());
+}
+
+TEST(WhoIsToldTest, Adults) {
+  Rules rules = testing::RulesFrom(testing::ShippedRulesProto());
+  CaseFacts victim = Adult();
+  v1::Decision d = *AssessAdult(Dash(14), victim, rules, "dash");
+  EXPECT_TRUE(d.recipients().marac());
+  EXPECT_TRUE(d.recipients().idva());
+  EXPECT_FALSE(d.recipients().ypva());
+  EXPECT_FALSE(d.recipients().childrens_social_care());
+  victim.children_in_household = 2;
+  d = *AssessAdult(Dash(3), victim, rules, "dash");
+  EXPECT_FALSE(d.recipients().marac());
+  EXPECT_FALSE(d.recipients().idva());
+  EXPECT_TRUE(d.recipients().childrens_social_care());
+  CaseFacts harming = Adult();
+  harming.front_door = common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE;
+  d = *AssessAdult(Dash(14), harming, rules, "dash");
+  EXPECT_TRUE(d.recipients().marac());
+  EXPECT_FALSE(d.recipients().idva());  // no IDVA for the person harming
 }
 
 TEST_F(ChildTest, IndicatorsAreConfiguration) {
@@ -460,13 +615,13 @@ INSTANTIATE_TEST_SUITE_P(
                    x->set_indicator("abused-in-own-relationship");
                    x->set_answer(common::v1::ANSWER_NO);
                  },
-                 "assessment.child.indicators[9].indicator"},
+                 "assessment.child.indicators[10].indicator"},
         BadChild{"indicator unanswered", 9,
                  [](auto& a) { a.mutable_indicators()->RemoveLast(); },
                  "assessment.child.indicators"},
         BadChild{"indicator answered twice", 9,
                  [](auto& a) { *a.add_indicators() = a.indicators(0); },
-                 "assessment.child.indicators[9].indicator"},
+                 "assessment.child.indicators[10].indicator"},
         BadChild{"indicator answer missing", 9,
                  [](auto& a) { a.mutable_indicators(2)->clear_answer(); },
                  "assessment.child.indicators[2].answer"},
@@ -531,6 +686,19 @@ TEST(ProvisionalRiskTest, FromWhatIsKnown) {
   EXPECT_EQ(ProvisionalRisk(r, Adult(), rules), kHigh);
   *r.mutable_risk_assessment() = WithJudgement(Dash(1), "Threats to kill");
   EXPECT_EQ(ProvisionalRisk(r, Adult(), rules), kHigh);
+  *r.mutable_risk_assessment() = WithReasonOnly(Dash(1), "Threats to kill");
+  EXPECT_EQ(ProvisionalRisk(r, Adult(), rules), kStandard);
+  *r.mutable_risk_assessment() =
+      WithReportedMarac(Dash(1), MonthsBeforeReceived(11));
+  EXPECT_EQ(ProvisionalRisk(r, Adult(), rules), kHigh);
+  *r.mutable_risk_assessment() =
+      WithReportedMarac(Dash(1), MonthsBeforeReceived(13));
+  EXPECT_EQ(ProvisionalRisk(r, Adult(), rules), kStandard);
+  // The young people's DASH: high at the children's checklist threshold.
+  *r.mutable_risk_assessment() = Dash(14, "safelives-yp-dash-24");
+  EXPECT_EQ(ProvisionalRisk(r, Child(15), rules), kHigh);
+  *r.mutable_risk_assessment() = Dash(13, "safelives-yp-dash-24");
+  EXPECT_NE(ProvisionalRisk(r, Child(15), rules), kHigh);
 }
 
 }  // namespace

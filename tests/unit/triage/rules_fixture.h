@@ -55,13 +55,13 @@ inline common::v1::RiskAssessment Dash(int yes,
 // yes answers.
 inline v1::ChildAssessment ChildAnswers(const std::string& yes) {
   v1::ChildAssessment child;
-  child.set_rules_version("roots-to-support-1");
+  child.set_rules_version("roots-to-support-2");
   for (const char* id :
        {"witnessed-violence", "injured", "threatened", "used-as-leverage",
         "frightened-at-home", "emotional-impact", "neglect",
         "abused-in-own-relationship", "harm-to-parent",
-        "harm-in-own-relationship", "harm-to-siblings", "missing-episodes",
-        "exploitation-signs"}) {
+        "harm-in-own-relationship", "harm-to-siblings", "harm-causing-injury",
+        "missing-episodes", "exploitation-signs"}) {
     auto* a = child.add_indicators();
     a->set_indicator(id);
     a->set_answer(yes == id ? common::v1::ANSWER_YES : common::v1::ANSWER_NO);

@@ -306,6 +306,7 @@ TEST_F(TriageCoreTest, PractitionerDecidesWaitingReferrals) {
   ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA3", "subj-c")).ok());
 
   v1::SubmitAssessmentRequest judged = DashRequest("FD-AAAAAAAAAAA1", 13);
+  judged.mutable_dash()->set_professional_judgement_high_risk(true);
   judged.mutable_dash()->set_professional_judgement_reason(
       "Threats to kill since the DASH");
   absl::StatusOr<v1::Decision> high = Submit(judged);
@@ -379,7 +380,7 @@ TEST_F(TriageCoreTest, ChildAssessmentDecidesSideTierAndWhoToTell) {
   v1::SubmitAssessmentRequest req;
   req.set_reference("FD-CCCCCCCCCCC1");
   v1::ChildAssessment& child = *req.mutable_child();
-  child.set_rules_version("roots-to-support-1");
+  child.set_rules_version("roots-to-support-2");
   // The child in the example is 13: every indicator for that age is
   // answered, witnessing violence yes, and the young people's checklist
   // with 14 yes answers.
@@ -407,9 +408,11 @@ TEST_F(TriageCoreTest, ChildAssessmentDecidesSideTierAndWhoToTell) {
   EXPECT_EQ(d->risk_level(), common::v1::RISK_LEVEL_HIGH);
   EXPECT_EQ(d->tier(), 4);
   EXPECT_TRUE(d->recipients().marac());
-  EXPECT_FALSE(d->recipients().childrens_social_care());
+  EXPECT_TRUE(d->recipients().ypva());
+  EXPECT_FALSE(d->recipients().idva());
+  EXPECT_TRUE(d->recipients().childrens_social_care());  // a child referral
   EXPECT_FALSE(d->recipients().mace());
-  EXPECT_EQ(d->rules_version(), "roots-to-support-1");
+  EXPECT_EQ(d->rules_version(), "roots-to-support-2");
   EXPECT_EQ(Count("SELECT COUNT(*) FROM marac_referrals"), 1);
 }
 
