@@ -327,14 +327,7 @@ absl::Status AllocationCore::Plan(store::Tx& tx, Record& r, absl::Time now) {
        FundersFor(catalogue_, funding_area_(r.event.district()))) {
     r.p.add_funders(std::move(f));
   }
-  Need need;
-  need.door = d.front_door() == common::v1::FRONT_DOOR_CHILDREN
-                  ? config::v1::DOOR_CHILD
-                  : config::v1::DOOR_ADULT;
-  need.side = d.side();
-  need.tier = d.tier();
-  need.age = age;
-  need.facts = CaseFactsOf(referral, age);
+  const Need need = NeedFor(d.front_door(), d.side(), d.tier(), age, referral);
   absl::StatusOr<const config::v1::Programme*> programme =
       ChooseProgramme(catalogue_, need);
   if (!programme.ok()) {

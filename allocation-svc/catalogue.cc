@@ -153,6 +153,9 @@ std::vector<CaseFact> CaseFactsOf(const common::v1::Referral& r, int age) {
   if (r.behaviour_change().out_of_court_disposal()) {
     facts.push_back(config::v1::CASE_FACT_OUT_OF_COURT_DISPOSAL);
   }
+  if (r.children_size() > 0) {
+    facts.push_back(config::v1::CASE_FACT_CHILDREN_IN_HOUSEHOLD);
+  }
   if (age <= kMaxChildAge) {
     switch (r.other_party().relationship()) {
       case common::v1::RELATIONSHIP_FAMILY_MEMBER:
@@ -167,6 +170,19 @@ std::vector<CaseFact> CaseFactsOf(const common::v1::Referral& r, int age) {
     }
   }
   return facts;
+}
+
+Need NeedFor(common::v1::FrontDoor front_door, common::v1::Side side, int tier,
+             int age, const common::v1::Referral& referral) {
+  Need need;
+  need.door = front_door == common::v1::FRONT_DOOR_CHILDREN
+                  ? config::v1::DOOR_CHILD
+                  : config::v1::DOOR_ADULT;
+  need.side = side;
+  need.tier = tier;
+  need.age = age;
+  need.facts = CaseFactsOf(referral, age);
+  return need;
 }
 
 absl::StatusOr<const Programme*> ChooseProgramme(const Catalogue& catalogue,

@@ -50,9 +50,14 @@ struct Need {
   std::vector<config::v1::CaseFact> facts;
 };
 
-// The case facts a referral states: an out-of-court disposal; for a child,
-// harm to a parent (the other party is family) or abuse in their own
-// relationship (a current or ex-partner).
+// What a triaged referral needs: the door from the front door, the side and
+// tier triage decided, the age, and the case facts the referral states.
+Need NeedFor(common::v1::FrontDoor front_door, common::v1::Side side, int tier,
+             int age, const common::v1::Referral& referral);
+
+// The case facts a referral states: an out-of-court disposal; children in
+// the household; for a child, harm to a parent (the other party is family)
+// or abuse in their own relationship (a current or ex-partner).
 std::vector<config::v1::CaseFact> CaseFactsOf(const common::v1::Referral& r,
                                               int age);
 

@@ -238,7 +238,42 @@ inline std::vector<RuleCase> RuleCases() {
                    r.mutable_risk_assessment()
                        ->set_police_callouts_past_12_months(-1);
                  },
-                 "referral.risk_assessment.police_callouts_past_12_months"}
+                 "referral.risk_assessment.police_callouts_past_12_months"},
+      RuleCase{"judgement asserted without a reason", kDash,
+                 [](Referral& r) {
+                   r.mutable_risk_assessment()
+                       ->set_professional_judgement_high_risk(true);
+                   r.mutable_risk_assessment()
+                       ->clear_professional_judgement_reason();
+                 },
+                 "referral.risk_assessment.professional_judgement_reason"},
+      RuleCase{"previous MARAC referral in the future", kDash,
+                 [](Referral& r) {
+                   auto* d = r.mutable_risk_assessment()
+                                 ->mutable_previous_marac_referral_date();
+                   d->set_year(2999);
+                   d->set_month(1);
+                   d->set_day(1);
+                 },
+                 "referral.risk_assessment.previous_marac_referral_date"},
+      RuleCase{"previous MARAC referral not a date", kDash,
+                 [](Referral& r) {
+                   auto* d = r.mutable_risk_assessment()
+                                 ->mutable_previous_marac_referral_date();
+                   d->set_year(2026);
+                   d->set_month(2);
+                   d->set_day(30);
+                 },
+                 "referral.risk_assessment.previous_marac_referral_date"},
+      RuleCase{"young people's DASH for an adult", kDash,
+                 [](Referral& r) {
+                   r.mutable_risk_assessment()->set_form_version(
+                       "safelives-yp-dash-24");
+                 },
+                 "referral.risk_assessment.form_version"},
+      RuleCase{"suspect's known victims zero", kAdult,
+                 [](Referral& r) { r.set_suspect_known_victims(0); },
+                 "referral.suspect_known_victims"}
   };
 }
 

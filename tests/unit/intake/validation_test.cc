@@ -121,6 +121,44 @@ TEST(ValidationTest, StaffMayRecordPhoneReferralsForVictimsOnly) {
   EXPECT_THAT(ViolatedFields(v.status()), Contains("referral.channel"));
 }
 
+TEST(ValidationTest, YoungPeoplesDashIsForThirteenToSeventeen) {
+  Referral r = LoadExample("child-victim.json");
+  common::v1::RiskAssessment* a = r.mutable_risk_assessment();
+  a->set_form_version("safelives-yp-dash-24");
+  for (int q = 1; q <= 24; ++q) {
+    auto* answer = a->add_answers();
+    answer->set_question(q);
+    answer->set_answer(q <= 3 ? common::v1::ANSWER_YES
+                              : common::v1::ANSWER_NO);
+  }
+  auto v = Validate(r);
+  ASSERT_TRUE(v.ok()) << v.status();
+  ASSERT_GE(v->age, 13);
+  ASSERT_LE(v->age, 17);
+  a->mutable_answers(0)->set_question(25);
+  EXPECT_THAT(ViolatedFields(Validate(r).status()),
+              Contains("referral.risk_assessment.answers[0].question"));
+  a->mutable_answers(0)->set_question(1);
+  // Twelve years old: too young for the young people's DASH.
+  const absl::CivilDay twelve =
+      absl::ToCivilDay(kNow, absl::UTCTimeZone()) - 365 * 12;
+  r.mutable_subject()->mutable_date_of_birth()->set_year(
+      static_cast<int32_t>(twelve.year()));
+  auto young = Validate(r);
+  ASSERT_FALSE(young.ok());
+  EXPECT_THAT(ViolatedFields(young.status()),
+              Contains("referral.risk_assessment.form_version"));
+}
+
+TEST(ValidationTest, ASuspectsKnownVictimsAreCountedFromOne) {
+  Referral r = LoadExample(kAdult);
+  r.set_suspect_known_victims(1);
+  EXPECT_TRUE(Validate(r).ok());
+  r.set_suspect_known_victims(1001);
+  EXPECT_THAT(ViolatedFields(Validate(r).status()),
+              Contains("referral.suspect_known_victims"));
+}
+
 TEST(ValidationTest, IdempotencyKeyRules) {
   Referral r = LoadExample(kAdult);
   EXPECT_FALSE(Validate(r, false, "").ok());

@@ -308,13 +308,15 @@ INSTANTIATE_TEST_SUITE_P(
                 "assessment.dash.professional_judgement_reason", "control"},
         BadDash{"judgement without a reason",
                  [](auto& a) { a.set_professional_judgement_high_risk(true); },
-                 "assessment.dash.professional_judgement_reason"},
+                 "assessment.dash.professional_judgement_reason",
+                 "required when"},
         BadDash{"judgement with a blank reason",
                  [](auto& a) {
                    a.set_professional_judgement_high_risk(true);
                    a.set_professional_judgement_reason("  \n ");
                  },
-                 "assessment.dash.professional_judgement_reason"},
+                 "assessment.dash.professional_judgement_reason",
+                 "required when"},
         BadDash{"negative call-outs",
                 [](auto& a) { a.set_police_callouts_past_12_months(-1); },
                 "assessment.dash.police_callouts_past_12_months",
