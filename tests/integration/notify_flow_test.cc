@@ -53,6 +53,9 @@ constexpr int kDeadLetterAfterSeconds = 3600;
 
 void Prepare(grpc::ClientContext& ctx) { testing::PrepareCall(ctx); }
 
+std::vector<Notification> About(const std::vector<Delivery>& deliveries,
+                                const std::string& reference);
+
 std::string Source(const std::string& file) { return testing::ConfigFile(file); }
 
 // A Subscribe stream held open by a reader thread.
@@ -237,6 +240,12 @@ class NotifyFlowTest : public ::testing::Test {
 
   std::string Submit(const std::string& agency, const Referral& referral,
                      const std::string& key) {
+    return SubmitForReceipt(agency, referral, key).reference();
+  }
+
+  intake::v1::Receipt SubmitForReceipt(const std::string& agency,
+                                       const Referral& referral,
+                                       const std::string& key) {
     auto stub = intake::v1::IntakeService::NewStub(
         *testing::MakeMtlsChannel(intake_->api_port(), agency));
     grpc::ClientContext ctx;
@@ -247,7 +256,27 @@ class NotifyFlowTest : public ::testing::Test {
     intake::v1::SubmitReferralResponse resp;
     grpc::Status s = stub->SubmitReferral(&ctx, req, &resp);
     EXPECT_TRUE(s.ok()) << s.error_message();
-    return resp.receipt().reference();
+    return resp.receipt();
+  }
+
+  // A referral with a complete DASH of `yes` "yes" answers, for the subject
+  // born on `dob_day` of the example's month.
+  Referral WithDash(int dob_day, int yes) {
+    Referral r = HighRisk(dob_day);
+    common::v1::RiskAssessment* a = r.mutable_risk_assessment();
+    a->clear_answers();
+    a->clear_police_callouts_past_12_months();  // no escalation flag
+    triage::testing::FillChecklist(24, yes, a->mutable_answers());
+    return r;
+  }
+
+  // The MARAC alert the hub gets about `reference`, or nullopt.
+  std::optional<notify::v1::MaracAlert> HubAlert(Subscription& hub,
+                                                 const std::string& reference) {
+    for (const Notification& n : About(hub.Drain(), reference)) {
+      if (n.has_marac_alert()) return n.marac_alert();
+    }
+    return std::nullopt;
   }
 
   Referral HighRisk(int dob_day) {
@@ -326,6 +355,8 @@ std::vector<Notification> About(const std::vector<Delivery>& deliveries,
         : n.has_idva_case()                   ? n.idva_case().reference()
         : n.has_childrens_social_care_alert() ? n.childrens_social_care_alert().reference()
         : n.has_mace_alert()                  ? n.mace_alert().reference()
+        : n.has_young_person_case()           ? n.young_person_case().reference()
+        : n.has_matac_alert()                 ? n.matac_alert().reference()
                                               : "";
     if (ref == reference) out.push_back(n);
   }
@@ -604,6 +635,224 @@ TEST_F(NotifyFlowTest, PushPartnerDownRetriesThenDeadLettersAndReplays) {
   EXPECT_EQ(received[1].idva_case().reference(), second);
   EXPECT_EQ(idva_->inbox().duplicates(), 0);
   EXPECT_EQ(Metric("frontdoor_notify_dead_letters" + idva_series), 0);
+}
+
+// ---- Decisions through the whole suite (issue: decisions right in every
+// case) --------------------------------------------------------------------
+
+// Subject born on `dob_day`; the suspect (the other party) named `given`
+// `family`.
+Referral AboutSuspect(Referral r, const std::string& given,
+                      const std::string& family) {
+  r.mutable_other_party()->mutable_name()->set_given_names(given);
+  r.mutable_other_party()->mutable_name()->set_family_name(family);
+  return r;
+}
+
+TEST_F(NotifyFlowTest, MatacIsToldAtTheSecondDistinctVictimWithinThreeYears) {
+  Subscription matac(notify_->api_port(), "staffs-matac");
+  const std::string first = Submit(
+      "staffs-police", AboutSuspect(WithDash(1, 3), "Ryan", "Hart"), "v1");
+  // The same victim again: one victim referred twice is not a series.
+  Submit("staffs-police", AboutSuspect(WithDash(1, 4), "Ryan", "Hart"), "v1b");
+  EXPECT_THAT(matac.Drain(), IsEmpty());
+  // A second victim, the suspect written with a zero-width space and in
+  // capitals: the same person.
+  const std::string second = Submit(
+      "staffs-police",
+      AboutSuspect(WithDash(2, 3), "RYAN", "Ha\u200Brt"), "v2");
+  std::optional<Delivery> alert = matac.Next();
+  ASSERT_TRUE(alert.has_value());
+  ASSERT_TRUE(alert->notification().has_matac_alert());
+  const notify::v1::MatacAlert& a = alert->notification().matac_alert();
+  EXPECT_EQ(alert->notification().event(),
+            notify::v1::EVENT_KIND_SERIAL_PERPETRATOR);
+  EXPECT_EQ(a.reference(), second);
+  EXPECT_EQ(a.distinct_victims(), 2);
+  EXPECT_EQ(a.window_months(), 36);
+  ASSERT_GE(a.related_references_size(), 2);
+  EXPECT_EQ(a.related_references(0), first);
+  EXPECT_EQ(a.related_references(a.related_references_size() - 1), second);
+  EXPECT_EQ(a.suspect_name().given_names(), "RYAN");
+  // Nothing of a victim reaches MATAC.
+  const std::string bytes = alert->notification().SerializeAsString();
+  EXPECT_EQ(bytes.find("Kowalski"), std::string::npos);
+  EXPECT_EQ(bytes.find(HighRisk(1).subject().contact().phone()),
+            std::string::npos);
+  // The second victim referred again: no new victim, no new alert.
+  Submit("staffs-police", AboutSuspect(WithDash(2, 5), "Ryan", "Hart"), "v2b");
+  EXPECT_THAT(matac.Drain(), IsEmpty());
+}
+
+TEST_F(NotifyFlowTest, NoMatacForTwoVictimsMoreThanThreeYearsApart) {
+  Subscription matac(notify_->api_port(), "staffs-matac");
+  Submit("staffs-police", AboutSuspect(WithDash(1, 3), "Ryan", "Hart"), "old");
+  clock_.Advance(absl::Hours(24 * (3 * 365 + 2)));
+  Submit("staffs-police", AboutSuspect(WithDash(2, 3), "Ryan", "Hart"), "new");
+  EXPECT_THAT(matac.Drain(), IsEmpty());
+  // The police know of a second victim within the window: that counts.
+  Referral stated = AboutSuspect(WithDash(3, 3), "Ryan", "Hart");
+  stated.set_suspect_known_victims(3);
+  const std::string ref = Submit("staffs-police", stated, "stated");
+  std::optional<Delivery> alert = matac.Next();
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_EQ(alert->notification().matac_alert().reference(), ref);
+  EXPECT_EQ(alert->notification().matac_alert().distinct_victims(), 3);
+}
+
+TEST_F(NotifyFlowTest, EachSpellingOfOnePersonIsARepeatAndAMaracRepeat) {
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  struct Variant {
+    const char* first_given;
+    const char* first_family;
+    const char* again_given;
+    const char* again_family;
+  };
+  int day = 1;
+  for (const Variant& v :
+       {Variant{"Amir", "Rahman", "Amir", "Rah\u200Bman"},
+        Variant{"Zo\u00E9", "Martin", "Zoe\u0301", "Martin"},
+        Variant{"Amir", "Rahman", "\uFF21\uFF4D\uFF49\uFF52",
+                "\uFF32\uFF41\uFF48\uFF4D\uFF41\uFF4E"},
+        Variant{"Sean", "O'Brien", "Sean", "O\u2019Brien"}}) {
+    SCOPED_TRACE(absl::StrCat(v.first_family, " / ", v.again_family));
+    // A first referral at high risk goes to MARAC.
+    Referral first = WithDash(day, 14);
+    first.mutable_subject()->mutable_name()->set_given_names(v.first_given);
+    first.mutable_subject()->mutable_name()->set_family_name(v.first_family);
+    const std::string first_ref = Submit(
+        "staffs-police", first, absl::StrCat("first-", day));
+    ASSERT_TRUE(HubAlert(hub, first_ref).has_value());
+    // The same person written otherwise, at standard risk: a repeat, and a
+    // MARAC repeat within 12 months.
+    Referral again = WithDash(day, 2);
+    again.mutable_subject()->mutable_name()->set_given_names(v.again_given);
+    again.mutable_subject()->mutable_name()->set_family_name(v.again_family);
+    const intake::v1::Receipt receipt =
+        SubmitForReceipt("staffs-police", again, absl::StrCat("again-", day));
+    EXPECT_EQ(receipt.repeat(), intake::v1::REPEAT_STATUS_REPEAT);
+    std::optional<notify::v1::MaracAlert> alert =
+        HubAlert(hub, receipt.reference());
+    ASSERT_TRUE(alert.has_value());
+    EXPECT_TRUE(alert->flags().repeat());
+    EXPECT_FALSE(alert->flags().visible_high_risk());
+    ++day;
+  }
+}
+
+TEST_F(NotifyFlowTest, AReportedMaracReferralWithinTwelveMonthsIsARepeat) {
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  const auto reported = [&](int dob_day, int months_ago) {
+    Referral r = WithDash(dob_day, 2);
+    const absl::CivilDay today =
+        absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+    const absl::CivilDay then(today.year(), today.month() - months_ago,
+                              today.day());
+    google::type::Date* d =
+        r.mutable_risk_assessment()->mutable_previous_marac_referral_date();
+    d->set_year(static_cast<int32_t>(then.year()));
+    d->set_month(then.month());
+    d->set_day(then.day());
+    return r;
+  };
+  const std::string eleven =
+      Submit("staffs-police", reported(1, 11), "eleven-months");
+  const std::string thirteen =
+      Submit("staffs-police", reported(2, 13), "thirteen-months");
+  std::optional<notify::v1::MaracAlert> alert = HubAlert(hub, eleven);
+  ASSERT_TRUE(alert.has_value());
+  EXPECT_TRUE(alert->flags().repeat());
+  // Thirteen months ago is a new referral, at standard risk: no alert.
+  std::vector<Delivery> rest = hub.Drain();
+  EXPECT_THAT(About(rest, thirteen), IsEmpty());
+}
+
+TEST_F(NotifyFlowTest, TheHubSeesJudgementOnlyWhenItWasAsserted) {
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  Referral judged = WithDash(1, 13);
+  judged.mutable_risk_assessment()->set_professional_judgement_high_risk(true);
+  judged.mutable_risk_assessment()->set_professional_judgement_reason(
+      "Threats to kill since separation");
+  const std::string judged_ref = Submit("staffs-police", judged, "judged");
+  // A reason written at 14 "yes" answers, arguing for lower risk, asserts
+  // nothing.
+  Referral noted = WithDash(2, 14);
+  noted.mutable_risk_assessment()->set_professional_judgement_reason(
+      "Officer thinks the risk is lower than the score");
+  const std::string noted_ref = Submit("staffs-police", noted, "noted");
+  // 13 "yes" answers with only a reason: medium, no alert at all.
+  Referral reason_only = WithDash(3, 13);
+  reason_only.mutable_risk_assessment()->set_professional_judgement_reason(
+      "Worried about the children");
+  const std::string reason_ref = Submit("staffs-police", reason_only, "reason");
+
+  std::vector<Delivery> all;
+  for (int i = 0; i < 2; ++i) {
+    std::optional<Delivery> d = hub.Next();
+    ASSERT_TRUE(d.has_value());
+    all.push_back(*d);
+  }
+  for (const Delivery& d : hub.Drain()) all.push_back(d);
+  std::vector<Notification> j = About(all, judged_ref);
+  ASSERT_THAT(j, SizeIs(1));
+  EXPECT_TRUE(j[0].marac_alert().flags().professional_judgement());
+  EXPECT_FALSE(j[0].marac_alert().flags().visible_high_risk());
+  std::vector<Notification> n = About(all, noted_ref);
+  ASSERT_THAT(n, SizeIs(1));
+  EXPECT_FALSE(n[0].marac_alert().flags().professional_judgement());
+  EXPECT_TRUE(n[0].marac_alert().flags().visible_high_risk());
+  EXPECT_THAT(About(all, reason_ref), IsEmpty());
+}
+
+TEST_F(NotifyFlowTest, AHighRiskSixteenYearOldReachesTheYpvaNeverTheIdva) {
+  Subscription ypva(notify_->api_port(), "frontdoor-ypva");
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  Subscription csc(notify_->api_port(), "staffs-childrens-social-care");
+  // The school's... here the police's referral of a 16-year-old, with the
+  // young people's DASH attached (14 "yes"): no re-entry by staff.
+  Referral r = testing::ExampleReferral("child-victim.json");
+  const absl::CivilDay today =
+      absl::ToCivilDay(clock_.Now(), absl::UTCTimeZone());
+  r.mutable_subject()->mutable_date_of_birth()->set_year(
+      static_cast<int32_t>(today.year() - 17));
+  r.mutable_subject()->mutable_date_of_birth()->set_month(today.month());
+  r.mutable_subject()->mutable_date_of_birth()->set_day(
+      std::min(today.day() + 1, 28));
+  common::v1::RiskAssessment* a = r.mutable_risk_assessment();
+  a->Clear();
+  a->set_form_version("safelives-yp-dash-24");
+  triage::testing::FillChecklist(24, 14, a->mutable_answers());
+  const std::string ref = Submit("staffs-police", r, "sixteen");
+
+  auto staff = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline"));
+  triage::v1::SubmitAssessmentRequest req;
+  req.set_reference(ref);
+  *req.mutable_child() = triage::testing::ChildAnswers("witnessed-violence");
+  req.mutable_child()->clear_young_people_checklist();  // the attached one
+  triage::v1::Decision d;
+  grpc::Status s = testing::SubmitAssessmentWhenQueued(*staff, req, &d, kSettle);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(d.score(), 14);
+  EXPECT_EQ(d.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(d.recipients().ypva());
+  EXPECT_FALSE(d.recipients().idva());
+
+  std::optional<Delivery> young = ypva.Next();
+  ASSERT_TRUE(young.has_value());
+  ASSERT_TRUE(young->notification().has_young_person_case());
+  EXPECT_EQ(young->notification().young_person_case().reference(), ref);
+  EXPECT_EQ(young->notification().recipient_kind(),
+            notify::v1::RECIPIENT_KIND_YPVA_SERVICE);
+  EXPECT_TRUE(HubAlert(hub, ref).has_value());  // 13 to 17: MARAC
+  EXPECT_FALSE(About(csc.Drain(), ref).empty());
+  // Never the adult IDVA service (which takes its cases by push here).
+  for (const Notification& n : idva_->received()) {
+    EXPECT_NE(n.idva_case().reference(), ref);
+  }
+  EXPECT_EQ(Metric("frontdoor_notify_notifications_total{event=\"high_risk\","
+                   "recipient_kind=\"idva_service\"}"),
+            0);
 }
 
 }  // namespace
