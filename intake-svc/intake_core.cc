@@ -79,10 +79,10 @@ absl::StatusOr<intake::v1::RepeatStatus> RepeatOf(store::Tx& tx,
                    intake::v1::REPEAT_STATUS_REPEAT},
         std::tuple{"subject_loose_index", &indexes.subject_loose,
                    intake::v1::REPEAT_STATUS_POSSIBLE}}) {
-    absl::StatusOr<std::vector<store::Row>> earlier = tx.Query(
-        absl::StrCat("SELECT 1 FROM referrals WHERE ", column,
-                     " = $1 AND received_at_us >= $2 LIMIT 1"),
-        {*index, absl::ToUnixMicros(window_start)});
+    absl::StatusOr<std::vector<store::Row>> earlier =
+        tx.Query(absl::StrCat("SELECT 1 FROM referrals WHERE ", column,
+                              " = $1 AND received_at_us >= $2 LIMIT 1"),
+                 {*index, absl::ToUnixMicros(window_start)});
     if (!earlier.ok()) return earlier.status();
     if (!earlier->empty()) return status;
   }
@@ -136,8 +136,7 @@ void IntakeCore::Submit(const Caller& caller,
   p->channel = referral.channel();
   const std::string referral_bytes = DeterministicBytes(referral);
   p->request_hash = crypto::Sha256Hex(referral_bytes);
-  p->indexes =
-      IndexPeople(keys_, referral, routing.status, routing.front_door);
+  p->indexes = IndexPeople(keys_, referral, routing.status, routing.front_door);
 
   Receipt& receipt = p->receipt;
   receipt.set_reference(NewReference());
@@ -214,7 +213,8 @@ void IntakeCore::Submit(const Caller& caller,
                             *sealed_event, p->now);
         if (!queued.ok()) return queued;
         intake::v1::ReferralReceived for_notify = p->event;
-        for_notify.set_event_id(absl::StrCat(p->event_id, kForNotifyEventIdSuffix));
+        for_notify.set_event_id(
+            absl::StrCat(p->event_id, kForNotifyEventIdSuffix));
         absl::StatusOr<std::string> sealed_for_notify =
             keys_.Seal(for_notify.SerializeAsString(), for_notify.event_id());
         if (!sealed_for_notify.ok()) return sealed_for_notify.status();

@@ -6,7 +6,7 @@ namespace frontdoor::intake {
 namespace {
 
 struct Person {
-  const common::v1::PersonName* name = nullptr;  // null: nobody
+  const common::v1::PersonName* name = nullptr;       // null: nobody
   const google::type::Date* date_of_birth = nullptr;  // null: not known
 };
 

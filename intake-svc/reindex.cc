@@ -35,10 +35,10 @@ absl::StatusOr<bool> ResealEvent(store::Tx& tx, const crypto::KeyRing& keys,
   if (rows->empty()) return false;
   absl::StatusOr<std::string> plain = keys.Open((*rows)[0].Text(0), event_id);
   if (!plain.ok()) {
-    return absl::Status(plain.status().code(),
-                        absl::StrCat("outbox event of ", reference,
-                                     " did not open: ",
-                                     plain.status().message()));
+    return absl::Status(
+        plain.status().code(),
+        absl::StrCat("outbox event of ", reference,
+                     " did not open: ", plain.status().message()));
   }
   intake::v1::ReferralReceived event;
   if (!event.ParseFromString(*plain)) {
@@ -58,8 +58,7 @@ absl::StatusOr<bool> ResealEvent(store::Tx& tx, const crypto::KeyRing& keys,
 
 // One batch: re-indexes up to `batch_rows` stale rows; adds what it did to
 // `done` and returns how many rows it found.
-absl::StatusOr<int64_t> ReindexBatch(store::Tx& tx,
-                                     const crypto::KeyRing& keys,
+absl::StatusOr<int64_t> ReindexBatch(store::Tx& tx, const crypto::KeyRing& keys,
                                      int64_t batch_rows, ReindexResult& done) {
   absl::StatusOr<std::vector<store::Row>> rows =
       tx.Query(kStaleRows, {batch_rows});
@@ -68,10 +67,10 @@ absl::StatusOr<int64_t> ReindexBatch(store::Tx& tx,
     const std::string& reference = row.Text(0);
     absl::StatusOr<std::string> plain = keys.Open(row.Text(3), reference);
     if (!plain.ok()) {
-      return absl::Status(plain.status().code(),
-                          absl::StrCat("sealed referral ", reference,
-                                       " did not open: ",
-                                       plain.status().message()));
+      return absl::Status(
+          plain.status().code(),
+          absl::StrCat("sealed referral ", reference,
+                       " did not open: ", plain.status().message()));
     }
     common::v1::Referral referral;
     if (!referral.ParseFromString(*plain)) {
@@ -87,7 +86,8 @@ absl::StatusOr<int64_t> ReindexBatch(store::Tx& tx,
         {indexes.subject, indexes.subject_loose, kIdentityVersion, reference});
     if (!updated.ok()) return updated.status();
     ++done.referrals;
-    const std::string event_id = absl::StrCat(reference, kReceivedEventIdSuffix);
+    const std::string event_id =
+        absl::StrCat(reference, kReceivedEventIdSuffix);
     for (const std::string& id :
          {event_id, absl::StrCat(event_id, kForNotifyEventIdSuffix)}) {
       absl::StatusOr<bool> resealed =

@@ -24,10 +24,10 @@ absl::Status ReindexOne(store::Tx& tx, const crypto::KeyRing& keys,
                         ReindexResult& changed) {
   absl::StatusOr<std::string> plain = keys.Open(sealed_event, reference);
   if (!plain.ok()) {
-    return absl::Status(plain.status().code(),
-                        absl::StrCat("sealed referral ", reference,
-                                     " did not open: ",
-                                     plain.status().message()));
+    return absl::Status(
+        plain.status().code(),
+        absl::StrCat("sealed referral ", reference,
+                     " did not open: ", plain.status().message()));
   }
   intake::v1::ReferralReceived event;
   if (!event.ParseFromString(*plain)) {
@@ -80,8 +80,8 @@ absl::StatusOr<Batch> ReindexBatch(store::Tx& tx, const crypto::KeyRing& keys,
       {(*progress)[0].Text(0), batch_rows});
   if (!rows.ok()) return rows.status();
   for (const store::Row& row : *rows) {
-    absl::Status s = ReindexOne(tx, keys, row.Text(0), row.Text(1),
-                                row.Text(2), batch.changed);
+    absl::Status s = ReindexOne(tx, keys, row.Text(0), row.Text(1), row.Text(2),
+                                batch.changed);
     if (!s.ok()) return s;
   }
   batch.finished = static_cast<int64_t>(rows->size()) < batch_rows;

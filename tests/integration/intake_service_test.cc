@@ -322,7 +322,8 @@ TEST_F(IntakeServiceTest, SpellingsOfOneNameAreARepeat) {
     again.mutable_subject()->mutable_name()->set_given_names(v.given_again);
     again.mutable_subject()->mutable_name()->set_family_name(v.family_again);
     Receipt a, b;
-    ASSERT_TRUE(Submit(*police, absl::StrCat("spell-", n, "-a"), first, &a).ok())
+    ASSERT_TRUE(
+        Submit(*police, absl::StrCat("spell-", n, "-a"), first, &a).ok())
         << v.what;
     EXPECT_EQ(a.repeat(), intake::v1::REPEAT_STATUS_FIRST) << v.what;
     grpc::Status status =

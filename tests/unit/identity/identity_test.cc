@@ -65,10 +65,10 @@ bool IsValidUtf8(const std::string& s) {
 // reads it).
 std::string Normalised(const std::string& s, const icu::Normalizer2& n) {
   UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString u = n.normalize(
-      icu::UnicodeString::fromUTF8(
-          icu::StringPiece(s.data(), static_cast<int32_t>(s.size()))),
-      status);
+  icu::UnicodeString u =
+      n.normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(
+                      s.data(), static_cast<int32_t>(s.size()))),
+                  status);
   EXPECT_TRUE(U_SUCCESS(status)) << u_errorName(status);
   std::string out;
   u.toUTF8String(out);
@@ -114,27 +114,26 @@ std::vector<Spellings> SamePerson() {
         "O\u2032Brien", "O\uFF07Brien", "O\u1FEFBrien", "OBrien", "obrien"}},
       {"hyphens, dashes and minus",
        {"Mary-Jane", "Mary\u2010Jane", "Mary\u2011Jane", "Mary\u2012Jane",
-        "Mary\u2013Jane", "Mary\u2014Jane", "Mary\u2015Jane",
-        "Mary\u2212Jane", "Mary\uFE63Jane", "Mary\uFF0DJane",
-        "Mary\u058AJane", "Mary\u2E3AJane", "MaryJane"}},
+        "Mary\u2013Jane", "Mary\u2014Jane", "Mary\u2015Jane", "Mary\u2212Jane",
+        "Mary\uFE63Jane", "Mary\uFF0DJane", "Mary\u058AJane", "Mary\u2E3AJane",
+        "MaryJane"}},
       {"spaces",
        {"Mary Jane", "Mary  Jane", " Mary Jane ", "Mary\tJane",
-        "Mary\u00A0Jane", "Mary\u2002Jane", "Mary\u2009Jane",
-        "Mary\u202FJane", "Mary\u3000Jane", "Mary\u205FJane", "MaryJane"}},
+        "Mary\u00A0Jane", "Mary\u2002Jane", "Mary\u2009Jane", "Mary\u202FJane",
+        "Mary\u3000Jane", "Mary\u205FJane", "MaryJane"}},
       {"full stops and commas",
        {"St. John", "St John", "St.John", "St, John", "St\uFF0EJohn",
         "St\u3002John", "StJohn"}},
-      {"letter case",
-       {"Mary Jane", "MARY JANE", "mary jane", "mArY jAnE"}},
-      {"sharp s",
-       {"Stra\u00DFe", "STRASSE", "strasse", "STRA\u1E9EE"}},
+      {"letter case", {"Mary Jane", "MARY JANE", "mary jane", "mArY jAnE"}},
+      {"sharp s", {"Stra\u00DFe", "STRASSE", "strasse", "STRA\u1E9EE"}},
       {"default folding, not Turkic: I is i", {"IRMAK", "Irmak", "irmak"}},
-      {"Greek final sigma", {"\u039F\u0394\u03A5\u03A3\u03A3\u0395\u03A5\u03A3",
-                             "\u03BF\u03B4\u03C5\u03C3\u03C3\u03B5\u03C5\u03C2"}},
+      {"Greek final sigma",
+       {"\u039F\u0394\u03A5\u03A3\u03A3\u0395\u03A5\u03A3",
+        "\u03BF\u03B4\u03C5\u03C3\u03C3\u03B5\u03C5\u03C2"}},
       {"compatibility ligatures", {"\uFB01nn", "Finn", "finn"}},
       {"all at once",
-       {"Mary-Jane O'Neil", "mary jane o\u2019neil",
-        "MARY\u2010JANE  ONEIL", "\uFF2D\uFF41\uFF52\uFF59 Jane O\u2019Neil",
+       {"Mary-Jane O'Neil", "mary jane o\u2019neil", "MARY\u2010JANE  ONEIL",
+        "\uFF2D\uFF41\uFF52\uFF59 Jane O\u2019Neil",
         "Mary\u200B-Jane O'Neil."}},
   };
 }
@@ -144,9 +143,8 @@ TEST(CanonicalNameTest, SpellingsOfTheSamePersonAreEqual) {
     const std::string first = CanonicalName(group.spellings[0]);
     EXPECT_FALSE(first.empty()) << group.what;
     for (const std::string& s : group.spellings) {
-      EXPECT_EQ(CanonicalName(s), first)
-          << group.what << ": " << Shown(s) << " vs "
-          << Shown(group.spellings[0]);
+      EXPECT_EQ(CanonicalName(s), first) << group.what << ": " << Shown(s)
+                                         << " vs " << Shown(group.spellings[0]);
     }
   }
 }
@@ -162,19 +160,16 @@ TEST(CanonicalNameTest, KnownResults) {
 
 TEST(CanonicalNameTest, DifferentPeopleStayDifferent) {
   const std::pair<const char*, const char*> pairs[] = {
-      {"Zoe", "Zo\u00E9"},           // accents count for the exact form
-      {"Mary", "Marie"},
-      {"Rahman", "Rehman"},
-      {"Anna", "Ana"},
-      {"Lukasz", "\u0141ukasz"},     // Ł is a letter of its own
-      {"irmak", "\u0131rmak"},       // dotless ı is not i
-      {"Irmak", "\u0130rmak"},       // İ folds to i + combining dot
-      {"Muller", "M\u00FCller"},
-      {"Jose", "Jos\u00E9"},
+      {"Zoe", "Zo\u00E9"},  // accents count for the exact form
+      {"Mary", "Marie"},         {"Rahman", "Rehman"},  {"Anna", "Ana"},
+      {"Lukasz", "\u0141ukasz"},  // Ł is a letter of its own
+      {"irmak", "\u0131rmak"},    // dotless ı is not i
+      {"Irmak", "\u0130rmak"},    // İ folds to i + combining dot
+      {"Muller", "M\u00FCller"}, {"Jose", "Jos\u00E9"},
   };
   for (const auto& [a, b] : pairs) {
-    EXPECT_NE(CanonicalName(a), CanonicalName(b)) << Shown(a) << " vs "
-                                                  << Shown(b);
+    EXPECT_NE(CanonicalName(a), CanonicalName(b))
+        << Shown(a) << " vs " << Shown(b);
   }
 }
 
@@ -260,8 +255,8 @@ TEST(PersonKeyTest, LooseKeysMatchAccentsOnlyAndNeverEqualExactKeys) {
 
 TEST(HasForbiddenFormatControlTest, BidiAndOtherFormatControlsAreForbidden) {
   for (const char* s : {
-           "\u061C", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C",
-           "\u202D", "\u202E", "\u2066", "\u2067", "\u2068", "\u2069",
+           "\u061C", "\u200E", "\u200F", "\u202A", "\u202B", "\u202C", "\u202D",
+           "\u202E", "\u2066", "\u2067", "\u2068", "\u2069",
            "\u2061",      // function application (Cf)
            "\u0600",      // Arabic number sign (Cf)
            "\uFFF9",      // interlinear annotation anchor (Cf)
@@ -279,8 +274,9 @@ TEST(HasForbiddenFormatControlTest, BidiAndOtherFormatControlsAreForbidden) {
 TEST(HasForbiddenFormatControlTest, ZeroWidthCharactersAndTextAreAllowed) {
   for (const char* s : {
            "", "Rahman", "Zo\u00E9", "Zoe\u0301", "O\u2019Brien",
-           "Rah\u00ADman", "Rah\u200Bman", "\u0645\u06CC\u200C\u0631\u0648\u062F",
-           "\u0915\u094D\u200D\u0937", "Rah\u2060man", "\uFEFFRahman",
+           "Rah\u00ADman", "Rah\u200Bman",
+           "\u0645\u06CC\u200C\u0631\u0648\u062F", "\u0915\u094D\u200D\u0937",
+           "Rah\u2060man", "\uFEFFRahman",
            "\U0001F469\u200D\U0001F469\u200D\U0001F467",  // emoji ZWJ sequence
            "\u05D3\u05D5\u05D3",  // Hebrew: right-to-left letters are fine
            "\xFF\xFE not UTF-8", "\xED\xA0\x80",  // ill-formed: not Cf
@@ -317,29 +313,29 @@ struct Block {
 
 // Where generated characters come from.
 constexpr Block kBlocks[] = {
-    {0x0020, 0x007E},    // ASCII
-    {0x0000, 0x001F},    // C0 controls
-    {0x007F, 0x009F},    // DEL, C1 controls
-    {0x00A0, 0x024F},    // Latin-1, Latin Extended
-    {0x02B0, 0x036F},    // spacing modifiers, combining diacritics
-    {0x0300, 0x036F},    // combining diacritics (again: common in names)
-    {0x0370, 0x03FF},    // Greek
-    {0x1F00, 0x1FFF},    // Greek Extended (spacing accents)
-    {0x0400, 0x04FF},    // Cyrillic
-    {0x0590, 0x06FF},    // Hebrew, Arabic (incl. Cf number signs)
-    {0x0900, 0x097F},    // Devanagari
-    {0x1100, 0x11FF},    // Hangul Jamo
-    {0xAC00, 0xD7A3},    // Hangul syllables
-    {0x2000, 0x206F},    // General Punctuation: spaces, dashes, bidi
-    {0x2100, 0x218F},    // letterlike, number forms
-    {0x3000, 0x30FF},    // CJK punctuation, kana
-    {0xFB00, 0xFB4F},    // ligatures, Hebrew presentation forms
-    {0xFE00, 0xFE6F},    // variation selectors, small forms
-    {0xFF00, 0xFFEF},    // halfwidth and fullwidth forms
-    {0xFFF0, 0xFFFF},    // specials, noncharacters
-    {0xD800, 0xDFFF},    // surrogates (ill-formed as UTF-8)
-    {0x1F300, 0x1FAFF},  // emoji
-    {0xE0000, 0xE007F},  // tags
+    {0x0020, 0x007E},      // ASCII
+    {0x0000, 0x001F},      // C0 controls
+    {0x007F, 0x009F},      // DEL, C1 controls
+    {0x00A0, 0x024F},      // Latin-1, Latin Extended
+    {0x02B0, 0x036F},      // spacing modifiers, combining diacritics
+    {0x0300, 0x036F},      // combining diacritics (again: common in names)
+    {0x0370, 0x03FF},      // Greek
+    {0x1F00, 0x1FFF},      // Greek Extended (spacing accents)
+    {0x0400, 0x04FF},      // Cyrillic
+    {0x0590, 0x06FF},      // Hebrew, Arabic (incl. Cf number signs)
+    {0x0900, 0x097F},      // Devanagari
+    {0x1100, 0x11FF},      // Hangul Jamo
+    {0xAC00, 0xD7A3},      // Hangul syllables
+    {0x2000, 0x206F},      // General Punctuation: spaces, dashes, bidi
+    {0x2100, 0x218F},      // letterlike, number forms
+    {0x3000, 0x30FF},      // CJK punctuation, kana
+    {0xFB00, 0xFB4F},      // ligatures, Hebrew presentation forms
+    {0xFE00, 0xFE6F},      // variation selectors, small forms
+    {0xFF00, 0xFFEF},      // halfwidth and fullwidth forms
+    {0xFFF0, 0xFFFF},      // specials, noncharacters
+    {0xD800, 0xDFFF},      // surrogates (ill-formed as UTF-8)
+    {0x1F300, 0x1FAFF},    // emoji
+    {0xE0000, 0xE007F},    // tags
     {0x10FF00, 0x10FFFF},  // private use, end of the code space
 };
 
@@ -356,8 +352,8 @@ std::string RandomText(std::mt19937& rng) {
                  out);
     } else if (k == blocks) {
       // A stray byte: continuation, invalid lead or overlong lead.
-      out.push_back(
-          static_cast<char>(std::uniform_int_distribution<int>(0x80, 0xFF)(rng)));
+      out.push_back(static_cast<char>(
+          std::uniform_int_distribution<int>(0x80, 0xFF)(rng)));
     } else if (k == blocks + 1) {
       // A truncated multi-byte sequence.
       std::string full;
@@ -368,8 +364,9 @@ std::string RandomText(std::mt19937& rng) {
       out.append("\xC0\x80");  // overlong NUL
     } else {
       // Name punctuation, where the rules are.
-      const char* punct[] = {"-", "'", "\u2019", " ", ".", ",", "\u00B4",
-                             "\u200B", "\u202E", "\u00A8", "\u0345"};
+      const char* punct[] = {"-",      "'",      "\u2019", " ",
+                             ".",      ",",      "\u00B4", "\u200B",
+                             "\u202E", "\u00A8", "\u0345"};
       const int last = static_cast<int>(std::size(punct)) - 1;
       out.append(punct[std::uniform_int_distribution<int>(0, last)(rng)]);
     }

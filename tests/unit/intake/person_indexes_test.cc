@@ -48,24 +48,23 @@ class PersonIndexesTest : public ::testing::Test {
   crypto::KeyRing keys_ = TestKeys();
 };
 
-TEST_F(PersonIndexesTest, VictimReferralVictimIsTheSubjectSuspectTheOtherParty) {
+TEST_F(PersonIndexesTest,
+       VictimReferralVictimIsTheSubjectSuspectTheOtherParty) {
   Referral r = testing::LoadExample(testing::kAdult);
   *r.mutable_other_party()->mutable_date_of_birth() = Dob(1988, 5, 6);
   const PersonIndexes i = Index(r, common::v1::FRONT_DOOR_ADULT_VICTIM);
   const auto& subject = r.subject();
   const auto& other = r.other_party();
   EXPECT_EQ(i.subject, Exact(subject.name(), &subject.date_of_birth()));
-  EXPECT_EQ(i.subject_loose,
-            keys_.BlindIndex(identity::LoosePersonKey(
-                subject.name(), &subject.date_of_birth())));
+  EXPECT_EQ(i.subject_loose, keys_.BlindIndex(identity::LoosePersonKey(
+                                 subject.name(), &subject.date_of_birth())));
   EXPECT_NE(i.subject, i.subject_loose);
   EXPECT_EQ(i.victim, i.subject);
   EXPECT_EQ(i.victim_name, Exact(subject.name(), nullptr));
   EXPECT_EQ(i.suspect, Exact(other.name(), &other.date_of_birth()));
   EXPECT_EQ(i.suspect_name, Exact(other.name(), nullptr));
-  for (const std::string* index :
-       {&i.subject, &i.subject_loose, &i.suspect, &i.suspect_name,
-        &i.victim_name}) {
+  for (const std::string* index : {&i.subject, &i.subject_loose, &i.suspect,
+                                   &i.suspect_name, &i.victim_name}) {
     EXPECT_EQ(index->size(), 64u);
   }
 }
@@ -87,7 +86,8 @@ TEST_F(PersonIndexesTest, VictimReferralWithoutOtherPartyHasNoSuspect) {
   EXPECT_EQ(i.victim, i.subject);
 }
 
-TEST_F(PersonIndexesTest, BehaviourChangeSuspectIsTheSubjectVictimTheOtherParty) {
+TEST_F(PersonIndexesTest,
+       BehaviourChangeSuspectIsTheSubjectVictimTheOtherParty) {
   Referral r = testing::LoadExample(testing::kChange);
   const PersonIndexes i =
       Index(r, common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
@@ -134,7 +134,8 @@ TEST_F(PersonIndexesTest, ChildrensAndReturnedReferralsLabelNobody) {
   Referral r = testing::LoadExample("child-victim.json");
   for (const PersonIndexes& i :
        {Index(r, common::v1::FRONT_DOOR_CHILDREN),
-        IndexPeople(keys_, testing::LoadExample("child-to-behaviour-change.json"),
+        IndexPeople(keys_,
+                    testing::LoadExample("child-to-behaviour-change.json"),
                     intake::v1::REFERRAL_STATUS_RETURNED,
                     common::v1::FRONT_DOOR_UNSPECIFIED)}) {
     EXPECT_THAT(i.subject, Not(IsEmpty()));

@@ -62,10 +62,9 @@ std::string OldNormaliseName(absl::string_view name) {
 }
 std::string OldSubjectKey(const common::v1::PersonName& name,
                           const google::type::Date& dob) {
-  return absl::StrFormat("v1|%s|%s|%04d-%02d-%02d",
-                         OldNormaliseName(name.family_name()),
-                         OldNormaliseName(name.given_names()), dob.year(),
-                         dob.month(), dob.day());
+  return absl::StrFormat(
+      "v1|%s|%s|%04d-%02d-%02d", OldNormaliseName(name.family_name()),
+      OldNormaliseName(name.given_names()), dob.year(), dob.month(), dob.day());
 }
 
 std::vector<store::Migration> SchemaBeforeIdentity() {
@@ -143,11 +142,10 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
                     std::pair{id + kForNotifyEventIdSuffix,
                               kReferralReceivedForNotifyTopic}}) {
                 event.set_event_id(event_id);
-                auto payload =
-                    keys_->Seal(event.SerializeAsString(), event_id);
+                auto payload = keys_->Seal(event.SerializeAsString(), event_id);
                 if (!payload.ok()) return payload.status();
-                absl::Status queued = outbox::Enqueue(tx, topic, event_id,
-                                                      *payload, received_at);
+                absl::Status queued =
+                    outbox::Enqueue(tx, topic, event_id, *payload, received_at);
                 if (!queued.ok()) return queued;
               }
               return absl::OkStatus();
@@ -173,22 +171,22 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
   };
   Stored Row(const std::string& reference) {
     Stored out;
-    EXPECT_TRUE(store_
-                    ->Read([&](store::Tx& tx) -> absl::Status {
-                      auto rows = tx.Query(
-                          "SELECT subject_index, subject_loose_index, "
-                          "identity_version FROM referrals "
-                          "WHERE reference = $1",
-                          {reference});
-                      if (!rows.ok()) return rows.status();
-                      if (rows->size() != 1) {
-                        return absl::NotFoundError(reference);
-                      }
-                      out = {(*rows)[0].Text(0), (*rows)[0].Text(1),
-                             (*rows)[0].Int(2)};
-                      return absl::OkStatus();
-                    })
-                    .ok());
+    EXPECT_TRUE(
+        store_
+            ->Read([&](store::Tx& tx) -> absl::Status {
+              auto rows = tx.Query(
+                  "SELECT subject_index, subject_loose_index, "
+                  "identity_version FROM referrals "
+                  "WHERE reference = $1",
+                  {reference});
+              if (!rows.ok()) return rows.status();
+              if (rows->size() != 1) {
+                return absl::NotFoundError(reference);
+              }
+              out = {(*rows)[0].Text(0), (*rows)[0].Text(1), (*rows)[0].Int(2)};
+              return absl::OkStatus();
+            })
+            .ok());
     return out;
   }
 
@@ -229,14 +227,14 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
       auto districts = DistrictDirectory::FromProto(*list);
       EXPECT_TRUE(districts.ok()) << districts.status();
       districts_ = std::make_unique<DistrictDirectory>(*std::move(districts));
-      core_ = std::make_unique<IntakeCore>(*store_, *keys_, *districts_,
-                                           clock_, metrics_);
+      core_ = std::make_unique<IntakeCore>(*store_, *keys_, *districts_, clock_,
+                                           metrics_);
     }
-    const Caller police{"staffs-police",
-                        "spiffe://frontdoor/agency/staffs-police",
-                        "PC 1",
-                        {config::v1::ROLE_REFERRER,
-                         config::v1::ROLE_REPEAT_VIEWER}};
+    const Caller police{
+        "staffs-police",
+        "spiffe://frontdoor/agency/staffs-police",
+        "PC 1",
+        {config::v1::ROLE_REFERRER, config::v1::ROLE_REPEAT_VIEWER}};
     intake::v1::SubmitReferralRequest request;
     request.set_idempotency_key(key);
     *request.mutable_referral() = r;
@@ -283,9 +281,10 @@ TEST_F(IntakeReindexTest, OldRowsGetTheIndexesNewSubmissionsHave) {
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::Tx& tx) {
                     return tx
-                        .Exec("UPDATE outbox SET delivered_at_us = $1 "
-                              "WHERE event_id = $2",
-                              {absl::ToUnixMicros(kStart), delivered})
+                        .Exec(
+                            "UPDATE outbox SET delivered_at_us = $1 "
+                            "WHERE event_id = $2",
+                            {absl::ToUnixMicros(kStart), delivered})
                         .status();
                   })
                   .ok());
@@ -307,10 +306,9 @@ TEST_F(IntakeReindexTest, OldRowsGetTheIndexesNewSubmissionsHave) {
     EXPECT_EQ(got.subject_index, want.subject) << row.reference;
     EXPECT_EQ(got.subject_loose_index, want.subject_loose) << row.reference;
     EXPECT_EQ(got.identity_version, kIdentityVersion) << row.reference;
-    EXPECT_NE(got.subject_index,
-              keys_->BlindIndex(OldSubjectKey(
-                  row.referral.subject().name(),
-                  row.referral.subject().date_of_birth())));
+    EXPECT_NE(got.subject_index, keys_->BlindIndex(OldSubjectKey(
+                                     row.referral.subject().name(),
+                                     row.referral.subject().date_of_birth())));
     for (const std::string& id :
          {row.reference + kReceivedEventIdSuffix,
           row.reference + kReceivedEventIdSuffix + kForNotifyEventIdSuffix}) {
@@ -409,9 +407,10 @@ TEST_F(IntakeReindexTest, ASealedReferralThatDoesNotOpenStopsItByReference) {
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::Tx& tx) {
                     return tx
-                        .Exec("UPDATE referrals SET sealed_referral = $1 "
-                              "WHERE reference = $2",
-                              {store::Blob{"not sealed"}, row.reference})
+                        .Exec(
+                            "UPDATE referrals SET sealed_referral = $1 "
+                            "WHERE reference = $2",
+                            {store::Blob{"not sealed"}, row.reference})
                         .status();
                   })
                   .ok());

@@ -55,10 +55,9 @@ std::string OldNormaliseName(absl::string_view name) {
 }
 std::string OldSubjectKey(const common::v1::PersonName& name,
                           const google::type::Date& dob) {
-  return absl::StrFormat("v1|%s|%s|%04d-%02d-%02d",
-                         OldNormaliseName(name.family_name()),
-                         OldNormaliseName(name.given_names()), dob.year(),
-                         dob.month(), dob.day());
+  return absl::StrFormat(
+      "v1|%s|%s|%04d-%02d-%02d", OldNormaliseName(name.family_name()),
+      OldNormaliseName(name.given_names()), dob.year(), dob.month(), dob.day());
 }
 
 std::vector<store::Migration> SchemaBeforeIdentity() {
@@ -78,12 +77,15 @@ std::vector<store::Migration> CurrentSchema() {
 }
 
 Caller Intake() {
-  return Caller{"intake-svc", "spiffe://frontdoor/svc/intake-svc", "relay",
+  return Caller{"intake-svc",
+                "spiffe://frontdoor/svc/intake-svc",
+                "relay",
                 {config::v1::ROLE_SERVICE}};
 }
 Caller Staff() {
   return Caller{"frontdoor-helpline",
-                "spiffe://frontdoor/agency/frontdoor-helpline", "Sam Triage",
+                "spiffe://frontdoor/agency/frontdoor-helpline",
+                "Sam Triage",
                 {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF}};
 }
 
@@ -108,8 +110,8 @@ class TriageReindexTest : public frontdoor::testing::CoreStoreTest {
   }
 
   void StartCore() {
-    core_ = std::make_unique<TriageCore>(*store_, *keys_, rules_, clock_,
-                                         metrics_);
+    core_ =
+        std::make_unique<TriageCore>(*store_, *keys_, rules_, clock_, metrics_);
   }
 
   // Restarts on the current schema (migration 002 applied).
@@ -123,12 +125,12 @@ class TriageReindexTest : public frontdoor::testing::CoreStoreTest {
   }
 
   std::string OldIndex(const common::v1::Referral& r) {
-    return keys_->BlindIndex(OldSubjectKey(r.subject().name(),
-                                           r.subject().date_of_birth()));
+    return keys_->BlindIndex(
+        OldSubjectKey(r.subject().name(), r.subject().date_of_birth()));
   }
   std::string NewIndex(const common::v1::Referral& r) {
-    return keys_->BlindIndex(identity::PersonKey(
-        r.subject().name(), &r.subject().date_of_birth()));
+    return keys_->BlindIndex(
+        identity::PersonKey(r.subject().name(), &r.subject().date_of_birth()));
   }
 
   // An adult victim referral's event, as intake-svc hands it over.
@@ -185,12 +187,14 @@ class TriageReindexTest : public frontdoor::testing::CoreStoreTest {
     return out;
   }
   std::string Recorded(const std::string& reference) {
-    return Text("SELECT subject_index FROM triage_referrals WHERE reference = $1",
-                reference);
+    return Text(
+        "SELECT subject_index FROM triage_referrals WHERE reference = $1",
+        reference);
   }
   std::string Marac(const std::string& reference) {
-    return Text("SELECT subject_index FROM marac_referrals WHERE reference = $1",
-                reference);
+    return Text(
+        "SELECT subject_index FROM marac_referrals WHERE reference = $1",
+        reference);
   }
   intake::v1::ReferralReceived SealedEvent(const std::string& reference) {
     intake::v1::ReferralReceived e;
@@ -233,7 +237,8 @@ TEST_F(TriageReindexTest, OldIndexesBecomeWhatIntakeNowSends) {
   EXPECT_EQ(result->marac, 1);
 
   for (const auto& [reference, referral] :
-       {std::pair{"FD-AAAAAAAAAAA1", high}, std::pair{"FD-AAAAAAAAAAA2", waiting},
+       {std::pair{"FD-AAAAAAAAAAA1", high},
+        std::pair{"FD-AAAAAAAAAAA2", waiting},
         std::pair{"FD-AAAAAAAAAAA3", current}}) {
     EXPECT_EQ(Recorded(reference), NewIndex(referral)) << reference;
     const intake::v1::ReferralReceived event = SealedEvent(reference);
@@ -244,9 +249,10 @@ TEST_F(TriageReindexTest, OldIndexesBecomeWhatIntakeNowSends) {
   }
   EXPECT_EQ(Marac("FD-AAAAAAAAAAA1"), NewIndex(high));
   // A row that was current is left as it was, not re-sealed.
-  EXPECT_EQ(Text("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
-                 "FD-AAAAAAAAAAA3"),
-            current_sealed);
+  EXPECT_EQ(
+      Text("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
+           "FD-AAAAAAAAAAA3"),
+      current_sealed);
 
   // Recorded as done: a restart does nothing.
   auto again = ReindexIdentities(*store_, *keys_, 1);
