@@ -1,5 +1,6 @@
 #include "intake-svc/intake_core.h"
 
+#include <tuple>
 #include <utility>
 
 #include "absl/random/random.h"
@@ -13,8 +14,8 @@
 #include "frontdoor/intake/v1/events.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "intake-svc/person_indexes.h"
 #include "intake-svc/routing.h"
-#include "intake-svc/subject_key.h"
 #include "intake-svc/validation.h"
 
 namespace frontdoor::intake {
@@ -55,7 +56,7 @@ struct Pending {
   std::string actor;
   std::string idempotency_key;
   std::string request_hash;
-  std::string subject_index;
+  PersonIndexes indexes;
   std::string sealed_referral;
   std::string sealed_event;
   std::string event_id;
@@ -66,6 +67,27 @@ struct Pending {
   // Set by the transaction.
   bool replay = false;
 };
+
+// REPEAT when the same person (exact index) was received since
+// `window_start`, else POSSIBLE when someone whose loose index matches was,
+// else FIRST.
+absl::StatusOr<intake::v1::RepeatStatus> RepeatOf(store::Tx& tx,
+                                                  const PersonIndexes& indexes,
+                                                  absl::Time window_start) {
+  for (const auto& [column, index, status] :
+       {std::tuple{"subject_index", &indexes.subject,
+                   intake::v1::REPEAT_STATUS_REPEAT},
+        std::tuple{"subject_loose_index", &indexes.subject_loose,
+                   intake::v1::REPEAT_STATUS_POSSIBLE}}) {
+    absl::StatusOr<std::vector<store::Row>> earlier =
+        tx.Query(absl::StrCat("SELECT 1 FROM referrals WHERE ", column,
+                              " = $1 AND received_at_us >= $2 LIMIT 1"),
+                 {*index, absl::ToUnixMicros(window_start)});
+    if (!earlier.ok()) return earlier.status();
+    if (!earlier->empty()) return status;
+  }
+  return intake::v1::REPEAT_STATUS_FIRST;
+}
 
 }  // namespace
 
@@ -114,8 +136,7 @@ void IntakeCore::Submit(const Caller& caller,
   p->channel = referral.channel();
   const std::string referral_bytes = DeterministicBytes(referral);
   p->request_hash = crypto::Sha256Hex(referral_bytes);
-  p->subject_index = keys_.BlindIndex(NormalisedSubjectKey(
-      referral.subject().name(), referral.subject().date_of_birth()));
+  p->indexes = IndexPeople(keys_, referral, routing.status, routing.front_door);
 
   Receipt& receipt = p->receipt;
   receipt.set_reference(NewReference());
@@ -134,10 +155,10 @@ void IntakeCore::Submit(const Caller& caller,
     return;
   }
   p->sealed_referral = *std::move(sealed);
-  p->event_id = absl::StrCat(receipt.reference(), ":received");
+  p->event_id = absl::StrCat(receipt.reference(), kReceivedEventIdSuffix);
   p->event.set_event_id(p->event_id);
   p->event.set_agency_id(p->agency_id);
-  p->event.set_subject_index(p->subject_index);
+  SetIndexes(p->indexes, p->event);
   *p->event.mutable_referral() = referral;
 
   const absl::Time window_start = MonthsBefore(now, kRepeatWindowMonths);
@@ -161,14 +182,10 @@ void IntakeCore::Submit(const Caller& caller,
           p->replay = true;
           return absl::OkStatus();
         }
-        absl::StatusOr<std::vector<store::Row>> earlier = tx.Query(
-            "SELECT 1 FROM referrals WHERE subject_index = $1 "
-            "AND received_at_us >= $2 LIMIT 1",
-            {p->subject_index, absl::ToUnixMicros(window_start)});
-        if (!earlier.ok()) return earlier.status();
-        p->receipt.set_repeat(earlier->empty()
-                                  ? intake::v1::REPEAT_STATUS_FIRST
-                                  : intake::v1::REPEAT_STATUS_REPEAT);
+        absl::StatusOr<intake::v1::RepeatStatus> repeat =
+            RepeatOf(tx, p->indexes, window_start);
+        if (!repeat.ok()) return repeat.status();
+        p->receipt.set_repeat(*repeat);
         *p->event.mutable_receipt() = p->receipt;
         absl::StatusOr<std::string> sealed_event =
             keys_.Seal(p->event.SerializeAsString(), p->event_id);
@@ -178,23 +195,26 @@ void IntakeCore::Submit(const Caller& caller,
             "INSERT INTO referrals (reference, agency_id, idempotency_key, "
             "request_hash, status, front_door, channel, district, "
             "received_at_us, subject_index, is_repeat, receipt, "
-            "sealed_referral) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+            "sealed_referral, subject_loose_index, identity_version) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+            "$14, $15)",
             {p->receipt.reference(), p->agency_id, p->idempotency_key,
              p->request_hash, int64_t{p->receipt.status()},
              int64_t{p->receipt.front_door()}, int64_t{p->channel},
              p->receipt.district(), absl::ToUnixMicros(p->now),
-             p->subject_index,
+             p->indexes.subject,
              int64_t{p->receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
              store::Blob{p->receipt.SerializeAsString()},
-             store::Blob{p->sealed_referral}});
+             store::Blob{p->sealed_referral}, p->indexes.subject_loose,
+             kIdentityVersion});
         if (!inserted.ok()) return inserted.status();
         absl::Status queued =
             outbox::Enqueue(tx, kReferralReceivedTopic, p->event_id,
                             *sealed_event, p->now);
         if (!queued.ok()) return queued;
         intake::v1::ReferralReceived for_notify = p->event;
-        for_notify.set_event_id(absl::StrCat(p->event_id, ":notify"));
+        for_notify.set_event_id(
+            absl::StrCat(p->event_id, kForNotifyEventIdSuffix));
         absl::StatusOr<std::string> sealed_for_notify =
             keys_.Seal(for_notify.SerializeAsString(), for_notify.event_id());
         if (!sealed_for_notify.ok()) return sealed_for_notify.status();

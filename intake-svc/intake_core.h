@@ -22,6 +22,10 @@ namespace frontdoor::intake {
 inline constexpr char kReferralReceivedTopic[] = "intake.referral_received";
 inline constexpr char kReferralReceivedForNotifyTopic[] =
     "notify.referral_received";
+// Their event ids: "<reference>:received" for triage-svc and
+// "<reference>:received:notify" for notify-svc.
+inline constexpr char kReceivedEventIdSuffix[] = ":received";
+inline constexpr char kForNotifyEventIdSuffix[] = ":notify";
 // Lawful basis recorded in the audit trail for receiving a referral.
 inline constexpr char kLawfulBasisReceive[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "

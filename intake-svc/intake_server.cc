@@ -16,6 +16,7 @@
 #include "intake-svc/intake_metrics.h"
 #include "intake-svc/intake_service.h"
 #include "intake-svc/migrations.h"
+#include "intake-svc/reindex.h"
 #include "prometheus/registry.h"
 
 namespace frontdoor::intake {
@@ -55,6 +56,11 @@ class IntakeServerImpl final
         Migrations());
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
+    if (absl::StatusOr<ReindexResult> r =
+            ReindexIdentities(*common_.store, *common_.keys);
+        !r.ok()) {
+      return server::WithContext(r.status(), "re-indexing identities");
+    }
 
     if (absl::Status s = AddHop<triage::v1::TriageInbox>(
             config.triage(), config.server().tls(), clock,

@@ -6,9 +6,10 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/identity/identity.h"
 #include "common/status/errors.h"
-#include "intake-svc/routing.h"
 #include "common/text/text_rules.h"
+#include "intake-svc/routing.h"
 
 namespace frontdoor::intake {
 namespace {
@@ -18,6 +19,8 @@ using common::v1::Referral;
 using common::v1::RequestedService;
 
 constexpr char kRequired[] = "required";
+constexpr char kNoFormatControls[] =
+    "must not contain bidirectional or other format control characters";
 constexpr int kEarliestBirthYear = 1900;
 
 // Collects violations with field paths relative to a prefix.
@@ -39,6 +42,16 @@ class Checker {
       return;
     }
     Text(field, value, max, lines);
+  }
+  // A person's name: required text, and no bidirectional or other format
+  // controls (identity::HasForbiddenFormatControl; the zero-width
+  // characters pasted text carries are accepted).
+  void RequiredName(const std::string& field, absl::string_view value) {
+    const size_t before = out_.size();
+    RequiredText(field, value, kMaxNameChars);
+    if (out_.size() == before && identity::HasForbiddenFormatControl(value)) {
+      Add(field, kNoFormatControls);
+    }
   }
 
  private:
@@ -103,8 +116,8 @@ void CheckName(Checker& c, const std::string& field, bool present,
     c.Add(field, kRequired);
     return;
   }
-  c.RequiredText(field + ".given_names", name.given_names(), kMaxNameChars);
-  c.RequiredText(field + ".family_name", name.family_name(), kMaxNameChars);
+  c.RequiredName(field + ".given_names", name.given_names());
+  c.RequiredName(field + ".family_name", name.family_name());
 }
 
 // Checks a full calendar date; `required` says whether absence is a
@@ -304,7 +317,7 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
     c.Add("referral.referrer", kRequired);
   } else {
     const std::string f = "referral.referrer";
-    c.RequiredText(f + ".name", r.referrer().name(), kMaxNameChars);
+    c.RequiredName(f + ".name", r.referrer().name());
     c.Text(f + ".role", r.referrer().role(), kMaxRoleChars);
     c.Text(f + ".agency_case_reference", r.referrer().agency_case_reference(),
            kMaxCaseReferenceChars);

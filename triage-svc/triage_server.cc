@@ -12,6 +12,7 @@
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "prometheus/registry.h"
 #include "triage-svc/migrations.h"
+#include "triage-svc/reindex.h"
 #include "triage-svc/rules.h"
 #include "triage-svc/triage_core.h"
 #include "triage-svc/triage_metrics.h"
@@ -51,6 +52,11 @@ class TriageServerImpl final
         Migrations());
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
+    if (absl::StatusOr<ReindexResult> r =
+            ReindexIdentities(*common_.store, *common_.keys);
+        !r.ok()) {
+      return server::WithContext(r.status(), "re-indexing identities");
+    }
 
     // One relay per hop.
     if (absl::Status s = AddHop<allocation::v1::AllocationInbox>(

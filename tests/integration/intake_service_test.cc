@@ -11,9 +11,11 @@
 #include "common/audit/audit.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/store/store.h"
+#include "frontdoor/intake/v1/events.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpcpp/grpcpp.h"
@@ -288,6 +290,155 @@ TEST_F(IntakeServiceTest, RepeatWithinTwelveMonthsIsFlaggedForRolesAllowed) {
   Receipt different;
   ASSERT_TRUE(Submit(*police, "rep-5", other, &different).ok());
   EXPECT_EQ(different.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+}
+
+// One person written two ways is one person: the second referral is a
+// repeat for a role that may know.
+TEST_F(IntakeServiceTest, SpellingsOfOneNameAreARepeat) {
+  auto police = Client(kPolice);
+  struct Variant {
+    const char* what;
+    const char* given_first;
+    const char* family_first;
+    const char* given_again;
+    const char* family_again;
+  } variants[] = {
+      {"zero-width space", "Aisha", "Rahman", "Aisha", "Rah\u200Bman"},
+      {"composed then decomposed accent", "Zo\u00E9", "Price", "Zoe\u0301",
+       "Price"},
+      {"fullwidth letters", "Aisha", "Rahman", "Aisha",
+       "\uFF32\uFF41\uFF48\uFF4D\uFF41\uFF4E"},
+      {"typographic apostrophe", "Niamh", "O'Brien", "Niamh", "O\u2019Brien"},
+  };
+  int n = 0;
+  for (const Variant& v : variants) {
+    // A date of birth of its own per variant: each pair stands alone.
+    ++n;
+    Referral first = Example(testing::kAdult);
+    first.mutable_subject()->mutable_date_of_birth()->set_day(n);
+    first.mutable_subject()->mutable_name()->set_given_names(v.given_first);
+    first.mutable_subject()->mutable_name()->set_family_name(v.family_first);
+    Referral again = first;
+    again.mutable_subject()->mutable_name()->set_given_names(v.given_again);
+    again.mutable_subject()->mutable_name()->set_family_name(v.family_again);
+    Receipt a, b;
+    ASSERT_TRUE(
+        Submit(*police, absl::StrCat("spell-", n, "-a"), first, &a).ok())
+        << v.what;
+    EXPECT_EQ(a.repeat(), intake::v1::REPEAT_STATUS_FIRST) << v.what;
+    grpc::Status status =
+        Submit(*police, absl::StrCat("spell-", n, "-b"), again, &b);
+    ASSERT_TRUE(status.ok()) << v.what << ": " << status.error_message();
+    EXPECT_EQ(b.repeat(), intake::v1::REPEAT_STATUS_REPEAT) << v.what;
+  }
+}
+
+TEST_F(IntakeServiceTest, TheSameNameWithoutItsAccentIsAPossibleRepeat) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Referral zoe = Example(testing::kAdult);
+  zoe.mutable_subject()->mutable_name()->set_given_names("Zoe");
+  zoe.mutable_subject()->mutable_name()->set_family_name("Price");
+  Receipt first;
+  ASSERT_TRUE(Submit(*police, "zoe-1", zoe, &first).ok());
+  EXPECT_EQ(first.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+
+  clock_.Advance(absl::Hours(24 * 30));
+  Referral zoe_accented = zoe;
+  zoe_accented.mutable_subject()->mutable_name()->set_given_names("Zo\u00E9");
+  Receipt by_police, by_health;
+  ASSERT_TRUE(Submit(*police, "zoe-2", zoe_accented, &by_police).ok());
+  EXPECT_EQ(by_police.repeat(), intake::v1::REPEAT_STATUS_POSSIBLE);
+  ASSERT_TRUE(Submit(*health, "zoe-3", zoe_accented, &by_health).ok());
+  EXPECT_EQ(by_health.repeat(), intake::v1::REPEAT_STATUS_UNSPECIFIED);
+
+  // Another date of birth is nobody's possible repeat.
+  Referral other_day = zoe_accented;
+  other_day.mutable_subject()->mutable_date_of_birth()->set_day(15);
+  Receipt different;
+  ASSERT_TRUE(Submit(*police, "zoe-4", other_day, &different).ok());
+  EXPECT_EQ(different.repeat(), intake::v1::REPEAT_STATUS_FIRST);
+}
+
+TEST_F(IntakeServiceTest, BidiControlInANameIsRefusedNamingTheField) {
+  auto police = Client(kPolice);
+  Referral r = Example(testing::kAdult);
+  r.mutable_subject()->mutable_name()->set_family_name("Rah\u202Eman");
+  grpc::Status status = Submit(*police, "bidi-1", r, nullptr);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  const std::vector<FieldViolation> violations =
+      GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "referral.subject.name.family_name");
+  EXPECT_EQ(violations[0].description,
+            "must not contain bidirectional or other format control "
+            "characters");
+  // A zero-width space is accepted (and ignored for matching).
+  r.mutable_subject()->mutable_name()->set_family_name("Rah\u200Bman");
+  EXPECT_TRUE(Submit(*police, "bidi-2", r, nullptr).ok());
+}
+
+// What intake-svc hands on for serial-perpetrator matching: the partner a
+// victim names and the man referred to behaviour change, written
+// differently by two agencies, carry the same suspect index.
+TEST_F(IntakeServiceTest, EventsCarryTheSameSuspectIndexForOnePerson) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  google::type::Date dob;
+  dob.set_year(1988), dob.set_month(5), dob.set_day(6);
+  Referral victim = Example(testing::kAdult);
+  victim.mutable_other_party()->mutable_name()->set_given_names("Daniel");
+  victim.mutable_other_party()->mutable_name()->set_family_name("O'Brien");
+  *victim.mutable_other_party()->mutable_date_of_birth() = dob;
+  Referral change = Example(testing::kChange);
+  change.mutable_subject()->mutable_name()->set_given_names("DANIEL");
+  change.mutable_subject()->mutable_name()->set_family_name("O\u2019Brien");
+  *change.mutable_subject()->mutable_date_of_birth() = dob;
+  Receipt v, c;
+  ASSERT_TRUE(Submit(*police, "serial-1", victim, &v).ok());
+  ASSERT_TRUE(Submit(*health, "serial-2", change, &c).ok());
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto keys = crypto::KeyRing::LoadFile(config_.key_ring_file());
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto store = frontdoor::testing::OpenTestStore(
+      frontdoor::testing::StoreLocationOf(config_.store()),
+      outbox::Migrations());
+  ASSERT_TRUE(store.ok()) << store.status();
+  const auto event = [&](const Receipt& receipt) {
+    const std::string id =
+        absl::StrCat(receipt.reference(), kReceivedEventIdSuffix);
+    intake::v1::ReferralReceived out;
+    EXPECT_TRUE((*store)
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto rows = tx.Query(
+                          "SELECT payload FROM outbox WHERE event_id = $1",
+                          {id});
+                      if (!rows.ok()) return rows.status();
+                      if (rows->size() != 1) return absl::NotFoundError(id);
+                      auto plain = keys->Open((*rows)[0].Text(0), id);
+                      if (!plain.ok()) return plain.status();
+                      if (!out.ParseFromString(*plain)) {
+                        return absl::DataLossError(id);
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return out;
+  };
+  const intake::v1::ReferralReceived from_victim = event(v);
+  const intake::v1::ReferralReceived from_change = event(c);
+  EXPECT_EQ(from_victim.suspect_index().size(), 64u);
+  EXPECT_EQ(from_victim.suspect_index(), from_change.suspect_index());
+  EXPECT_EQ(from_change.suspect_index(), from_change.subject_index());
+  EXPECT_EQ(from_victim.suspect_name_index(), from_change.suspect_name_index());
+  EXPECT_EQ(from_victim.victim_index(), from_victim.subject_index());
+  EXPECT_EQ(from_victim.subject_loose_index().size(), 64u);
+  EXPECT_NE(from_victim.subject_loose_index(), from_victim.subject_index());
+  // The behaviour change referral's victim has no date of birth: name only.
+  EXPECT_TRUE(from_change.victim_index().empty());
+  EXPECT_EQ(from_change.victim_name_index().size(), 64u);
 }
 
 TEST_F(IntakeServiceTest, SameKeySameReferralReturnsTheOriginalReceipt) {

@@ -166,6 +166,42 @@ inline std::vector<RuleCase> RuleCases() {
                        "Robert\x1b]0;owned\x07");
                  },
                  "referral.subject.name.given_names"},
+      // Bidirectional and other format controls in any person's name.
+      RuleCase{"subject family name with right-to-left override", kAdult,
+                 [](Referral& r) {
+                   r.mutable_subject()->mutable_name()->set_family_name(
+                       "Rah\u202Eman");
+                 },
+                 "referral.subject.name.family_name"},
+      RuleCase{"subject given names with left-to-right mark", kAdult,
+                 [](Referral& r) {
+                   r.mutable_subject()->mutable_name()->set_given_names(
+                       "\u200EAisha");
+                 },
+                 "referral.subject.name.given_names"},
+      RuleCase{"subject name with tag characters", kAdult,
+                 [](Referral& r) {
+                   r.mutable_subject()->mutable_name()->set_given_names(
+                       "Aisha\U000E0041\U000E007F");
+                 },
+                 "referral.subject.name.given_names"},
+      RuleCase{"other party name with bidi isolate", kAdult,
+                 [](Referral& r) {
+                   r.mutable_other_party()->mutable_name()->set_given_names(
+                       "\u2067Daniel\u2069");
+                 },
+                 "referral.other_party.name.given_names"},
+      RuleCase{"child name with invisible operator", kAdult,
+                 [](Referral& r) {
+                   r.mutable_children(0)->mutable_name()->set_family_name(
+                       "Rah\u2061man");
+                 },
+                 "referral.children[0].name.family_name"},
+      RuleCase{"referrer name with embedding", kAdult,
+                 [](Referral& r) {
+                   r.mutable_referrer()->set_name("PC Sam \u202BOkafor\u202C");
+                 },
+                 "referral.referrer.name"},
       RuleCase{"name oversized", kAdult,
                  [](Referral& r) {
                    r.mutable_subject()->mutable_name()->set_family_name(

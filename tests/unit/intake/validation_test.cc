@@ -110,6 +110,32 @@ TEST(ValidationTest, EveryViolationIsListedInOneReply) {
                   "referral.behaviour_change.known_to_probation"));
 }
 
+TEST(ValidationTest, FormatControlInANameIsNamedWithTheReason) {
+  Referral r = LoadExample(kAdult);
+  r.mutable_subject()->mutable_name()->set_family_name("Rah\u202Eman");
+  auto v = Validate(r);
+  ASSERT_FALSE(v.ok());
+  EXPECT_THAT(GetFieldViolations(v.status()),
+              ::testing::ElementsAre(::testing::AllOf(
+                  Field(&FieldViolation::field,
+                        "referral.subject.name.family_name"),
+                  Field(&FieldViolation::description,
+                        "must not contain bidirectional or other format "
+                        "control characters"))));
+}
+
+TEST(ValidationTest, ZeroWidthCharactersInNamesAreAccepted) {
+  Referral r = LoadExample(kAdult);
+  r.mutable_subject()->mutable_name()->set_family_name("Rah\u200Bman");
+  r.mutable_subject()->mutable_name()->set_given_names("\uFEFFAi\u00ADsha");
+  r.mutable_other_party()->mutable_name()->set_given_names("Dan\u2060iel");
+  r.mutable_children(0)->mutable_name()->set_given_names(
+      "\u0645\u06CC\u200C\u0631\u0648\u062F");  // ZWNJ in Persian
+  r.mutable_referrer()->set_name("PC Sam \u0915\u094D\u200D\u0937");  // ZWJ
+  auto v = Validate(r);
+  EXPECT_TRUE(v.ok()) << v.status();
+}
+
 TEST(ValidationTest, StaffMayRecordPhoneReferralsForVictimsOnly) {
   Referral r = LoadExample(kAdult);
   r.set_channel(common::v1::CHANNEL_PHONE);
