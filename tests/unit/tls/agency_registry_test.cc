@@ -62,6 +62,18 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   EXPECT_THAT(operations->roles(), ElementsAre(config::v1::ROLE_OPERATOR));
 }
 
+TEST(AgencyRegistryTest, FindsAgenciesById) {
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  for (const config::v1::Agency& agency : registry->proto().agencies()) {
+    EXPECT_EQ(registry->FindById(agency.id()), &agency) << agency.id();
+  }
+  EXPECT_EQ(registry->FindById("unregistered-agency"), nullptr);
+  EXPECT_EQ(registry->FindById("spiffe://frontdoor/agency/staffs-police"),
+            nullptr);
+  EXPECT_EQ(registry->FindById(""), nullptr);
+}
+
 TEST(AgencyRegistryTest, UnknownIdentityIsNotFound) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
