@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -60,13 +61,16 @@ std::vector<std::string> ViolatedFields(const absl::Status& s) {
 }
 
 TEST(ValidationTest, EveryExampleIsValid) {
-  for (const char* name :
-       {"adult-victim.json", "adult-behaviour-change.json",
-        "child-victim.json", "child-to-behaviour-change.json",
-        "high-risk-dash.json"}) {
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string name = entry.path().filename().string();
     auto v = Validate(LoadExample(name));
     EXPECT_TRUE(v.ok()) << name << ": " << v.status();
+    ++examples;
   }
+  EXPECT_GE(examples, 9);
 }
 
 TEST(ValidationTest, DistrictIsDerivedFromThePostcodeOrTakenAsGiven) {
