@@ -71,12 +71,14 @@ declare -A EXAMPLE=(
   [child-to-behaviour-change]="oakfield-academy REFERRAL_STATUS_RETURNED FRONT_DOOR_UNSPECIFIED"
   [gp-adult-victim-with-children]="hillside-medical-practice REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
   [housing-older-victim]="moorlands-housing REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
+  [staff-keyed-secure-email]="frontdoor-helpline REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE"
 )
 for file in "$SRC"/tools/examples/*.json; do
   ex=$(basename "$file" .json)
   [ -n "${EXAMPLE[$ex]:-}" ] || fail "tools/examples/$ex.json is not in intake_e2e.sh's table"
 done
 REFS=()   # "agency reference" of each referral taken, accepted or returned
+KEYED=""  # the reference of the one the helpline keyed for probation
 for ex in "${!EXAMPLE[@]}"; do
   read -r agency status door <<<"${EXAMPLE[$ex]}"
   [ -f "$SRC/tools/examples/$ex.json" ] || fail "no tools/examples/$ex.json"
@@ -89,8 +91,18 @@ for ex in "${!EXAMPLE[@]}"; do
   else
     grep -q "\"frontDoor\": *\"$door\"" <<<"$out" || fail "$ex as $agency: expected $door: $out"
   fi
-  REFS+=("$agency $(sed -n 's/.*"reference": *"\(FD-[0-9A-Z]*\)".*/\1/p' <<<"$out" | head -1)")
+  ref=$(sed -n 's/.*"reference": *"\(FD-[0-9A-Z]*\)".*/\1/p' <<<"$out" | head -1)
+  REFS+=("$agency $ref")
+  if [ "$ex" = staff-keyed-secure-email ]; then KEYED=$ref; fi
 done
+
+# The helpline keyed probation's email on probation's behalf: the referral
+# is probation's to read as well; another agency gets NOT_FOUND (exit 1+5).
+ctl --as=staffs-probation get "$KEYED" >/dev/null || fail "probation cannot read $KEYED"
+set +e
+ctl --as=uhnm-health get "$KEYED" >/dev/null 2>&1; code=$?
+set -e
+[ "$code" = 6 ] || fail "another agency read a keyed referral: exit $code, want 6"
 
 # A referral missing its subject's date of birth: exit 1+3, field named.
 python3 - "$SRC/tools/examples/adult-victim.json" "$WORK/bad.json" <<'PY'
