@@ -52,7 +52,11 @@ Receipt ShapeFor(const Caller& caller, Receipt receipt) {
 // Everything computed before the transaction, so the store's writer does
 // nothing but SQL.
 struct Pending {
+  // The caller's agency: owns the idempotency key.
   std::string agency_id;
+  // The agency the referral is recorded as coming from: agency_id, or the
+  // agency staff keyed it on behalf of.
+  std::string referring_agency;
   std::string actor;
   std::string idempotency_key;
   std::string request_hash;
@@ -92,12 +96,14 @@ absl::StatusOr<intake::v1::RepeatStatus> RepeatOf(store::Tx& tx,
 }  // namespace
 
 IntakeCore::IntakeCore(store::Store& store, const crypto::KeyRing& keys,
-                       const DistrictDirectory& districts, const Clock& clock,
+                       const DistrictDirectory& districts,
+                       const tls::AgencyRegistry& agencies, const Clock& clock,
                        IntakeMetrics& metrics,
                        std::function<void()> on_committed)
     : store_(store),
       keys_(keys),
       districts_(districts),
+      agencies_(agencies),
       clock_(clock),
       metrics_(metrics),
       on_committed_(std::move(on_committed)) {}
@@ -116,6 +122,7 @@ void IntakeCore::Submit(const Caller& caller,
   vctx.today = absl::ToCivilDay(now, absl::UTCTimeZone());
   vctx.districts = &districts_;
   vctx.caller_is_staff = caller.HasRole(config::v1::ROLE_STAFF);
+  vctx.agencies = &agencies_;
   absl::StatusOr<ValidatedReferral> valid = ValidateSubmission(request, vctx);
   if (!valid.ok()) {
     metrics_.Rejected("invalid_argument");
@@ -130,6 +137,9 @@ void IntakeCore::Submit(const Caller& caller,
 
   auto p = std::make_shared<Pending>();
   p->agency_id = caller.agency_id;
+  p->referring_agency = referral.referrer().on_behalf_of_agency().empty()
+                            ? caller.agency_id
+                            : referral.referrer().on_behalf_of_agency();
   p->actor = caller.actor;
   p->idempotency_key = request.idempotency_key();
   p->now = now;
@@ -157,7 +167,7 @@ void IntakeCore::Submit(const Caller& caller,
   p->sealed_referral = *std::move(sealed);
   p->event_id = absl::StrCat(receipt.reference(), kReceivedEventIdSuffix);
   p->event.set_event_id(p->event_id);
-  p->event.set_agency_id(p->agency_id);
+  p->event.set_agency_id(p->referring_agency);
   SetIndexes(p->indexes, p->event);
   *p->event.mutable_referral() = referral;
 
@@ -195,9 +205,10 @@ void IntakeCore::Submit(const Caller& caller,
             "INSERT INTO referrals (reference, agency_id, idempotency_key, "
             "request_hash, status, front_door, channel, district, "
             "received_at_us, subject_index, is_repeat, receipt, "
-            "sealed_referral, subject_loose_index, identity_version) "
+            "sealed_referral, subject_loose_index, identity_version, "
+            "referring_agency) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-            "$14, $15)",
+            "$14, $15, $16)",
             {p->receipt.reference(), p->agency_id, p->idempotency_key,
              p->request_hash, int64_t{p->receipt.status()},
              int64_t{p->receipt.front_door()}, int64_t{p->channel},
@@ -206,7 +217,7 @@ void IntakeCore::Submit(const Caller& caller,
              int64_t{p->receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
              store::Blob{p->receipt.SerializeAsString()},
              store::Blob{p->sealed_referral}, p->indexes.subject_loose,
-             kIdentityVersion});
+             kIdentityVersion, p->referring_agency});
         if (!inserted.ok()) return inserted.status();
         absl::Status queued =
             outbox::Enqueue(tx, kReferralReceivedTopic, p->event_id,
@@ -239,6 +250,11 @@ void IntakeCore::Submit(const Caller& caller,
                 : absl::StrCat(" (", p->receipt.return_reasons(0).code(),
                                ")"));
         entry.lawful_basis = kLawfulBasisReceive;
+        if (p->referring_agency != p->agency_id) {
+          // Agency ids come from the registry: no escaping needed.
+          entry.details = absl::StrCat("{\"on_behalf_of_agency\":\"",
+                                       p->referring_agency, "\"}");
+        }
         return audit::Append(tx, entry);
       },
       [this, p, caller, trace_id = std::move(trace_id),
@@ -257,6 +273,7 @@ void IntakeCore::Submit(const Caller& caller,
           Log(Level::kInfo, "referral.received",
               {{"reference", p->receipt.reference()},
                {"agency", p->agency_id},
+               {"referring_agency", p->referring_agency},
                {"status", EnumLabel(intake::v1::ReferralStatus_Name(
                                         p->receipt.status()),
                                     "REFERRAL_STATUS_")},
@@ -291,8 +308,9 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
   store_.Write(
       [caller, reference, found, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-            "SELECT receipt, sealed_referral FROM referrals "
-            "WHERE reference = $1 AND agency_id = $2",
+            "SELECT receipt, sealed_referral, agency_id FROM referrals "
+            "WHERE reference = $1 "
+            "AND (agency_id = $2 OR referring_agency = $2)",
             {reference, caller.agency_id});
         if (!rows.ok()) return rows.status();
         // Another agency's reference answers exactly as an unknown one.
@@ -309,7 +327,9 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
         entry.actor_person = caller.actor;
         entry.action = "referral.read";
         entry.subject = reference;
-        entry.reason = "submitting agency's own view";
+        entry.reason = (*rows)[0].Text(2) == caller.agency_id
+                           ? "submitting agency's own view"
+                           : "referring agency's own view";
         entry.lawful_basis = kLawfulBasisReceive;
         return audit::Append(tx, entry);
       },

@@ -10,6 +10,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/reference/reference.h"
 #include "common/store/store.h"
+#include "common/tls/agency_registry.h"
 #include "common/tls/caller.h"
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "intake-svc/districts.h"
@@ -41,25 +42,31 @@ class IntakeCore {
   using ReferralDone =
       std::function<void(absl::StatusOr<intake::v1::GetReferralResponse>)>;
 
+  // `agencies` names the agencies staff may key referrals on behalf of.
   // `on_committed` is called after a transaction that added an outbox event
   // commits (the relay's wake-up); may be empty.
   IntakeCore(store::Store& store, const crypto::KeyRing& keys,
-             const DistrictDirectory& districts, const Clock& clock,
+             const DistrictDirectory& districts,
+             const tls::AgencyRegistry& agencies, const Clock& clock,
              IntakeMetrics& metrics, std::function<void()> on_committed = {});
 
   // Validates, routes and stores a submission, then calls `done` with the
   // receipt shaped for `caller` (repeat status only for roles allowed to see
   // it) once the referral, its outbox event and its audit entry are
-  // committed together. Errors: INVALID_ARGUMENT with field violations;
-  // ALREADY_EXISTS when the caller's agency used the idempotency key for a
-  // different referral; UNAVAILABLE when storage is. `done` may run on a
-  // store thread and must not block.
+  // committed together. The referring agency, which the services after
+  // intake tell (ReferralReceived.agency_id), is the caller's agency, or the
+  // agency staff key the referral on behalf of (referrer.on_behalf_of_agency);
+  // the caller's agency owns the idempotency key either way. Errors:
+  // INVALID_ARGUMENT with field violations; ALREADY_EXISTS when the caller's
+  // agency used the idempotency key for a different referral; UNAVAILABLE
+  // when storage is. `done` may run on a store thread and must not block.
   void Submit(const Caller& caller,
               const intake::v1::SubmitReferralRequest& request,
               ReceiptDone done);
 
-  // Returns a referral the caller's agency submitted; NOT_FOUND for unknown
-  // references and for other agencies' alike. The read is audited.
+  // Returns a referral the caller's agency submitted, or one staff keyed on
+  // its behalf; NOT_FOUND for unknown references and for other agencies'
+  // alike. The read is audited.
   void Get(const Caller& caller, const std::string& reference,
            ReferralDone done);
 
@@ -67,6 +74,7 @@ class IntakeCore {
   store::Store& store_;
   const crypto::KeyRing& keys_;
   const DistrictDirectory& districts_;
+  const tls::AgencyRegistry& agencies_;
   const Clock& clock_;
   IntakeMetrics& metrics_;
   std::function<void()> on_committed_;

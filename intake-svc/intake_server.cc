@@ -80,8 +80,8 @@ class IntakeServerImpl final
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<IntakeMetrics>(*metrics_registry);
     core_ = std::make_unique<IntakeCore>(*common_.store, *common_.keys,
-                                         *districts_, clock, *metrics_,
-                                         [this] { NotifyRelays(); });
+                                         *districts_, *common_.registry, clock,
+                                         *metrics_, [this] { NotifyRelays(); });
     service_ = std::make_unique<IntakeService>(*core_, *common_.registry,
                                                *metrics_);
 

@@ -1,5 +1,6 @@
 #include "intake-svc/validation.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -31,6 +32,7 @@ class Checker {
   void Add(std::string field, std::string description) {
     out_.push_back({std::move(field), std::move(description)});
   }
+  size_t count() const { return out_.size(); }
   void Text(const std::string& field, absl::string_view value, size_t max,
             Lines lines = Lines::kSingle) {
     CheckText(field, value, max, lines, out_);
@@ -239,6 +241,49 @@ void CheckAssessment(Checker& c, const common::v1::RiskAssessment& a,
   }
 }
 
+// referral.referrer.on_behalf_of_agency: only staff key a referral on
+// behalf of another agency, which must be a referring agency in the
+// registry; a referral that came by secure email always names the agency
+// that sent it.
+void CheckOnBehalfOf(Checker& c, const std::string& agency_id,
+                     common::v1::Channel channel,
+                     const ValidationContext& ctx) {
+  const std::string f = "referral.referrer.on_behalf_of_agency";
+  if (agency_id.empty()) {
+    if (ctx.caller_is_staff && channel == common::v1::CHANNEL_SECURE_EMAIL) {
+      c.Add(f,
+            "required: staff keying a secure email referral name the agency "
+            "that sent it");
+    }
+    return;
+  }
+  if (!ctx.caller_is_staff) {
+    c.Add(f,
+          "only the service's staff may key a referral on behalf of another "
+          "agency");
+    return;
+  }
+  const size_t violations_before = c.count();
+  c.Text(f, agency_id, kMaxAgencyIdChars);
+  if (c.count() != violations_before) return;
+  const config::v1::Agency* agency =
+      ctx.agencies == nullptr ? nullptr : ctx.agencies->FindById(agency_id);
+  if (agency == nullptr) {
+    c.Add(f, "unknown agency: not in the agency registry");
+    return;
+  }
+  const auto& roles = agency->roles();
+  if (std::find(roles.begin(), roles.end(), config::v1::ROLE_REFERRER) ==
+      roles.end()) {
+    c.Add(f, "not a referring agency");
+  } else if (std::find(roles.begin(), roles.end(), config::v1::ROLE_STAFF) !=
+             roles.end()) {
+    c.Add(f,
+          "must be the agency that made the referral, not the service's own "
+          "staff");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<ValidatedReferral> ValidateSubmission(
@@ -325,6 +370,7 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
     as_contact.set_phone(r.referrer().phone());
     as_contact.set_email(r.referrer().email());
     CheckContact(c, f, as_contact, /*require_a_way_of_contact=*/true);
+    CheckOnBehalfOf(c, r.referrer().on_behalf_of_agency(), r.channel(), ctx);
   }
 
   // Subject.

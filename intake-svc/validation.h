@@ -5,6 +5,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/tls/agency_registry.h"
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "intake-svc/districts.h"
 
@@ -23,6 +24,7 @@ inline constexpr size_t kMaxPostcodeChars = 10;
 inline constexpr size_t kMaxDistrictChars = 64;
 inline constexpr size_t kMaxRoleChars = 200;
 inline constexpr size_t kMaxCaseReferenceChars = 100;
+inline constexpr size_t kMaxAgencyIdChars = 64;
 inline constexpr size_t kMaxGenderChars = 100;
 inline constexpr size_t kMaxConcernsChars = 10000;
 inline constexpr int kMaxChildren = 20;
@@ -55,6 +57,8 @@ struct ValidationContext {
   // Staff may record referrals taken by phone, chat, secure email or web
   // form; partner systems submit only as CHANNEL_PARTNER_API.
   bool caller_is_staff = false;
+  // The accredited agencies, for referrer.on_behalf_of_agency.
+  const tls::AgencyRegistry* agencies = nullptr;
 };
 
 struct ValidatedReferral {

@@ -4,7 +4,6 @@
 #include <sstream>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/json_util.h"
@@ -40,7 +39,6 @@ absl::StatusOr<AgencyRegistry> AgencyRegistry::FromProto(
     config::v1::AgencyRegistry registry, std::string_view source) {
   const absl::string_view source_name(source.data(), source.size());
   AgencyRegistry result;
-  absl::flat_hash_set<std::string> ids;
   for (int i = 0; i < registry.agencies_size(); ++i) {
     const config::v1::Agency& agency = registry.agencies(i);
     const std::string where =
@@ -48,7 +46,7 @@ absl::StatusOr<AgencyRegistry> AgencyRegistry::FromProto(
     if (agency.id().empty()) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": empty id"));
     }
-    if (!ids.insert(agency.id()).second) {
+    if (!result.by_id_.emplace(agency.id(), i).second) {
       return absl::InvalidArgumentError(
           absl::StrCat(where, ": duplicate id \"", agency.id(), "\""));
     }
@@ -92,10 +90,9 @@ const config::v1::Agency* AgencyRegistry::FindByIdentity(
 }
 
 const config::v1::Agency* AgencyRegistry::FindById(std::string_view id) const {
-  for (const config::v1::Agency& agency : registry_.agencies()) {
-    if (agency.id() == id) return &agency;
-  }
-  return nullptr;
+  auto it = by_id_.find(absl::string_view(id.data(), id.size()));
+  if (it == by_id_.end()) return nullptr;
+  return &registry_.agencies(it->second);
 }
 
 }  // namespace frontdoor::tls

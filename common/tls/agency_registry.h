@@ -27,7 +27,8 @@ class AgencyRegistry {
   // pointer lives as long as this registry.
   const config::v1::Agency* FindByIdentity(std::string_view uri) const;
 
-  // The agency with `id`, or nullptr (a scan: for start-up, not calls).
+  // The agency with `id`, or nullptr. The pointer lives as long as this
+  // registry.
   const config::v1::Agency* FindById(std::string_view id) const;
 
   const config::v1::AgencyRegistry& proto() const { return registry_; }
@@ -38,6 +39,8 @@ class AgencyRegistry {
   config::v1::AgencyRegistry registry_;
   // Identity -> index into registry_.agencies().
   absl::flat_hash_map<std::string, int> by_identity_;
+  // Id -> index into registry_.agencies().
+  absl::flat_hash_map<std::string, int> by_id_;
 };
 
 }  // namespace frontdoor::tls

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # End to end: the real intake-svc process with its store on SQLite (or, with
 # FRONTDOOR_TEST_POSTGRES_DIR set, PostgreSQL: store.sh), driven by the real
-# frontdoorctl over mTLS. Covers each example's routing, a refused
-# referral, an unregistered agency, SIGKILL with every acknowledged referral
-# still there after restart, a clean SIGTERM and the audit chain.
+# frontdoorctl over mTLS. Covers every example, each submitted by its
+# agency, a refused referral, an unregistered agency, SIGKILL with every
+# acknowledged referral still there after restart, a clean SIGTERM and the
+# audit chain.
 # Usage: intake_e2e.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 BUILD=$1
@@ -57,23 +58,51 @@ ctl() {
 
 start
 
-# Each example reaches the expected front door and status.
-declare -A DOOR=(
-  [adult-victim]=FRONT_DOOR_ADULT_VICTIM
-  [adult-behaviour-change]=FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE
-  [child-victim]=FRONT_DOOR_CHILDREN
-  [high-risk-dash]=FRONT_DOOR_ADULT_VICTIM
+# Every example in tools/examples/, submitted by the agency that made it,
+# is taken and reaches the expected status and front door. An example
+# missing from this table fails the test: say who sends it and what it gets.
+declare -A EXAMPLE=(
+  [adult-victim]="staffs-police REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
+  [high-risk-dash]="staffs-police REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
+  [adult-behaviour-change]="staffs-probation REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE"
+  [probation-behaviour-change]="staffs-probation REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE"
+  [child-victim]="staffs-childrens-social-care REFERRAL_STATUS_ACCEPTED FRONT_DOOR_CHILDREN"
+  [school-child]="oakfield-academy REFERRAL_STATUS_ACCEPTED FRONT_DOOR_CHILDREN"
+  [child-to-behaviour-change]="oakfield-academy REFERRAL_STATUS_RETURNED FRONT_DOOR_UNSPECIFIED"
+  [gp-adult-victim-with-children]="hillside-medical-practice REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
+  [housing-older-victim]="moorlands-housing REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_VICTIM"
+  [staff-keyed-secure-email]="frontdoor-helpline REFERRAL_STATUS_ACCEPTED FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE"
 )
-REFS=()
-for ex in "${!DOOR[@]}"; do
-  out=$(ctl --as=staffs-police submit "$SRC/tools/examples/$ex.json") || fail "$ex refused"
-  grep -q "\"frontDoor\": *\"${DOOR[$ex]}\"" <<<"$out" || fail "$ex: expected ${DOOR[$ex]}: $out"
-  grep -q '"status": *"REFERRAL_STATUS_ACCEPTED"' <<<"$out" || fail "$ex: not accepted: $out"
-  REFS+=("$(sed -n 's/.*"reference": *"\(FD-[0-9A-Z]*\)".*/\1/p' <<<"$out" | head -1)")
+for file in "$SRC"/tools/examples/*.json; do
+  ex=$(basename "$file" .json)
+  [ -n "${EXAMPLE[$ex]:-}" ] || fail "tools/examples/$ex.json is not in intake_e2e.sh's table"
 done
-out=$(ctl --as=staffs-police submit "$SRC/tools/examples/child-to-behaviour-change.json") || fail "child return refused"
-grep -q '"status": *"REFERRAL_STATUS_RETURNED"' <<<"$out" || fail "child not returned: $out"
-grep -q 'CHILD_REFERRED_TO_BEHAVIOUR_CHANGE' <<<"$out" || fail "no return reason: $out"
+REFS=()   # "agency reference" of each referral taken, accepted or returned
+KEYED=""  # the reference of the one the helpline keyed for probation
+for ex in "${!EXAMPLE[@]}"; do
+  read -r agency status door <<<"${EXAMPLE[$ex]}"
+  [ -f "$SRC/tools/examples/$ex.json" ] || fail "no tools/examples/$ex.json"
+  out=$(ctl --as="$agency" submit "$SRC/tools/examples/$ex.json") || fail "$ex refused for $agency"
+  grep -q "\"status\": *\"$status\"" <<<"$out" || fail "$ex as $agency: expected $status: $out"
+  if [ "$door" = FRONT_DOOR_UNSPECIFIED ]; then
+    # Protobuf JSON leaves the default out: a returned referral has no door.
+    grep -q '"frontDoor"' <<<"$out" && fail "$ex as $agency: expected no front door: $out"
+    grep -q 'CHILD_REFERRED_TO_BEHAVIOUR_CHANGE' <<<"$out" || fail "$ex: no return reason: $out"
+  else
+    grep -q "\"frontDoor\": *\"$door\"" <<<"$out" || fail "$ex as $agency: expected $door: $out"
+  fi
+  ref=$(sed -n 's/.*"reference": *"\(FD-[0-9A-Z]*\)".*/\1/p' <<<"$out" | head -1)
+  REFS+=("$agency $ref")
+  if [ "$ex" = staff-keyed-secure-email ]; then KEYED=$ref; fi
+done
+
+# The helpline keyed probation's email on probation's behalf: the referral
+# is probation's to read as well; another agency gets NOT_FOUND (exit 1+5).
+ctl --as=staffs-probation get "$KEYED" >/dev/null || fail "probation cannot read $KEYED"
+set +e
+ctl --as=uhnm-health get "$KEYED" >/dev/null 2>&1; code=$?
+set -e
+[ "$code" = 6 ] || fail "another agency read a keyed referral: exit $code, want 6"
 
 # A referral missing its subject's date of birth: exit 1+3, field named.
 python3 - "$SRC/tools/examples/adult-victim.json" "$WORK/bad.json" <<'PY'
@@ -96,8 +125,9 @@ set -e
 # SIGKILL: nothing acknowledged may be lost.
 kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=""
 start
-for ref in "${REFS[@]}"; do
-  ctl --as=staffs-police get "$ref" >/dev/null || fail "$ref lost after SIGKILL"
+for owned in "${REFS[@]}"; do
+  read -r agency ref <<<"$owned"
+  ctl --as="$agency" get "$ref" >/dev/null || fail "$ref ($agency) lost after SIGKILL"
 done
 
 # SIGTERM: graceful stop, exit 0.

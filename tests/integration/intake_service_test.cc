@@ -42,6 +42,7 @@ const absl::Time kStart = absl::FromCivil(
 constexpr char kPolice[] = "staffs-police";        // may see repeats
 constexpr char kHealth[] = "uhnm-health";          // may not
 constexpr char kHelpline[] = "frontdoor-helpline";  // staff
+constexpr char kProbation[] = "staffs-probation";
 
 
 class IntakeServiceTest : public ::testing::Test {
@@ -109,6 +110,30 @@ class IntakeServiceTest : public ::testing::Test {
     grpc::Status status = stub.SubmitReferral(&ctx, req, &resp);
     if (receipt != nullptr) *receipt = resp.receipt();
     return status;
+  }
+
+  // The audit rows of `action`, oldest first: actor agency, reason,
+  // details. Only once the server is stopped.
+  std::vector<std::vector<std::string>> AuditRows(const std::string& action) {
+    std::vector<std::vector<std::string>> out;
+    auto store = frontdoor::testing::OpenTestStore(
+        frontdoor::testing::StoreLocationOf(config_.store()),
+        audit::Migrations());
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (!store.ok()) return out;
+    absl::Status read = (*store)->Read([&](store::Tx& tx) -> absl::Status {
+      auto rows = tx.Query(
+          "SELECT actor_agency, reason, details FROM audit_log "
+          "WHERE action = $1 ORDER BY seq",
+          {action});
+      if (!rows.ok()) return rows.status();
+      for (const store::Row& row : *rows) {
+        out.push_back({row.Text(0), row.Text(1), row.Text(2)});
+      }
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(read.ok()) << read;
+    return out;
   }
 
   grpc::Status Get(IntakeService::Stub& stub, const std::string& reference,
@@ -223,12 +248,13 @@ TEST_F(IntakeServiceTest, ActorMetadataIsRequired) {
 // google.rpc.BadRequest naming the field.
 TEST_F(IntakeServiceTest, EachValidationRuleNamesItsFieldOverTheWire) {
   auto police = Client(kPolice);
+  auto helpline = Client(kHelpline);
   int n = 0;
   for (const testing::RuleCase& c : testing::RuleCases()) {
     Referral r = Example(c.example);
     c.mutate(r);
-    grpc::Status status = Submit(*police, absl::StrCat("rule-", n++), r,
-                                 nullptr);
+    grpc::Status status = Submit(c.staff ? *helpline : *police,
+                                 absl::StrCat("rule-", n++), r, nullptr);
     ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << c.name;
     std::vector<std::string> fields;
@@ -489,6 +515,81 @@ TEST_F(IntakeServiceTest, AnotherAgencysReferenceLooksExactlyLikeAnUnknownOne) {
   // A malformed reference names the field.
   EXPECT_EQ(Get(*police, "not a reference", &got).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// The helpline keys a behaviour change referral that probation sent by
+// secure email. The helpline gets the receipt and owns the idempotency key;
+// the referral is probation's: both may read it, nobody else may.
+TEST_F(IntakeServiceTest, HelplineKeysASecureEmailReferralOnBehalfOfProbation) {
+  auto helpline = Client(kHelpline);
+  auto probation = Client(kProbation);
+  auto health = Client(kHealth);
+  Referral r = Example(testing::kChange);
+  r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  r.mutable_referrer()->set_on_behalf_of_agency(kProbation);
+  Receipt receipt;
+  grpc::Status submitted = Submit(*helpline, "email-1", r, &receipt);
+  ASSERT_TRUE(submitted.ok()) << submitted.error_message();
+  EXPECT_EQ(receipt.status(), intake::v1::REFERRAL_STATUS_ACCEPTED);
+  EXPECT_EQ(receipt.front_door(),
+            common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
+  EXPECT_TRUE(IsWellFormedReference(receipt.reference()));
+
+  intake::v1::GetReferralResponse by_helpline, by_probation;
+  ASSERT_TRUE(Get(*helpline, receipt.reference(), &by_helpline).ok());
+  grpc::Status read = Get(*probation, receipt.reference(), &by_probation);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  EXPECT_EQ(by_probation.receipt().reference(), receipt.reference());
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      by_probation.referral(), r));
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      by_helpline.referral(), r));
+
+  // Any other agency: exactly as an unknown reference.
+  intake::v1::GetReferralResponse got;
+  grpc::Status other = Get(*health, receipt.reference(), &got);
+  grpc::Status unknown = Get(*health, "FD-0000000000AA", &got);
+  EXPECT_EQ(other.error_code(), grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(other.error_message(), unknown.error_message());
+  EXPECT_EQ(other.error_details(), unknown.error_details());
+
+  // The key is the helpline's: a retry returns the receipt; probation's
+  // own use of the same key is its own referral.
+  Receipt again;
+  ASSERT_TRUE(Submit(*helpline, "email-1", r, &again).ok());
+  EXPECT_EQ(again.reference(), receipt.reference());
+  Receipt own;
+  ASSERT_TRUE(
+      Submit(*probation, "email-1", Example(testing::kChange), &own).ok());
+  EXPECT_NE(own.reference(), receipt.reference());
+
+  // Counted by the channel it came by, as before.
+  auto scrape =
+      frontdoor::testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_intake_referrals_received_total{channel=\"secure_"
+                "email\",district=\"stafford\",front_door=\"adult_"
+                "behaviour_change\",status=\"accepted\"}"),
+            1.0);
+
+  // The audit trail: the helpline received it, on behalf of probation, and
+  // each agency's read says whose view it was.
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  auto received = AuditRows("referral.receive");
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0][0], kHelpline);
+  EXPECT_EQ(received[0][2], "{\"on_behalf_of_agency\":\"staffs-probation\"}");
+  EXPECT_EQ(received[1][0], kProbation);
+  EXPECT_EQ(received[1][2], "");
+  auto reads = AuditRows("referral.read");
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0][0], kHelpline);
+  EXPECT_EQ(reads[0][1], "submitting agency's own view");
+  EXPECT_EQ(reads[1][0], kProbation);
+  EXPECT_EQ(reads[1][1], "referring agency's own view");
 }
 
 TEST_F(IntakeServiceTest, EveryAcknowledgedReferralSurvivesRestart) {

@@ -514,6 +514,72 @@ TEST_F(NotifyFlowTest, ChildReferralNotifiesChildrensSocialCare) {
   EXPECT_THAT(About(stoke.Drain(), ref), IsEmpty());
 }
 
+// A school's secure email keyed by the helpline: the child was sent
+// straight to behaviour change, so the referral is returned, and the return
+// notice goes to the school that made the referral, not to the helpline
+// that keyed it.
+TEST_F(NotifyFlowTest, ReturnNoticeOfAKeyedReferralReachesTheAgencyThatMadeIt) {
+  Subscription school(notify_->api_port(), "oakfield-academy");
+  Subscription helpline(notify_->api_port(), "frontdoor-helpline");
+  Referral r = testing::ExampleReferral("child-to-behaviour-change.json");
+  r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  r.mutable_referrer()->set_on_behalf_of_agency("oakfield-academy");
+  r.mutable_referrer()->set_agency_case_reference("OA-DSL-0207");
+
+  auto intake = intake::v1::IntakeService::NewStub(
+      *testing::MakeMtlsChannel(intake_->api_port(), "frontdoor-helpline"));
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  intake::v1::SubmitReferralRequest req;
+  req.set_idempotency_key("email-oakfield-1");
+  *req.mutable_referral() = r;
+  intake::v1::SubmitReferralResponse resp;
+  grpc::Status s = intake->SubmitReferral(&ctx, req, &resp);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  const std::string ref = resp.receipt().reference();
+  EXPECT_EQ(resp.receipt().status(), intake::v1::REFERRAL_STATUS_RETURNED);
+
+  // The school's stream: the return notice, with the reason and the
+  // school's own case reference.
+  std::optional<Delivery> notice = school.Next();
+  ASSERT_TRUE(notice.has_value());
+  ASSERT_TRUE(notice->notification().has_referrer_update());
+  const notify::v1::ReferrerUpdate& update =
+      notice->notification().referrer_update();
+  EXPECT_EQ(update.reference(), ref);
+  EXPECT_EQ(update.status(), notify::v1::ReferrerUpdate::STATUS_RETURNED);
+  EXPECT_EQ(update.agency_case_reference(), "OA-DSL-0207");
+  ASSERT_EQ(update.return_reasons_size(), 1);
+  EXPECT_THAT(update.return_reasons(0),
+              ::testing::HasSubstr("CHILD_REFERRED_TO_BEHAVIOUR_CHANGE"));
+  EXPECT_EQ(notice->notification().recipient_kind(),
+            notify::v1::RECIPIENT_KIND_REFERRER);
+
+  // The school's timeline has it; the helpline has nothing about it.
+  notify::v1::ListUpdatesRequest list;
+  list.set_reference(ref);
+  {
+    grpc::ClientContext c;
+    Prepare(c);
+    notify::v1::ListUpdatesResponse timeline;
+    ASSERT_TRUE(
+        NotifyAs("oakfield-academy")->ListUpdates(&c, list, &timeline).ok());
+    ASSERT_EQ(timeline.updates_size(), 1);
+    EXPECT_EQ(timeline.updates(0).id(), notice->notification().id());
+  }
+  {
+    grpc::ClientContext c;
+    Prepare(c);
+    notify::v1::ListUpdatesResponse none;
+    EXPECT_EQ(NotifyAs("frontdoor-helpline")
+                  ->ListUpdates(&c, list, &none)
+                  .error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_THAT(About(helpline.Drain(), ref), IsEmpty());
+  EXPECT_THAT(About(school.Drain(), ref), IsEmpty());  // Nothing more.
+}
+
 TEST_F(NotifyFlowTest, ReconnectingPartnerGetsEverythingItMissedOnceEach) {
   int64_t acked = 0;
   {

@@ -157,6 +157,8 @@ mTLS.
           protobuf JSON mapping. Without --idempotency-key (or a key in the
           file) a random key is generated. Prints the response with the key
           used as {"idempotencyKey":...,"receipt":{...}}; retry with that key.
+          Staff keying an agency's secure email name the agency in the
+          referral's "referrer":{"onBehalfOfAgency":"<agency id>"}.
   get     Prints the GetReferralResponse for REFERENCE.
   queue   Prints the triage queue (ListQueueResponse), highest risk first.
   decision  Prints the latest triage Decision on REFERENCE.

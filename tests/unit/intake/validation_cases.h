@@ -34,6 +34,9 @@ struct RuleCase {
   const char* example;
   std::function<void(Referral&)> mutate;
   const char* field;
+  // Submitted by the service's own staff (frontdoor-helpline) rather than a
+  // partner (staffs-police).
+  bool staff = false;
 };
 
 // Test output names the case, not the bytes of the struct.
@@ -76,6 +79,46 @@ inline std::vector<RuleCase> RuleCases() {
       RuleCase{"referrer email malformed", kAdult,
                  [](Referral& r) { r.mutable_referrer()->set_email("sam@"); },
                  "referral.referrer.email"},
+        // Keyed on behalf of another agency.
+      RuleCase{"partner keys on behalf of another agency", kAdult,
+                 [](Referral& r) {
+                   r.mutable_referrer()->set_on_behalf_of_agency(
+                       "uhnm-health");
+                 },
+                 "referral.referrer.on_behalf_of_agency"},
+      RuleCase{"staff key on behalf of an unknown agency", kAdult,
+                 [](Referral& r) {
+                   r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+                   r.mutable_referrer()->set_on_behalf_of_agency(
+                       "unregistered-agency");
+                 },
+                 "referral.referrer.on_behalf_of_agency", /*staff=*/true},
+      RuleCase{"staff key on behalf of a recipient only", kAdult,
+                 [](Referral& r) {
+                   r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+                   r.mutable_referrer()->set_on_behalf_of_agency(
+                       "staffs-police-hub");
+                 },
+                 "referral.referrer.on_behalf_of_agency", /*staff=*/true},
+      RuleCase{"staff key on behalf of the service's staff", kAdult,
+                 [](Referral& r) {
+                   r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+                   r.mutable_referrer()->set_on_behalf_of_agency(
+                       "frontdoor-helpline");
+                 },
+                 "referral.referrer.on_behalf_of_agency", /*staff=*/true},
+      RuleCase{"on behalf of agency oversized", kAdult,
+                 [](Referral& r) {
+                   r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+                   r.mutable_referrer()->set_on_behalf_of_agency(
+                       std::string(kMaxAgencyIdChars + 1, 'a'));
+                 },
+                 "referral.referrer.on_behalf_of_agency", /*staff=*/true},
+      RuleCase{"staff key secure email without its agency", kAdult,
+                 [](Referral& r) {
+                   r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+                 },
+                 "referral.referrer.on_behalf_of_agency", /*staff=*/true},
       RuleCase{"no subject", kAdult, [](Referral& r) { r.clear_subject(); },
                  "referral.subject"},
       RuleCase{"no family name", kAdult,

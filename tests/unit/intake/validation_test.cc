@@ -1,3 +1,4 @@
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -39,6 +40,16 @@ const DistrictDirectory& Districts() {
   return *dir;
 }
 
+const tls::AgencyRegistry& Agencies() {
+  static const tls::AgencyRegistry* registry = [] {
+    auto loaded = tls::AgencyRegistry::LoadFromFile(
+        std::string(FRONTDOOR_SOURCE_DIR) + "/config/agencies.json");
+    EXPECT_TRUE(loaded.ok()) << loaded.status();
+    return new tls::AgencyRegistry(*std::move(loaded));
+  }();
+  return *registry;
+}
+
 absl::StatusOr<ValidatedReferral> Validate(const Referral& r,
                                            bool staff = false,
                                            const std::string& key = "k-1") {
@@ -50,7 +61,16 @@ absl::StatusOr<ValidatedReferral> Validate(const Referral& r,
   ctx.today = absl::ToCivilDay(kNow, absl::UTCTimeZone());
   ctx.districts = &Districts();
   ctx.caller_is_staff = staff;
+  ctx.agencies = &Agencies();
   return ValidateSubmission(req, ctx);
+}
+
+// The description of the violation of `field`, or "" when there is none.
+std::string DescriptionOf(const absl::Status& s, const std::string& field) {
+  for (const auto& v : GetFieldViolations(s)) {
+    if (v.field == field) return v.description;
+  }
+  return "";
 }
 
 std::vector<std::string> ViolatedFields(const absl::Status& s) {
@@ -60,13 +80,18 @@ std::vector<std::string> ViolatedFields(const absl::Status& s) {
 }
 
 TEST(ValidationTest, EveryExampleIsValid) {
-  for (const char* name :
-       {"adult-victim.json", "adult-behaviour-change.json",
-        "child-victim.json", "child-to-behaviour-change.json",
-        "high-risk-dash.json"}) {
-    auto v = Validate(LoadExample(name));
+  int examples = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(
+           std::string(FRONTDOOR_SOURCE_DIR) + "/tools/examples")) {
+    if (entry.path().extension() != ".json") continue;
+    const std::string name = entry.path().filename().string();
+    const Referral r = LoadExample(name);
+    // Partners' systems submit by API; the service's staff key the rest.
+    auto v = Validate(r, r.channel() != common::v1::CHANNEL_PARTNER_API);
     EXPECT_TRUE(v.ok()) << name << ": " << v.status();
+    ++examples;
   }
+  EXPECT_GE(examples, 9);
 }
 
 TEST(ValidationTest, DistrictIsDerivedFromThePostcodeOrTakenAsGiven) {
@@ -84,7 +109,7 @@ class ValidationRuleTest : public ::testing::TestWithParam<RuleCase> {};
 TEST_P(ValidationRuleTest, NamesTheViolatedField) {
   Referral r = LoadExample(GetParam().example);
   GetParam().mutate(r);
-  auto v = Validate(r);
+  auto v = Validate(r, GetParam().staff);
   ASSERT_FALSE(v.ok()) << GetParam().name;
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(ViolatedFields(v.status()), Contains(GetParam().field))
@@ -183,6 +208,45 @@ TEST(ValidationTest, ASuspectsKnownVictimsAreCountedFromOne) {
   r.set_suspect_known_victims(1001);
   EXPECT_THAT(ViolatedFields(Validate(r).status()),
               Contains("referral.suspect_known_victims"));
+}
+
+TEST(ValidationTest, StaffKeyAReferralOnBehalfOfAReferringAgency) {
+  Referral r = LoadExample(kChange);
+  r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  r.mutable_referrer()->set_on_behalf_of_agency("staffs-probation");
+  EXPECT_TRUE(Validate(r, /*staff=*/true).ok());
+  // By phone too, and a phone referral need not name an agency (a victim's
+  // own call has none).
+  Referral phoned = LoadExample(kAdult);
+  phoned.set_channel(common::v1::CHANNEL_PHONE);
+  EXPECT_TRUE(Validate(phoned, /*staff=*/true).ok());
+  phoned.mutable_referrer()->set_on_behalf_of_agency(
+      "hillside-medical-practice");
+  EXPECT_TRUE(Validate(phoned, /*staff=*/true).ok());
+}
+
+TEST(ValidationTest, OnBehalfOfAgencyViolationsSayWhy) {
+  const std::string f = "referral.referrer.on_behalf_of_agency";
+  Referral r = LoadExample(kAdult);
+  r.mutable_referrer()->set_on_behalf_of_agency("staffs-probation");
+  EXPECT_EQ(DescriptionOf(Validate(r).status(), f),
+            "only the service's staff may key a referral on behalf of another "
+            "agency");
+  r.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  r.mutable_referrer()->set_on_behalf_of_agency("no-such-agency");
+  EXPECT_EQ(DescriptionOf(Validate(r, true).status(), f),
+            "unknown agency: not in the agency registry");
+  r.mutable_referrer()->set_on_behalf_of_agency("staffs-matac");
+  EXPECT_EQ(DescriptionOf(Validate(r, true).status(), f),
+            "not a referring agency");
+  r.mutable_referrer()->clear_on_behalf_of_agency();
+  EXPECT_THAT(DescriptionOf(Validate(r, true).status(), f),
+              ::testing::StartsWith("required"));
+  // A partner's own secure email is refused for its channel, not for a
+  // missing agency: the agency is the caller.
+  auto partner = Validate(r, /*staff=*/false);
+  EXPECT_THAT(ViolatedFields(partner.status()),
+              ::testing::ElementsAre("referral.channel"));
 }
 
 TEST(ValidationTest, IdempotencyKeyRules) {

@@ -25,9 +25,10 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
 TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
   ASSERT_TRUE(registry.ok()) << registry.status();
-  // Four referring agencies, six recipient agencies, operations and the
-  // suite's four services.
-  EXPECT_EQ(registry->proto().agencies_size(), 15);
+  // Eight referring agencies (two of them also recipients), five more
+  // recipient agencies, the helpline, operations and the suite's four
+  // services.
+  EXPECT_EQ(registry->proto().agencies_size(), 19);
 
   const config::v1::Agency* police =
       registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");
@@ -60,6 +61,33 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
       "spiffe://frontdoor/agency/frontdoor-operations");
   ASSERT_NE(operations, nullptr);
   EXPECT_THAT(operations->roles(), ElementsAre(config::v1::ROLE_OPERATOR));
+  // Probation refers (behaviour change above all) and, as a criminal justice
+  // agency managing the risk of people who harm, may know of repeats.
+  const config::v1::Agency* probation = registry->FindByIdentity(
+      "spiffe://frontdoor/agency/staffs-probation");
+  ASSERT_NE(probation, nullptr);
+  EXPECT_THAT(probation->roles(), ElementsAre(config::v1::ROLE_REFERRER,
+                                              config::v1::ROLE_REPEAT_VIEWER));
+  // Schools, GP practices and housing providers refer only.
+  for (const char* id :
+       {"oakfield-academy", "hillside-medical-practice", "moorlands-housing"}) {
+    const config::v1::Agency* agency = registry->FindByIdentity(
+        absl::StrCat("spiffe://frontdoor/agency/", id));
+    ASSERT_NE(agency, nullptr) << id;
+    EXPECT_THAT(agency->roles(), ElementsAre(config::v1::ROLE_REFERRER)) << id;
+  }
+}
+
+TEST(AgencyRegistryTest, FindsAgenciesById) {
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  for (const config::v1::Agency& agency : registry->proto().agencies()) {
+    EXPECT_EQ(registry->FindById(agency.id()), &agency) << agency.id();
+  }
+  EXPECT_EQ(registry->FindById("unregistered-agency"), nullptr);
+  EXPECT_EQ(registry->FindById("spiffe://frontdoor/agency/staffs-police"),
+            nullptr);
+  EXPECT_EQ(registry->FindById(""), nullptr);
 }
 
 TEST(AgencyRegistryTest, UnknownIdentityIsNotFound) {
