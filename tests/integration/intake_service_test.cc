@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <regex>
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -653,9 +655,14 @@ TEST_F(IntakeServiceTest, PersonalDataIsSealedAtRestAndNeverLogged) {
   auto police = Client(kPolice);
   Receipt receipt;
   ASSERT_TRUE(Submit(*police, "pd-1", Example(testing::kAdult), &receipt).ok());
-  const std::string logs = logs_.text();
-  EXPECT_THAT(logs, HasSubstr(receipt.reference()));
-  EXPECT_THAT(logs, HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));  // trace
+  EXPECT_THAT(logs_.text(), HasSubstr(receipt.reference()));
+  EXPECT_THAT(logs_.text(),
+              HasSubstr("4bf92f3577b34da6a3ce929d0e0e4736"));  // trace
+  // Timestamps and random ids are left out: their digits may spell a year
+  // of birth.
+  const std::string logs = std::regex_replace(
+      logs_.text(),
+      std::regex("\"(ts|trace_id|reference)\":\"[^\"]*\""), "\"$1\":\"\"");
   for (const char* personal :
        {"Aisha", "Rahman", "07700 900123", "Station Road", "ST4 7AB",
         "Daniel", "threats", "1991"}) {

@@ -22,6 +22,7 @@
 #include "common/identity/identity.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
+#include "common/tls/agency_registry.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/intake_core.h"
@@ -227,8 +228,13 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
       auto districts = DistrictDirectory::FromProto(*list);
       EXPECT_TRUE(districts.ok()) << districts.status();
       districts_ = std::make_unique<DistrictDirectory>(*std::move(districts));
-      core_ = std::make_unique<IntakeCore>(*store_, *keys_, *districts_, clock_,
-                                           metrics_);
+      auto agencies = tls::AgencyRegistry::LoadFromFile(
+          absl::StrCat(FRONTDOOR_SOURCE_DIR, "/config/agencies.json"));
+      EXPECT_TRUE(agencies.ok()) << agencies.status();
+      agencies_ =
+          std::make_unique<tls::AgencyRegistry>(*std::move(agencies));
+      core_ = std::make_unique<IntakeCore>(*store_, *keys_, *districts_,
+                                           *agencies_, clock_, metrics_);
     }
     const Caller police{
         "staffs-police",
@@ -267,6 +273,7 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
   prometheus::Registry registry_;
   IntakeMetrics metrics_{registry_};
   std::unique_ptr<DistrictDirectory> districts_;
+  std::unique_ptr<tls::AgencyRegistry> agencies_;
   std::unique_ptr<IntakeCore> core_;
 };
 
