@@ -108,21 +108,18 @@ absl::StatusOr<ReindexResult> ReindexIdentities(store::Store& store,
     return absl::InvalidArgumentError("batch_rows must be at least 1");
   }
   ReindexResult total;
-  for (;;) {
-    ReindexResult batch;
-    int64_t found = 0;
-    absl::Status status = store.WriteSync([&](store::Tx& tx) -> absl::Status {
-      batch = ReindexResult{};  // counts of this run of the work only
-      absl::StatusOr<int64_t> n = ReindexBatch(tx, keys, batch_rows, batch);
-      if (!n.ok()) return n.status();
-      found = *n;
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    total.referrals += batch.referrals;
-    total.events += batch.events;
-    if (found < batch_rows) break;
-  }
+  absl::Status status =
+      store::WriteInBatches(store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+        ReindexResult batch;
+        absl::StatusOr<int64_t> n = ReindexBatch(tx, keys, batch_rows, batch);
+        if (!n.ok()) return n.status();
+        // A failed batch returns its error and the whole run stops, so
+        // counting here counts only batches that commit.
+        total.referrals += batch.referrals;
+        total.events += batch.events;
+        return *n < batch_rows;
+      });
+  if (!status.ok()) return status;
   if (total.referrals > 0) {
     Log(Level::kInfo, "identity.reindexed",
         {{"referrals", total.referrals},

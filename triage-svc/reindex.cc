@@ -104,19 +104,17 @@ absl::StatusOr<ReindexResult> ReindexIdentities(store::Store& store,
     return absl::InvalidArgumentError("batch_rows must be at least 1");
   }
   ReindexResult total;
-  for (;;) {
-    Batch batch;
-    absl::Status status = store.WriteSync([&](store::Tx& tx) -> absl::Status {
-      absl::StatusOr<Batch> b = ReindexBatch(tx, keys, batch_rows);
-      if (!b.ok()) return b.status();
-      batch = *std::move(b);
-      return absl::OkStatus();
-    });
-    if (!status.ok()) return status;
-    total.referrals += batch.changed.referrals;
-    total.marac += batch.changed.marac;
-    if (batch.finished) break;
-  }
+  absl::Status status =
+      store::WriteInBatches(store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+        absl::StatusOr<Batch> b = ReindexBatch(tx, keys, batch_rows);
+        if (!b.ok()) return b.status();
+        // A failed batch stops the whole run with its error, so the counts
+        // matter only when every batch committed.
+        total.referrals += b->changed.referrals;
+        total.marac += b->changed.marac;
+        return b->finished;
+      });
+  if (!status.ok()) return status;
   if (total.referrals > 0 || total.marac > 0) {
     Log(Level::kInfo, "identity.reindexed",
         {{"referrals", total.referrals},

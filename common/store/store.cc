@@ -54,4 +54,19 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(
   return OpenSqliteStore(options, migrations);
 }
 
+absl::Status WriteInBatches(
+    Store& store, const std::function<absl::StatusOr<bool>(Tx&)>& batch) {
+  for (;;) {
+    bool finished = false;
+    absl::Status status = store.WriteSync([&](Tx& tx) -> absl::Status {
+      absl::StatusOr<bool> done = batch(tx);
+      if (!done.ok()) return done.status();
+      finished = *done;
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
+    if (finished) return absl::OkStatus();
+  }
+}
+
 }  // namespace frontdoor::store

@@ -162,4 +162,11 @@ absl::StatusOr<std::unique_ptr<Store>> OpenStore(
     std::string_view location, const std::vector<Migration>& migrations,
     std::string_view application_name = "frontdoor");
 
+// Runs `batch` in one write transaction after another (WriteSync) until it
+// reports that the work is finished (true) or fails: for start-up work over
+// a whole table, so that no transaction grows with the table. A batch that
+// fails is rolled back and its error returned.
+absl::Status WriteInBatches(Store& store,
+                            const std::function<absl::StatusOr<bool>(Tx&)>& batch);
+
 }  // namespace frontdoor::store
