@@ -30,6 +30,7 @@
 #include "intake-svc/person_indexes.h"
 #include "prometheus/registry.h"
 #include "tests/testing/core_fixture.h"
+#include "tests/testing/old_subject_key.h"
 #include "tests/unit/intake/validation_cases.h"
 
 namespace frontdoor::intake {
@@ -42,31 +43,7 @@ using ::testing::HasSubstr;
 const absl::Time kStart = absl::FromCivil(
     absl::CivilSecond(2026, 11, 23, 9, 0, 0), absl::UTCTimeZone());
 
-// The subject key before common/identity (intake-svc/subject_key.cc until
-// identity version 2), kept here only to write rows as the old code did.
-std::string OldNormaliseName(absl::string_view name) {
-  std::string out;
-  for (char c : name) {
-    switch (c) {
-      case ' ':
-      case '\t':
-      case '-':
-      case '\'':
-      case '.':
-      case ',':
-        continue;
-      default:
-        out.push_back(absl::ascii_tolower(c));
-    }
-  }
-  return out;
-}
-std::string OldSubjectKey(const common::v1::PersonName& name,
-                          const google::type::Date& dob) {
-  return absl::StrFormat(
-      "v1|%s|%s|%04d-%02d-%02d", OldNormaliseName(name.family_name()),
-      OldNormaliseName(name.given_names()), dob.year(), dob.month(), dob.day());
-}
+using frontdoor::testing::OldSubjectKey;
 
 std::vector<store::Migration> SchemaBeforeIdentity() {
   std::vector<store::Migration> out;
