@@ -40,12 +40,11 @@ SerialOutcome DecideSerial(const SuspectLink& current,
   // Distinct victims: each counted once, the earliest referral first.
   std::vector<const SuspectLink*> victims;
   const auto known = [&victims](const SuspectLink& l) {
-    return std::any_of(victims.begin(), victims.end(),
-                       [&l](const SuspectLink* v) {
-                         return SamePerson(v->victim_index,
-                                           v->victim_name_index,
-                                           l.victim_index, l.victim_name_index);
-                       });
+    return std::any_of(
+        victims.begin(), victims.end(), [&l](const SuspectLink* v) {
+          return SamePerson(v->victim_index, v->victim_name_index,
+                            l.victim_index, l.victim_name_index);
+        });
   };
   SerialOutcome out;
   for (const SuspectLink* link : in_window) {
@@ -55,8 +54,8 @@ SerialOutcome DecideSerial(const SuspectLink& current,
   out.related_references.push_back(current.reference);
   const bool new_victim = !known(current);
   if (new_victim) victims.push_back(&current);
-  out.distinct_victims = std::max(static_cast<int>(victims.size()),
-                                  stated_victims.value_or(0));
+  out.distinct_victims =
+      std::max(static_cast<int>(victims.size()), stated_victims.value_or(0));
   out.raise = new_victim && out.distinct_victims >= r.distinct_victims();
   return out;
 }

@@ -3,12 +3,12 @@
 // age the catalogue gives it, some ordinary case (no override, no special
 // needs) is decided by triage and then allocated to exactly that programme.
 // A programme no case can reach is a service nobody receives.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <set>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -46,8 +46,8 @@ Referral ReferralOf(int age, Relationship relationship, bool oocd,
                     int children = 0) {
   Referral r;
   for (int i = 0; i < children; ++i) r.add_children();
-  const absl::CivilDay born =
-      absl::ToCivilDay(kReceived, absl::UTCTimeZone()) - (365 * age + age / 4 + 1);
+  const absl::CivilDay born = absl::ToCivilDay(kReceived, absl::UTCTimeZone()) -
+                              (365 * age + age / 4 + 1);
   google::type::Date* dob = r.mutable_subject()->mutable_date_of_birth();
   dob->set_year(static_cast<int32_t>(born.year()));
   dob->set_month(born.month());
@@ -72,9 +72,8 @@ class Reachability : public ::testing::Test {
   // The programme allocation offers for `decision`, or "" when none.
   std::string Allocated(const triage::v1::Decision& decision, int age,
                         const Referral& referral) {
-    const allocation::Need need =
-        allocation::NeedFor(decision.front_door(), decision.side(),
-                            decision.tier(), age, referral);
+    const allocation::Need need = allocation::NeedFor(
+        decision.front_door(), decision.side(), decision.tier(), age, referral);
     auto programme = allocation::ChooseProgramme(catalogue_, need);
     return programme.ok() ? (*programme)->id() : "";
   }
@@ -149,14 +148,14 @@ class Reachability : public ::testing::Test {
         for (const std::string& id : applicable) {
           auto* answer = a.add_indicators();
           answer->set_indicator(id);
-          answer->set_answer(
-              std::find(yes.begin(), yes.end(), id) != yes.end()
-                  ? common::v1::ANSWER_YES
-                  : common::v1::ANSWER_NO);
+          answer->set_answer(std::find(yes.begin(), yes.end(), id) != yes.end()
+                                 ? common::v1::ANSWER_YES
+                                 : common::v1::ANSWER_NO);
         }
         if (checklist) {
-          triage::testing::FillChecklist(cr.young_people_checklist().questions(),
-                                         0, a.mutable_young_people_checklist());
+          triage::testing::FillChecklist(
+              cr.young_people_checklist().questions(), 0,
+              a.mutable_young_people_checklist());
         }
         auto d = triage::AssessChild(
             a, FactsOf(common::v1::FRONT_DOOR_CHILDREN, age), rules_, "child");
