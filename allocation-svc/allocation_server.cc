@@ -13,6 +13,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox_collector.h"
+#include "common/server/strict_decoding.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "common/status/errors.h"
@@ -98,6 +99,19 @@ class AllocationServerImpl final
         std::make_unique<AllocationService>(*core_, *catalogue_,
                                             *common_.registry);
     inbox_ = std::make_unique<AllocationInbox>(*core_, *common_.registry);
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::AllocationService>(
+            *service_, &AllocationService::ListProgrammes,
+            &AllocationService::RecordConsent, &AllocationService::ReleasePlace,
+            &AllocationService::RecordFailure, &AllocationService::ListWaiting,
+            &AllocationService::GetPlacement);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::AllocationInbox>(
+            *inbox_, &AllocationInbox::DeliverDecision);
+        !s.ok()) {
+      return s;
+    }
 
     server::ServerParts parts;
     parts.config = config.server();

@@ -7,6 +7,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
+#include "common/server/strict_decoding.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -84,6 +85,12 @@ class IntakeServerImpl final
                                          *metrics_, [this] { NotifyRelays(); });
     service_ = std::make_unique<IntakeService>(*core_, *common_.registry,
                                                *metrics_);
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
+            *service_, &IntakeService::SubmitReferral,
+            &IntakeService::GetReferral);
+        !s.ok()) {
+      return s;
+    }
 
     server::ServerParts parts;
     parts.config = config.server();

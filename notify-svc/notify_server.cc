@@ -7,6 +7,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
+#include "common/server/strict_decoding.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "common/status/errors.h"
@@ -123,6 +124,20 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
     service_ = std::make_unique<NotifyService>(*core_, *common_.registry,
                                                *hub_, counters_);
     inbox_ = std::make_unique<NotifyInbox>(*core_, *common_.registry);
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::NotifyService>(
+            *service_, &NotifyService::Subscribe, &NotifyService::Ack,
+            &NotifyService::ListUpdates, &NotifyService::ReplayDeadLetters);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::NotifyInbox>(
+            *inbox_, &NotifyInbox::DeliverReferralReceived,
+            &NotifyInbox::DeliverTriageDecided,
+            &NotifyInbox::DeliverPlacementChanged,
+            &NotifyInbox::DeliverSerialPerpetrator);
+        !s.ok()) {
+      return s;
+    }
 
     server::ServerParts parts;
     parts.config = config.server();

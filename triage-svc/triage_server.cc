@@ -6,6 +6,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
+#include "common/server/strict_decoding.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
@@ -88,6 +89,17 @@ class TriageServerImpl final
                                          [this] { NotifyRelays(); });
     service_ = std::make_unique<TriageService>(*core_, *common_.registry);
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.registry);
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
+            *service_, &TriageService::ListQueue,
+            &TriageService::SubmitAssessment, &TriageService::GetDecision);
+        !s.ok()) {
+      return s;
+    }
+    if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageInbox>(
+            *inbox_, &TriageInbox::DeliverReferral);
+        !s.ok()) {
+      return s;
+    }
 
     server::ServerParts parts;
     parts.config = config.server();

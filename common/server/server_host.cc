@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/metrics/grpc_server_metrics.h"
+#include "common/server/framework_logs.h"
 #include "common/server/server_options.h"
 #include "common/tls/credentials.h"
 #include "grpc/grpc.h"
@@ -174,6 +175,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
                                      credentials.status().message()));
   }
 
+  RouteFrameworkLogsToJson();
   grpc::EnableDefaultHealthCheckService(true);
   // From here on, an early return destroys `host`, which stops whatever was
   // started.

@@ -16,6 +16,8 @@
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/captured_log.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
 
@@ -199,6 +201,21 @@ TEST_F(AllocationCatalogueTest, UnparsableCatalogueStopsStartUp) {
   absl::Status s = Start();
   ASSERT_FALSE(s.ok());
   EXPECT_THAT(s.message(), HasSubstr("colour"));
+}
+
+// Invalid UTF-8 in a nested string of triage's event: refused naming the
+// field, every log line JSON.
+TEST_F(AllocationCatalogueTest, InvalidUtf8IsRefusedNamingTheField) {
+  testing::ScopedCapturedLog log;
+  ASSERT_TRUE(Start().ok());
+  auto channel = testing::MakeMtlsChannel(server_->api_port(), "triage-svc");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  triage::v1::TriageDecided event;
+  event.set_event_id("event-1");
+  event.mutable_decision()->set_reference(testing::kUtf8Probe);
+  testing::ExpectInvalidUtf8Refused(
+      *channel, "/frontdoor.allocation.v1.AllocationInbox/DeliverDecision",
+      event, "decision.reference", [&log] { return log.text(); });
 }
 
 }  // namespace

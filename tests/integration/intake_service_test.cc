@@ -19,13 +19,17 @@
 #include "common/store/store.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "google/protobuf/wire_format_lite.h"
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_server.h"
 #include "tests/testing/captured_log.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/unit/intake/validation_cases.h"
 
@@ -786,6 +790,79 @@ TEST_F(IntakeDatabaseOutageTest, DatabaseDownIsUnavailableThenRecovers) {
   ASSERT_TRUE(
       Submit(*police, "during-outage", Example(testing::kChange), &again).ok());
   EXPECT_EQ(again.reference(), after.reference()) << "accepted twice";
+}
+
+}  // namespace
+}  // namespace frontdoor::intake
+
+namespace frontdoor::intake {
+namespace {
+
+constexpr char kSubmitMethod[] =
+    "/frontdoor.intake.v1.IntakeService/SubmitReferral";
+constexpr char kGetMethod[] = "/frontdoor.intake.v1.IntakeService/GetReferral";
+
+// A length-delimited field `number` holding `value`, on the wire.
+std::string LengthDelimited(int number, const std::string& value) {
+  std::string out;
+  {
+    google::protobuf::io::StringOutputStream stream(&out);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    google::protobuf::internal::WireFormatLite::WriteString(number, value,
+                                                            &coded);
+  }
+  return out;
+}
+
+TEST_F(IntakeServiceTest, InvalidUtf8IsRefusedNamingTheFieldOnEveryMethod) {
+  auto channel = frontdoor::testing::MakeMtlsChannel(server_->api_port(),
+                                                     kPolice);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  intake::v1::SubmitReferralRequest submit;
+  submit.set_idempotency_key("utf8-1");
+  *submit.mutable_referral() = Example("adult-victim.json");
+  submit.mutable_referral()->mutable_subject()->mutable_name()
+      ->set_family_name(frontdoor::testing::kUtf8Probe);
+  frontdoor::testing::ExpectInvalidUtf8Refused(
+      *channel, kSubmitMethod, submit, "referral.subject.name.family_name",
+      [this] { return logs_.text(); });
+  intake::v1::GetReferralRequest get;
+  get.set_reference(frontdoor::testing::kUtf8Probe);
+  frontdoor::testing::ExpectInvalidUtf8Refused(
+      *channel, kGetMethod, get, "reference", [this] { return logs_.text(); });
+}
+
+TEST_F(IntakeServiceTest, UnknownFieldIsRefusedAndNeverStored) {
+  auto channel = frontdoor::testing::MakeMtlsChannel(server_->api_port(),
+                                                     kPolice);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  constexpr int kUnusedField = 900;
+  constexpr size_t kUnknownBytes = 3900 * 1024;  // 3.9 MiB, under the limit
+  const Referral referral = Example("adult-victim.json");
+  const std::string bytes =
+      LengthDelimited(1, "unknown-1") +
+      LengthDelimited(2, referral.SerializeAsString() +
+                             LengthDelimited(kUnusedField,
+                                             std::string(kUnknownBytes, 'u')));
+  // Protobuf itself accepts the request (and would keep the field).
+  ASSERT_TRUE(intake::v1::SubmitReferralRequest().ParseFromString(bytes));
+
+  grpc::Status status =
+      frontdoor::testing::RawUnaryCall(*channel, kSubmitMethod, bytes);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+      << status.error_message();
+  std::vector<FieldViolation> violations =
+      GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "referral.900");
+
+  // Nothing was stored under the key: the same key with the referral alone
+  // is a new referral, not a conflicting retry.
+  auto police = Client(kPolice);
+  Receipt receipt;
+  grpc::Status accepted = Submit(*police, "unknown-1", referral, &receipt);
+  ASSERT_TRUE(accepted.ok()) << accepted.error_message();
+  EXPECT_EQ(receipt.status(), intake::v1::REFERRAL_STATUS_ACCEPTED);
 }
 
 }  // namespace

@@ -25,6 +25,8 @@
 #include "intake-svc/intake_server.h"
 #include "notify-svc/notify_server.h"
 #include "tests/testing/examples.h"
+#include "tests/testing/captured_log.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
@@ -919,6 +921,21 @@ TEST_F(NotifyFlowTest, AHighRiskSixteenYearOldReachesTheYpvaNeverTheIdva) {
   EXPECT_EQ(Metric("frontdoor_notify_notifications_total{event=\"high_risk\","
                    "recipient_kind=\"idva_service\"}"),
             0);
+}
+
+// Invalid UTF-8 in a nested string of allocation's event: refused naming
+// the field, every log line JSON.
+TEST_F(NotifyFlowTest, InvalidUtf8IsRefusedNamingTheField) {
+  testing::ScopedCapturedLog log;
+  auto channel =
+      testing::MakeMtlsChannel(notify_->api_port(), "allocation-svc");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  allocation::v1::PlacementChanged event;
+  event.set_event_id("event-1");
+  event.mutable_placement()->set_reference(testing::kUtf8Probe);
+  testing::ExpectInvalidUtf8Refused(
+      *channel, "/frontdoor.notify.v1.NotifyInbox/DeliverPlacementChanged",
+      event, "placement.reference", [&log] { return log.text(); });
 }
 
 }  // namespace

@@ -19,6 +19,8 @@
 #include "intake-svc/intake_server.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/examples.h"
+#include "tests/testing/captured_log.h"
+#include "tests/testing/raw_call.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
@@ -333,6 +335,22 @@ TEST_F(TriageFlowTest, TriageDownLosesNothingAndRecordsEachOnce) {
   EXPECT_EQ(referrals, kBefore + kWhileDown);
   EXPECT_EQ(decisions, kBefore + kWhileDown);
   EXPECT_EQ(distinct, kBefore + kWhileDown);
+}
+
+// Invalid UTF-8 in a nested string of a practitioner's assessment: refused
+// naming the field, every log line JSON.
+TEST_F(TriageFlowTest, InvalidUtf8IsRefusedNamingTheField) {
+  testing::ScopedCapturedLog log;
+  auto channel =
+      testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  triage::v1::SubmitAssessmentRequest request;
+  request.set_reference("FD-0000000000");
+  request.mutable_tier_override()->set_tier(2);
+  request.mutable_tier_override()->set_reason(testing::kUtf8Probe);
+  testing::ExpectInvalidUtf8Refused(
+      *channel, "/frontdoor.triage.v1.TriageService/SubmitAssessment",
+      request, "tier_override.reason", [&log] { return log.text(); });
 }
 
 }  // namespace
