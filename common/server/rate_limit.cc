@@ -38,8 +38,8 @@ BucketSpec Resolve(const config::v1::TokenBucket& spec,
 absl::Status RateLimitsNotValid(const std::vector<FieldViolation>& violations) {
   std::string message = "rate limits are not valid:";
   for (const FieldViolation& v : violations) {
-    absl::StrAppend(&message, message.back() == ':' ? " " : "; ", v.field,
-                    ": ", v.description);
+    absl::StrAppend(&message, message.back() == ':' ? " " : "; ", v.field, ": ",
+                    v.description);
   }
   return InvalidArgumentWithViolations(message, violations);
 }
@@ -57,9 +57,8 @@ absl::StatusOr<RateLimitPolicy> RateLimitPolicyFromConfig(
     const config::v1::RateLimits& config, absl::string_view field) {
   std::vector<FieldViolation> violations;
   RateLimitPolicy policy;
-  policy.defaults.writes =
-      Resolve(config.writes(), kDefaultWriteBucket,
-              absl::StrCat(field, ".writes"), violations);
+  policy.defaults.writes = Resolve(config.writes(), kDefaultWriteBucket,
+                                   absl::StrCat(field, ".writes"), violations);
   policy.defaults.reads = Resolve(config.reads(), kDefaultReadBucket,
                                   absl::StrCat(field, ".reads"), violations);
   for (int i = 0; i < config.agencies_size(); ++i) {
@@ -103,10 +102,10 @@ absl::Status AgencyRateLimiter::TryAcquire(absl::string_view agency_id,
     it->second[1].tokens = limits.writes.burst;
   }
   if (now > bucket.refilled) {
-    bucket.tokens =
-        std::min<double>(spec.burst, bucket.tokens +
-                                         absl::ToDoubleSeconds(now - bucket.refilled) *
-                                             spec.per_second);
+    bucket.tokens = std::min<double>(
+        spec.burst,
+        bucket.tokens +
+            absl::ToDoubleSeconds(now - bucket.refilled) * spec.per_second);
     bucket.refilled = now;
   }
   if (bucket.tokens >= 1) {

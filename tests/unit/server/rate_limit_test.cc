@@ -1,11 +1,11 @@
 #include "common/server/rate_limit.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <atomic>
 #include <thread>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "common/clock/clock.h"
 #include "common/status/errors.h"
@@ -98,7 +98,8 @@ TEST(RateLimitTest, ConcurrentCallersShareOneBucketExactly) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kTriesEach; ++i) {
         if (limiter.TryAcquire("a", CallKind::kWrite).ok()) ++granted;
-        if (t == 0 && i < 100 && limiter.TryAcquire("b", CallKind::kWrite).ok()) {
+        if (t == 0 && i < 100 &&
+            limiter.TryAcquire("b", CallKind::kWrite).ok()) {
           ++other_granted;
         }
       }
@@ -136,14 +137,13 @@ TEST(RateLimitTest, PolicyFromConfigNamesEveryBadField) {
   config.add_agencies()->set_agency_id("a");
   absl::StatusOr<RateLimitPolicy> policy = RateLimitPolicyFromConfig(config);
   ASSERT_TRUE(absl::IsInvalidArgument(policy.status()));
-  EXPECT_THAT(
-      GetFieldViolations(policy.status()),
-      ElementsAre(
-          Field(&FieldViolation::field, "server.rate_limits.writes.per_second"),
-          Field(&FieldViolation::field,
-                "server.rate_limits.agencies[0].agency_id"),
-          Field(&FieldViolation::field,
-                "server.rate_limits.agencies[2].agency_id")));
+  EXPECT_THAT(GetFieldViolations(policy.status()),
+              ElementsAre(Field(&FieldViolation::field,
+                                "server.rate_limits.writes.per_second"),
+                          Field(&FieldViolation::field,
+                                "server.rate_limits.agencies[0].agency_id"),
+                          Field(&FieldViolation::field,
+                                "server.rate_limits.agencies[2].agency_id")));
 }
 
 }  // namespace
