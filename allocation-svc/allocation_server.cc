@@ -95,9 +95,14 @@ class AllocationServerImpl final
           return it == funding_areas_.end() ? std::string() : it->second;
         },
         clock, [this] { NotifyRelays(); });
-    service_ =
-        std::make_unique<AllocationService>(*core_, *catalogue_,
-                                            *common_.registry);
+    auto metrics_registry = std::make_shared<prometheus::Registry>();
+    absl::StatusOr<server::RateLimitPolicy> policy =
+        server::RateLimitPolicyForServer(config.server(), *common_.registry);
+    if (!policy.ok()) return policy.status();
+    limits_ = std::make_unique<server::EdgeLimits>(
+        "allocation-svc", *std::move(policy), clock, *metrics_registry);
+    service_ = std::make_unique<AllocationService>(*core_, *catalogue_,
+                                                   *common_.registry, *limits_);
     inbox_ = std::make_unique<AllocationInbox>(*core_, *common_.registry);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::AllocationService>(
             *service_, &AllocationService::ListProgrammes,
@@ -116,7 +121,8 @@ class AllocationServerImpl final
     server::ServerParts parts;
     parts.config = config.server();
     parts.services = {service_.get(), inbox_.get()};
-    parts.registry = std::make_shared<prometheus::Registry>();
+    parts.agencies = common_.registry.get();
+    parts.registry = std::move(metrics_registry);
     parts.collectables = {
         std::make_shared<AllocationCollector>(*core_),
         std::make_shared<outbox::OutboxCollector>(
@@ -133,6 +139,7 @@ class AllocationServerImpl final
   std::unique_ptr<Settings> settings_;
   absl::flat_hash_map<std::string, std::string> funding_areas_;
   std::unique_ptr<AllocationCore> core_;
+  std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<AllocationService> service_;
   std::unique_ptr<AllocationInbox> inbox_;
 };
@@ -147,7 +154,11 @@ absl::Status ValidateConfig(const config::v1::AllocationConfig& config) {
   required.Require(!config.catalogue_file().empty(), "catalogue_file");
   required.Require(!config.settings_file().empty(), "settings_file");
   required.Require(!config.districts_file().empty(), "districts_file");
-  return required.Check("allocation-svc configuration");
+  if (absl::Status s = required.Check("allocation-svc configuration");
+      !s.ok()) {
+    return s;
+  }
+  return server::CheckServerSettings(config.server());
 }
 
 absl::StatusOr<std::unique_ptr<AllocationServer>> AllocationServer::Start(

@@ -11,7 +11,7 @@ using server::HandleUnary;
 grpc::ServerUnaryReactor* AllocationService::ListProgrammes(
     grpc::CallbackServerContext* context, const v1::ListProgrammesRequest*,
     v1::ListProgrammesResponse* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
                      [&](const Caller&, grpc::ServerUnaryReactor* reactor) {
                        response->set_version(catalogue_.version());
                        *response->mutable_programmes() =
@@ -23,7 +23,7 @@ grpc::ServerUnaryReactor* AllocationService::ListProgrammes(
 grpc::ServerUnaryReactor* AllocationService::RecordConsent(
     grpc::CallbackServerContext* context,
     const v1::RecordConsentRequest* request, v1::Placement* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
                      [&](const Caller& caller, auto* reactor) {
                        core_.RecordConsent(caller, *request,
                                            Finisher(reactor, response));
@@ -34,7 +34,7 @@ grpc::ServerUnaryReactor* AllocationService::ReleasePlace(
     grpc::CallbackServerContext* context,
     const v1::ReleasePlaceRequest* request,
     v1::ReleasePlaceResponse* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
                      [&](const Caller& caller, auto* reactor) {
                        core_.ReleasePlace(caller, *request,
                                           Finisher(reactor, response));
@@ -45,7 +45,7 @@ grpc::ServerUnaryReactor* AllocationService::RecordFailure(
     grpc::CallbackServerContext* context,
     const v1::RecordFailureRequest* request,
     v1::RecordFailureResponse* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
                      [&](const Caller& caller, auto* reactor) {
                        core_.RecordFailure(caller, *request,
                                            Finisher(reactor, response));
@@ -56,7 +56,7 @@ grpc::ServerUnaryReactor* AllocationService::ListWaiting(
     grpc::CallbackServerContext* context,
     const v1::ListWaitingRequest* request,
     v1::ListWaitingResponse* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
                      [&](const Caller& caller, auto* reactor) {
                        FinishWith(reactor, core_.ListWaiting(caller, *request),
                                   response);
@@ -67,7 +67,8 @@ grpc::ServerUnaryReactor* AllocationService::GetPlacement(
     grpc::CallbackServerContext* context,
     const v1::GetPlacementRequest* request, v1::Placement* response) {
   return HandleUnary(
-      context, registry_, [&](const Caller& caller, auto* reactor) {
+      context, registry_, limits_, server::CallKind::kRead,
+      [&](const Caller& caller, auto* reactor) {
         FinishWith(reactor, core_.GetPlacement(caller, request->reference()),
                    response);
       });

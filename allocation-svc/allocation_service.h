@@ -1,6 +1,7 @@
 #pragma once
 
 #include "allocation-svc/allocation_core.h"
+#include "common/server/call_context.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 
@@ -13,8 +14,12 @@ class AllocationService final
     : public v1::AllocationService::CallbackService {
  public:
   AllocationService(AllocationCore& core, const Catalogue& catalogue,
-                    const tls::AgencyRegistry& registry)
-      : core_(core), catalogue_(catalogue), registry_(registry) {}
+                    const tls::AgencyRegistry& registry,
+                    server::EdgeLimits& limits)
+      : core_(core),
+        catalogue_(catalogue),
+        registry_(registry),
+        limits_(limits) {}
 
   grpc::ServerUnaryReactor* ListProgrammes(
       grpc::CallbackServerContext* context,
@@ -45,6 +50,7 @@ class AllocationService final
   AllocationCore& core_;
   const Catalogue& catalogue_;
   const tls::AgencyRegistry& registry_;
+  server::EdgeLimits& limits_;
 };
 
 // triage-svc's hand-off.

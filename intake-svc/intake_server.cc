@@ -83,8 +83,13 @@ class IntakeServerImpl final
     core_ = std::make_unique<IntakeCore>(*common_.store, *common_.keys,
                                          *districts_, *common_.registry, clock,
                                          *metrics_, [this] { NotifyRelays(); });
+    absl::StatusOr<server::RateLimitPolicy> policy =
+        server::RateLimitPolicyForServer(config.server(), *common_.registry);
+    if (!policy.ok()) return policy.status();
+    limits_ = std::make_unique<server::EdgeLimits>(
+        "intake-svc", *std::move(policy), clock, *metrics_registry);
     service_ = std::make_unique<IntakeService>(*core_, *common_.registry,
-                                               *metrics_);
+                                               *metrics_, *limits_);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
             *service_, &IntakeService::SubmitReferral,
             &IntakeService::GetReferral);
@@ -95,6 +100,7 @@ class IntakeServerImpl final
     server::ServerParts parts;
     parts.config = config.server();
     parts.services = {service_.get()};
+    parts.agencies = common_.registry.get();
     parts.registry = std::move(metrics_registry);
     parts.collectables = {std::make_shared<outbox::OutboxCollector>(
         *common_.store, clock,
@@ -108,6 +114,7 @@ class IntakeServerImpl final
   std::unique_ptr<DistrictDirectory> districts_;
   std::unique_ptr<IntakeMetrics> metrics_;
   std::unique_ptr<IntakeCore> core_;
+  std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<IntakeService> service_;
 };
 
@@ -119,7 +126,10 @@ absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
                                 config.agency_registry_file(),
                                 config.key_ring_file(), required);
   required.Require(!config.districts_file().empty(), "districts_file");
-  return required.Check("intake-svc configuration");
+  if (absl::Status s = required.Check("intake-svc configuration"); !s.ok()) {
+    return s;
+  }
+  return server::CheckServerSettings(config.server());
 }
 
 absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(

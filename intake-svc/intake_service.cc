@@ -11,13 +11,21 @@
 namespace frontdoor::intake {
 namespace {
 
-// Authenticates the caller; a refusal is counted and logged (without the
-// identity) before the caller finishes the reactor with it.
+// Authenticates the caller and takes a token of `kind` from its agency's
+// bucket; a refusal is counted and logged (without the identity) before the
+// caller finishes the reactor with it.
 absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext& context,
                                     const tls::AgencyRegistry& registry,
-                                    IntakeMetrics& metrics) {
+                                    IntakeMetrics& metrics,
+                                    server::EdgeLimits& limits,
+                                    server::CallKind kind) {
   absl::StatusOr<Caller> caller = tls::AuthenticateCaller(context, registry);
-  if (!caller.ok()) {
+  if (caller.ok()) {
+    if (absl::Status admitted = limits.Admit(*caller, kind); !admitted.ok()) {
+      metrics.Rejected("rate_limited");
+      return admitted;
+    }
+  } else {
     metrics.Rejected(absl::IsPermissionDenied(caller.status())
                          ? "permission_denied"
                      : absl::IsUnauthenticated(caller.status())
@@ -37,7 +45,8 @@ grpc::ServerUnaryReactor* IntakeService::SubmitReferral(
     intake::v1::SubmitReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
+  absl::StatusOr<Caller> caller = Authenticate(
+      *context, registry_, metrics_, limits_, server::CallKind::kWrite);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -56,7 +65,8 @@ grpc::ServerUnaryReactor* IntakeService::GetReferral(
     intake::v1::GetReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(server::TraceIdOf(*context));
-  absl::StatusOr<Caller> caller = Authenticate(*context, registry_, metrics_);
+  absl::StatusOr<Caller> caller = Authenticate(
+      *context, registry_, metrics_, limits_, server::CallKind::kRead);
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;

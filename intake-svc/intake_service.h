@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/server/call_context.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "intake-svc/intake_core.h"
@@ -10,12 +11,14 @@ namespace frontdoor::intake {
 // The gRPC adapter of intake-svc: authenticates the caller from its
 // certificate, carries the trace context, hands the request to the core and
 // converts the outcome at the edge. Never blocks a callback thread: the core
-// finishes the reactor when the store has committed.
+// finishes the reactor when the store has committed. Each call takes a token
+// from the agency's bucket in `limits` (submissions writes, gets reads)
+// before any work.
 class IntakeService final : public intake::v1::IntakeService::CallbackService {
  public:
   IntakeService(IntakeCore& core, const tls::AgencyRegistry& registry,
-                IntakeMetrics& metrics)
-      : core_(core), registry_(registry), metrics_(metrics) {}
+                IntakeMetrics& metrics, server::EdgeLimits& limits)
+      : core_(core), registry_(registry), metrics_(metrics), limits_(limits) {}
 
   grpc::ServerUnaryReactor* SubmitReferral(
       grpc::CallbackServerContext* context,
@@ -31,6 +34,7 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
   IntakeCore& core_;
   const tls::AgencyRegistry& registry_;
   IntakeMetrics& metrics_;
+  server::EdgeLimits& limits_;
 };
 
 }  // namespace frontdoor::intake

@@ -121,8 +121,14 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
           hub_->Wake(agencies);
           NotifyRelays();
         });
-    service_ = std::make_unique<NotifyService>(*core_, *common_.registry,
-                                               *hub_, counters_);
+    auto metrics_registry = std::make_shared<prometheus::Registry>();
+    absl::StatusOr<server::RateLimitPolicy> policy =
+        server::RateLimitPolicyForServer(config.server(), *common_.registry);
+    if (!policy.ok()) return policy.status();
+    limits_ = std::make_unique<server::EdgeLimits>(
+        "notify-svc", *std::move(policy), clock, *metrics_registry);
+    service_ = std::make_unique<NotifyService>(*core_, *common_.registry, *hub_,
+                                               counters_, *limits_);
     inbox_ = std::make_unique<NotifyInbox>(*core_, *common_.registry);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::NotifyService>(
             *service_, &NotifyService::Subscribe, &NotifyService::Ack,
@@ -142,7 +148,8 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
     server::ServerParts parts;
     parts.config = config.server();
     parts.services = {service_.get(), inbox_.get()};
-    parts.registry = std::make_shared<prometheus::Registry>();
+    parts.agencies = common_.registry.get();
+    parts.registry = std::move(metrics_registry);
     parts.collectables = {
         std::make_shared<NotifyCollector>(*core_, *hub_, counters_, relays()),
         std::make_shared<outbox::OutboxCollector>(*common_.store, clock,
@@ -159,6 +166,7 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
   StreamCounters counters_;
   std::unique_ptr<SubscriptionHub> hub_;
   std::unique_ptr<NotifyCore> core_;
+  std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<NotifyService> service_;
   std::unique_ptr<NotifyInbox> inbox_;
 };
@@ -172,6 +180,9 @@ absl::Status ValidateConfig(const config::v1::NotifyConfig& config) {
                                 config.key_ring_file(), required);
   required.Require(!config.rules_file().empty(), "rules_file");
   if (absl::Status s = required.Check("notify-svc configuration"); !s.ok()) {
+    return s;
+  }
+  if (absl::Status s = server::CheckServerSettings(config.server()); !s.ok()) {
     return s;
   }
   const config::v1::PushConfig& push = config.push();

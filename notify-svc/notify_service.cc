@@ -157,6 +157,11 @@ grpc::ServerWriteReactor<v1::Delivery>* NotifyService::Subscribe(
         {{"code", absl::StatusCodeToString(caller.status().code())}});
     return new RefusedStream(caller.status());
   }
+  // Opening a stream is a read; what it then delivers is not limited.
+  if (absl::Status admitted = limits_.Admit(*caller, server::CallKind::kRead);
+      !admitted.ok()) {
+    return new RefusedStream(admitted);
+  }
   if (absl::Status allowed = core_.CanSubscribe(*caller); !allowed.ok()) {
     return new RefusedStream(allowed);
   }
@@ -183,7 +188,8 @@ grpc::ServerUnaryReactor* NotifyService::Ack(
     grpc::CallbackServerContext* context, const v1::AckRequest* request,
     v1::AckResponse* response) {
   return HandleUnary(
-      context, registry_, [&](const Caller& caller, auto* reactor) {
+      context, registry_, limits_, server::CallKind::kWrite,
+      [&](const Caller& caller, auto* reactor) {
         core_.Ack(caller, request->position(),
                   [reactor, response](absl::StatusOr<int64_t> position) {
                     if (position.ok()) {
@@ -197,17 +203,17 @@ grpc::ServerUnaryReactor* NotifyService::Ack(
 grpc::ServerUnaryReactor* NotifyService::ListUpdates(
     grpc::CallbackServerContext* context,
     const v1::ListUpdatesRequest* request, v1::ListUpdatesResponse* response) {
-  return HandleUnary(
-      context, registry_, [&](const Caller& caller, auto* reactor) {
-        absl::StatusOr<std::vector<v1::Notification>> updates =
-            core_.ListUpdates(caller, request->reference());
-        if (updates.ok()) {
-          for (v1::Notification& n : *updates) {
-            *response->add_updates() = std::move(n);
-          }
-        }
-        reactor->Finish(ToGrpcStatus(updates.status()));
-      });
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       absl::StatusOr<std::vector<v1::Notification>> updates =
+                           core_.ListUpdates(caller, request->reference());
+                       if (updates.ok()) {
+                         for (v1::Notification& n : *updates) {
+                           *response->add_updates() = std::move(n);
+                         }
+                       }
+                       reactor->Finish(ToGrpcStatus(updates.status()));
+                     });
 }
 
 grpc::ServerUnaryReactor* NotifyService::ReplayDeadLetters(
@@ -215,7 +221,8 @@ grpc::ServerUnaryReactor* NotifyService::ReplayDeadLetters(
     const v1::ReplayDeadLettersRequest* request,
     v1::ReplayDeadLettersResponse* response) {
   return HandleUnary(
-      context, registry_, [&](const Caller& caller, auto* reactor) {
+      context, registry_, limits_, server::CallKind::kWrite,
+      [&](const Caller& caller, auto* reactor) {
         core_.ReplayDeadLetters(
             caller, request->recipient_agency(),
             [reactor, response](absl::StatusOr<int64_t> replayed) {

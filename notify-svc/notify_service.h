@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "common/server/call_context.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "notify-svc/notify_core.h"
@@ -22,8 +23,13 @@ struct StreamCounters {
 class NotifyService final : public v1::NotifyService::CallbackService {
  public:
   NotifyService(NotifyCore& core, const tls::AgencyRegistry& registry,
-                SubscriptionHub& hub, StreamCounters& counters)
-      : core_(core), registry_(registry), hub_(hub), counters_(counters) {}
+                SubscriptionHub& hub, StreamCounters& counters,
+                server::EdgeLimits& limits)
+      : core_(core),
+        registry_(registry),
+        hub_(hub),
+        counters_(counters),
+        limits_(limits) {}
 
   grpc::ServerWriteReactor<v1::Delivery>* Subscribe(
       grpc::CallbackServerContext* context,
@@ -45,6 +51,7 @@ class NotifyService final : public v1::NotifyService::CallbackService {
   const tls::AgencyRegistry& registry_;
   SubscriptionHub& hub_;
   StreamCounters& counters_;
+  server::EdgeLimits& limits_;
 };
 
 // Events from intake-svc, triage-svc and allocation-svc.

@@ -87,7 +87,13 @@ class TriageServerImpl final
     core_ = std::make_unique<TriageCore>(*common_.store, *common_.keys,
                                          *rules_, clock, *metrics_,
                                          [this] { NotifyRelays(); });
-    service_ = std::make_unique<TriageService>(*core_, *common_.registry);
+    absl::StatusOr<server::RateLimitPolicy> policy =
+        server::RateLimitPolicyForServer(config.server(), *common_.registry);
+    if (!policy.ok()) return policy.status();
+    limits_ = std::make_unique<server::EdgeLimits>(
+        "triage-svc", *std::move(policy), clock, *metrics_registry);
+    service_ =
+        std::make_unique<TriageService>(*core_, *common_.registry, *limits_);
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.registry);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
             *service_, &TriageService::ListQueue,
@@ -104,6 +110,7 @@ class TriageServerImpl final
     server::ServerParts parts;
     parts.config = config.server();
     parts.services = {service_.get(), inbox_.get()};
+    parts.agencies = common_.registry.get();
     parts.registry = std::move(metrics_registry);
     TriageCore* core = core_.get();
     parts.collectables = {
@@ -125,6 +132,7 @@ class TriageServerImpl final
   std::unique_ptr<Rules> rules_;
   std::unique_ptr<TriageMetrics> metrics_;
   std::unique_ptr<TriageCore> core_;
+  std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<TriageService> service_;
   std::unique_ptr<TriageInbox> inbox_;
 };
@@ -137,7 +145,10 @@ absl::Status ValidateConfig(const config::v1::TriageConfig& config) {
                                 config.agency_registry_file(),
                                 config.key_ring_file(), required);
   required.Require(!config.rules_file().empty(), "rules_file");
-  return required.Check("triage-svc configuration");
+  if (absl::Status s = required.Check("triage-svc configuration"); !s.ok()) {
+    return s;
+  }
+  return server::CheckServerSettings(config.server());
 }
 
 absl::StatusOr<std::unique_ptr<TriageServer>> TriageServer::Start(

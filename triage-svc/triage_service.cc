@@ -11,7 +11,7 @@ using server::HandleUnary;
 grpc::ServerUnaryReactor* TriageService::ListQueue(
     grpc::CallbackServerContext* context, const v1::ListQueueRequest* request,
     v1::ListQueueResponse* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
                      [&](const Caller& caller, auto* reactor) {
                        FinishWith(reactor, core_.ListQueue(caller, *request),
                                   response);
@@ -21,7 +21,7 @@ grpc::ServerUnaryReactor* TriageService::ListQueue(
 grpc::ServerUnaryReactor* TriageService::SubmitAssessment(
     grpc::CallbackServerContext* context,
     const v1::SubmitAssessmentRequest* request, v1::Decision* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
                      [&](const Caller& caller, auto* reactor) {
                        core_.SubmitAssessment(caller, *request,
                                               Finisher(reactor, response));
@@ -31,7 +31,7 @@ grpc::ServerUnaryReactor* TriageService::SubmitAssessment(
 grpc::ServerUnaryReactor* TriageService::GetDecision(
     grpc::CallbackServerContext* context, const v1::GetDecisionRequest* request,
     v1::Decision* response) {
-  return HandleUnary(context, registry_,
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
                      [&](const Caller& caller, auto* reactor) {
                        core_.GetDecision(caller, request->reference(),
                                          Finisher(reactor, response));

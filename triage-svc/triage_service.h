@@ -1,5 +1,6 @@
 #pragma once
 
+#include "common/server/call_context.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "triage-svc/triage_core.h"
@@ -12,8 +13,9 @@ namespace frontdoor::triage {
 // store's callback; ListQueue is a short snapshot read.
 class TriageService final : public v1::TriageService::CallbackService {
  public:
-  TriageService(TriageCore& core, const tls::AgencyRegistry& registry)
-      : core_(core), registry_(registry) {}
+  TriageService(TriageCore& core, const tls::AgencyRegistry& registry,
+                server::EdgeLimits& limits)
+      : core_(core), registry_(registry), limits_(limits) {}
 
   grpc::ServerUnaryReactor* ListQueue(grpc::CallbackServerContext* context,
                                       const v1::ListQueueRequest* request,
@@ -29,6 +31,7 @@ class TriageService final : public v1::TriageService::CallbackService {
  private:
   TriageCore& core_;
   const tls::AgencyRegistry& registry_;
+  server::EdgeLimits& limits_;
 };
 
 // intake-svc's hand-off.

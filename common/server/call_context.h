@@ -5,12 +5,17 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/clock/clock.h"
 #include "common/logging/traceparent.h"
+#include "common/server/rate_limit.h"
 #include "common/status/grpc_status.h"
 #include "common/tls/agency_registry.h"
 #include "common/tls/caller.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
+#include "prometheus/counter.h"
+#include "prometheus/family.h"
+#include "prometheus/registry.h"
 
 namespace frontdoor::server {
 
@@ -25,6 +30,29 @@ std::string TraceIdOf(const grpc::ServerContextBase& context);
 std::optional<Caller> AuthenticateOrFinish(grpc::CallbackServerContext& context,
                                            const tls::AgencyRegistry& registry,
                                            grpc::ServerUnaryReactor* reactor);
+
+// The per-agency rate limits of one service's partner-facing and
+// staff-facing methods, checked at the edge after authentication and before
+// any work. Callers with ROLE_SERVICE (the suite's own relays) always pass.
+// Each refusal is counted in
+//   frontdoor_rate_limited_total{service,kind,agency}
+// (kind "read" or "write"; agency ids come from the registry, a bounded set)
+// and logged as "call.rate_limited". Thread-safe.
+class EdgeLimits {
+ public:
+  // Registers the counter in `metrics`.
+  EdgeLimits(std::string service, RateLimitPolicy policy, const Clock& clock,
+             prometheus::Registry& metrics);
+
+  // OK, or RESOURCE_EXHAUSTED with google.rpc.RetryInfo (see
+  // AgencyRateLimiter::TryAcquire).
+  absl::Status Admit(const Caller& caller, CallKind kind);
+
+ private:
+  const std::string service_;
+  AgencyRateLimiter limiter_;
+  prometheus::Family<prometheus::Counter>& refused_;
+};
 
 // Finishes `reactor` with `result`, moved into `response` when OK.
 template <typename T>
@@ -55,6 +83,27 @@ grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
   std::optional<Caller> caller =
       AuthenticateOrFinish(*context, registry, reactor);
   if (caller.has_value()) handle(*caller, reactor);
+  return reactor;
+}
+
+// As above for a method partners or staff call: after authentication, the
+// caller's agency must have a token of `kind` in `limits`, else the call
+// finishes RESOURCE_EXHAUSTED (with RetryInfo) before any work.
+template <typename Handle>
+grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
+                                      const tls::AgencyRegistry& registry,
+                                      EdgeLimits& limits, CallKind kind,
+                                      Handle handle) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(TraceIdOf(*context));
+  std::optional<Caller> caller =
+      AuthenticateOrFinish(*context, registry, reactor);
+  if (!caller.has_value()) return reactor;
+  if (absl::Status admitted = limits.Admit(*caller, kind); !admitted.ok()) {
+    reactor->Finish(ToGrpcStatus(admitted));
+    return reactor;
+  }
+  handle(*caller, reactor);
   return reactor;
 }
 

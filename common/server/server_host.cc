@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/metrics/grpc_server_metrics.h"
 #include "common/server/framework_logs.h"
+#include "common/server/not_found_metrics.h"
 #include "common/server/server_options.h"
 #include "common/tls/credentials.h"
 #include "grpc/grpc.h"
@@ -199,6 +200,11 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
     interceptors.push_back(
         std::make_unique<metrics::ServerMetricsInterceptorFactory>(
             parts.registry));
+    if (parts.agencies != nullptr) {
+      interceptors.push_back(
+          std::make_unique<NotFoundMetricsInterceptorFactory>(*parts.agencies,
+                                                              parts.registry));
+    }
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     host->api_server_ = builder.BuildAndStart();
     if (host->api_server_ == nullptr || host->api_port_ == 0) {

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics/metrics_server.h"
+#include "common/tls/agency_registry.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/server.h"
@@ -32,6 +33,10 @@ struct ServerParts {
   // Further collectables exported on the metrics port (gauges computed at
   // scrape time, say). They must stay usable until the ServerHost is gone.
   std::vector<std::shared_ptr<prometheus::Collectable>> collectables;
+  // The registry of calling agencies, for frontdoor_not_found_total (see
+  // NotFoundMetricsInterceptorFactory). Optional; not owned: it must
+  // outlive the ServerHost.
+  const tls::AgencyRegistry* agencies = nullptr;
 };
 
 // The three ports every frontdoor service has:

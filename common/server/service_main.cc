@@ -35,6 +35,32 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
   required.Require(!key_ring_file.empty(), "key_ring_file");
 }
 
+absl::Status CheckServerSettings(const config::v1::ServerConfig& server) {
+  return RateLimitPolicyFromConfig(server.rate_limits(), "server.rate_limits")
+      .status();
+}
+
+absl::StatusOr<RateLimitPolicy> RateLimitPolicyForServer(
+    const config::v1::ServerConfig& server,
+    const tls::AgencyRegistry& registry) {
+  absl::StatusOr<RateLimitPolicy> policy =
+      RateLimitPolicyFromConfig(server.rate_limits(), "server.rate_limits");
+  if (!policy.ok()) return policy.status();
+  std::vector<FieldViolation> violations;
+  const auto& agencies = server.rate_limits().agencies();
+  for (int i = 0; i < agencies.size(); ++i) {
+    if (registry.FindById(agencies[i].agency_id()) == nullptr) {
+      violations.push_back(
+          {absl::StrCat("server.rate_limits.agencies[", i, "].agency_id"),
+           "no agency with this id in the agency registry"});
+    }
+  }
+  if (!violations.empty()) {
+    return RateLimitsNotValid(violations);
+  }
+  return policy;
+}
+
 absl::StatusOr<std::string> StoreLocation(
     const config::v1::StoreConfig& config) {
   const int given = !config.sqlite_path().empty() +

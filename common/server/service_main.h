@@ -16,12 +16,13 @@
 #include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
-#include "common/tls/agency_registry.h"
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
+#include "common/server/rate_limit.h"
 #include "common/server/server_host.h"
 #include "common/server/signals.h"
 #include "common/store/store.h"
+#include "common/tls/agency_registry.h"
 #include "frontdoor/config/v1/config.pb.h"
 
 namespace frontdoor::server {
@@ -37,6 +38,18 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
                            const std::string& agency_registry_file,
                            const std::string& key_ring_file,
                            config::RequiredSettings& required);
+
+// Checks the ServerConfig settings that have values to check beyond being
+// present (the rate limits): INVALID_ARGUMENT with a field violation naming
+// each bad setting, for example "server.rate_limits.writes.per_second".
+absl::Status CheckServerSettings(const config::v1::ServerConfig& server);
+
+// The rate-limit policy of `server.rate_limits`; as CheckServerSettings, and
+// every agency given its own limits must be in `registry` (a field violation
+// names server.rate_limits.agencies[i].agency_id otherwise).
+absl::StatusOr<RateLimitPolicy> RateLimitPolicyForServer(
+    const config::v1::ServerConfig& server,
+    const tls::AgencyRegistry& registry);
 
 // Where the store is: the SQLite path, or the PostgreSQL URL (given, or
 // read from the named environment variable). INVALID_ARGUMENT naming the

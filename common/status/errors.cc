@@ -1,5 +1,7 @@
 #include "common/status/errors.h"
 
+#include <algorithm>
+#include <cstdint>
 
 #include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
@@ -35,6 +37,29 @@ std::vector<FieldViolation> GetFieldViolations(const absl::Status& status) {
     out.push_back({v.field(), v.description()});
   }
   return out;
+}
+
+absl::Status ResourceExhaustedRetryAfter(absl::string_view message,
+                                         absl::Duration retry_delay) {
+  const absl::Duration rounded =
+      std::max(absl::Milliseconds(1), absl::Ceil(retry_delay, absl::Milliseconds(1)));
+  google::rpc::RetryInfo info;
+  const int64_t seconds = absl::ToInt64Seconds(rounded);
+  info.mutable_retry_delay()->set_seconds(seconds);
+  info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(rounded - absl::Seconds(seconds))));
+  absl::Status status(absl::StatusCode::kResourceExhausted, message);
+  status.SetPayload(kRetryInfoTypeUrl, absl::Cord(info.SerializeAsString()));
+  return status;
+}
+
+std::optional<absl::Duration> GetRetryDelay(const absl::Status& status) {
+  auto payload = status.GetPayload(kRetryInfoTypeUrl);
+  if (!payload.has_value()) return std::nullopt;
+  google::rpc::RetryInfo info;
+  if (!info.ParseFromString(std::string(*payload))) return std::nullopt;
+  return absl::Seconds(info.retry_delay().seconds()) +
+         absl::Nanoseconds(info.retry_delay().nanos());
 }
 
 namespace {

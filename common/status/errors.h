@@ -1,10 +1,12 @@
 #pragma once
 
+#include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 
 namespace frontdoor {
 
@@ -31,6 +33,20 @@ absl::Status InvalidArgumentWithViolations(
 
 // The violations carried by `status` (empty when it carries none).
 std::vector<FieldViolation> GetFieldViolations(const absl::Status& status);
+
+// Type URL under which a retry delay travels as an absl::Status payload (a
+// serialized google.rpc.RetryInfo), so it reaches the gRPC edge intact.
+inline constexpr absl::string_view kRetryInfoTypeUrl =
+    "type.googleapis.com/google.rpc.RetryInfo";
+
+// RESOURCE_EXHAUSTED telling the caller to retry after `retry_delay` (a
+// google.rpc.RetryInfo detail; the delay is rounded up to whole
+// milliseconds, and never below one).
+absl::Status ResourceExhaustedRetryAfter(absl::string_view message,
+                                         absl::Duration retry_delay);
+
+// The retry delay carried by `status`, if any.
+std::optional<absl::Duration> GetRetryDelay(const absl::Status& status);
 
 // Marks `status` as carrying internal detail (a database's message, SQL, a
 // host name): the gRPC edge keeps its code, logs the message and sends the

@@ -40,15 +40,18 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
     }
   }
   const std::string message(status.message());
-  auto bad_request = status.GetPayload(kBadRequestTypeUrl);
-  if (!bad_request.has_value()) return grpc::Status(code, message);
-
+  // Details that travel in grpc-status-details-bin, in this order.
   google::rpc::Status details;
+  for (absl::string_view type_url : {kBadRequestTypeUrl, kRetryInfoTypeUrl}) {
+    auto payload = status.GetPayload(type_url);
+    if (!payload.has_value()) continue;
+    google::protobuf::Any* any = details.add_details();
+    any->set_type_url(std::string(type_url));
+    any->set_value(std::string(*payload));
+  }
+  if (details.details().empty()) return grpc::Status(code, message);
   details.set_code(static_cast<int>(status.code()));
   details.set_message(message);
-  google::protobuf::Any* any = details.add_details();
-  any->set_type_url(std::string(kBadRequestTypeUrl));
-  any->set_value(std::string(*bad_request));
   return grpc::Status(code, message, details.SerializeAsString());
 }
 
@@ -62,8 +65,9 @@ absl::Status FromGrpcStatus(const grpc::Status& status) {
     return out;
   }
   for (const google::protobuf::Any& any : details.details()) {
-    if (any.type_url() == kBadRequestTypeUrl) {
-      out.SetPayload(kBadRequestTypeUrl, absl::Cord(any.value()));
+    if (any.type_url() == kBadRequestTypeUrl ||
+        any.type_url() == kRetryInfoTypeUrl) {
+      out.SetPayload(any.type_url(), absl::Cord(any.value()));
     }
   }
   return out;

@@ -1,12 +1,11 @@
 // intake-svc in process, on port 0, over real mTLS with the development PKI
 // and a real SQLite database: the behaviour partners' systems rely on.
-#include <filesystem>
-#include <fstream>
-
-#include <regex>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
@@ -23,6 +22,8 @@
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/wire_format_lite.h"
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_server.h"
@@ -716,6 +717,101 @@ TEST_F(IntakeServiceTest, MetricsCountCallsAndReferrals) {
                 "frontdoor_intake_field_violations_total{field=\"referral."
                 "concerns\"}"),
             1.0);
+}
+
+// One agency over its burst is refused RESOURCE_EXHAUSTED with the time
+// until its next token as google.rpc.RetryInfo, before any work; another
+// agency is served at the same moment; once the (fake) clock has moved on,
+// the first is served again. Writes and reads have separate buckets, and
+// every refusal is counted by service, kind and agency.
+TEST_F(IntakeServiceTest,
+       AnAgencyOverItsLimitIsRefusedWithRetryInfoOthersServed) {
+  config::v1::AgencyRateLimit* limits =
+      config_.mutable_server()->mutable_rate_limits()->add_agencies();
+  limits->set_agency_id(kPolice);
+  limits->mutable_writes()->set_per_second(2);
+  limits->mutable_writes()->set_burst(3);
+  limits->mutable_reads()->set_per_second(1);
+  limits->mutable_reads()->set_burst(4);
+  Restart();
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(Submit(*police, absl::StrCat("rl-", i),
+                       Example(testing::kAdult), nullptr)
+                    .ok());
+  }
+  Receipt receipt;
+  grpc::Status refused =
+      Submit(*police, "rl-3", Example(testing::kAdult), &receipt);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_TRUE(receipt.reference().empty());
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(refused.error_details()));
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo retry;
+  ASSERT_TRUE(details.details(0).UnpackTo(&retry));
+  // 2 tokens a second: the next one in half a second.
+  EXPECT_EQ(retry.retry_delay().seconds(), 0);
+  EXPECT_EQ(retry.retry_delay().nanos(), 500'000'000);
+
+  // Guessing references spends the read bucket, not the write bucket.
+  intake::v1::GetReferralResponse got;
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(Get(*police, "FD-0000000000AA", &got).error_code(),
+              grpc::StatusCode::NOT_FOUND);
+  }
+  EXPECT_EQ(Get(*police, "FD-0000000000AA", &got).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  // Another agency, at the same moment, is served.
+  EXPECT_TRUE(Submit(*health, "rl-b", Example(testing::kAdult), nullptr).ok());
+
+  clock_.Advance(absl::Milliseconds(500));
+  EXPECT_TRUE(Submit(*police, "rl-3", Example(testing::kAdult), &receipt).ok());
+  EXPECT_FALSE(receipt.reference().empty());
+
+  auto scrape =
+      frontdoor::testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_rate_limited_total{agency=\"staffs-police\",kind="
+                "\"write\",service=\"intake-svc\"}"),
+            1.0);
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_rate_limited_total{agency=\"staffs-police\",kind="
+                "\"read\",service=\"intake-svc\"}"),
+            1.0);
+  EXPECT_THAT(scrape->body,
+              Not(HasSubstr("frontdoor_rate_limited_total{agency=\"uhnm")));
+  // The four guesses answered NOT_FOUND, counted by agency.
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_not_found_total{agency=\"staffs-police\","
+                "grpc_service=\"frontdoor.intake.v1.IntakeService\"}"),
+            4.0);
+}
+
+// Limits that cannot work stop start-up with the setting named.
+TEST_F(IntakeServiceTest, BadRateLimitsStopStartUpNamingTheSetting) {
+  config::v1::IntakeConfig config = config_;
+  config.mutable_server()->mutable_rate_limits()->mutable_reads()->set_burst(
+      -1);
+  auto bad = IntakeServer::Start(config, clock_);
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("server.rate_limits.reads.burst"));
+
+  config = config_;
+  config.mutable_server()->mutable_rate_limits()->add_agencies()->set_agency_id(
+      "no-such-agency");
+  bad = IntakeServer::Start(config, clock_);
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("server.rate_limits.agencies[0].agency_id"));
 }
 
 // intake-svc on a PostgreSQL server of its own, which the test stops and

@@ -46,6 +46,31 @@ TEST(StatusTest, ViolationsSurviveTheEdgeAsBadRequest) {
                                          "too long: at most 10000 characters"}));
 }
 
+// A refusal for rate carries how long to wait as google.rpc.RetryInfo in
+// grpc-status-details-bin, rounded up to whole milliseconds.
+TEST(StatusTest, RetryDelaySurvivesTheEdgeAsRetryInfo) {
+  const absl::Status status = ResourceExhaustedRetryAfter(
+      "too many calls", absl::Milliseconds(1500) + absl::Microseconds(1));
+  EXPECT_EQ(GetRetryDelay(status), absl::Milliseconds(1501));
+  grpc::Status wire = ToGrpcStatus(status);
+  EXPECT_EQ(wire.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(wire.error_message(), "too many calls");
+
+  google::rpc::Status details;
+  ASSERT_TRUE(details.ParseFromString(wire.error_details()));
+  EXPECT_EQ(details.code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  ASSERT_EQ(details.details_size(), 1);
+  google::rpc::RetryInfo info;
+  ASSERT_TRUE(details.details(0).UnpackTo(&info));
+  EXPECT_EQ(info.retry_delay().seconds(), 1);
+  EXPECT_EQ(info.retry_delay().nanos(), 501000000);
+
+  EXPECT_EQ(GetRetryDelay(FromGrpcStatus(wire)), absl::Milliseconds(1501));
+  // Never a zero delay, which a client could take as "retry at once".
+  EXPECT_EQ(GetRetryDelay(ResourceExhaustedRetryAfter("x", absl::ZeroDuration())),
+            absl::Milliseconds(1));
+}
+
 TEST(StatusTest, InternalTextNeverReachesTheCaller) {
   for (absl::Status status :
        {absl::InternalError("sqlite: disk I/O error at /var/lib/x.db"),
