@@ -4,10 +4,15 @@
 // makes the store unhealthy until a write commits again, and gives the
 // WAL's space back.
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/mount.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -241,6 +246,90 @@ TEST_F(StorageFaultsTest, RecoversWithoutOutsideWritesByProbing) {
   EXPECT_TRUE(store->Healthy());
   EXPECT_EQ(CountRows(*store), 0);
   store->SetHealthListener(nullptr);
+}
+
+// The same on a real full disk: a small tmpfs the test mounts (as root;
+// skipped with the reason where mounting is not permitted), filled up with
+// a file that is then removed, with SQLite's own VFS seeing ENOSPC.
+class TmpfsDiskFullTest : public ::testing::Test {
+ protected:
+  // Small enough to fill quickly, large enough for the database, its WAL
+  // and its shared-memory index.
+  static constexpr char kTmpfsOptions[] = "size=2m";
+  static constexpr size_t kFillChunkBytes = 64 * 1024;
+  static constexpr int kMaxFillChunks = 64;  // 4 MiB: more than the tmpfs
+  static constexpr size_t kRowBytes = 16 * 1024;
+
+  void SetUp() override {
+    dir_ = testing::FreshTestDir("tmpfs-full");
+    if (::mount("tmpfs", dir_.c_str(), "tmpfs", 0, kTmpfsOptions) != 0) {
+      const int error = errno;
+      std::filesystem::remove_all(dir_);
+      GTEST_SKIP() << "cannot mount a tmpfs to fill (needs root or "
+                      "CAP_SYS_ADMIN): "
+                   << std::strerror(error);
+    }
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) ::umount2(dir_.c_str(), MNT_DETACH);
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Fills the file system with `path` until ENOSPC (bounded).
+  void Fill(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ASSERT_GE(fd, 0) << std::strerror(errno);
+    const std::string chunk(kFillChunkBytes, 'x');
+    bool full = false;
+    for (int i = 0; i < kMaxFillChunks && !full; ++i) {
+      full = ::write(fd, chunk.data(), chunk.size()) !=
+             static_cast<ssize_t>(chunk.size());
+    }
+    // Smaller writes take the last partial pages too.
+    for (int i = 0; i < kMaxFillChunks * 16 && full; ++i) {
+      if (::write(fd, chunk.data(), 4096) <= 0) break;
+    }
+    ::close(fd);
+    ASSERT_TRUE(full) << "the tmpfs never filled up";
+  }
+
+  std::filesystem::path dir_;
+  bool mounted_ = false;
+};
+
+TEST_F(TmpfsDiskFullTest, FullIsUnavailableUnhealthyAndRecoversOnceFreed) {
+  SqliteOptions options;
+  options.path = (dir_ / "full.db").string();
+  options.health_probe_interval = kNoProbe;
+  auto opened = OpenSqliteStore(options, Migrations());
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<Store> store = *std::move(opened);
+  const auto insert = [&](int64_t id) {
+    return store->WriteSync([id](Tx& tx) {
+      return tx
+          .Exec("INSERT INTO rows_table (id, v) VALUES ($1, $2)",
+                {id, std::string(kRowBytes, 'r')})
+          .status();
+    });
+  };
+  ASSERT_TRUE(insert(1).ok());
+
+  const std::filesystem::path filler = dir_ / "filler";
+  Fill(filler);
+  for (int i = 0; i < kWritesWhileFull; ++i) {
+    const absl::Status s = insert(100 + i);
+    EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable) << s;
+  }
+  EXPECT_FALSE(store->Healthy());
+
+  std::filesystem::remove(filler);
+  ASSERT_TRUE(insert(2).ok());
+  EXPECT_TRUE(store->Healthy());
+  EXPECT_EQ(std::filesystem::file_size(options.path + "-wal"), 0u);
+  EXPECT_EQ(CountRows(*store), 2);
+  EXPECT_EQ(QueryText(*store, "PRAGMA integrity_check"), "ok;");
+  store->Close();
 }
 
 }  // namespace
