@@ -195,7 +195,7 @@ class Reconnect {
   }
   void Failed(absl::Status why, absl::Time now) {
     backoff_ = backoff_ == absl::ZeroDuration() ? initial_
-                                                   : std::min(backoff_ * 2, max_);
+                                                : std::min(backoff_ * 2, max_);
     retry_at_ = now + backoff_;
     last_error_ = std::move(why);
   }
