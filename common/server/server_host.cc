@@ -243,6 +243,12 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
   host->metrics_port_ = host->metrics_server_->port();
 
   host->SetServing(true);
+  for (grpc::Server* server : {host->api_server_.get(), host->health_server_.get()}) {
+    if (grpc::HealthCheckServiceInterface* health =
+            server->GetHealthCheckService()) {
+      health->SetServingStatus(kLivenessService, true);
+    }
+  }
   return host;
 }
 

@@ -19,6 +19,12 @@
 
 namespace frontdoor::server {
 
+// A grpc.health.v1 service name that is SERVING for as long as the process
+// runs, whatever SetServing says: for liveness probes, so that a service
+// that is only unready (its database unreachable, its disk full) is not
+// restarted, which would not help and could not start without its database.
+inline constexpr char kLivenessService[] = "frontdoor.liveness";
+
 // What a service hands to ServerHost::Start.
 struct ServerParts {
   // Addresses and TLS files; api_address, health_address and metrics_address
@@ -72,7 +78,8 @@ class ServerHost {
   int metrics_port() const { return metrics_port_; }
 
   // Sets SERVING or NOT_SERVING for "" and every service name, on both the
-  // API and the plaintext health server. Ignored after Shutdown.
+  // API and the plaintext health server (kLivenessService stays SERVING).
+  // Ignored after Shutdown.
   void SetServing(bool serving) ABSL_LOCKS_EXCLUDED(mu_);
 
   // Graceful stop: NOT_SERVING on both servers, then stop accepting calls and

@@ -143,6 +143,11 @@ absl::Status DataFileError(const absl::Status& status, std::string_view path) {
                    status.message(), entries));
 }
 
+void FollowStoreHealth(store::Store& store, ServerHost& host) {
+  store.SetHealthListener(
+      [&host](bool healthy) { host.SetServing(healthy); });
+}
+
 void LogStarted(std::string_view service, const ServerHost& host) {
   Log(Level::kInfo, "server.started",
       {{"service", service},

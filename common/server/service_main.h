@@ -85,6 +85,12 @@ absl::Status DataFileError(const absl::Status& status, std::string_view path);
 // At shutdown, how long a relay may keep handing over due events.
 inline constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
 
+// Readiness follows the store: from now on `host` reports NOT_SERVING
+// while `store` cannot commit writes (disk full, database unreachable) and
+// SERVING again once it can (never after the host's Shutdown). Stop with
+// store.SetHealthListener(nullptr) before `host` is destroyed.
+void FollowStoreHealth(store::Store& store, ServerHost& host);
+
 // Logs "server.started" with the service's name and ports.
 void LogStarted(std::string_view service, const ServerHost& host);
 
@@ -114,6 +120,7 @@ class RunningService : public Interface {
     if (host_ == nullptr) return absl::OkStatus();
     absl::Status status =
         StopService(name_, *host_, hops_, *common_.store, grace);
+    common_.store->SetHealthListener(nullptr);
     host_.reset();
     return status;
   }
@@ -121,12 +128,14 @@ class RunningService : public Interface {
  protected:
   explicit RunningService(std::string name) : name_(std::move(name)) {}
 
-  // Starts the three ports and logs "server.started".
+  // Starts the three ports, with readiness following the store, and logs
+  // "server.started".
   absl::Status Serve(ServerParts parts) {
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();
     host_ = *std::move(host);
+    FollowStoreHealth(*common_.store, *host_);
     api_port_ = host_->api_port();
     health_port_ = host_->health_port();
     metrics_port_ = host_->metrics_port();

@@ -3,9 +3,11 @@
 #include <pthread.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -13,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
+#include "absl/strings/cord.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +23,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/logging/logging.h"
 #include "common/status/errors.h"
 
 namespace frontdoor::store::internal {
@@ -28,6 +32,29 @@ std::string SqlForError(std::string_view sql) {
   const absl::string_view text(sql.data(), sql.size());
   if (text.size() <= kMaxSqlInError) return std::string(text);
   return absl::StrCat(text.substr(0, kMaxSqlInError), "...");
+}
+
+namespace {
+// The payload that carries a Fault, and its values.
+constexpr char kFaultTypeUrl[] = "type.frontdoor/store.fault";
+constexpr char kFaultStorageFull[] = "storage_full";
+constexpr char kFaultWriteIo[] = "write_io";
+}  // namespace
+
+absl::Status WithFault(absl::Status status, Fault fault) {
+  if (status.ok() || fault == Fault::kNone) return status;
+  status.SetPayload(kFaultTypeUrl,
+                    absl::Cord(fault == Fault::kStorageFull ? kFaultStorageFull
+                                                            : kFaultWriteIo));
+  return status;
+}
+
+Fault FaultOf(const absl::Status& status) {
+  auto payload = status.GetPayload(kFaultTypeUrl);
+  if (!payload.has_value()) return Fault::kNone;
+  if (*payload == kFaultStorageFull) return Fault::kStorageFull;
+  if (*payload == kFaultWriteIo) return Fault::kWriteIo;
+  return Fault::kNone;
 }
 
 void Connection::RollbackIfOpen() {
@@ -48,6 +75,33 @@ constexpr char kFindMigration[] =
     "SELECT 1 FROM schema_migrations WHERE name = $1";
 constexpr char kRecordMigration[] =
     "INSERT INTO schema_migrations (name, applied_at) VALUES ($1, $2)";
+
+// The write the store makes on its own while unhealthy, to learn when
+// writes commit again: one row, rewritten each time.
+constexpr char kCreateHealthProbeTable[] =
+    "CREATE TABLE IF NOT EXISTS store_health_probe ("
+    "id INTEGER PRIMARY KEY, probed_at TEXT NOT NULL)";
+constexpr char kHealthProbe[] =
+    "INSERT INTO store_health_probe (id, probed_at) VALUES (1, $1) "
+    "ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at";
+
+std::string NowRfc3339() {
+  return absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+}
+
+// Ends the process after a write or fsync error on the database: nothing
+// it acknowledged later could be trusted (PostgreSQL's fsync lesson). The
+// log line is written with one write(2) before the exit.
+[[noreturn]] void DieOnWriteIoError(const char* backend,
+                                    const absl::Status& error) {
+  Log(Level::kError, "store.fatal_io_error",
+      {{"backend", backend},
+       {"error", std::string(error.message())},
+       {"action", "exiting without acknowledging; a restart recovers from "
+                  "the WAL"},
+       {"exit_code", kFatalStorageErrorExitCode}});
+  std::_Exit(kFatalStorageErrorExitCode);
+}
 
 // The Tx handed to a unit of work: a view of the connection, valid only for
 // the duration of the callback.
@@ -97,7 +151,9 @@ absl::Status ApplyMigrations(Backend& backend, Connection& db,
   // Inside a write transaction, so that processes starting together
   // create it once.
   absl::Status created = InWriteTransaction(backend, db, [&] {
-    return db.Exec(kCreateMigrationsTable).status();
+    absl::Status s = db.Exec(kCreateMigrationsTable).status();
+    if (s.ok()) s = db.Exec(kCreateHealthProbeTable).status();
+    return s;
   });
   if (!created.ok()) return created;
   for (const Migration& m : migrations) {
@@ -187,6 +243,7 @@ class GroupCommitStore final : public Store {
                    std::vector<std::unique_ptr<Connection>> readers)
       : backend_(std::move(backend)),
         max_batch_(static_cast<size_t>(options.max_batch)),
+        health_probe_interval_(options.health_probe_interval),
         writer_(std::move(writer)),
         writer_reconnect_(options.reconnect_initial_backoff,
                           options.reconnect_max_backoff),
@@ -204,6 +261,15 @@ class GroupCommitStore final : public Store {
   void Write(Work work, Done done) override;
   absl::Status Read(const Work& work) override;
   void Close() override;
+  bool Healthy() const override {
+    absl::MutexLock lock(&health_mu_);
+    return healthy_;
+  }
+  void SetHealthListener(HealthListener listener) override {
+    absl::MutexLock lock(&health_mu_);
+    listener_ = std::move(listener);
+    if (listener_) listener_(healthy_);
+  }
 
  private:
   struct Unit {
@@ -221,6 +287,12 @@ class GroupCommitStore final : public Store {
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     return !queue_.empty() || closing_;
   }
+  // Records the store's health after a batch; tells the listener of a
+  // change. `why` names the fault when unhealthy.
+  void SetHealthy(bool healthy, absl::string_view why);
+  // Looks at a finished batch: dies on a write I/O error; otherwise
+  // updates the store's health and gives back space after a full disk.
+  void AfterBatch(const std::vector<Unit>& batch, bool connected);
   bool HasOutcomesOrWriterDone() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(done_mu_) {
     return !outcomes_.empty() || writer_done_;
   }
@@ -245,11 +317,16 @@ class GroupCommitStore final : public Store {
 
   const std::unique_ptr<Backend> backend_;
   const size_t max_batch_;
+  const absl::Duration health_probe_interval_;
   // Touched only by the writer thread between construction and Close().
   std::unique_ptr<Connection> writer_;
   Reconnect writer_reconnect_;
   std::thread writer_thread_;
   std::thread done_thread_;
+
+  mutable absl::Mutex health_mu_;
+  bool healthy_ ABSL_GUARDED_BY(health_mu_) = true;
+  HealthListener listener_ ABSL_GUARDED_BY(health_mu_);
 
   absl::Mutex done_mu_;
   std::vector<Outcome> outcomes_ ABSL_GUARDED_BY(done_mu_);
@@ -292,8 +369,19 @@ void GroupCommitStore::WriterLoop() {
   for (;;) {
     {
       absl::MutexLock lock(&mu_);
-      mu_.Await(absl::Condition(this, &GroupCommitStore::HasWorkOrClosing));
-      if (queue_.empty()) {
+      const absl::Condition has_work(this, &GroupCommitStore::HasWorkOrClosing);
+      if (Healthy()) {
+        mu_.Await(has_work);
+      } else if (!mu_.AwaitWithTimeout(has_work, health_probe_interval_)) {
+        // Unhealthy and no write came: probe with one of the store's own,
+        // so that readiness (which keeps traffic away) can come back.
+        batch.push_back(Unit{[](Tx& tx) {
+                               return tx.Exec(kHealthProbe, {NowRfc3339()})
+                                   .status();
+                             },
+                             nullptr, absl::OkStatus()});
+      }
+      if (batch.empty() && queue_.empty()) {
         // Closing, and every queued unit is committed or failed.
         absl::MutexLock done_lock(&done_mu_);
         writer_done_ = true;
@@ -307,12 +395,18 @@ void GroupCommitStore::WriterLoop() {
     absl::Status connected = EnsureConnected(*backend_, Backend::Role::kWriter,
                                              writer_reconnect_, writer_);
     if (connected.ok()) {
-      for (size_t next = 0; next < batch.size();) {
+      // After a write I/O error nothing more is tried: AfterBatch ends the
+      // process.
+      for (size_t next = 0;
+           next < batch.size() && writer_->write_io_error().ok();) {
         next = CommitFrom(batch, next);
       }
     } else {
       for (Unit& unit : batch) unit.status = WithInternalDetail(connected);
     }
+    // Before any `done` of the batch runs: a fatal error acknowledges
+    // nothing, and health changes before the caller hears of the write.
+    AfterBatch(batch, connected.ok());
     {
       absl::MutexLock done_lock(&done_mu_);
       for (Unit& unit : batch) {
@@ -323,6 +417,56 @@ void GroupCommitStore::WriterLoop() {
       }
     }
     batch.clear();
+  }
+}
+
+void GroupCommitStore::SetHealthy(bool healthy, absl::string_view why) {
+  absl::MutexLock lock(&health_mu_);
+  if (healthy_ == healthy) return;
+  healthy_ = healthy;
+  if (healthy) {
+    Log(Level::kInfo, "store.healthy", {{"backend", backend_->name()}});
+  } else {
+    Log(Level::kWarning, "store.unhealthy",
+        {{"backend", backend_->name()}, {"reason", std::string(why)}});
+  }
+  if (listener_) listener_(healthy);
+}
+
+void GroupCommitStore::AfterBatch(const std::vector<Unit>& batch,
+                                  bool connected) {
+  if (connected && !writer_->write_io_error().ok()) {
+    DieOnWriteIoError(backend_->name(), writer_->write_io_error());
+  }
+  if (!connected || !writer_->Usable()) {
+    SetHealthy(false, "database_unreachable");
+    return;
+  }
+  bool committed = false;
+  bool full = false;
+  for (const Unit& unit : batch) {
+    committed = committed || unit.status.ok();
+    full = full || FaultOf(unit.status) == Fault::kStorageFull;
+  }
+  if (full) {
+    SetHealthy(false, "storage_full");
+  } else if (committed) {
+    const bool was_healthy = Healthy();
+    SetHealthy(true, "");
+    if (was_healthy) return;
+  } else {
+    return;  // Only the units' own errors: health is unchanged.
+  }
+  // The disk filled up, or has room again after it did: give the WAL's
+  // space back. A failure here (still full) is not news.
+  if (absl::Status reclaimed = backend_->ReclaimSpace(*writer_);
+      !reclaimed.ok() && FaultOf(reclaimed) != Fault::kStorageFull) {
+    Log(Level::kWarning, "store.reclaim_failed",
+        {{"backend", backend_->name()},
+         {"error", std::string(reclaimed.message())}});
+  }
+  if (!writer_->write_io_error().ok()) {
+    DieOnWriteIoError(backend_->name(), writer_->write_io_error());
   }
 }
 
@@ -480,6 +624,10 @@ absl::StatusOr<std::unique_ptr<Store>> OpenGroupCommitStore(
     return absl::InvalidArgumentError(absl::StrCat(
         name, ": read_connections (", options.read_connections,
         ") and max_batch (", options.max_batch, ") must be at least 1"));
+  }
+  if (options.health_probe_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(name, ": health_probe_interval must be positive"));
   }
   if (options.reconnect_initial_backoff <= absl::ZeroDuration() ||
       options.reconnect_max_backoff < options.reconnect_initial_backoff) {

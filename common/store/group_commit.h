@@ -25,6 +25,20 @@ inline constexpr size_t kMaxSqlInError = 160;
 // The start of `sql`, for error messages (never parameter values).
 std::string SqlForError(std::string_view sql);
 
+// What a backend's error says about the storage underneath, beyond its
+// status code (carried as a payload of the status).
+enum class Fault {
+  kNone,
+  // The disk (or the server's) is full: not fatal, the store reports itself
+  // unhealthy until a write succeeds again.
+  kStorageFull,
+  // A write or fsync of the database failed: what is on disk is unknown,
+  // so the process must not go on acknowledging writes (fatal).
+  kWriteIo,
+};
+absl::Status WithFault(absl::Status status, Fault fault);
+Fault FaultOf(const absl::Status& status);
+
 // One database connection. Not thread-safe: the store gives each connection
 // to one thread at a time.
 class Connection {
@@ -45,6 +59,9 @@ class Connection {
   // a new one.
   virtual bool Usable() const = 0;
   virtual Dialect dialect() const = 0;
+  // The first error of kind Fault::kWriteIo this connection met, OK if none.
+  // Kept even when the caller of the failing statement ignores its error.
+  const absl::Status& write_io_error() const { return write_io_error_; }
 
   absl::StatusOr<int64_t> Exec(std::string_view sql,
                                const Params& params = {}) {
@@ -53,6 +70,18 @@ class Connection {
   // Ends any open transaction, ignoring errors: used on paths that are
   // already failing.
   void RollbackIfOpen();
+
+ protected:
+  // Backends pass every error through this, so write_io_error() sees it.
+  absl::Status Noted(absl::Status status) const {
+    if (write_io_error_.ok() && FaultOf(status) == Fault::kWriteIo) {
+      write_io_error_ = status;
+    }
+    return status;
+  }
+
+ private:
+  mutable absl::Status write_io_error_;
 };
 
 // What differs between backends: opening connections, starting
@@ -74,6 +103,12 @@ class Backend {
   virtual std::string TranslateMigration(const std::string& sql) const {
     return sql;
   }
+  // Gives space back after the disk filled up, or after it is free again
+  // (SQLite: checkpoints and truncates the WAL). Outside any transaction;
+  // best effort, errors are for the log.
+  virtual absl::Status ReclaimSpace(Connection& /*connection*/) {
+    return absl::OkStatus();
+  }
 };
 
 struct GroupCommitOptions {
@@ -86,6 +121,9 @@ struct GroupCommitOptions {
   // with UNAVAILABLE.
   absl::Duration reconnect_initial_backoff = absl::Milliseconds(100);
   absl::Duration reconnect_max_backoff = absl::Seconds(5);
+  // While the store is unhealthy, how often the writer tries a small write
+  // of its own when no other write comes (readiness off means no traffic).
+  absl::Duration health_probe_interval = kDefaultHealthProbeInterval;
 };
 
 // Opens the writer connection, applies `migrations` (each once, in order,

@@ -159,6 +159,12 @@ absl::Status StatusFromSqlstate(std::string_view sqlstate,
   if (state == "23505") return absl::AlreadyExistsError(message);
   if (in_class("23")) return absl::FailedPreconditionError(message);
   if (state == "57014") return absl::DeadlineExceededError(message);
+  // disk_full: UNAVAILABLE like the rest of class 53, and the store is
+  // unhealthy until a write commits again.
+  if (state == "53100") {
+    return internal::WithFault(absl::UnavailableError(message),
+                               internal::Fault::kStorageFull);
+  }
   if (in_class("08") || in_class("53") || in_class("57P") || in_class("58") ||
       state == "40001" || state == "40P01" || state == "55P03" ||
       state == "25006") {
@@ -548,6 +554,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenPostgresStore(
   group.max_batch = options.max_batch;
   group.reconnect_initial_backoff = options.reconnect_initial_backoff;
   group.reconnect_max_backoff = options.reconnect_max_backoff;
+  group.health_probe_interval = options.health_probe_interval;
   return internal::OpenGroupCommitStore(
       std::make_unique<PostgresBackend>(options), group, migrations);
 }

@@ -95,11 +95,26 @@ absl::Status StatusFromSqlite(int code, std::string_view context,
   std::string message =
       absl::StrCat(AsAbsl(context), ": ", AsAbsl(sqlite_message), " (",
                    sqlite3_errstr(code), ")");
+  switch (code) {
+    // Writing or syncing the database or its WAL failed: what is on disk
+    // is unknown (fsyncgate: a later fsync may report success for pages
+    // the kernel has dropped).
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_DIR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+      return internal::WithFault(absl::UnavailableError(message),
+                                 internal::Fault::kWriteIo);
+    default:
+      break;
+  }
   switch (code & kPrimaryCodeMask) {
+    case SQLITE_FULL:
+      return internal::WithFault(absl::UnavailableError(message),
+                                 internal::Fault::kStorageFull);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
     case SQLITE_IOERR:
-    case SQLITE_FULL:
       return absl::UnavailableError(message);
     case SQLITE_CONSTRAINT:
       if (code == SQLITE_CONSTRAINT_UNIQUE ||
@@ -131,12 +146,17 @@ constexpr size_t kMaxCachedStatements = 512;
 // KiB) holds the index pages that random keys (references, blind indexes)
 // touch, so inserts rarely read from disk; readers keep 16 MiB each. The
 // WAL is checkpointed into the database every 4000 pages (16 MiB), so a
-// page written by many batches is copied once.
+// page written by many batches is copied once; when a checkpoint lets the
+// WAL start again from its beginning, the file is cut back to
+// journal_size_limit (64 MiB), so the space a burst took is given back.
 constexpr char kConnectionPragmas[] =
     "PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY; ";
 constexpr char kWriterPragmas[] =
     "PRAGMA synchronous=FULL; PRAGMA cache_size=-65536; "
-    "PRAGMA wal_autocheckpoint=4000;";
+    "PRAGMA wal_autocheckpoint=4000; PRAGMA journal_size_limit=67108864;";
+// After the disk filled up (and once it has room again): copy the WAL into
+// the database and truncate the WAL to zero bytes.
+constexpr char kCheckpointTruncate[] = "PRAGMA wal_checkpoint(TRUNCATE)";
 constexpr char kReaderPragmas[] =
     "PRAGMA query_only=ON; PRAGMA cache_size=-16384;";
 
@@ -172,7 +192,7 @@ class SqliteConnection final : public internal::Connection {
   explicit SqliteConnection(sqlite3* db) : db_(db) {}
 
   absl::Status Error(int code, std::string_view sql) const {
-    return StatusFromSqlite(code, SqlForError(sql), sqlite3_errmsg(db_));
+    return Noted(StatusFromSqlite(code, SqlForError(sql), sqlite3_errmsg(db_)));
   }
 
   // Returns a prepared statement for `sql`; `*cached` says whether it belongs
@@ -194,7 +214,9 @@ absl::StatusOr<std::unique_ptr<SqliteConnection>> SqliteConnection::Open(
     flags |= SQLITE_OPEN_CREATE;
   }
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags, nullptr);
+  const int rc = sqlite3_open_v2(options.path.c_str(), &db, flags,
+                                 options.vfs.empty() ? nullptr
+                                                     : options.vfs.c_str());
   if (db == nullptr) {
     return absl::ResourceExhaustedError("sqlite: cannot allocate connection");
   }
@@ -396,8 +418,8 @@ absl::Status SqliteConnection::ExecScript(const std::string& sql) {
   if (rc == SQLITE_OK) {
     return absl::OkStatus();
   }
-  absl::Status status = StatusFromSqlite(
-      rc, "script", message != nullptr ? message : sqlite3_errmsg(db_));
+  absl::Status status = Noted(StatusFromSqlite(
+      rc, "script", message != nullptr ? message : sqlite3_errmsg(db_)));
   sqlite3_free(message);
   return status;
 }
@@ -425,6 +447,10 @@ class SqliteBackend final : public Backend {
   absl::Status BeginRead(internal::Connection& connection) override {
     return connection.Exec(kBeginDeferred).status();
   }
+  absl::Status ReclaimSpace(internal::Connection& connection) override {
+    std::vector<Row> result;
+    return connection.Run(kCheckpointTruncate, {}, &result).status();
+  }
 
  private:
   const SqliteOptions options_;
@@ -448,6 +474,7 @@ absl::StatusOr<std::unique_ptr<Store>> OpenSqliteStore(
   internal::GroupCommitOptions group;
   group.read_connections = options.read_connections;
   group.max_batch = options.max_batch;
+  group.health_probe_interval = options.health_probe_interval;
   return internal::OpenGroupCommitStore(std::make_unique<SqliteBackend>(options),
                                         group, migrations);
 }

@@ -75,6 +75,16 @@ struct Migration {
 
 using Work = std::function<absl::Status(Tx&)>;
 using Done = std::function<void(absl::Status)>;
+// Told whether the store can commit writes (true) or not (false).
+using HealthListener = std::function<void(bool healthy)>;
+
+// Exit code of a process whose store met a write or fsync I/O error on its
+// database (EX_IOERR of sysexits.h): see Store::Write.
+inline constexpr int kFatalStorageErrorExitCode = 74;
+
+// While unhealthy, a store probes the database with a small write of its
+// own this often, so it becomes healthy again without outside traffic.
+inline constexpr absl::Duration kDefaultHealthProbeInterval = absl::Seconds(1);
 
 // The storage interface every service uses. Two backends: embedded SQLite
 // (default) and PostgreSQL. On both, write transactions are serialised:
@@ -90,6 +100,15 @@ class Store {
   // commit); each unit is isolated by a savepoint, so a unit whose work
   // returns an error is rolled back alone and its `done` gets that error.
   // `done` runs on a store thread: it must not block.
+  //
+  // Storage faults (both backends share this): a disk that is full, or a
+  // database that cannot be reached, fails writes with UNAVAILABLE and makes
+  // the store unhealthy until a write commits again. An I/O error writing
+  // or syncing the database (SQLite: a write or fsync error, EIO) is fatal:
+  // the data on disk is no longer known, so the store logs
+  // "store.fatal_io_error" and ends the process with
+  // kFatalStorageErrorExitCode without calling `done` for any unit of that
+  // batch or any later one. A restart recovers from the WAL.
   virtual void Write(Work work, Done done) = 0;
 
   // Synchronous form of Write, for start-up and tools. Do not call from a
@@ -106,6 +125,19 @@ class Store {
   // caller's thread before returning, and Read returns UNAVAILABLE. Do not
   // call Close (or destroy the store) from a store thread.
   virtual void Close() = 0;
+
+  // Whether writes can commit now. A backend without faults is always
+  // healthy.
+  virtual bool Healthy() const { return true; }
+
+  // Calls `listener` at once with Healthy(), then on the store's writer
+  // thread each time it changes, before the `done` of the write that
+  // changed it. Replaces any earlier listener; nullptr removes it, and
+  // returns after any call in progress has finished. The listener must not
+  // block or call into the store.
+  virtual void SetHealthListener(HealthListener listener) {
+    if (listener) listener(true);
+  }
 };
 
 struct SqliteOptions {
@@ -117,6 +149,11 @@ struct SqliteOptions {
   int max_batch = 256;
   // How long a connection waits on a lock before failing.
   absl::Duration busy_timeout = absl::Seconds(5);
+  // Name of a registered SQLite VFS to open the file with; empty for the
+  // default. Tests register one that fails on demand.
+  std::string vfs;
+  // See kDefaultHealthProbeInterval.
+  absl::Duration health_probe_interval = kDefaultHealthProbeInterval;
 };
 
 // Opens (creating if needed) an SQLite store and applies `migrations`.
@@ -142,6 +179,8 @@ struct PostgresOptions {
   // doubling from initial to max. Meanwhile calls fail with UNAVAILABLE.
   absl::Duration reconnect_initial_backoff = absl::Milliseconds(100);
   absl::Duration reconnect_max_backoff = absl::Seconds(5);
+  // See kDefaultHealthProbeInterval.
+  absl::Duration health_probe_interval = kDefaultHealthProbeInterval;
 };
 
 // Whether `url` names a PostgreSQL database (postgres:// or postgresql://).

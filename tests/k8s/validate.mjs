@@ -244,6 +244,10 @@ for (const d of deployments) {
       else if (healthPort && c[probe].grpc.port !== healthPort)
         p.push(`${where}: ${probe} on port ${c[probe].grpc.port}, health port is ${healthPort}`);
     }
+    // Readiness follows the database; liveness must not, or an outage
+    // restarts every pod.
+    if (c.livenessProbe?.grpc && c.livenessProbe.grpc.service !== "frontdoor.liveness")
+      p.push(`${where}: livenessProbe does not ask for service frontdoor.liveness`);
     for (const kind of ["requests", "limits"])
       for (const r of ["cpu", "memory"])
         if (!c.resources?.[kind]?.[r]) p.push(`${where}: no ${kind}.${r}`);

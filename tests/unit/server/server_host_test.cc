@@ -1,19 +1,25 @@
 #include "common/server/server_host.h"
 
 #include <chrono>
+#include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "common/server/server_options.h"
+#include "common/server/service_main.h"
+#include "common/store/store.h"
 #include "common/tls/agency_registry.h"
 #include "common/tls/authenticate.h"
 #include "gmock/gmock.h"
 #include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
+#include "tests/testing/faulty_vfs.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
+#include "tests/testing/temp_dir.h"
 #include "tests/testing/whoami_service.h"
 
 namespace frontdoor::server {
@@ -290,6 +296,71 @@ TEST_F(ServerHostTest, MetricsPortExportsGrpcAndProcessMetrics) {
     ASSERT_TRUE(value.has_value()) << name;
     EXPECT_GE(*value, 0.0) << name;
   }
+}
+
+// Readiness follows the store: a full disk turns the plaintext health port
+// NOT_SERVING until a write commits again; committed rows stay intact.
+TEST_F(ServerHostTest, HealthFollowsTheStoreThroughADiskFull) {
+  testing::RegisterFaultyVfs();
+  testing::SetDiskFull(false);
+  const std::filesystem::path dir = testing::FreshTestDir("health-store");
+  store::SqliteOptions options;
+  options.path = (dir / "health.db").string();
+  options.vfs = testing::kFaultyVfsName;
+  // Only the test's writes change the store's health.
+  options.health_probe_interval = absl::Hours(1);
+  auto opened = store::OpenSqliteStore(
+      options, {{"health/001", "CREATE TABLE t (id INTEGER PRIMARY KEY);"}});
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  std::unique_ptr<store::Store> store = *std::move(opened);
+  const auto insert = [&](int64_t id) {
+    return store->WriteSync([id](store::Tx& tx) {
+      return tx.Exec("INSERT INTO t (id) VALUES ($1)", {id}).status();
+    });
+  };
+  auto host = StartHost();
+  ASSERT_NE(host, nullptr);
+  FollowStoreHealth(*store, *host);
+  auto health = testing::MakeInsecureChannel(host->health_port());
+
+  ASSERT_TRUE(insert(1).ok());
+  EXPECT_EQ(CheckHealth(health, "").health, Health::kServing);
+
+  testing::SetDiskFull(true);
+  EXPECT_EQ(insert(2).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CheckHealth(health, "").health, Health::kNotServing);
+  EXPECT_EQ(CheckHealth(health, kWhoAmIService).health, Health::kNotServing);
+  // Not ready, but alive: a restart would not give the disk room.
+  EXPECT_EQ(CheckHealth(health, kLivenessService).health, Health::kServing);
+  EXPECT_EQ(insert(3).code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(CheckHealth(health, "").health, Health::kNotServing);
+
+  testing::SetDiskFull(false);
+  ASSERT_TRUE(insert(4).ok());
+  EXPECT_EQ(CheckHealth(health, "").health, Health::kServing);
+  EXPECT_EQ(CheckHealth(health, kWhoAmIService).health, Health::kServing);
+
+  std::string integrity;
+  int64_t rows = -1;
+  ASSERT_TRUE(store
+                  ->Read([&](store::Tx& tx) {
+                    auto check = tx.Query("PRAGMA integrity_check");
+                    if (!check.ok()) return check.status();
+                    integrity = (*check)[0].Text(0);
+                    auto count = tx.Query("SELECT count(*) FROM t");
+                    if (!count.ok()) return count.status();
+                    rows = (*count)[0].Int(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(integrity, "ok");
+  EXPECT_EQ(rows, 2);
+
+  // After Shutdown the store no longer moves readiness back up.
+  ASSERT_TRUE(host->Shutdown(absl::ZeroDuration()).ok());
+  store->SetHealthListener(nullptr);
+  store->Close();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(ServerHostTest, ShutdownReportsNotServingAndStopsTheApi) {

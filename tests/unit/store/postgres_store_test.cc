@@ -206,6 +206,69 @@ class PostgresRestartTest : public ::testing::Test {
   std::string url_;
 };
 
+// Readiness follows the database: while the server is down the store is
+// unhealthy (a write fails with UNAVAILABLE); once it is back the store
+// reconnects by itself, probing with a write of its own since an unready
+// service gets no traffic, and is healthy again.
+TEST_F(PostgresRestartTest, UnhealthyWhileTheServerIsDownHealthyOnceBack) {
+  PostgresOptions options;
+  options.reconnect_initial_backoff = absl::Milliseconds(50);
+  options.reconnect_max_backoff = absl::Milliseconds(200);
+  options.health_probe_interval = absl::Milliseconds(50);
+  auto store = OpenOrDie(url_, CounterMigrations(), options);
+  ASSERT_NE(store, nullptr);
+  absl::Mutex mu;
+  std::vector<bool> states;
+  store->SetHealthListener([&](bool healthy) {
+    absl::MutexLock lock(&mu);
+    states.push_back(healthy);
+  });
+  const auto insert = [&](const std::string& id) {
+    return store->WriteSync([&](Tx& tx) {
+      return tx.Exec("INSERT INTO acks (id) VALUES ($1)", {id}).status();
+    });
+  };
+  ASSERT_TRUE(insert("before").ok());
+  EXPECT_TRUE(store->Healthy());
+
+  ASSERT_TRUE(server_.Down().ok());
+  EXPECT_EQ(insert("while-down").code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(store->Healthy());
+
+  ASSERT_TRUE(server_.Up().ok());
+  {
+    absl::MutexLock lock(&mu);
+    const auto healthy_again = [&] {
+      return states.size() >= 3 && states.back();
+    };
+    EXPECT_TRUE(mu.AwaitWithTimeout(absl::Condition(&healthy_again),
+                                    absl::Seconds(30)))
+        << "never healthy again";
+    EXPECT_EQ(states[0], true);
+    EXPECT_EQ(states[1], false);
+  }
+  store->SetHealthListener(nullptr);
+  EXPECT_TRUE(store->Healthy());
+  EXPECT_TRUE(insert("after").ok());
+  // Each pooled read connection finds out on its next use that the server
+  // went away (UNAVAILABLE once), then reconnects.
+  constexpr int kReadAttempts = 8;
+  absl::Status read;
+  int64_t before = -1;
+  for (int i = 0; i < kReadAttempts; ++i) {
+    read = store->Read([&](Tx& tx) {
+      auto rows = tx.Query("SELECT count(*) FROM acks WHERE id = 'before'");
+      if (!rows.ok()) return rows.status();
+      before = (*rows)[0].Int(0);
+      return absl::OkStatus();
+    });
+    if (read.ok()) break;
+    EXPECT_EQ(read.code(), absl::StatusCode::kUnavailable) << read;
+  }
+  EXPECT_TRUE(read.ok()) << read;
+  EXPECT_EQ(before, 1);
+}
+
 // A server crash and restart while writes flow: callers get UNAVAILABLE
 // (and nothing else) while it is down, the store reconnects with back-off
 // by itself, and every acknowledged write is there afterwards.
