@@ -24,9 +24,7 @@ cleanup() {
 trap cleanup EXIT
 store_init intake   # SQLite: this script is not run with a PostgreSQL server
 
-fail() { echo "FAIL: $*" >&2; [ -f "$WORK/svc.log" ] && tail -20 "$WORK/svc.log" >&2; exit 1; }
 skip() { echo "SKIP: $*" >&2; exit 77; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 command -v strace >/dev/null || skip "strace not found (Debian strace, tools/deps)"
 
 # Bounded waits: how many polls, and how long each.
@@ -35,40 +33,11 @@ POLL_SECONDS=0.05
 FATAL_EXIT=74   # store::kFatalStorageErrorExitCode
 ACKED_BEFORE=3
 
-"$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
-"$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
-API=$(free_port); HEALTH=$(free_port); METRICS=$(free_port)
-cat > "$WORK/intake.json" <<JSON
-{"server": {"apiAddress": "127.0.0.1:$API", "healthAddress": "127.0.0.1:$HEALTH",
-  "metricsAddress": "127.0.0.1:$METRICS",
-  "tls": {"caFile": "$WORK/pki/ca.pem", "certFile": "$WORK/pki/intake-svc.pem",
-          "keyFile": "$WORK/pki/intake-svc.key"},
-  "shutdownGraceSeconds": 5},
- $(store_json intake),
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json"}
-JSON
-
-start() {
-  : > "$WORK/svc.log"
-  "$BUILD/intake-svc/intake-svc" --config="$WORK/intake.json" >>"$WORK/svc.log" 2>&1 &
-  PID=$!
-  for _ in $(seq $POLLS); do
-    grep -q '"event":"server.started"' "$WORK/svc.log" && return 0
-    kill -0 "$PID" 2>/dev/null || fail "intake-svc exited at start-up"
-    sleep $POLL_SECONDS
-  done
-  fail "intake-svc did not start"
-}
-
-ctl() {
-  FRONTDOOR_PKI_DIR="$WORK/pki" "$BUILD/tools/frontdoorctl/frontdoorctl" \
-    --target="localhost:$API" --actor="E2E Tester" "$@"
-}
+# shellcheck source=intake_process.sh
+source "$(dirname "$0")/intake_process.sh"
 reference() { sed -n 's/.*"reference": *"\(FD-[0-9A-Z]*\)".*/\1/p' <<<"$1" | head -1; }
 
-start
+intake_start
 REFS=()
 for _ in $(seq $ACKED_BEFORE); do
   out=$(ctl --as=staffs-police submit "$SRC/tools/examples/adult-victim.json") ||
@@ -114,7 +83,7 @@ grep -q 'EIO' "$WORK/strace.out" || fail "strace injected no EIO"
 grep -v '^{' "$WORK/svc.log" | grep -q . && fail "a log line is not JSON"
 
 # Restarted without the fault: WAL recovery; nothing acknowledged is lost.
-start
+intake_start
 for ref in "${REFS[@]}"; do
   ctl --as=staffs-police get "$ref" >/dev/null || fail "$ref lost after the fsync error"
 done

@@ -21,42 +21,11 @@ cleanup() {
 trap cleanup EXIT
 store_init intake
 
-fail() { echo "FAIL: $*" >&2; [ -f "$WORK/svc.log" ] && tail -20 "$WORK/svc.log" >&2; exit 1; }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-"$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
-"$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
-API=$(free_port); HEALTH=$(free_port); METRICS=$(free_port)
-cat > "$WORK/intake.json" <<JSON
-{"server": {"apiAddress": "127.0.0.1:$API", "healthAddress": "127.0.0.1:$HEALTH",
-  "metricsAddress": "127.0.0.1:$METRICS",
-  "tls": {"caFile": "$WORK/pki/ca.pem", "certFile": "$WORK/pki/intake-svc.pem",
-          "keyFile": "$WORK/pki/intake-svc.key"},
-  "shutdownGraceSeconds": 5},
- $(store_json intake),
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json"}
-JSON
+# shellcheck source=intake_process.sh
+source "$(dirname "$0")/intake_process.sh"
 
-start() {
-  : > "$WORK/svc.log"
-  "$BUILD/intake-svc/intake-svc" --config="$WORK/intake.json" >>"$WORK/svc.log" 2>&1 &
-  PID=$!
-  for _ in $(seq 200); do
-    grep -q '"event":"server.started"' "$WORK/svc.log" && return 0
-    kill -0 "$PID" 2>/dev/null || fail "intake-svc exited at start-up"
-    sleep 0.05
-  done
-  fail "intake-svc did not start"
-}
-
-ctl() {
-  FRONTDOOR_PKI_DIR="$WORK/pki" "$BUILD/tools/frontdoorctl/frontdoorctl" \
-    --target="localhost:$API" --actor="E2E Tester" "$@"
-}
-
-start
+intake_start
 
 # Every example in tools/examples/, submitted by the agency that made it,
 # is taken and reaches the expected status and front door. An example
@@ -124,7 +93,7 @@ set -e
 
 # SIGKILL: nothing acknowledged may be lost.
 kill -9 "$PID"; wait "$PID" 2>/dev/null || true; PID=""
-start
+intake_start
 for owned in "${REFS[@]}"; do
   read -r agency ref <<<"$owned"
   ctl --as="$agency" get "$ref" >/dev/null || fail "$ref ($agency) lost after SIGKILL"
