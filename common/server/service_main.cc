@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/audit/audit.h"
+#include "common/metrics/families.h"
 #include "common/outbox/outbox.h"
 #include "common/status/errors.h"
 
@@ -146,6 +147,15 @@ absl::Status DataFileError(const absl::Status& status, std::string_view path) {
 void FollowStoreHealth(store::Store& store, ServerHost& host) {
   store.SetHealthListener(
       [&host](bool healthy) { host.SetServing(healthy); });
+}
+
+std::vector<prometheus::MetricFamily> StoreHealthCollector::Collect() const {
+  prometheus::MetricFamily family = metrics::NewGauge(
+      "frontdoor_store_healthy",
+      "1 while the service's database takes writes, 0 while it cannot (disk "
+      "full, database unreachable); readiness follows it.");
+  metrics::AddSample(family, {}, store_.Healthy() ? 1 : 0);
+  return {family};
 }
 
 void LogStarted(std::string_view service, const ServerHost& host) {

@@ -24,6 +24,8 @@
 #include "common/store/store.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "prometheus/collectable.h"
+#include "prometheus/metric_family.h"
 
 namespace frontdoor::server {
 
@@ -91,6 +93,19 @@ inline constexpr absl::Duration kRelayFlushBudget = absl::Seconds(2);
 // store.SetHealthListener(nullptr) before `host` is destroyed.
 void FollowStoreHealth(store::Store& store, ServerHost& host);
 
+// frontdoor_store_healthy: 1 while the store's writes commit, 0 while they
+// cannot (a full disk, an unreachable database), read at each scrape, for
+// the FrontdoorStoreUnhealthy alert. `store` must outlive the collector's
+// scrapes (the service's store outlives its server host).
+class StoreHealthCollector final : public prometheus::Collectable {
+ public:
+  explicit StoreHealthCollector(const store::Store& store) : store_(store) {}
+  std::vector<prometheus::MetricFamily> Collect() const override;
+
+ private:
+  const store::Store& store_;
+};
+
 // Logs "server.started" with the service's name and ports.
 void LogStarted(std::string_view service, const ServerHost& host);
 
@@ -131,6 +146,8 @@ class RunningService : public Interface {
   // Starts the three ports, with readiness following the store, and logs
   // "server.started".
   absl::Status Serve(ServerParts parts) {
+    parts.collectables.push_back(
+        std::make_shared<StoreHealthCollector>(*common_.store));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

@@ -322,9 +322,20 @@ TEST_F(ServerHostTest, HealthFollowsTheStoreThroughADiskFull) {
   ASSERT_NE(host, nullptr);
   FollowStoreHealth(*store, *host);
   auto health = testing::MakeInsecureChannel(host->health_port());
+  const StoreHealthCollector gauge(*store);
+  const auto healthy_gauge = [&gauge]() -> double {
+    const std::vector<prometheus::MetricFamily> families = gauge.Collect();
+    if (families.size() != 1 || families[0].metric.size() != 1 ||
+        families[0].name != "frontdoor_store_healthy") {
+      ADD_FAILURE() << "frontdoor_store_healthy not collected";
+      return -1;
+    }
+    return families[0].metric[0].gauge.value;
+  };
 
   ASSERT_TRUE(insert(1).ok());
   EXPECT_EQ(CheckHealth(health, "").health, Health::kServing);
+  EXPECT_EQ(healthy_gauge(), 1);
 
   testing::SetDiskFull(true);
   EXPECT_EQ(insert(2).code(), absl::StatusCode::kUnavailable);
@@ -334,11 +345,13 @@ TEST_F(ServerHostTest, HealthFollowsTheStoreThroughADiskFull) {
   EXPECT_EQ(CheckHealth(health, kLivenessService).health, Health::kServing);
   EXPECT_EQ(insert(3).code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(CheckHealth(health, "").health, Health::kNotServing);
+  EXPECT_EQ(healthy_gauge(), 0);
 
   testing::SetDiskFull(false);
   ASSERT_TRUE(insert(4).ok());
   EXPECT_EQ(CheckHealth(health, "").health, Health::kServing);
   EXPECT_EQ(CheckHealth(health, kWhoAmIService).health, Health::kServing);
+  EXPECT_EQ(healthy_gauge(), 1);
 
   std::string integrity;
   int64_t rows = -1;
