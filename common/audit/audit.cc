@@ -145,7 +145,36 @@ std::vector<store::Migration> Migrations() {
            "  details TEXT,"
            "  prev_hash TEXT NOT NULL,"
            "  hash TEXT NOT NULL"
-           ")"}};
+           ")"},
+          {std::string(kAppendOnlyMigrationName),
+           absl::StrCat(
+               "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, '",
+               std::string(kAppendOnlyMessage),
+               "'); END;"
+               "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+               "BEGIN SELECT RAISE(ABORT, '",
+               std::string(kAppendOnlyMessage), "'); END;"),
+           absl::StrCat(
+               "CREATE FUNCTION audit_log_append_only() RETURNS trigger "
+               "LANGUAGE plpgsql AS $fn$ BEGIN RAISE EXCEPTION '",
+               std::string(kAppendOnlyMessage),
+               "' USING ERRCODE = 'insufficient_privilege'; END $fn$;"
+               "CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON "
+               "audit_log FOR EACH ROW EXECUTE FUNCTION "
+               "audit_log_append_only();"
+               "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "
+               "audit_log FOR EACH STATEMENT EXECUTE FUNCTION "
+               "audit_log_append_only();")}};
+}
+
+std::vector<std::string> AllowTamperingStatements(bool postgres) {
+  if (postgres) {
+    return {"DROP TRIGGER IF EXISTS audit_log_no_change ON audit_log",
+            "DROP TRIGGER IF EXISTS audit_log_no_truncate ON audit_log"};
+  }
+  return {"DROP TRIGGER IF EXISTS audit_log_no_update",
+          "DROP TRIGGER IF EXISTS audit_log_no_delete"};
 }
 
 absl::Status Append(store::Tx& tx, const Entry& entry) {
@@ -171,12 +200,12 @@ absl::Status Append(store::Tx& tx, const Entry& entry) {
     f.prev_hash = last.Text(1);
   }
   f.at_us = absl::ToUnixMicros(entry.at);
-  const std::string* text[] = {&entry.actor_agency, &entry.actor_person,
-                               &entry.action,       &entry.subject,
-                               &entry.reason,       &entry.lawful_basis,
-                               &entry.details};
+  const std::string* text[] = {
+      &entry.actor_agency, &entry.actor_person, &entry.action, &entry.subject,
+      &entry.reason,       &entry.lawful_basis, &entry.details};
   static_assert(std::size(text) == std::size(kTextColumns));
-  for (size_t i = 0; i < std::size(text); ++i) f.text[i] = NullIfEmpty(*text[i]);
+  for (size_t i = 0; i < std::size(text); ++i)
+    f.text[i] = NullIfEmpty(*text[i]);
 
   store::Params params = {f.seq, f.at_us};
   for (const auto& t : f.text) params.push_back(ToValue(t));

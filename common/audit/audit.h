@@ -32,9 +32,24 @@ inline constexpr int64_t kVerifyPageRows = 1000;
 // Name of the migration that creates audit_log.
 inline constexpr std::string_view kMigrationName =
     "common/audit/001_audit_log";
+// Name of the migration that makes audit_log append-only: triggers refuse
+// UPDATE and DELETE (and TRUNCATE on PostgreSQL) from the application, so a
+// bug or an injected statement cannot rewrite the trail. Someone with the
+// database file or the owner's rights can drop them; the chain then shows
+// what they changed.
+inline constexpr std::string_view kAppendOnlyMigrationName =
+    "common/audit/002_append_only";
+// The message the triggers refuse a change with.
+inline constexpr std::string_view kAppendOnlyMessage =
+    "audit_log is append-only";
 
 // The schema; include in the service's migrations.
 std::vector<store::Migration> Migrations();
+
+// The statements (one each) that remove the append-only triggers, as
+// someone with the database file or the owner's rights could: for tests of
+// the verifier. Never run by a service.
+std::vector<std::string> AllowTamperingStatements(bool postgres);
 
 // One audited action. By contract it holds no personal data: `subject` is a
 // reference (for example a referral reference), `details` non-personal JSON.

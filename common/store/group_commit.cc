@@ -163,7 +163,7 @@ absl::Status ApplyMigrations(Backend& backend, Connection& db,
       std::vector<Row> applied;
       absl::Status s = db.Run(kFindMigration, {m.name}, &applied).status();
       if (!s.ok() || !applied.empty()) return s;
-      s = db.ExecScript(backend.TranslateMigration(m.sql));
+      s = db.ExecScript(backend.TranslateMigration(m));
       if (!s.ok()) return s;
       return db.Exec(kRecordMigration,
                      {m.name, absl::FormatTime(absl::RFC3339_full, absl::Now(),

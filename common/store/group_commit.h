@@ -100,8 +100,8 @@ class Backend {
   // Starts a read-only transaction on one consistent snapshot.
   virtual absl::Status BeginRead(Connection& connection) = 0;
   // A migration's SQL (written in SQLite's dialect) in this backend's.
-  virtual std::string TranslateMigration(const std::string& sql) const {
-    return sql;
+  virtual std::string TranslateMigration(const Migration& migration) const {
+    return migration.sql;
   }
   // Gives space back after the disk filled up, or after it is free again
   // (SQLite: checkpoints and truncates the WAL). Outside any transaction;

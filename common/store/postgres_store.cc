@@ -522,8 +522,9 @@ class PostgresBackend final : public Backend {
   absl::Status BeginRead(internal::Connection& connection) override {
     return connection.Exec(kBeginRead).status();
   }
-  std::string TranslateMigration(const std::string& sql) const override {
-    return postgres_internal::TranslateSchema(sql);
+  std::string TranslateMigration(const Migration& migration) const override {
+    if (!migration.postgres_sql.empty()) return migration.postgres_sql;
+    return postgres_internal::TranslateSchema(migration.sql);
   }
 
  private:

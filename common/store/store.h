@@ -71,6 +71,9 @@ class Tx {
 struct Migration {
   std::string name;
   std::string sql;  // one or more statements separated by ';'
+  // PostgreSQL's own SQL, for what SQLite's dialect cannot say (triggers,
+  // functions); empty means `sql`, translated.
+  std::string postgres_sql;
 };
 
 using Work = std::function<absl::Status(Tx&)>;

@@ -83,12 +83,24 @@ class AuditTest : public ::testing::Test {
                     .ok());
   }
 
-  // Runs raw SQL as someone with write access to the file might.
+  // Runs raw SQL as someone with write access to the file (or the owner's
+  // rights) might: first removing the append-only triggers.
   void Exec(const std::string& sql, const store::Params& params = {}) {
     absl::Status status = store_->WriteSync([&](store::Tx& tx) {
+      for (const std::string& drop :
+           AllowTamperingStatements(testing::OnPostgres())) {
+        absl::Status s = tx.Exec(drop).status();
+        if (!s.ok()) return s;
+      }
       return tx.Exec(sql, params).status();
     });
     ASSERT_TRUE(status.ok()) << status << " for " << sql;
+  }
+
+  // Runs SQL as the application does: the triggers in place.
+  absl::Status ExecAsTheApplication(const std::string& sql) {
+    return store_->WriteSync(
+        [&](store::Tx& tx) { return tx.Exec(sql).status(); });
   }
 
   std::vector<store::Row> Query(const std::string& sql,
@@ -115,6 +127,24 @@ class AuditTest : public ::testing::Test {
   std::string location_;
   std::unique_ptr<store::Store> store_;
 };
+
+TEST_F(AuditTest, TheApplicationCannotChangeOrDeleteRows) {
+  AppendN(3);
+  EXPECT_FALSE(
+      ExecAsTheApplication("UPDATE audit_log SET reason = 'x' WHERE seq = 2")
+          .ok());
+  EXPECT_FALSE(ExecAsTheApplication("DELETE FROM audit_log WHERE seq = 3").ok());
+  EXPECT_FALSE(ExecAsTheApplication("DELETE FROM audit_log").ok());
+  if (testing::OnPostgres()) {
+    EXPECT_FALSE(ExecAsTheApplication("TRUNCATE audit_log").ok());
+  }
+  EXPECT_EQ(Query("SELECT reason FROM audit_log WHERE seq = 2")[0].Text(0),
+            "triage");
+  EXPECT_EQ(Query("SELECT COUNT(*) FROM audit_log")[0].Int(0), 3);
+  // Appending still works, and the chain is intact.
+  AppendN(1, 4);
+  EXPECT_TRUE(MustVerify().ok());
+}
 
 TEST_F(AuditTest, EmptyLogIsIntact) {
   VerifyResult result = MustVerify();
