@@ -129,7 +129,11 @@ absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
   if (absl::Status s = required.Check("intake-svc configuration"); !s.ok()) {
     return s;
   }
-  return server::CheckServerSettings(config.server());
+  if (absl::Status s = server::CheckServerSettings(config.server());
+      !s.ok()) {
+    return s;
+  }
+  return outbox::CheckDownstreams({{"triage", &config.triage()}, {"notify", &config.notify()}}, "intake-svc");
 }
 
 absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(
