@@ -101,6 +101,9 @@ class IntakeServerImpl final
     parts.config = config.server();
     parts.services = {service_.get()};
     parts.agencies = common_.registry.get();
+    // Partners send here: the smallest limit of the chain, so that every
+    // event made from an accepted request fits the later hops.
+    parts.max_receive_message_bytes = server::kMaxPartnerRequestBytes;
     parts.registry = std::move(metrics_registry);
     parts.collectables = {std::make_shared<outbox::OutboxCollector>(
         *common_.store, clock,
