@@ -12,6 +12,7 @@
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
+#include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
 #include "common/server/strict_decoding.h"
 #include "common/server/server_host.h"
@@ -158,7 +159,11 @@ absl::Status ValidateConfig(const config::v1::AllocationConfig& config) {
       !s.ok()) {
     return s;
   }
-  return server::CheckServerSettings(config.server());
+  if (absl::Status s = server::CheckServerSettings(config.server());
+      !s.ok()) {
+    return s;
+  }
+  return outbox::CheckDownstreams({{"notify", &config.notify()}}, "allocation-svc");
 }
 
 absl::StatusOr<std::unique_ptr<AllocationServer>> AllocationServer::Start(

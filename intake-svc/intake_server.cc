@@ -101,6 +101,9 @@ class IntakeServerImpl final
     parts.config = config.server();
     parts.services = {service_.get()};
     parts.agencies = common_.registry.get();
+    // Partners send here: the smallest limit of the chain, so that every
+    // event made from an accepted request fits the later hops.
+    parts.max_receive_message_bytes = server::kMaxPartnerRequestBytes;
     parts.registry = std::move(metrics_registry);
     parts.collectables = {std::make_shared<outbox::OutboxCollector>(
         *common_.store, clock,
@@ -129,7 +132,11 @@ absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
   if (absl::Status s = required.Check("intake-svc configuration"); !s.ok()) {
     return s;
   }
-  return server::CheckServerSettings(config.server());
+  if (absl::Status s = server::CheckServerSettings(config.server());
+      !s.ok()) {
+    return s;
+  }
+  return outbox::CheckDownstreams({{"triage", &config.triage()}, {"notify", &config.notify()}}, "intake-svc");
 }
 
 absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(

@@ -430,12 +430,24 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
         }
       }
     }
-    for (int i = 0; i < s.specialist_needs_size(); ++i) {
-      const auto need = s.specialist_needs(i);
-      if (need == common::v1::SPECIALIST_NEED_UNSPECIFIED ||
-          !common::v1::SpecialistNeed_IsValid(need)) {
-        c.Add(absl::StrCat(f, ".specialist_needs[", i, "]"),
-              "unknown specialist need");
+    if (s.specialist_needs_size() > kMaxSpecialistNeeds) {
+      // One violation, not one per entry: a long list must not make a
+      // longer reply.
+      c.Add(f + ".specialist_needs",
+            absl::StrCat("at most ", kMaxSpecialistNeeds,
+                         " entries, each need once"));
+    } else {
+      absl::flat_hash_set<int> seen_needs;
+      for (int i = 0; i < s.specialist_needs_size(); ++i) {
+        const auto need = s.specialist_needs(i);
+        if (need == common::v1::SPECIALIST_NEED_UNSPECIFIED ||
+            !common::v1::SpecialistNeed_IsValid(need)) {
+          c.Add(absl::StrCat(f, ".specialist_needs[", i, "]"),
+                "unknown specialist need");
+        } else if (!seen_needs.insert(need).second) {
+          c.Add(absl::StrCat(f, ".specialist_needs[", i, "]"),
+                "listed twice");
+        }
       }
     }
   }

@@ -28,6 +28,12 @@ inline constexpr size_t kMaxAgencyIdChars = 64;
 inline constexpr size_t kMaxGenderChars = 100;
 inline constexpr size_t kMaxConcernsChars = 10000;
 inline constexpr int kMaxChildren = 20;
+// Each known specialist need at most once: the list can never grow past the
+// number of needs the contract defines, so no accepted referral is larger
+// than its text limits allow (and fits every later hop, see
+// common/server/server_options.h).
+inline constexpr int kMaxSpecialistNeeds =
+    common::v1::SpecialistNeed_ARRAYSIZE - 1;  // without UNSPECIFIED
 inline constexpr size_t kMaxCommentChars = 2000;
 inline constexpr size_t kMaxSourceChars = 200;
 inline constexpr size_t kMaxJudgementReasonChars = 2000;

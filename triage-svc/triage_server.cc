@@ -148,7 +148,11 @@ absl::Status ValidateConfig(const config::v1::TriageConfig& config) {
   if (absl::Status s = required.Check("triage-svc configuration"); !s.ok()) {
     return s;
   }
-  return server::CheckServerSettings(config.server());
+  if (absl::Status s = server::CheckServerSettings(config.server());
+      !s.ok()) {
+    return s;
+  }
+  return outbox::CheckDownstreams({{"allocation", &config.allocation()}, {"notify", &config.notify()}}, "triage-svc");
 }
 
 absl::StatusOr<std::unique_ptr<TriageServer>> TriageServer::Start(

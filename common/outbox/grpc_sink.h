@@ -5,13 +5,16 @@
 #include <memory>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
+#include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/tls/credentials.h"
 #include "frontdoor/config/v1/config.pb.h"
@@ -28,6 +31,39 @@ inline constexpr absl::Duration kDefaultDeliveryDeadline = absl::Seconds(5);
 inline absl::Duration DeliveryDeadline(const config::v1::Downstream& d) {
   return d.deadline_ms() > 0 ? absl::Milliseconds(d.deadline_ms())
                              : kDefaultDeliveryDeadline;
+}
+
+// How long a hop retries an event before dead-lettering it when the
+// configuration gives no window: as long as notify-svc's push partners.
+inline constexpr absl::Duration kDefaultHopDeadLetterAfter = absl::Hours(24);
+
+// The dead-letter window a Downstream configures.
+inline absl::Duration DeadLetterAfter(const config::v1::Downstream& d) {
+  return d.dead_letter_after_seconds() > 0
+             ? absl::Seconds(d.dead_letter_after_seconds())
+             : kDefaultHopDeadLetterAfter;
+}
+
+// INVALID_ARGUMENT naming every negative duration of the named downstreams
+// (for example "triage.dead_letter_after_seconds"), for start-up checks.
+inline absl::Status CheckDownstreams(
+    const std::vector<std::pair<absl::string_view,
+                                const config::v1::Downstream*>>& downstreams,
+    absl::string_view service) {
+  std::vector<FieldViolation> negative;
+  for (const auto& [name, d] : downstreams) {
+    if (d->deadline_ms() < 0) {
+      negative.push_back(
+          {absl::StrCat(name, ".deadline_ms"), "must not be negative"});
+    }
+    if (d->dead_letter_after_seconds() < 0) {
+      negative.push_back({absl::StrCat(name, ".dead_letter_after_seconds"),
+                          "must not be negative"});
+    }
+  }
+  if (negative.empty()) return absl::OkStatus();
+  return InvalidArgumentWithViolations(
+      absl::StrCat(service, " configuration is not valid"), negative);
 }
 
 // Delivers one topic's events to the next service, one unary RPC per event:
@@ -84,7 +120,8 @@ class UnarySink final : public Sink {
 class Hop {
  public:
   // Connects to `downstream` over mTLS with `own` certificate and starts a
-  // relay of `topic` (with `options`' back-off and dead-letter window) that
+  // relay of `topic` (with `options`' back-off, and `options`' dead-letter
+  // window or else the downstream's, DeadLetterAfter) that
   // calls `method` of `Service`'s stub for each event. Errors name the step.
   template <typename Service, typename Message, typename Response>
   static absl::StatusOr<std::unique_ptr<Hop>> Start(
@@ -112,6 +149,11 @@ class Hop {
           return ((*stub).*method)(context, message, response);
         });
     options.topic = std::move(topic);
+    // A caller's own window (notify-svc's push settings) wins; otherwise
+    // the downstream's, so that no hop retries forever.
+    if (options.dead_letter_after == absl::InfiniteDuration()) {
+      options.dead_letter_after = DeadLetterAfter(downstream);
+    }
     hop->relay_ = std::make_unique<Relay>(store, *hop->sink_, clock, options);
     if (absl::Status s = hop->relay_->Start(); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("starting the outbox relay: ",

@@ -191,7 +191,7 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
     }
     builder.SetOption(std::make_unique<PluginsOption>(
         /*reflection=*/true, &host->service_names_));
-    builder.SetMaxReceiveMessageSize(kMaxReceiveMessageBytes);
+    builder.SetMaxReceiveMessageSize(parts.max_receive_message_bytes);
     builder.SetMaxSendMessageSize(kMaxSendMessageBytes);
     AddConnectionArguments(builder);
     std::vector<

@@ -10,6 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/metrics/metrics_server.h"
+#include "common/server/server_options.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/impl/codegen/service_type.h"
@@ -43,6 +44,9 @@ struct ServerParts {
   // NotFoundMetricsInterceptorFactory). Optional; not owned: it must
   // outlive the ServerHost.
   const tls::AgencyRegistry* agencies = nullptr;
+  // Largest request message the API port accepts: kMaxReceiveMessageBytes
+  // (a hop's message), or less for a partner-facing entry point.
+  int max_receive_message_bytes = kMaxReceiveMessageBytes;
 };
 
 // The three ports every frontdoor service has:

@@ -7,11 +7,31 @@ namespace frontdoor::server {
 // Limits and connection management shared by every frontdoor gRPC server.
 // Applied by ServerHost as channel arguments of the API server.
 
-// Largest request message accepted; a referral with free text and an
-// assessment is well under 1 MiB.
-inline constexpr int kMaxReceiveMessageBytes = 4 * 1024 * 1024;
+// Message sizes, each derived from the one before, so that whatever a
+// service produces from the largest request intake-svc accepts fits every
+// later hop (intake -> triage -> allocation -> notify).
+//
+// Largest request a partner may send intake-svc (ServerParts of intake-svc).
+// Validation bounds an accepted referral far below it (text limits, at most
+// kMaxChildren children, each specialist need once): the whole-suite test
+// sends the largest one end to end.
+inline constexpr int kMaxPartnerRequestBytes = 4 * 1024 * 1024;
+// Most an event adds to the referral it carries: a receipt, or a triage
+// decision with its flags and reason codes. Far above either.
+inline constexpr int kMaxEventEnvelopeBytes = 256 * 1024;
+// Largest message one service sends the next: one referral (at most an
+// accepted request) plus its envelope. Events are opened before sending,
+// so their sealed size never travels.
+inline constexpr int kMaxHopMessageBytes =
+    kMaxPartnerRequestBytes + kMaxEventEnvelopeBytes;
+// Largest request message a service's API port accepts unless its
+// ServerParts asks for less (intake-svc: kMaxPartnerRequestBytes).
+inline constexpr int kMaxReceiveMessageBytes = kMaxHopMessageBytes;
 // Largest response message sent.
-inline constexpr int kMaxSendMessageBytes = 4 * 1024 * 1024;
+inline constexpr int kMaxSendMessageBytes = kMaxHopMessageBytes;
+static_assert(kMaxReceiveMessageBytes >= kMaxHopMessageBytes,
+              "every hop must take what the previous service sends");
+static_assert(kMaxPartnerRequestBytes < kMaxHopMessageBytes);
 
 // The server pings an idle connection this often to detect dead peers...
 inline constexpr absl::Duration kKeepaliveTime = absl::Minutes(1);

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/server/server_options.h"
 
 namespace frontdoor::tls {
 namespace {
@@ -164,6 +165,9 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kRoundRobinServiceConfig);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  // What the next service accepts (server_options.h), so an event the
+  // receiver would take is never refused on the way out.
+  args.SetMaxSendMessageSize(server::kMaxHopMessageBytes);
   if (!downstream.tls_server_name().empty()) {
     args.SetSslTargetNameOverride(downstream.tls_server_name());
   }

@@ -16,6 +16,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "allocation-svc/allocation_server.h"
+#include "common/server/server_options.h"
+#include "intake-svc/validation.h"
 #include "common/crypto/key_ring.h"
 #include "common/tls/credentials.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
@@ -466,6 +468,90 @@ TEST_F(NotifyFlowTest, HighRiskPoliceReferralReachesReferrerHubAndIdva) {
   EXPECT_EQ(Metric("frontdoor_notify_undelivered{recipient="
                    "\"staffs-police-hub\"}"),
             0);
+}
+
+// `n` four-byte characters: the most bytes a field of n characters holds.
+std::string Widest(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += "\xF0\x9F\x8C\xBB";  // U+1F33B
+  return out;
+}
+
+// The largest referral intake accepts, as far as its limits go: every free
+// text at its maximum in four-byte characters, the most children, and a
+// DASH comment at its maximum on every answer.
+Referral LargestAccepted(Referral r) {
+  r.mutable_referrer()->set_name(Widest(intake::kMaxNameChars));
+  r.mutable_referrer()->set_role(Widest(intake::kMaxRoleChars));
+  common::v1::Subject* subject = r.mutable_subject();
+  subject->mutable_name()->set_given_names(Widest(intake::kMaxNameChars));
+  subject->mutable_name()->set_family_name(Widest(intake::kMaxNameChars));
+  subject->set_gender(Widest(intake::kMaxGenderChars));
+  subject->mutable_contact()->set_safe_times(Widest(intake::kMaxSafeTimesChars));
+  common::v1::Address* address = subject->mutable_address();
+  address->clear_lines();
+  for (int i = 0; i < intake::kMaxAddressLines; ++i) {
+    address->add_lines(Widest(intake::kMaxAddressLineChars));
+  }
+  address->set_town(Widest(intake::kMaxTownChars));
+  subject->clear_specialist_needs();
+  for (int n = 1; n <= intake::kMaxSpecialistNeeds; ++n) {
+    subject->add_specialist_needs(static_cast<common::v1::SpecialistNeed>(n));
+  }
+  r.mutable_other_party()->mutable_name()->set_given_names(
+      Widest(intake::kMaxNameChars));
+  r.mutable_other_party()->mutable_name()->set_family_name(
+      Widest(intake::kMaxNameChars));
+  r.clear_children();
+  for (int i = 0; i < intake::kMaxChildren; ++i) {
+    common::v1::Child* child = r.add_children();
+    child->mutable_name()->set_given_names(Widest(intake::kMaxNameChars));
+    child->mutable_name()->set_family_name(Widest(intake::kMaxNameChars));
+    child->mutable_date_of_birth()->set_year(2016);
+    child->mutable_date_of_birth()->set_month(1 + i % 12);
+    child->mutable_date_of_birth()->set_day(1 + i);
+  }
+  r.set_concerns(Widest(intake::kMaxConcernsChars));
+  for (common::v1::DashAnswer& answer :
+       *r.mutable_risk_assessment()->mutable_answers()) {
+    answer.set_comment(Widest(intake::kMaxCommentChars));
+  }
+  return r;
+}
+
+// The largest referral intake accepts is decided, allocated and notified:
+// every hop takes what the service before it makes of it.
+TEST_F(NotifyFlowTest, LargestAcceptedReferralFitsEveryHop) {
+  Subscription police(notify_->api_port(), "staffs-police");
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  const Referral largest = LargestAccepted(HighRisk(2));
+  ASSERT_GT(largest.ByteSizeLong(), size_t{256 * 1024});
+  // Validation, not the transport, bounds a referral.
+  EXPECT_LT(largest.ByteSizeLong(),
+            static_cast<size_t>(server::kMaxPartnerRequestBytes) / 4);
+  RecordProperty("largest_referral_bytes",
+                 static_cast<int>(largest.ByteSizeLong()));
+  const std::string ref = Submit("staffs-police", largest, "largest-1");
+  ASSERT_FALSE(ref.empty());
+
+  std::optional<Delivery> alert = hub.Next();
+  ASSERT_TRUE(alert.has_value());
+  ASSERT_TRUE(alert->notification().has_marac_alert());
+  EXPECT_EQ(alert->notification().marac_alert().reference(), ref);
+  EXPECT_EQ(alert->notification().marac_alert().risk_level(),
+            common::v1::RISK_LEVEL_HIGH);
+
+  constexpr int kMostUpdates = 10;
+  bool allocated = false;
+  for (int i = 0; i < kMostUpdates && !allocated; ++i) {
+    std::optional<Delivery> d = police.Next();
+    if (!d.has_value()) break;
+    allocated = d->notification().has_referrer_update() &&
+                d->notification().referrer_update().reference() == ref &&
+                d->notification().referrer_update().status() ==
+                    notify::v1::ReferrerUpdate::STATUS_ALLOCATED;
+  }
+  EXPECT_TRUE(allocated);
 }
 
 TEST_F(NotifyFlowTest, StandardRiskHealthReferralGivesNoMaracAlert) {

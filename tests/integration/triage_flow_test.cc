@@ -11,6 +11,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/crypto/key_ring.h"
+#include "common/outbox/outbox_cli.h"
 #include "common/store/store.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
@@ -335,6 +336,80 @@ TEST_F(TriageFlowTest, TriageDownLosesNothingAndRecordsEachOnce) {
   EXPECT_EQ(referrals, kBefore + kWhileDown);
   EXPECT_EQ(decisions, kBefore + kWhileDown);
   EXPECT_EQ(distinct, kBefore + kWhileDown);
+}
+
+// A hop that keeps failing is retried through its configured window, then
+// dead-lettered: counted in the metrics and no longer attempted. An
+// operator's `frontdoor-outbox replay` on intake's database delivers it.
+TEST_F(TriageFlowTest, HopFailingPastItsWindowDeadLettersAndReplayDelivers) {
+  constexpr int kWindowSeconds = 3600;
+  constexpr absl::Duration kStep = absl::Minutes(5);
+  ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+  triage_.reset();
+  ASSERT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+  intake_.reset();
+  intake_config_.mutable_triage()->set_dead_letter_after_seconds(
+      kWindowSeconds);
+  auto restarted = intake::IntakeServer::Start(intake_config_, clock_);
+  ASSERT_TRUE(restarted.ok()) << restarted.status();
+  intake_ = *std::move(restarted);
+  auto police = testing::MakeMtlsChannel(intake_->api_port(), "staffs-police");
+  ASSERT_TRUE(police.ok());
+  police_ = intake::v1::IntakeService::NewStub(*police);
+
+  const std::string ref =
+      Submit(WithDash(Example("adult-victim.json"), 14), "dead-letter-1");
+  auto sample = [&](std::string_view series) {
+    auto m = testing::HttpGet(intake_->metrics_port(), "/metrics");
+    EXPECT_TRUE(m.ok()) << m.status();
+    return m.ok() ? testing::FindSample(m->body, series).value_or(0) : -1.0;
+  };
+  const std::string failures =
+      "frontdoor_outbox_delivery_failures_total{topic=\"intake.referral_"
+      "received\"}";
+  const std::string dead =
+      "frontdoor_outbox_dead_lettered{topic=\"intake.referral_received\"}";
+  // Moves the clock on by `by` and waits (bounded) until the relay has
+  // failed once more: the failure counted before the move is not taken for
+  // the new one.
+  auto advance_and_await_failure = [&](absl::Duration by) {
+    const double before = sample(failures);
+    clock_.Advance(by);
+    const absl::Time give_up = absl::Now() + kSettle;
+    while (absl::Now() < give_up && sample(failures) <= before) {
+      absl::SleepFor(kPoll);
+    }
+    EXPECT_GT(sample(failures), before);
+  };
+
+  // Inside the window: retried, not dead-lettered.
+  advance_and_await_failure(absl::ZeroDuration());
+  advance_and_await_failure(absl::Seconds(kWindowSeconds) - kStep);
+  EXPECT_EQ(sample(dead), 0.0);
+
+  // Past the window: dead-lettered on the next attempt.
+  clock_.Advance(kStep * 2);
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (absl::Now() < give_up && sample(dead) < 1.0) absl::SleepFor(kPoll);
+  EXPECT_EQ(sample(dead), 1.0);
+  EXPECT_EQ(sample("frontdoor_outbox_dead_lettered_total{topic=\"intake."
+                   "referral_received\"}"),
+            1.0);
+
+  StartTriage();
+  const config::v1::StoreConfig& store = intake_config_.store();
+  std::ostringstream out, err;
+  ASSERT_EQ(outbox::RunOutboxCommand(
+                {"replay", "--topic", "intake.referral_received",
+                 store.postgres_url().empty() ? "--sqlite" : "--postgres",
+                 testing::StoreLocationOf(store)},
+                clock_, out, err),
+            outbox::kExitReplayed)
+      << err.str();
+  EXPECT_EQ(out.str(),
+            "{\"topic\":\"intake.referral_received\",\"replayed\":1}\n");
+  EXPECT_EQ(AwaitDecision(ref).reference(), ref);
+  EXPECT_EQ(sample(dead), 0.0);
 }
 
 // Invalid UTF-8 in a nested string of a practitioner's assessment: refused

@@ -149,6 +149,37 @@ TEST(ValidationTest, FormatControlInANameIsNamedWithTheReason) {
                         "control characters"))));
 }
 
+// Unbounded, a repeated enum let a request just under the receive limit
+// through, whose events then exceeded the next hop's limit.
+TEST(ValidationTest, SpecialistNeedsAreBoundedAndListedOnce) {
+  constexpr int kFlood = 1 << 20;
+  Referral r = LoadExample(kAdult);
+  auto* needs = r.mutable_subject()->mutable_specialist_needs();
+  for (int i = 0; i < kFlood; ++i) {
+    needs->Add(common::v1::SPECIALIST_NEED_MALE_VICTIM);
+  }
+  auto flooded = Validate(r);
+  ASSERT_FALSE(flooded.ok());
+  EXPECT_THAT(GetFieldViolations(flooded.status()),
+              ::testing::ElementsAre(Field(&FieldViolation::field,
+                                           "referral.subject.specialist_"
+                                           "needs")));
+
+  needs->Clear();
+  needs->Add(common::v1::SPECIALIST_NEED_MALE_VICTIM);
+  needs->Add(common::v1::SPECIALIST_NEED_MALE_VICTIM);
+  auto twice = Validate(r);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_EQ(DescriptionOf(twice.status(), "referral.subject.specialist_needs[1]"),
+            "listed twice");
+
+  needs->Clear();
+  for (int n = 1; n <= kMaxSpecialistNeeds; ++n) {
+    needs->Add(static_cast<common::v1::SpecialistNeed>(n));
+  }
+  EXPECT_TRUE(Validate(r).ok());
+}
+
 TEST(ValidationTest, ZeroWidthCharactersInNamesAreAccepted) {
   Referral r = LoadExample(kAdult);
   r.mutable_subject()->mutable_name()->set_family_name("Rah\u200Bman");

@@ -424,6 +424,48 @@ TEST_F(ServerHostTest, BusyApiPortNamesTheStep) {
               HasSubstr(absl::StrCat("binding API port ", address)));
 }
 
+// A WhoAmI request of about `bytes`, padded with an unknown field. The
+// service refuses the field (INVALID_ARGUMENT) once the transport has taken
+// the message; a message over the limit never gets that far
+// (RESOURCE_EXHAUSTED).
+WhoAmIRequest RequestOfSize(int bytes) {
+  WhoAmIRequest request;
+  request.GetReflection()->MutableUnknownFields(&request)->AddLengthDelimited(
+      99, std::string(bytes, 'x'));
+  return request;
+}
+
+// Every API port takes a hop's message (a referral as large as intake
+// accepts plus its envelope); a partner-facing port asks for less.
+TEST_F(ServerHostTest, ApiPortsTakeAHopsMessagePartnerPortsLess) {
+  constexpr int kSlack = 1024;
+  constexpr grpc::StatusCode kTaken = grpc::StatusCode::INVALID_ARGUMENT;
+  auto call = [&](const ServerHost& host, int bytes) {
+    auto stub = WhoAmI::NewStub(Mtls(host.api_port()));
+    grpc::ClientContext context;
+    context.set_deadline(Deadline());
+    WhoAmIResponse response;
+    return stub->WhoAmI(&context, RequestOfSize(bytes), &response)
+        .error_code();
+  };
+  auto hop = StartHost();
+  ASSERT_NE(hop, nullptr);
+  EXPECT_EQ(call(*hop, kMaxPartnerRequestBytes + kSlack), kTaken);
+  EXPECT_EQ(call(*hop, kMaxHopMessageBytes - kSlack), kTaken);
+  EXPECT_EQ(call(*hop, kMaxHopMessageBytes + kSlack),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  hop.reset();
+
+  ServerParts parts = Parts();
+  parts.max_receive_message_bytes = kMaxPartnerRequestBytes;
+  auto partner = ServerHost::Start(std::move(parts));
+  ASSERT_TRUE(partner.ok()) << partner.status();
+  EXPECT_EQ(call(**partner, kMaxPartnerRequestBytes - kSlack),
+            kTaken);
+  EXPECT_EQ(call(**partner, kMaxPartnerRequestBytes + kSlack),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+}
+
 TEST(ServerOptionsTest, LimitsAreConsistent) {
   EXPECT_GE(kMaxReceiveMessageBytes, 1024 * 1024);
   EXPECT_GT(kKeepaliveTime, kKeepaliveTimeout);
