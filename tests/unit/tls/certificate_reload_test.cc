@@ -1,5 +1,11 @@
 // Server certificates renewed on disk reach new connections without a
 // restart (FAULT-MATRIX row 19), over real mTLS on port 0.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -245,6 +251,44 @@ TEST_F(CertificateReloadTest, BrokenRenewalIsRepairedByTheNextGoodOne) {
     if (result.status.ok()) seen = result.server_common_name;
   }
   EXPECT_EQ(seen, "intake-svc-renewed");
+}
+
+// Whether a TLS handshake offering at most `max_version` (with
+// staffs-police's certificate) completes against 127.0.0.1:`port`.
+bool HandshakeCompletes(int port, int max_version) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  if (ctx == nullptr) return false;
+  SSL_CTX_set_security_level(ctx, 0);  // let the client offer old versions
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, max_version);
+  const config::v1::TlsFiles files = testing::PkiFiles("staffs-police");
+  SSL_CTX_use_certificate_file(ctx, files.cert_file().c_str(),
+                               SSL_FILETYPE_PEM);
+  SSL_CTX_use_PrivateKey_file(ctx, files.key_file().c_str(), SSL_FILETYPE_PEM);
+  bool completed = false;
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd >= 0 && connect(fd, reinterpret_cast<sockaddr*>(&address),
+                         sizeof(address)) == 0) {
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    SSL_set_alpn_protos(ssl, reinterpret_cast<const unsigned char*>("\x02h2"),
+                        3);
+    completed = SSL_connect(ssl) == 1;
+    SSL_free(ssl);
+  }
+  if (fd >= 0) close(fd);
+  SSL_CTX_free(ctx);
+  return completed;
+}
+
+TEST_F(CertificateReloadTest, TlsBelowOnePointTwoIsRefused) {
+  EXPECT_TRUE(HandshakeCompletes(port_, TLS1_2_VERSION));
+  EXPECT_FALSE(HandshakeCompletes(port_, TLS1_1_VERSION));
+  EXPECT_FALSE(HandshakeCompletes(port_, TLS1_VERSION));
 }
 
 TEST(CertificateRefreshTest, IntervalBelowOneSecondIsRejected) {
