@@ -11,6 +11,10 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "common/tls/agency_registry.h"
+#include "common/tls/authenticate.h"
+#include "common/tls/credentials.h"
+#include "frontdoor/testing/v1/whoami.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -153,6 +157,74 @@ TEST(ReloadingAgencyRegistryOpenTest, BrokenFileFailsStartUpNamingIt) {
                 .status()
                 .code(),
             absl::StatusCode::kInvalidArgument);
+}
+
+// Answers WhoAmI with the caller authenticated against the registry in
+// force at the call.
+class ReloadingWhoAmIService final
+    : public frontdoor::testing::v1::WhoAmI::CallbackService {
+ public:
+  explicit ReloadingWhoAmIService(ReloadingAgencyRegistry& registry)
+      : registry_(registry) {}
+
+  grpc::ServerUnaryReactor* WhoAmI(
+      grpc::CallbackServerContext* context,
+      const frontdoor::testing::v1::WhoAmIRequest* /*request*/,
+      frontdoor::testing::v1::WhoAmIResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    absl::StatusOr<Caller> caller = AuthenticateCaller(*context, registry_);
+    if (!caller.ok()) {
+      reactor->Finish(grpc::Status(
+          static_cast<grpc::StatusCode>(caller.status().code()),
+          std::string(caller.status().message())));
+      return reactor;
+    }
+    response->set_agency_id(caller->agency_id);
+    for (config::v1::Role role : caller->roles) response->add_roles(role);
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
+  }
+
+ private:
+  ReloadingAgencyRegistry& registry_;
+};
+
+TEST_F(ReloadingAgencyRegistryTest,
+       RemovedAgencyIsPermissionDeniedOnItsNextCallOverMtls) {
+  ReloadingWhoAmIService service(*registry_);
+  auto credentials = MakeServerCredentials(testing::PkiFiles("intake-svc"));
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  int port = 0;
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  ASSERT_NE(server, nullptr);
+  auto channel = testing::MakeMtlsChannel(port, "staffs-police");
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto stub = frontdoor::testing::v1::WhoAmI::NewStub(*channel);
+  auto call = [&stub](frontdoor::testing::v1::WhoAmIResponse* response) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() +
+                         std::chrono::seconds(10));
+    context.AddMetadata(kActorMetadataKey, "pc-1234");
+    return stub->WhoAmI(&context, frontdoor::testing::v1::WhoAmIRequest(),
+                        response);
+  };
+
+  frontdoor::testing::v1::WhoAmIResponse response;
+  grpc::Status status = call(&response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.agency_id(), "staffs-police");
+
+  // Revoked in the file; the same connection's next call is refused once
+  // the poll interval has passed, with no restart.
+  Replace(path_, Without(RepositoryRegistry(), "staffs-police"));
+  clock_.Advance(kPoll);
+  status = call(&response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(status.error_message(), "agency not registered");
+  server->Shutdown();
 }
 
 }  // namespace
