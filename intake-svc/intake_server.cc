@@ -54,7 +54,7 @@ class IntakeServerImpl final
 
     absl::StatusOr<server::CommonParts> common = server::LoadCommonParts(
         config.agency_registry_file(), config.key_ring_file(), config.store(),
-        Migrations());
+        Migrations(), clock);
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
     if (absl::StatusOr<ReindexResult> r =
@@ -88,7 +88,7 @@ class IntakeServerImpl final
     if (!policy.ok()) return policy.status();
     limits_ = std::make_unique<server::EdgeLimits>(
         "intake-svc", *std::move(policy), clock, *metrics_registry);
-    service_ = std::make_unique<IntakeService>(*core_, *common_.registry,
+    service_ = std::make_unique<IntakeService>(*core_, *common_.agencies,
                                                *metrics_, *limits_);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
             *service_, &IntakeService::SubmitReferral,

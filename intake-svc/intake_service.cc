@@ -15,7 +15,7 @@ namespace {
 // bucket; a refusal is counted and logged (without the identity) before the
 // caller finishes the reactor with it.
 absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext& context,
-                                    const tls::AgencyRegistry& registry,
+                                    tls::ReloadingAgencyRegistry& registry,
                                     IntakeMetrics& metrics,
                                     server::EdgeLimits& limits,
                                     server::CallKind kind) {

@@ -2,6 +2,7 @@
 
 #include "common/server/call_context.h"
 #include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_metrics.h"
@@ -16,7 +17,8 @@ namespace frontdoor::intake {
 // before any work.
 class IntakeService final : public intake::v1::IntakeService::CallbackService {
  public:
-  IntakeService(IntakeCore& core, const tls::AgencyRegistry& registry,
+  // Callers are authenticated against `registry` as it is at each call.
+  IntakeService(IntakeCore& core, tls::ReloadingAgencyRegistry& registry,
                 IntakeMetrics& metrics, server::EdgeLimits& limits)
       : core_(core), registry_(registry), metrics_(metrics), limits_(limits) {}
 
@@ -32,7 +34,7 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
 
  private:
   IntakeCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
   IntakeMetrics& metrics_;
   server::EdgeLimits& limits_;
 };

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 
 #include "common/audit/audit.h"
+#include "common/clock/clock.h"
 #include "common/metrics/families.h"
 #include "common/outbox/outbox.h"
 #include "common/status/errors.h"
@@ -115,14 +116,16 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
 absl::StatusOr<CommonParts> LoadCommonParts(
     const std::string& agency_registry_file, const std::string& key_ring_file,
     const config::v1::StoreConfig& store,
-    std::vector<store::Migration> migrations) {
+    std::vector<store::Migration> migrations, const Clock& clock) {
   CommonParts parts;
-  absl::StatusOr<tls::AgencyRegistry> registry =
-      tls::AgencyRegistry::LoadFromFile(agency_registry_file);
-  if (!registry.ok()) {
-    return WithContext(registry.status(), "loading the agency registry");
+  absl::StatusOr<std::unique_ptr<tls::ReloadingAgencyRegistry>> agencies =
+      tls::ReloadingAgencyRegistry::Open(agency_registry_file, clock);
+  if (!agencies.ok()) {
+    return WithContext(agencies.status(), "loading the agency registry");
   }
-  parts.registry = std::make_unique<tls::AgencyRegistry>(*std::move(registry));
+  parts.agencies = *std::move(agencies);
+  parts.registry =
+      std::make_unique<tls::AgencyRegistry>(*parts.agencies->Current());
   absl::StatusOr<crypto::KeyRing> keys = crypto::KeyRing::LoadFile(key_ring_file);
   if (!keys.ok()) return WithContext(keys.status(), "loading the key ring");
   parts.keys = std::make_unique<crypto::KeyRing>(*std::move(keys));

@@ -23,6 +23,7 @@
 #include "common/server/signals.h"
 #include "common/store/store.h"
 #include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "prometheus/collectable.h"
 #include "prometheus/metric_family.h"
@@ -69,16 +70,24 @@ absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
 // Hold it as the first member of a server, so the store outlives everything
 // that uses it.
 struct CommonParts {
+  // The registry as loaded at start-up, for what is settled then (rate-limit
+  // policies, configured recipients, metrics labels).
   std::unique_ptr<tls::AgencyRegistry> registry;
+  // The same file, reloaded on change: authenticate callers against this,
+  // so that an agency removed from the file is refused without a restart.
+  std::unique_ptr<tls::ReloadingAgencyRegistry> agencies;
   std::unique_ptr<crypto::KeyRing> keys;
   std::unique_ptr<store::Store> store;
 };
 
 // Loads CommonParts; errors name the step.
+// `clock` (which must outlive the parts) paces the agency registry's
+// reloads.
 absl::StatusOr<CommonParts> LoadCommonParts(
     const std::string& agency_registry_file, const std::string& key_ring_file,
     const config::v1::StoreConfig& store,
-    std::vector<store::Migration> migrations);
+    std::vector<store::Migration> migrations,
+    const Clock& clock = RealClock::Get());
 
 // "<path>: <message>; <field>: <description>; ..." for a data file whose
 // entries failed validation (the status's field violations), same code.

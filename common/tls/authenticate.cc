@@ -113,4 +113,11 @@ absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                             registry);
 }
 
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+                                          ReloadingAgencyRegistry& registry) {
+  // The snapshot lives until the Caller (all values) is built.
+  const std::shared_ptr<const AgencyRegistry> current = registry.Current();
+  return AuthenticateCaller(ctx, *current);
+}
+
 }  // namespace frontdoor::tls

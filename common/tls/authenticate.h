@@ -7,6 +7,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "common/tls/caller.h"
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/server_context.h"
@@ -49,5 +50,11 @@ absl::StatusOr<Caller> AuthenticateCaller(
 // As above, from a server call's context (sync, async or callback API).
 absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                                           const AgencyRegistry& registry);
+
+// As above, against the registry in force now: an agency removed from the
+// file (or given other roles) is refused (or given them) on its next call
+// once `registry` has noticed the change.
+absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
+                                          ReloadingAgencyRegistry& registry);
 
 }  // namespace frontdoor::tls

@@ -17,6 +17,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "common/server/server_options.h"
 
 namespace frontdoor::tls {
@@ -114,19 +115,34 @@ MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const config::v1::TlsFiles& tls) {
-  absl::StatusOr<std::string> ca = ReadPem("ca_file", tls.ca_file());
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadPem("cert_file", tls.cert_file());
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("key_file", tls.key_file());
-  if (!key.ok()) return key.status();
-
-  grpc::SslServerCredentialsOptions options(
+    const config::v1::TlsFiles& tls, absl::Duration refresh_interval) {
+  // Read here only to fail start-up with the file's name; the provider
+  // reads them itself, now and on every refresh.
+  for (const auto& [what, path] :
+       {std::pair<const char*, const std::string*>{"ca_file", &tls.ca_file()},
+        {"cert_file", &tls.cert_file()},
+        {"key_file", &tls.key_file()}}) {
+    absl::StatusOr<std::string> pem = ReadPem(what, *path);
+    if (!pem.ok()) return pem.status();
+  }
+  if (refresh_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate refresh interval ",
+                     absl::FormatDuration(refresh_interval),
+                     " is shorter than one second"));
+  }
+  auto provider =
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          tls.key_file(), tls.cert_file(), tls.ca_file(),
+          static_cast<unsigned int>(absl::ToInt64Seconds(refresh_interval)));
+  grpc::experimental::TlsServerCredentialsOptions options(provider);
+  options.watch_root_certs();
+  options.watch_identity_key_cert_pairs();
+  options.set_cert_request_type(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = *std::move(ca);
-  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
-  return grpc::SslServerCredentials(options);
+  // TLS 1.2 is the minimum: gRPC's TLS credentials default to it (1.51
+  // offers no setter), as its SSL credentials did.
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/channel.h"
 #include "grpcpp/security/credentials.h"
@@ -12,13 +13,25 @@
 
 namespace frontdoor::tls {
 
+// How often a server re-reads its certificate, key and CA from disk, so that
+// files renewed in place (cert-manager swaps them atomically) reach new
+// connections without a restart. Well inside any renewal window.
+inline constexpr absl::Duration kCertificateRefreshInterval = absl::Seconds(60);
+
 // mTLS server credentials: presents tls.cert_file/key_file and REQUIRES a
 // client certificate that chains to tls.ca_file (the suite's CA)
-// (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY). A client
-// without a certificate, or with one from another CA, fails the handshake.
-// All three files are required; an error names the missing/unreadable file.
+// (GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY), TLS 1.2 at
+// least. A client without a certificate, or with one from another CA, fails
+// the handshake. All three files are required and read here, so an error
+// names the missing/unreadable file at start-up; after that they are re-read
+// every `refresh_interval` (whole seconds, at least one) and new handshakes
+// use what was last read; existing connections keep theirs. Replace the
+// files atomically (as the kubelet does for a Secret): gRPC 1.51 does not
+// validate what it re-reads, so a file that is not a certificate or key
+// makes new handshakes fail until a good one replaces it.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
-    const config::v1::TlsFiles& tls);
+    const config::v1::TlsFiles& tls,
+    absl::Duration refresh_interval = kCertificateRefreshInterval);
 
 // mTLS channel credentials: verifies the server against tls.ca_file and
 // presents tls.cert_file/key_file. ca_file is required; cert_file and

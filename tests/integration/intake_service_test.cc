@@ -16,10 +16,13 @@
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/store/store.h"
+#include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "google/protobuf/wire_format_lite.h"
 #include "google/rpc/error_details.pb.h"
@@ -230,6 +233,51 @@ TEST_F(IntakeServiceTest, UnregisteredAgencyIsPermissionDenied) {
   intake::v1::GetReferralResponse got;
   EXPECT_EQ(Get(*stub, "FD-0000000000AA", &got).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// FAULT-MATRIX row 18: an agency taken out of the registry file is refused
+// on its next call, with no restart.
+TEST_F(IntakeServiceTest, AgencyRemovedFromTheRegistryIsRefusedWithoutRestart) {
+  auto registry = tls::AgencyRegistry::LoadFromFile(
+      frontdoor::testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  config::v1::AgencyRegistry proto = registry->proto();
+  const std::filesystem::path file = dir_ / "agencies.json";
+  auto write = [&file](const config::v1::AgencyRegistry& contents) {
+    std::string json;
+    ASSERT_TRUE(
+        google::protobuf::util::MessageToJsonString(contents, &json).ok());
+    const std::filesystem::path staged = file.string() + ".new";
+    std::ofstream(staged, std::ios::trunc) << json;
+    std::filesystem::rename(staged, file);  // as the kubelet swaps a ConfigMap
+  };
+  write(proto);
+  config_.set_agency_registry_file(file.string());
+  Restart();
+
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "k1", Example(testing::kAdult), &receipt).ok());
+
+  auto* agencies = proto.mutable_agencies();
+  for (int i = 0; i < agencies->size(); ++i) {
+    if (agencies->Get(i).id() == kPolice) {
+      agencies->DeleteSubrange(i, 1);
+      break;
+    }
+  }
+  write(proto);
+  clock_.Advance(tls::kAgencyRegistryPollInterval);
+
+  grpc::Status status = Submit(*police, "k2", Example(testing::kAdult), nullptr);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  intake::v1::GetReferralResponse got;
+  EXPECT_EQ(Get(*police, receipt.reference(), &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Other agencies are unaffected (and see another's referral as unknown).
+  auto health = Client(kHealth);
+  EXPECT_EQ(Get(*health, receipt.reference(), &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
 }
 
 TEST_F(IntakeServiceTest, ASuiteServiceIsNotAReferrer) {
