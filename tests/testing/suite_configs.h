@@ -17,12 +17,23 @@
 namespace frontdoor::testing {
 
 namespace internal {
+inline constexpr double kUnreachableRatePerSecond = 1e6;
+inline constexpr int kUnreachableBurst = 1'000'000;
+
 // The settings every service shares.
 template <typename Config>
 Config CommonConfig(const std::filesystem::path& dir, const char* service,
                     const char* store) {
   Config c;
   LocalServer(c.mutable_server(), service);
+  // Flow tests poll on a fake clock, which never refills a token bucket:
+  // limits out of their reach. The limits themselves are tested in
+  // intake_service_test with settings of their own.
+  for (auto* bucket : {c.mutable_server()->mutable_rate_limits()->mutable_reads(),
+                       c.mutable_server()->mutable_rate_limits()->mutable_writes()}) {
+    bucket->set_per_second(kUnreachableRatePerSecond);
+    bucket->set_burst(kUnreachableBurst);
+  }
   UseTestStore(c.mutable_store(), dir, store);
   c.set_agency_registry_file(AgencyRegistryPath());
   c.set_key_ring_file((dir / "keys.json").string());
