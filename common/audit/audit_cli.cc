@@ -1,6 +1,5 @@
 #include "common/audit/audit_cli.h"
 
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <memory>
@@ -9,9 +8,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
 #include "common/store/store.h"
+#include "common/store/tool_store.h"
 
 namespace frontdoor::audit {
 namespace {
@@ -63,57 +64,24 @@ int RunAuditCommand(const std::vector<std::string>& args, std::ostream& out,
     err << kUsage;
     return kExitError;
   }
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    bool matched = false;
-    for (auto [flag, value] : {std::pair<std::string_view, std::string*>{
-                                   "--sqlite", &sqlite_path},
-                               {"--postgres", &postgres_url}}) {
-      const std::string with_equals = std::string(flag) + "=";
-      if (arg == flag && i + 1 < args.size()) {
-        *value = args[++i];
-        matched = true;
-      } else if (arg.rfind(with_equals, 0) == 0) {
-        *value = arg.substr(with_equals.size());
-        matched = true;
-      }
-    }
-    if (!matched) {
-      err << kUsage;
-      return kExitError;
-    }
-  }
-  if (sqlite_path.empty() == postgres_url.empty() ||
-      (!postgres_url.empty() && !store::IsPostgresUrl(postgres_url))) {
+  if (!store::ParseToolFlags(args, 1,
+                             {{"--sqlite", &sqlite_path},
+                              {"--postgres", &postgres_url}}) ||
+      !store::NamesOneDatabase(sqlite_path, postgres_url)) {
     err << kUsage;
     return kExitError;
   }
-  absl::StatusOr<std::unique_ptr<store::Store>> opened;
-  if (!sqlite_path.empty()) {
-    // Opening creates a missing database, which would then verify as an
-    // empty, intact log: a mistyped path must be an error instead.
-    struct stat st;
-    if (::stat(sqlite_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      err << "frontdoor-audit: no database file at " << sqlite_path << "\n";
-      return kExitError;
-    }
-    store::SqliteOptions options;
-    options.path = sqlite_path;
-    options.read_connections = 1;
-    // Migrations are applied once by name, so this only creates audit_log
-    // in a database that lacks it.
-    opened = store::OpenSqliteStore(options, Migrations());
-  } else {
-    // No migrations: a schema without an audit log is an error, not an
-    // empty log.
-    store::PostgresOptions options;
-    options.url = postgres_url;
-    options.application_name = "frontdoor-audit";
-    options.read_connections = 1;
-    opened = store::OpenPostgresStore(options, {});
-  }
+  // Migrations are applied once by name, so on SQLite this only creates
+  // audit_log in a database that lacks it; on PostgreSQL a schema without an
+  // audit log is an error, not an empty log.
+  absl::StatusOr<std::unique_ptr<store::Store>> opened = store::OpenToolStore(
+      "frontdoor-audit", sqlite_path, postgres_url, Migrations());
   if (!opened.ok()) {
-    err << "frontdoor-audit: " << opened.status() << "\n";
+    err << "frontdoor-audit: "
+        << (absl::IsNotFound(opened.status())
+                ? std::string(opened.status().message())
+                : opened.status().ToString())
+        << "\n";
     return kExitError;
   }
   std::unique_ptr<store::Store> store = *std::move(opened);

@@ -1,6 +1,5 @@
 #include "common/outbox/outbox_cli.h"
 
-#include <sys/stat.h>
 
 #include <memory>
 #include <string>
@@ -8,9 +7,11 @@
 #include <utility>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/outbox/outbox.h"
 #include "common/store/store.h"
+#include "common/store/tool_store.h"
 
 namespace frontdoor::outbox {
 namespace {
@@ -40,54 +41,23 @@ int RunOutboxCommand(const std::vector<std::string>& args, const Clock& clock,
     err << kUsage;
     return kExitReplayError;
   }
-  for (size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    bool matched = false;
-    for (auto [flag, value] :
-         {std::pair<std::string_view, std::string*>{"--topic", &topic},
-          {"--sqlite", &sqlite_path},
-          {"--postgres", &postgres_url}}) {
-      const std::string with_equals = std::string(flag) + "=";
-      if (arg == flag && i + 1 < args.size()) {
-        *value = args[++i];
-        matched = true;
-      } else if (arg.rfind(with_equals, 0) == 0) {
-        *value = arg.substr(with_equals.size());
-        matched = true;
-      }
-    }
-    if (!matched) {
-      err << kUsage;
-      return kExitReplayError;
-    }
-  }
-  if (!IsTopicName(topic) || sqlite_path.empty() == postgres_url.empty() ||
-      (!postgres_url.empty() && !store::IsPostgresUrl(postgres_url))) {
+  if (!store::ParseToolFlags(args, 1,
+                             {{"--topic", &topic},
+                              {"--sqlite", &sqlite_path},
+                              {"--postgres", &postgres_url}}) ||
+      !IsTopicName(topic) ||
+      !store::NamesOneDatabase(sqlite_path, postgres_url)) {
     err << kUsage;
     return kExitReplayError;
   }
-  absl::StatusOr<std::unique_ptr<store::Store>> opened;
-  if (!sqlite_path.empty()) {
-    // Opening would create a missing database: a mistyped path must be an
-    // error, not "0 replayed".
-    struct stat st;
-    if (::stat(sqlite_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      err << "frontdoor-outbox: no database file at " << sqlite_path << "\n";
-      return kExitReplayError;
-    }
-    store::SqliteOptions options;
-    options.path = sqlite_path;
-    options.read_connections = 1;
-    opened = store::OpenSqliteStore(options, {});
-  } else {
-    store::PostgresOptions options;
-    options.url = postgres_url;
-    options.application_name = "frontdoor-outbox";
-    options.read_connections = 1;
-    opened = store::OpenPostgresStore(options, {});
-  }
+  absl::StatusOr<std::unique_ptr<store::Store>> opened =
+      store::OpenToolStore("frontdoor-outbox", sqlite_path, postgres_url);
   if (!opened.ok()) {
-    err << "frontdoor-outbox: " << opened.status() << "\n";
+    err << "frontdoor-outbox: "
+        << (absl::IsNotFound(opened.status())
+                ? std::string(opened.status().message())
+                : opened.status().ToString())
+        << "\n";
     return kExitReplayError;
   }
   std::unique_ptr<store::Store> store = *std::move(opened);
