@@ -21,10 +21,11 @@
 
 // Strict request decoding at the gRPC edge (docs/adr/0007-request-decoding.md).
 //
-// gRPC's generated callback handlers parse a request with protobuf before any
-// frontdoor code runs. When protobuf refuses the bytes (a proto3 `string`
-// that is not valid UTF-8, malformed data) the call ends UNIMPLEMENTED with no
-// field named and protobuf writes a plain-text line to stderr; when the bytes
+// Why it exists: gRPC's generated callback handlers, left alone, parse a
+// request with protobuf before any frontdoor code runs. When protobuf refuses
+// the bytes (a proto3 `string` that is not valid UTF-8, malformed data) such
+// a call ends UNIMPLEMENTED with no field named and protobuf writes a
+// plain-text line to stderr; when the bytes
 // carry fields the contract does not define, protobuf keeps them as unknown
 // fields and they travel on into storage and to later services.
 //

@@ -46,12 +46,7 @@ const absl::Time kStart = absl::FromCivil(
 using frontdoor::testing::OldSubjectKey;
 
 std::vector<store::Migration> SchemaBeforeIdentity() {
-  std::vector<store::Migration> out;
-  for (store::Migration& m : Migrations()) {
-    if (m.name == "intake/001_referrals") out.push_back(std::move(m));
-  }
-  EXPECT_EQ(out.size(), 1u);
-  return out;
+  return frontdoor::testing::OnlyMigration(Migrations(), "intake/001_referrals");
 }
 
 Referral Named(const char* example, const std::string& given,

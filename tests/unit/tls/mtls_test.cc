@@ -14,6 +14,7 @@
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/testing/pki.h"
+#include "tests/unit/tls/serve.h"
 #include "tests/testing/whoami_service.h"
 
 namespace frontdoor::tls {
@@ -62,20 +63,6 @@ class AuthContextDumpService final : public WhoAmI::CallbackService {
   }
 };
 
-// Serves `service` on a free loopback port with the dev-PKI certificate
-// `cert`.
-void StartWhoAmI(std::string_view cert, testing::WhoAmIService& service,
-                 std::unique_ptr<grpc::Server>* server, int* port) {
-  auto credentials = MakeServerCredentials(testing::PkiFiles(cert));
-  ASSERT_TRUE(credentials.ok()) << credentials.status();
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", *credentials, port);
-  builder.RegisterService(&service);
-  *server = builder.BuildAndStart();
-  ASSERT_NE(*server, nullptr);
-  ASSERT_NE(*port, 0);
-}
-
 class MtlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,7 +70,7 @@ class MtlsTest : public ::testing::Test {
     ASSERT_TRUE(registry.ok()) << registry.status();
     registry_ = std::make_unique<AgencyRegistry>(*std::move(registry));
     service_ = std::make_unique<testing::WhoAmIService>(*registry_);
-    StartWhoAmI("intake-svc", *service_, &server_, &port_);
+    ServeOverMtls("intake-svc", *service_, &server_, &port_);
   }
 
   void TearDown() override {
@@ -249,7 +236,7 @@ TEST(PinnedDownstreamTest, IdentityFromAnotherCaIsRefused) {
   testing::WhoAmIService service(*registry);
   std::unique_ptr<grpc::Server> server;
   int port = 0;
-  StartWhoAmI("rogue-agency", service, &server, &port);
+  ServeOverMtls("rogue-agency", service, &server, &port);
   EXPECT_EQ(CallPinned(port, {"spiffe://frontdoor/agency/staffs-police"})
                 .error_code(),
             grpc::StatusCode::UNAVAILABLE);
@@ -291,14 +278,9 @@ TEST(ValidateActorTest, AcceptsPrintableAsciiOnly) {
 // types without telling them apart.
 TEST(AuthContextTest, PeerUriCarriesExactlyTheUriSans) {
   AuthContextDumpService service;
-  auto credentials = MakeServerCredentials(testing::PkiFiles("intake-svc"));
-  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  std::unique_ptr<grpc::Server> server;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  ServeOverMtls("intake-svc", service, &server, &port);
 
   // triage-svc's certificate has URI, DNS and IP SANs.
   auto channel = testing::MakeMtlsChannel(port, "triage-svc");

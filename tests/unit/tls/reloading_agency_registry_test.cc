@@ -21,6 +21,7 @@
 #include "tests/testing/captured_log.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/unit/tls/serve.h"
 
 namespace frontdoor::tls {
 namespace {
@@ -192,14 +193,9 @@ class ReloadingWhoAmIService final
 TEST_F(ReloadingAgencyRegistryTest,
        RemovedAgencyIsPermissionDeniedOnItsNextCallOverMtls) {
   ReloadingWhoAmIService service(*registry_);
-  auto credentials = MakeServerCredentials(testing::PkiFiles("intake-svc"));
-  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  std::unique_ptr<grpc::Server> server;
   int port = 0;
-  grpc::ServerBuilder builder;
-  builder.AddListeningPort("127.0.0.1:0", *credentials, &port);
-  builder.RegisterService(&service);
-  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
-  ASSERT_NE(server, nullptr);
+  ServeOverMtls("intake-svc", service, &server, &port);
   auto channel = testing::MakeMtlsChannel(port, "staffs-police");
   ASSERT_TRUE(channel.ok()) << channel.status();
   auto stub = frontdoor::testing::v1::WhoAmI::NewStub(*channel);

@@ -38,12 +38,7 @@ const absl::Time kStart = absl::FromCivil(
 using frontdoor::testing::OldSubjectKey;
 
 std::vector<store::Migration> SchemaBeforeIdentity() {
-  std::vector<store::Migration> out;
-  for (store::Migration& m : Migrations()) {
-    if (m.name == "triage/001_triage") out.push_back(std::move(m));
-  }
-  EXPECT_EQ(out.size(), 1u);
-  return out;
+  return frontdoor::testing::OnlyMigration(Migrations(), "triage/001_triage");
 }
 
 std::vector<store::Migration> CurrentSchema() {
