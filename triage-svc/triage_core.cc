@@ -232,11 +232,15 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
   current.victim_index = event.victim_index();
   current.victim_name_index = event.victim_name_index();
   current.received_at = FromProto(event.receipt().received_at());
+  // Only the window's links: a common name's history is not read whole for
+  // every referral (DecideSerial applies the window exactly).
   absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
       "SELECT reference, suspect_index, suspect_name_index, victim_index, "
       "victim_name_index, received_at_us FROM suspect_links "
-      "WHERE suspect_name_index = $1",
-      {current.suspect_name_index});
+      "WHERE suspect_name_index = $1 AND received_at_us >= $2",
+      {current.suspect_name_index,
+       absl::ToUnixMicros(MonthsBefore(
+           current.received_at, rules.serial_perpetrator().window_months()))});
   if (!rows.ok()) return rows.status();
   std::vector<SuspectLink> earlier;
   for (const store::Row& row : *rows) {
