@@ -244,7 +244,7 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
       "\",\"tier\":", r.p.tier(), ",\"failure\":\"",
       EnumLabel(v1::FailureReason_Name(r.p.failure()), "FAILURE_REASON_"),
       "\",\"catalogue\":\"", r.p.catalogue_version(), "\"}");
-  return audit::Append(tx, entry);
+  return audit::Append(tx, keys_, entry);
 }
 
 absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,

@@ -255,7 +255,7 @@ void IntakeCore::Submit(const Caller& caller,
           entry.details = absl::StrCat("{\"on_behalf_of_agency\":\"",
                                        p->referring_agency, "\"}");
         }
-        return audit::Append(tx, entry);
+        return audit::Append(tx, keys_, entry);
       },
       [this, p, caller, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {
@@ -306,7 +306,7 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
   const absl::Time now = clock_.Now();
   std::string trace_id(CurrentTraceId());
   store_.Write(
-      [caller, reference, found, now](store::Tx& tx) -> absl::Status {
+      [this, caller, reference, found, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
             "SELECT receipt, sealed_referral, agency_id FROM referrals "
             "WHERE reference = $1 "
@@ -331,7 +331,7 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
                            ? "submitting agency's own view"
                            : "referring agency's own view";
         entry.lawful_basis = kLawfulBasisReceive;
-        return audit::Append(tx, entry);
+        return audit::Append(tx, keys_, entry);
       },
       [this, caller, found, reference, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {

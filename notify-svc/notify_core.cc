@@ -233,7 +233,7 @@ void NotifyCore::Record(const std::string& event_id,
           entry.details = absl::StrCat("{\"notification\":\"", n.id(),
                                        "\",\"rules\":\"",
                                        recipients_.version(), "\"}");
-          if (absl::Status s = audit::Append(tx, entry); !s.ok()) return s;
+          if (absl::Status s = audit::Append(tx, keys_, entry); !s.ok()) return s;
         }
         if (items->empty()) {
           // A decision not to share is recorded too.
@@ -245,7 +245,7 @@ void NotifyCore::Record(const std::string& event_id,
           entry.subject = event_id;
           entry.reason = "no recipient's purpose needs this event";
           entry.lawful_basis = kLawfulBasisShare;
-          if (absl::Status s = audit::Append(tx, entry); !s.ok()) return s;
+          if (absl::Status s = audit::Append(tx, keys_, entry); !s.ok()) return s;
         }
         return absl::OkStatus();
       },
@@ -429,7 +429,7 @@ void NotifyCore::ReplayDeadLetters(const Caller& caller,
             recipient_agency.empty() ? "all push recipients" : recipient_agency;
         entry.reason = absl::StrCat(*n, " notifications due again");
         entry.lawful_basis = kLawfulBasisShare;
-        return audit::Append(tx, entry);
+        return audit::Append(tx, keys_, entry);
       },
       [this, replayed, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {

@@ -197,7 +197,7 @@ absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
                      : "practitioner assessment";
   entry.lawful_basis = kLawfulBasisTriage;
   entry.details = AuditDetails(decision, form);
-  return audit::Append(tx, entry);
+  return audit::Append(tx, keys, entry);
 }
 
 // The suspect of a referral, as its event names them: the other party of a
@@ -298,7 +298,7 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
       ",\"threshold\":", rules.serial_perpetrator().distinct_victims(),
       ",\"window_months\":", rules.serial_perpetrator().window_months(),
       ",\"related\":", outcome.related_references.size(), "}");
-  if (absl::Status a = audit::Append(tx, entry); !a.ok()) return a;
+  if (absl::Status a = audit::Append(tx, keys, entry); !a.ok()) return a;
   raised = true;
   return absl::OkStatus();
 }
@@ -486,7 +486,7 @@ void TriageCore::Deliver(const Caller& caller,
         entry.reason = outcome->decision.has_value() ? "auto-triage"
                                                      : waiting_reason;
         entry.lawful_basis = kLawfulBasisTriage;
-        if (absl::Status a = audit::Append(tx, entry); !a.ok()) return a;
+        if (absl::Status a = audit::Append(tx, keys_, entry); !a.ok()) return a;
         if (absl::Status s = LinkSuspect(tx, keys_, rules_, event, now,
                                          outcome->serial_perpetrator);
             !s.ok()) {
@@ -651,7 +651,7 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
         entry.subject = reference;
         entry.reason = "practitioner view";
         entry.lawful_basis = kLawfulBasisTriage;
-        return audit::Append(tx, entry);
+        return audit::Append(tx, keys_, entry);
       },
       [decision, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {

@@ -1,6 +1,14 @@
 #include "common/audit/audit.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdint>
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -12,7 +20,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/config/config.h"
 #include "common/crypto/key_ring.h"
+#include "google/protobuf/util/json_util.h"
 
 namespace frontdoor::audit {
 namespace {
@@ -20,7 +30,7 @@ namespace {
 // Columns in the order every query and the hash use them.
 constexpr absl::string_view kColumns =
     "seq, at_us, actor_agency, actor_person, action, subject, reason, "
-    "lawful_basis, details, prev_hash, hash";
+    "lawful_basis, details, key_id, prev_hash, hash";
 enum Column : size_t {
   kSeq = 0,
   kAtUs,
@@ -31,6 +41,7 @@ enum Column : size_t {
   kReason,
   kLawfulBasis,
   kDetails,
+  kKeyId,
   kPrevHash,
   kHash,
   kColumnCount,
@@ -39,8 +50,12 @@ constexpr Column kTextColumns[] = {kActorAgency, kActorPerson, kAction,
                                    kSubject,     kReason,      kLawfulBasis,
                                    kDetails};
 
-// Versions the hash input so the encoding can change without ambiguity.
-constexpr std::string_view kHashDomain = "frontdoor.audit.v1";
+// Versions the hash input so the encoding can change without ambiguity:
+// v1 rows (before keying) are plain SHA-256, v2 rows an HMAC under the
+// audit key that also covers the key's id.
+constexpr std::string_view kUnkeyedHashDomain = "frontdoor.audit.v1";
+constexpr std::string_view kKeyedHashDomain = "frontdoor.audit.v2";
+constexpr std::string_view kAnchorDomain = "frontdoor.audit.anchor.v1";
 constexpr char kNullTag = 0;
 constexpr char kTextTag = 1;
 constexpr char kIntTag = 2;
@@ -50,6 +65,7 @@ struct Fields {
   int64_t seq = 0;
   int64_t at_us = 0;
   std::optional<std::string> text[std::size(kTextColumns)];
+  std::optional<std::string> key_id;  // unset on unkeyed (v1) rows
   std::string prev_hash;
 };
 
@@ -74,16 +90,28 @@ void EncodeText(const std::optional<std::string>& v, std::string* out) {
   out->append(*v);
 }
 
-// SHA-256 over the domain, prev_hash and every field, each tagged with its
-// kind and (for text) length-prefixed, so no two different rows encode the
-// same way.
-std::string RowHash(const Fields& f) {
-  std::string encoded(kHashDomain);
+// The MAC (or, on unkeyed rows, the SHA-256) of the domain, prev_hash and
+// every field, each tagged with its kind and (for text) length-prefixed, so
+// no two different rows encode the same way.
+std::string RowHash(const crypto::KeyRing& keys, const Fields& f) {
+  std::string encoded(f.key_id.has_value() ? kKeyedHashDomain
+                                           : kUnkeyedHashDomain);
   EncodeText(f.prev_hash, &encoded);
   EncodeInt(f.seq, &encoded);
   EncodeInt(f.at_us, &encoded);
   for (const auto& text : f.text) EncodeText(text, &encoded);
-  return crypto::Sha256Hex(encoded);
+  if (!f.key_id.has_value()) return crypto::Sha256Hex(encoded);
+  EncodeText(f.key_id, &encoded);
+  return keys.AuditMac(encoded);
+}
+
+std::string AnchorMac(const crypto::KeyRing& keys, int64_t seq,
+                      const std::string& hash, absl::Time at) {
+  std::string encoded(kAnchorDomain);
+  EncodeInt(seq, &encoded);
+  EncodeText(hash, &encoded);
+  EncodeInt(absl::ToUnixMicros(at), &encoded);
+  return keys.AuditMac(encoded);
 }
 
 std::optional<std::string> NullIfEmpty(const std::string& s) {
@@ -122,8 +150,34 @@ std::optional<std::string> FromRow(const store::Row& row, Fields* f) {
       return "a text column holds a non-text value";
     }
   }
+  if (row.IsNull(kKeyId)) {
+    f->key_id = std::nullopt;
+  } else if (IsText(row, kKeyId)) {
+    f->key_id = row.Text(kKeyId);
+  } else {
+    return "key_id holds a non-text value";
+  }
   f->prev_hash = row.Text(kPrevHash);
   return std::nullopt;
+}
+
+// fsyncs the directory holding `path`, so a rename into it is durable.
+absl::Status SyncDirectoryOf(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("opening ", dir.string(), ": ", std::strerror(errno)));
+  }
+  const int synced = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (synced != 0) {
+    return absl::InternalError(
+        absl::StrCat("fsync of ", dir.string(), ": ", std::strerror(saved)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -165,7 +219,9 @@ std::vector<store::Migration> Migrations() {
                "audit_log_append_only();"
                "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON "
                "audit_log FOR EACH STATEMENT EXECUTE FUNCTION "
-               "audit_log_append_only();")}};
+               "audit_log_append_only();")},
+          {std::string(kKeyedMigrationName),
+           "ALTER TABLE audit_log ADD COLUMN key_id TEXT"}};
 }
 
 std::vector<std::string> AllowTamperingStatements(bool postgres) {
@@ -177,7 +233,8 @@ std::vector<std::string> AllowTamperingStatements(bool postgres) {
           "DROP TRIGGER IF EXISTS audit_log_no_delete"};
 }
 
-absl::Status Append(store::Tx& tx, const Entry& entry) {
+absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
+                    const Entry& entry) {
   if (entry.action.empty()) {
     return absl::InvalidArgumentError("audit entry: action is required");
   }
@@ -206,33 +263,135 @@ absl::Status Append(store::Tx& tx, const Entry& entry) {
   static_assert(std::size(text) == std::size(kTextColumns));
   for (size_t i = 0; i < std::size(text); ++i)
     f.text[i] = NullIfEmpty(*text[i]);
+  f.key_id = keys.audit_key_id();
 
   store::Params params = {f.seq, f.at_us};
   for (const auto& t : f.text) params.push_back(ToValue(t));
+  params.push_back(*f.key_id);
   params.push_back(f.prev_hash);
-  params.push_back(RowHash(f));
+  params.push_back(RowHash(keys, f));
   absl::StatusOr<int64_t> inserted = tx.Exec(
-      absl::StrCat("INSERT INTO audit_log (", kColumns,
-                   ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+      absl::StrCat(
+          "INSERT INTO audit_log (", kColumns,
+          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"),
       params);
   if (!inserted.ok()) return inserted.status();
   return absl::OkStatus();
 }
 
-absl::StatusOr<VerifyResult> Verify(store::Store& store) {
+Anchor MakeAnchor(const crypto::KeyRing& keys, int64_t seq, std::string hash,
+                  absl::Time anchored_at) {
+  // Microsecond precision, as the file stores it.
+  anchored_at = absl::FromUnixMicros(absl::ToUnixMicros(anchored_at));
+  Anchor anchor;
+  anchor.seq = seq;
+  anchor.mac = AnchorMac(keys, seq, hash, anchored_at);
+  anchor.hash = std::move(hash);
+  anchor.anchored_at = anchored_at;
+  anchor.key_id = keys.audit_key_id();
+  return anchor;
+}
+
+absl::Status WriteAnchorFile(const std::string& path, const Anchor& anchor) {
+  config::v1::AuditAnchorFile file;
+  file.set_seq(anchor.seq);
+  file.set_hash(anchor.hash);
+  file.set_anchored_at(absl::FormatTime("%Y-%m-%d%ET%H:%M:%E6SZ",
+                                        anchor.anchored_at,
+                                        absl::UTCTimeZone()));
+  file.set_key_id(anchor.key_id);
+  file.set_mac(anchor.mac);
+  google::protobuf::util::JsonPrintOptions options;
+  options.preserve_proto_field_names = true;
+  std::string json;
+  if (auto printed =
+          google::protobuf::util::MessageToJsonString(file, &json, options);
+      !printed.ok()) {
+    return absl::InternalError("encoding the audit anchor");
+  }
+  json += "\n";
+  const std::string temp = absl::StrCat(path, ".tmp");
+  const int fd =
+      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("creating ", temp, ": ", std::strerror(errno)));
+  }
+  size_t written = 0;
+  while (written < json.size()) {
+    const ssize_t n = ::write(fd, json.data() + written, json.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == json.size() && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    return absl::InternalError(
+        absl::StrCat("writing ", temp, ": ", std::strerror(saved)));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    ::unlink(temp.c_str());
+    return absl::InternalError(absl::StrCat("renaming ", temp, " to ", path,
+                                            ": ", std::strerror(rename_errno)));
+  }
+  return SyncDirectoryOf(path);
+}
+
+absl::StatusOr<std::optional<Anchor>> ReadAnchorFile(const std::string& path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec) && !ec) return std::nullopt;
+  absl::StatusOr<config::v1::AuditAnchorFile> file =
+      config::LoadJsonFile<config::v1::AuditAnchorFile>(path);
+  if (!file.ok()) return file.status();
+  Anchor anchor;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, file->anchored_at(),
+                       &anchor.anchored_at, &error)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, ": anchored_at is not an RFC 3339 time"));
+  }
+  anchor.seq = file->seq();
+  anchor.hash = file->hash();
+  anchor.key_id = file->key_id();
+  anchor.mac = file->mac();
+  return anchor;
+}
+
+absl::StatusOr<VerifyResult> Verify(store::Store& store,
+                                    const crypto::KeyRing& keys,
+                                    const std::optional<Anchor>& anchor) {
   const std::string query =
       absl::StrCat("SELECT ", kColumns,
                    " FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
   VerifyResult result;
-  // Starts below any seq so that stray rows with seq <= 0 are seen too.
-  int64_t after = std::numeric_limits<int64_t>::min();
-  int64_t expected_seq = 1;
-  std::string prev_hash(kGenesisHash);
   auto bad = [&result](int64_t seq, std::string problem) {
     result.first_bad_seq = seq;
     result.problem = std::move(problem);
     return result;
   };
+  if (anchor.has_value()) {
+    if (anchor->key_id != keys.audit_key_id()) {
+      return bad(anchor->seq,
+                 absl::StrCat("the anchor was made under another audit key (",
+                              anchor->key_id, ", this ring's is ",
+                              keys.audit_key_id(), ")"));
+    }
+    if (anchor->seq < 1 ||
+        AnchorMac(keys, anchor->seq, anchor->hash, anchor->anchored_at) !=
+            anchor->mac) {
+      return bad(std::max<int64_t>(anchor->seq, 1),
+                 "the anchor's MAC does not match its contents");
+    }
+  }
+  // Starts below any seq so that stray rows with seq <= 0 are seen too.
+  int64_t after = std::numeric_limits<int64_t>::min();
+  int64_t expected_seq = 1;
+  std::string prev_hash(kGenesisHash);
+  bool keyed_seen = false;
 
   while (true) {
     // Each page is its own read snapshot; appends between pages only extend
@@ -269,16 +428,40 @@ absl::StatusOr<VerifyResult> Verify(store::Store& store) {
                                      seq == 1 ? std::string("genesis")
                                               : absl::StrCat("seq ", seq - 1)));
       }
+      if (f.key_id.has_value()) {
+        if (*f.key_id != keys.audit_key_id()) {
+          return bad(seq, absl::StrCat("row keyed under another audit key (",
+                                       *f.key_id, ", this ring's is ",
+                                       keys.audit_key_id(), ")"));
+        }
+        keyed_seen = true;
+      } else if (keyed_seen) {
+        return bad(seq, "unkeyed row after keyed rows");
+      } else {
+        ++result.unkeyed_entries;
+      }
       const std::string& stored_hash = row.Text(kHash);
-      if (RowHash(f) != stored_hash) {
+      if (RowHash(keys, f) != stored_hash) {
         return bad(seq, "hash does not match the row's contents");
+      }
+      if (anchor.has_value() && seq == anchor->seq &&
+          stored_hash != anchor->hash) {
+        return bad(seq, "the anchored row's hash has changed");
       }
       ++result.entries;
       prev_hash = stored_hash;
+      result.last_seq = seq;
+      result.last_hash = stored_hash;
       after = seq;
       ++expected_seq;
     }
     if (static_cast<int64_t>(page.size()) < kVerifyPageRows) break;
+  }
+  if (anchor.has_value() && result.last_seq < anchor->seq) {
+    return bad(result.last_seq + 1,
+               absl::StrCat("the log ends at seq ", result.last_seq,
+                            " but was anchored at seq ", anchor->seq,
+                            ": rows were cut off the end"));
   }
   return result;
 }

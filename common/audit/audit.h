@@ -1,15 +1,21 @@
 #pragma once
 
-// The hash-chained audit trail: every read, decision and share (or decision
-// not to share) is appended with who, what, why and the lawful basis. Each
-// row's hash covers the previous row's hash and every field of the row, so
-// altering, inserting or deleting a row breaks the chain from that row on,
-// and Verify reports where.
+// The keyed, hash-chained audit trail: every read, decision, share (or
+// decision not to share) and refusal is appended with who, what, why (a
+// reason code) and the lawful basis. Each row's hash is an HMAC-SHA-256,
+// under the key ring's audit key (never in the database), of the previous
+// row's hash and every field of the row: altering, inserting or deleting a
+// row breaks the chain from that row on, and recomputing the hashes needs
+// the key. Verify reports where.
 //
-// A chain proves the integrity of what is there, not that nothing was cut
-// off the end: removing the newest rows (and only those) leaves a valid
-// chain. Anchoring the head hash elsewhere (a later audit row in another
-// service, a periodic external record) closes that gap.
+// A chain alone cannot show that its newest rows were cut off. An Anchor
+// (the seq and hash of a verified row, MAC'd under the same key) kept
+// outside the database closes that gap: Verify given an anchor reports a
+// log that no longer reaches it, or reaches it with another hash.
+//
+// Rows written before the chain was keyed (key_id NULL, plain SHA-256) are
+// accepted only as the chain's first rows; the first keyed row's MAC covers
+// their head, so they cannot be changed afterwards either.
 
 #include <cstdint>
 #include <optional>
@@ -20,7 +26,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/crypto/key_ring.h"
 #include "common/store/store.h"
+#include "frontdoor/config/v1/config.pb.h"
 
 namespace frontdoor::audit {
 
@@ -39,6 +47,10 @@ inline constexpr std::string_view kMigrationName =
 // what they changed.
 inline constexpr std::string_view kAppendOnlyMigrationName =
     "common/audit/002_append_only";
+// Name of the migration that adds key_id, the audit key's id of each keyed
+// row (NULL on rows written before the chain was keyed).
+inline constexpr std::string_view kKeyedMigrationName =
+    "common/audit/003_keyed_chain";
 // The message the triggers refuse a change with.
 inline constexpr std::string_view kAppendOnlyMessage =
     "audit_log is append-only";
@@ -65,29 +77,65 @@ struct Entry {
   std::string details;        // non-personal JSON
 };
 
-// Appends `entry` as the next row of the chain, inside the caller's
-// transaction so that the entry commits (or rolls back) with the change it
-// records. INVALID_ARGUMENT if `action` is empty or `at` is not finite.
+// Appends `entry` as the next row of the chain, keyed under `keys`' audit
+// key, inside the caller's transaction so that the entry commits (or rolls
+// back) with the change it records. INVALID_ARGUMENT if `action` is empty or
+// `at` is not finite.
 //
 // Correct because the store serialises write transactions (one writer): the
 // head read here cannot move before the insert. A backend with concurrent
 // writers (PostgreSQL with several replicas) must lock the chain head first,
 // for example SELECT ... FOR UPDATE on a one-row head table or a transaction
 // advisory lock, or two appends would fork the chain.
-absl::Status Append(store::Tx& tx, const Entry& entry);
+absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
+                    const Entry& entry);
+
+// A verified row anchored outside the database (see AuditAnchorFile).
+struct Anchor {
+  int64_t seq = 0;
+  std::string hash;
+  absl::Time anchored_at;
+  std::string key_id;
+  std::string mac;
+};
+
+// An anchor of row (seq, hash), MAC'd under `keys`' audit key.
+Anchor MakeAnchor(const crypto::KeyRing& keys, int64_t seq, std::string hash,
+                  absl::Time anchored_at);
+
+// Writes `anchor` to `path` atomically (a temporary file in the same
+// directory, fsync'd, renamed over it, and the directory fsync'd), readable
+// by the owner only.
+absl::Status WriteAnchorFile(const std::string& path, const Anchor& anchor);
+
+// Reads an anchor file: std::nullopt when there is none yet (the log was
+// never anchored); INVALID_ARGUMENT naming the path when it does not parse.
+// Its MAC is checked by Verify, not here.
+absl::StatusOr<std::optional<Anchor>> ReadAnchorFile(const std::string& path);
 
 struct VerifyResult {
   int64_t entries = 0;                  // rows checked
+  int64_t unkeyed_entries = 0;          // of which written before keying
   std::optional<int64_t> first_bad_seq; // unset when the chain is intact
   std::string problem;                  // what is wrong at first_bad_seq
+  // The last row found intact (seq 0 and an empty hash for an empty log):
+  // what to anchor next.
+  int64_t last_seq = 0;
+  std::string last_hash;
   bool ok() const { return !first_bad_seq.has_value(); }
 };
 
 // Walks the whole log in seq order, kVerifyPageRows at a time, checking that
 // seq runs 1, 2, 3, ... without gaps, that each prev_hash is the previous
-// row's hash (kGenesisHash for the first), and that each hash matches the
-// row's contents. Stops at the first bad row. A broken chain is a result,
-// not an error; errors are failures to read the store.
-absl::StatusOr<VerifyResult> Verify(store::Store& store);
+// row's hash (kGenesisHash for the first), that each keyed row is keyed
+// under `keys`' audit key and its hash is the HMAC of its contents (plain
+// SHA-256 for the unkeyed rows before the first keyed one), and, given an
+// `anchor`, that the anchor was made under the same key and the log still
+// holds the anchored row with the anchored hash. Stops at the first
+// problem. A broken chain is a result, not an error; errors are failures to
+// read the store.
+absl::StatusOr<VerifyResult> Verify(
+    store::Store& store, const crypto::KeyRing& keys,
+    const std::optional<Anchor>& anchor = std::nullopt);
 
 }  // namespace frontdoor::audit

@@ -106,6 +106,54 @@ std::string SealHeader(std::string_view key_id) {
   return header;
 }
 
+// HMAC-SHA256 of `data` with the key of `keyed` (left unchanged: the work
+// is done on a duplicate, so concurrent callers only read it).
+std::array<unsigned char, kSha256Bytes> MacWith(const EVP_MAC_CTX* keyed,
+                                                std::string_view data) {
+  MacCtx mac(EVP_MAC_CTX_dup(keyed));
+  if (mac == nullptr) DieOpenSsl("EVP_MAC_CTX_dup");
+  std::array<unsigned char, kSha256Bytes> digest;
+  size_t digest_len = 0;
+  if (EVP_MAC_update(mac.get(), Bytes(data), data.size()) != 1 ||
+      EVP_MAC_final(mac.get(), digest.data(), &digest_len, digest.size()) !=
+          1 ||
+      digest_len != digest.size()) {
+    DieOpenSsl("HMAC-SHA256");
+  }
+  return digest;
+}
+
+std::string Hex(const std::array<unsigned char, kSha256Bytes>& digest) {
+  return absl::BytesToHexString(absl::string_view(
+      reinterpret_cast<const char*>(digest.data()), digest.size()));
+}
+
+// A new HMAC-SHA256 context keyed with `key`; nullptr if OpenSSL fails.
+EVP_MAC_CTX* NewHmac(const unsigned char* key, size_t key_size) {
+  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  if (hmac == nullptr) return nullptr;
+  EVP_MAC_CTX* ctx = EVP_MAC_CTX_new(hmac);
+  EVP_MAC_free(hmac);  // the context keeps its own reference
+  char digest_name[] = "SHA256";
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  if (ctx != nullptr && EVP_MAC_init(ctx, key, key_size, params) != 1) {
+    EVP_MAC_CTX_free(ctx);
+    return nullptr;
+  }
+  return ctx;
+}
+
+// Labels that derive the audit key from the blind-index key, and its id
+// from the audit key. The leading NUL keeps them apart from every blind
+// index input (canonical person keys never hold a NUL).
+using std::string_view_literals::operator""sv;
+constexpr std::string_view kAuditKeyLabel = "\0frontdoor.audit.chain-key.v1"sv;
+constexpr std::string_view kAuditKeyIdLabel = "\0frontdoor.audit.key-id.v1"sv;
+// Hex characters of the audit key's id.
+constexpr size_t kAuditKeyIdChars = 16;
+
 }  // namespace
 
 bool IsValidKeyId(std::string_view id) {
@@ -130,6 +178,7 @@ struct KeyRing::State {
   ~State() {
     for (Key& key : keys) OPENSSL_cleanse(key.bytes.data(), key.bytes.size());
     EVP_MAC_CTX_free(blind_index_mac);  // wipes the HMAC key
+    EVP_MAC_CTX_free(audit_mac);
   }
 
   const Key* Find(std::string_view id) const {
@@ -146,6 +195,10 @@ struct KeyRing::State {
   // BlindIndex call works on its own duplicate, so concurrent calls only
   // read it.
   EVP_MAC_CTX* blind_index_mac = nullptr;
+  // HMAC-SHA256 keyed with the audit key (derived from the blind-index key,
+  // see AuditMac); used the same way.
+  EVP_MAC_CTX* audit_mac = nullptr;
+  std::string audit_key_id;
 };
 
 KeyRing::KeyRing(std::shared_ptr<const State> state)
@@ -234,23 +287,21 @@ absl::StatusOr<KeyRing> KeyRing::Build(
                                      got)
                       : std::string("is not valid base64")));
   }
-  EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
-  if (hmac == nullptr) {
-    Cleanse(decoded);
-    return absl::InternalError("OpenSSL lacks HMAC");
-  }
-  state->blind_index_mac = EVP_MAC_CTX_new(hmac);
-  EVP_MAC_free(hmac);  // the context keeps its own reference
-  char digest_name[] = "SHA256";
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
-      OSSL_PARAM_construct_end()};
-  const bool mac_ok =
-      state->blind_index_mac != nullptr &&
-      EVP_MAC_init(state->blind_index_mac, Bytes(decoded), decoded.size(),
-                   params) == 1;
+  state->blind_index_mac =
+      NewHmac(Bytes(decoded), decoded.size());
   Cleanse(decoded);
-  if (!mac_ok) return absl::InternalError("OpenSSL HMAC set-up failed");
+  if (state->blind_index_mac == nullptr) {
+    return absl::InternalError("OpenSSL HMAC set-up failed");
+  }
+  std::array<unsigned char, kSha256Bytes> audit_key =
+      MacWith(state->blind_index_mac, kAuditKeyLabel);
+  state->audit_mac = NewHmac(audit_key.data(), audit_key.size());
+  OPENSSL_cleanse(audit_key.data(), audit_key.size());
+  if (state->audit_mac == nullptr) {
+    return absl::InternalError("OpenSSL HMAC set-up failed");
+  }
+  state->audit_key_id =
+      Hex(MacWith(state->audit_mac, kAuditKeyIdLabel)).substr(0, kAuditKeyIdChars);
   return KeyRing(std::move(state));
 }
 
@@ -376,18 +427,15 @@ absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
 }
 
 std::string KeyRing::BlindIndex(std::string_view normalised) const {
-  MacCtx mac(EVP_MAC_CTX_dup(state_->blind_index_mac));
-  if (mac == nullptr) DieOpenSsl("EVP_MAC_CTX_dup");
-  std::array<unsigned char, kSha256Bytes> digest;
-  size_t digest_len = 0;
-  if (EVP_MAC_update(mac.get(), Bytes(normalised), normalised.size()) != 1 ||
-      EVP_MAC_final(mac.get(), digest.data(), &digest_len, digest.size()) !=
-          1 ||
-      digest_len != digest.size()) {
-    DieOpenSsl("HMAC-SHA256");
-  }
-  return absl::BytesToHexString(absl::string_view(
-      reinterpret_cast<const char*>(digest.data()), digest.size()));
+  return Hex(MacWith(state_->blind_index_mac, normalised));
+}
+
+std::string KeyRing::AuditMac(std::string_view data) const {
+  return Hex(MacWith(state_->audit_mac, data));
+}
+
+const std::string& KeyRing::audit_key_id() const {
+  return state_->audit_key_id;
 }
 
 absl::StatusOr<std::string> GenerateKeyRingJson(std::string_view key_id) {

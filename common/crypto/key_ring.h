@@ -85,6 +85,17 @@ class KeyRing {
   // match without being stored; the caller normalises (case, spacing) first.
   std::string BlindIndex(std::string_view normalised) const;
 
+  // HMAC-SHA256 of `data` under the audit key, as 64 lowercase hex
+  // characters: the keyed chain of the audit log. The audit key is derived
+  // from the blind-index key (HMAC of a fixed label), so it is in the ring
+  // file and never in a database, and needs no setting of its own.
+  std::string AuditMac(std::string_view data) const;
+
+  // A short public id of the audit key (16 hex characters, an HMAC of a
+  // fixed label under it): stored with each audit row so a verifier given
+  // another ring says so instead of reporting every row as altered.
+  const std::string& audit_key_id() const;
+
   // The id new values are sealed under.
   const std::string& active_key_id() const;
 

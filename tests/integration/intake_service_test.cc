@@ -685,7 +685,9 @@ TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
   auto store = frontdoor::testing::OpenTestStore(
       frontdoor::testing::StoreLocationOf(config_.store()), audit::Migrations());
   ASSERT_TRUE(store.ok()) << store.status();
-  auto ok = audit::Verify(**store);
+  auto keys = crypto::KeyRing::LoadFile(config_.key_ring_file());
+  ASSERT_TRUE(keys.ok()) << keys.status();
+  auto ok = audit::Verify(**store, *keys);
   ASSERT_TRUE(ok.ok()) << ok.status();
   EXPECT_EQ(ok->entries, 3);  // receive, read, receive
   EXPECT_FALSE(ok->first_bad_seq.has_value());
@@ -710,7 +712,7 @@ TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
                     return rewrite(tx);
                   })
                   .ok());
-  auto bad = audit::Verify(**store);
+  auto bad = audit::Verify(**store, *keys);
   ASSERT_TRUE(bad.ok()) << bad.status();
   ASSERT_TRUE(bad->first_bad_seq.has_value());
   EXPECT_EQ(*bad->first_bad_seq, 2);

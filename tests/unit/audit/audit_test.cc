@@ -3,6 +3,10 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <limits>
+#include <optional>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -40,6 +44,37 @@ Entry MakeEntry(int i) {
   return e;
 }
 
+// The hash rows had before the chain was keyed (frontdoor.audit.v1): plain
+// SHA-256 of tagged, length-prefixed fields. Anyone can compute it, which is
+// what an attacker rewriting the log would do.
+std::string UnkeyedHash(const std::string& prev_hash, int64_t seq,
+                        int64_t at_us,
+                        const std::vector<std::optional<std::string>>& text) {
+  auto big_endian = [](uint64_t v, std::string* out) {
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out->push_back(static_cast<char>((v >> shift) & 0xff));
+    }
+  };
+  auto encode_text = [&](const std::optional<std::string>& v,
+                         std::string* out) {
+    if (!v.has_value()) {
+      out->push_back(0);
+      return;
+    }
+    out->push_back(1);
+    big_endian(v->size(), out);
+    out->append(*v);
+  };
+  std::string encoded = "frontdoor.audit.v1";
+  encode_text(prev_hash, &encoded);
+  encoded.push_back(2);
+  big_endian(static_cast<uint64_t>(seq), &encoded);
+  encoded.push_back(2);
+  big_endian(static_cast<uint64_t>(at_us), &encoded);
+  for (const auto& t : text) encode_text(t, &encoded);
+  return crypto::Sha256Hex(encoded);
+}
+
 class AuditTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -47,6 +82,16 @@ class AuditTest : public ::testing::Test {
     path_ = absl::StrCat(::testing::TempDir(), "/audit_test_", getpid(), "_",
                          info->name(), ".db");
     RemoveFiles();
+    keys_path_ = path_ + ".keys.json";
+    anchor_path_ = path_ + ".anchor.json";
+    {
+      auto json = crypto::GenerateKeyRingJson("k1");
+      ASSERT_TRUE(json.ok()) << json.status();
+      std::ofstream(keys_path_) << *json;
+    }
+    auto keys = crypto::KeyRing::LoadFile(keys_path_);
+    ASSERT_TRUE(keys.ok()) << keys.status();
+    keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
     location_ = testing::OnPostgres() ? testing::TestStoreLocation("", "audit")
                                       : path_;
     Open();
@@ -65,7 +110,8 @@ class AuditTest : public ::testing::Test {
   }
 
   void RemoveFiles() {
-    for (const char* suffix : {"", "-wal", "-shm"}) {
+    for (const char* suffix : {"", "-wal", "-shm", ".keys.json",
+                               ".anchor.json", ".other-keys.json"}) {
       std::remove((path_ + suffix).c_str());
     }
   }
@@ -75,7 +121,7 @@ class AuditTest : public ::testing::Test {
     ASSERT_TRUE(store_
                     ->WriteSync([&](store::Tx& tx) -> absl::Status {
                       for (int i = first; i < first + n; ++i) {
-                        absl::Status s = Append(tx, MakeEntry(i));
+                        absl::Status s = Append(tx, *keys_, MakeEntry(i));
                         if (!s.ok()) return s;
                       }
                       return absl::OkStatus();
@@ -116,15 +162,74 @@ class AuditTest : public ::testing::Test {
     return rows;
   }
 
-  VerifyResult MustVerify() {
-    absl::StatusOr<VerifyResult> result = Verify(*store_);
+  VerifyResult MustVerify(const std::optional<Anchor>& anchor = std::nullopt) {
+    absl::StatusOr<VerifyResult> result = Verify(*store_, *keys_, anchor);
     EXPECT_TRUE(result.ok()) << result.status();
     return result.ok() ? *result : VerifyResult{};
+  }
+
+  // Rewrites the rows from `from_seq` to `to_seq` as unkeyed (v1) rows with
+  // a recomputed plain SHA-256 chain, and links the next row to them, after
+  // `mutate` has changed the rows: what an attacker with the database but
+  // not the key ring can do.
+  void RewriteAsUnkeyedFrom(
+      int64_t from_seq, const std::string& mutate = "",
+      int64_t to_seq = std::numeric_limits<int64_t>::max()) {
+    if (!mutate.empty()) Exec(mutate);
+    Exec("UPDATE audit_log SET key_id = NULL WHERE seq >= $1 AND seq <= $2",
+         {from_seq, to_seq});
+    auto rows = Query(
+        "SELECT seq, at_us, actor_agency, actor_person, action, subject, "
+        "reason, lawful_basis, details, prev_hash FROM audit_log ORDER BY seq");
+    std::string prev(kGenesisHash);
+    for (const store::Row& row : rows) {
+      const int64_t seq = row.Int(0);
+      if (seq < from_seq) {
+        prev = Query("SELECT hash FROM audit_log WHERE seq = $1", {seq})[0]
+                   .Text(0);
+        continue;
+      }
+      if (seq > to_seq) {
+        Exec("UPDATE audit_log SET prev_hash = $1 WHERE seq = $2", {prev, seq});
+        break;
+      }
+      std::vector<std::optional<std::string>> text;
+      for (size_t c = 2; c <= 8; ++c) {
+        text.push_back(row.IsNull(c) ? std::nullopt
+                                     : std::optional<std::string>(row.Text(c)));
+      }
+      const std::string hash = UnkeyedHash(prev, seq, row.Int(1), text);
+      Exec("UPDATE audit_log SET prev_hash = $1, hash = $2 WHERE seq = $3",
+           {prev, hash, seq});
+      prev = hash;
+    }
+  }
+
+  // A key ring other than keys_ (another blind-index key, so another audit
+  // key), written beside the store.
+  std::unique_ptr<crypto::KeyRing> OtherKeys() {
+    auto json = crypto::GenerateKeyRingJson("k1");
+    EXPECT_TRUE(json.ok());
+    const std::string path = path_ + ".other-keys.json";
+    std::ofstream(path) << *json;
+    auto keys = crypto::KeyRing::LoadFile(path);
+    EXPECT_TRUE(keys.ok()) << keys.status();
+    return std::make_unique<crypto::KeyRing>(*std::move(keys));
+  }
+
+  Anchor AnchorNow() {
+    VerifyResult result = MustVerify();
+    EXPECT_TRUE(result.ok()) << result.problem;
+    return MakeAnchor(*keys_, result.last_seq, result.last_hash,
+                      kT0 + absl::Hours(1));
   }
 
   // The store: an SQLite file at path_, or a PostgreSQL schema.
   std::string path_;
   std::string location_;
+  std::string keys_path_;    // the key ring file keys_ was loaded from
+  std::string anchor_path_;  // where a test may write an anchor
+  std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
 };
 
@@ -177,11 +282,11 @@ TEST_F(AuditTest, AppendedEntriesFormAVerifiableChain) {
 
 TEST_F(AuditTest, EmptyOptionalFieldsAreStoredAsNull) {
   ASSERT_TRUE(store_
-                  ->WriteSync([](store::Tx& tx) {
+                  ->WriteSync([this](store::Tx& tx) {
                     Entry e;
                     e.at = kT0;
                     e.action = "service.start";
-                    return Append(tx, e);
+                    return Append(tx, *keys_, e);
                   })
                   .ok());
   auto rows = Query("SELECT actor_agency, subject, details FROM audit_log");
@@ -199,15 +304,15 @@ TEST_F(AuditTest, AppendRejectsMissingActionAndInfiniteTime) {
   infinite.at = absl::InfiniteFuture();
   for (const Entry& e : {no_action, infinite}) {
     absl::Status status =
-        store_->WriteSync([&](store::Tx& tx) { return Append(tx, e); });
+        store_->WriteSync([&](store::Tx& tx) { return Append(tx, *keys_, e); });
     EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
   }
   EXPECT_TRUE(Query("SELECT seq FROM audit_log").empty());
 }
 
 TEST_F(AuditTest, EntryRollsBackWithTheCallersTransaction) {
-  absl::Status status = store_->WriteSync([](store::Tx& tx) -> absl::Status {
-    absl::Status s = Append(tx, MakeEntry(1));
+  absl::Status status = store_->WriteSync([this](store::Tx& tx) -> absl::Status {
+    absl::Status s = Append(tx, *keys_, MakeEntry(1));
     if (!s.ok()) return s;
     return absl::AbortedError("the audited change failed");
   });
@@ -227,7 +332,7 @@ TEST_F(AuditTest, ConcurrentWritersProduceOneChain) {
     threads.emplace_back([this, t] {
       for (int i = 0; i < kPerThread; ++i) {
         absl::Status s = store_->WriteSync([&](store::Tx& tx) {
-          return Append(tx, MakeEntry(t * kPerThread + i));
+          return Append(tx, *keys_, MakeEntry(t * kPerThread + i));
         });
         EXPECT_TRUE(s.ok()) << s;
       }
@@ -280,10 +385,10 @@ TEST_F(AuditTest, EveryColumnIsCoveredByTheHash) {
 
 TEST_F(AuditTest, NullAndEmptyStringAreDistinguished) {
   ASSERT_TRUE(store_
-                  ->WriteSync([](store::Tx& tx) {
+                  ->WriteSync([this](store::Tx& tx) {
                     Entry e = MakeEntry(1);
                     e.subject.clear();
-                    return Append(tx, e);
+                    return Append(tx, *keys_, e);
                   })
                   .ok());
   Exec("UPDATE audit_log SET subject = '' WHERE seq = 1");
@@ -292,11 +397,11 @@ TEST_F(AuditTest, NullAndEmptyStringAreDistinguished) {
 
 TEST_F(AuditTest, ShiftingAFieldBoundaryIsDetected) {
   ASSERT_TRUE(store_
-                  ->WriteSync([](store::Tx& tx) {
+                  ->WriteSync([this](store::Tx& tx) {
                     Entry e = MakeEntry(1);
                     e.reason = "ab";
                     e.lawful_basis = "c";
-                    return Append(tx, e);
+                    return Append(tx, *keys_, e);
                   })
                   .ok());
   // Same concatenation "abc", different boundary.
@@ -379,6 +484,138 @@ TEST_F(AuditTest, ReopeningTheStoreKeepsTheChain) {
   EXPECT_EQ(result.entries, 5);
 }
 
+
+TEST_F(AuditTest, RowsAreKeyedUnderTheRingsAuditKey) {
+  AppendN(3);
+  auto rows = Query("SELECT DISTINCT key_id FROM audit_log");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), keys_->audit_key_id());
+  EXPECT_EQ(keys_->audit_key_id().size(), 16u);
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.unkeyed_entries, 0);
+  EXPECT_EQ(result.last_seq, 3);
+}
+
+TEST_F(AuditTest, RewrittenRowWithRecomputedPlainHashesIsDetected) {
+  AppendN(10);
+  // The attack the unkeyed chain could not see: change a row, recompute the
+  // hashes from there on with plain SHA-256.
+  RewriteAsUnkeyedFrom(6, "UPDATE audit_log SET reason = 'curiosity' "
+                          "WHERE seq = 6");
+  VerifyResult result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, 6);
+  EXPECT_THAT(result.problem, HasSubstr("unkeyed row after keyed rows"));
+  EXPECT_EQ(result.last_seq, 5);
+}
+
+TEST_F(AuditTest, RecomputingTheMacNeedsTheKey) {
+  AppendN(5);
+  // An attacker's own ring makes well-formed rows, under another key.
+  std::unique_ptr<crypto::KeyRing> theirs = OtherKeys();
+  ASSERT_NE(theirs->audit_key_id(), keys_->audit_key_id());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return Append(tx, *theirs, MakeEntry(6));
+                  })
+                  .ok());
+  VerifyResult result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, 6);
+  EXPECT_THAT(result.problem, HasSubstr("another audit key"));
+  // Claiming our key id does not help without our key.
+  Exec("UPDATE audit_log SET key_id = $1 WHERE seq = 6",
+       {keys_->audit_key_id()});
+  result = MustVerify();
+  EXPECT_EQ(result.first_bad_seq, 6);
+  EXPECT_THAT(result.problem, HasSubstr("hash does not match"));
+}
+
+TEST_F(AuditTest, RowsWrittenBeforeKeyingVerifyAsAPrefixOnly) {
+  AppendN(4);
+  // As a log written before the chain was keyed, then extended by Append.
+  RewriteAsUnkeyedFrom(1);
+  AppendN(2, 5);
+  VerifyResult result = MustVerify();
+  EXPECT_TRUE(result.ok()) << result.problem;
+  EXPECT_EQ(result.entries, 6);
+  EXPECT_EQ(result.unkeyed_entries, 4);
+  // The first keyed row's MAC covers the unkeyed rows' head.
+  RewriteAsUnkeyedFrom(2, "UPDATE audit_log SET reason = 'x' WHERE seq = 2",
+                       4);
+  VerifyResult changed = MustVerify();
+  EXPECT_EQ(changed.first_bad_seq, 5);
+  EXPECT_THAT(changed.problem, HasSubstr("hash does not match"));
+}
+
+TEST_F(AuditTest, TailTruncationIsDetectedByTheAnchor) {
+  AppendN(10);
+  const Anchor anchor = AnchorNow();
+  EXPECT_EQ(anchor.seq, 10);
+  EXPECT_TRUE(MustVerify(anchor).ok());
+  AppendN(2, 11);  // later rows are fine
+  EXPECT_TRUE(MustVerify(anchor).ok());
+
+  Exec("DELETE FROM audit_log WHERE seq >= 9");
+  EXPECT_TRUE(MustVerify().ok()) << "a chain alone cannot see this";
+  VerifyResult result = MustVerify(anchor);
+  EXPECT_EQ(result.first_bad_seq, 9);
+  EXPECT_THAT(result.problem,
+              HasSubstr("ends at seq 8 but was anchored at seq 10"));
+}
+
+TEST_F(AuditTest, AWholeLogRewrittenWithoutTheKeyIsDetectedByTheAnchor) {
+  AppendN(6);
+  const Anchor anchor = AnchorNow();
+  // Everything rewritten as if from before keying, with one row changed.
+  RewriteAsUnkeyedFrom(1, "UPDATE audit_log SET reason = 'x' WHERE seq = 2");
+  EXPECT_TRUE(MustVerify().ok()) << "an unkeyed log verifies alone";
+  VerifyResult result = MustVerify(anchor);
+  EXPECT_EQ(result.first_bad_seq, 6);
+  EXPECT_THAT(result.problem, HasSubstr("anchored row's hash has changed"));
+}
+
+TEST_F(AuditTest, AnAlteredOrForeignAnchorIsRefused) {
+  AppendN(5);
+  Anchor anchor = AnchorNow();
+  Anchor moved = anchor;
+  moved.seq = 3;  // an attacker wanting to cut rows 4 and 5
+  EXPECT_THAT(MustVerify(moved).problem, HasSubstr("MAC does not match"));
+  Anchor later = anchor;
+  later.anchored_at += absl::Seconds(1);
+  EXPECT_FALSE(MustVerify(later).ok());
+  std::unique_ptr<crypto::KeyRing> theirs = OtherKeys();
+  const Anchor foreign = MakeAnchor(*theirs, 3, anchor.hash, kT0);
+  EXPECT_THAT(MustVerify(foreign).problem, HasSubstr("another audit key"));
+}
+
+TEST_F(AuditTest, AnchorFileRoundTripsAndOnlyTheOwnerMayReadIt) {
+  auto none = ReadAnchorFile(anchor_path_);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_FALSE(none->has_value());
+
+  AppendN(3);
+  const Anchor anchor = AnchorNow();
+  ASSERT_TRUE(WriteAnchorFile(anchor_path_, anchor).ok());
+  EXPECT_EQ(std::filesystem::status(anchor_path_).permissions() &
+                std::filesystem::perms::all,
+            std::filesystem::perms::owner_read |
+                std::filesystem::perms::owner_write);
+  auto read = ReadAnchorFile(anchor_path_);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_TRUE(read->has_value());
+  EXPECT_EQ((*read)->seq, anchor.seq);
+  EXPECT_EQ((*read)->hash, anchor.hash);
+  EXPECT_EQ((*read)->anchored_at, anchor.anchored_at);
+  EXPECT_EQ((*read)->key_id, anchor.key_id);
+  EXPECT_EQ((*read)->mac, anchor.mac);
+  EXPECT_TRUE(MustVerify(**read).ok());
+
+  std::ofstream(anchor_path_) << "{\"seq\": \"x\"}";
+  auto garbage = ReadAnchorFile(anchor_path_);
+  EXPECT_EQ(garbage.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(garbage.status().message(), HasSubstr(anchor_path_));
+}
+
 class AuditCommandTest : public AuditTest {
  protected:
   int Run(const std::vector<std::string>& args) {
@@ -390,21 +627,30 @@ class AuditCommandTest : public AuditTest {
   std::string StoreFlag() const {
     return store::IsPostgresUrl(location_) ? "--postgres" : "--sqlite";
   }
+  // verify this test's store under its key ring, then `more`.
+  std::vector<std::string> VerifyArgs(std::vector<std::string> more = {}) {
+    std::vector<std::string> args = {"verify", StoreFlag(), location_,
+                                     "--keys", keys_path_};
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
+  }
   std::ostringstream out_;
   std::ostringstream err_;
 };
 
 TEST_F(AuditCommandTest, IntactChainPrintsOkAndExitsZero) {
   AppendN(7);
-  EXPECT_EQ(Run({"verify", StoreFlag(), location_}), kExitChainIntact);
+  EXPECT_EQ(Run(VerifyArgs()), kExitChainIntact);
   EXPECT_EQ(out_.str(), "{\"entries\":7,\"ok\":true}\n");
-  EXPECT_EQ(Run({"verify", StoreFlag() + "=" + location_}), kExitChainIntact);
+  EXPECT_EQ(Run({"verify", StoreFlag() + "=" + location_,
+                 "--keys=" + keys_path_}),
+            kExitChainIntact);
 }
 
 TEST_F(AuditCommandTest, TamperedChainPrintsProblemAndExitsOne) {
   AppendN(7);
   Exec("UPDATE audit_log SET reason = 'changed' WHERE seq = 3");
-  EXPECT_EQ(Run({"verify", StoreFlag(), location_}), kExitChainBroken);
+  EXPECT_EQ(Run(VerifyArgs()), kExitChainBroken);
   EXPECT_THAT(out_.str(),
               StartsWith("{\"entries\":2,\"ok\":false,\"first_bad_seq\":3,"
                          "\"problem\":\"hash does not match"));
@@ -415,13 +661,15 @@ TEST_F(AuditCommandTest, MissingDatabaseIsAnErrorNotAnEmptyLog) {
   if (testing::OnPostgres()) {
     // A schema with no audit log in it.
     const std::string empty = testing::TestStoreLocation("", "empty");
-    EXPECT_EQ(Run({"verify", "--postgres", empty}), kExitError);
+    EXPECT_EQ(Run({"verify", "--postgres", empty, "--keys", keys_path_}),
+              kExitError);
     EXPECT_EQ(out_.str(), "");
     EXPECT_THAT(err_.str(), HasSubstr("audit_log"));
     return;
   }
   const std::string missing = path_ + ".missing";
-  EXPECT_EQ(Run({"verify", "--sqlite", missing}), kExitError);
+  EXPECT_EQ(Run({"verify", "--sqlite", missing, "--keys", keys_path_}),
+            kExitError);
   EXPECT_EQ(out_.str(), "");
   EXPECT_THAT(err_.str(), HasSubstr(missing));
   EXPECT_NE(access(missing.c_str(), F_OK), 0) << "must not create it";
@@ -436,7 +684,35 @@ TEST_F(AuditCommandTest, BadUsageExitsTwo) {
                  "postgresql:///x"}),
             kExitError);  // one store at a time
   EXPECT_EQ(Run({"verify", "--mysql", "x"}), kExitError);
+  EXPECT_EQ(Run({"verify", StoreFlag(), location_}), kExitError);  // no keys
   EXPECT_THAT(err_.str(), HasSubstr("usage"));
+}
+
+TEST_F(AuditCommandTest, ChecksTheKeyAndTheAnchor) {
+  AppendN(7);
+  ASSERT_TRUE(WriteAnchorFile(anchor_path_, AnchorNow()).ok());
+  EXPECT_EQ(Run(VerifyArgs({"--anchor", anchor_path_})), kExitChainIntact);
+  EXPECT_EQ(out_.str(), "{\"entries\":7,\"anchored_seq\":7,\"ok\":true}\n");
+
+  Exec("DELETE FROM audit_log WHERE seq = 7");
+  EXPECT_EQ(Run(VerifyArgs()), kExitChainIntact);
+  EXPECT_EQ(Run(VerifyArgs({"--anchor", anchor_path_})), kExitChainBroken);
+  EXPECT_THAT(out_.str(), HasSubstr("\"first_bad_seq\":7"));
+  EXPECT_THAT(out_.str(), HasSubstr("rows were cut off the end"));
+
+  // Another ring: every keyed row is under another key.
+  OtherKeys();
+  EXPECT_EQ(Run({"verify", StoreFlag(), location_, "--keys",
+                 path_ + ".other-keys.json"}),
+            kExitChainBroken);
+  EXPECT_THAT(out_.str(), HasSubstr("another audit key"));
+
+  EXPECT_EQ(Run(VerifyArgs({"--anchor", anchor_path_ + ".missing"})),
+            kExitError);
+  EXPECT_THAT(err_.str(), HasSubstr("no anchor file"));
+  EXPECT_EQ(Run({"verify", StoreFlag(), location_, "--keys",
+                 keys_path_ + ".missing"}),
+            kExitError);
 }
 
 }  // namespace

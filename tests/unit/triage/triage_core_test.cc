@@ -338,7 +338,7 @@ TEST_F(TriageCoreTest, PractitionerDecidesWaitingReferrals) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'triage.decide'"),
             3);
-  auto verified = audit::Verify(*store_);
+  auto verified = audit::Verify(*store_, *keys_);
   ASSERT_TRUE(verified.ok());
   EXPECT_FALSE(verified->first_bad_seq.has_value());
 }
