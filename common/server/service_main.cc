@@ -38,6 +38,13 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
 }
 
 absl::Status CheckServerSettings(const config::v1::ServerConfig& server) {
+  if (server.audit().verify_interval_seconds() < 0) {
+    return InvalidArgumentWithViolations(
+        "audit settings are not valid: server.audit.verify_interval_seconds: "
+        "must be at least 1 (or 0 for the default)",
+        {{"server.audit.verify_interval_seconds",
+          "must be at least 1 (or 0 for the default)"}});
+  }
   return RateLimitPolicyFromConfig(server.rate_limits(), "server.rate_limits")
       .status();
 }
@@ -133,6 +140,8 @@ absl::StatusOr<CommonParts> LoadCommonParts(
       OpenServiceStore(store, std::move(migrations));
   if (!opened.ok()) return opened.status();
   parts.store = *std::move(opened);
+  parts.sqlite_path = store.sqlite_path();
+  parts.clock = &clock;
   return parts;
 }
 

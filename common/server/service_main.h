@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "common/audit/watch.h"
 #include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
@@ -43,8 +44,9 @@ void RequireCommonSettings(const config::v1::ServerConfig& server,
                            config::RequiredSettings& required);
 
 // Checks the ServerConfig settings that have values to check beyond being
-// present (the rate limits): INVALID_ARGUMENT with a field violation naming
-// each bad setting, for example "server.rate_limits.writes.per_second".
+// present (the rate limits, the audit check's interval): INVALID_ARGUMENT
+// with a field violation naming each bad setting, for example
+// "server.rate_limits.writes.per_second".
 absl::Status CheckServerSettings(const config::v1::ServerConfig& server);
 
 // The rate-limit policy of `server.rate_limits`; as CheckServerSettings, and
@@ -78,6 +80,11 @@ struct CommonParts {
   std::unique_ptr<tls::ReloadingAgencyRegistry> agencies;
   std::unique_ptr<crypto::KeyRing> keys;
   std::unique_ptr<store::Store> store;
+  // The SQLite database's path (empty on PostgreSQL), for the audit anchor
+  // file's default.
+  std::string sqlite_path;
+  // The clock LoadCommonParts was given.
+  const Clock* clock = &RealClock::Get();
 };
 
 // Loads CommonParts; errors name the step.
@@ -142,6 +149,8 @@ class RunningService : public Interface {
   // Idempotent; does nothing when Serve() never succeeded.
   absl::Status Shutdown(absl::Duration grace) override {
     if (host_ == nullptr) return absl::OkStatus();
+    // Before the store closes; its metrics stay readable until the host goes.
+    audit_watch_->Stop();
     absl::Status status =
         StopService(name_, *host_, hops_, *common_.store, grace);
     common_.store->SetHealthListener(nullptr);
@@ -152,16 +161,23 @@ class RunningService : public Interface {
  protected:
   explicit RunningService(std::string name) : name_(std::move(name)) {}
 
-  // Starts the three ports, with readiness following the store, and logs
+  // Starts the three ports, with readiness following the store, and the
+  // scheduled check of the audit chain (server.audit), and logs
   // "server.started".
   absl::Status Serve(ServerParts parts) {
     parts.collectables.push_back(
         std::make_shared<StoreHealthCollector>(*common_.store));
+    audit_watch_ = std::make_unique<audit::ChainWatch>(
+        *common_.store, *common_.keys, *common_.clock,
+        audit::WatchOptionsFor(parts.config.audit(), common_.sqlite_path));
+    parts.collectables.push_back(
+        std::make_shared<audit::ChainWatchCollector>(*audit_watch_));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();
     host_ = *std::move(host);
     FollowStoreHealth(*common_.store, *host_);
+    audit_watch_->Start();
     api_port_ = host_->api_port();
     health_port_ = host_->health_port();
     metrics_port_ = host_->metrics_port();
@@ -215,6 +231,8 @@ class RunningService : public Interface {
 
  private:
   const std::string name_;
+  // Declared before host_ so that it outlives the metrics port's scrapes.
+  std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<ServerHost> host_;
   int api_port_ = 0;
   int health_port_ = 0;

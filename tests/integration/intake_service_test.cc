@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "common/audit/audit.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
@@ -718,6 +719,66 @@ TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
   EXPECT_EQ(*bad->first_bad_seq, 2);
 }
 
+
+// Polls the metrics page until `name` has a sample (the audit check runs on
+// its own thread at start-up), for at most 30 s.
+std::optional<double> AwaitSample(int metrics_port, const std::string& name) {
+  const absl::Time deadline = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < deadline) {
+    auto scrape = frontdoor::testing::HttpGet(metrics_port, "/metrics");
+    if (scrape.ok()) {
+      if (auto v = frontdoor::testing::FindSample(scrape->body, name)) return v;
+    }
+    absl::SleepFor(absl::Milliseconds(20));  // a bounded poll
+  }
+  return std::nullopt;
+}
+
+TEST_F(IntakeServiceTest, TheServiceChecksAndAnchorsItsAuditChainAndSeesACut) {
+  const std::string anchor_file = (dir_ / "intake-anchor.json").string();
+  config_.mutable_server()->mutable_audit()->set_anchor_file(anchor_file);
+  auto police = Client(kPolice);
+  ASSERT_TRUE(Submit(*police, "anchor-1", Example(testing::kAdult), nullptr).ok());
+  ASSERT_TRUE(Submit(*police, "anchor-2", Example(testing::kChange), nullptr).ok());
+  Restart();  // the start-up check anchors the two rows
+  EXPECT_EQ(AwaitSample(server_->metrics_port(), "frontdoor_audit_chain_intact"),
+            1.0);
+  EXPECT_EQ(AwaitSample(server_->metrics_port(),
+                        "frontdoor_audit_chain_anchored_seq"),
+            2.0);
+  auto anchor = audit::ReadAnchorFile(anchor_file);
+  ASSERT_TRUE(anchor.ok()) << anchor.status();
+  ASSERT_TRUE(anchor->has_value());
+  EXPECT_EQ((*anchor)->seq, 2);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  {  // Someone with the database's owner rights cuts the newest row.
+    auto store = frontdoor::testing::OpenTestStore(
+        frontdoor::testing::StoreLocationOf(config_.store()),
+        audit::Migrations());
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                      for (const std::string& drop :
+                           audit::AllowTamperingStatements(
+                               frontdoor::testing::OnPostgres())) {
+                        absl::Status s = tx.Exec(drop).status();
+                        if (!s.ok()) return s;
+                      }
+                      return tx.Exec("DELETE FROM audit_log WHERE seq = 2")
+                          .status();
+                    })
+                    .ok());
+    (*store)->Close();
+  }
+  Start();
+  EXPECT_EQ(AwaitSample(server_->metrics_port(), "frontdoor_audit_chain_intact"),
+            0.0);
+  EXPECT_THAT(logs_.text(), HasSubstr("\"event\":\"audit.chain_broken\""));
+  EXPECT_THAT(logs_.text(), HasSubstr("rows were cut off the end"));
+}
+
 TEST_F(IntakeServiceTest, PersonalDataIsSealedAtRestAndNeverLogged) {
   auto police = Client(kPolice);
   Receipt receipt;
@@ -857,8 +918,9 @@ TEST_F(IntakeServiceTest,
             4.0);
 }
 
-// Limits that cannot work stop start-up with the setting named.
-TEST_F(IntakeServiceTest, BadRateLimitsStopStartUpNamingTheSetting) {
+// Limits or an audit interval that cannot work stop start-up with the
+// setting named.
+TEST_F(IntakeServiceTest, BadServerSettingsStopStartUpNamingTheSetting) {
   config::v1::IntakeConfig config = config_;
   config.mutable_server()->mutable_rate_limits()->mutable_reads()->set_burst(
       -1);
@@ -874,6 +936,13 @@ TEST_F(IntakeServiceTest, BadRateLimitsStopStartUpNamingTheSetting) {
   EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
   EXPECT_THAT(bad.status().message(),
               HasSubstr("server.rate_limits.agencies[0].agency_id"));
+
+  config = config_;
+  config.mutable_server()->mutable_audit()->set_verify_interval_seconds(-5);
+  bad = IntakeServer::Start(config, clock_);
+  EXPECT_TRUE(absl::IsInvalidArgument(bad.status()));
+  EXPECT_THAT(bad.status().message(),
+              HasSubstr("server.audit.verify_interval_seconds"));
 }
 
 // intake-svc on a PostgreSQL server of its own, which the test stops and
