@@ -156,6 +156,10 @@ constexpr size_t kAuditKeyIdChars = 16;
 
 }  // namespace
 
+std::string SealedPrefix(std::string_view key_id) {
+  return SealHeader(key_id);
+}
+
 bool IsValidKeyId(std::string_view id) {
   if (id.empty() || id.size() > kMaxKeyIdLength) return false;
   for (char c : id) {

@@ -42,6 +42,10 @@ constexpr size_t SealOverheadBytes(size_t key_id_length) {
   return 2 + key_id_length + kNonceBytes + kTagBytes;
 }
 
+// The first bytes of every value sealed under `key_id` (format version,
+// id length, id): for finding, in SQL, the values sealed under another key.
+std::string SealedPrefix(std::string_view key_id);
+
 // True when `id` is 1..kMaxKeyIdLength characters from [A-Za-z0-9_-].
 bool IsValidKeyId(std::string_view id);
 
