@@ -129,7 +129,7 @@ class AllocationServerImpl final
         std::make_shared<outbox::OutboxCollector>(
             *common_.store, clock,
             std::vector<std::string>{kPlacementChangedTopic}, relays())};
-    if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
     Log(Level::kInfo, "allocation.catalogue",
         {{"catalogue", catalogue_->version()}});
     return absl::OkStatus();

@@ -110,7 +110,7 @@ class IntakeServerImpl final
         std::vector<std::string>{kReferralReceivedTopic,
                                  kReferralReceivedForNotifyTopic},
         relays())};
-    return Serve(std::move(parts));
+    return Serve(std::move(parts), SealedColumns());
   }
 
  private:

@@ -154,7 +154,7 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
         std::make_shared<NotifyCollector>(*core_, *hub_, counters_, relays()),
         std::make_shared<outbox::OutboxCollector>(*common_.store, clock,
                                                   push_topics, relays())};
-    if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
     Log(Level::kInfo, "notify.rules",
         {{"rules", recipients_->version()},
          {"push_partners", static_cast<int64_t>(push_topics.size())}});

@@ -121,7 +121,7 @@ class TriageServerImpl final
                                      kDecidedForNotifyTopic,
                                      kSerialPerpetratorTopic},
             relays())};
-    if (absl::Status s = Serve(std::move(parts)); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
     Log(Level::kInfo, "triage.rules",
         {{"dash_rules", rules_->dash().version()},
          {"child_rules", rules_->child().version()}});

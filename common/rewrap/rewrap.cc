@@ -155,12 +155,24 @@ bool Rewrapper::stopping() const {
 }
 
 void Rewrapper::Run() {
+  bool done = false;
   while (true) {
-    RunOnce();
+    if (!done) {
+      RunOnce();
+      // The ring is loaded once and new values are sealed under its active
+      // key, so once every column is at 0 it stays there until a restart:
+      // no more scans.
+      done = true;
+      for (const ColumnState& c : columns()) done = done && c.on_old_keys == 0;
+    }
     absl::MutexLock lock(&mu_);
     const auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
       return stopping_;
     };
+    if (done) {
+      mu_.Await(absl::Condition(&stop));
+      return;
+    }
     if (mu_.AwaitWithTimeout(absl::Condition(&stop), interval_)) return;
   }
 }

@@ -68,7 +68,10 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
                                         const SealedColumn& column);
 
 // Runs passes over a service's sealed columns on a thread of its own: at
-// start, then every `interval`; keeps the counts for the gauge.
+// start, then every `interval` until every column is at 0 (after which
+// nothing can be on an old key until the ring changes, which takes a
+// restart); keeps the counts for the gauge. Counting reads each sealed
+// column whole, so the scans stop once there is nothing left to do.
 class Rewrapper {
  public:
   // `store` and `keys` must outlive the Rewrapper.

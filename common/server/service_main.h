@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/audit/watch.h"
 #include "common/clock/clock.h"
+#include "common/rewrap/rewrap.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
@@ -151,6 +152,7 @@ class RunningService : public Interface {
     if (host_ == nullptr) return absl::OkStatus();
     // Before the store closes; its metrics stay readable until the host goes.
     audit_watch_->Stop();
+    rewrapper_->Stop();
     absl::Status status =
         StopService(name_, *host_, hops_, *common_.store, grace);
     common_.store->SetHealthListener(nullptr);
@@ -161,10 +163,12 @@ class RunningService : public Interface {
  protected:
   explicit RunningService(std::string name) : name_(std::move(name)) {}
 
-  // Starts the three ports, with readiness following the store, and the
-  // scheduled check of the audit chain (server.audit), and logs
+  // Starts the three ports, with readiness following the store, the
+  // scheduled check of the audit chain (server.audit) and the re-sealing of
+  // `sealed` and the outbox's payloads under the active key, and logs
   // "server.started".
-  absl::Status Serve(ServerParts parts) {
+  absl::Status Serve(ServerParts parts,
+                     std::vector<rewrap::SealedColumn> sealed = {}) {
     parts.collectables.push_back(
         std::make_shared<StoreHealthCollector>(*common_.store));
     audit_watch_ = std::make_unique<audit::ChainWatch>(
@@ -172,12 +176,18 @@ class RunningService : public Interface {
         audit::WatchOptionsFor(parts.config.audit(), common_.sqlite_path));
     parts.collectables.push_back(
         std::make_shared<audit::ChainWatchCollector>(*audit_watch_));
+    sealed.push_back(rewrap::OutboxPayloads());
+    rewrapper_ = std::make_unique<rewrap::Rewrapper>(
+        *common_.store, *common_.keys, std::move(sealed));
+    parts.collectables.push_back(
+        std::make_shared<rewrap::RewrapCollector>(*rewrapper_));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();
     host_ = *std::move(host);
     FollowStoreHealth(*common_.store, *host_);
     audit_watch_->Start();
+    rewrapper_->Start();
     api_port_ = host_->api_port();
     health_port_ = host_->health_port();
     metrics_port_ = host_->metrics_port();
@@ -233,6 +243,7 @@ class RunningService : public Interface {
   const std::string name_;
   // Declared before host_ so that it outlives the metrics port's scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
+  std::unique_ptr<rewrap::Rewrapper> rewrapper_;
   std::unique_ptr<ServerHost> host_;
   int api_port_ = 0;
   int health_port_ = 0;

@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/audit/audit.h"
+#include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
@@ -777,6 +778,50 @@ TEST_F(IntakeServiceTest, TheServiceChecksAndAnchorsItsAuditChainAndSeesACut) {
             0.0);
   EXPECT_THAT(logs_.text(), HasSubstr("\"event\":\"audit.chain_broken\""));
   EXPECT_THAT(logs_.text(), HasSubstr("rows were cut off the end"));
+}
+
+// A key rotation: the ring gains k2 as its active key, the service re-seals
+// every row under it by itself, and then k1 can leave the ring.
+TEST_F(IntakeServiceTest, AfterAKeyRotationEveryRowIsResealedAndTheOldKeyCanGo) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(
+      Submit(*police, "rotate-1", Example(testing::kAdult), &receipt).ok());
+  ASSERT_TRUE(Submit(*police, "rotate-2", Example(testing::kChange), nullptr).ok());
+
+  auto ring = config::LoadJsonFile<config::v1::KeyRingFile>(
+      config_.key_ring_file());
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  const std::string old_id = ring->active_key_id();
+  auto fresh = config::ParseJson<config::v1::KeyRingFile>(
+      *crypto::GenerateKeyRingJson("k2"), "new key");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  *ring->add_keys() = fresh->keys(0);
+  ring->set_active_key_id("k2");
+  const auto write_ring = [&](const config::v1::KeyRingFile& file) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(file, &json).ok());
+    std::ofstream(config_.key_ring_file(), std::ios::trunc) << json;
+  };
+  write_ring(*ring);
+  Restart();
+  for (const char* column :
+       {"frontdoor_sealed_rows_on_old_keys{table=\"referrals\",column=\"sealed_referral\"}",
+        "frontdoor_sealed_rows_on_old_keys{table=\"outbox\",column=\"payload\"}"}) {
+    EXPECT_EQ(AwaitSample(server_->metrics_port(), column), 0.0) << column;
+  }
+
+  // The old key leaves the ring: everything still opens.
+  ring->mutable_keys()->erase(ring->mutable_keys()->begin());
+  ASSERT_NE(ring->keys(0).id(), old_id);
+  write_ring(*ring);
+  Restart();
+  police = Client(kPolice);
+  intake::v1::GetReferralResponse got;
+  grpc::Status read = Get(*police, receipt.reference(), &got);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  EXPECT_EQ(got.referral().subject().name().family_name(),
+            Example(testing::kAdult).subject().name().family_name());
 }
 
 TEST_F(IntakeServiceTest, PersonalDataIsSealedAtRestAndNeverLogged) {
