@@ -25,36 +25,16 @@ WatchOptions WatchOptionsFor(const config::v1::AuditConfig& config,
 
 ChainWatch::ChainWatch(store::Store& store, const crypto::KeyRing& keys,
                        const Clock& clock, WatchOptions options)
-    : store_(store), keys_(keys), clock_(clock), options_(std::move(options)) {}
+    : store_(store),
+      keys_(keys),
+      clock_(clock),
+      options_(std::move(options)),
+      thread_(options_.interval, [this] {
+        CheckNow().IgnoreError();  // logged and counted by CheckNow
+        return true;
+      }) {}
 
 ChainWatch::~ChainWatch() { Stop(); }
-
-void ChainWatch::Start() {
-  absl::MutexLock lock(&mu_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void ChainWatch::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
-
-void ChainWatch::Run() {
-  while (true) {
-    CheckNow().IgnoreError();  // logged and counted by CheckNow
-    absl::MutexLock lock(&mu_);
-    const auto stopping = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return stopping_;
-    };
-    if (mu_.AwaitWithTimeout(absl::Condition(&stopping), options_.interval)) {
-      return;
-    }
-  }
-}
 
 void ChainWatch::CountError() {
   absl::MutexLock lock(&mu_);

@@ -18,7 +18,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -27,6 +26,7 @@
 #include "absl/time/time.h"
 #include "common/audit/audit.h"
 #include "common/clock/clock.h"
+#include "common/clock/periodic.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
 #include "frontdoor/config/v1/config.pb.h"
@@ -72,9 +72,9 @@ class ChainWatch {
   ~ChainWatch();  // Stop()
 
   // Checks now, on a thread of its own, and then every interval.
-  void Start() ABSL_LOCKS_EXCLUDED(mu_);
+  void Start() { thread_.Start(); }
   // Ends the thread (waiting for a check under way). Idempotent.
-  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Stop() { thread_.Stop(); }
 
   // One check, on the caller's thread: reads the anchor file, verifies the
   // chain against the newest anchor, and anchors the last verified row when
@@ -86,7 +86,6 @@ class ChainWatch {
   WatchState state() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void Run() ABSL_LOCKS_EXCLUDED(mu_);
   void CountError() ABSL_LOCKS_EXCLUDED(mu_);
 
   store::Store& store_;
@@ -99,8 +98,7 @@ class ChainWatch {
 
   mutable absl::Mutex mu_;
   WatchState state_ ABSL_GUARDED_BY(mu_);
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 // The watch's metrics, read at each scrape:

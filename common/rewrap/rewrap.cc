@@ -127,7 +127,8 @@ Rewrapper::Rewrapper(store::Store& store, const crypto::KeyRing& keys,
     : store_(store),
       keys_(keys),
       specs_(std::move(columns)),
-      interval_(interval) {
+      interval_(interval),
+      thread_(interval_, [this] { return Round(); }) {
   for (const SealedColumn& c : specs_) {
     states_.push_back({c.table, c.column, -1});
   }
@@ -135,50 +136,19 @@ Rewrapper::Rewrapper(store::Store& store, const crypto::KeyRing& keys,
 
 Rewrapper::~Rewrapper() { Stop(); }
 
-void Rewrapper::Start() {
-  absl::MutexLock lock(&mu_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { Run(); });
-}
-
-void Rewrapper::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stopping_ = true;
+bool Rewrapper::Round() {
+  RunOnce();
+  // The ring is loaded once and new values are sealed under its active key,
+  // so once every column is at 0 it stays there until a restart: no more
+  // scans.
+  for (const ColumnState& c : columns()) {
+    if (c.on_old_keys != 0) return true;
   }
-  if (thread_.joinable()) thread_.join();
-}
-
-bool Rewrapper::stopping() const {
-  absl::MutexLock lock(&mu_);
-  return stopping_;
-}
-
-void Rewrapper::Run() {
-  bool done = false;
-  while (true) {
-    if (!done) {
-      RunOnce();
-      // The ring is loaded once and new values are sealed under its active
-      // key, so once every column is at 0 it stays there until a restart:
-      // no more scans.
-      done = true;
-      for (const ColumnState& c : columns()) done = done && c.on_old_keys == 0;
-    }
-    absl::MutexLock lock(&mu_);
-    const auto stop = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-      return stopping_;
-    };
-    if (done) {
-      mu_.Await(absl::Condition(&stop));
-      return;
-    }
-    if (mu_.AwaitWithTimeout(absl::Condition(&stop), interval_)) return;
-  }
+  return false;
 }
 
 void Rewrapper::RunOnce() {
-  for (size_t i = 0; i < specs_.size() && !stopping(); ++i) {
+  for (size_t i = 0; i < specs_.size() && !thread_.stopping(); ++i) {
     const SealedColumn& spec = specs_[i];
     absl::StatusOr<int64_t> before = CountOnOldKeys(store_, keys_, spec);
     std::optional<PassResult> pass;

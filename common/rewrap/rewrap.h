@@ -12,13 +12,13 @@
 
 #include <cstdint>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "common/clock/periodic.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
 #include "prometheus/collectable.h"
@@ -82,9 +82,9 @@ class Rewrapper {
   Rewrapper& operator=(const Rewrapper&) = delete;
   ~Rewrapper();  // Stop()
 
-  void Start() ABSL_LOCKS_EXCLUDED(mu_);
-  // Ends the thread after the batch under way. Idempotent.
-  void Stop() ABSL_LOCKS_EXCLUDED(mu_);
+  void Start() { thread_.Start(); }
+  // Ends the thread after the column under way. Idempotent.
+  void Stop() { thread_.Stop(); }
 
   // One round on the caller's thread: each column counted, re-wrapped and
   // counted again. Errors (the store unreadable) are logged and counted.
@@ -100,8 +100,8 @@ class Rewrapper {
   int64_t failed_total() const ABSL_LOCKS_EXCLUDED(mu_);
 
  private:
-  void Run() ABSL_LOCKS_EXCLUDED(mu_);
-  bool stopping() const ABSL_LOCKS_EXCLUDED(mu_);
+  // One round; false once every column is at 0.
+  bool Round();
 
   store::Store& store_;
   const crypto::KeyRing& keys_;
@@ -112,8 +112,7 @@ class Rewrapper {
   std::vector<ColumnState> states_ ABSL_GUARDED_BY(mu_);
   int64_t rewrapped_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
-  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  PeriodicThread thread_;  // last: stopped before the rest goes
 };
 
 // frontdoor_sealed_rows_on_old_keys{table,column} (once counted),

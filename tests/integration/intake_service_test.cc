@@ -33,6 +33,7 @@
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_server.h"
 #include "tests/testing/captured_log.h"
+#include "tests/testing/database_owner.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/raw_call.h"
@@ -703,16 +704,10 @@ TEST_F(IntakeServiceTest, AuditChainVerifiesAndFailsAfterTampering) {
   // The service's own connection cannot rewrite the trail...
   EXPECT_FALSE((*store)->WriteSync(rewrite).ok());
   // ...someone with the database's owner rights can, and the chain shows it.
-  ASSERT_TRUE((*store)
-                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
-                    for (const std::string& drop :
-                         audit::AllowTamperingStatements(
-                             frontdoor::testing::OnPostgres())) {
-                      absl::Status s = tx.Exec(drop).status();
-                      if (!s.ok()) return s;
-                    }
-                    return rewrite(tx);
-                  })
+  ASSERT_TRUE(frontdoor::testing::ExecAsDatabaseOwner(
+                  **store,
+                  "UPDATE audit_log SET actor_person = $1 WHERE seq = 2",
+                  {std::string("Someone Else")})
                   .ok());
   auto bad = audit::Verify(**store, *keys);
   ASSERT_TRUE(bad.ok()) << bad.status();
@@ -759,17 +754,8 @@ TEST_F(IntakeServiceTest, TheServiceChecksAndAnchorsItsAuditChainAndSeesACut) {
         frontdoor::testing::StoreLocationOf(config_.store()),
         audit::Migrations());
     ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)
-                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
-                      for (const std::string& drop :
-                           audit::AllowTamperingStatements(
-                               frontdoor::testing::OnPostgres())) {
-                        absl::Status s = tx.Exec(drop).status();
-                        if (!s.ok()) return s;
-                      }
-                      return tx.Exec("DELETE FROM audit_log WHERE seq = 2")
-                          .status();
-                    })
+    ASSERT_TRUE(frontdoor::testing::ExecAsDatabaseOwner(
+                    **store, "DELETE FROM audit_log WHERE seq = 2")
                     .ok());
     (*store)->Close();
   }

@@ -20,6 +20,7 @@
 #include "common/store/store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/testing/database_owner.h"
 #include "tests/testing/test_store.h"
 
 namespace frontdoor::audit {
@@ -132,14 +133,7 @@ class AuditTest : public ::testing::Test {
   // Runs raw SQL as someone with write access to the file (or the owner's
   // rights) might: first removing the append-only triggers.
   void Exec(const std::string& sql, const store::Params& params = {}) {
-    absl::Status status = store_->WriteSync([&](store::Tx& tx) {
-      for (const std::string& drop :
-           AllowTamperingStatements(testing::OnPostgres())) {
-        absl::Status s = tx.Exec(drop).status();
-        if (!s.ok()) return s;
-      }
-      return tx.Exec(sql, params).status();
-    });
+    absl::Status status = testing::ExecAsDatabaseOwner(*store_, sql, params);
     ASSERT_TRUE(status.ok()) << status << " for " << sql;
   }
 

@@ -19,6 +19,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/captured_log.h"
+#include "tests/testing/database_owner.h"
 #include "tests/testing/test_store.h"
 
 namespace frontdoor::audit {
@@ -83,18 +84,8 @@ class ChainWatchTest : public ::testing::Test {
 
   // As someone with the database file or the owner's rights could.
   void DeleteFrom(int64_t seq) {
-    ASSERT_TRUE(store_
-                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
-                      for (const std::string& drop :
-                           AllowTamperingStatements(testing::OnPostgres())) {
-                        if (absl::Status s = tx.Exec(drop).status(); !s.ok()) {
-                          return s;
-                        }
-                      }
-                      return tx
-                          .Exec("DELETE FROM audit_log WHERE seq >= $1", {seq})
-                          .status();
-                    })
+    ASSERT_TRUE(testing::ExecAsDatabaseOwner(
+                    *store_, "DELETE FROM audit_log WHERE seq >= $1", {seq})
                     .ok());
   }
 
