@@ -18,6 +18,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
+#include "common/server/certificate_expiry.h"
 #include "common/server/rate_limit.h"
 #include "common/server/server_host.h"
 #include "common/server/signals.h"
@@ -152,11 +153,16 @@ class RunningService : public Interface {
  protected:
   explicit RunningService(std::string name) : name_(std::move(name)) {}
 
-  // Starts the three ports, with readiness following the store, and logs
+  // Starts the three ports, with readiness following the store and the
+  // certificate expiry gauges (CertificateExpiry), and logs
   // "server.started".
   absl::Status Serve(ServerParts parts) {
     parts.collectables.push_back(
         std::make_shared<StoreHealthCollector>(*common_.store));
+    auto expiry = std::make_shared<CertificateExpiry>(
+        *common_.agencies, parts.config.tls().cert_file());
+    parts.collectables.push_back(expiry);
+    parts.interceptors.push_back(CertificateExpiry::Interceptors(expiry));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

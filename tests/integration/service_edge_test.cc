@@ -23,6 +23,8 @@
 #include "allocation-svc/allocation_server.h"
 #include "common/clock/clock.h"
 #include "common/tls/agency_registry.h"
+#include "common/tls/certificate_facts.h"
+#include "common/tls/credentials.h"
 #include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -198,7 +200,10 @@ class AllocationEdgeTest
                       config::v1::AllocationConfig> {
  protected:
   grpc::Status ListProgrammes(std::string_view cert) {
-    auto stub = allocation::v1::AllocationService::NewStub(Channel(cert));
+    return ListProgrammes(Channel(cert));
+  }
+  grpc::Status ListProgrammes(std::shared_ptr<grpc::Channel> channel) {
+    auto stub = allocation::v1::AllocationService::NewStub(channel);
     grpc::ClientContext context;
     testing::PrepareCall(context);
     allocation::v1::ListProgrammesResponse response;
@@ -232,6 +237,51 @@ TEST_F(AllocationEdgeTest,
 
   clock_.Advance(absl::Milliseconds(500));
   EXPECT_TRUE(ListProgrammes(kHelpline).ok());
+}
+
+// Seconds until the calling partner's certificate expires, by agency, and
+// the service's own, for the certificate alerts (every service exports them
+// from its RunningService; tested here on allocation-svc).
+TEST_F(AllocationEdgeTest, CertificateExpiryIsExportedForRegisteredAgencies) {
+  Start(testing::AllocationConfigIn(dir_));
+  constexpr absl::Duration kLeft = absl::Hours(24 * 10);
+  // Whole seconds, as a certificate holds them.
+  const absl::Time not_after = absl::FromUnixSeconds(
+      absl::ToUnixSeconds(absl::Now() + kLeft));
+  auto expiring = testing::IssueCertificate(
+      dir_, "helpline-expiring", "spiffe://frontdoor/agency/frontdoor-helpline",
+      not_after - absl::Hours(24 * 80), not_after);
+  ASSERT_TRUE(expiring.ok()) << expiring.status();
+  auto credentials = tls::MakeChannelCredentials(*expiring);
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  ASSERT_TRUE(ListProgrammes(grpc::CreateChannel(
+                                 absl::StrCat("localhost:", server_->api_port()),
+                                 *credentials))
+                  .ok());
+
+  const std::string series =
+      "frontdoor_peer_certificate_expiry_seconds{agency=\"frontdoor-helpline\"}";
+  auto scrape = testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  std::optional<double> left = testing::FindSample(scrape->body, series);
+  ASSERT_TRUE(left.has_value()) << scrape->body;
+  EXPECT_LE(*left, absl::ToDoubleSeconds(kLeft));
+  EXPECT_GT(*left, absl::ToDoubleSeconds(kLeft - absl::Minutes(5)));
+
+  auto own = tls::ReadCertificateFile(
+      testing::PkiFiles("allocation-svc").cert_file());
+  ASSERT_TRUE(own.ok()) << own.status();
+  std::optional<double> own_left = testing::FindSample(
+      scrape->body, "frontdoor_certificate_expiry_seconds");
+  ASSERT_TRUE(own_left.has_value()) << scrape->body;
+  EXPECT_NEAR(*own_left, absl::ToDoubleSeconds(own->not_after - absl::Now()),
+              300);
+
+  // An agency removed from the registry is no longer exported.
+  RemoveAgency(kHelpline);
+  scrape = testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(testing::FindSample(scrape->body, series), std::nullopt);
 }
 
 // --- notify-svc -----------------------------------------------------------
