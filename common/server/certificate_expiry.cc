@@ -1,5 +1,6 @@
 #include "common/server/certificate_expiry.h"
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -67,7 +68,13 @@ void CertificateExpiry::Seen(const grpc::ServerContextBase& context) {
     agency = registry->FindByIdentity(uri);
     if (agency != nullptr) break;
   }
-  if (agency == nullptr) return;
+  // The suite's own services' certificates are watched where they are
+  // issued (cert-manager) and by each service's own gauge.
+  if (agency == nullptr ||
+      std::find(agency->roles().begin(), agency->roles().end(),
+                config::v1::ROLE_SERVICE) != agency->roles().end()) {
+    return;
+  }
   {
     absl::MutexLock lock(&mu_);
     auto it = by_agency_.find(agency->id());

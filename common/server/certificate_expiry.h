@@ -19,10 +19,12 @@ namespace frontdoor::server {
 // Seconds until certificates expire, for the certificate alerts, read at
 // each scrape against the real time (the time TLS checks them against):
 //   frontdoor_peer_certificate_expiry_seconds{agency}
-//     the client certificate each calling agency last presented, recorded
-//     at the start of each of its calls (Seen); only agencies registered
-//     now are exported, so the labels are bounded by the registry and an
-//     agency removed from it disappears;
+//     the client certificate each calling partner agency last presented,
+//     recorded at the start of each of its calls (Seen); only agencies
+//     registered now are exported, so the labels are bounded by the
+//     registry and an agency removed from it disappears. The suite's own
+//     services (ROLE_SERVICE) calling each other are left out: their
+//     certificates are watched where they are issued and by the next gauge;
 //   frontdoor_certificate_expiry_seconds
 //     the service's own certificate (server.tls.cert_file, which it also
 //     presents as a client), as the file reads now; absent when it cannot
@@ -35,7 +37,8 @@ class CertificateExpiry final : public prometheus::Collectable {
                     std::string own_cert_file);
 
   // Records the certificate the caller of `context` presented, under its
-  // agency when one is registered for it now; otherwise does nothing.
+  // agency when a partner agency (not ROLE_SERVICE) is registered for it
+  // now; otherwise does nothing.
   // Parses a certificate only when it differs from the one last recorded.
   void Seen(const grpc::ServerContextBase& context);
 
