@@ -195,9 +195,8 @@ TEST_F(TriageEdgeTest, AnAgencyOverItsLimitIsRefusedWithRetryInfoOthersServed) {
 
 // --- allocation-svc -------------------------------------------------------
 
-class AllocationEdgeTest
-    : public EdgeTest<allocation::AllocationServer,
-                      config::v1::AllocationConfig> {
+class AllocationEdgeTest : public EdgeTest<allocation::AllocationServer,
+                                           config::v1::AllocationConfig> {
  protected:
   grpc::Status ListProgrammes(std::string_view cert) {
     return ListProgrammes(Channel(cert));
@@ -207,9 +206,8 @@ class AllocationEdgeTest
     grpc::ClientContext context;
     testing::PrepareCall(context);
     allocation::v1::ListProgrammesResponse response;
-    return stub->ListProgrammes(&context,
-                                allocation::v1::ListProgrammesRequest(),
-                                &response);
+    return stub->ListProgrammes(
+        &context, allocation::v1::ListProgrammesRequest(), &response);
   }
 };
 
@@ -246,21 +244,23 @@ TEST_F(AllocationEdgeTest, CertificateExpiryIsExportedForRegisteredAgencies) {
   Start(testing::AllocationConfigIn(dir_));
   constexpr absl::Duration kLeft = absl::Hours(24 * 10);
   // Whole seconds, as a certificate holds them.
-  const absl::Time not_after = absl::FromUnixSeconds(
-      absl::ToUnixSeconds(absl::Now() + kLeft));
+  const absl::Time not_after =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now() + kLeft));
   auto expiring = testing::IssueCertificate(
       dir_, "helpline-expiring", "spiffe://frontdoor/agency/frontdoor-helpline",
       not_after - absl::Hours(24 * 80), not_after);
   ASSERT_TRUE(expiring.ok()) << expiring.status();
   auto credentials = tls::MakeChannelCredentials(*expiring);
   ASSERT_TRUE(credentials.ok()) << credentials.status();
-  ASSERT_TRUE(ListProgrammes(grpc::CreateChannel(
-                                 absl::StrCat("localhost:", server_->api_port()),
-                                 *credentials))
-                  .ok());
+  ASSERT_TRUE(
+      ListProgrammes(
+          grpc::CreateChannel(absl::StrCat("localhost:", server_->api_port()),
+                              *credentials))
+          .ok());
 
   const std::string series =
-      "frontdoor_peer_certificate_expiry_seconds{agency=\"frontdoor-helpline\"}";
+      "frontdoor_peer_certificate_expiry_seconds{agency=\"frontdoor-"
+      "helpline\"}";
   auto scrape = testing::HttpGet(server_->metrics_port(), "/metrics");
   ASSERT_TRUE(scrape.ok()) << scrape.status();
   std::optional<double> left = testing::FindSample(scrape->body, series);
@@ -268,11 +268,11 @@ TEST_F(AllocationEdgeTest, CertificateExpiryIsExportedForRegisteredAgencies) {
   EXPECT_LE(*left, absl::ToDoubleSeconds(kLeft));
   EXPECT_GT(*left, absl::ToDoubleSeconds(kLeft - absl::Minutes(5)));
 
-  auto own = tls::ReadCertificateFile(
-      testing::PkiFiles("allocation-svc").cert_file());
+  auto own =
+      tls::ReadCertificateFile(testing::PkiFiles("allocation-svc").cert_file());
   ASSERT_TRUE(own.ok()) << own.status();
-  std::optional<double> own_left = testing::FindSample(
-      scrape->body, "frontdoor_certificate_expiry_seconds");
+  std::optional<double> own_left =
+      testing::FindSample(scrape->body, "frontdoor_certificate_expiry_seconds");
   ASSERT_TRUE(own_left.has_value()) << scrape->body;
   EXPECT_NEAR(*own_left, absl::ToDoubleSeconds(own->not_after - absl::Now()),
               300);
