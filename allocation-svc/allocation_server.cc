@@ -78,7 +78,7 @@ class AllocationServerImpl final
 
     absl::StatusOr<server::CommonParts> common = server::LoadCommonParts(
         config.agency_registry_file(), config.key_ring_file(), config.store(),
-        Migrations());
+        Migrations(), clock);
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
 
@@ -103,8 +103,8 @@ class AllocationServerImpl final
     limits_ = std::make_unique<server::EdgeLimits>(
         "allocation-svc", *std::move(policy), clock, *metrics_registry);
     service_ = std::make_unique<AllocationService>(*core_, *catalogue_,
-                                                   *common_.registry, *limits_);
-    inbox_ = std::make_unique<AllocationInbox>(*core_, *common_.registry);
+                                                   *common_.agencies, *limits_);
+    inbox_ = std::make_unique<AllocationInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::AllocationService>(
             *service_, &AllocationService::ListProgrammes,
             &AllocationService::RecordConsent, &AllocationService::ReleasePlace,

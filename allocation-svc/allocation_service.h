@@ -2,7 +2,7 @@
 
 #include "allocation-svc/allocation_core.h"
 #include "common/server/call_context.h"
-#include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 
 namespace frontdoor::allocation {
@@ -14,7 +14,7 @@ class AllocationService final
     : public v1::AllocationService::CallbackService {
  public:
   AllocationService(AllocationCore& core, const Catalogue& catalogue,
-                    const tls::AgencyRegistry& registry,
+                    tls::ReloadingAgencyRegistry& registry,
                     server::EdgeLimits& limits)
       : core_(core),
         catalogue_(catalogue),
@@ -49,14 +49,14 @@ class AllocationService final
  private:
   AllocationCore& core_;
   const Catalogue& catalogue_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
   server::EdgeLimits& limits_;
 };
 
 // triage-svc's hand-off.
 class AllocationInbox final : public v1::AllocationInbox::CallbackService {
  public:
-  AllocationInbox(AllocationCore& core, const tls::AgencyRegistry& registry)
+  AllocationInbox(AllocationCore& core, tls::ReloadingAgencyRegistry& registry)
       : core_(core), registry_(registry) {}
 
   grpc::ServerUnaryReactor* DeliverDecision(
@@ -66,7 +66,7 @@ class AllocationInbox final : public v1::AllocationInbox::CallbackService {
 
  private:
   AllocationCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
 };
 
 }  // namespace frontdoor::allocation

@@ -82,7 +82,7 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
 
     absl::StatusOr<server::CommonParts> common = server::LoadCommonParts(
         config.agency_registry_file(), config.key_ring_file(), config.store(),
-        Migrations());
+        Migrations(), clock);
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
 
@@ -127,9 +127,9 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
     if (!policy.ok()) return policy.status();
     limits_ = std::make_unique<server::EdgeLimits>(
         "notify-svc", *std::move(policy), clock, *metrics_registry);
-    service_ = std::make_unique<NotifyService>(*core_, *common_.registry, *hub_,
+    service_ = std::make_unique<NotifyService>(*core_, *common_.agencies, *hub_,
                                                counters_, *limits_);
-    inbox_ = std::make_unique<NotifyInbox>(*core_, *common_.registry);
+    inbox_ = std::make_unique<NotifyInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::NotifyService>(
             *service_, &NotifyService::Subscribe, &NotifyService::Ack,
             &NotifyService::ListUpdates, &NotifyService::ReplayDeadLetters);

@@ -24,14 +24,21 @@ using server::HandleUnary;
 constexpr int kStreamBatch = 100;
 
 // One Subscribe stream: writes the caller's notifications after its cursor,
-// one at a time, and fetches more whenever it runs dry or is woken. The
-// reactor deletes itself in OnDone, after leaving the hub.
+// one at a time, and fetches more whenever it runs dry or is woken. Before
+// each fetch and write it checks the caller against the registry in force
+// (tls::Reauthenticate, then NotifyCore::CanSubscribe): once the agency is
+// removed from the registry, or may no longer subscribe, the stream ends
+// PERMISSION_DENIED before anything more is written. The hub wakes every
+// stream every poll interval, so an idle stream of a revoked agency ends
+// too. The reactor deletes itself in OnDone, after leaving the hub.
 class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
                                public Subscriber {
  public:
-  SubscribeReactor(NotifyCore& core, SubscriptionHub& hub,
-                   StreamCounters& counters, Caller caller, int64_t after)
+  SubscribeReactor(NotifyCore& core, tls::ReloadingAgencyRegistry& registry,
+                   SubscriptionHub& hub, StreamCounters& counters,
+                   Caller caller, int64_t after)
       : core_(core),
+        registry_(registry),
         hub_(hub),
         counters_(counters),
         caller_(std::move(caller)),
@@ -86,8 +93,26 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   }
 
  private:
+  // OK while the caller may go on receiving; otherwise the refusal.
+  absl::Status StillAllowed() const {
+    absl::StatusOr<Caller> now = tls::Reauthenticate(caller_, registry_);
+    if (!now.ok()) return now.status();
+    return core_.CanSubscribe(*now);
+  }
+
   // Starts the next write if none is in flight, fetching when dry.
   void Pump() {
+    {
+      absl::MutexLock lock(&mu_);
+      if (finished_) return;
+    }
+    if (absl::Status allowed = StillAllowed(); !allowed.ok()) {
+      Log(Level::kWarning, "subscription.revoked",
+          {{"agency", caller_.agency_id},
+           {"code", absl::StatusCodeToString(allowed.code())}});
+      FinishOnce(ToGrpcStatus(allowed));
+      return;
+    }
     std::optional<grpc::Status> failed;
     {
       absl::MutexLock lock(&mu_);
@@ -124,6 +149,7 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   }
 
   NotifyCore& core_;
+  tls::ReloadingAgencyRegistry& registry_;
   SubscriptionHub& hub_;
   StreamCounters& counters_;
   const Caller caller_;
@@ -179,7 +205,8 @@ grpc::ServerWriteReactor<v1::Delivery>* NotifyService::Subscribe(
     after = *acked;
   }
   auto* reactor =
-      new SubscribeReactor(core_, hub_, counters_, *std::move(caller), after);
+      new SubscribeReactor(core_, registry_, hub_, counters_,
+                           *std::move(caller), after);
   reactor->Start();
   return reactor;
 }

@@ -4,7 +4,7 @@
 #include <cstdint>
 
 #include "common/server/call_context.h"
-#include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "notify-svc/notify_core.h"
 #include "notify-svc/subscriptions.h"
@@ -22,7 +22,7 @@ struct StreamCounters {
 // and write one notification at a time; reads are short snapshot reads.
 class NotifyService final : public v1::NotifyService::CallbackService {
  public:
-  NotifyService(NotifyCore& core, const tls::AgencyRegistry& registry,
+  NotifyService(NotifyCore& core, tls::ReloadingAgencyRegistry& registry,
                 SubscriptionHub& hub, StreamCounters& counters,
                 server::EdgeLimits& limits)
       : core_(core),
@@ -48,7 +48,7 @@ class NotifyService final : public v1::NotifyService::CallbackService {
 
  private:
   NotifyCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
   SubscriptionHub& hub_;
   StreamCounters& counters_;
   server::EdgeLimits& limits_;
@@ -57,7 +57,7 @@ class NotifyService final : public v1::NotifyService::CallbackService {
 // Events from intake-svc, triage-svc and allocation-svc.
 class NotifyInbox final : public v1::NotifyInbox::CallbackService {
  public:
-  NotifyInbox(NotifyCore& core, const tls::AgencyRegistry& registry)
+  NotifyInbox(NotifyCore& core, tls::ReloadingAgencyRegistry& registry)
       : core_(core), registry_(registry) {}
 
   grpc::ServerUnaryReactor* DeliverReferralReceived(
@@ -79,7 +79,7 @@ class NotifyInbox final : public v1::NotifyInbox::CallbackService {
 
  private:
   NotifyCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
 };
 
 }  // namespace frontdoor::notify

@@ -50,7 +50,7 @@ class TriageServerImpl final
 
     absl::StatusOr<server::CommonParts> common = server::LoadCommonParts(
         config.agency_registry_file(), config.key_ring_file(), config.store(),
-        Migrations());
+        Migrations(), clock);
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
     if (absl::StatusOr<ReindexResult> r =
@@ -93,8 +93,8 @@ class TriageServerImpl final
     limits_ = std::make_unique<server::EdgeLimits>(
         "triage-svc", *std::move(policy), clock, *metrics_registry);
     service_ =
-        std::make_unique<TriageService>(*core_, *common_.registry, *limits_);
-    inbox_ = std::make_unique<TriageInbox>(*core_, *common_.registry);
+        std::make_unique<TriageService>(*core_, *common_.agencies, *limits_);
+    inbox_ = std::make_unique<TriageInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
             *service_, &TriageService::ListQueue,
             &TriageService::SubmitAssessment, &TriageService::GetDecision);

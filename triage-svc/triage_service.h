@@ -1,7 +1,7 @@
 #pragma once
 
 #include "common/server/call_context.h"
-#include "common/tls/agency_registry.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "triage-svc/triage_core.h"
 
@@ -13,7 +13,7 @@ namespace frontdoor::triage {
 // store's callback; ListQueue is a short snapshot read.
 class TriageService final : public v1::TriageService::CallbackService {
  public:
-  TriageService(TriageCore& core, const tls::AgencyRegistry& registry,
+  TriageService(TriageCore& core, tls::ReloadingAgencyRegistry& registry,
                 server::EdgeLimits& limits)
       : core_(core), registry_(registry), limits_(limits) {}
 
@@ -30,14 +30,14 @@ class TriageService final : public v1::TriageService::CallbackService {
 
  private:
   TriageCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
   server::EdgeLimits& limits_;
 };
 
 // intake-svc's hand-off.
 class TriageInbox final : public v1::TriageInbox::CallbackService {
  public:
-  TriageInbox(TriageCore& core, const tls::AgencyRegistry& registry)
+  TriageInbox(TriageCore& core, tls::ReloadingAgencyRegistry& registry)
       : core_(core), registry_(registry) {}
 
   grpc::ServerUnaryReactor* DeliverReferral(
@@ -47,7 +47,7 @@ class TriageInbox final : public v1::TriageInbox::CallbackService {
 
  private:
   TriageCore& core_;
-  const tls::AgencyRegistry& registry_;
+  tls::ReloadingAgencyRegistry& registry_;
 };
 
 }  // namespace frontdoor::triage

@@ -50,7 +50,7 @@ absl::Status EdgeLimits::Admit(const Caller& caller, CallKind kind) {
 }
 
 std::optional<Caller> AuthenticateOrFinish(grpc::CallbackServerContext& context,
-                                           const tls::AgencyRegistry& registry,
+                                           tls::ReloadingAgencyRegistry& registry,
                                            grpc::ServerUnaryReactor* reactor) {
   absl::StatusOr<Caller> caller = tls::AuthenticateCaller(context, registry);
   if (caller.ok()) return *std::move(caller);

@@ -11,6 +11,7 @@
 #include "common/status/grpc_status.h"
 #include "common/tls/agency_registry.h"
 #include "common/tls/caller.h"
+#include "common/tls/reloading_agency_registry.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "prometheus/counter.h"
@@ -24,11 +25,13 @@ namespace frontdoor::server {
 // ScopedTrace for the call's log lines and pass it on to outbound calls.
 std::string TraceIdOf(const grpc::ServerContextBase& context);
 
-// The authenticated caller (see tls::AuthenticateCaller); on refusal, logs
-// "call.refused" with the code (never the identity), finishes `reactor` with
-// the refusal and returns nullopt.
+// The authenticated caller (see tls::AuthenticateCaller), against the
+// registry in force now (an agency removed from the file is refused on its
+// next call, without a restart); on refusal, logs "call.refused" with the
+// code (never the identity), finishes `reactor` with the refusal and returns
+// nullopt.
 std::optional<Caller> AuthenticateOrFinish(grpc::CallbackServerContext& context,
-                                           const tls::AgencyRegistry& registry,
+                                           tls::ReloadingAgencyRegistry& registry,
                                            grpc::ServerUnaryReactor* reactor);
 
 // The per-agency rate limits of one service's partner-facing and
@@ -76,7 +79,7 @@ std::function<void(absl::StatusOr<T>)> Finisher(
 // `handle(caller, reactor)`, which finishes the reactor now or later.
 template <typename Handle>
 grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
-                                      const tls::AgencyRegistry& registry,
+                                      tls::ReloadingAgencyRegistry& registry,
                                       Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   ScopedTrace trace(TraceIdOf(*context));
@@ -91,7 +94,7 @@ grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
 // finishes RESOURCE_EXHAUSTED (with RetryInfo) before any work.
 template <typename Handle>
 grpc::ServerUnaryReactor* HandleUnary(grpc::CallbackServerContext* context,
-                                      const tls::AgencyRegistry& registry,
+                                      tls::ReloadingAgencyRegistry& registry,
                                       EdgeLimits& limits, CallKind kind,
                                       Handle handle) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();

@@ -205,6 +205,9 @@ absl::StatusOr<std::unique_ptr<ServerHost>> ServerHost::Start(
           std::make_unique<NotFoundMetricsInterceptorFactory>(*parts.agencies,
                                                               parts.registry));
     }
+    for (auto& interceptor : parts.interceptors) {
+      interceptors.push_back(std::move(interceptor));
+    }
     builder.experimental().SetInterceptorCreators(std::move(interceptors));
     host->api_server_ = builder.BuildAndStart();
     if (host->api_server_ == nullptr || host->api_port_ == 0) {

@@ -15,6 +15,7 @@
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/impl/codegen/service_type.h"
 #include "grpcpp/server.h"
+#include "grpcpp/support/server_interceptor.h"
 #include "prometheus/collectable.h"
 #include "prometheus/registry.h"
 
@@ -44,6 +45,11 @@ struct ServerParts {
   // NotFoundMetricsInterceptorFactory). Optional; not owned: it must
   // outlive the ServerHost.
   const tls::AgencyRegistry* agencies = nullptr;
+  // Further interceptors of the API server, after the gRPC and NOT_FOUND
+  // metrics ones (the certificate expiry's, say).
+  std::vector<
+      std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      interceptors;
   // Largest request message the API port accepts: kMaxReceiveMessageBytes
   // (a hop's message), or less for a partner-facing entry point.
   int max_receive_message_bytes = kMaxReceiveMessageBytes;

@@ -20,6 +20,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
+#include "common/server/certificate_expiry.h"
 #include "common/server/rate_limit.h"
 #include "common/server/server_host.h"
 #include "common/server/signals.h"
@@ -164,8 +165,9 @@ class RunningService : public Interface {
   explicit RunningService(std::string name) : name_(std::move(name)) {}
 
   // Starts the three ports, with readiness following the store, the
-  // scheduled check of the audit chain (server.audit) and the re-sealing of
-  // `sealed` and the outbox's payloads under the active key, and logs
+  // certificate expiry gauges (CertificateExpiry), the scheduled check of
+  // the audit chain (server.audit) and the re-sealing of `sealed` and the
+  // outbox's payloads under the active key, and logs
   // "server.started".
   absl::Status Serve(ServerParts parts,
                      std::vector<rewrap::SealedColumn> sealed = {}) {
@@ -181,6 +183,10 @@ class RunningService : public Interface {
         *common_.store, *common_.keys, std::move(sealed));
     parts.collectables.push_back(
         std::make_shared<rewrap::RewrapCollector>(*rewrapper_));
+    auto expiry = std::make_shared<CertificateExpiry>(
+        *common_.agencies, parts.config.tls().cert_file());
+    parts.collectables.push_back(expiry);
+    parts.interceptors.push_back(CertificateExpiry::Interceptors(expiry));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

@@ -120,4 +120,20 @@ absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
   return AuthenticateCaller(ctx, *current);
 }
 
+absl::StatusOr<Caller> Reauthenticate(const Caller& caller,
+                                      ReloadingAgencyRegistry& registry) {
+  const std::shared_ptr<const AgencyRegistry> current = registry.Current();
+  const config::v1::Agency* agency = current->FindByIdentity(caller.identity);
+  if (agency == nullptr || agency->id() != caller.agency_id) {
+    return absl::PermissionDeniedError("agency not registered");
+  }
+  Caller now = caller;
+  now.roles.clear();
+  now.roles.reserve(agency->roles_size());
+  for (int role : agency->roles()) {
+    now.roles.push_back(static_cast<config::v1::Role>(role));
+  }
+  return now;
+}
+
 }  // namespace frontdoor::tls

@@ -57,4 +57,13 @@ absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
 absl::StatusOr<Caller> AuthenticateCaller(const grpc::ServerContextBase& ctx,
                                           ReloadingAgencyRegistry& registry);
 
+// `caller`, authenticated earlier (at the start of a stream), as the
+// registry in force now sees it: the same agency with the roles it has now,
+// or PERMISSION_DENIED "agency not registered" once its identity has been
+// removed from the registry (or moved to another agency). Long-lived calls
+// check this before each message, so that a revoked agency's open stream
+// ends without a restart.
+absl::StatusOr<Caller> Reauthenticate(const Caller& caller,
+                                      ReloadingAgencyRegistry& registry);
+
 }  // namespace frontdoor::tls

@@ -48,6 +48,31 @@ absl::StatusOr<std::string> ReadPem(const char* what,
   return pem;
 }
 
+// Reads the CA, certificate and key once, so that a missing or unreadable
+// one is named at start-up.
+absl::Status CheckReadable(const config::v1::TlsFiles& tls) {
+  for (const auto& [what, path] :
+       {std::pair<const char*, const std::string*>{"ca_file", &tls.ca_file()},
+        {"cert_file", &tls.cert_file()},
+        {"key_file", &tls.key_file()}}) {
+    absl::StatusOr<std::string> pem = ReadPem(what, *path);
+    if (!pem.ok()) return pem.status();
+  }
+  return absl::OkStatus();
+}
+
+// A certificate refresh interval in gRPC's whole seconds: INVALID_ARGUMENT
+// below one second.
+absl::StatusOr<unsigned int> RefreshSeconds(absl::Duration refresh_interval) {
+  if (refresh_interval < absl::Seconds(1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("certificate refresh interval ",
+                     absl::FormatDuration(refresh_interval),
+                     " is shorter than one second"));
+  }
+  return static_cast<unsigned int>(absl::ToInt64Seconds(refresh_interval));
+}
+
 // After the chain check against the CA, accepts the server only if its
 // certificate carries one of the expected URI SANs.
 class IdentityVerifier final
@@ -86,55 +111,58 @@ class IdentityVerifier final
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
-MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
-                                    const std::vector<std::string>& identities) {
-  if (identities.empty()) {
-    return absl::InvalidArgumentError("expected_identities is empty");
+MakeReloadingChannelCredentials(const config::v1::TlsFiles& own,
+                                const std::vector<std::string>& identities,
+                                absl::Duration refresh_interval) {
+  // Read here only to fail start-up with the file's name; the provider
+  // reads them itself, now and on every refresh.
+  if (absl::Status readable = CheckReadable(own); !readable.ok()) {
+    return readable;
   }
-  absl::StatusOr<std::string> ca = ReadPem("ca_file", own.ca_file());
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadPem("cert_file", own.cert_file());
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadPem("key_file", own.key_file());
-  if (!key.ok()) return key.status();
+  absl::StatusOr<unsigned int> seconds = RefreshSeconds(refresh_interval);
+  if (!seconds.ok()) return seconds.status();
   grpc::experimental::TlsChannelCredentialsOptions options;
   options.set_certificate_provider(
-      std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
-          *ca, std::vector<grpc::experimental::IdentityKeyCertPair>{
-                   {*std::move(key), *std::move(cert)}}));
+      std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+          own.key_file(), own.cert_file(), own.ca_file(), *seconds));
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
   options.set_verify_server_certs(true);
-  options.set_certificate_verifier(
-      grpc::experimental::ExternalCertificateVerifier::Create<IdentityVerifier>(
-          identities));
-  // The identity, not a host name, is what is checked (gRPC asks for the
-  // per-call host check to be off with a verifier of one's own).
-  options.set_check_call_host(false);
+  if (!identities.empty()) {
+    options.set_certificate_verifier(
+        grpc::experimental::ExternalCertificateVerifier::Create<
+            IdentityVerifier>(identities));
+    // The identity, not a host name, is what is checked (gRPC asks for the
+    // per-call host check to be off with a verifier of one's own).
+    options.set_check_call_host(false);
+  }
+  // Without identities gRPC's default verifier checks the server's host
+  // name (the target's, or the channel's SSL target name override).
   return grpc::experimental::TlsCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
+                                    const std::vector<std::string>& identities,
+                                    absl::Duration refresh_interval) {
+  if (identities.empty()) {
+    return absl::InvalidArgumentError("expected_identities is empty");
+  }
+  return MakeReloadingChannelCredentials(own, identities, refresh_interval);
 }
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const config::v1::TlsFiles& tls, absl::Duration refresh_interval) {
   // Read here only to fail start-up with the file's name; the provider
   // reads them itself, now and on every refresh.
-  for (const auto& [what, path] :
-       {std::pair<const char*, const std::string*>{"ca_file", &tls.ca_file()},
-        {"cert_file", &tls.cert_file()},
-        {"key_file", &tls.key_file()}}) {
-    absl::StatusOr<std::string> pem = ReadPem(what, *path);
-    if (!pem.ok()) return pem.status();
+  if (absl::Status readable = CheckReadable(tls); !readable.ok()) {
+    return readable;
   }
-  if (refresh_interval < absl::Seconds(1)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("certificate refresh interval ",
-                     absl::FormatDuration(refresh_interval),
-                     " is shorter than one second"));
-  }
+  absl::StatusOr<unsigned int> seconds = RefreshSeconds(refresh_interval);
+  if (!seconds.ok()) return seconds.status();
   auto provider =
       std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
-          tls.key_file(), tls.cert_file(), tls.ca_file(),
-          static_cast<unsigned int>(absl::ToInt64Seconds(refresh_interval)));
+          tls.key_file(), tls.cert_file(), tls.ca_file(), *seconds);
   grpc::experimental::TlsServerCredentialsOptions options(provider);
   options.watch_root_certs();
   options.watch_identity_key_cert_pairs();
@@ -167,16 +195,17 @@ MakeChannelCredentials(const config::v1::TlsFiles& tls) {
 }
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
-    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own) {
+    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own,
+    absl::Duration refresh_interval) {
   if (downstream.target().empty()) {
     return absl::InvalidArgumentError("downstream target is empty");
   }
   absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
-      downstream.expected_identities().empty()
-          ? MakeChannelCredentials(own)
-          : MakeChannelCredentialsForIdentities(
-                own, {downstream.expected_identities().begin(),
-                      downstream.expected_identities().end()});
+      MakeReloadingChannelCredentials(
+          own,
+          {downstream.expected_identities().begin(),
+           downstream.expected_identities().end()},
+          refresh_interval);
   if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kRoundRobinServiceConfig);

@@ -33,8 +33,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     const config::v1::TlsFiles& tls,
     absl::Duration refresh_interval = kCertificateRefreshInterval);
 
-// mTLS channel credentials: verifies the server against tls.ca_file and
-// presents tls.cert_file/key_file. ca_file is required; cert_file and
+// mTLS channel credentials read once (for short-lived clients: tools,
+// tests): verifies the server against tls.ca_file and presents
+// tls.cert_file/key_file. ca_file is required; cert_file and
 // key_file must be both set or both empty (empty: no client certificate,
 // which only tests of rejection should want).
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
@@ -50,19 +51,37 @@ inline constexpr char kRoundRobinServiceConfig[] =
 // quickly, and the outbox relay's own back-off paces the retries.
 inline constexpr int kMaxReconnectBackoffMs = 5000;
 
-// Client credentials presenting `own` that accept only a server whose
-// certificate the CA issued and which carries one of `identities` (URI
-// SANs), whatever its host name. INVALID_ARGUMENT without identities or
-// without a client certificate.
+// Client credentials of a long-lived channel (a relay's, a push partner's):
+// present `own`'s certificate and key and verify the server against its CA,
+// all three re-read every `refresh_interval` (gRPC's
+// FileWatcherCertificateProvider, as MakeServerCredentials), so that each
+// new connection (a reconnection, or after the server's maximum connection
+// age) presents the certificate last read: a renewed client certificate is
+// used without a restart. With `identities`, the server is accepted only if
+// its certificate carries one of them (URI SANs), whatever its host name;
+// without, its host name is checked (the target's, or the channel's SSL
+// target name override). All three files are required and read here, so an
+// error names the missing one; INVALID_ARGUMENT for an interval under one
+// second. The same caveat as the server's: replace the files atomically.
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
-MakeChannelCredentialsForIdentities(const config::v1::TlsFiles& own,
-                                    const std::vector<std::string>& identities);
+MakeReloadingChannelCredentials(
+    const config::v1::TlsFiles& own, const std::vector<std::string>& identities,
+    absl::Duration refresh_interval = kCertificateRefreshInterval);
 
-// A channel to another suite service over mTLS, presenting `own` (the
-// calling service's certificate) and verifying the target against the CA,
-// and against `expected_identities` when the downstream names any.
-// INVALID_ARGUMENT when the target is empty.
+// As MakeReloadingChannelCredentials with identities, which are required:
+// INVALID_ARGUMENT without identities or without a client certificate.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
+MakeChannelCredentialsForIdentities(
+    const config::v1::TlsFiles& own, const std::vector<std::string>& identities,
+    absl::Duration refresh_interval = kCertificateRefreshInterval);
+
+// A channel to another suite service (or a push partner) over mTLS,
+// presenting `own` (the calling service's certificate, reloaded every
+// `refresh_interval`: MakeReloadingChannelCredentials) and verifying the
+// target against the CA, and against `expected_identities` when the
+// downstream names any. INVALID_ARGUMENT when the target is empty.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
-    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own);
+    const config::v1::Downstream& downstream, const config::v1::TlsFiles& own,
+    absl::Duration refresh_interval = kCertificateRefreshInterval);
 
 }  // namespace frontdoor::tls

@@ -28,7 +28,7 @@ Config CommonConfig(const std::filesystem::path& dir, const char* service,
   LocalServer(c.mutable_server(), service);
   // Flow tests poll on a fake clock, which never refills a token bucket:
   // limits out of their reach. The limits themselves are tested in
-  // intake_service_test with settings of their own.
+  // intake_service_test and service_edge_test with settings of their own.
   for (auto* bucket : {c.mutable_server()->mutable_rate_limits()->mutable_reads(),
                        c.mutable_server()->mutable_rate_limits()->mutable_writes()}) {
     bucket->set_per_second(kUnreachableRatePerSecond);

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/tls/authenticate.h"
+#include "common/tls/certificate_facts.h"
 
 namespace frontdoor::testing {
 
@@ -10,6 +11,7 @@ grpc::ServerUnaryReactor* WhoAmIService::WhoAmI(
     grpc::CallbackServerContext* context, const v1::WhoAmIRequest* request,
     v1::WhoAmIResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ++calls_;
   absl::StatusOr<Caller> caller = tls::AuthenticateCaller(*context, registry_);
   if (!caller.ok()) {
     reactor->Finish(
@@ -27,6 +29,11 @@ grpc::ServerUnaryReactor* WhoAmIService::WhoAmI(
   response->set_identity(caller->identity);
   response->set_actor(caller->actor);
   for (config::v1::Role role : caller->roles) response->add_roles(role);
+  if (std::optional<std::string> pem =
+          tls::PeerCertificatePem(*context->auth_context())) {
+    absl::StatusOr<tls::CertificateFacts> facts = tls::ParseCertificatePem(*pem);
+    if (facts.ok()) response->set_peer_certificate_serial(facts->serial_hex);
+  }
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

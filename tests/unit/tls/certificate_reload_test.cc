@@ -17,14 +17,17 @@
 #include "absl/time/time.h"
 #include "common/tls/agency_registry.h"
 #include "common/tls/authenticate.h"
+#include "common/tls/certificate_facts.h"
 #include "common/tls/credentials.h"
 #include "frontdoor/testing/v1/whoami.grpc.pb.h"
 #include "grpc/grpc_security_constants.h"
+#include "grpc/impl/codegen/grpc_types.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/whoami_service.h"
+#include "tests/unit/tls/serve.h"
 
 namespace frontdoor::tls {
 namespace {
@@ -296,6 +299,151 @@ TEST(CertificateRefreshTest, IntervalBelowOneSecondIsRejected) {
                                            absl::Milliseconds(500));
   EXPECT_EQ(credentials.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(MakeServerCredentials(testing::PkiFiles("intake-svc")).ok());
+}
+
+// --- Client certificates (the relays' and push channels') ---------------
+
+// How old a connection gets on the server of the client reload test, so
+// that the client's one channel reconnects (as kMaxConnectionAge makes it
+// do in production) and presents what it read last.
+constexpr int kShortConnectionAgeMs = 300;
+constexpr int kShortConnectionAgeGraceMs = 100;
+constexpr absl::Duration kPollPause = absl::Milliseconds(20);
+
+class ClientCertificateReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::FreshTestDir("client-cert-reload");
+    secret_ = std::make_unique<ProjectedSecret>(dir_ / "secret");
+    std::filesystem::create_directory(secret_->dir());
+    secret_->Publish("staffs-police");
+    auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+    ASSERT_TRUE(registry.ok()) << registry.status();
+    registry_ = std::make_unique<AgencyRegistry>(*std::move(registry));
+    service_ = std::make_unique<testing::WhoAmIService>(*registry_);
+    auto credentials = MakeServerCredentials(testing::PkiFiles("notify-svc"));
+    ASSERT_TRUE(credentials.ok()) << credentials.status();
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", *credentials, &port_);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                               kShortConnectionAgeMs);
+    builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+                               kShortConnectionAgeGraceMs);
+    builder.RegisterService(service_.get());
+    server_ = builder.BuildAndStart();
+    ASSERT_NE(server_, nullptr);
+  }
+
+  void TearDown() override {
+    if (server_ != nullptr) server_->Shutdown();
+    fs::remove_all(dir_);
+  }
+
+  // The serial the server saw on a call over `channel` ("" on failure).
+  static std::string SerialSeen(grpc::Channel& channel) {
+    auto stub = WhoAmI::NewStub(std::shared_ptr<grpc::Channel>(
+        &channel, [](grpc::Channel*) {}));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+    context.set_wait_for_ready(true);  // across the reconnections
+    context.AddMetadata(kActorMetadataKey, "relay");
+    WhoAmIResponse response;
+    grpc::Status status = stub->WhoAmI(&context, WhoAmIRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_code() << " "
+                             << status.error_message();
+    return response.peer_certificate_serial();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<ProjectedSecret> secret_;
+  std::unique_ptr<AgencyRegistry> registry_;
+  std::unique_ptr<testing::WhoAmIService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+TEST_F(ClientCertificateReloadTest,
+       RenewedClientCertificateReachesTheDownstreamOnANewConnection) {
+  // One channel, made once, as a relay's hop holds it.
+  config::v1::Downstream downstream;
+  downstream.set_target(absl::StrCat("localhost:", port_));
+  auto channel =
+      MakeDownstreamChannel(downstream, secret_->Files(), kTestRefreshInterval);
+  ASSERT_TRUE(channel.ok()) << channel.status();
+  auto original = ReadCertificateFile(
+      (fs::path(testing::PkiDir()) / "staffs-police.pem").string());
+  ASSERT_TRUE(original.ok()) << original.status();
+  ASSERT_EQ(SerialSeen(**channel), original->serial_hex);
+
+  const absl::Time now = absl::Now();
+  auto renewed = testing::IssueCertificate(
+      dir_, "staffs-police-renewed", "spiffe://frontdoor/agency/staffs-police",
+      now - absl::Hours(1), now + absl::Hours(24 * 90));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  auto renewed_facts = ReadCertificateFile(renewed->cert_file());
+  ASSERT_TRUE(renewed_facts.ok()) << renewed_facts.status();
+  ASSERT_NE(renewed_facts->serial_hex, original->serial_hex);
+  secret_->Publish(renewed->cert_file(), renewed->key_file());
+
+  std::string seen;
+  const absl::Time deadline = absl::Now() + kReloadDeadline;
+  for (int poll = 0; poll < kMaxPolls && absl::Now() < deadline &&
+                     seen != renewed_facts->serial_hex;
+       ++poll) {
+    seen = SerialSeen(**channel);
+    if (seen.empty()) break;  // a failed call: reported above
+    if (seen != renewed_facts->serial_hex) absl::SleepFor(kPollPause);
+  }
+  EXPECT_EQ(seen, renewed_facts->serial_hex);
+}
+
+// --- Expired certificates (FAULT-MATRIX row 16) ------------------------
+
+TEST(ExpiredCertificateTest, ExpiredClientCertificateFailsTheHandshake) {
+  const fs::path dir = testing::FreshTestDir("expired-cert");
+  auto registry = AgencyRegistry::LoadFromFile(testing::AgencyRegistryPath());
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  testing::WhoAmIService service(*registry);
+  std::unique_ptr<grpc::Server> server;
+  int port = 0;
+  ServeOverMtls("intake-svc", service, &server, &port);
+
+  // Issued by the suite's CA for a registered agency, but expired yesterday.
+  const absl::Time now = absl::Now();
+  auto expired = testing::IssueCertificate(
+      dir, "staffs-police-expired", "spiffe://frontdoor/agency/staffs-police",
+      now - absl::Hours(24 * 30), now - absl::Hours(24));
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  auto credentials = MakeChannelCredentials(*expired);
+  ASSERT_TRUE(credentials.ok()) << credentials.status();
+  auto channel = grpc::CreateChannel(absl::StrCat("localhost:", port),
+                                     *credentials);
+  CallResult result = CallWhoAmI(*channel);
+  EXPECT_EQ(result.status.error_code(), grpc::StatusCode::UNAVAILABLE)
+      << result.status.error_message();
+  EXPECT_EQ(service.calls(), 0);  // the handler never ran
+
+  server->Shutdown();
+  fs::remove_all(dir);
+}
+
+TEST(CertificateFactsTest, ReadsTheSerialAndTheEndOfValidity) {
+  const fs::path dir = testing::FreshTestDir("cert-facts");
+  const absl::Time not_after =
+      absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()) + 86400 * 10);
+  auto issued = testing::IssueCertificate(
+      dir, "ten-days", "spiffe://frontdoor/agency/staffs-police",
+      not_after - absl::Hours(24 * 20), not_after);
+  ASSERT_TRUE(issued.ok()) << issued.status();
+  auto facts = ReadCertificateFile(issued->cert_file());
+  ASSERT_TRUE(facts.ok()) << facts.status();
+  EXPECT_EQ(facts->not_after, not_after);
+  EXPECT_FALSE(facts->serial_hex.empty());
+  EXPECT_EQ(facts->serial_hex.find_first_not_of("0123456789abcdef"),
+            std::string::npos);
+  EXPECT_EQ(ParseCertificatePem("not a certificate").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  fs::remove_all(dir);
 }
 
 }  // namespace
