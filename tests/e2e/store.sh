@@ -12,7 +12,8 @@
 #                          not in $(...): it sets STORE)
 #   store_json NAME        the service config's "store": {...} member
 #   store_query NAME SQL   one line per row, columns joined by "|"
-#   store_audit NAME       frontdoor-audit verify of the service's chain
+#   store_audit NAME       frontdoor-audit verify of the service's chain,
+#                          under the key ring at $WORK/keys.json
 #   store_cleanup          drops the schemas (for the EXIT trap)
 
 declare -A STORE=()   # NAME -> SQLite path or PostgreSQL URL
@@ -72,7 +73,8 @@ for row in db.execute(sys.argv[2]):
 store_audit() {  # NAME
   local backend=--sqlite
   [ -n "$STORE_PG_URL" ] && backend=--postgres
-  "$BUILD/common/audit/frontdoor-audit" verify "$backend" "${STORE[$1]}"
+  "$BUILD/common/audit/frontdoor-audit" verify "$backend" "${STORE[$1]}" \
+    --keys "$WORK/keys.json"
 }
 
 store_cleanup() {
