@@ -17,6 +17,7 @@
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
+#include "allocation-svc/seal_reasons.h"
 #include "frontdoor/allocation/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -38,7 +39,7 @@ constexpr char kColumns[] =
     "practitioner_id, risk_level, tier, specialist_need, received_at_us, "
     "waiting_since_us, allocated_at_us, first_contact_due_us, failure, "
     "reason, funders, catalogue_version, changes, consent_subject, "
-    "consent_carer, sealed_decision";
+    "consent_carer, sealed_decision, sealed_reason";
 
 google::protobuf::Timestamp ToProto(int64_t us) {
   return TimeUtil::MicrosecondsToTimestamp(us);
@@ -153,7 +154,16 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
   r.allocated_at_us = row.Int(11);
   r.first_contact_due_us = row.Int(12);
   r.p.set_failure(static_cast<v1::FailureReason>(row.Int(13)));
-  r.p.set_reason(row.Text(14));
+  if (row.IsNull(21)) {
+    // Stored before reasons were sealed, and not sealed yet
+    // (SealPlainReasons runs before the service serves).
+    r.p.set_reason(row.Text(14));
+  } else {
+    absl::StatusOr<std::string> reason =
+        keys_.Open(row.Text(21), ReasonAad(reference));
+    if (!reason.ok()) return absl::DataLossError("sealed reason did not open");
+    r.p.set_reason(*std::move(reason));
+  }
   for (absl::string_view f : absl::StrSplit(row.Text(15), ',', absl::SkipEmpty())) {
     r.p.add_funders(std::string(f));
   }
@@ -170,11 +180,17 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
 
 absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
                                   const Caller& by, const std::string& action,
-                                  absl::Time now, const std::string& note) {
+                                  const std::string& reason_code,
+                                  absl::Time now,
+                                  const std::string& more_details) {
   r.changes += 1;
   absl::StatusOr<std::string> sealed =
       keys_.Seal(r.event.SerializeAsString(), r.p.reference());
   if (!sealed.ok()) return sealed.status();
+  // The reason may be what staff typed: sealed, bound to its row and column.
+  absl::StatusOr<std::string> sealed_reason =
+      keys_.Seal(r.p.reason(), ReasonAad(r.p.reference()));
+  if (!sealed_reason.ok()) return sealed_reason.status();
   const store::Params params = {
       r.p.reference(),
       r.agency_id,
@@ -190,19 +206,20 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
       r.allocated_at_us,
       r.first_contact_due_us,
       int64_t{r.p.failure()},
-      r.p.reason(),
+      std::string(),
       absl::StrJoin(r.p.funders(), ","),
       r.p.catalogue_version(),
       r.changes,
       int64_t{r.consent_subject},
       int64_t{r.consent_carer},
-      store::Blob{*std::move(sealed)}};
+      store::Blob{*std::move(sealed)},
+      store::Blob{*std::move(sealed_reason)}};
   absl::StatusOr<int64_t> written = tx.Exec(
       insert
           ? absl::StrCat("INSERT INTO placements (", kColumns,
                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                          "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-                         "$21)")
+                         "$21, $22)")
           : std::string(
                 "UPDATE placements SET agency_id = $2, decision_number = $3, "
                 "state = $4, programme_id = $5, practitioner_id = $6, "
@@ -212,7 +229,8 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
                 "failure = $14, reason = $15, funders = $16, "
                 "catalogue_version = $17, changes = $18, "
                 "consent_subject = $19, consent_carer = $20, "
-                "sealed_decision = $21 WHERE reference = $1"),
+                "sealed_decision = $21, sealed_reason = $22 "
+                "WHERE reference = $1"),
       params);
   if (!written.ok()) return written.status();
 
@@ -222,29 +240,25 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
   *changed.mutable_placement() = Shape(r, now);
   changed.set_agency_id(r.agency_id);
   *changed.mutable_referrer() = r.event.referral().referrer();
-  absl::StatusOr<std::string> sealed_event =
-      keys_.Seal(changed.SerializeAsString(), changed.event_id());
-  if (!sealed_event.ok()) return sealed_event.status();
-  absl::Status queued = outbox::Enqueue(tx, kPlacementChangedTopic,
-                                        changed.event_id(), *sealed_event, now);
-  if (!queued.ok()) return queued;
+  if (absl::Status queued =
+          outbox::EnqueueSealed(tx, keys_, kPlacementChangedTopic,
+                                changed.event_id(), changed, now);
+      !queued.ok()) {
+    return queued;
+  }
 
-  audit::Entry entry;
-  entry.at = now;
-  entry.actor_agency = by.agency_id;
-  entry.actor_person = by.actor;
-  entry.action = action;
-  entry.subject = r.p.reference();
-  entry.reason =
-      note.empty() ? r.p.reason() : absl::StrCat(note, "; ", r.p.reason());
-  entry.lawful_basis = kLawfulBasisAllocate;
-  entry.details = absl::StrCat(
-      "{\"state\":\"", StateLabel(r.p.state()), "\",\"programme\":\"",
-      r.p.programme_id(), "\",\"practitioner\":\"", r.p.practitioner_id(),
-      "\",\"tier\":", r.p.tier(), ",\"failure\":\"",
-      EnumLabel(v1::FailureReason_Name(r.p.failure()), "FAILURE_REASON_"),
-      "\",\"catalogue\":\"", r.p.catalogue_version(), "\"}");
-  return audit::Append(tx, keys_, entry);
+  // Codes and ids only: the placement's reason stays sealed above.
+  return audit::Record(
+      tx, keys_, by, now,
+      {action, r.p.reference(), reason_code, kLawfulBasisAllocate,
+       absl::StrCat(
+           "{\"state\":\"", StateLabel(r.p.state()), "\",\"programme\":\"",
+           r.p.programme_id(), "\",\"practitioner\":\"",
+           r.p.practitioner_id(), "\",\"tier\":", r.p.tier(),
+           ",\"failure\":\"",
+           EnumLabel(v1::FailureReason_Name(r.p.failure()), "FAILURE_REASON_"),
+           "\",\"catalogue\":\"", r.p.catalogue_version(), "\"",
+           more_details, "}")});
 }
 
 absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
@@ -397,7 +411,8 @@ absl::StatusOr<std::optional<Placement>> AllocationCore::RefillFrom(
   if (!next.ok()) return next.status();
   if (!next->has_value()) return std::optional<Placement>();
   absl::Status saved =
-      Save(tx, **next, false, by, "allocation.allocate_next", now);
+      Save(tx, **next, false, by, "allocation.allocate_next",
+           kReasonPlaceFreed, now);
   if (!saved.ok()) return saved;
   return std::optional<Placement>(Shape(**next, now));
 }
@@ -463,10 +478,11 @@ void AllocationCore::Deliver(const Caller& caller,
         *recorded = true;
         if (r.p.state() == v1::PLACEMENT_STATE_RELEASED) {
           return Save(tx, r, insert, caller, "allocation.decision_recorded",
-                      now);
+                      kReasonTriageDecision, now);
         }
         if (absl::Status s = Plan(tx, r, now); !s.ok()) return s;
-        return Save(tx, r, insert, caller, "allocation.plan", now);
+        return Save(tx, r, insert, caller, "allocation.plan",
+                    kReasonTriageDecision, now);
       },
       [this, recorded, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
@@ -521,22 +537,26 @@ void AllocationCore::RecordConsent(const Caller& caller,
         if (before != v1::PLACEMENT_STATE_RELEASED) {
           if (absl::Status s = Plan(tx, *r, now); !s.ok()) return s;
         }
-        const std::string note = absl::StrCat(
+        // How consent was given is typed by staff: it is not audited (the
+        // codes and the time are).
+        const std::string consent_details = absl::StrCat(
+            ",\"who\":\"",
             request.who() == v1::RecordConsentRequest::WHO_SUBJECT
                 ? "subject"
-                : "parent or carer",
-            " ",
-            request.consent() == common::v1::CONSENT_GIVEN ? "consented"
+                : "parent_or_carer",
+            "\",\"consent\":\"",
+            request.consent() == common::v1::CONSENT_GIVEN ? "given"
                                                            : "refused",
-            " at ",
+            "\",\"given_at\":\"",
             absl::FormatTime(absl::RFC3339_sec,
                              absl::FromUnixMicros(
                                  TimeUtil::TimestampToMicroseconds(
                                      request.given_at())),
                              absl::UTCTimeZone()),
-            ", ", request.how());
-        if (absl::Status s = Save(tx, *r, false, caller, "allocation.consent",
-                                  now, note);
+            "\"");
+        if (absl::Status s =
+                Save(tx, *r, false, caller, "allocation.consent",
+                     kReasonConsentRecorded, now, consent_details);
             !s.ok()) {
           return s;
         }
@@ -583,7 +603,8 @@ void AllocationCore::ReleasePlace(const Caller& caller,
         r->p.set_state(v1::PLACEMENT_STATE_RELEASED);
         r->p.set_reason(request.reason());
         if (absl::Status s =
-                Save(tx, *r, false, caller, "allocation.release", now);
+                Save(tx, *r, false, caller, "allocation.release",
+                     kReasonPlaceReleased, now);
             !s.ok()) {
           return s;
         }
@@ -634,7 +655,8 @@ void AllocationCore::RecordFailure(const Caller& caller,
         r->p.set_failure(request.failure());
         r->p.set_reason(request.note());
         if (absl::Status s =
-                Save(tx, *r, false, caller, "allocation.failure", now);
+                Save(tx, *r, false, caller, "allocation.failure",
+                     kReasonFailureRecorded, now);
             !s.ok()) {
           return s;
         }

@@ -33,6 +33,18 @@ inline constexpr char kLawfulBasisAllocate[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
     "(safeguarding of children and individuals at risk)";
 
+// Audit reason codes (common/audit/README.md): why a placement changed.
+// A triage decision was handed over (allocation.plan, .decision_recorded).
+inline constexpr char kReasonTriageDecision[] = "triage_decision";
+// Staff recorded consent or its refusal (allocation.consent).
+inline constexpr char kReasonConsentRecorded[] = "consent_recorded";
+// Staff released a place (allocation.release).
+inline constexpr char kReasonPlaceReleased[] = "place_released";
+// Staff recorded that allocation failed (allocation.failure).
+inline constexpr char kReasonFailureRecorded[] = "failure_recorded";
+// A place freed and went to the head of the list (allocation.allocate_next).
+inline constexpr char kReasonPlaceFreed[] = "place_freed";
+
 // Per programme, for metrics.
 struct ProgrammeStats {
   int64_t waiting = 0;
@@ -94,11 +106,13 @@ class AllocationCore {
   absl::StatusOr<std::optional<Record>> AllocateNext(
       store::Tx& tx, const std::string& programme_id, absl::Time now);
   absl::StatusOr<Record> Load(store::Tx& tx, const std::string& reference);
-  // Writes the placement with its PlacementChanged event and an audit entry
-  // (`note` goes before the placement's reason there).
+  // Writes the placement (its reason sealed) with its PlacementChanged
+  // event and an audit entry of `action` for `reason_code`, whose details
+  // hold the placement's codes and ids, then `more_details` (JSON members,
+  // each starting with a comma).
   absl::Status Save(store::Tx& tx, Record& r, bool insert, const Caller& by,
-                    const std::string& action, absl::Time now,
-                    const std::string& note = "");
+                    const std::string& action, const std::string& reason_code,
+                    absl::Time now, const std::string& more_details = "");
   v1::Placement Shape(const Record& r, absl::Time now) const;
   // The store callback of a staff change: on commit wakes the relay and
   // hands `*result` to `done`; otherwise the error.

@@ -4,6 +4,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "allocation-svc/allocation_core.h"
+#include "allocation-svc/seal_reasons.h"
 #include "allocation-svc/allocation_metrics.h"
 #include "allocation-svc/allocation_service.h"
 #include "allocation-svc/catalogue.h"
@@ -81,6 +82,16 @@ class AllocationServerImpl final
         Migrations(), clock);
     if (!common.ok()) return common.status();
     common_ = *std::move(common);
+    // Reasons stored in clear before migration 002 are sealed before the
+    // service serves.
+    absl::StatusOr<int64_t> sealed =
+        SealPlainReasons(*common_.store, *common_.keys);
+    if (!sealed.ok()) {
+      return server::WithContext(sealed.status(), "sealing placement reasons");
+    }
+    if (*sealed > 0) {
+      Log(Level::kInfo, "allocation.reasons_sealed", {{"placements", *sealed}});
+    }
 
     if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
             config.notify(), config.server().tls(), clock,

@@ -13,7 +13,9 @@ std::vector<store::Migration> Migrations();
 // The columns holding sealed personal data (besides the outbox's), for
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {{"placements", "sealed_decision", {"reference"}, "reference"}};
+  return {{"placements", "sealed_decision", {"reference"}, "reference"},
+          {"placements", "sealed_reason", {"reference"},
+           "reference || ':reason'"}};
 }
 
 }  // namespace frontdoor::allocation

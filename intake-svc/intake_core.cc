@@ -197,10 +197,6 @@ void IntakeCore::Submit(const Caller& caller,
         if (!repeat.ok()) return repeat.status();
         p->receipt.set_repeat(*repeat);
         *p->event.mutable_receipt() = p->receipt;
-        absl::StatusOr<std::string> sealed_event =
-            keys_.Seal(p->event.SerializeAsString(), p->event_id);
-        if (!sealed_event.ok()) return sealed_event.status();
-
         absl::StatusOr<int64_t> inserted = tx.Exec(
             "INSERT INTO referrals (reference, agency_id, idempotency_key, "
             "request_hash, status, front_door, channel, district, "
@@ -220,42 +216,43 @@ void IntakeCore::Submit(const Caller& caller,
              kIdentityVersion, p->referring_agency});
         if (!inserted.ok()) return inserted.status();
         absl::Status queued =
-            outbox::Enqueue(tx, kReferralReceivedTopic, p->event_id,
-                            *sealed_event, p->now);
+            outbox::EnqueueSealed(tx, keys_, kReferralReceivedTopic,
+                                  p->event_id, p->event, p->now);
         if (!queued.ok()) return queued;
         intake::v1::ReferralReceived for_notify = p->event;
         for_notify.set_event_id(
             absl::StrCat(p->event_id, kForNotifyEventIdSuffix));
-        absl::StatusOr<std::string> sealed_for_notify =
-            keys_.Seal(for_notify.SerializeAsString(), for_notify.event_id());
-        if (!sealed_for_notify.ok()) return sealed_for_notify.status();
-        queued = outbox::Enqueue(tx, kReferralReceivedForNotifyTopic,
-                                 for_notify.event_id(), *sealed_for_notify,
-                                 p->now);
+        queued = outbox::EnqueueSealed(tx, keys_,
+                                       kReferralReceivedForNotifyTopic,
+                                       for_notify.event_id(), for_notify,
+                                       p->now);
         if (!queued.ok()) return queued;
-        audit::Entry entry;
-        entry.at = p->now;
-        entry.actor_agency = p->agency_id;
-        entry.actor_person = p->actor;
-        entry.action = "referral.receive";
-        entry.subject = p->receipt.reference();
-        entry.reason = absl::StrCat(
-            EnumLabel(intake::v1::ReferralStatus_Name(p->receipt.status()),
-                      "REFERRAL_STATUS_"),
-            p->receipt.status() == intake::v1::REFERRAL_STATUS_ACCEPTED
-                ? absl::StrCat(" to ",
-                               EnumLabel(common::v1::FrontDoor_Name(
-                                             p->receipt.front_door()),
-                                         "FRONT_DOOR_"))
-                : absl::StrCat(" (", p->receipt.return_reasons(0).code(),
-                               ")"));
-        entry.lawful_basis = kLawfulBasisReceive;
-        if (p->referring_agency != p->agency_id) {
-          // Agency ids come from the registry: no escaping needed.
-          entry.details = absl::StrCat("{\"on_behalf_of_agency\":\"",
-                                       p->referring_agency, "\"}");
+        const bool accepted =
+            p->receipt.status() == intake::v1::REFERRAL_STATUS_ACCEPTED;
+        // Codes only: enum labels, a return reason's code and agency ids
+        // from the registry (no escaping needed).
+        std::string details = absl::StrCat(
+            "{\"front_door\":\"",
+            EnumLabel(common::v1::FrontDoor_Name(p->receipt.front_door()),
+                      "FRONT_DOOR_"),
+            "\"");
+        if (!accepted && p->receipt.return_reasons_size() > 0) {
+          absl::StrAppend(&details, ",\"return_reason\":\"",
+                          p->receipt.return_reasons(0).code(), "\"");
         }
-        return audit::Append(tx, keys_, entry);
+        if (p->referring_agency != p->agency_id) {
+          absl::StrAppend(&details, ",\"on_behalf_of_agency\":\"",
+                          p->referring_agency, "\"");
+        }
+        details.push_back('}');
+        Caller submitter;
+        submitter.agency_id = p->agency_id;
+        submitter.actor = p->actor;
+        return audit::Record(
+            tx, keys_, submitter, p->now,
+            {"referral.receive", p->receipt.reference(),
+             accepted ? kReasonReferralAccepted : kReasonReferralReturned,
+             kLawfulBasisReceive, std::move(details)});
       },
       [this, p, caller, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {
@@ -321,17 +318,12 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
           return absl::InternalError("stored receipt does not parse");
         }
         found->sealed = (*rows)[0].Text(1);
-        audit::Entry entry;
-        entry.at = now;
-        entry.actor_agency = caller.agency_id;
-        entry.actor_person = caller.actor;
-        entry.action = "referral.read";
-        entry.subject = reference;
-        entry.reason = (*rows)[0].Text(2) == caller.agency_id
-                           ? "submitting agency's own view"
-                           : "referring agency's own view";
-        entry.lawful_basis = kLawfulBasisReceive;
-        return audit::Append(tx, keys_, entry);
+        return audit::Record(tx, keys_, caller, now,
+                             {"referral.read", reference,
+                              (*rows)[0].Text(2) == caller.agency_id
+                                  ? kReasonSubmittingAgencyView
+                                  : kReasonReferringAgencyView,
+                              kLawfulBasisReceive});
       },
       [this, caller, found, reference, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {

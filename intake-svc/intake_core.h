@@ -33,6 +33,15 @@ inline constexpr char kLawfulBasisReceive[] =
     "(safeguarding of children and individuals at risk)";
 // A repeat is the same person referred within this many months.
 inline constexpr int kRepeatWindowMonths = 12;
+// Audit reason codes (common/audit/README.md).
+// referral.receive: accepted (details: front door) or returned (details:
+// the return reason's code).
+inline constexpr char kReasonReferralAccepted[] = "referral_accepted";
+inline constexpr char kReasonReferralReturned[] = "referral_returned";
+// referral.read: the agency that submitted it, or the agency it was keyed
+// on behalf of, reads its own referral.
+inline constexpr char kReasonSubmittingAgencyView[] = "submitting_agency_view";
+inline constexpr char kReasonReferringAgencyView[] = "referring_agency_view";
 
 // The intake domain: validation, routing, repeat detection, idempotency and
 // durable storage. No gRPC: the adapter in intake_service.* calls it.

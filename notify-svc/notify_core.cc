@@ -201,7 +201,7 @@ void NotifyCore::Record(const std::string& event_id,
           *n.mutable_created_at() =
               TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
           absl::StatusOr<std::string> sealed =
-              keys_.Seal(n.SerializeAsString(), n.id());
+              outbox::SealEvent(keys_, n, n.id());
           if (!sealed.ok()) return sealed.status();
           if (recipients_.IsPush(o.target.agency_id, o.target.kind)) {
             // The same sealed bytes: the outbox opens them with the event
@@ -218,34 +218,31 @@ void NotifyCore::Record(const std::string& event_id,
                int64_t{o.event}, o.reference, o.referring_agency,
                absl::ToUnixMicros(now), store::Blob{*std::move(sealed)}});
           if (!row.ok()) return row.status();
-          audit::Entry entry;
-          entry.at = now;
-          entry.actor_agency = by.agency_id;
-          entry.actor_person = by.actor;
-          entry.action = "notify.share";
-          entry.subject = o.reference;
-          entry.reason = absl::StrCat(
-              EnumLabel(v1::EventKind_Name(o.event), "EVENT_KIND_"), " to ",
-              o.target.agency_id, " as ",
-              EnumLabel(v1::RecipientKind_Name(o.target.kind),
-                        "RECIPIENT_KIND_"));
-          entry.lawful_basis = kLawfulBasisShare;
-          entry.details = absl::StrCat("{\"notification\":\"", n.id(),
-                                       "\",\"rules\":\"",
-                                       recipients_.version(), "\"}");
-          if (absl::Status s = audit::Append(tx, keys_, entry); !s.ok()) return s;
+          // Why: the recipient's kind, whose purpose needs the event.
+          if (absl::Status s = audit::Record(
+                  tx, keys_, by, now,
+                  {"notify.share", o.reference,
+                   EnumLabel(v1::RecipientKind_Name(o.target.kind),
+                             "RECIPIENT_KIND_"),
+                   kLawfulBasisShare,
+                   absl::StrCat(
+                       "{\"notification\":\"", n.id(), "\",\"event\":\"",
+                       EnumLabel(v1::EventKind_Name(o.event), "EVENT_KIND_"),
+                       "\",\"recipient\":\"", o.target.agency_id,
+                       "\",\"rules\":\"", recipients_.version(), "\"}")});
+              !s.ok()) {
+            return s;
+          }
         }
         if (items->empty()) {
           // A decision not to share is recorded too.
-          audit::Entry entry;
-          entry.at = now;
-          entry.actor_agency = by.agency_id;
-          entry.actor_person = by.actor;
-          entry.action = "notify.not_shared";
-          entry.subject = event_id;
-          entry.reason = "no recipient's purpose needs this event";
-          entry.lawful_basis = kLawfulBasisShare;
-          if (absl::Status s = audit::Append(tx, keys_, entry); !s.ok()) return s;
+          if (absl::Status s = audit::Record(
+                  tx, keys_, by, now,
+                  {"notify.not_shared", event_id, kReasonNoRecipientPurpose,
+                   kLawfulBasisShare});
+              !s.ok()) {
+            return s;
+          }
         }
         return absl::OkStatus();
       },
@@ -420,16 +417,13 @@ void NotifyCore::ReplayDeadLetters(const Caller& caller,
             now);
         if (!n.ok()) return n.status();
         *replayed = *n;
-        audit::Entry entry;
-        entry.at = now;
-        entry.actor_agency = caller.agency_id;
-        entry.actor_person = caller.actor;
-        entry.action = "notify.replay_dead_letters";
-        entry.subject =
-            recipient_agency.empty() ? "all push recipients" : recipient_agency;
-        entry.reason = absl::StrCat(*n, " notifications due again");
-        entry.lawful_basis = kLawfulBasisShare;
-        return audit::Append(tx, keys_, entry);
+        return audit::Record(
+            tx, keys_, caller, now,
+            {"notify.replay_dead_letters",
+             recipient_agency.empty() ? "all push recipients"
+                                      : recipient_agency,
+             kReasonOperatorReplay, kLawfulBasisShare,
+             absl::StrCat("{\"replayed\":", *n, "}")});
       },
       [this, replayed, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {

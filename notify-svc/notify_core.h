@@ -29,6 +29,13 @@ namespace frontdoor::notify {
 inline constexpr char kLawfulBasisShare[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
     "(safeguarding); shared for the recipient's purpose only";
+// Audit reason codes (common/audit/README.md). notify.share's reason is
+// the recipient's kind, lower case without its prefix ("referrer",
+// "marac_hub", "idva_service", ...): the purpose that needs the event.
+// notify.not_shared: no recipient's purpose needs the event.
+inline constexpr char kReasonNoRecipientPurpose[] = "no_recipient_purpose";
+// notify.replay_dead_letters: an operator made dead letters due again.
+inline constexpr char kReasonOperatorReplay[] = "operator_replay";
 // Most notifications one Fetch returns.
 inline constexpr int kMaxFetch = 500;
 // Outbox topics of push deliveries: "push." + the partner's agency id.

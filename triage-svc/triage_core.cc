@@ -178,26 +178,22 @@ absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
         std::pair{kDecidedForNotifyTopic, "notify"}}) {
     event.set_event_id(
         absl::StrCat(reference, ":decision:", number, ":", receiver));
-    absl::StatusOr<std::string> sealed_event =
-        keys.Seal(event.SerializeAsString(), event.event_id());
-    if (!sealed_event.ok()) return sealed_event.status();
-    absl::Status queued =
-        outbox::Enqueue(tx, topic, event.event_id(), *sealed_event, now);
-    if (!queued.ok()) return queued;
+    if (absl::Status queued = outbox::EnqueueSealed(
+            tx, keys, topic, event.event_id(), event, now);
+        !queued.ok()) {
+      return queued;
+    }
   }
 
-  audit::Entry entry;
-  entry.at = now;
-  entry.actor_agency = decision.auto_triaged() ? kAutoTriageActor : by.agency_id;
-  entry.actor_person = decision.decided_by();
-  entry.action = "triage.decide";
-  entry.subject = reference;
-  entry.reason = decision.auto_triaged()
-                     ? "complete DASH attached to the referral"
-                     : "practitioner assessment";
-  entry.lawful_basis = kLawfulBasisTriage;
-  entry.details = AuditDetails(decision, form);
-  return audit::Append(tx, keys, entry);
+  Caller decider;
+  decider.agency_id =
+      decision.auto_triaged() ? kAutoTriageActor : by.agency_id;
+  decider.actor = decision.decided_by();
+  return audit::Record(tx, keys, decider, now,
+                       {"triage.decide", reference,
+                        decision.auto_triaged() ? kReasonCompleteDashAttached
+                                                : kReasonPractitionerAssessment,
+                        kLawfulBasisTriage, AuditDetails(decision, form)});
 }
 
 // The suspect of a referral, as its event names them: the other party of a
@@ -277,28 +273,26 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
   }
   *serial.mutable_received_at() = event.receipt().received_at();
   serial.set_rules_version(rules.dash().version());
-  absl::StatusOr<std::string> sealed =
-      keys.Seal(serial.SerializeAsString(), serial.event_id());
-  if (!sealed.ok()) return sealed.status();
-  if (absl::Status q = outbox::Enqueue(tx, kSerialPerpetratorTopic,
-                                       serial.event_id(), *sealed, now);
+  if (absl::Status q = outbox::EnqueueSealed(tx, keys, kSerialPerpetratorTopic,
+                                             serial.event_id(), serial, now);
       !q.ok()) {
     return q;
   }
-  audit::Entry entry;
-  entry.at = now;
-  entry.actor_agency = kAutoTriageActor;
-  entry.actor_person = kAutoTriageActor;
-  entry.action = "triage.serial_perpetrator";
-  entry.subject = current.reference;
-  entry.reason = "new victim crosses the serial-perpetrator threshold";
-  entry.lawful_basis = kLawfulBasisTriage;
-  entry.details = absl::StrCat(
-      "{\"distinct_victims\":", outcome.distinct_victims,
-      ",\"threshold\":", rules.serial_perpetrator().distinct_victims(),
-      ",\"window_months\":", rules.serial_perpetrator().window_months(),
-      ",\"related\":", outcome.related_references.size(), "}");
-  if (absl::Status a = audit::Append(tx, keys, entry); !a.ok()) return a;
+  Caller rule;
+  rule.agency_id = kAutoTriageActor;
+  rule.actor = kAutoTriageActor;
+  if (absl::Status a = audit::Record(
+          tx, keys, rule, now,
+          {"triage.serial_perpetrator", current.reference,
+           kReasonSerialPerpetratorThreshold, kLawfulBasisTriage,
+           absl::StrCat(
+               "{\"distinct_victims\":", outcome.distinct_victims,
+               ",\"threshold\":", rules.serial_perpetrator().distinct_victims(),
+               ",\"window_months\":", rules.serial_perpetrator().window_months(),
+               ",\"related\":", outcome.related_references.size(), "}")});
+      !a.ok()) {
+    return a;
+  }
   raised = true;
   return absl::OkStatus();
 }
@@ -437,14 +431,18 @@ void TriageCore::Deliver(const Caller& caller,
         absl::StatusOr<CaseFacts> facts = FactsFor(tx, event);
         if (!facts.ok()) return facts.status();
         std::string waiting_reason;
+        // Why it was recorded, for the audit trail (a code).
+        const char* reason_code = kReasonAutoTriage;
         const common::v1::Referral& referral = event.referral();
         if (!IsAdultDoor(facts->front_door)) {
+          reason_code = kReasonChildrensAssessmentNeeded;
           waiting_reason =
               HasYoungPeoplesChecklist(referral, rules_)
                   ? "children's front-door assessment needed (young "
                     "people's DASH attached)"
                   : "children's front-door assessment needed";
         } else if (!referral.has_risk_assessment()) {
+          reason_code = kReasonNoAssessmentAttached;
           waiting_reason = "no risk assessment attached";
         } else {
           absl::StatusOr<v1::Decision> d = AssessAdult(
@@ -453,6 +451,7 @@ void TriageCore::Deliver(const Caller& caller,
             d->set_auto_triaged(true);
             outcome->decision = *std::move(d);
           } else {
+            reason_code = kReasonAttachedAssessmentIncomplete;
             const auto violations = GetFieldViolations(d.status());
             waiting_reason = absl::StrCat(
                 "attached DASH incomplete or not valid: ",
@@ -477,16 +476,13 @@ void TriageCore::Deliver(const Caller& caller,
              store::Blob{sealed}});
         if (!inserted.ok()) return inserted.status();
         outcome->recorded = true;
-        audit::Entry entry;
-        entry.at = now;
-        entry.actor_agency = caller.agency_id;
-        entry.actor_person = caller.actor;
-        entry.action = "triage.record";
-        entry.subject = reference;
-        entry.reason = outcome->decision.has_value() ? "auto-triage"
-                                                     : waiting_reason;
-        entry.lawful_basis = kLawfulBasisTriage;
-        if (absl::Status a = audit::Append(tx, keys_, entry); !a.ok()) return a;
+        if (absl::Status a =
+                audit::Record(tx, keys_, caller, now,
+                              {"triage.record", reference, reason_code,
+                               kLawfulBasisTriage});
+            !a.ok()) {
+          return a;
+        }
         if (absl::Status s = LinkSuspect(tx, keys_, rules_, event, now,
                                          outcome->serial_perpetrator);
             !s.ok()) {
@@ -643,15 +639,9 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
         if (!plain.ok() || !decision->ParseFromString(*plain)) {
           return absl::DataLossError("sealed decision did not open");
         }
-        audit::Entry entry;
-        entry.at = now;
-        entry.actor_agency = caller.agency_id;
-        entry.actor_person = caller.actor;
-        entry.action = "triage.read_decision";
-        entry.subject = reference;
-        entry.reason = "practitioner view";
-        entry.lawful_basis = kLawfulBasisTriage;
-        return audit::Append(tx, keys_, entry);
+        return audit::Record(tx, keys_, caller, now,
+                             {"triage.read_decision", reference,
+                              kReasonPractitionerView, kLawfulBasisTriage});
       },
       [decision, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {

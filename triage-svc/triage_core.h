@@ -34,6 +34,27 @@ inline constexpr char kAutoTriageActor[] = "triage-svc";
 inline constexpr char kLawfulBasisTriage[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
     "(safeguarding of children and individuals at risk)";
+// Audit reason codes (common/audit/README.md).
+// triage.record: decided at once from the referral's complete DASH...
+inline constexpr char kReasonAutoTriage[] = "auto_triage";
+// ...or queued for a practitioner: no assessment attached (adults),
+inline constexpr char kReasonNoAssessmentAttached[] = "no_assessment_attached";
+// the children's front-door assessment is needed (children),
+inline constexpr char kReasonChildrensAssessmentNeeded[] =
+    "childrens_assessment_needed";
+// or the attached DASH is incomplete or not valid.
+inline constexpr char kReasonAttachedAssessmentIncomplete[] =
+    "attached_assessment_incomplete";
+// triage.decide: from the DASH attached to the referral, or a
+// practitioner's assessment.
+inline constexpr char kReasonCompleteDashAttached[] = "complete_dash_attached";
+inline constexpr char kReasonPractitionerAssessment[] =
+    "practitioner_assessment";
+// triage.serial_perpetrator: a new victim crosses the threshold.
+inline constexpr char kReasonSerialPerpetratorThreshold[] =
+    "serial_perpetrator_threshold";
+// triage.read_decision: staff read a decision.
+inline constexpr char kReasonPractitionerView[] = "practitioner_view";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;

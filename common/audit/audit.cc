@@ -233,6 +233,27 @@ std::vector<std::string> AllowTamperingStatements(bool postgres) {
           "DROP TRIGGER IF EXISTS audit_log_no_delete"};
 }
 
+bool IsReasonCode(std::string_view reason) {
+  if (reason.size() > kMaxReasonCodeChars) return false;
+  return std::all_of(reason.begin(), reason.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
+                    const Caller& by, absl::Time at, Action what) {
+  Entry entry;
+  entry.at = at;
+  entry.actor_agency = by.agency_id;
+  entry.actor_person = by.actor;
+  entry.action = std::move(what.action);
+  entry.subject = std::move(what.subject);
+  entry.reason = std::move(what.reason);
+  entry.lawful_basis = std::move(what.lawful_basis);
+  entry.details = std::move(what.details);
+  return Append(tx, keys, entry);
+}
+
 absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
                     const Entry& entry) {
   if (entry.action.empty()) {
@@ -240,6 +261,11 @@ absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
   }
   if (entry.at == absl::InfinitePast() || entry.at == absl::InfiniteFuture()) {
     return absl::InvalidArgumentError("audit entry: time is not finite");
+  }
+  if (!IsReasonCode(entry.reason)) {
+    // The reason itself is not repeated: it might be what must not be kept.
+    return absl::InvalidArgumentError(
+        "audit entry: reason must be a reason code ([a-z0-9_], at most 64)");
   }
   absl::StatusOr<std::vector<store::Row>> head =
       tx.Query("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1");

@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
+#include "common/tls/caller.h"
 #include "frontdoor/config/v1/config.pb.h"
 
 namespace frontdoor::audit {
@@ -63,24 +64,34 @@ std::vector<store::Migration> Migrations();
 // the verifier. Never run by a service.
 std::vector<std::string> AllowTamperingStatements(bool postgres);
 
+// The longest reason code.
+inline constexpr size_t kMaxReasonCodeChars = 64;
+
+// Whether `reason` is a reason code: empty, or 1 to kMaxReasonCodeChars
+// characters from [a-z0-9_] (for example "practitioner_assessment"). Each
+// service defines its codes as named constants and documents them
+// (common/audit/README.md); free text, which can name people, never fits.
+bool IsReasonCode(std::string_view reason);
+
 // One audited action. By contract it holds no personal data: `subject` is a
-// reference (for example a referral reference), `details` non-personal JSON.
-// Empty strings are stored as NULL.
+// reference (for example a referral reference), `reason` a reason code,
+// `details` non-personal JSON of codes and ids. Empty strings are stored as
+// NULL.
 struct Entry {
   absl::Time at;              // when it happened (an injected clock's Now())
   std::string actor_agency;   // the agency acting, e.g. "staffs-police"
   std::string actor_person;   // the person acting, from request metadata
   std::string action;         // what was done, e.g. "referral.read"; required
   std::string subject;        // what it was done to (a reference)
-  std::string reason;         // why
+  std::string reason;         // why: a reason code (IsReasonCode)
   std::string lawful_basis;   // the lawful basis for processing or sharing
   std::string details;        // non-personal JSON
 };
 
 // Appends `entry` as the next row of the chain, keyed under `keys`' audit
 // key, inside the caller's transaction so that the entry commits (or rolls
-// back) with the change it records. INVALID_ARGUMENT if `action` is empty or
-// `at` is not finite.
+// back) with the change it records. INVALID_ARGUMENT if `action` is empty,
+// `at` is not finite or `reason` is not a reason code.
 //
 // Correct because the store serialises write transactions (one writer): the
 // head read here cannot move before the insert. A backend with concurrent
@@ -89,6 +100,21 @@ struct Entry {
 // advisory lock, or two appends would fork the chain.
 absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
                     const Entry& entry);
+
+// What a core audits: what was done, to what, why (a reason code), under
+// which lawful basis, with non-personal details.
+struct Action {
+  std::string action;
+  std::string subject;
+  std::string reason;
+  std::string lawful_basis;
+  std::string details;
+};
+
+// The one way a core writes its audit entries: appends `what`, done at `at`
+// by `by` (its agency and the person acting), as Append does.
+absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
+                    const Caller& by, absl::Time at, Action what);
 
 // A verified row anchored outside the database (see AuditAnchorFile).
 struct Anchor {

@@ -27,6 +27,21 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
       .status();
 }
 
+absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
+                                      const google::protobuf::MessageLite& event,
+                                      std::string_view event_id) {
+  return keys.Seal(event.SerializeAsString(), event_id);
+}
+
+absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
+                           std::string_view topic, std::string_view event_id,
+                           const google::protobuf::MessageLite& event,
+                           absl::Time now) {
+  absl::StatusOr<std::string> sealed = SealEvent(keys, event, event_id);
+  if (!sealed.ok()) return sealed.status();
+  return Enqueue(tx, topic, event_id, *sealed, now);
+}
+
 absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
   OutboxStats stats;
   absl::Status status = store.Read([&](store::Tx& tx) -> absl::Status {

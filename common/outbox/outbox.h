@@ -14,7 +14,9 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/crypto/key_ring.h"
 #include "common/store/store.h"
+#include "google/protobuf/message_lite.h"
 
 namespace frontdoor::outbox {
 
@@ -35,6 +37,20 @@ std::vector<store::Migration> Migrations();
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
                      absl::Time now);
+
+// `event` sealed under `keys` with `event_id` as associated data: the
+// payload every service's events travel as (they name people), opened by
+// the relay's sink (grpc_sink.h) with the same id.
+absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
+                                      const google::protobuf::MessageLite& event,
+                                      std::string_view event_id);
+
+// The one way a core puts an event on its outbox: SealEvent, then Enqueue,
+// inside the caller's transaction.
+absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
+                           std::string_view topic, std::string_view event_id,
+                           const google::protobuf::MessageLite& event,
+                           absl::Time now);
 
 // One event as the relay hands it to a Sink.
 struct Event {

@@ -639,15 +639,19 @@ TEST_F(IntakeServiceTest, HelplineKeysASecureEmailReferralOnBehalfOfProbation) {
   auto received = AuditRows("referral.receive");
   ASSERT_EQ(received.size(), 2u);
   EXPECT_EQ(received[0][0], kHelpline);
-  EXPECT_EQ(received[0][2], "{\"on_behalf_of_agency\":\"staffs-probation\"}");
+  EXPECT_EQ(received[0][1], intake::kReasonReferralAccepted);
+  EXPECT_THAT(received[0][2],
+              ::testing::HasSubstr(
+                  "\"on_behalf_of_agency\":\"staffs-probation\""));
   EXPECT_EQ(received[1][0], kProbation);
-  EXPECT_EQ(received[1][2], "");
+  EXPECT_THAT(received[1][2],
+              ::testing::Not(::testing::HasSubstr("on_behalf_of_agency")));
   auto reads = AuditRows("referral.read");
   ASSERT_EQ(reads.size(), 2u);
   EXPECT_EQ(reads[0][0], kHelpline);
-  EXPECT_EQ(reads[0][1], "submitting agency's own view");
+  EXPECT_EQ(reads[0][1], intake::kReasonSubmittingAgencyView);
   EXPECT_EQ(reads[1][0], kProbation);
-  EXPECT_EQ(reads[1][1], "referring agency's own view");
+  EXPECT_EQ(reads[1][1], intake::kReasonReferringAgencyView);
 }
 
 TEST_F(IntakeServiceTest, EveryAcknowledgedReferralSurvivesRestart) {

@@ -9,6 +9,7 @@
 
 #include "absl/synchronization/notification.h"
 #include "allocation-svc/migrations.h"
+#include "allocation-svc/seal_reasons.h"
 #include "common/audit/audit.h"
 #include "common/config/config.h"
 #include "common/outbox/outbox.h"
@@ -384,6 +385,110 @@ TEST_F(AllocationCoreTest, StaffOnlyAndSpecificErrors) {
     fields.push_back(v.field);
   }
   EXPECT_THAT(fields, ElementsAre("who", "consent", "how", "given_at"));
+}
+
+// The placement's stored reason column and sealed reason, and every audit
+// reason of its rows.
+struct StoredReason {
+  std::string reason;
+  std::string sealed;
+  bool sealed_null = true;
+  std::vector<std::string> audit_reasons;
+};
+
+class SealReasonsTest : public AllocationCoreTest {
+ protected:
+  StoredReason Stored(const std::string& ref) {
+    StoredReason out;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto rows = tx.Query(
+                          "SELECT reason, sealed_reason FROM placements "
+                          "WHERE reference = $1",
+                          {ref});
+                      if (!rows.ok()) return rows.status();
+                      if (rows->empty()) return absl::NotFoundError(ref);
+                      out.reason = (*rows)[0].Text(0);
+                      out.sealed = (*rows)[0].Text(1);
+                      out.sealed_null = (*rows)[0].IsNull(1);
+                      auto audit = tx.Query(
+                          "SELECT reason FROM audit_log WHERE subject = $1 "
+                          "ORDER BY seq",
+                          {ref});
+                      if (!audit.ok()) return audit.status();
+                      for (const store::Row& row : *audit) {
+                        out.audit_reasons.push_back(row.Text(0));
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return out;
+  }
+  void Exec(const std::string& sql, store::Params params) {
+    ASSERT_TRUE(store_
+                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                      return tx.Exec(sql, params).status();
+                    })
+                    .ok());
+  }
+};
+
+constexpr char kTyped[] = "Told Zebedee Quillfeather on 07700 900461";
+
+TEST_F(SealReasonsTest, TypedReasonIsSealedToItsRowAndAuditedAsACode) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  v1::ReleasePlaceRequest req;
+  req.set_reference("FD-AAAAAAAAAAA1");
+  req.set_reason(kTyped);
+  auto released = Wait<v1::ReleasePlaceResponse>(
+      [&](auto done) { core_->ReleasePlace(Staff(), req, done); });
+  ASSERT_TRUE(released.ok()) << released.status();
+  EXPECT_EQ(released->released().reason(), kTyped);
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").reason(), kTyped);
+
+  const StoredReason stored = Stored("FD-AAAAAAAAAAA1");
+  EXPECT_EQ(stored.reason, "");
+  EXPECT_FALSE(stored.sealed_null);
+  EXPECT_EQ(stored.sealed.find("Quillfeather"), std::string::npos);
+  EXPECT_THAT(stored.audit_reasons,
+              ElementsAre(kReasonTriageDecision, kReasonPlaceReleased));
+
+  // Bound to its row: moved to another placement, it does not open.
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  Exec("UPDATE placements SET sealed_reason = $1 WHERE reference = $2",
+       {store::Blob{stored.sealed}, std::string("FD-AAAAAAAAAAA2")});
+  EXPECT_EQ(core_->GetPlacement(Staff(), "FD-AAAAAAAAAAA2").status().code(),
+            absl::StatusCode::kDataLoss);
+}
+
+TEST_F(SealReasonsTest, ReasonsStoredInClearAreReadableThenSealedAtStartUp) {
+  for (const char* ref : {"FD-AAAAAAAAAAA1", "FD-AAAAAAAAAAA2",
+                          "FD-AAAAAAAAAAA3"}) {
+    ASSERT_TRUE(Deliver(AdultVictim(ref, 2)).ok());
+    // As the code before migration 002 stored it.
+    Exec("UPDATE placements SET reason = $1, sealed_reason = NULL "
+         "WHERE reference = $2",
+         {absl::StrCat(kTyped, " ", ref), std::string(ref)});
+  }
+  // Kept readable until sealed.
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA2").reason(),
+            absl::StrCat(kTyped, " FD-AAAAAAAAAAA2"));
+
+  // Two rows a batch: three rows take two batches and a last empty look.
+  absl::StatusOr<int64_t> sealed = SealPlainReasons(*store_, *keys_, 2);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(*sealed, 3);
+  for (const char* ref : {"FD-AAAAAAAAAAA1", "FD-AAAAAAAAAAA2",
+                          "FD-AAAAAAAAAAA3"}) {
+    const StoredReason stored = Stored(ref);
+    EXPECT_EQ(stored.reason, "") << ref;
+    EXPECT_FALSE(stored.sealed_null) << ref;
+    EXPECT_EQ(Get(ref).reason(), absl::StrCat(kTyped, " ", ref));
+  }
+  // Once done, a restart finds nothing to do.
+  sealed = SealPlainReasons(*store_, *keys_, 2);
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(*sealed, 0);
 }
 
 }  // namespace

@@ -304,6 +304,52 @@ TEST_F(AuditTest, AppendRejectsMissingActionAndInfiniteTime) {
   EXPECT_TRUE(Query("SELECT seq FROM audit_log").empty());
 }
 
+TEST_F(AuditTest, ReasonMustBeACode) {
+  EXPECT_TRUE(IsReasonCode(""));
+  EXPECT_TRUE(IsReasonCode("practitioner_assessment"));
+  EXPECT_TRUE(IsReasonCode(std::string(kMaxReasonCodeChars, 'a')));
+  EXPECT_FALSE(IsReasonCode(std::string(kMaxReasonCodeChars + 1, 'a')));
+  for (const char* text :
+       {"practitioner view", "Told Zebedee on 07700 900461", "auto-triage",
+        "Consent_Recorded", "consent;recorded"}) {
+    EXPECT_FALSE(IsReasonCode(text)) << text;
+    Entry e = MakeEntry(1);
+    e.reason = text;
+    absl::Status status =
+        store_->WriteSync([&](store::Tx& tx) { return Append(tx, *keys_, e); });
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << text;
+    // The refusal does not repeat what might be personal data.
+    EXPECT_THAT(status.message(), ::testing::Not(HasSubstr(text)));
+  }
+  EXPECT_TRUE(Query("SELECT seq FROM audit_log").empty());
+}
+
+TEST_F(AuditTest, RecordTakesWhoFromTheCaller) {
+  Caller staff;
+  staff.agency_id = "frontdoor-helpline";
+  staff.actor = "Alex Alloc";
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return Record(tx, *keys_, staff, kT0,
+                                  {"placement.read", "FD-AAAAAAAAAAA1",
+                                   "practitioner_view", "basis", "{}"});
+                  })
+                  .ok());
+  auto rows = Query(
+      "SELECT actor_agency, actor_person, action, subject, reason, "
+      "lawful_basis, details, at_us FROM audit_log");
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].Text(0), "frontdoor-helpline");
+  EXPECT_EQ(rows[0].Text(1), "Alex Alloc");
+  EXPECT_EQ(rows[0].Text(2), "placement.read");
+  EXPECT_EQ(rows[0].Text(3), "FD-AAAAAAAAAAA1");
+  EXPECT_EQ(rows[0].Text(4), "practitioner_view");
+  EXPECT_EQ(rows[0].Text(5), "basis");
+  EXPECT_EQ(rows[0].Text(6), "{}");
+  EXPECT_EQ(rows[0].Int(7), absl::ToUnixMicros(kT0));
+  EXPECT_TRUE(MustVerify().ok());
+}
+
 TEST_F(AuditTest, EntryRollsBackWithTheCallersTransaction) {
   absl::Status status = store_->WriteSync([this](store::Tx& tx) -> absl::Status {
     absl::Status s = Append(tx, *keys_, MakeEntry(1));
