@@ -16,6 +16,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/server/refusal_audit.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/store/store.h"
@@ -294,6 +295,49 @@ TEST_F(IntakeServiceTest, ASuiteServiceIsNotAReferrer) {
   intake::v1::GetReferralResponse got;
   EXPECT_EQ(Get(*stub, "FD-0000000000AA", &got).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A registered agency refused for want of a role is audited with who it
+// is and the method; an unregistered certificate is audited without an
+// agency, and all unregistered identities together write at most one
+// bucket of rows (the rest are counted), so a stranger cannot grow the
+// trail without bound.
+TEST_F(IntakeServiceTest, RefusedCallsAreAuditedAndUnregisteredOnesBounded) {
+  auto service = Client("intake-svc");  // ROLE_SERVICE only
+  ASSERT_EQ(Submit(*service, "k", Example(testing::kAdult), nullptr)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto stranger = Client("unregistered-agency");
+  const int extra = 3;
+  const int attempts = server::kRefusalAuditBucket.burst + extra;
+  intake::v1::GetReferralResponse got;
+  for (int i = 0; i < attempts; ++i) {
+    ASSERT_EQ(Get(*stranger, "FD-0000000000AA", &got).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  auto scrape = frontdoor::testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_refusals_unaudited_total{agency=\"unregistered\"}"),
+            extra);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto refused = AuditRows(audit::kActionCallRefused);
+  ASSERT_EQ(refused.size(), 1u + server::kRefusalAuditBucket.burst);
+  EXPECT_EQ(refused[0][0], "intake-svc");
+  EXPECT_EQ(refused[0][1], audit::kReasonRoleMissing);
+  EXPECT_EQ(refused[0][2],
+            "{\"method\":\"/frontdoor.intake.v1.IntakeService/"
+            "SubmitReferral\"}");
+  EXPECT_EQ(refused[0][4], "Test Officer");
+  EXPECT_EQ(refused[1][0], "");
+  EXPECT_EQ(refused[1][1], audit::kReasonUnregistered);
+  EXPECT_EQ(refused[1][2],
+            "{\"method\":\"/frontdoor.intake.v1.IntakeService/"
+            "GetReferral\"}");
+  EXPECT_EQ(refused[1][4], "");
 }
 
 TEST_F(IntakeServiceTest, ActorMetadataIsRequired) {
