@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/audit/audit.h"
+#include "common/audit/refusals.h"
 #include "common/clock/age.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
@@ -625,9 +626,11 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
     return;
   }
   auto decision = std::make_shared<v1::Decision>();
+  auto intact = std::make_shared<bool>(true);
   const absl::Time now = clock_.Now();
   store_.Write(
-      [this, caller, reference, decision, now](store::Tx& tx) -> absl::Status {
+      [this, caller, reference, decision, intact,
+       now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
             "SELECT number, sealed_decision FROM triage_decisions "
             "WHERE reference = $1 ORDER BY number DESC LIMIT 1",
@@ -640,22 +643,26 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
         absl::StatusOr<std::string> plain =
             keys_.Open((*rows)[0].Text(1),
                        absl::StrCat(reference, ":", (*rows)[0].Int(0)));
-        if (!plain.ok() || !decision->ParseFromString(*plain)) {
-          return absl::DataLossError("sealed decision did not open");
-        }
+        *intact = plain.ok() && decision->ParseFromString(*plain);
         audit::Entry entry;
         entry.at = now;
         entry.actor_agency = caller.agency_id;
         entry.actor_person = caller.actor;
-        entry.action = "triage.read_decision";
         entry.subject = reference;
-        entry.reason = "practitioner view";
         entry.lawful_basis = kLawfulBasisTriage;
+        // What the practitioner was given: the decision, or an integrity
+        // failure (committed with the answer DATA_LOSS).
+        entry.action = *intact ? kAuditReadDecision : kAuditReadDecisionFailed;
+        entry.reason = *intact ? "practitioner view" : audit::kReasonIntegrity;
         return audit::Append(tx, keys_, entry);
       },
-      [decision, done = std::move(done)](absl::Status status) {
+      [decision, intact, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
+          return;
+        }
+        if (!*intact) {
+          done(absl::DataLossError("sealed decision did not open"));
           return;
         }
         done(*decision);

@@ -34,6 +34,10 @@ inline constexpr char kAutoTriageActor[] = "triage-svc";
 inline constexpr char kLawfulBasisTriage[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
     "(safeguarding of children and individuals at risk)";
+// Audit actions of GetDecision: the decision was read; the sealed decision
+// failed its integrity check (reason code integrity, answered DATA_LOSS).
+inline constexpr char kAuditReadDecision[] = "triage.read_decision";
+inline constexpr char kAuditReadDecisionFailed[] = "triage.read_decision_failed";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;
@@ -73,7 +77,8 @@ class TriageCore {
                         DecisionDone done);
 
   // The latest decision (staff only); the read is audited. NOT_FOUND when
-  // the referral is unknown or not decided yet.
+  // the referral is unknown or not decided yet; DATA_LOSS when the sealed
+  // decision does not open, audited as kAuditReadDecisionFailed.
   void GetDecision(const Caller& caller, const std::string& reference,
                    DecisionDone done);
 
