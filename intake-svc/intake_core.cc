@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/audit/audit.h"
+#include "common/audit/refusals.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
@@ -295,60 +296,83 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
         {{"reference", "must be a referral reference such as FD-7K3M9Q2X4W8P"}}));
     return;
   }
+  // What the transaction found; the audit row it wrote says the same.
   struct Found {
+    enum class Outcome { kRead, kRefused, kIntegrityFailure };
+    Outcome outcome = Outcome::kRefused;
     Receipt receipt;
-    std::string sealed;
+    intake::v1::GetReferralResponse response;
   };
   auto found = std::make_shared<Found>();
   const absl::Time now = clock_.Now();
   std::string trace_id(CurrentTraceId());
   store_.Write(
       [this, caller, reference, found, now](store::Tx& tx) -> absl::Status {
+        // One lookup by reference whoever asks; another agency's receipt and
+        // sealed referral are never read out of the database.
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-            "SELECT receipt, sealed_referral, agency_id FROM referrals "
-            "WHERE reference = $1 "
-            "AND (agency_id = $2 OR referring_agency = $2)",
+            "SELECT agency_id, "
+            "CASE WHEN agency_id = $2 OR referring_agency = $2 "
+            "THEN receipt END, "
+            "CASE WHEN agency_id = $2 OR referring_agency = $2 "
+            "THEN sealed_referral END "
+            "FROM referrals WHERE reference = $1",
             {reference, caller.agency_id});
         if (!rows.ok()) return rows.status();
-        // Another agency's reference answers exactly as an unknown one.
-        if (rows->empty()) {
-          return absl::NotFoundError("no referral with that reference");
+        // An unknown reference and another agency's are refused alike, each
+        // with one audit row, so neither answer nor cost tells them apart.
+        if (rows->empty() || (*rows)[0].IsNull(2)) {
+          found->outcome = Found::Outcome::kRefused;
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditReadRefused, reference,
+                                rows->empty() ? audit::kReasonUnknownReference
+                                              : audit::kReasonNotOwner,
+                                kLawfulBasisReceive});
         }
-        if (!found->receipt.ParseFromString((*rows)[0].Text(0))) {
-          return absl::InternalError("stored receipt does not parse");
+        const store::Row& row = (*rows)[0];
+        // Opened before the audit row is written, so that the row records
+        // what the caller was given: the referral, or an integrity failure.
+        absl::StatusOr<std::string> plain = keys_.Open(row.Text(2), reference);
+        if (plain.ok() &&
+            found->response.mutable_referral()->ParseFromString(*plain) &&
+            found->receipt.ParseFromString(row.Text(1))) {
+          found->outcome = Found::Outcome::kRead;
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditRead, reference,
+                                row.Text(0) == caller.agency_id
+                                    ? kReasonSubmittingAgencyView
+                                    : kReasonReferringAgencyView,
+                                kLawfulBasisReceive});
         }
-        found->sealed = (*rows)[0].Text(1);
+        found->outcome = Found::Outcome::kIntegrityFailure;
         return audit::Record(tx, keys_, caller, now,
-                             {"referral.read", reference,
-                              (*rows)[0].Text(2) == caller.agency_id
-                                  ? kReasonSubmittingAgencyView
-                                  : kReasonReferringAgencyView,
-                              kLawfulBasisReceive});
+                             {kAuditReadFailed, reference,
+                              audit::kReasonIntegrity, kLawfulBasisReceive});
       },
       [this, caller, found, reference, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {
         ScopedTrace trace(trace_id);
         if (!status.ok()) {
-          if (absl::IsNotFound(status)) {
-            Log(Level::kInfo, "referral.read_not_found",
-                {{"agency", caller.agency_id}});
-          }
           done(status);
           return;
         }
-        absl::StatusOr<std::string> plain = keys_.Open(found->sealed, reference);
-        if (!plain.ok()) {
-          done(absl::DataLossError(absl::StrCat(
-              "sealed referral did not open: ", plain.status().message())));
-          return;
+        switch (found->outcome) {
+          case Found::Outcome::kRefused:
+            Log(Level::kInfo, "referral.read_not_found",
+                {{"agency", caller.agency_id}});
+            done(absl::NotFoundError("no referral with that reference"));
+            return;
+          case Found::Outcome::kIntegrityFailure:
+            Log(Level::kError, "referral.integrity_failure",
+                {{"agency", caller.agency_id}, {"reference", reference}});
+            done(absl::DataLossError(
+                "sealed referral did not open or does not parse"));
+            return;
+          case Found::Outcome::kRead:
+            break;
         }
-        intake::v1::GetReferralResponse response;
-        if (!response.mutable_referral()->ParseFromString(*plain)) {
-          done(absl::DataLossError("sealed referral does not parse"));
-          return;
-        }
-        *response.mutable_receipt() = ShapeFor(caller, found->receipt);
-        done(std::move(response));
+        *found->response.mutable_receipt() = ShapeFor(caller, found->receipt);
+        done(std::move(found->response));
       });
 }
 

@@ -31,6 +31,13 @@ inline constexpr char kForNotifyEventIdSuffix[] = ":notify";
 inline constexpr char kLawfulBasisReceive[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "
     "(safeguarding of children and individuals at risk)";
+// Audit actions of GetReferral: the referral was read; the read was refused
+// (NOT_FOUND: an unknown reference, or another agency's); the sealed referral
+// failed its integrity check (DATA_LOSS). Reason codes in
+// common/audit/refusals.h.
+inline constexpr char kAuditRead[] = "referral.read";
+inline constexpr char kAuditReadRefused[] = "referral.read_refused";
+inline constexpr char kAuditReadFailed[] = "referral.read_failed";
 // A repeat is the same person referred within this many months.
 inline constexpr int kRepeatWindowMonths = 12;
 // Audit reason codes (common/audit/README.md).
@@ -75,7 +82,11 @@ class IntakeCore {
 
   // Returns a referral the caller's agency submitted, or one staff keyed on
   // its behalf; NOT_FOUND for unknown references and for other agencies'
-  // alike. The read is audited.
+  // alike, each audited as a refusal (kAuditReadRefused, reason code
+  // unknown_reference or not_owner) at the same cost; DATA_LOSS when the
+  // sealed referral does not open (altered, or swapped with another's),
+  // audited as kAuditReadFailed (reason code integrity). Every outcome
+  // writes exactly one audit row, in the transaction that read the row.
   void Get(const Caller& caller, const std::string& reference,
            ReferralDone done);
 

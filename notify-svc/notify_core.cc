@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
+#include "common/audit/refusals.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
@@ -322,16 +323,27 @@ void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
     return;
   }
   auto position = std::make_shared<int64_t>(0);
+  auto refused = std::make_shared<bool>(false);
+  const absl::Time now = clock_.Now();
   store_.Write(
-      [caller, seq, position](store::Tx& tx) -> absl::Status {
-        absl::StatusOr<std::vector<store::Row>> mine = tx.Query(
-            "SELECT 1 FROM notifications WHERE recipient_agency = $1 AND "
-            "seq = $2",
-            {caller.agency_id, seq});
-        if (!mine.ok()) return mine.status();
-        if (mine->empty()) {
-          return absl::NotFoundError("no notification of yours at that "
-                                     "position");
+      [this, caller, seq, position, refused, now](store::Tx& tx)
+          -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> at = tx.Query(
+            "SELECT recipient_agency FROM notifications WHERE seq = $1",
+            {seq});
+        if (!at.ok()) return at.status();
+        if (at->empty() || (*at)[0].Text(0) != caller.agency_id) {
+          // Another agency's position answers as an empty one; both audited.
+          *refused = true;
+          audit::Entry entry;
+          entry.at = now;
+          entry.actor_agency = caller.agency_id;
+          entry.actor_person = caller.actor;
+          entry.action = kAuditAckRefused;
+          entry.reason = at->empty() ? audit::kReasonUnknownReference
+                                     : audit::kReasonNotOwner;
+          entry.details = absl::StrCat("{\"position\":", seq, "}");
+          return audit::Append(tx, keys_, entry);
         }
         absl::StatusOr<int64_t> up = tx.Exec(
             "INSERT INTO subscriptions (agency_id, acked_seq) VALUES ($1, $2) "
@@ -340,30 +352,37 @@ void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
             "excluded.acked_seq ELSE subscriptions.acked_seq END",
             {caller.agency_id, seq});
         if (!up.ok()) return up.status();
-        absl::StatusOr<std::vector<store::Row>> now = tx.Query(
+        absl::StatusOr<std::vector<store::Row>> now_at = tx.Query(
             "SELECT acked_seq FROM subscriptions WHERE agency_id = $1",
             {caller.agency_id});
-        if (!now.ok()) return now.status();
-        *position = (*now)[0].Int(0);
+        if (!now_at.ok()) return now_at.status();
+        *position = (*now_at)[0].Int(0);
         return absl::OkStatus();
       },
-      [position, done = std::move(done)](absl::Status status) {
+      [position, refused, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
+          return;
+        }
+        if (*refused) {
+          done(absl::NotFoundError("no notification of yours at that "
+                                   "position"));
           return;
         }
         done(*position);
       });
 }
 
-absl::StatusOr<std::vector<v1::Notification>> NotifyCore::ListUpdates(
-    const Caller& caller, const std::string& reference) {
+void NotifyCore::ListUpdates(const Caller& caller, const std::string& reference,
+                             Done<std::vector<v1::Notification>> done) {
   if (!IsWellFormedReference(reference)) {
-    return InvalidArgumentWithViolations(
+    done(InvalidArgumentWithViolations(
         "the request is not valid",
-        {{"reference", "must be a referral reference"}});
+        {{"reference", "must be a referral reference"}}));
+    return;
   }
   std::vector<v1::Notification> out;
+  bool intact = true;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
     absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
         "SELECT id, sealed FROM notifications WHERE referring_agency = $1 "
@@ -371,21 +390,57 @@ absl::StatusOr<std::vector<v1::Notification>> NotifyCore::ListUpdates(
         {caller.agency_id, reference,
          int64_t{v1::RECIPIENT_KIND_REFERRER}});
     if (!rows.ok()) return rows.status();
-    if (rows->empty()) {
-      return absl::NotFoundError("no referral with that reference");
-    }
     for (const store::Row& row : *rows) {
       v1::Notification n;
       absl::StatusOr<std::string> plain = keys_.Open(row.Text(1), row.Text(0));
       if (!plain.ok() || !n.ParseFromString(*plain)) {
-        return absl::DataLossError("sealed notification did not open");
+        intact = false;
+        break;
       }
       out.push_back(std::move(n));
     }
     return absl::OkStatus();
   });
-  if (!status.ok()) return status;
-  return out;
+  if (!status.ok()) {
+    done(status);
+    return;
+  }
+  if (intact && !out.empty()) {
+    done(std::move(out));
+    return;
+  }
+  // Refused or failed: one audit row (classified inside its transaction),
+  // then the answer.
+  audit::Entry entry;
+  entry.at = clock_.Now();
+  entry.actor_agency = caller.agency_id;
+  entry.actor_person = caller.actor;
+  entry.action = intact ? kAuditUpdatesRefused : kAuditUpdatesFailed;
+  entry.subject = reference;
+  store_.Write(
+      [this, entry, intact](store::Tx& tx) mutable -> absl::Status {
+        if (!intact) {
+          entry.reason = audit::kReasonIntegrity;
+        } else {
+          absl::StatusOr<std::vector<store::Row>> anyone = tx.Query(
+              "SELECT 1 FROM notifications WHERE reference = $1 AND "
+              "recipient_kind = $2 LIMIT 1",
+              {entry.subject, int64_t{v1::RECIPIENT_KIND_REFERRER}});
+          if (!anyone.ok()) return anyone.status();
+          entry.reason = anyone->empty() ? audit::kReasonUnknownReference
+                                         : audit::kReasonNotOwner;
+        }
+        return audit::Append(tx, keys_, entry);
+      },
+      [intact, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+        } else if (intact) {
+          done(absl::NotFoundError("no referral with that reference"));
+        } else {
+          done(absl::DataLossError("sealed notification did not open"));
+        }
+      });
 }
 
 void NotifyCore::ReplayDeadLetters(const Caller& caller,

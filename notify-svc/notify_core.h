@@ -36,6 +36,13 @@ inline constexpr char kLawfulBasisShare[] =
 inline constexpr char kReasonNoRecipientPurpose[] = "no_recipient_purpose";
 // notify.replay_dead_letters: an operator made dead letters due again.
 inline constexpr char kReasonOperatorReplay[] = "operator_replay";
+// Audit actions of refusals and failures (reason codes in
+// common/audit/refusals.h): a ListUpdates answered NOT_FOUND (reason code
+// unknown_reference or not_owner) or DATA_LOSS (integrity); an Ack answered
+// NOT_FOUND (unknown_reference or not_owner, the position in details).
+inline constexpr char kAuditUpdatesRefused[] = "notify.list_updates_refused";
+inline constexpr char kAuditUpdatesFailed[] = "notify.list_updates_failed";
+inline constexpr char kAuditAckRefused[] = "notify.ack_refused";
 // Most notifications one Fetch returns.
 inline constexpr int kMaxFetch = 500;
 // Outbox topics of push deliveries: "push." + the partner's agency id.
@@ -109,11 +116,17 @@ class NotifyCore {
   // The caller's last acknowledged position (0 before any).
   absl::StatusOr<int64_t> AckedPosition(const Caller& caller);
   // Moves the caller's acknowledged position forward to `seq` (never back).
+  // NOT_FOUND when no notification of the caller's is there (nothing, or
+  // another agency's), audited as kAuditAckRefused.
   void Ack(const Caller& caller, int64_t seq, Done<int64_t> done);
-  // The referrer updates of one of the caller's own referrals, oldest first;
-  // NOT_FOUND for another agency's reference as for an unknown one.
-  absl::StatusOr<std::vector<v1::Notification>> ListUpdates(
-      const Caller& caller, const std::string& reference);
+  // The referrer updates of one of the caller's own referrals, oldest first
+  // (a snapshot read). NOT_FOUND for another agency's reference as for an
+  // unknown one, each audited as kAuditUpdatesRefused with one write, so
+  // both cost the same; DATA_LOSS when a notification does not open,
+  // audited as kAuditUpdatesFailed. The answer comes after the audit row
+  // has committed.
+  void ListUpdates(const Caller& caller, const std::string& reference,
+                   Done<std::vector<v1::Notification>> done);
   // Operators only: makes dead-lettered push notifications due again, for
   // one push recipient or (empty) all; `done` gets how many. Audited.
   void ReplayDeadLetters(const Caller& caller,

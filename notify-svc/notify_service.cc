@@ -232,14 +232,18 @@ grpc::ServerUnaryReactor* NotifyService::ListUpdates(
     const v1::ListUpdatesRequest* request, v1::ListUpdatesResponse* response) {
   return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
                      [&](const Caller& caller, auto* reactor) {
-                       absl::StatusOr<std::vector<v1::Notification>> updates =
-                           core_.ListUpdates(caller, request->reference());
-                       if (updates.ok()) {
-                         for (v1::Notification& n : *updates) {
-                           *response->add_updates() = std::move(n);
-                         }
-                       }
-                       reactor->Finish(ToGrpcStatus(updates.status()));
+                       core_.ListUpdates(
+                           caller, request->reference(),
+                           [reactor, response](
+                               absl::StatusOr<std::vector<v1::Notification>>
+                                   updates) {
+                             if (updates.ok()) {
+                               for (v1::Notification& n : *updates) {
+                                 *response->add_updates() = std::move(n);
+                               }
+                             }
+                             reactor->Finish(ToGrpcStatus(updates.status()));
+                           });
                      });
 }
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/audit/audit.h"
+#include "common/audit/refusals.h"
 #include "common/clock/age.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
@@ -621,9 +622,11 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
     return;
   }
   auto decision = std::make_shared<v1::Decision>();
+  auto intact = std::make_shared<bool>(true);
   const absl::Time now = clock_.Now();
   store_.Write(
-      [this, caller, reference, decision, now](store::Tx& tx) -> absl::Status {
+      [this, caller, reference, decision, intact,
+       now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
             "SELECT number, sealed_decision FROM triage_decisions "
             "WHERE reference = $1 ORDER BY number DESC LIMIT 1",
@@ -636,16 +639,23 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
         absl::StatusOr<std::string> plain =
             keys_.Open((*rows)[0].Text(1),
                        absl::StrCat(reference, ":", (*rows)[0].Int(0)));
-        if (!plain.ok() || !decision->ParseFromString(*plain)) {
-          return absl::DataLossError("sealed decision did not open");
-        }
-        return audit::Record(tx, keys_, caller, now,
-                             {"triage.read_decision", reference,
-                              kReasonPractitionerView, kLawfulBasisTriage});
+        *intact = plain.ok() && decision->ParseFromString(*plain);
+        // What the practitioner was given: the decision, or an integrity
+        // failure (committed with the answer DATA_LOSS).
+        return audit::Record(
+            tx, keys_, caller, now,
+            {*intact ? kAuditReadDecision : kAuditReadDecisionFailed,
+             reference,
+             *intact ? kReasonPractitionerView : audit::kReasonIntegrity,
+             kLawfulBasisTriage});
       },
-      [decision, done = std::move(done)](absl::Status status) {
+      [decision, intact, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
+          return;
+        }
+        if (!*intact) {
+          done(absl::DataLossError("sealed decision did not open"));
           return;
         }
         done(*decision);

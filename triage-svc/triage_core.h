@@ -55,6 +55,10 @@ inline constexpr char kReasonSerialPerpetratorThreshold[] =
     "serial_perpetrator_threshold";
 // triage.read_decision: staff read a decision.
 inline constexpr char kReasonPractitionerView[] = "practitioner_view";
+// Audit actions of GetDecision: the decision was read; the sealed decision
+// failed its integrity check (reason code integrity, answered DATA_LOSS).
+inline constexpr char kAuditReadDecision[] = "triage.read_decision";
+inline constexpr char kAuditReadDecisionFailed[] = "triage.read_decision_failed";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;
@@ -94,7 +98,8 @@ class TriageCore {
                         DecisionDone done);
 
   // The latest decision (staff only); the read is audited. NOT_FOUND when
-  // the referral is unknown or not decided yet.
+  // the referral is unknown or not decided yet; DATA_LOSS when the sealed
+  // decision does not open, audited as kAuditReadDecisionFailed.
   void GetDecision(const Caller& caller, const std::string& reference,
                    DecisionDone done);
 

@@ -46,7 +46,7 @@ struct ServerParts {
   // outlive the ServerHost.
   const tls::AgencyRegistry* agencies = nullptr;
   // Further interceptors of the API server, after the gRPC and NOT_FOUND
-  // metrics ones (the certificate expiry's, say).
+  // metrics ones (the certificate expiry's, RefusalAuditInterceptorFactory).
   std::vector<
       std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
       interceptors;

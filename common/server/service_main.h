@@ -22,6 +22,7 @@
 #include "common/outbox/grpc_sink.h"
 #include "common/server/certificate_expiry.h"
 #include "common/server/rate_limit.h"
+#include "common/server/refusal_audit.h"
 #include "common/server/server_host.h"
 #include "common/server/signals.h"
 #include "common/store/store.h"
@@ -166,8 +167,9 @@ class RunningService : public Interface {
 
   // Starts the three ports, with readiness following the store, the
   // certificate expiry gauges (CertificateExpiry), the scheduled check of
-  // the audit chain (server.audit) and the re-sealing of `sealed` and the
-  // outbox's payloads under the active key, and logs
+  // the audit chain (server.audit), the re-sealing of `sealed` and the
+  // outbox's payloads under the active key, and every PERMISSION_DENIED
+  // answer audited (RefusalAuditInterceptorFactory), and logs
   // "server.started".
   absl::Status Serve(ServerParts parts,
                      std::vector<rewrap::SealedColumn> sealed = {}) {
@@ -187,6 +189,10 @@ class RunningService : public Interface {
         *common_.agencies, parts.config.tls().cert_file());
     parts.collectables.push_back(expiry);
     parts.interceptors.push_back(CertificateExpiry::Interceptors(expiry));
+    parts.interceptors.push_back(
+        std::make_unique<RefusalAuditInterceptorFactory>(
+            *common_.store, *common_.keys, *common_.agencies, *common_.clock,
+            *parts.registry));
     absl::StatusOr<std::unique_ptr<ServerHost>> host =
         ServerHost::Start(std::move(parts));
     if (!host.ok()) return host.status();

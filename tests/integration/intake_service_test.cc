@@ -12,9 +12,11 @@
 #include "absl/time/clock.h"
 #include "common/audit/audit.h"
 #include "common/config/config.h"
+#include "common/audit/refusals.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/server/refusal_audit.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/store/store.h"
@@ -126,7 +128,7 @@ class IntakeServiceTest : public ::testing::Test {
   }
 
   // The audit rows of `action`, oldest first: actor agency, reason,
-  // details. Only once the server is stopped.
+  // details, subject, actor person. Only once the server is stopped.
   std::vector<std::vector<std::string>> AuditRows(const std::string& action) {
     std::vector<std::vector<std::string>> out;
     auto store = frontdoor::testing::OpenTestStore(
@@ -136,12 +138,13 @@ class IntakeServiceTest : public ::testing::Test {
     if (!store.ok()) return out;
     absl::Status read = (*store)->Read([&](store::Tx& tx) -> absl::Status {
       auto rows = tx.Query(
-          "SELECT actor_agency, reason, details FROM audit_log "
-          "WHERE action = $1 ORDER BY seq",
+          "SELECT actor_agency, reason, details, subject, actor_person "
+          "FROM audit_log WHERE action = $1 ORDER BY seq",
           {action});
       if (!rows.ok()) return rows.status();
       for (const store::Row& row : *rows) {
-        out.push_back({row.Text(0), row.Text(1), row.Text(2)});
+        out.push_back(
+            {row.Text(0), row.Text(1), row.Text(2), row.Text(3), row.Text(4)});
       }
       return absl::OkStatus();
     });
@@ -292,6 +295,49 @@ TEST_F(IntakeServiceTest, ASuiteServiceIsNotAReferrer) {
   intake::v1::GetReferralResponse got;
   EXPECT_EQ(Get(*stub, "FD-0000000000AA", &got).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A registered agency refused for want of a role is audited with who it
+// is and the method; an unregistered certificate is audited without an
+// agency, and all unregistered identities together write at most one
+// bucket of rows (the rest are counted), so a stranger cannot grow the
+// trail without bound.
+TEST_F(IntakeServiceTest, RefusedCallsAreAuditedAndUnregisteredOnesBounded) {
+  auto service = Client("intake-svc");  // ROLE_SERVICE only
+  ASSERT_EQ(Submit(*service, "k", Example(testing::kAdult), nullptr)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto stranger = Client("unregistered-agency");
+  const int extra = 3;
+  const int attempts = server::kRefusalAuditBucket.burst + extra;
+  intake::v1::GetReferralResponse got;
+  for (int i = 0; i < attempts; ++i) {
+    ASSERT_EQ(Get(*stranger, "FD-0000000000AA", &got).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  auto scrape = frontdoor::testing::HttpGet(server_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                scrape->body,
+                "frontdoor_refusals_unaudited_total{agency=\"unregistered\"}"),
+            extra);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto refused = AuditRows(audit::kActionCallRefused);
+  ASSERT_EQ(refused.size(), 1u + server::kRefusalAuditBucket.burst);
+  EXPECT_EQ(refused[0][0], "intake-svc");
+  EXPECT_EQ(refused[0][1], audit::kReasonRoleMissing);
+  EXPECT_EQ(refused[0][2],
+            "{\"method\":\"/frontdoor.intake.v1.IntakeService/"
+            "SubmitReferral\"}");
+  EXPECT_EQ(refused[0][4], "Test Officer");
+  EXPECT_EQ(refused[1][0], "");
+  EXPECT_EQ(refused[1][1], audit::kReasonUnregistered);
+  EXPECT_EQ(refused[1][2],
+            "{\"method\":\"/frontdoor.intake.v1.IntakeService/"
+            "GetReferral\"}");
+  EXPECT_EQ(refused[1][4], "");
 }
 
 TEST_F(IntakeServiceTest, ActorMetadataIsRequired) {
@@ -573,6 +619,86 @@ TEST_F(IntakeServiceTest, AnotherAgencysReferenceLooksExactlyLikeAnUnknownOne) {
   // A malformed reference names the field.
   EXPECT_EQ(Get(*police, "not a reference", &got).error_code(),
             grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A refused read is audited as a refusal, whether the reference is another
+// agency's or nobody's: one row each (so both cost the same), naming who
+// asked and what, and never a "referral.read".
+TEST_F(IntakeServiceTest, CrossAgencyReadIsAuditedAsARefusal) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "x-1", Example(testing::kAdult), &receipt).ok());
+  intake::v1::GetReferralResponse got;
+  ASSERT_EQ(Get(*health, receipt.reference(), &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_EQ(Get(*health, "FD-0000000000AA", &got).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto refused = AuditRows(kAuditReadRefused);
+  ASSERT_EQ(refused.size(), 2u);
+  EXPECT_EQ(refused[0][0], kHealth);
+  EXPECT_EQ(refused[0][1], audit::kReasonNotOwner);
+  EXPECT_EQ(refused[0][3], receipt.reference());
+  EXPECT_EQ(refused[0][4], "Test Officer");
+  EXPECT_EQ(refused[1][0], kHealth);
+  EXPECT_EQ(refused[1][1], audit::kReasonUnknownReference);
+  EXPECT_EQ(refused[1][3], "FD-0000000000AA");
+  EXPECT_TRUE(AuditRows(kAuditRead).empty());
+}
+
+// An attacker with the database swaps two referrals' sealed columns. The
+// read fails its integrity check: DATA_LOSS without detail, never the other
+// person's referral, audited as an integrity failure and not as a read.
+TEST_F(IntakeServiceTest, SwappedCiphertextIsAuditedAsAnIntegrityFailure) {
+  auto police = Client(kPolice);
+  Receipt first, second;
+  ASSERT_TRUE(Submit(*police, "s-1", Example(testing::kAdult), &first).ok());
+  ASSERT_TRUE(Submit(*police, "s-2", Example(testing::kChange), &second).ok());
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  {
+    auto store = frontdoor::testing::OpenTestStore(
+        frontdoor::testing::StoreLocationOf(config_.store()),
+        audit::Migrations());
+    ASSERT_TRUE(store.ok()) << store.status();
+    absl::Status swapped = (*store)->WriteSync([&](store::Tx& tx) {
+      auto rows = tx.Query(
+          "SELECT reference, sealed_referral FROM referrals "
+          "WHERE reference IN ($1, $2)",
+          {first.reference(), second.reference()});
+      if (!rows.ok()) return rows.status();
+      if (rows->size() != 2) return absl::InternalError("two rows expected");
+      for (int i = 0; i < 2; ++i) {
+        absl::Status s =
+            tx.Exec("UPDATE referrals SET sealed_referral = $1 "
+                    "WHERE reference = $2",
+                    {store::Blob{(*rows)[1 - i].Text(1)}, (*rows)[i].Text(0)})
+                .status();
+        if (!s.ok()) return s;
+      }
+      return absl::OkStatus();
+    });
+    ASSERT_TRUE(swapped.ok()) << swapped;
+  }
+  Start();
+  police = Client(kPolice);
+  intake::v1::GetReferralResponse got;
+  grpc::Status read = Get(*police, first.reference(), &got);
+  EXPECT_EQ(read.error_code(), grpc::StatusCode::DATA_LOSS);
+  EXPECT_THAT(read.error_message(), Not(HasSubstr("Aisha")));
+  EXPECT_FALSE(got.has_referral());
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto failed = AuditRows(kAuditReadFailed);
+  ASSERT_EQ(failed.size(), 1u);
+  EXPECT_EQ(failed[0][0], kPolice);
+  EXPECT_EQ(failed[0][1], audit::kReasonIntegrity);
+  EXPECT_EQ(failed[0][3], first.reference());
+  EXPECT_TRUE(AuditRows(kAuditRead).empty());
 }
 
 // The helpline keys a behaviour change referral that probation sent by

@@ -10,6 +10,8 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/audit/audit.h"
+#include "common/audit/refusals.h"
 #include "common/crypto/key_ring.h"
 #include "common/outbox/outbox_cli.h"
 #include "common/store/store.h"
@@ -24,6 +26,7 @@
 #include "tests/testing/raw_call.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
+#include "tests/testing/test_store.h"
 #include "tests/testing/suite_configs.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
@@ -292,6 +295,56 @@ TEST_F(TriageFlowTest, PartnersCannotUseTriage) {
   triage::v1::DeliverReferralResponse delivered;
   EXPECT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A partner's calls to the practitioners' methods and to the inbox are
+// refused and each refusal is audited: the agency, the person, the method,
+// reason code role_missing.
+TEST_F(TriageFlowTest, PartnerRefusedIsAudited) {
+  auto channel = testing::MakeMtlsChannel(triage_->api_port(), "staffs-police");
+  ASSERT_TRUE(channel.ok());
+  auto as_police = triage::v1::TriageService::NewStub(*channel);
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  triage::v1::ListQueueResponse resp;
+  ASSERT_EQ(as_police->ListQueue(&ctx, {}, &resp).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto inbox = triage::v1::TriageInbox::NewStub(*channel);
+  grpc::ClientContext ctx2;
+  Prepare(ctx2);
+  triage::v1::DeliverReferralResponse delivered;
+  ASSERT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+  triage_.reset();
+
+  auto store = testing::OpenTestStore(
+      testing::StoreLocationOf(triage_config_.store()), audit::Migrations());
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::string> rows;
+  ASSERT_TRUE((*store)
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto found = tx.Query(
+                        "SELECT actor_agency, actor_person, reason, details "
+                        "FROM audit_log WHERE action = $1 ORDER BY seq",
+                        {std::string(audit::kActionCallRefused)});
+                    if (!found.ok()) return found.status();
+                    for (const store::Row& row : *found) {
+                      rows.push_back(absl::StrCat(row.Text(0), " ",
+                                                  row.Text(1), " ", row.Text(2),
+                                                  " ", row.Text(3)));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_THAT(
+      rows,
+      ::testing::ElementsAre(
+          "staffs-police Test Person role_missing "
+          "{\"method\":\"/frontdoor.triage.v1.TriageService/ListQueue\"}",
+          "staffs-police Test Person role_missing "
+          "{\"method\":\"/frontdoor.triage.v1.TriageInbox/"
+          "DeliverReferral\"}"));
 }
 
 // Triage stopped while referrals flow, then restarted: every accepted

@@ -44,6 +44,35 @@ class NotifyCoreTest : public testing::CoreStoreTest {
     CoreStoreTest::TearDown();
   }
 
+  absl::StatusOr<std::vector<v1::Notification>> Updates(
+      const Caller& caller, const std::string& ref) {
+    return Wait<std::vector<v1::Notification>>(
+        [&](auto done) { core_->ListUpdates(caller, ref, done); });
+  }
+
+  // Audit rows of refusals and failures, oldest first: "action agency person
+  // subject reason details".
+  std::vector<std::string> AuditRows() {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto rows = tx.Query(
+                          "SELECT action, actor_agency, actor_person, "
+                          "subject, reason, details FROM audit_log "
+                          "WHERE action LIKE '%refused' OR action LIKE "
+                          "'%failed' ORDER BY seq");
+                      if (!rows.ok()) return rows.status();
+                      for (const store::Row& r : *rows) {
+                        out.push_back(absl::StrCat(
+                            r.Text(0), " ", r.Text(1), " ", r.Text(2), " ",
+                            r.Text(3), " ", r.Text(4), " ", r.Text(5)));
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return out;
+  }
+
   intake::v1::ReferralReceived Received(const std::string& ref) {
     intake::v1::ReferralReceived e;
     e.set_event_id(ref + ":received");
@@ -252,7 +281,7 @@ TEST_F(NotifyCoreTest, ReferrerTimelineIsItsOwnOnly) {
                 core_->PlacementChanged(Service("allocation-svc"), placed,
                                         done);
               }).ok());
-  auto timeline = core_->ListUpdates(Agency("staffs-police"), ref);
+  auto timeline = Updates(Agency("staffs-police"), ref);
   ASSERT_TRUE(timeline.ok()) << timeline.status();
   ASSERT_EQ(timeline->size(), 2u);
   EXPECT_EQ((*timeline)[0].referrer_update().status(),
@@ -262,12 +291,87 @@ TEST_F(NotifyCoreTest, ReferrerTimelineIsItsOwnOnly) {
             v1::ReferrerUpdate::STATUS_WAITING);
   EXPECT_EQ((*timeline)[1].referrer_update().programme(), "imatter");
   // Another agency's reference looks exactly like an unknown one.
-  EXPECT_EQ(core_->ListUpdates(Agency("uhnm-health"), ref).status().code(),
+  EXPECT_EQ(Updates(Agency("uhnm-health"), ref).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(core_->ListUpdates(Agency("uhnm-health"), "FD-ZZZZZZZZZZZ9")
-                .status()
-                .code(),
+  EXPECT_EQ(Updates(Agency("uhnm-health"), "FD-ZZZZZZZZZZZ9").status().code(),
             absl::StatusCode::kNotFound);
+}
+
+// Refused reads and acks are audited as refusals, another agency's and an
+// unknown one alike (one row each), naming who asked and what.
+TEST_F(NotifyCoreTest, RefusedUpdatesAndAcksAreAuditedAsRefusals) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                        done);
+              }).ok());
+  ASSERT_TRUE(Updates(Agency("staffs-police"), ref).ok());
+  EXPECT_EQ(Updates(Agency("uhnm-health"), ref).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Updates(Agency("uhnm-health"), "FD-ZZZZZZZZZZZ9").status().code(),
+            absl::StatusCode::kNotFound);
+  auto police = core_->Fetch(Agency("staffs-police"), 0, 10);
+  ASSERT_TRUE(police.ok());
+  ASSERT_EQ(police->size(), 1u);
+  const int64_t seq = (*police)[0].seq;
+  EXPECT_EQ(Wait<int64_t>([&](auto done) {
+              core_->Ack(Agency("uhnm-health"), seq, done);
+            }).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Wait<int64_t>([&](auto done) {
+              core_->Ack(Agency("uhnm-health"), seq + 100, done);
+            }).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_THAT(
+      AuditRows(),
+      ElementsAre(
+          absl::StrCat(kAuditUpdatesRefused, " uhnm-health Someone ", ref,
+                       " not_owner "),
+          absl::StrCat(kAuditUpdatesRefused,
+                       " uhnm-health Someone FD-ZZZZZZZZZZZ9 "
+                       "unknown_reference "),
+          absl::StrCat(kAuditAckRefused, " uhnm-health Someone  not_owner "
+                       "{\"position\":", seq, "}"),
+          absl::StrCat(kAuditAckRefused,
+                       " uhnm-health Someone  unknown_reference "
+                       "{\"position\":", seq + 100, "}")));
+}
+
+// An attacker with the database swaps two notifications' sealed columns:
+// the timeline answers DATA_LOSS, audited as an integrity failure.
+TEST_F(NotifyCoreTest, SwappedNotificationIsAuditedAsAnIntegrityFailure) {
+  for (const char* ref : {"FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2"}) {
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                          done);
+                }).ok());
+  }
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT seq, sealed FROM notifications ORDER BY seq");
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 2) {
+                      return absl::InternalError("two rows expected");
+                    }
+                    for (int i = 0; i < 2; ++i) {
+                      absl::Status s =
+                          tx.Exec("UPDATE notifications SET sealed = $1 "
+                                  "WHERE seq = $2",
+                                  {store::Blob{(*rows)[1 - i].Text(1)},
+                                   (*rows)[i].Int(0)})
+                              .status();
+                      if (!s.ok()) return s;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Updates(Agency("staffs-police"), "FD-HHHHHHHHHHH1").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_THAT(AuditRows(),
+              ElementsAre(absl::StrCat(kAuditUpdatesFailed,
+                                       " staffs-police Someone "
+                                       "FD-HHHHHHHHHHH1 integrity ")));
 }
 
 TEST_F(NotifyCoreTest, AStandardRiskAdultDecisionTellsNobodyAndSaysSo) {

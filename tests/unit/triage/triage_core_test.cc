@@ -460,5 +460,43 @@ TEST_F(TriageCoreTest, DecisionsAreSealedAtRest) {
   EXPECT_EQ(bytes->find(subject_name), std::string::npos);
 }
 
+// Two referrals' sealed decisions swapped in the database: the read answers
+// DATA_LOSS and is audited as an integrity failure, never as a read.
+TEST_F(TriageCoreTest, SwappedDecisionIsAuditedAsAnIntegrityFailure) {
+  for (const char* ref : {"FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2"}) {
+    ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), ref)).ok());
+  }
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT reference, sealed_decision FROM "
+                        "triage_decisions ORDER BY reference");
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 2) {
+                      return absl::InternalError("two rows expected");
+                    }
+                    for (int i = 0; i < 2; ++i) {
+                      absl::Status s =
+                          tx.Exec("UPDATE triage_decisions SET "
+                                  "sealed_decision = $1 WHERE reference = $2",
+                                  {store::Blob{(*rows)[1 - i].Text(1)},
+                                   (*rows)[i].Text(0)})
+                              .status();
+                      if (!s.ok()) return s;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Get("FD-HHHHHHHHHHH1").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.read_decision_failed' AND reason = 'integrity' "
+                  "AND subject = 'FD-HHHHHHHHHHH1'"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.read_decision'"),
+            0);
+}
+
 }  // namespace
 }  // namespace frontdoor::triage
