@@ -17,11 +17,13 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "allocation-svc/allocation_server.h"
+#include "common/config/config.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -514,6 +516,35 @@ TEST_F(CanaryTest, TypedPersonalDataIsNowhereInClear) {
   const std::string logged = log_.text();
   EXPECT_FALSE(logged.empty());
   EXPECT_THAT(CanariesIn(logged), ::testing::IsEmpty()) << "in a log line";
+
+  // No key of the ring (sealing keys, the blind-index key behind repeat
+  // matching and the audit chain) is in a database, a log line or a metrics
+  // page, in any encoding: matching cannot be replayed offline from a dump.
+  auto ring = config::LoadJsonFile<config::v1::KeyRingFile>(
+      (dir_ / "keys.json").string());
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  std::vector<std::string> encoded_keys = {ring->blind_index_key_base64()};
+  for (const auto& key : ring->keys()) {
+    encoded_keys.push_back(key.aes256_key_base64());
+  }
+  std::vector<std::string> key_needles;
+  for (const std::string& b64 : encoded_keys) {
+    std::string raw;
+    ASSERT_TRUE(absl::Base64Unescape(b64, &raw));
+    key_needles.push_back(b64);
+    key_needles.push_back(raw);
+    key_needles.push_back(absl::BytesToHexString(raw));
+  }
+  std::string everything = logged;
+  for (const std::string& location : stores_) {
+    absl::StatusOr<std::string> bytes = testing::StoredBytes(location);
+    ASSERT_TRUE(bytes.ok()) << bytes.status();
+    everything += *bytes;
+  }
+  for (const std::string& needle : key_needles) {
+    EXPECT_EQ(everything.find(needle), std::string::npos)
+        << "key material found in a store or a log line";
+  }
 
   for (int port : {intake_->metrics_port(), triage_->metrics_port(),
                    allocation_->metrics_port(), notify_->metrics_port()}) {
