@@ -525,7 +525,9 @@ void AllocationCore::RecordConsent(const Caller& caller,
     return;
   }
   auto result = std::make_shared<Placement>();
-  store_.Write(
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {"allocation.consent_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, result, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
@@ -591,7 +593,9 @@ void AllocationCore::ReleasePlace(const Caller& caller,
   }
   const absl::Time now = clock_.Now();
   auto response = std::make_shared<v1::ReleasePlaceResponse>();
-  store_.Write(
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {"allocation.release_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
@@ -641,7 +645,9 @@ void AllocationCore::RecordFailure(const Caller& caller,
   }
   const absl::Time now = clock_.Now();
   auto response = std::make_shared<v1::RecordFailureResponse>();
-  store_.Write(
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {"allocation.failure_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();

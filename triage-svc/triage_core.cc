@@ -544,7 +544,9 @@ void TriageCore::SubmitAssessment(const Caller& caller,
   auto decision = std::make_shared<v1::Decision>();
   const absl::Time now = clock_.Now();
   std::string trace_id(CurrentTraceId());
-  store_.Write(
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {"triage.assess_failed", request.reference(), "", kLawfulBasisTriage},
       [this, request, caller, decision, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<Recorded> recorded =
             LoadRecorded(tx, keys_, request.reference());

@@ -20,6 +20,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/audit/refusals.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "google/protobuf/util/json_util.h"
@@ -252,6 +253,30 @@ absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
   entry.lawful_basis = std::move(what.lawful_basis);
   entry.details = std::move(what.details);
   return Append(tx, keys, entry);
+}
+
+void WriteRecordingIntegrityFailure(store::Store& store,
+                                    const crypto::KeyRing& keys,
+                                    const Caller& by, absl::Time at,
+                                    Action failed, store::Work work,
+                                    store::Done done) {
+  failed.reason = kReasonIntegrity;
+  store.Write(
+      std::move(work),
+      [&store, &keys, by, at, failed = std::move(failed),
+       done = std::move(done)](absl::Status status) mutable {
+        if (!absl::IsDataLoss(status)) {
+          done(std::move(status));
+          return;
+        }
+        store.Write(
+            [&keys, by, at, failed](store::Tx& tx) {
+              return Record(tx, keys, by, at, failed);
+            },
+            [status, done = std::move(done)](absl::Status) {
+              done(status);  // the caller's answer stays DATA_LOSS
+            });
+      });
 }
 
 absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,

@@ -116,6 +116,18 @@ struct Action {
 absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
                     const Caller& by, absl::Time at, Action what);
 
+// Runs `work` in a write transaction as store.Write does. When it ends in
+// DATA_LOSS (a sealed value it read did not open: its transaction rolled
+// back, audit row and all), records `failed` (reason code "integrity"), by
+// `by` at `at`, in a transaction of its own before `done` gets the
+// DATA_LOSS, so that an integrity failure on a write path is audited as
+// what it is. `store` and `keys` must outlive the write.
+void WriteRecordingIntegrityFailure(store::Store& store,
+                                    const crypto::KeyRing& keys,
+                                    const Caller& by, absl::Time at,
+                                    Action failed, store::Work work,
+                                    store::Done done);
+
 // A verified row anchored outside the database (see AuditAnchorFile).
 struct Anchor {
   int64_t seq = 0;

@@ -498,5 +498,42 @@ TEST_F(TriageCoreTest, SwappedDecisionIsAuditedAsAnIntegrityFailure) {
             0);
 }
 
+TEST_F(TriageCoreTest, SwappedReferralOnAnAssessmentIsAuditedAsAnIntegrityFailure) {
+  for (const char* ref : {"FD-AAAAAAAAAAA1", "FD-AAAAAAAAAAA2"}) {
+    ASSERT_TRUE(Deliver(Event(Example("adult-victim.json"), ref)).ok());
+  }
+  // Two referrals' sealed events swapped, as someone with the file could.
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT reference, sealed_event FROM "
+                        "triage_referrals ORDER BY reference");
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 2) {
+                      return absl::InternalError("two rows expected");
+                    }
+                    for (int i = 0; i < 2; ++i) {
+                      absl::Status s =
+                          tx.Exec("UPDATE triage_referrals SET "
+                                  "sealed_event = $1 WHERE reference = $2",
+                                  {store::Blob{(*rows)[1 - i].Text(1)},
+                                   (*rows)[i].Text(0)})
+                              .status();
+                      if (!s.ok()) return s;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(Submit(DashRequest("FD-AAAAAAAAAAA1", 13)).status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.assess_failed' AND reason = 'integrity' "
+                  "AND subject = 'FD-AAAAAAAAAAA1'"),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.decide'"),
+            0);
+}
+
 }  // namespace
 }  // namespace frontdoor::triage
