@@ -172,6 +172,40 @@ TEST_F(NotifyCoreTest, HighRiskPoliceReferralReachesEachAudienceOnce) {
             4);
 }
 
+// A replayed event (a captured delivery sent again, its body altered, under
+// the same event id) is an OK no-op: the first body stands, nobody is told
+// twice or told something else, nothing more is audited. Only the suite's
+// services can deliver at all (OnlyTheSuiteServicesDeliverEvents).
+TEST_F(NotifyCoreTest, AReplayWithAnAlteredBodyChangesNothing) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                     done);
+              }).value_or(false));
+  auto original = core_->Fetch(Agency("staffs-police-hub"), 0, 100);
+  ASSERT_TRUE(original.ok());
+  ASSERT_EQ(original->size(), 1u);
+  const int64_t audited = Count("SELECT COUNT(*) FROM audit_log");
+
+  triage::v1::TriageDecided altered = HighRisk(ref);
+  altered.mutable_decision()->mutable_recipients()->set_mace(true);
+  altered.set_district("tamworth");
+  altered.mutable_decision()->set_risk_level(common::v1::RISK_LEVEL_STANDARD);
+  absl::StatusOr<bool> replayed = Wait<bool>([&](auto done) {
+    core_->TriageDecided(Service("triage-svc"), altered, done);
+  });
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_FALSE(*replayed);  // OK, already recorded: nothing new
+
+  auto after = core_->Fetch(Agency("staffs-police-hub"), 0, 100);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ(after->front().notification.SerializeAsString(),
+            original->front().notification.SerializeAsString());
+  EXPECT_THAT(Kinds("stoke-childrens-social-care"), ElementsAre("csc_alert"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), audited);
+}
+
 TEST_F(NotifyCoreTest, TellsExactlyWhomTheDecisionNames) {
   // Children in the household, but the decision names nobody: notify-svc
   // adds no one of its own.
