@@ -6,11 +6,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -196,6 +199,41 @@ TEST_F(CertificateReloadTest, RenewedCertificateReachesNewConnections) {
   // The connection made before the renewal goes on working.
   CallResult again = CallWhoAmI(*before);
   EXPECT_TRUE(again.status.ok()) << again.status.error_message();
+}
+
+// Renewals under load: callers on long-lived connections and callers making
+// a new connection for every call keep going while the certificate is
+// renewed three times; not one call fails, and new connections see each
+// renewal.
+TEST_F(CertificateReloadTest, RenewalsUnderLoadFailNoCall) {
+  constexpr int kLoaders = 4;
+  constexpr int kMaxCallsPerLoader = 5000;
+  std::atomic<bool> stop{false};
+  std::atomic<int> calls{0};
+  std::atomic<int> failures{0};
+  std::vector<std::thread> loaders;
+  for (int i = 0; i < kLoaders; ++i) {
+    loaders.emplace_back([&, fresh = i % 2 == 0] {
+      std::shared_ptr<grpc::Channel> kept = NewConnection(port_, "staffs-police");
+      for (int n = 0; n < kMaxCallsPerLoader && !stop.load(); ++n) {
+        std::shared_ptr<grpc::Channel> channel =
+            fresh ? NewConnection(port_, "staffs-police") : kept;
+        if (channel == nullptr || !CallWhoAmI(*channel).status.ok()) {
+          failures.fetch_add(1);
+        }
+        calls.fetch_add(1);
+      }
+    });
+  }
+  for (const char* name :
+       {"intake-svc-renewed", "intake-svc", "intake-svc-renewed"}) {
+    secret_->Publish(name);
+    EXPECT_EQ(PollUntilServerIs(name), name);
+  }
+  stop.store(true);
+  for (std::thread& t : loaders) t.join();
+  EXPECT_GT(calls.load(), kLoaders);
+  EXPECT_EQ(failures.load(), 0) << "of " << calls.load() << " calls";
 }
 
 TEST_F(CertificateReloadTest, ClientCertificatesAreStillRequiredAfterReload) {
