@@ -1,14 +1,14 @@
 #include "web-svc/web_server.h"
 
-#include <civetweb.h>
-#include <openssl/ssl.h>
-
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <thread>
 #include <vector>
+
+#include "httplib.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -49,13 +49,14 @@ constexpr char kDefaultQuickExitUrl[] = "https://www.bbc.co.uk/weather";
 constexpr double kDefaultClientPerSecond = 1;
 constexpr int kDefaultClientBurst = 10;
 constexpr int kDefaultIntakeDeadlineMs = 5000;
-// civetweb worker threads: each holds one request (a form post waits for
-// intake within its deadline).
-constexpr char kWorkerThreads[] = "16";
-// A client that sends a request slower than this is cut off.
-constexpr char kRequestTimeoutMs[] = "15000";
-// Longest header value web-svc reads (cookies).
-constexpr size_t kMaxCookieBytes = 256;
+// Worker threads of the HTTPS server: each holds one request (a form post
+// waits for intake within its deadline).
+constexpr size_t kWorkerThreads = 16;
+constexpr size_t kHealthThreads = 2;
+// A client that sends or reads a request slower than this is cut off.
+constexpr int kSocketTimeoutSeconds = 15;
+// Largest request body any route reads; forms have their own kMaxFormBytes.
+constexpr size_t kMaxPayloadBytes = kMaxFormBytes;
 // How often Shutdown checks that requests in flight have finished.
 constexpr absl::Duration kDrainPoll = absl::Milliseconds(20);
 
@@ -135,9 +136,27 @@ absl::StatusOr<std::map<std::string, Asset>> LoadAssets(const std::string& dir) 
   return out;
 }
 
-// "host:port" as civetweb's listening_ports spells it, "s" for TLS.
-std::string CivetPort(const std::string& address, bool tls) {
-  return tls ? address + "s" : address;
+// ("host", port) of "host:port" ("[::1]:0" gives "::1").
+std::pair<std::string, int> SplitAddress(const std::string& address) {
+  const size_t colon = address.rfind(':');
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  (void)absl::SimpleAtoi(address.substr(colon + 1), &port);
+  return {host, port};
+}
+
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string CookieValue(const std::string& header, absl::string_view name) {
+  for (absl::string_view part : absl::StrSplit(header, ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
 }
 
 bool ValidAddress(const std::string& a) {
@@ -161,48 +180,38 @@ class WebServerImpl final : public WebServer {
   absl::Status Shutdown(absl::Duration grace) override;
 
  private:
-  struct Response {
+  struct Page {
     int status = 200;
     std::string body;
     std::string content_type = "text/html; charset=utf-8";
     std::vector<std::pair<std::string, std::string>> headers;
   };
 
-  static int HandleHttps(mg_connection* conn, void* self) {
-    return static_cast<WebServerImpl*>(self)->Handle(conn);
-  }
-  static int HandleHealth(mg_connection* conn, void* self) {
-    return static_cast<WebServerImpl*>(self)->Health(conn);
-  }
-  static int InitSsl(void* ssl_ctx, void* self) {
-    return static_cast<WebServerImpl*>(self)->ConfigureTls(
-        static_cast<SSL_CTX*>(ssl_ctx));
-  }
-  static int QuietLog(const mg_connection*, const char*) { return 1; }
-
-  int ConfigureTls(SSL_CTX* ctx);
-  int Handle(mg_connection* conn);
-  int Health(mg_connection* conn);
-  Response Route(mg_connection* conn, const mg_request_info& info,
-                 std::string* route);
-  Response SelfReferralForm(mg_connection* conn);
-  Response SelfReferralPost(mg_connection* conn, const mg_request_info& info);
-  Response Page(int status, std::string body) const {
-    Response r;
+  bool ConfigureTls(SSL_CTX& ctx);
+  void Handle(const httplib::Request& req, httplib::Response& res,
+              const httplib::ContentReader* body);
+  Page Route(const httplib::Request& req, const httplib::ContentReader* body,
+             std::string* route);
+  Page SelfReferralForm(const httplib::Request& req);
+  Page SelfReferralPost(const httplib::Request& req,
+                        const httplib::ContentReader* reader);
+  Page Html(int status, std::string body) const {
+    Page r;
     r.status = status;
     r.body = std::move(body);
     return r;
   }
-  void Send(mg_connection* conn, const Response& r) const;
-  std::string ClientAddress(mg_connection* conn,
-                            const mg_request_info& info) const;
-  std::string CsrfCookie(mg_connection* conn) const;
+  static void Send(httplib::Response& res, const Page& r);
+  std::string ClientAddress(const httplib::Request& req) const;
+  std::string CsrfCookie(const httplib::Request& req) const;
   void Audit(const std::string& action, const std::string& subject,
              const std::string& outcome);
   void CountSubmission(const std::string& outcome) {
     submissions_->Add({{"form", "self_referral"}, {"outcome", outcome}})
         .Increment();
   }
+  absl::Status Listen(httplib::Server& server, const std::string& address,
+                      const char* what, int* port, std::thread* thread);
 
   const Clock* clock_ = nullptr;
   config::v1::WebConfig config_;
@@ -218,8 +227,10 @@ class WebServerImpl final : public WebServer {
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
-  mg_context* https_ = nullptr;
-  mg_context* health_ = nullptr;
+  std::unique_ptr<httplib::SSLServer> https_;
+  std::unique_ptr<httplib::Server> health_;
+  std::thread https_thread_;
+  std::thread health_thread_;
   int https_port_ = 0;
   int health_port_ = 0;
   std::atomic<bool> ready_{false};
@@ -228,18 +239,31 @@ class WebServerImpl final : public WebServer {
   bool stopped_ ABSL_GUARDED_BY(stop_mu_) = false;
 };
 
-int WebServerImpl::ConfigureTls(SSL_CTX* ctx) {
-  SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-  if (SSL_CTX_use_certificate_chain_file(
-          ctx, config_.public_tls().cert_file().c_str()) != 1 ||
-      SSL_CTX_use_PrivateKey_file(ctx, config_.public_tls().key_file().c_str(),
-                                  SSL_FILETYPE_PEM) != 1 ||
-      SSL_CTX_check_private_key(ctx) != 1) {
-    Log(Level::kError, "server.tls_failed",
-        {{"service", kService}, {"detail", "public_tls cert_file or key_file"}});
-    return -1;
+bool WebServerImpl::ConfigureTls(SSL_CTX& ctx) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  return SSL_CTX_use_certificate_chain_file(
+             &ctx, config_.public_tls().cert_file().c_str()) == 1 &&
+         SSL_CTX_use_PrivateKey_file(&ctx,
+                                     config_.public_tls().key_file().c_str(),
+                                     SSL_FILETYPE_PEM) == 1 &&
+         SSL_CTX_check_private_key(&ctx) == 1;
+}
+
+absl::Status WebServerImpl::Listen(httplib::Server& server,
+                                   const std::string& address,
+                                   const char* what, int* port,
+                                   std::thread* thread) {
+  const auto [host, wanted] = SplitAddress(address);
+  const bool bound = wanted == 0 ? (*port = server.bind_to_any_port(host)) > 0
+                                 : server.bind_to_port(host, wanted);
+  if (!bound) {
+    return absl::UnavailableError(
+        absl::StrCat("binding ", what, " port ", address));
   }
-  return 1;  // configured here: civetweb loads no certificate itself
+  if (wanted != 0) *port = wanted;
+  *thread = std::thread([&server] { server.listen_after_bind(); });
+  return absl::OkStatus();
 }
 
 absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
@@ -307,47 +331,52 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   if (!metrics.ok()) return server::WithContext(metrics.status(), "metrics port");
   metrics_ = *std::move(metrics);
 
-  mg_init_library(MG_FEATURES_TLS);
-  {
-    mg_callbacks callbacks{};
-    callbacks.init_ssl = &WebServerImpl::InitSsl;
-    callbacks.log_message = &WebServerImpl::QuietLog;
-    const std::string ports = CivetPort(config.https_address(), true);
-    const char* options[] = {"listening_ports", ports.c_str(),
-                             "num_threads", kWorkerThreads,
-                             "request_timeout_ms", kRequestTimeoutMs,
-                             "enable_keep_alive", "yes",
-                             nullptr};
-    https_ = mg_start(&callbacks, this, options);
-    if (https_ == nullptr) {
-      return absl::UnavailableError(absl::StrCat(
-          "binding HTTPS port ", config.https_address(),
-          ": in use, or public_tls cannot be loaded"));
-    }
-    mg_set_request_handler(https_, "/", &WebServerImpl::HandleHttps, this);
-    mg_server_port port{};
-    if (mg_get_server_ports(https_, 1, &port) != 1) {
-      return absl::InternalError("HTTPS port: not bound");
-    }
-    https_port_ = port.port;
+  https_ = std::make_unique<httplib::SSLServer>(
+      [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
+  if (!https_->is_valid()) {
+    return absl::InvalidArgumentError(
+        "public_tls: cert_file and key_file cannot be loaded");
   }
-  {
-    mg_callbacks callbacks{};
-    callbacks.log_message = &WebServerImpl::QuietLog;
-    const std::string ports = CivetPort(config.health_address(), false);
-    const char* options[] = {"listening_ports", ports.c_str(), "num_threads",
-                             "2", nullptr};
-    health_ = mg_start(&callbacks, this, options);
-    if (health_ == nullptr) {
-      return absl::UnavailableError(
-          absl::StrCat("binding health port ", config.health_address()));
-    }
-    mg_set_request_handler(health_, "/", &WebServerImpl::HandleHealth, this);
-    mg_server_port port{};
-    if (mg_get_server_ports(health_, 1, &port) != 1) {
-      return absl::InternalError("health port: not bound");
-    }
-    health_port_ = port.port;
+  https_->new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  https_->set_read_timeout(kSocketTimeoutSeconds, 0);
+  https_->set_write_timeout(kSocketTimeoutSeconds, 0);
+  https_->set_payload_max_length(kMaxPayloadBytes);
+  https_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    Handle(req, res, nullptr);
+  });
+  https_->Post(".*", [this](const httplib::Request& req, httplib::Response& res,
+                            const httplib::ContentReader& body) {
+    Handle(req, res, &body);
+  });
+  // Whatever else httplib answers itself (unknown methods, bad requests)
+  // still carries the headers and no body of its own.
+  https_->set_error_handler(
+      [this](const httplib::Request&, httplib::Response& res) {
+        if (res.body.empty()) {
+          Page p = Html(res.status, RenderProblemPage(page_));
+          p.status = res.status;
+          Send(res, p);
+        }
+      });
+  if (absl::Status s = Listen(*https_, config.https_address(), "HTTPS",
+                              &https_port_, &https_thread_);
+      !s.ok()) {
+    return s;
+  }
+
+  health_ = std::make_unique<httplib::Server>();
+  health_->new_task_queue = [] { return new httplib::ThreadPool(kHealthThreads); };
+  health_->Get(".*", [this](const httplib::Request& req, httplib::Response& res) {
+    res.status = 404;
+    if (req.path == "/livez") res.status = 200;
+    if (req.path == "/readyz") res.status = ready_ ? 200 : 503;
+    res.set_content(res.status == 200 ? "ok\n" : "not ready\n",
+                    "text/plain; charset=utf-8");
+  });
+  if (absl::Status s = Listen(*health_, config.health_address(), "health",
+                              &health_port_, &health_thread_);
+      !s.ok()) {
+    return s;
   }
   ready_ = true;
   Log(Level::kInfo, "server.started",
@@ -370,74 +399,53 @@ absl::Status WebServerImpl::Shutdown(absl::Duration grace) {
   while (in_flight_.load() > 0 && absl::Now() < deadline) {
     absl::SleepFor(kDrainPoll);
   }
-  if (https_ != nullptr) mg_stop(https_);
-  if (health_ != nullptr) mg_stop(health_);
-  https_ = health_ = nullptr;
+  for (httplib::Server* s : {static_cast<httplib::Server*>(https_.get()),
+                             health_.get()}) {
+    if (s != nullptr) s->stop();
+  }
+  if (https_thread_.joinable()) https_thread_.join();
+  if (health_thread_.joinable()) health_thread_.join();
   if (store_ != nullptr) store_->Close();
   Log(Level::kInfo, "server.stopped", {{"service", kService}});
   return absl::OkStatus();
 }
 
-int WebServerImpl::Health(mg_connection* conn) {
-  const mg_request_info* info = mg_get_request_info(conn);
-  const std::string uri = info->local_uri == nullptr ? "" : info->local_uri;
-  int status = 404;
-  if (uri == "/livez") status = 200;
-  if (uri == "/readyz") status = ready_ ? 200 : 503;
-  const std::string body = status == 200 ? "ok\n" : "not ready\n";
-  mg_response_header_start(conn, status);
-  mg_response_header_add(conn, "Content-Type", "text/plain; charset=utf-8", -1);
-  mg_response_header_add(conn, "Content-Length",
-                         std::to_string(body.size()).c_str(), -1);
-  mg_response_header_send(conn);
-  mg_write(conn, body.data(), body.size());
-  return status;
-}
-
-void WebServerImpl::Send(mg_connection* conn, const Response& r) const {
-  mg_response_header_start(conn, r.status);
+void WebServerImpl::Send(httplib::Response& res, const Page& r) {
+  res.status = r.status;
   for (const auto& [name, value] : kSecurityHeaders) {
-    mg_response_header_add(conn, name, value, -1);
+    res.set_header(name, value);
   }
-  mg_response_header_add(conn, "Content-Type", r.content_type.c_str(), -1);
-  for (const auto& [name, value] : r.headers) {
-    mg_response_header_add(conn, name.c_str(), value.c_str(), -1);
-  }
-  mg_response_header_add(conn, "Content-Length",
-                         std::to_string(r.body.size()).c_str(), -1);
-  mg_response_header_send(conn);
-  mg_write(conn, r.body.data(), r.body.size());
+  for (const auto& [name, value] : r.headers) res.set_header(name, value);
+  res.set_content(r.body, r.content_type);
 }
 
-int WebServerImpl::Handle(mg_connection* conn) {
+void WebServerImpl::Handle(const httplib::Request& req, httplib::Response& res,
+                           const httplib::ContentReader* body) {
   ++in_flight_;
-  const mg_request_info* info = mg_get_request_info(conn);
   std::string route = "not_found";
-  Response r;
+  Page r;
   if (!ready_) {
-    r = Page(503, RenderProblemPage(page_));
+    r = Html(503, RenderProblemPage(page_));
     route = "draining";
   } else {
-    r = Route(conn, *info, &route);
+    r = Route(req, body, &route);
   }
-  Send(conn, r);
+  Send(res, r);
   requests_->Add({{"route", route}, {"code", std::to_string(r.status)}})
       .Increment();
   --in_flight_;
-  return r.status;
 }
 
-WebServerImpl::Response WebServerImpl::Route(mg_connection* conn,
-                                             const mg_request_info& info,
-                                             std::string* route) {
-  const std::string method = info.request_method;
-  const std::string uri = info.local_uri == nullptr ? "" : info.local_uri;
-  const bool get = method == "GET" || method == "HEAD";
+WebServerImpl::Page WebServerImpl::Route(const httplib::Request& req,
+                                         const httplib::ContentReader* body,
+                                         std::string* route) {
+  const std::string& uri = req.path;
+  const bool get = body == nullptr;
   if (absl::StartsWith(uri, "/assets/")) {
     *route = "assets";
     auto it = assets_.find(uri);
-    if (!get || it == assets_.end()) return Page(404, RenderNotFoundPage(page_));
-    Response r;
+    if (!get || it == assets_.end()) return Html(404, RenderNotFoundPage(page_));
+    Page r;
     r.content_type = it->second.content_type;
     r.body = it->second.body;
     return r;
@@ -445,34 +453,29 @@ WebServerImpl::Response WebServerImpl::Route(mg_connection* conn,
   if (uri == "/") {
     *route = "start";
     if (!get) {
-      Response r = Page(405, RenderNotFoundPage(page_));
+      Page r = Html(405, RenderNotFoundPage(page_));
       r.headers.push_back({"Allow", "GET"});
       return r;
     }
-    return Page(200, RenderStartPage(page_));
+    return Html(200, RenderStartPage(page_));
   }
   if (uri == "/self-referral") {
     *route = "self_referral";
-    if (get) return SelfReferralForm(conn);
-    if (method == "POST") return SelfReferralPost(conn, info);
-    Response r = Page(405, RenderNotFoundPage(page_));
-    r.headers.push_back({"Allow", "GET, POST"});
-    return r;
+    return get ? SelfReferralForm(req) : SelfReferralPost(req, body);
   }
-  return Page(404, RenderNotFoundPage(page_));
+  return Html(404, RenderNotFoundPage(page_));
 }
 
-std::string WebServerImpl::CsrfCookie(mg_connection* conn) const {
-  const char* header = mg_get_header(conn, "Cookie");
-  if (header == nullptr) return "";
-  char value[kMaxCookieBytes];
-  if (mg_get_cookie(header, kCsrfCookie, value, sizeof value) < 0) return "";
-  return IsWellFormedToken(value) ? std::string(value) : "";
+std::string WebServerImpl::CsrfCookie(const httplib::Request& req) const {
+  const std::string value =
+      CookieValue(req.get_header_value("Cookie"), kCsrfCookie);
+  return IsWellFormedToken(value) ? value : "";
 }
 
-WebServerImpl::Response WebServerImpl::SelfReferralForm(mg_connection* conn) {
-  std::string cookie = CsrfCookie(conn);
-  Response r;
+WebServerImpl::Page WebServerImpl::SelfReferralForm(
+    const httplib::Request& req) {
+  std::string cookie = CsrfCookie(req);
+  Page r;
   if (cookie.empty()) {
     cookie = NewToken();
     // A session cookie (no Expires or Max-Age): gone when the browser closes.
@@ -488,13 +491,12 @@ WebServerImpl::Response WebServerImpl::SelfReferralForm(mg_connection* conn) {
   return r;
 }
 
-std::string WebServerImpl::ClientAddress(mg_connection* conn,
-                                         const mg_request_info& info) const {
-  const std::string peer = info.remote_addr;
+std::string WebServerImpl::ClientAddress(const httplib::Request& req) const {
+  const std::string& peer = req.remote_addr;
   for (const std::string& proxy : config_.trusted_proxies()) {
     if (proxy != peer) continue;
-    const char* xff = mg_get_header(conn, "X-Forwarded-For");
-    if (xff == nullptr) return peer;
+    const std::string xff = req.get_header_value("X-Forwarded-For");
+    if (xff.empty()) return peer;
     std::vector<std::string> hops = absl::StrSplit(xff, ',');
     const std::string last(absl::StripAsciiWhitespace(hops.back()));
     return last.empty() ? peer : last;
@@ -523,45 +525,45 @@ void WebServerImpl::Audit(const std::string& action, const std::string& subject,
   }
 }
 
-WebServerImpl::Response WebServerImpl::SelfReferralPost(
-    mg_connection* conn, const mg_request_info& info) {
+WebServerImpl::Page WebServerImpl::SelfReferralPost(
+    const httplib::Request& req, const httplib::ContentReader* reader) {
   absl::Duration retry_after;
-  if (!limiter_->TryAcquire(ClientAddress(conn, info), &retry_after)) {
+  if (!limiter_->TryAcquire(ClientAddress(req), &retry_after)) {
     CountSubmission("rate_limited");
-    Response r = Page(429, RenderTooManyRequestsPage(page_));
+    Page r = Html(429, RenderTooManyRequestsPage(page_));
     r.headers.push_back(
         {"Retry-After",
          std::to_string(std::max<int64_t>(
              1, absl::ToInt64Seconds(absl::Ceil(retry_after, absl::Seconds(1)))))});
     return r;
   }
-  if (info.content_length < 0 ||
-      static_cast<size_t>(info.content_length) > kMaxFormBytes) {
-    CountSubmission("too_large");
-    return Page(413, RenderProblemPage(page_));
-  }
-  const char* type = mg_get_header(conn, "Content-Type");
-  if (type == nullptr ||
-      !absl::StartsWithIgnoreCase(type, "application/x-www-form-urlencoded")) {
+  if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
+                                  "application/x-www-form-urlencoded")) {
     CountSubmission("bad_request");
-    return Page(415, RenderProblemPage(page_));
+    return Html(415, RenderProblemPage(page_));
   }
-  std::string body(static_cast<size_t>(info.content_length), '\0');
-  size_t got = 0;
-  while (got < body.size()) {
-    const int n = mg_read(conn, body.data() + got, body.size() - got);
-    if (n <= 0) break;
-    got += static_cast<size_t>(n);
-  }
-  body.resize(got);
-
-  std::vector<char> buf(kMaxFieldBytes + 1);
-  auto var = [&](const std::string& name, std::string* out) -> bool {
-    const int n = mg_get_var(body.data(), body.size(), name.c_str(),
-                             buf.data(), buf.size());
-    if (n == -2) return false;  // longer than any field may be
-    *out = n < 0 ? "" : std::string(buf.data(), static_cast<size_t>(n));
+  // Read here, bounded, rather than by the library (whose own limit for
+  // urlencoded forms is shorter than what the form may hold).
+  std::string body;
+  bool too_large = false;
+  (*reader)([&](const char* data, size_t length) {
+    if (body.size() + length > kMaxFormBytes) {
+      too_large = true;
+      return false;
+    }
+    body.append(data, length);
     return true;
+  });
+  if (too_large) {
+    CountSubmission("too_large");
+    return Html(413, RenderProblemPage(page_));
+  }
+  httplib::Params params;
+  httplib::detail::parse_query_text(body, params);
+  auto var = [&](const std::string& name, std::string* out) -> bool {
+    auto it = params.find(name);
+    *out = it == params.end() ? "" : it->second;
+    return out->size() <= kMaxFieldBytes;
   };
   std::string csrf_token, form_token, honeypot;
   FormValues values;
@@ -575,21 +577,21 @@ WebServerImpl::Response WebServerImpl::SelfReferralPost(
   }
   if (!fits) {
     CountSubmission("too_large");
-    return Page(413, RenderProblemPage(page_));
+    return Html(413, RenderProblemPage(page_));
   }
-  if (!csrf_->Check(CsrfCookie(conn), csrf_token)) {
+  if (!csrf_->Check(CsrfCookie(req), csrf_token)) {
     CountSubmission("csrf");
     Audit("web.submission_refused", "", "csrf");
-    return Page(403, RenderFormExpiredPage(page_));
+    return Html(403, RenderFormExpiredPage(page_));
   }
   if (!honeypot.empty()) {
     CountSubmission("honeypot");
     Audit("web.submission_refused", "", "honeypot");
-    return Page(400, RenderProblemPage(page_));
+    return Html(400, RenderProblemPage(page_));
   }
   if (!IsWellFormedToken(form_token)) {
     CountSubmission("bad_request");
-    return Page(400, RenderProblemPage(page_));
+    return Html(400, RenderProblemPage(page_));
   }
 
   SelfReferralView view;
@@ -600,7 +602,7 @@ WebServerImpl::Response WebServerImpl::SelfReferralPost(
   if (!built.errors.empty()) {
     CountSubmission("invalid");
     view.errors = std::move(built.errors);
-    return Page(422, RenderSelfReferralPage(page_, view));
+    return Html(422, RenderSelfReferralPage(page_, view));
   }
 
   intake::v1::SubmitReferralRequest request;
@@ -627,14 +629,14 @@ WebServerImpl::Response WebServerImpl::SelfReferralPost(
          {"trace_id", trace.trace_id},
          {"reference", response.receipt().reference()},
          {"outcome", outcome}});
-    return Page(200, RenderReceiptPage(page_, response.receipt().reference()));
+    return Html(200, RenderReceiptPage(page_, response.receipt().reference()));
   }
   if (status.code() == absl::StatusCode::kInvalidArgument) {
     std::vector<std::string> unmapped;
     view.errors = MapViolations(GetFieldViolations(status), &unmapped);
     if (unmapped.empty() && !view.errors.empty()) {
       CountSubmission("invalid");
-      return Page(422, RenderSelfReferralPage(page_, view));
+      return Html(422, RenderSelfReferralPage(page_, view));
     }
     for (const std::string& path : unmapped) {
       // A path, never a value: no personal data.
@@ -645,7 +647,7 @@ WebServerImpl::Response WebServerImpl::SelfReferralPost(
   }
   if (status.code() == absl::StatusCode::kAlreadyExists) {
     CountSubmission("already_sent");
-    return Page(409, RenderAlreadySentPage(page_));
+    return Html(409, RenderAlreadySentPage(page_));
   }
   CountSubmission("intake_error");
   Audit("web.submission_refused", "", "intake_error");
@@ -653,7 +655,7 @@ WebServerImpl::Response WebServerImpl::SelfReferralPost(
       {{"service", kService},
        {"trace_id", trace.trace_id},
        {"code", absl::StatusCodeToString(status.code())}});
-  return Page(503, RenderProblemPage(page_));
+  return Html(503, RenderProblemPage(page_));
 }
 
 }  // namespace
