@@ -372,6 +372,38 @@ TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
+  const absl::Status missing = ValidateConfig(config::v1::WebConfig());
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* name :
+       {"https_address", "public_tls.cert_file", "public_tls.key_file",
+        "health_address", "metrics_address", "service_tls.ca_file",
+        "intake.target", "store", "key_ring_file", "shutdown_grace_seconds",
+        "assets_dir"}) {
+    EXPECT_THAT(missing.message(), HasSubstr(name));
+  }
+  config::v1::WebConfig c;
+  c.set_https_address("127.0.0.1:0");
+  c.mutable_public_tls()->set_cert_file("c.pem");
+  c.mutable_public_tls()->set_key_file("c.key");
+  c.set_health_address("127.0.0.1");
+  c.set_metrics_address("127.0.0.1:0");
+  *c.mutable_service_tls() = frontdoor::testing::PkiFiles("web-svc");
+  c.mutable_intake()->set_target("localhost:1");
+  c.mutable_store()->set_sqlite_path("web.db");
+  c.set_key_ring_file("keys.json");
+  c.set_shutdown_grace_seconds(5);
+  c.set_assets_dir("assets");
+  c.set_quick_exit_url("http://example.com/");
+  c.add_professional_email_domains("NHS.net");
+  const absl::Status bad = ValidateConfig(c);
+  std::vector<std::string> fields;
+  for (const auto& v : GetFieldViolations(bad)) fields.push_back(v.field);
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
+                          "health_address", "quick_exit_url",
+                          "professional_email_domains[0]"));
+}
+
 TEST_F(WebServiceTest, ProbesAndMetricsAnswerOnTheirOwnPorts) {
   auto ready = frontdoor::testing::HttpGet(web_->health_port(), "/readyz");
   ASSERT_TRUE(ready.ok()) << ready.status();
