@@ -112,7 +112,8 @@ IntakeCore::IntakeCore(store::Store& store, const crypto::KeyRing& keys,
 void IntakeCore::Submit(const Caller& caller,
                         const intake::v1::SubmitReferralRequest& request,
                         ReceiptDone done) {
-  if (!caller.HasRole(config::v1::ROLE_REFERRER)) {
+  if (!caller.HasRole(config::v1::ROLE_REFERRER) &&
+      !caller.HasRole(config::v1::ROLE_WEB_FORM)) {
     metrics_.Rejected("permission_denied");
     done(absl::PermissionDeniedError("this agency may not submit referrals"));
     return;
@@ -123,6 +124,7 @@ void IntakeCore::Submit(const Caller& caller,
   vctx.today = absl::ToCivilDay(now, absl::UTCTimeZone());
   vctx.districts = &districts_;
   vctx.caller_is_staff = caller.HasRole(config::v1::ROLE_STAFF);
+  vctx.caller_is_web_form = caller.HasRole(config::v1::ROLE_WEB_FORM);
   vctx.agencies = &agencies_;
   absl::StatusOr<ValidatedReferral> valid = ValidateSubmission(request, vctx);
   if (!valid.ok()) {

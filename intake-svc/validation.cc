@@ -332,7 +332,9 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
               ? kRequired
               : "unknown service");
   }
-  switch (r.channel()) {
+  if (ctx.caller_is_web_form && r.channel() != common::v1::CHANNEL_WEB_FORM) {
+    c.Add("referral.channel", "the web front door submits as CHANNEL_WEB_FORM only");
+  } else switch (r.channel()) {
     case common::v1::CHANNEL_PARTNER_API:
       break;
     case common::v1::CHANNEL_PHONE:
@@ -344,7 +346,9 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
       [[fallthrough]];
     case common::v1::CHANNEL_SECURE_EMAIL:
     case common::v1::CHANNEL_WEB_FORM:
-      if (!ctx.caller_is_staff) {
+      if (!ctx.caller_is_staff &&
+          !(ctx.caller_is_web_form &&
+            r.channel() == common::v1::CHANNEL_WEB_FORM)) {
         c.Add("referral.channel",
               "partner systems submit as CHANNEL_PARTNER_API; other channels "
               "are recorded by the service's staff");

@@ -63,6 +63,9 @@ struct ValidationContext {
   // Staff may record referrals taken by phone, chat, secure email or web
   // form; partner systems submit only as CHANNEL_PARTNER_API.
   bool caller_is_staff = false;
+  // The suite's web front door (ROLE_WEB_FORM) submits as CHANNEL_WEB_FORM
+  // and only so.
+  bool caller_is_web_form = false;
   // The accredited agencies, for referrer.on_behalf_of_agency.
   const tls::AgencyRegistry* agencies = nullptr;
 };

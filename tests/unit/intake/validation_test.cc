@@ -256,6 +256,36 @@ TEST(ValidationTest, StaffKeyAReferralOnBehalfOfAReferringAgency) {
   EXPECT_TRUE(Validate(phoned, /*staff=*/true).ok());
 }
 
+// The web front door (ROLE_WEB_FORM) submits as CHANNEL_WEB_FORM, and as
+// nothing else; nobody else but staff may claim the web channel.
+TEST(ValidationTest, TheWebFrontDoorSubmitsAsTheWebFormOnly) {
+  auto as_web = [](const Referral& r) {
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key("web-1");
+    *req.mutable_referral() = r;
+    ValidationContext ctx;
+    ctx.now = kNow;
+    ctx.today = absl::ToCivilDay(kNow, absl::UTCTimeZone());
+    ctx.districts = &Districts();
+    ctx.caller_is_web_form = true;
+    ctx.agencies = &Agencies();
+    return ValidateSubmission(req, ctx);
+  };
+  Referral r = LoadExample(kAdult);
+  r.set_channel(common::v1::CHANNEL_WEB_FORM);
+  EXPECT_TRUE(as_web(r).ok()) << as_web(r).status();
+  EXPECT_THAT(ViolatedFields(Validate(r).status()),
+              Contains("referral.channel"));
+  for (auto other : {common::v1::CHANNEL_PARTNER_API, common::v1::CHANNEL_PHONE,
+                     common::v1::CHANNEL_SECURE_EMAIL,
+                     common::v1::CHANNEL_LIVE_CHAT}) {
+    r.set_channel(other);
+    EXPECT_EQ(DescriptionOf(as_web(r).status(), "referral.channel"),
+              "the web front door submits as CHANNEL_WEB_FORM only")
+        << common::v1::Channel_Name(other);
+  }
+}
+
 TEST(ValidationTest, OnBehalfOfAgencyViolationsSayWhy) {
   const std::string f = "referral.referrer.on_behalf_of_agency";
   Referral r = LoadExample(kAdult);

@@ -28,7 +28,7 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   // Eight referring agencies (two of them also recipients), five more
   // recipient agencies, the helpline, operations and the suite's four
   // services.
-  EXPECT_EQ(registry->proto().agencies_size(), 19);
+  EXPECT_EQ(registry->proto().agencies_size(), 20);
 
   const config::v1::Agency* police =
       registry->FindByIdentity("spiffe://frontdoor/agency/staffs-police");

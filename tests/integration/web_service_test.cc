@@ -1,0 +1,428 @@
+// web-svc in process with a real intake-svc, over real mTLS between them
+// and HTTPS from a libcurl client: what a person's browser sends and sees.
+#include <curl/curl.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <regex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/status/errors.h"
+#include "common/status/grpc_status.h"
+#include "frontdoor/intake/v1/intake.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "intake-svc/intake_server.h"
+#include "tests/testing/http_get.h"
+#include "tests/testing/pki.h"
+#include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
+#include "web-svc/self_referral.h"
+#include "web-svc/web_server.h"
+
+namespace frontdoor::web {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr int kBurst = 6;
+constexpr long kCurlTimeoutSeconds = 20;
+
+struct Http {
+  long status = 0;
+  std::string body;
+  // Lower-case header names; the last value of each.
+  std::map<std::string, std::string> headers;
+  std::vector<std::string> set_cookies;
+};
+
+size_t Collect(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+size_t Header(char* data, size_t size, size_t n, void* out) {
+  auto* http = static_cast<Http*>(out);
+  const std::string line(data, size * n);
+  const size_t colon = line.find(':');
+  if (colon != std::string::npos) {
+    const std::string name = absl::AsciiStrToLower(line.substr(0, colon));
+    const std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+    http->headers[name] = value;
+    if (name == "set-cookie") http->set_cookies.push_back(value);
+  }
+  return size * n;
+}
+
+// A browser-like session: keeps the cookie web-svc sets, sends from
+// `source` (a loopback address) to https://localhost:`port`.
+class Browser {
+ public:
+  Browser(int port, std::string source = "127.0.0.1")
+      : port_(port), source_(std::move(source)) {}
+
+  Http Get(const std::string& path) { return Call(path, nullptr); }
+  Http Post(const std::string& path,
+            const std::vector<std::pair<std::string, std::string>>& form) {
+    std::vector<std::string> parts;
+    CURL* curl = curl_easy_init();
+    for (const auto& [k, v] : form) {
+      char* ek = curl_easy_escape(curl, k.data(), static_cast<int>(k.size()));
+      char* ev = curl_easy_escape(curl, v.data(), static_cast<int>(v.size()));
+      parts.push_back(absl::StrCat(ek, "=", ev));
+      curl_free(ek);
+      curl_free(ev);
+    }
+    curl_easy_cleanup(curl);
+    const std::string body = absl::StrJoin(parts, "&");
+    return Call(path, &body);
+  }
+  std::string cookie;
+
+ private:
+  Http Call(const std::string& path, const std::string* body) {
+    Http out;
+    CURL* curl = curl_easy_init();
+    const std::string url = absl::StrCat("https://localhost:", port_, path);
+    const std::string ca = frontdoor::testing::PkiFiles("").ca_file();
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca.c_str());
+    curl_easy_setopt(curl, CURLOPT_INTERFACE, source_.c_str());
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, kCurlTimeoutSeconds);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
+    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
+    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
+    if (!cookie.empty()) curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
+    if (body != nullptr) {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->c_str());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+    }
+    const CURLcode rc = curl_easy_perform(curl);
+    EXPECT_EQ(rc, CURLE_OK) << curl_easy_strerror(rc);
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
+    curl_easy_cleanup(curl);
+    for (const std::string& c : out.set_cookies) {
+      cookie = c.substr(0, c.find(';'));
+    }
+    return out;
+  }
+
+  const int port_;
+  const std::string source_;
+};
+
+std::string Hidden(const std::string& html, const std::string& name) {
+  std::smatch m;
+  const std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+using Form = std::vector<std::pair<std::string, std::string>>;
+
+Form CompleteAnswers() {
+  return {{"given-names", "Sam"},       {"family-name", "Jones"},
+          {"dob-day", "1"},             {"dob-month", "2"},
+          {"dob-year", "1990"},         {"address-line-1", "1 High Street"},
+          {"address-town", "Stoke"},    {"address-postcode", "ST4 7AB"},
+          {"phone", "07700 900982"},    {"safe-to-call", "yes"},
+          {"safe-to-leave-message", "no"},
+          {"safe-times", "weekdays"},   {"concerns", "My partner hurts me."},
+          {"children", "no"}};
+}
+
+// The form's tokens from `page`, then `answers`.
+Form WithTokens(const std::string& page, Form answers) {
+  answers.push_back({"csrf-token", Hidden(page, "csrf-token")});
+  answers.push_back({"form-token", Hidden(page, "form-token")});
+  return answers;
+}
+
+std::string Reference(const std::string& html) {
+  std::smatch m;
+  const std::regex re("<strong id=\"reference\">(FD-[A-Z0-9]+)</strong>");
+  return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+class WebServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = frontdoor::testing::FreshServiceDir("web");
+    auto intake = intake::IntakeServer::Start(
+        frontdoor::testing::IntakeConfigIn(dir_));
+    ASSERT_TRUE(intake.ok()) << intake.status();
+    intake_ = *std::move(intake);
+
+    config::v1::WebConfig c;
+    c.set_https_address("127.0.0.1:0");
+    const auto web_files = frontdoor::testing::PkiFiles("web-svc");
+    c.mutable_public_tls()->set_cert_file(web_files.cert_file());
+    c.mutable_public_tls()->set_key_file(web_files.key_file());
+    c.set_health_address("127.0.0.1:0");
+    c.set_metrics_address("127.0.0.1:0");
+    *c.mutable_service_tls() = web_files;
+    frontdoor::testing::PointAt(c.mutable_intake(), intake_->api_port());
+    frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web");
+    c.set_key_ring_file((dir_ / "keys.json").string());
+    c.set_shutdown_grace_seconds(5);
+    c.set_assets_dir(FRONTDOOR_WEB_ASSETS_DIR);
+    // A bucket that does not refill within a test.
+    c.mutable_client_rate_limit()->set_per_second(0.001);
+    c.mutable_client_rate_limit()->set_burst(kBurst);
+    auto web = WebServer::Start(c);
+    ASSERT_TRUE(web.ok()) << web.status();
+    web_ = *std::move(web);
+  }
+
+  void TearDown() override {
+    if (web_) {
+      EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    }
+    web_.reset();
+    if (intake_) {
+      EXPECT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+    }
+    intake_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // intake-svc as web-svc's identity calls it.
+  std::unique_ptr<intake::v1::IntakeService::Stub> AsWebSvc() {
+    auto channel =
+        frontdoor::testing::MakeMtlsChannel(intake_->api_port(), "web-svc");
+    EXPECT_TRUE(channel.ok()) << channel.status();
+    return intake::v1::IntakeService::NewStub(*channel);
+  }
+
+  static void Prepare(grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    ctx.AddMetadata("frontdoor-actor", "web:self-referral");
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<intake::IntakeServer> intake_;
+  std::unique_ptr<WebServer> web_;
+};
+
+TEST_F(WebServiceTest, EveryResponseCarriesTheSecurityHeaders) {
+  Browser b(web_->https_port());
+  for (const char* path : {"/", "/self-referral", "/assets/web.js",
+                           "/assets/govuk-frontend.min.css", "/nowhere"}) {
+    Http r = b.Get(path);
+    EXPECT_EQ(r.status, std::string(path) == "/nowhere" ? 404 : 200) << path;
+    const std::string csp = r.headers["content-security-policy"];
+    EXPECT_THAT(csp, HasSubstr("default-src 'none'")) << path;
+    EXPECT_THAT(csp, HasSubstr("script-src 'self'")) << path;
+    EXPECT_THAT(csp, Not(HasSubstr("unsafe-inline"))) << path;
+    EXPECT_THAT(csp, HasSubstr("frame-ancestors 'none'")) << path;
+    EXPECT_THAT(r.headers["strict-transport-security"], HasSubstr("max-age="));
+    EXPECT_EQ(r.headers["x-frame-options"], "DENY");
+    EXPECT_EQ(r.headers["x-content-type-options"], "nosniff");
+    EXPECT_EQ(r.headers["referrer-policy"], "no-referrer");
+    EXPECT_EQ(r.headers["cache-control"], "no-store");
+  }
+  EXPECT_THAT(b.Get("/assets/web.js").headers["content-type"],
+              HasSubstr("text/javascript"));
+  // The GDS Transport font is neither named nor served.
+  EXPECT_THAT(b.Get("/assets/govuk-frontend.min.css").body,
+              Not(HasSubstr("GDS Transport")));
+}
+
+TEST_F(WebServiceTest, TheCsrfCookieIsASessionCookieForThisSiteOnly) {
+  Browser b(web_->https_port());
+  const Http r = b.Get("/self-referral");
+  ASSERT_EQ(r.set_cookies.size(), 1u);
+  const std::string& c = r.set_cookies[0];
+  EXPECT_THAT(c, HasSubstr("__Host-frontdoor-csrf="));
+  EXPECT_THAT(c, HasSubstr("Secure"));
+  EXPECT_THAT(c, HasSubstr("HttpOnly"));
+  EXPECT_THAT(c, HasSubstr("SameSite=Strict"));
+  EXPECT_THAT(c, Not(HasSubstr("Expires")));
+  EXPECT_THAT(c, Not(HasSubstr("Max-Age")));
+}
+
+TEST_F(WebServiceTest, ASelfReferralGetsAReferenceOnceHoweverOftenItIsSent) {
+  Browser b(web_->https_port());
+  const Http form = b.Get("/self-referral");
+  const Form answers = WithTokens(form.body, CompleteAnswers());
+  const Http first = b.Post("/self-referral", answers);
+  ASSERT_EQ(first.status, 200) << first.body;
+  const std::string reference = Reference(first.body);
+  ASSERT_FALSE(reference.empty()) << first.body;
+  EXPECT_THAT(first.body, HasSubstr("What happens next"));
+  // A double click sends the same form again: the same referral.
+  const Http again = b.Post("/self-referral", answers);
+  EXPECT_EQ(Reference(again.body), reference);
+
+  // In intake, through the web front door's own key: the adult victims'
+  // front door, recorded as the web form's.
+  auto stub = AsWebSvc();
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  intake::v1::SubmitReferralRequest req;
+  req.set_idempotency_key(absl::StrCat("web-", Hidden(form.body, "form-token")));
+  const Form plain = CompleteAnswers();
+  // Rebuild what web-svc sent: the same answers make the same referral.
+  FormValues values(plain.begin(), plain.end());
+  *req.mutable_referral() = BuildSelfReferral(values).referral;
+  intake::v1::SubmitReferralResponse resp;
+  ASSERT_TRUE(stub->SubmitReferral(&ctx, req, &resp).ok());
+  EXPECT_EQ(resp.receipt().reference(), reference);
+  EXPECT_EQ(resp.receipt().front_door(), common::v1::FRONT_DOOR_ADULT_VICTIM);
+}
+
+TEST_F(WebServiceTest, IntakesViolationsAreShownOnTheFields) {
+  Browser b(web_->https_port());
+  const Http form = b.Get("/self-referral");
+  Form answers = CompleteAnswers();
+  for (auto& [k, v] : answers) {
+    if (k == "given-names" || k == "concerns") v = "";
+    if (k == "address-postcode") v = "NOT A CODE";
+  }
+  const Http r = b.Post("/self-referral", WithTokens(form.body, answers));
+  EXPECT_EQ(r.status, 422);
+  EXPECT_THAT(r.body, HasSubstr("<title>Error: Get support</title>"));
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"#given-names\">Enter your first name</a>"));
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"#address-postcode\">Enter a real postcode, like ST4 7AB</a>"));
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"#concerns\">Tell us what is happening</a>"));
+  EXPECT_THAT(r.body, HasSubstr("id=\"given-names-error\""));
+  // What was typed is kept for the person to correct, escaped.
+  EXPECT_THAT(r.body, HasSubstr("value=\"NOT A CODE\""));
+  // And the same form, corrected, goes through.
+  answers = CompleteAnswers();
+  const Http fixed = b.Post("/self-referral", WithTokens(r.body, answers));
+  EXPECT_EQ(fixed.status, 200);
+  EXPECT_FALSE(Reference(fixed.body).empty());
+}
+
+TEST_F(WebServiceTest, FormsWithoutTheirTokenOrWithTheHoneypotAreRefused) {
+  Browser b(web_->https_port());
+  const Http form = b.Get("/self-referral");
+  // Another browser (no cookie) posting this page's tokens: cross-site.
+  Browser other(web_->https_port());
+  EXPECT_EQ(other.Post("/self-referral", WithTokens(form.body, CompleteAnswers())).status,
+            403);
+  Form no_token = CompleteAnswers();
+  no_token.push_back({"form-token", Hidden(form.body, "form-token")});
+  EXPECT_EQ(b.Post("/self-referral", no_token).status, 403);
+  Form bot = WithTokens(form.body, CompleteAnswers());
+  bot.push_back({"website", "http://spam.example"});
+  EXPECT_EQ(b.Post("/self-referral", bot).status, 400);
+}
+
+TEST_F(WebServiceTest, AFloodFromOneAddressIsRefusedWithoutAffectingAnother) {
+  Browser flood(web_->https_port(), "127.0.0.2");
+  const Http form = flood.Get("/self-referral");
+  Form empty = WithTokens(form.body, {});
+  int refused = 0;
+  for (int i = 0; i < kBurst + 3; ++i) {
+    Http r = flood.Post("/self-referral", empty);
+    if (r.status == 429) {
+      ++refused;
+      EXPECT_THAT(r.body, HasSubstr("too many attempts"));
+      EXPECT_FALSE(r.headers["retry-after"].empty());
+    }
+  }
+  EXPECT_EQ(refused, 3);
+  Browser person(web_->https_port(), "127.0.0.3");
+  const Http page = person.Get("/self-referral");
+  const Http sent = person.Post("/self-referral", WithTokens(page.body, CompleteAnswers()));
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_FALSE(Reference(sent.body).empty());
+}
+
+TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
+  auto stub = AsWebSvc();
+  FormValues values;
+  for (const auto& [k, v] : CompleteAnswers()) values[k] = v;
+  common::v1::Referral referral = BuildSelfReferral(values).referral;
+  referral.set_channel(common::v1::CHANNEL_PARTNER_API);
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key("web-other-channel");
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    const absl::Status s = FromGrpcStatus(stub->SubmitReferral(&ctx, req, &resp));
+    ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+    ASSERT_EQ(GetFieldViolations(s).size(), 1u) << s;
+    EXPECT_EQ(GetFieldViolations(s)[0].field, "referral.channel");
+  }
+  referral.set_channel(common::v1::CHANNEL_WEB_FORM);
+  intake::v1::SubmitReferralResponse resp;
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key("web-own-channel");
+    *req.mutable_referral() = referral;
+    ASSERT_TRUE(stub->SubmitReferral(&ctx, req, &resp).ok());
+  }
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  intake::v1::GetReferralRequest get;
+  get.set_reference(resp.receipt().reference());
+  intake::v1::GetReferralResponse got;
+  EXPECT_EQ(stub->GetReferral(&ctx, get, &got).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
+  const absl::Status missing = ValidateConfig(config::v1::WebConfig());
+  EXPECT_EQ(missing.code(), absl::StatusCode::kInvalidArgument);
+  for (const char* name :
+       {"https_address", "public_tls.cert_file", "public_tls.key_file",
+        "health_address", "metrics_address", "service_tls.ca_file",
+        "intake.target", "store", "key_ring_file", "shutdown_grace_seconds",
+        "assets_dir"}) {
+    EXPECT_THAT(missing.message(), HasSubstr(name));
+  }
+  config::v1::WebConfig c;
+  c.set_https_address("127.0.0.1:0");
+  c.mutable_public_tls()->set_cert_file("c.pem");
+  c.mutable_public_tls()->set_key_file("c.key");
+  c.set_health_address("127.0.0.1");
+  c.set_metrics_address("127.0.0.1:0");
+  *c.mutable_service_tls() = frontdoor::testing::PkiFiles("web-svc");
+  c.mutable_intake()->set_target("localhost:1");
+  c.mutable_store()->set_sqlite_path("web.db");
+  c.set_key_ring_file("keys.json");
+  c.set_shutdown_grace_seconds(5);
+  c.set_assets_dir("assets");
+  c.set_quick_exit_url("http://example.com/");
+  c.add_professional_email_domains("NHS.net");
+  const absl::Status bad = ValidateConfig(c);
+  std::vector<std::string> fields;
+  for (const auto& v : GetFieldViolations(bad)) fields.push_back(v.field);
+  EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
+                          "health_address", "quick_exit_url",
+                          "professional_email_domains[0]"));
+}
+
+TEST_F(WebServiceTest, ProbesAndMetricsAnswerOnTheirOwnPorts) {
+  auto ready = frontdoor::testing::HttpGet(web_->health_port(), "/readyz");
+  ASSERT_TRUE(ready.ok()) << ready.status();
+  EXPECT_EQ(ready->status_code, 200);
+  Browser b(web_->https_port());
+  const Http form = b.Get("/self-referral");
+  ASSERT_EQ(b.Post("/self-referral", WithTokens(form.body, CompleteAnswers())).status, 200);
+  auto metrics = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok()) << metrics.status();
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                metrics->body,
+                "frontdoor_web_submissions_total{form=\"self_referral\",outcome=\"accepted\"}"),
+            1);
+  // Nothing the person typed reaches the metrics.
+  EXPECT_THAT(metrics->body, Not(HasSubstr("Jones")));
+  EXPECT_THAT(metrics->body, Not(HasSubstr("ST4")));
+  ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+  web_.reset();
+}
+
+}  // namespace
+}  // namespace frontdoor::web

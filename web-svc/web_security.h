@@ -1,0 +1,82 @@
+#pragma once
+
+// The abuse and safety guards of web-svc's forms: CSRF tokens, form tokens
+// (idempotency keys) and a token bucket per client address. Pure and
+// thread-safe; time comes from an injected Clock.
+
+#include <string>
+#include <string_view>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "common/clock/clock.h"
+
+namespace frontdoor::web {
+
+// Name of the session cookie holding the CSRF secret's per-browser value.
+// "__Host-" makes browsers require Secure, Path=/ and no Domain.
+inline constexpr char kCsrfCookie[] = "__Host-frontdoor-csrf";
+// Form field holding the CSRF token.
+inline constexpr char kCsrfField[] = "csrf-token";
+// Form field holding the form token (the submission's idempotency key).
+inline constexpr char kFormTokenField[] = "form-token";
+// Bytes of randomness in a cookie value or a form token.
+inline constexpr size_t kTokenBytes = 16;
+// Bytes a CSRF secret file must hold at least.
+inline constexpr size_t kMinCsrfSecretBytes = 32;
+
+// A fresh random token: 2 * kTokenBytes lower-case hex digits.
+std::string NewToken();
+
+// True when `token` has NewToken()'s shape.
+bool IsWellFormedToken(std::string_view token);
+
+// Signed double-submit CSRF tokens: the browser holds a random value in a
+// SameSite=Strict, HttpOnly session cookie; each form carries
+// HMAC-SHA-256(secret, value). A post is accepted only when the form's
+// token is the cookie value's MAC (compared in constant time).
+class CsrfTokens {
+ public:
+  explicit CsrfTokens(std::string secret) : secret_(std::move(secret)) {}
+  std::string TokenFor(std::string_view cookie_value) const;
+  bool Check(std::string_view cookie_value, std::string_view token) const;
+
+ private:
+  const std::string secret_;
+};
+
+// One token bucket per client address: `burst` posts at once, refilled at
+// `per_second`. At most kMaxTrackedClients addresses are held: past that,
+// the buckets that have refilled are forgotten (they would be full anyway),
+// and if none has, all are.
+class ClientRateLimiter {
+ public:
+  static constexpr size_t kMaxTrackedClients = 100'000;
+
+  ClientRateLimiter(double per_second, int burst, const Clock& clock)
+      : per_second_(per_second), burst_(burst), clock_(clock) {}
+
+  // Takes a token for `client`: true, or false (nothing taken) when its
+  // bucket is empty; `retry_after` then holds the time until a token.
+  bool TryAcquire(const std::string& client, absl::Duration* retry_after)
+      ABSL_LOCKS_EXCLUDED(mu_);
+
+  size_t tracked() const ABSL_LOCKS_EXCLUDED(mu_);
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    absl::Time refilled;
+  };
+  void Refill(Bucket& b, absl::Time now) const;
+
+  const double per_second_;
+  const int burst_;
+  const Clock& clock_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace frontdoor::web
