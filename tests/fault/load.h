@@ -7,6 +7,7 @@
 // when told to.
 
 #include <atomic>
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <string>
@@ -38,8 +39,20 @@ class SubmissionLoad {
     absl::Time ended;
   };
 
-  SubmissionLoad(std::string agency, std::string key_prefix)
-      : agency_(std::move(agency)), key_prefix_(std::move(key_prefix)) {}
+  // Back-off of a loader after a call without an answer.
+  static constexpr absl::Duration kFirstBackoff = absl::Milliseconds(10);
+  static constexpr absl::Duration kMostBackoff = absl::Milliseconds(500);
+
+  // `retry`: a call that fails is retried with its key after a back-off (a
+  // well-behaved client); otherwise every call has a new key (a flood).
+  // `pace`: each loader's least time from one call's start to the next
+  // (none by default).
+  SubmissionLoad(std::string agency, std::string key_prefix, bool retry = true,
+                 absl::Duration pace = absl::ZeroDuration())
+      : agency_(std::move(agency)),
+        key_prefix_(std::move(key_prefix)),
+        retry_(retry),
+        pace_(pace) {}
   ~SubmissionLoad() { Stop(); }
 
   // The port calls go to; 0 holds new calls until it is set again.
@@ -77,6 +90,9 @@ class SubmissionLoad {
     const common::v1::Referral referral = Example("adult-victim.json");
     std::unique_ptr<IntakeClient> client;
     int client_port = 0;
+    int next_key = 0;
+    std::string key;
+    int failures = 0;  // of `key` in a row
     for (int n = 0; n < kMaxSubmissions && !stop_.load(); ++n) {
       int port = port_.load();
       if (port == 0) {
@@ -88,9 +104,13 @@ class SubmissionLoad {
         client = std::make_unique<IntakeClient>(port, agency_);
         client_port = port;
       }
+      // As the contract asks (intake.proto): a submission that got no
+      // answer is retried with the same key, with back-off.
+      if (failures == 0) key = absl::StrCat(key_prefix_, "-", loader, "-", next_key++);
       Call call;
-      call.key = absl::StrCat(key_prefix_, "-", loader, "-", n);
-      call.started = absl::Now();
+      call.key = key;
+      const absl::Time started = absl::Now();
+      call.started = started;
       intake::v1::Receipt receipt;
       const grpc::Status status =
           client->Submit(call.key, referral, &receipt, kDeadline);
@@ -99,15 +119,31 @@ class SubmissionLoad {
       if (status.ok()) {
         call.reference = receipt.reference();
         acked_.fetch_add(1);
+        failures = 0;
+      } else if (retry_) {
+        ++failures;
       }
       calls_.fetch_add(1);
-      absl::MutexLock lock(&mu_);
-      history_.push_back(std::move(call));
+      {
+        absl::MutexLock lock(&mu_);
+        history_.push_back(std::move(call));
+      }
+      if (pace_ > absl::ZeroDuration()) {
+        PollUntil([&] { return stop_.load(); },
+                  pace_ - (absl::Now() - started));
+      }
+      if (failures > 0) {
+        // Back-off, cut short by a new port or a stop.
+        PollUntil([&] { return stop_.load() || port_.load() != port; },
+                  std::min(kMostBackoff, kFirstBackoff * (1 << std::min(failures, 8))));
+      }
     }
   }
 
   const std::string agency_;
   const std::string key_prefix_;
+  const bool retry_;
+  const absl::Duration pace_;
   std::atomic<int> port_{0};
   std::atomic<bool> stop_{false};
   std::atomic<int> acked_{0};

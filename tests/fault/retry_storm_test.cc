@@ -21,6 +21,7 @@
 #include "common/tls/credentials.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "grpcpp/server.h"
+#include "intake-svc/intake_core.h"
 #include "grpcpp/server_builder.h"
 #include "tests/fault/fault_fixture.h"
 #include "tests/testing/pki.h"
