@@ -170,11 +170,14 @@ TEST_F(FaultTest, RetryStormIsBoundedJitteredAndDrainsOnceEach) {
   EXPECT_EQ(total_after_recovery, kQueued);
   EXPECT_EQ(counting.max_in_flight(), 1);
   // Retries grow and are spread by jitter, not in lock-step.
-  ASSERT_GE(first_gaps.size(), 10u);
+  ASSERT_GE(first_gaps.size(), 20u);
   EXPECT_GT(Median(second_gaps), 1.3 * Median(first_gaps));
   const auto [lo, hi] = std::minmax_element(normalised_first_gaps.begin(),
                                             normalised_first_gaps.end());
-  EXPECT_GE(*hi - *lo, 0.1) << "first retries not spread: " << *lo << ".." << *hi;
+  // Jitter spreads them over +-20 % (0.4 wide): over 20 and more events a
+  // range under half of that is vanishingly unlikely; without jitter the
+  // relay's own timing spreads them by about 0.1.
+  EXPECT_GE(*hi - *lo, 0.2) << "first retries not spread: " << *lo << ".." << *hi;
   RecordProperty("attempts", static_cast<int>(counting.attempts().size()));
   server->Shutdown();
 }
