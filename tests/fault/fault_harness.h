@@ -146,6 +146,10 @@ absl::StatusOr<int64_t> CountInStore(const std::string& location,
                                      const std::string& sql,
                                      const std::vector<store::Value>& params = {});
 
+// grpc.health.v1 Check of the whole server ("") on the plaintext health
+// port: true for SERVING, false for NOT_SERVING; an error otherwise.
+absl::StatusOr<bool> Serving(int health_port);
+
 // The value of the Prometheus sample `series` (testing::FindSample's form:
 // name and labels exactly as exposed, or only the name for its first
 // sample) on http://127.0.0.1:<port>/metrics; 0 when it is not exposed.
