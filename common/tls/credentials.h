@@ -50,6 +50,15 @@ inline constexpr char kRoundRobinServiceConfig[] =
 // quickly, and the outbox relay's own back-off paces the retries.
 inline constexpr int kMaxReconnectBackoffMs = 5000;
 
+// Keepalive of every channel to another suite service: a ping this often,
+// calls or none (twice the least interval the suite's servers accept,
+// server::kMinPingInterval, so that timer slack never earns a strike), and
+// the connection closed when a ping is not acknowledged within the timeout. A relay so notices a peer cut off by
+// the network (no FIN, no RST: a partition) and reconnects, instead of
+// waiting out TCP's retransmissions for many minutes (FAULT-MATRIX row 7).
+inline constexpr int kDownstreamKeepaliveTimeMs = 20000;
+inline constexpr int kDownstreamKeepaliveTimeoutMs = 5000;
+
 // Client credentials presenting `own` that accept only a server whose
 // certificate the CA issued and which carries one of `identities` (URI
 // SANs), whatever its host name. INVALID_ARGUMENT without identities or
