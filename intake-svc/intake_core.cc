@@ -15,6 +15,7 @@
 #include "frontdoor/intake/v1/events.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "intake-svc/crash_points.h"
 #include "intake-svc/person_indexes.h"
 #include "intake-svc/routing.h"
 #include "intake-svc/validation.h"
@@ -230,6 +231,7 @@ void IntakeCore::Submit(const Caller& caller,
                                        for_notify.event_id(), for_notify,
                                        p->now);
         if (!queued.ok()) return queued;
+        FRONTDOOR_CRASH_POINT("mid_transaction");
         const bool accepted =
             p->receipt.status() == intake::v1::REFERRAL_STATUS_ACCEPTED;
         // Codes only: enum labels, a return reason's code and agency ids
@@ -268,6 +270,7 @@ void IntakeCore::Submit(const Caller& caller,
           return;
         }
         if (!p->replay) {
+          FRONTDOOR_CRASH_POINT("after_commit_before_reply");
           metrics_.Received(p->receipt, p->channel);
           if (on_committed_) on_committed_();
           Log(Level::kInfo, "referral.received",

@@ -12,6 +12,7 @@
 #include "common/server/service_main.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
+#include "intake-svc/crash_points.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_metrics.h"
@@ -82,7 +83,15 @@ class IntakeServerImpl final
     metrics_ = std::make_unique<IntakeMetrics>(*metrics_registry);
     core_ = std::make_unique<IntakeCore>(*common_.store, *common_.keys,
                                          *districts_, *common_.registry, clock,
-                                         *metrics_, [this] { NotifyRelays(); });
+                                         *metrics_, [this] {
+                                           // Crash-point build: the relay
+                                           // must not beat the reply.
+                                           if (FRONTDOOR_CRASH_POINT_ARMED(
+                                                   "after_ack_before_forward")) {
+                                             return;
+                                           }
+                                           NotifyRelays();
+                                         });
     absl::StatusOr<server::RateLimitPolicy> policy =
         server::RateLimitPolicyForServer(config.server(), *common_.registry);
     if (!policy.ok()) return policy.status();

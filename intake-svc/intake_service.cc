@@ -7,6 +7,7 @@
 #include "common/server/call_context.h"
 #include "common/status/grpc_status.h"
 #include "common/tls/authenticate.h"
+#include "intake-svc/crash_points.h"
 
 namespace frontdoor::intake {
 namespace {
@@ -37,13 +38,37 @@ absl::StatusOr<Caller> Authenticate(grpc::CallbackServerContext& context,
   return caller;
 }
 
+#ifdef FRONTDOOR_CRASH_POINTS
+// The reactor of a submission while after_ack_before_forward is armed:
+// gRPC calls OnDone once the reply has been sent.
+class CrashWhenReplied final : public grpc::ServerUnaryReactor {
+ public:
+  void OnDone() override {
+    FRONTDOOR_CRASH_POINT("after_ack_before_forward");
+    delete this;
+  }
+};
+#endif
+
+// The reactor of one submission: gRPC's default one, except in the
+// crash-point build (crash_points.h).
+grpc::ServerUnaryReactor* SubmissionReactor(
+    grpc::CallbackServerContext& context) {
+#ifdef FRONTDOOR_CRASH_POINTS
+  if (FRONTDOOR_CRASH_POINT_ARMED("after_ack_before_forward")) {
+    return new CrashWhenReplied();
+  }
+#endif
+  return context.DefaultReactor();
+}
+
 }  // namespace
 
 grpc::ServerUnaryReactor* IntakeService::SubmitReferral(
     grpc::CallbackServerContext* context,
     const intake::v1::SubmitReferralRequest* request,
     intake::v1::SubmitReferralResponse* response) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  grpc::ServerUnaryReactor* reactor = SubmissionReactor(*context);
   ScopedTrace trace(server::TraceIdOf(*context));
   absl::StatusOr<Caller> caller = Authenticate(
       *context, registry_, metrics_, limits_, server::CallKind::kWrite);

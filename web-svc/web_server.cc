@@ -504,6 +504,9 @@ std::string WebServerImpl::ClientAddress(const httplib::Request& req) const {
   return peer;
 }
 
+// The audit reason code of every web-svc entry (common/audit/README.md).
+constexpr char kAuditReasonWebForm[] = "web_form_submission";
+
 void WebServerImpl::Audit(const std::string& action, const std::string& subject,
                           const std::string& outcome) {
   audit::Entry entry;
@@ -512,7 +515,7 @@ void WebServerImpl::Audit(const std::string& action, const std::string& subject,
   entry.actor_person = kActor;
   entry.action = action;
   entry.subject = subject;
-  entry.reason = "web form submission";
+  entry.reason = kAuditReasonWebForm;
   entry.lawful_basis = "UK GDPR art. 6(1)(e), art. 9(2)(g); DPA 2018 sch. 1 para. 18";
   entry.details = absl::StrCat("{\"form\":\"self_referral\",\"outcome\":\"",
                                outcome, "\"}");

@@ -210,6 +210,15 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeDownstreamChannel(
   grpc::ChannelArguments args;
   args.SetServiceConfigJSON(kRoundRobinServiceConfig);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, kMaxReconnectBackoffMs);
+  static_assert(absl::Milliseconds(kDownstreamKeepaliveTimeMs / 2) >=
+                    server::kMinPingInterval,
+                "the suite's servers refuse pings faster than kMinPingInterval");
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, kDownstreamKeepaliveTimeMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, kDownstreamKeepaliveTimeoutMs);
+  args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  // Keep pinging an idle connection (gRPC stops after 2 pings without data
+  // by default).
+  args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   // What the next service accepts (server_options.h), so an event the
   // receiver would take is never refused on the way out.
   args.SetMaxSendMessageSize(server::kMaxHopMessageBytes);

@@ -51,6 +51,15 @@ inline constexpr char kRoundRobinServiceConfig[] =
 // quickly, and the outbox relay's own back-off paces the retries.
 inline constexpr int kMaxReconnectBackoffMs = 5000;
 
+// Keepalive of every channel to another suite service: a ping this often,
+// calls or none (twice the least interval the suite's servers accept,
+// server::kMinPingInterval, so that timer slack never earns a strike), and
+// the connection closed when a ping is not acknowledged within the timeout. A relay so notices a peer cut off by
+// the network (no FIN, no RST: a partition) and reconnects, instead of
+// waiting out TCP's retransmissions for many minutes (FAULT-MATRIX row 7).
+inline constexpr int kDownstreamKeepaliveTimeMs = 20000;
+inline constexpr int kDownstreamKeepaliveTimeoutMs = 5000;
+
 // Client credentials of a long-lived channel (a relay's, a push partner's):
 // present `own`'s certificate and key and verify the server against its CA,
 // all three re-read every `refresh_interval` (gRPC's
