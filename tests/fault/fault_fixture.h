@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "intake-svc/intake_core.h"
 #include "tests/fault/fault_harness.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
@@ -81,6 +82,21 @@ class FaultTest : public ::testing::Test {
               "SELECT COUNT(*) FROM triage_referrals WHERE reference = $1",
               {reference});
           return n.ok() && *n == 1;
+        },
+        timeout);
+  }
+
+  // Polls (bounded by `timeout`) until intake's relay to triage has
+  // delivered everything it holds.
+  bool IntakeOutboxDrained(absl::Duration timeout = absl::Seconds(20)) {
+    return PollUntil(
+        [&] {
+          absl::StatusOr<int64_t> n = CountInStore(
+              intake_store_,
+              "SELECT COUNT(*) FROM outbox WHERE topic = $1 "
+              "AND delivered_at_us IS NULL",
+              {std::string(intake::kReferralReceivedTopic)});
+          return n.ok() && *n == 0;
         },
         timeout);
   }

@@ -142,16 +142,7 @@ TEST_F(PartitionTest, IntakeServesThroughACutLinkAndDrainsOnceHealed) {
       },
       absl::Seconds(90)))
       << "not drained after healing\n" << intake_->LogTail();
-  EXPECT_TRUE(PollUntil(
-      [&] {
-        absl::StatusOr<int64_t> n = CountInStore(
-            intake_store_,
-            "SELECT COUNT(*) FROM outbox WHERE topic = $1 "
-            "AND delivered_at_us IS NULL",
-            {std::string(intake::kReferralReceivedTopic)});
-        return n.ok() && *n == 0;
-      },
-      absl::Seconds(20)));
+  EXPECT_TRUE(IntakeOutboxDrained());
 }
 
 }  // namespace

@@ -281,16 +281,7 @@ TEST_F(ProcessFaultTest, HungTriageDoesNotStallIntakeAndDrainsOnceAfter) {
                     {reference}),
               1);
   }
-  EXPECT_TRUE(PollUntil(
-      [&] {
-        absl::StatusOr<int64_t> n = CountInStore(
-            intake_store_,
-            "SELECT COUNT(*) FROM outbox WHERE topic = $1 "
-            "AND delivered_at_us IS NULL",
-            {std::string(intake::kReferralReceivedTopic)});
-        return n.ok() && *n == 0;
-      },
-      absl::Seconds(20)));
+  EXPECT_TRUE(IntakeOutboxDrained());
 }
 
 // Row 36. The flooder's write bucket, and its flood: kFlooders loaders each

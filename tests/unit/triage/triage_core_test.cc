@@ -63,6 +63,36 @@ class FakeReceiver final : public outbox::Sink {
   std::vector<outbox::Event> events;
 };
 
+
+
+// Swaps the sealed values of the only two rows of `table`, as someone with
+// the database file could.
+void SwapSealedValues(store::Store& store, const std::string& table,
+                      const std::string& column) {
+  ASSERT_TRUE(store
+                  .WriteSync([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(absl::StrCat(
+                        "SELECT reference, ", column, " FROM ", table,
+                        " ORDER BY reference"));
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 2) {
+                      return absl::InternalError("two rows expected");
+                    }
+                    for (int i = 0; i < 2; ++i) {
+                      absl::Status s =
+                          tx.Exec(absl::StrCat("UPDATE ", table, " SET ",
+                                               column,
+                                               " = $1 WHERE reference = $2"),
+                                  {store::Blob{(*rows)[1 - i].Text(1)},
+                                   (*rows)[i].Text(0)})
+                              .status();
+                      if (!s.ok()) return s;
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+}
+
 class TriageCoreTest : public frontdoor::testing::CoreStoreTest {
  protected:
   void SetUp() override {
@@ -466,27 +496,7 @@ TEST_F(TriageCoreTest, SwappedDecisionIsAuditedAsAnIntegrityFailure) {
   for (const char* ref : {"FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2"}) {
     ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), ref)).ok());
   }
-  ASSERT_TRUE(store_
-                  ->WriteSync([](store::Tx& tx) -> absl::Status {
-                    auto rows = tx.Query(
-                        "SELECT reference, sealed_decision FROM "
-                        "triage_decisions ORDER BY reference");
-                    if (!rows.ok()) return rows.status();
-                    if (rows->size() != 2) {
-                      return absl::InternalError("two rows expected");
-                    }
-                    for (int i = 0; i < 2; ++i) {
-                      absl::Status s =
-                          tx.Exec("UPDATE triage_decisions SET "
-                                  "sealed_decision = $1 WHERE reference = $2",
-                                  {store::Blob{(*rows)[1 - i].Text(1)},
-                                   (*rows)[i].Text(0)})
-                              .status();
-                      if (!s.ok()) return s;
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  SwapSealedValues(*store_, "triage_decisions", "sealed_decision");
   EXPECT_EQ(Get("FD-HHHHHHHHHHH1").status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
@@ -503,27 +513,7 @@ TEST_F(TriageCoreTest, SwappedReferralOnAnAssessmentIsAuditedAsAnIntegrityFailur
     ASSERT_TRUE(Deliver(Event(Example("adult-victim.json"), ref)).ok());
   }
   // Two referrals' sealed events swapped, as someone with the file could.
-  ASSERT_TRUE(store_
-                  ->WriteSync([](store::Tx& tx) -> absl::Status {
-                    auto rows = tx.Query(
-                        "SELECT reference, sealed_event FROM "
-                        "triage_referrals ORDER BY reference");
-                    if (!rows.ok()) return rows.status();
-                    if (rows->size() != 2) {
-                      return absl::InternalError("two rows expected");
-                    }
-                    for (int i = 0; i < 2; ++i) {
-                      absl::Status s =
-                          tx.Exec("UPDATE triage_referrals SET "
-                                  "sealed_event = $1 WHERE reference = $2",
-                                  {store::Blob{(*rows)[1 - i].Text(1)},
-                                   (*rows)[i].Text(0)})
-                              .status();
-                      if (!s.ok()) return s;
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  SwapSealedValues(*store_, "triage_referrals", "sealed_event");
   EXPECT_EQ(Submit(DashRequest("FD-AAAAAAAAAAA1", 13)).status().code(),
             absl::StatusCode::kDataLoss);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
