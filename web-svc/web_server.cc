@@ -17,6 +17,7 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "common/audit/audit.h"
+#include "common/audit/watch.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
@@ -219,6 +220,10 @@ class WebServerImpl final : public WebServer {
   std::map<std::string, Asset> assets_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
+  // The scheduled check of web-svc's audit chain (default AuditConfig:
+  // every 10 minutes, anchored beside the SQLite database); before
+  // metrics_, so that it outlives the scrapes.
+  std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
@@ -326,10 +331,17 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                             "returned, invalid, rate_limited, csrf, honeypot, "
                             "too_large, already_sent, intake_error)")
                       .Register(*registry_);
+  audit_watch_ = std::make_unique<audit::ChainWatch>(
+      *store_, *keys_, clock,
+      audit::WatchOptionsFor(config::v1::AuditConfig(),
+                             config.store().sqlite_path()));
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
-      metrics::MetricsServer::Start(config.metrics_address(), registry_);
+      metrics::MetricsServer::Start(
+          config.metrics_address(), registry_,
+          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_)});
   if (!metrics.ok()) return server::WithContext(metrics.status(), "metrics port");
   metrics_ = *std::move(metrics);
+  audit_watch_->Start();
 
   https_ = std::make_unique<httplib::SSLServer>(
       [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
@@ -405,6 +417,7 @@ absl::Status WebServerImpl::Shutdown(absl::Duration grace) {
   }
   if (https_thread_.joinable()) https_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
+  if (audit_watch_ != nullptr) audit_watch_->Stop();
   if (store_ != nullptr) store_->Close();
   Log(Level::kInfo, "server.stopped", {{"service", kService}});
   return absl::OkStatus();

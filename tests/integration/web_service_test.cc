@@ -417,6 +417,19 @@ TEST_F(WebServiceTest, ProbesAndMetricsAnswerOnTheirOwnPorts) {
                 metrics->body,
                 "frontdoor_web_submissions_total{form=\"self_referral\",outcome=\"accepted\"}"),
             1);
+  // web-svc checks its own audit chain, as every service does (the check
+  // runs on its own thread from start-up: a bounded poll).
+  std::optional<double> intact;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30);
+       !intact.has_value() && absl::Now() < deadline;
+       absl::SleepFor(absl::Milliseconds(20))) {
+    auto page = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+    if (page.ok()) {
+      intact = frontdoor::testing::FindSample(page->body,
+                                              "frontdoor_audit_chain_intact");
+    }
+  }
+  EXPECT_EQ(intact, 1.0);
   // Nothing the person typed reaches the metrics.
   EXPECT_THAT(metrics->body, Not(HasSubstr("Jones")));
   EXPECT_THAT(metrics->body, Not(HasSubstr("ST4")));
