@@ -143,6 +143,26 @@ class TriageFlowTest : public ::testing::Test {
     return resp;
   }
 
+  // staffs-police calls a practitioners' method (ListQueue) and the inbox
+  // (DeliverReferral): both must be PERMISSION_DENIED.
+  void PoliceCallsPractitionersAndInboxMethods() {
+    auto channel =
+        testing::MakeMtlsChannel(triage_->api_port(), "staffs-police");
+    ASSERT_TRUE(channel.ok());
+    auto as_police = triage::v1::TriageService::NewStub(*channel);
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    triage::v1::ListQueueResponse resp;
+    ASSERT_EQ(as_police->ListQueue(&ctx, {}, &resp).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+    auto inbox = triage::v1::TriageInbox::NewStub(*channel);
+    grpc::ClientContext ctx2;
+    Prepare(ctx2);
+    triage::v1::DeliverReferralResponse delivered;
+    ASSERT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+
   Referral WithDash(Referral r, int yes) {
     *r.mutable_risk_assessment() = triage::testing::Dash(yes);
     return r;
@@ -281,40 +301,15 @@ TEST_F(TriageFlowTest, MetricsShowDecisionsQueueAndOutboxes) {
 }
 
 TEST_F(TriageFlowTest, PartnersCannotUseTriage) {
-  auto channel = testing::MakeMtlsChannel(triage_->api_port(), "staffs-police");
-  ASSERT_TRUE(channel.ok());
-  auto as_police = triage::v1::TriageService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  Prepare(ctx);
-  triage::v1::ListQueueResponse resp;
-  EXPECT_EQ(as_police->ListQueue(&ctx, {}, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  auto inbox = triage::v1::TriageInbox::NewStub(*channel);
-  grpc::ClientContext ctx2;
-  Prepare(ctx2);
-  triage::v1::DeliverReferralResponse delivered;
-  EXPECT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  PoliceCallsPractitionersAndInboxMethods();
 }
 
 // A partner's calls to the practitioners' methods and to the inbox are
 // refused and each refusal is audited: the agency, the person, the method,
 // reason code role_missing.
 TEST_F(TriageFlowTest, PartnerRefusedIsAudited) {
-  auto channel = testing::MakeMtlsChannel(triage_->api_port(), "staffs-police");
-  ASSERT_TRUE(channel.ok());
-  auto as_police = triage::v1::TriageService::NewStub(*channel);
-  grpc::ClientContext ctx;
-  Prepare(ctx);
-  triage::v1::ListQueueResponse resp;
-  ASSERT_EQ(as_police->ListQueue(&ctx, {}, &resp).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  auto inbox = triage::v1::TriageInbox::NewStub(*channel);
-  grpc::ClientContext ctx2;
-  Prepare(ctx2);
-  triage::v1::DeliverReferralResponse delivered;
-  ASSERT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  PoliceCallsPractitionersAndInboxMethods();
+  ASSERT_FALSE(HasFatalFailure());
   ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
   triage_.reset();
 
