@@ -220,8 +220,8 @@ class WebServerImpl final : public WebServer {
   std::map<std::string, Asset> assets_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
-  // The scheduled check of web-svc's audit chain (default AuditConfig:
-  // every 10 minutes, anchored beside the SQLite database); before
+  // The scheduled check of web-svc's audit chain (WebConfig.audit; by
+  // default every 10 minutes, anchored beside the SQLite database); before
   // metrics_, so that it outlives the scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<CsrfTokens> csrf_;
@@ -333,7 +333,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                       .Register(*registry_);
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
-      audit::WatchOptionsFor(config::v1::AuditConfig(),
+      audit::WatchOptionsFor(config.audit(),
                              config.store().sqlite_path()));
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
       metrics::MetricsServer::Start(
@@ -721,6 +721,10 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
       bad.push_back({absl::StrCat("professional_email_domains[", i, "]"),
                      "must be a lower-case domain such as nhs.net"});
     }
+  }
+  if (c.audit().verify_interval_seconds() < 0) {
+    bad.push_back({"audit.verify_interval_seconds",
+                   "must be at least 1 (or 0 for the default)"});
   }
   if (!bad.empty()) {
     std::string message = "web-svc config is not valid";

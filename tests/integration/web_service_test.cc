@@ -396,12 +396,14 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   c.set_assets_dir("assets");
   c.set_quick_exit_url("http://example.com/");
   c.add_professional_email_domains("NHS.net");
+  c.mutable_audit()->set_verify_interval_seconds(-1);
   const absl::Status bad = ValidateConfig(c);
   std::vector<std::string> fields;
   for (const auto& v : GetFieldViolations(bad)) fields.push_back(v.field);
   EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
                           "health_address", "quick_exit_url",
-                          "professional_email_domains[0]"));
+                          "professional_email_domains[0]",
+                          "audit.verify_interval_seconds"));
 }
 
 TEST_F(WebServiceTest, ProbesAndMetricsAnswerOnTheirOwnPorts) {
