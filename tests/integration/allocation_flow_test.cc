@@ -287,9 +287,25 @@ TEST_F(AllocationFlowTest, CatalogueIsServedAndPartnersAreRefused) {
 }
 
 TEST_F(AllocationFlowTest, MetricsShowPlacesAndWaiting) {
-  Await(Submit(Adult(5, 1), "m1"), allocation::v1::PLACEMENT_STATE_ALLOCATED);
+  const std::string m1 = Submit(Adult(5, 1), "m1");
+  Await(m1, allocation::v1::PLACEMENT_STATE_ALLOCATED);
   Await(Submit(Adult(5, 2), "m2"), allocation::v1::PLACEMENT_STATE_WAITING);
-  clock_.Advance(absl::Hours(50));
+  // The one allocated is contacted within its target (48 hours for an
+  // agency's referral); the one waiting is not, and becomes overdue.
+  clock_.Advance(absl::Hours(2));
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  allocation::v1::RecordFirstContactRequest contact;
+  contact.set_reference(m1);
+  contact.set_method(allocation::v1::CONTACT_METHOD_PHONE);
+  *contact.mutable_made_at() = google::protobuf::util::TimeUtil::
+      MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  Placement contacted;
+  grpc::Status recorded =
+      allocation_staff_->RecordFirstContact(&ctx, contact, &contacted);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_EQ(contacted.first_contact(), allocation::v1::FIRST_CONTACT_MET);
+  clock_.Advance(absl::Hours(48));
   auto scrape = testing::HttpGet(allocation_->metrics_port(), "/metrics");
   ASSERT_TRUE(scrape.ok());
   const std::string& text = scrape->body;
@@ -304,6 +320,16 @@ TEST_F(AllocationFlowTest, MetricsShowPlacesAndWaiting) {
                 "frontdoor_allocation_first_contact_overdue{programme="
                 "\"imatter\"}"),
             1.0);
+  EXPECT_EQ(testing::FindSample(
+                text,
+                "frontdoor_allocation_first_contacts{programme=\"imatter\","
+                "outcome=\"met\"}"),
+            1.0);
+  EXPECT_EQ(testing::FindSample(
+                text,
+                "frontdoor_allocation_first_contacts{programme=\"imatter\","
+                "outcome=\"missed\"}"),
+            0.0);
   EXPECT_EQ(testing::FindSample(
                 text,
                 "frontdoor_allocation_placements{programme=\"imatter\","
