@@ -82,6 +82,8 @@ class Browser {
     return Call(path, &body);
   }
   std::string cookie;
+  // Sent as X-Forwarded-For when set (a proxy forwarding a client).
+  std::string forwarded_for;
 
  private:
   Http Call(const std::string& path, const std::string* body) {
@@ -98,6 +100,12 @@ class Browser {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
     if (!cookie.empty()) curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
+    struct curl_slist* headers = nullptr;
+    if (!forwarded_for.empty()) {
+      headers = curl_slist_append(
+          headers, absl::StrCat("X-Forwarded-For: ", forwarded_for).c_str());
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    }
     if (body != nullptr) {
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->c_str());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
@@ -106,6 +114,7 @@ class Browser {
     EXPECT_EQ(rc, CURLE_OK) << curl_easy_strerror(rc);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     for (const std::string& c : out.set_cookies) {
       cookie = c.substr(0, c.find(';'));
     }
@@ -173,6 +182,7 @@ class WebServiceTest : public ::testing::Test {
     // A bucket that does not refill within a test.
     c.mutable_client_rate_limit()->set_per_second(0.001);
     c.mutable_client_rate_limit()->set_burst(kBurst);
+    web_config_ = c;
     auto web = WebServer::Start(c);
     ASSERT_TRUE(web.ok()) << web.status();
     web_ = *std::move(web);
@@ -205,6 +215,7 @@ class WebServiceTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<intake::IntakeServer> intake_;
+  config::v1::WebConfig web_config_;
   std::unique_ptr<WebServer> web_;
 };
 
@@ -335,6 +346,50 @@ TEST_F(WebServiceTest, AFloodFromOneAddressIsRefusedWithoutAffectingAnother) {
   EXPECT_FALSE(Reference(sent.body).empty());
 }
 
+// Behind an ingress controller whose pods' addresses change: web-svc trusts
+// the pods' network, and each client the proxies forward has its own
+// bucket, whichever proxy pod it comes through.
+TEST_F(WebServiceTest, ClientsForwardedByATrustedProxyNetworkHaveTheirOwnLimit) {
+  ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+  web_config_.add_trusted_proxies("127.0.0.0/29");  // proxy pods 127.0.0.1-7
+  auto web = WebServer::Start(web_config_);
+  ASSERT_TRUE(web.ok()) << web.status();
+  web_ = *std::move(web);
+
+  Browser flood(web_->https_port(), "127.0.0.4");
+  flood.forwarded_for = "203.0.113.9";
+  const Http form = flood.Get("/self-referral");
+  const Form empty = WithTokens(form.body, {});
+  int refused = 0;
+  for (int i = 0; i < kBurst + 1; ++i) {
+    if (flood.Post("/self-referral", empty).status == 429) ++refused;
+  }
+  EXPECT_EQ(refused, 1);
+  // The same client through another proxy pod is still refused.
+  Browser again(web_->https_port(), "127.0.0.5");
+  again.forwarded_for = "198.51.100.1, 203.0.113.9";
+  again.cookie = flood.cookie;
+  EXPECT_EQ(again.Post("/self-referral", empty).status, 429);
+  // Another client through the flooded proxy pod is not.
+  Browser person(web_->https_port(), "127.0.0.4");
+  person.forwarded_for = "203.0.113.10";
+  const Http page = person.Get("/self-referral");
+  const Http sent = person.Post("/self-referral", WithTokens(page.body, CompleteAnswers()));
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_FALSE(Reference(sent.body).empty());
+  // Outside the trusted network, X-Forwarded-For is ignored: a flooder
+  // cannot escape its limit by naming other clients.
+  Browser direct(web_->https_port(), "127.0.0.9");
+  const Http direct_form = direct.Get("/self-referral");
+  const Form direct_empty = WithTokens(direct_form.body, {});
+  for (int i = 0; i < kBurst; ++i) {
+    direct.forwarded_for = absl::StrCat("192.0.2.", i);
+    EXPECT_NE(direct.Post("/self-referral", direct_empty).status, 429);
+  }
+  direct.forwarded_for = "192.0.2.200";
+  EXPECT_EQ(direct.Post("/self-referral", direct_empty).status, 429);
+}
+
 TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
   auto stub = AsWebSvc();
   FormValues values;
@@ -396,6 +451,8 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   c.set_assets_dir("assets");
   c.set_quick_exit_url("http://example.com/");
   c.add_professional_email_domains("NHS.net");
+  c.add_trusted_proxies("10.244.0.0/16");
+  c.add_trusted_proxies("10.244.0.0/33");
   c.mutable_audit()->set_verify_interval_seconds(-1);
   const absl::Status bad = ValidateConfig(c);
   std::vector<std::string> fields;
@@ -403,6 +460,7 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
                           "health_address", "quick_exit_url",
                           "professional_email_domains[0]",
+                          "trusted_proxies[1]",
                           "audit.verify_interval_seconds"));
 }
 
