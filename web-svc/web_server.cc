@@ -35,6 +35,7 @@
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
 #include "web-svc/pages.h"
+#include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_security.h"
 
@@ -237,6 +238,8 @@ class WebServerImpl final : public WebServer {
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
+  // Before https_, whose SSL_CTX calls it on every handshake.
+  std::unique_ptr<ReloadingCertificate> public_cert_;
   std::unique_ptr<httplib::SSLServer> https_;
   std::unique_ptr<httplib::Server> health_;
   std::thread https_thread_;
@@ -252,12 +255,7 @@ class WebServerImpl final : public WebServer {
 bool WebServerImpl::ConfigureTls(SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  return SSL_CTX_use_certificate_chain_file(
-             &ctx, config_.public_tls().cert_file().c_str()) == 1 &&
-         SSL_CTX_use_PrivateKey_file(&ctx,
-                                     config_.public_tls().key_file().c_str(),
-                                     SSL_FILETYPE_PEM) == 1 &&
-         SSL_CTX_check_private_key(&ctx) == 1;
+  return public_cert_->Install(ctx);
 }
 
 absl::Status WebServerImpl::Listen(httplib::Server& server,
@@ -360,6 +358,11 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   metrics_ = *std::move(metrics);
   audit_watch_->Start();
 
+  absl::StatusOr<std::unique_ptr<ReloadingCertificate>> public_cert =
+      ReloadingCertificate::Load(config.public_tls().cert_file(),
+                                 config.public_tls().key_file(), clock);
+  if (!public_cert.ok()) return public_cert.status();
+  public_cert_ = *std::move(public_cert);
   https_ = std::make_unique<httplib::SSLServer>(
       [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
   if (!https_->is_valid()) {

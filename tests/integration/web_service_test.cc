@@ -1,6 +1,9 @@
 // web-svc in process with a real intake-svc, over real mTLS between them
 // and HTTPS from a libcurl client: what a person's browser sends and sees.
 #include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +12,8 @@
 #include <regex>
 
 #include "absl/strings/ascii.h"
+#include "common/clock/clock.h"
+#include "common/config/config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/errors.h"
@@ -155,6 +160,32 @@ std::string Reference(const std::string& html) {
   std::smatch m;
   const std::regex re("<strong id=\"reference\">(FD-[A-Z0-9]+)</strong>");
   return std::regex_search(html, m, re) ? m[1].str() : "";
+}
+
+// The certificate web-svc's HTTPS port presents to a new connection (a full
+// handshake, no session reused); empty when the handshake fails.
+std::string ServedCertificatePem(int port) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  BIO* conn = BIO_new_ssl_connect(ctx);
+  BIO_set_conn_hostname(conn, absl::StrCat("127.0.0.1:", port).c_str());
+  SSL* ssl = nullptr;
+  BIO_get_ssl(conn, &ssl);
+  std::string pem;
+  if (BIO_do_connect(conn) == 1 && BIO_do_handshake(conn) == 1) {
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    BIO* out = BIO_new(BIO_s_mem());
+    if (cert != nullptr && PEM_write_bio_X509(out, cert) == 1) {
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(out, &data);
+      pem.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(out);
+    X509_free(cert);
+  }
+  BIO_free_all(conn);
+  SSL_CTX_free(ctx);
+  return pem;
 }
 
 class WebServiceTest : public ::testing::Test {
@@ -388,6 +419,56 @@ TEST_F(WebServiceTest, ClientsForwardedByATrustedProxyNetworkHaveTheirOwnLimit) 
   }
   direct.forwarded_for = "192.0.2.200";
   EXPECT_EQ(direct.Post("/self-referral", direct_empty).status, 429);
+}
+
+// cert-manager renews the public certificate in place: web-svc serves the
+// renewal within a minute, without a restart, and keeps the last good pair
+// while the files hold a bad one.
+TEST_F(WebServiceTest, ARenewedPublicCertificateIsServedWithoutARestart) {
+  ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+  const absl::Time now = absl::Now();
+  const std::filesystem::path dir = dir_ / "public-tls";
+  const std::string uri = "spiffe://frontdoor/svc/web-svc";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(dir_ / "other");
+  auto first = frontdoor::testing::IssueCertificate(
+      dir, "web-public", uri, now - absl::Hours(1), now + absl::Hours(24 * 30));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string first_pem = *config::ReadFileToString(first->cert_file());
+  web_config_.mutable_public_tls()->set_cert_file(first->cert_file());
+  web_config_.mutable_public_tls()->set_key_file(first->key_file());
+  FakeClock clock(now);
+  auto web = WebServer::Start(web_config_, clock);
+  ASSERT_TRUE(web.ok()) << web.status();
+  web_ = *std::move(web);
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), first_pem);
+
+  // The renewal lands in the same files.
+  auto renewed = frontdoor::testing::IssueCertificate(
+      dir, "web-public", uri, now - absl::Hours(1), now + absl::Hours(24 * 90));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  const std::string renewed_pem = *config::ReadFileToString(renewed->cert_file());
+  ASSERT_NE(renewed_pem, first_pem);
+  // Looked at once a minute, not on every connection.
+  clock.Advance(absl::Seconds(30));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), first_pem);
+  clock.Advance(absl::Seconds(31));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), renewed_pem);
+  // Pages still load over the renewed certificate.
+  EXPECT_EQ(Browser(web_->https_port()).Get("/self-referral").status, 200);
+
+  // A key that does not match (a half-written renewal): the renewed pair
+  // stays in service.
+  {
+    auto other = frontdoor::testing::IssueCertificate(
+        dir_ / "other", "web-public", uri, now - absl::Hours(1),
+        now + absl::Hours(24 * 90));
+    ASSERT_TRUE(other.ok()) << other.status();
+    std::filesystem::copy_file(other->key_file(), renewed->key_file(),
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  clock.Advance(absl::Seconds(61));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), renewed_pem);
 }
 
 TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
