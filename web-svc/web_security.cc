@@ -10,8 +10,21 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace frontdoor::web {
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  for (absl::string_view part : absl::StrSplit(absl::string_view(header.data(), header.size()), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, absl::string_view(name.data(), name.size())) &&
+        absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
+}
 
 std::string NewToken() {
   unsigned char bytes[kTokenBytes];

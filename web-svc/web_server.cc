@@ -34,6 +34,8 @@
 #include "grpcpp/client_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "web-svc/accounts.h"
+#include "web-svc/console.h"
 #include "web-svc/pages.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_security.h"
@@ -149,17 +151,6 @@ std::pair<std::string, int> SplitAddress(const std::string& address) {
   return {host, port};
 }
 
-// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
-std::string CookieValue(const std::string& header, absl::string_view name) {
-  for (absl::string_view part : absl::StrSplit(header, ';')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
-      return std::string(part);
-    }
-  }
-  return "";
-}
-
 bool ValidAddress(const std::string& a) {
   const size_t colon = a.rfind(':');
   int port = -1;
@@ -194,6 +185,8 @@ class WebServerImpl final : public WebServer {
   Page Route(const httplib::Request& req, const httplib::ContentReader* body,
              std::string* route);
   Page SelfReferralForm(const httplib::Request& req);
+  Page ConsolePage(const httplib::Request& req,
+                   const httplib::ContentReader* reader, std::string* route);
   Page SelfReferralPost(const httplib::Request& req,
                         const httplib::ContentReader* reader);
   Page Html(int status, std::string body) const {
@@ -226,6 +219,8 @@ class WebServerImpl final : public WebServer {
   std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
+  std::unique_ptr<AccountStore> accounts_;
+  std::unique_ptr<Console> console_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
   absl::Duration intake_deadline_;
   std::shared_ptr<prometheus::Registry> registry_;
@@ -288,7 +283,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   if (!keys.ok()) return server::WithContext(keys.status(), "loading key ring");
   keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
   absl::StatusOr<std::unique_ptr<store::Store>> store =
-      server::OpenServiceStore(config.store(), {});
+      server::OpenServiceStore(config.store(), Migrations());
   if (!store.ok()) return server::WithContext(store.status(), "opening store");
   store_ = *std::move(store);
 
@@ -310,6 +305,9 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   limiter_ = std::make_unique<ClientRateLimiter>(
       rl.per_second() > 0 ? rl.per_second() : kDefaultClientPerSecond,
       rl.burst() > 0 ? rl.burst() : kDefaultClientBurst, clock);
+  accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
+  console_ = std::make_unique<Console>(*accounts_, *csrf_, *limiter_, clock,
+                                       SignInPolicyFor(config.console()));
 
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       tls::MakeDownstreamChannel(config.intake(), config.service_tls());
@@ -472,6 +470,7 @@ WebServerImpl::Page WebServerImpl::Route(const httplib::Request& req,
     }
     return Html(200, RenderStartPage(page_));
   }
+  if (IsConsolePath(uri)) return ConsolePage(req, body, route);
   if (uri == "/self-referral") {
     *route = "self_referral";
     return get ? SelfReferralForm(req) : SelfReferralPost(req, body);
@@ -501,6 +500,45 @@ WebServerImpl::Page WebServerImpl::SelfReferralForm(
   view.csrf_token = csrf_->TokenFor(cookie);
   view.form_token = NewToken();
   r.body = RenderSelfReferralPage(page_, view);
+  return r;
+}
+
+WebServerImpl::Page WebServerImpl::ConsolePage(
+    const httplib::Request& req, const httplib::ContentReader* reader,
+    std::string* route) {
+  ConsoleRequest in;
+  in.post = reader != nullptr;
+  in.path = req.path;
+  in.cookie_header = req.get_header_value("Cookie");
+  in.client = ClientAddress(req);
+  if (in.post) {
+    *route = "console";
+    if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
+                                    "application/x-www-form-urlencoded")) {
+      return Html(415, RenderProblemPage(page_));
+    }
+    std::string body;
+    bool too_large = false;
+    (*reader)([&](const char* data, size_t length) {
+      if (body.size() + length > kMaxFormBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large) return Html(413, RenderProblemPage(page_));
+    httplib::Params params;
+    httplib::detail::parse_query_text(body, params);
+    for (const auto& [name, value] : params) {
+      if (value.size() > kMaxFieldBytes) return Html(413, RenderProblemPage(page_));
+      in.form.emplace(name, value);  // the first of each name
+    }
+  }
+  ConsoleResponse out = console_->Handle(in);
+  *route = out.route;
+  Page r = Html(out.status, std::move(out.body));
+  r.headers = std::move(out.headers);
   return r;
 }
 
@@ -676,6 +714,19 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
 
 }  // namespace
 
+SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& c) {
+  SignInPolicy p;
+  if (c.max_failed_sign_ins() > 0) p.max_failures = c.max_failed_sign_ins();
+  if (c.lockout_seconds() > 0) p.lockout = absl::Seconds(c.lockout_seconds());
+  if (c.idle_timeout_seconds() > 0) {
+    p.idle_timeout = absl::Seconds(c.idle_timeout_seconds());
+  }
+  if (c.absolute_timeout_seconds() > 0) {
+    p.absolute_timeout = absl::Seconds(c.absolute_timeout_seconds());
+  }
+  return p;
+}
+
 absl::Status ValidateConfig(const config::v1::WebConfig& c) {
   config::RequiredSettings required;
   required.Require(!c.https_address().empty(), "https_address");
@@ -720,6 +771,23 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
         d.find('@') != std::string::npos || d.find('.') == std::string::npos) {
       bad.push_back({absl::StrCat("professional_email_domains[", i, "]"),
                      "must be a lower-case domain such as nhs.net"});
+    }
+  }
+  const auto& console = c.console();
+  for (const auto& [name, value] :
+       {std::pair<const char*, int32_t>{"console.max_failed_sign_ins",
+                                        console.max_failed_sign_ins()},
+        {"console.lockout_seconds", console.lockout_seconds()},
+        {"console.idle_timeout_seconds", console.idle_timeout_seconds()},
+        {"console.absolute_timeout_seconds",
+         console.absolute_timeout_seconds()}}) {
+    if (value < 0) bad.push_back({name, "must not be negative (0: the default)"});
+  }
+  {
+    const SignInPolicy policy = SignInPolicyFor(console);
+    if (policy.absolute_timeout < policy.idle_timeout) {
+      bad.push_back({"console.absolute_timeout_seconds",
+                     "must be at least console.idle_timeout_seconds"});
     }
   }
   if (c.audit().verify_interval_seconds() < 0) {
