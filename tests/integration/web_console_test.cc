@@ -575,5 +575,40 @@ TEST_F(WebConsoleTest, TheAuditTrailHoldsCodesAndIdsNeverNames) {
   EXPECT_THAT(stored, HasSubstr("$argon2id$"));
 }
 
+TEST(WebConsoleConfigTest, BadConsoleSettingsAreNamedAtStartUp) {
+  config::v1::WebConfig c;
+  c.set_https_address("127.0.0.1:0");
+  c.mutable_public_tls()->set_cert_file("cert.pem");
+  c.mutable_public_tls()->set_key_file("key.pem");
+  c.set_health_address("127.0.0.1:0");
+  c.set_metrics_address("127.0.0.1:0");
+  c.mutable_service_tls()->set_ca_file("ca.pem");
+  c.mutable_service_tls()->set_cert_file("cert.pem");
+  c.mutable_service_tls()->set_key_file("key.pem");
+  c.mutable_intake()->set_target("localhost:1");
+  c.mutable_store()->set_sqlite_path("web.db");
+  c.set_key_ring_file("keys.json");
+  c.set_shutdown_grace_seconds(5);
+  c.set_assets_dir("assets");
+  EXPECT_TRUE(ValidateConfig(c).ok()) << ValidateConfig(c);
+  c.mutable_console()->set_max_failed_sign_ins(-1);
+  c.mutable_console()->set_idle_timeout_seconds(7200);
+  c.mutable_console()->set_absolute_timeout_seconds(3600);
+  const absl::Status s = ValidateConfig(c);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("console.max_failed_sign_ins"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("console.absolute_timeout_seconds: must be at least"));
+  // The defaults: an idle timeout above the default absolute one is refused too.
+  c.mutable_console()->Clear();
+  c.mutable_console()->set_idle_timeout_seconds(13 * 3600);
+  EXPECT_FALSE(ValidateConfig(c).ok());
+  const SignInPolicy defaults = SignInPolicyFor(config::v1::ConsoleConfig());
+  EXPECT_EQ(defaults.max_failures, 5);
+  EXPECT_EQ(defaults.lockout, absl::Minutes(15));
+  EXPECT_EQ(defaults.idle_timeout, absl::Minutes(30));
+  EXPECT_EQ(defaults.absolute_timeout, absl::Hours(12));
+}
+
 }  // namespace
 }  // namespace frontdoor::web
