@@ -42,6 +42,17 @@ std::string Json(std::initializer_list<std::pair<std::string_view, std::string>>
 
 }  // namespace
 
+std::vector<rewrap::SealedColumn> SealedColumns() {
+  std::vector<rewrap::SealedColumn> out;
+  for (const char* column :
+       {"sealed_username", "sealed_display_name", "sealed_totp_secret"}) {
+    out.push_back({"staff_accounts", column, {"account_id"},
+                   absl::StrCat("'staff_accounts.", column,
+                                ":' || account_id")});
+  }
+  return out;
+}
+
 std::string NormaliseUsername(std::string_view username) {
   return absl::AsciiStrToLower(absl::StripAsciiWhitespace(A(username)));
 }

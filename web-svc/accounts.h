@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/rewrap/rewrap.h"
 #include "common/store/store.h"
 #include "web-svc/roles.h"
 #include "web-svc/sessions.h"
@@ -23,6 +24,10 @@ namespace frontdoor::web {
 
 // web-svc's schema (web-svc/migrations/*.sql).
 std::vector<store::Migration> Migrations();
+
+// The sealed columns of staff_accounts, for re-sealing after a key
+// rotation (associated data "staff_accounts.<column>:<account id>").
+std::vector<rewrap::SealedColumn> SealedColumns();
 
 // Audit reason codes of the console (common/audit/README.md).
 inline constexpr char kAuditReasonSignIn[] = "staff_sign_in";

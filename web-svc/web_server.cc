@@ -217,6 +217,8 @@ class WebServerImpl final : public WebServer {
   // default every 10 minutes, anchored beside the SQLite database); before
   // metrics_, so that it outlives the scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
+  // Re-seals the console's sealed columns after a key rotation.
+  std::unique_ptr<rewrap::Rewrapper> rewrapper_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
   std::unique_ptr<AccountStore> accounts_;
@@ -333,13 +335,17 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
                              config.store().sqlite_path()));
+  rewrapper_ = std::make_unique<rewrap::Rewrapper>(*store_, *keys_,
+                                                   SealedColumns());
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
       metrics::MetricsServer::Start(
           config.metrics_address(), registry_,
-          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_)});
+          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_),
+           std::make_shared<rewrap::RewrapCollector>(*rewrapper_)});
   if (!metrics.ok()) return server::WithContext(metrics.status(), "metrics port");
   metrics_ = *std::move(metrics);
   audit_watch_->Start();
+  rewrapper_->Start();
 
   https_ = std::make_unique<httplib::SSLServer>(
       [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
@@ -416,6 +422,7 @@ absl::Status WebServerImpl::Shutdown(absl::Duration grace) {
   if (https_thread_.joinable()) https_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
   if (audit_watch_ != nullptr) audit_watch_->Stop();
+  if (rewrapper_ != nullptr) rewrapper_->Stop();
   if (store_ != nullptr) store_->Close();
   Log(Level::kInfo, "server.stopped", {{"service", kService}});
   return absl::OkStatus();

@@ -7,12 +7,17 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "common/clock/clock.h"
+#include "common/config/config.h"
+#include "common/crypto/key_ring.h"
+#include "google/protobuf/util/json_util.h"
+#include "tests/testing/http_get.h"
 #include "common/store/store.h"
 #include "tests/testing/cookie_browser.h"
 #include "tests/testing/pki.h"
@@ -133,6 +138,27 @@ class WebConsoleTest : public ::testing::Test {
   }
 
   CookieBrowser Browser() { return CookieBrowser(web_->https_port()); }
+
+  void Restart() {
+    ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    web_.reset();
+    auto web = WebServer::Start(config_, clock_);
+    ASSERT_TRUE(web.ok()) << web.status();
+    web_ = *std::move(web);
+  }
+
+  // Polls the metrics page until `name` has a sample, for at most 30 s.
+  std::optional<double> AwaitSample(const std::string& name) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(30);
+    while (absl::Now() < deadline) {
+      auto scrape = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+      if (scrape.ok()) {
+        if (auto v = frontdoor::testing::FindSample(scrape->body, name)) return v;
+      }
+      absl::SleepFor(absl::Milliseconds(20));  // a bounded poll
+    }
+    return std::nullopt;
+  }
 
   static std::string Csrf(const HttpAnswer& page) {
     return InputValue(page.body, "csrf-token");
@@ -573,6 +599,48 @@ TEST_F(WebConsoleTest, TheAuditTrailHoldsCodesAndIdsNeverNames) {
     EXPECT_THAT(stored, Not(HasSubstr(never))) << never;
   }
   EXPECT_THAT(stored, HasSubstr("$argon2id$"));
+}
+
+// A key rotation: the ring gains k2 as its active key, web-svc re-seals the
+// accounts' names and TOTP secrets by itself, and then k1 can leave.
+TEST_F(WebConsoleTest, AfterAKeyRotationTheAccountsAreResealedAndTheOldKeyCanGo) {
+  const Created acct = Create("nat", "Nat Hale", "practitioner");
+  CookieBrowser b = Browser();
+  const std::string secret = Enrol(b, "nat", acct.code);
+
+  auto ring = config::LoadJsonFile<config::v1::KeyRingFile>(
+      config_.key_ring_file());
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  const std::string old_id = ring->active_key_id();
+  auto fresh = config::ParseJson<config::v1::KeyRingFile>(
+      *crypto::GenerateKeyRingJson("k2"), "new key");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  *ring->add_keys() = fresh->keys(0);
+  ring->set_active_key_id("k2");
+  const auto write_ring = [&](const config::v1::KeyRingFile& file) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(file, &json).ok());
+    std::ofstream(config_.key_ring_file(), std::ios::trunc) << json;
+  };
+  write_ring(*ring);
+  Restart();
+  for (const char* column :
+       {"sealed_username", "sealed_display_name", "sealed_totp_secret"}) {
+    EXPECT_EQ(AwaitSample(absl::StrCat(
+                  "frontdoor_sealed_rows_on_old_keys{table=\"staff_accounts\","
+                  "column=\"", column, "\"}")),
+              0.0)
+        << column;
+  }
+  // The old key leaves the ring: the account still signs in.
+  ring->mutable_keys()->erase(ring->mutable_keys()->begin());
+  ASSERT_NE(ring->keys(0).id(), old_id);
+  write_ring(*ring);
+  Restart();
+  CookieBrowser again = Browser();
+  clock_.Advance(kStep);
+  EXPECT_EQ(SignIn(again, "nat", secret).status, 303);
+  EXPECT_THAT(again.Get("/console").body, HasSubstr("Nat Hale"));
 }
 
 TEST(WebConsoleConfigTest, BadConsoleSettingsAreNamedAtStartUp) {
