@@ -179,6 +179,17 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
                 "console_not_found");
 }
 
+void Console::Refused(const std::string& account_id,
+                      const std::string& outcome, bool* locked_now) {
+  const absl::Status s =
+      accounts_.RecordFailure(account_id, outcome, policy_, locked_now);
+  Log(s.ok() ? Level::kInfo : Level::kError, "web.sign_in_failed",
+      {{"service", kService}, {"outcome", outcome}, {"audited", s.ok()},
+       {"locked", *locked_now}});
+  Tell(outcome);
+  if (*locked_now) Tell("locked_out");
+}
+
 ConsoleResponse Console::SignInForm(Context& c) {
   if (c.SignedIn()) return c.Redirect(kHomePath, "console_sign_in");
   return c.Page(200, RenderSignInPage(csrf_.TokenFor(c.csrf_cookie), "", {}, ""),
@@ -242,11 +253,7 @@ ConsoleResponse Console::SignInPost(Context& c) {
   }
   if (!outcome.empty()) {
     bool locked_now = false;
-    const absl::Status s = accounts_.RecordFailure(
-        a == nullptr ? "" : a->id, outcome, policy_, &locked_now);
-    Log(Level::kInfo, "web.sign_in_failed",
-        {{"service", kService}, {"outcome", outcome},
-         {"audited", s.ok()}, {"locked", locked_now}});
+    Refused(a == nullptr ? "" : a->id, outcome, &locked_now);
     return c.Page(422,
                   RenderSignInPage(token, username,
                                    {{"username", kSignInRefused}}, ""),
@@ -302,6 +309,7 @@ ConsoleResponse Console::CodePost(Context& c) {
     if (cookie.ok()) {
       Log(Level::kInfo, "web.signed_in",
           {{"service", kService}, {"account", a.id}});
+      Tell("signed_in");
       c.headers.push_back({"Set-Cookie", SessionCookieHeader(*cookie)});
       return c.Redirect(kHomePath, "console_code");
     }
@@ -309,8 +317,7 @@ ConsoleResponse Console::CodePost(Context& c) {
   }
   bool locked_now = false;
   const bool locked = IsLocked(a.attempts, now);
-  (void)accounts_.RecordFailure(a.id, locked ? "locked" : "wrong_code",
-                                policy_, &locked_now);
+  Refused(a.id, locked ? "locked" : "wrong_code", &locked_now);
   if (locked || locked_now) {
     // Start again from the password, which now says no for a while.
     (void)accounts_.SignOut(*c.session, false);
@@ -377,8 +384,7 @@ ConsoleResponse Console::EnrolPost(Context& c) {
   }
   if (!cookie.ok()) {
     bool locked_now = false;
-    (void)accounts_.RecordFailure("", "bad_enrolment_code", policy_,
-                                  &locked_now);
+    Refused("", "bad_enrolment_code", &locked_now);
     return c.Page(422,
                   RenderEnrolPage(token, username,
                                   {{"enrolment-code", kEnrolmentRefused}}),
@@ -432,12 +438,13 @@ ConsoleResponse Console::AuthenticatorPost(Context& c) {
     if (cookie.ok()) {
       Log(Level::kInfo, "web.signed_in",
           {{"service", kService}, {"account", a.id}, {"enrolled", true}});
+      Tell("signed_in");
       c.headers.push_back({"Set-Cookie", SessionCookieHeader(*cookie)});
       return c.Redirect(kHomePath, "console_authenticator");
     }
   }
   bool locked_now = false;
-  (void)accounts_.RecordFailure(a.id, "wrong_code", policy_, &locked_now);
+  Refused(a.id, "wrong_code", &locked_now);
   if (locked_now) {
     (void)accounts_.SignOut(*c.session, false);
     c.headers.push_back({"Set-Cookie", ClearedSessionCookieHeader()});

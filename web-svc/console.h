@@ -6,6 +6,7 @@
 // but library-free: web_server.cc hands each /console request over as a
 // ConsoleRequest and sends the ConsoleResponse.
 
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -53,17 +54,24 @@ bool IsConsolePath(std::string_view path);
 // Where each permission's page is ("" while it is still to come).
 std::string PermissionPage(Permission p);
 
+// Told the outcome code of each sign-in step that ends: "signed_in", or a
+// refusal's code (the audit's sign_in_failed outcomes), and "locked_out"
+// when a failure locks an account. For metrics: codes only.
+using SignInOutcomeSink = std::function<void(const std::string& outcome)>;
+
 class Console {
  public:
   // `limiter` is shared with the forms: sign-in, code and enrolment posts
   // each take a token for the client's address.
   Console(AccountStore& accounts, const CsrfTokens& csrf,
-          ClientRateLimiter& limiter, const Clock& clock, SignInPolicy policy)
+          ClientRateLimiter& limiter, const Clock& clock, SignInPolicy policy,
+          SignInOutcomeSink outcomes = nullptr)
       : accounts_(accounts),
         csrf_(csrf),
         limiter_(limiter),
         clock_(clock),
-        policy_(policy) {}
+        policy_(policy),
+        outcomes_(std::move(outcomes)) {}
 
   ConsoleResponse Handle(const ConsoleRequest& req);
 
@@ -87,7 +95,15 @@ class Console {
   const CsrfTokens& csrf_;
   ClientRateLimiter& limiter_;
   const Clock& clock_;
+  // Records a refused step (audited) and tells outcomes_.
+  void Refused(const std::string& account_id, const std::string& outcome,
+               bool* locked_now);
+  void Tell(const std::string& outcome) {
+    if (outcomes_) outcomes_(outcome);
+  }
+
   const SignInPolicy policy_;
+  const SignInOutcomeSink outcomes_;
 };
 
 }  // namespace frontdoor::web

@@ -228,6 +228,7 @@ class WebServerImpl final : public WebServer {
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sign_ins_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
   std::unique_ptr<httplib::SSLServer> https_;
   std::unique_ptr<httplib::Server> health_;
@@ -307,9 +308,6 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   limiter_ = std::make_unique<ClientRateLimiter>(
       rl.per_second() > 0 ? rl.per_second() : kDefaultClientPerSecond,
       rl.burst() > 0 ? rl.burst() : kDefaultClientBurst, clock);
-  accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
-  console_ = std::make_unique<Console>(*accounts_, *csrf_, *limiter_, clock,
-                                       SignInPolicyFor(config.console()));
 
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       tls::MakeDownstreamChannel(config.intake(), config.service_tls());
@@ -331,6 +329,19 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                             "returned, invalid, rate_limited, csrf, honeypot, "
                             "too_large, already_sent, intake_error)")
                       .Register(*registry_);
+  sign_ins_ = &prometheus::BuildCounter()
+                   .Name("frontdoor_web_sign_ins_total")
+                   .Help("Console sign-in steps by outcome (signed_in, "
+                         "unknown_account, wrong_password, wrong_code, locked, "
+                         "disabled, not_enrolled, bad_enrolment_code) and "
+                         "locked_out when a failure locks an account")
+                   .Register(*registry_);
+  accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
+  console_ = std::make_unique<Console>(
+      *accounts_, *csrf_, *limiter_, clock, SignInPolicyFor(config.console()),
+      [this](const std::string& outcome) {
+        sign_ins_->Add({{"outcome", outcome}}).Increment();
+      });
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),

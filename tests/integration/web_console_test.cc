@@ -406,6 +406,20 @@ TEST_F(WebConsoleTest, FiveFailuresLockTheAccountForTheLockoutPeriod) {
   EXPECT_EQ(b.Get("/console").status, 200);
   const std::vector<std::string> actions = AuditActions();
   EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.account_locked"), 1);
+  // The metrics count outcome codes.
+  auto scrape = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  for (const auto& [outcome, count] :
+       std::vector<std::pair<std::string, double>>{{"wrong_password", 5},
+                                                   {"locked_out", 1},
+                                                   {"locked", 2},
+                                                   {"signed_in", 2}}) {
+    EXPECT_EQ(frontdoor::testing::FindSample(
+                  scrape->body, absl::StrCat("frontdoor_web_sign_ins_total{outcome=\"",
+                                             outcome, "\"}")),
+              count)
+        << outcome;
+  }
 }
 
 TEST_F(WebConsoleTest, WrongCodesCountTowardsTheLockoutToo) {
