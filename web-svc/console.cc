@@ -66,6 +66,7 @@ std::string PermissionPage(Permission p) {
 }
 
 struct Console::Context {
+  explicit Context(const ConsoleRequest& r) : req(r) {}
   const ConsoleRequest& req;
   // The CSRF cookie's value (made now, with its Set-Cookie, if absent).
   std::string csrf_cookie;
@@ -98,7 +99,7 @@ struct Console::Context {
 };
 
 ConsoleResponse Console::Handle(const ConsoleRequest& req) {
-  Context c{req};
+  Context c(req);
   c.csrf_cookie = CookieValue(req.cookie_header, kCsrfCookie);
   if (!IsWellFormedToken(c.csrf_cookie)) {
     c.csrf_cookie = NewToken();

@@ -104,7 +104,9 @@ class WebConsoleTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (web_) EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    if (web_) {
+      EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    }
     web_.reset();
     std::filesystem::remove_all(dir_);
   }
