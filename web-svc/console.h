@@ -16,6 +16,7 @@
 #include "common/clock/clock.h"
 #include "web-svc/accounts.h"
 #include "web-svc/console_pages.h"
+#include "web-svc/credentials.h"
 #include "web-svc/roles.h"
 #include "web-svc/sessions.h"
 #include "web-svc/web_security.h"
@@ -71,7 +72,11 @@ class Console {
         limiter_(limiter),
         clock_(clock),
         policy_(policy),
-        outcomes_(std::move(outcomes)) {}
+        outcomes_(std::move(outcomes)) {
+    // Made now, not on the first unknown name (whose answer would then
+    // take longer than a wrong password's).
+    (void)DecoyPasswordHash();
+  }
 
   ConsoleResponse Handle(const ConsoleRequest& req);
 
