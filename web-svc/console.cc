@@ -26,14 +26,20 @@ constexpr char kSignedOutEverywherePath[] = "/console/signed-out-everywhere";
 
 // One answer for an unknown name, a wrong password, a locked, disabled or
 // not yet enrolled account: nothing tells them apart.
-constexpr char kSignInRefused[] =
-    "Enter a correct username and password. After 5 wrong tries in a row "
-    "an account is locked for a while";
+std::string SignInRefused(const SignInPolicy& policy) {
+  return absl::StrCat("Enter a correct username and password. After ",
+                      policy.max_failures,
+                      " wrong tries in a row an account is locked for a "
+                      "while");
+}
 constexpr char kCodeRefused[] =
     "Enter the code your authenticator app shows now";
-constexpr char kEnrolmentRefused[] =
-    "Enter the username and enrolment code an operator gave you. A code "
-    "works once and for 3 days";
+std::string EnrolmentRefused() {
+  return absl::StrCat(
+      "Enter the username and enrolment code an operator gave you. A code "
+      "works once and for ",
+      absl::ToInt64Hours(kEnrolmentCodeLifetime) / 24, " days");
+}
 
 std::string SessionCookieHeader(const std::string& value) {
   return absl::StrCat(kSessionCookie, "=", value,
@@ -257,7 +263,7 @@ ConsoleResponse Console::SignInPost(Context& c) {
     Refused(a == nullptr ? "" : a->id, outcome, &locked_now);
     return c.Page(422,
                   RenderSignInPage(token, username,
-                                   {{"username", kSignInRefused}}, ""),
+                                   {{"username", SignInRefused(policy_)}}, ""),
                   "console_sign_in");
   }
   const SessionStage stage = a->totp_confirmed
@@ -388,7 +394,7 @@ ConsoleResponse Console::EnrolPost(Context& c) {
     Refused("", "bad_enrolment_code", &locked_now);
     return c.Page(422,
                   RenderEnrolPage(token, username,
-                                  {{"enrolment-code", kEnrolmentRefused}}),
+                                  {{"enrolment-code", EnrolmentRefused()}}),
                   "console_enrol");
   }
   c.headers.push_back({"Set-Cookie", SessionCookieHeader(*cookie)});
