@@ -31,7 +31,8 @@ std::string UsernameIndex(const crypto::KeyRing& keys,
       absl::StrCat("staff-username\n", NormaliseUsername(username)));
 }
 
-std::string Json(std::initializer_list<std::pair<std::string_view, std::string>> kv) {
+std::string Json(
+    std::initializer_list<std::pair<std::string_view, std::string>> kv) {
   std::string out = "{";
   for (const auto& [k, v] : kv) {
     if (out.size() > 1) out += ",";
@@ -46,9 +47,11 @@ std::vector<rewrap::SealedColumn> SealedColumns() {
   std::vector<rewrap::SealedColumn> out;
   for (const char* column :
        {"sealed_username", "sealed_display_name", "sealed_totp_secret"}) {
-    out.push_back({"staff_accounts", column, {"account_id"},
-                   absl::StrCat("'staff_accounts.", column,
-                                ":' || account_id")});
+    out.push_back(
+        {"staff_accounts",
+         column,
+         {"account_id"},
+         absl::StrCat("'staff_accounts.", column, ":' || account_id")});
   }
   return out;
 }
@@ -64,10 +67,10 @@ std::string SecretHash(std::string_view secret) {
 namespace {
 
 // One audit entry of the console, in the caller's transaction.
-absl::Status AuditIn(store::Tx& tx, const crypto::KeyRing& keys,
-                     absl::Time at, std::string_view actor,
-                     std::string_view action, std::string_view subject,
-                     std::string_view reason, std::string details) {
+absl::Status AuditIn(store::Tx& tx, const crypto::KeyRing& keys, absl::Time at,
+                     std::string_view actor, std::string_view action,
+                     std::string_view subject, std::string_view reason,
+                     std::string details) {
   audit::Entry e;
   e.at = at;
   e.actor_agency = kWebAgency;
@@ -160,8 +163,8 @@ absl::StatusOr<Enrolment> AccountStore::Create(std::string_view username,
          static_cast<int64_t>(role), SecretHash(out.code), Us(out.expires),
          Us(now)});
     if (!n.ok()) return n.status();
-    return AuditIn(tx, keys_, now, actor, "web.account_created",
-                   out.account_id, kAuditReasonAccountAdmin,
+    return AuditIn(tx, keys_, now, actor, "web.account_created", out.account_id,
+                   kAuditReasonAccountAdmin,
                    Json({{"role", std::string(FindRole(role)->code)}}));
   });
   if (s.code() == absl::StatusCode::kAlreadyExists) {
@@ -171,14 +174,15 @@ absl::StatusOr<Enrolment> AccountStore::Create(std::string_view username,
   return out;
 }
 
-absl::Status AccountStore::SetDisabled(std::string_view username,
-                                       bool disabled, std::string_view actor) {
+absl::Status AccountStore::SetDisabled(std::string_view username, bool disabled,
+                                       std::string_view actor) {
   const absl::Time now = clock_.Now();
   return store_.WriteSync([&](store::Tx& tx) -> absl::Status {
     absl::StatusOr<std::optional<AccountRecord>> a =
         Load(tx, "WHERE username_index = $1", {UsernameIndex(keys_, username)});
     if (!a.ok()) return a.status();
-    if (!a->has_value()) return absl::NotFoundError("no account has this username");
+    if (!a->has_value())
+      return absl::NotFoundError("no account has this username");
     const std::string& id = (*a)->id;
     absl::StatusOr<int64_t> n = tx.Exec(
         "UPDATE staff_accounts SET disabled = $2, updated_at_us = $3 "
@@ -209,7 +213,8 @@ absl::StatusOr<Enrolment> AccountStore::Reset(std::string_view username,
     absl::StatusOr<std::optional<AccountRecord>> a =
         Load(tx, "WHERE username_index = $1", {UsernameIndex(keys_, username)});
     if (!a.ok()) return a.status();
-    if (!a->has_value()) return absl::NotFoundError("no account has this username");
+    if (!a->has_value())
+      return absl::NotFoundError("no account has this username");
     out.account_id = (*a)->id;
     // totp_last_step is kept: a code of the old authenticator stays used.
     absl::StatusOr<int64_t> n = tx.Exec(
@@ -257,8 +262,7 @@ absl::Status AccountStore::RecordFailure(const std::string& account_id,
       absl::StatusOr<std::optional<AccountRecord>> a =
           Load(tx, "WHERE account_id = $1", {account_id});
       if (!a.ok()) return a.status();
-      if (a->has_value() && !(*a)->disabled &&
-          !IsLocked((*a)->attempts, now)) {
+      if (a->has_value() && !(*a)->disabled && !IsLocked((*a)->attempts, now)) {
         const Attempts after =
             AfterFailure((*a)->attempts, now, policy, locked_now);
         absl::StatusOr<int64_t> n = tx.Exec(
@@ -268,15 +272,14 @@ absl::Status AccountStore::RecordFailure(const std::string& account_id,
         if (!n.ok()) return n.status();
       }
     }
-    absl::Status s = AuditIn(tx, keys_, now, actor, "web.sign_in_failed",
-                             account_id, kAuditReasonSignIn,
-                             Json({{"outcome", std::string(outcome)}}));
+    absl::Status s =
+        AuditIn(tx, keys_, now, actor, "web.sign_in_failed", account_id,
+                kAuditReasonSignIn, Json({{"outcome", std::string(outcome)}}));
     if (!s.ok() || !*locked_now) return s;
-    return AuditIn(
-        tx, keys_, now, actor, "web.account_locked", account_id,
-        kAuditReasonSignIn,
-        absl::StrCat("{\"lockout_seconds\":",
-                     absl::ToInt64Seconds(policy.lockout), "}"));
+    return AuditIn(tx, keys_, now, actor, "web.account_locked", account_id,
+                   kAuditReasonSignIn,
+                   absl::StrCat("{\"lockout_seconds\":",
+                                absl::ToInt64Seconds(policy.lockout), "}"));
   });
 }
 
@@ -311,7 +314,8 @@ absl::StatusOr<std::string> AccountStore::Enrol(
         {account_id, password_hash, store::Blob{*sealed_secret}, Us(now),
          code_hash});
     if (!n.ok()) return n.status();
-    if (*n != 1) return absl::PermissionDeniedError("enrolment code no longer holds");
+    if (*n != 1)
+      return absl::PermissionDeniedError("enrolment code no longer holds");
     absl::StatusOr<std::string> c =
         InsertSession(tx, account_id, SessionStage::kEnrollingAuthenticator);
     if (!c.ok()) return c.status();
@@ -329,8 +333,9 @@ absl::StatusOr<std::string> AccountStore::StartSession(
   std::string cookie;
   const absl::Status s = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
     if (!replaced_hash.empty()) {
-      absl::StatusOr<int64_t> d = tx.Exec(
-          "DELETE FROM staff_sessions WHERE session_hash = $1", {replaced_hash});
+      absl::StatusOr<int64_t> d =
+          tx.Exec("DELETE FROM staff_sessions WHERE session_hash = $1",
+                  {replaced_hash});
       if (!d.ok()) return d.status();
     }
     // Failures are not reset here: only a whole sign-in (the code too)
@@ -428,8 +433,8 @@ absl::StatusOr<std::optional<SessionRecord>> AccountStore::Session(
   if (expired.has_value()) {
     const std::string account_id = out->account.id;
     s = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
-      absl::StatusOr<int64_t> d = tx.Exec(
-          "DELETE FROM staff_sessions WHERE session_hash = $1", {hash});
+      absl::StatusOr<int64_t> d =
+          tx.Exec("DELETE FROM staff_sessions WHERE session_hash = $1", {hash});
       if (!d.ok()) return d.status();
       if (*d == 0) return absl::OkStatus();  // another request ended it
       return AuditIn(tx, keys_, now, StaffActor(account_id),
@@ -442,9 +447,10 @@ absl::StatusOr<std::optional<SessionRecord>> AccountStore::Session(
   if (out->stage == SessionStage::kSignedIn) {
     s = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
       return tx
-          .Exec("UPDATE staff_sessions SET last_seen_us = $2 "
-                "WHERE session_hash = $1",
-                {hash, Us(now)})
+          .Exec(
+              "UPDATE staff_sessions SET last_seen_us = $2 "
+              "WHERE session_hash = $1",
+              {hash, Us(now)})
           .status();
     });
     if (!s.ok()) return s;
@@ -476,9 +482,9 @@ absl::StatusOr<int64_t> AccountStore::SessionCount(
     const std::string& account_id) {
   int64_t count = 0;
   const absl::Status s = store_.Read([&](store::Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-        "SELECT COUNT(*) FROM staff_sessions WHERE account_id = $1",
-        {account_id});
+    absl::StatusOr<std::vector<store::Row>> rows =
+        tx.Query("SELECT COUNT(*) FROM staff_sessions WHERE account_id = $1",
+                 {account_id});
     if (!rows.ok()) return rows.status();
     count = rows->front().Int(0);
     return absl::OkStatus();

@@ -44,8 +44,8 @@ std::string NormaliseUsername(std::string_view username);
 struct AccountRecord {
   std::string id;
   Role role = Role::kUnspecified;
-  std::string username;      // opened
-  std::string display_name;  // opened
+  std::string username;       // opened
+  std::string display_name;   // opened
   std::string password_hash;  // PHC string; "" until enrolled
   std::string totp_secret;    // raw, opened; "" until enrolled
   bool totp_confirmed = false;

@@ -44,9 +44,8 @@ int Refused(std::ostream& err, const absl::Status& s) {
 
 }  // namespace
 
-int RunAccountsCommand(const std::vector<std::string>& args,
-                       std::ostream& out, std::ostream& err,
-                       const Clock& clock) {
+int RunAccountsCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err, const Clock& clock) {
   if (args.size() == 1 && args[0] == "roles") {
     for (const RoleInfo& r : kRoles) out << r.code << "\t" << r.title << "\n";
     return kAccountsExitOk;
@@ -76,7 +75,8 @@ int RunAccountsCommand(const std::vector<std::string>& args,
     return kAccountsExitError;
   }
   if (!ValidOperatorId(operator_id)) {
-    err << kTool << ": --operator: an id of letters, digits, - and _ (not a name)\n";
+    err << kTool
+        << ": --operator: an id of letters, digits, - and _ (not a name)\n";
     return kAccountsExitError;
   }
   std::optional<Role> role;
@@ -111,8 +111,8 @@ int RunAccountsCommand(const std::vector<std::string>& args,
     if (!e.ok()) {
       rc = Refused(err, e.status());
     } else {
-      out << "{\"account_id\":\"" << e->account_id
-          << "\",\"enrolment_code\":\"" << e->code << "\",\"expires\":\""
+      out << "{\"account_id\":\"" << e->account_id << "\",\"enrolment_code\":\""
+          << e->code << "\",\"expires\":\""
           << absl::FormatTime(absl::RFC3339_sec, e->expires,
                               absl::UTCTimeZone())
           << "\",\"enrol_at\":\"" << url << "/console/enrol\"}\n";

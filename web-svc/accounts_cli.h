@@ -6,9 +6,9 @@
 //                                  [--url BASE] [--operator ID]
 //   frontdoor-web-accounts reset   DB --keys FILE --username NAME
 //                                  [--url BASE] [--operator ID]
-//   frontdoor-web-accounts disable DB --keys FILE --username NAME [--operator ID]
-//   frontdoor-web-accounts enable  DB --keys FILE --username NAME [--operator ID]
-//   frontdoor-web-accounts roles
+//   frontdoor-web-accounts disable DB --keys FILE --username NAME [--operator
+//   ID] frontdoor-web-accounts enable  DB --keys FILE --username NAME
+//   [--operator ID] frontdoor-web-accounts roles
 // where DB is --sqlite PATH (an existing web-svc database) or --postgres
 // URL, and ROLE one of the role codes (`roles` lists them). create and
 // reset print one JSON line with the account id, the one-time enrolment
@@ -34,8 +34,8 @@ inline constexpr int kAccountsExitRefused = 1;
 inline constexpr int kAccountsExitError = 2;
 
 // `args` excludes the program name.
-int RunAccountsCommand(const std::vector<std::string>& args,
-                       std::ostream& out, std::ostream& err,
+int RunAccountsCommand(const std::vector<std::string>& args, std::ostream& out,
+                       std::ostream& err,
                        const Clock& clock = RealClock::Get());
 
 }  // namespace frontdoor::web

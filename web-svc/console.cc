@@ -60,14 +60,19 @@ std::string Field(const ConsoleRequest& req, const std::string& name) {
 }  // namespace
 
 bool IsConsolePath(std::string_view path) {
-  return path == kHomePath || absl::StartsWith(absl::string_view(path.data(), path.size()), "/console/");
+  return path == kHomePath ||
+         absl::StartsWith(absl::string_view(path.data(), path.size()),
+                          "/console/");
 }
 
 std::string PermissionPage(Permission p) {
   switch (p) {
-    case Permission::kViewQueue: return kQueuePath;
-    case Permission::kViewReports: return kReportsPath;
-    default: return "";
+    case Permission::kViewQueue:
+      return kQueuePath;
+    case Permission::kViewReports:
+      return kReportsPath;
+    default:
+      return "";
   }
 }
 
@@ -122,11 +127,11 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
       Log(Level::kError, "web.session_lookup_failed",
           {{"service", kService},
            {"code", absl::StatusCodeToString(s.status().code())}});
-      return c.Page(503,
-                    RenderConsoleMessage(
-                        "Sorry, there is a problem with the service",
-                        {"Try again later."}),
-                    "console_error");
+      return c.Page(
+          503,
+          RenderConsoleMessage("Sorry, there is a problem with the service",
+                               {"Try again later."}),
+          "console_error");
     }
     c.session = *std::move(s);
     // A cookie naming no live session is cleared.
@@ -148,8 +153,7 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
   const std::string& p = req.path;
   auto only = [&](bool post_wanted) -> std::optional<ConsoleResponse> {
     if (req.post == post_wanted) return std::nullopt;
-    ConsoleResponse r = c.Page(405,
-                               RenderConsoleMessage("Page not found", {}),
+    ConsoleResponse r = c.Page(405, RenderConsoleMessage("Page not found", {}),
                                "console_method");
     r.headers.push_back({"Allow", post_wanted ? "POST" : "GET"});
     return r;
@@ -186,12 +190,14 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
                 "console_not_found");
 }
 
-void Console::Refused(const std::string& account_id,
-                      const std::string& outcome, bool* locked_now) {
+void Console::Refused(const std::string& account_id, const std::string& outcome,
+                      bool* locked_now) {
   const absl::Status s =
       accounts_.RecordFailure(account_id, outcome, policy_, locked_now);
   Log(s.ok() ? Level::kInfo : Level::kError, "web.sign_in_failed",
-      {{"service", kService}, {"outcome", outcome}, {"audited", s.ok()},
+      {{"service", kService},
+       {"outcome", outcome},
+       {"audited", s.ok()},
        {"locked", *locked_now}});
   Tell(outcome);
   if (*locked_now) Tell("locked_out");
@@ -199,22 +205,23 @@ void Console::Refused(const std::string& account_id,
 
 ConsoleResponse Console::SignInForm(Context& c) {
   if (c.SignedIn()) return c.Redirect(kHomePath, "console_sign_in");
-  return c.Page(200, RenderSignInPage(csrf_.TokenFor(c.csrf_cookie), "", {}, ""),
+  return c.Page(200,
+                RenderSignInPage(csrf_.TokenFor(c.csrf_cookie), "", {}, ""),
                 "console_sign_in");
 }
 
 ConsoleResponse Console::SignInPost(Context& c) {
   absl::Duration retry_after;
   if (!limiter_.TryAcquire(c.req.client, &retry_after)) {
-    ConsoleResponse r = c.Page(
-        429,
-        RenderConsoleMessage("Sorry, there have been too many attempts",
-                             {"Wait a minute, then try again."}),
-        "console_sign_in");
+    ConsoleResponse r =
+        c.Page(429,
+               RenderConsoleMessage("Sorry, there have been too many attempts",
+                                    {"Wait a minute, then try again."}),
+               "console_sign_in");
     r.headers.push_back(
-        {"Retry-After",
-         std::to_string(std::max<int64_t>(
-             1, absl::ToInt64Seconds(absl::Ceil(retry_after, absl::Seconds(1)))))});
+        {"Retry-After", std::to_string(std::max<int64_t>(
+                            1, absl::ToInt64Seconds(absl::Ceil(
+                                   retry_after, absl::Seconds(1)))))});
     return r;
   }
   const std::string username = Field(c.req, "username");
@@ -235,10 +242,11 @@ ConsoleResponse Console::SignInPost(Context& c) {
     Log(Level::kError, "web.sign_in_lookup_failed",
         {{"service", kService},
          {"code", absl::StatusCodeToString(account.status().code())}});
-    return c.Page(503,
-                  RenderConsoleMessage("Sorry, there is a problem with the service",
-                                       {"Try again later."}),
-                  "console_sign_in");
+    return c.Page(
+        503,
+        RenderConsoleMessage("Sorry, there is a problem with the service",
+                             {"Try again later."}),
+        "console_sign_in");
   }
   // The same work whatever the account: one Argon2id verification, then
   // one audited write.
@@ -272,20 +280,22 @@ ConsoleResponse Console::SignInPost(Context& c) {
   absl::StatusOr<std::string> cookie = accounts_.StartSession(
       a->id, stage, c.session.has_value() ? c.session->hash : "");
   if (!cookie.ok()) {
-    return c.Page(503,
-                  RenderConsoleMessage("Sorry, there is a problem with the service",
-                                       {"Try again later."}),
-                  "console_sign_in");
+    return c.Page(
+        503,
+        RenderConsoleMessage("Sorry, there is a problem with the service",
+                             {"Try again later."}),
+        "console_sign_in");
   }
   c.headers.push_back({"Set-Cookie", SessionCookieHeader(*cookie)});
-  return c.Redirect(stage == SessionStage::kAwaitingCode ? kCodePath
-                                                         : kAuthenticatorPath,
-                    "console_sign_in");
+  return c.Redirect(
+      stage == SessionStage::kAwaitingCode ? kCodePath : kAuthenticatorPath,
+      "console_sign_in");
 }
 
 ConsoleResponse Console::CodeForm(Context& c) {
   if (c.SignedIn()) return c.Redirect(kHomePath, "console_code");
-  if (!c.session.has_value() || c.session->stage != SessionStage::kAwaitingCode) {
+  if (!c.session.has_value() ||
+      c.session->stage != SessionStage::kAwaitingCode) {
     return c.Redirect(kSignInPath, "console_code");
   }
   return c.Page(200, RenderCodePage(csrf_.TokenFor(c.csrf_cookie), {}),
@@ -293,23 +303,24 @@ ConsoleResponse Console::CodeForm(Context& c) {
 }
 
 ConsoleResponse Console::CodePost(Context& c) {
-  if (!c.session.has_value() || c.session->stage != SessionStage::kAwaitingCode) {
+  if (!c.session.has_value() ||
+      c.session->stage != SessionStage::kAwaitingCode) {
     return c.Redirect(kSignInPath, "console_code");
   }
   absl::Duration retry_after;
   if (!limiter_.TryAcquire(c.req.client, &retry_after)) {
-    return c.Page(429,
-                  RenderConsoleMessage("Sorry, there have been too many attempts",
-                                       {"Wait a minute, then try again."}),
-                  "console_code");
+    return c.Page(
+        429,
+        RenderConsoleMessage("Sorry, there have been too many attempts",
+                             {"Wait a minute, then try again."}),
+        "console_code");
   }
   const AccountRecord& a = c.session->account;
   const absl::Time now = clock_.Now();
   absl::StatusOr<int64_t> step =
-      IsLocked(a.attempts, now)
-          ? absl::PermissionDeniedError("locked")
-          : CheckTotp(a.totp_secret, Field(c.req, "code"), now,
-                      a.totp_last_step);
+      IsLocked(a.attempts, now) ? absl::PermissionDeniedError("locked")
+                                : CheckTotp(a.totp_secret, Field(c.req, "code"),
+                                            now, a.totp_last_step);
   if (step.ok()) {
     absl::StatusOr<std::string> cookie =
         accounts_.CompleteSignIn(c.session->hash, a.id, *step);
@@ -331,10 +342,10 @@ ConsoleResponse Console::CodePost(Context& c) {
     c.headers.push_back({"Set-Cookie", ClearedSessionCookieHeader()});
     return c.Redirect(kSignInPath, "console_code");
   }
-  return c.Page(422,
-                RenderCodePage(csrf_.TokenFor(c.csrf_cookie),
-                               {{"code", kCodeRefused}}),
-                "console_code");
+  return c.Page(
+      422,
+      RenderCodePage(csrf_.TokenFor(c.csrf_cookie), {{"code", kCodeRefused}}),
+      "console_code");
 }
 
 ConsoleResponse Console::EnrolForm(Context& c) {
@@ -346,10 +357,11 @@ ConsoleResponse Console::EnrolForm(Context& c) {
 ConsoleResponse Console::EnrolPost(Context& c) {
   absl::Duration retry_after;
   if (!limiter_.TryAcquire(c.req.client, &retry_after)) {
-    return c.Page(429,
-                  RenderConsoleMessage("Sorry, there have been too many attempts",
-                                       {"Wait a minute, then try again."}),
-                  "console_enrol");
+    return c.Page(
+        429,
+        RenderConsoleMessage("Sorry, there have been too many attempts",
+                             {"Wait a minute, then try again."}),
+        "console_enrol");
   }
   const std::string token = csrf_.TokenFor(c.csrf_cookie);
   const std::string username = Field(c.req, "username");
@@ -374,7 +386,8 @@ ConsoleResponse Console::EnrolPost(Context& c) {
   }
   absl::StatusOr<std::optional<AccountRecord>> account =
       accounts_.FindByUsername(username);
-  const std::string code_hash = SecretHash(std::string(absl::StripAsciiWhitespace(code)));
+  const std::string code_hash =
+      SecretHash(std::string(absl::StripAsciiWhitespace(code)));
   const bool code_ok =
       account.ok() && account->has_value() && !(*account)->disabled &&
       !(*account)->enrolment_code_hash.empty() &&
@@ -384,9 +397,12 @@ ConsoleResponse Console::EnrolPost(Context& c) {
   absl::StatusOr<std::string> cookie = absl::PermissionDeniedError("code");
   if (code_ok) {
     absl::StatusOr<std::string> hash = HashPassword(password);
-    if (!hash.ok()) return c.Page(503, RenderConsoleMessage(
-        "Sorry, there is a problem with the service", {"Try again later."}),
-        "console_enrol");
+    if (!hash.ok())
+      return c.Page(
+          503,
+          RenderConsoleMessage("Sorry, there is a problem with the service",
+                               {"Try again later."}),
+          "console_enrol");
     cookie = accounts_.Enrol((*account)->id, code_hash, *hash, NewTotpSecret());
   }
   if (!cookie.ok()) {
@@ -413,8 +429,10 @@ ConsoleResponse Console::AuthenticatorPage(
       QrSvg(TotpUri(kTotpIssuer, a.username, a.totp_secret),
             "QR code to scan with your authenticator app");
   if (!qr.ok()) {
-    return c.Page(503, RenderConsoleMessage(
-        "Sorry, there is a problem with the service", {"Try again later."}),
+    return c.Page(
+        503,
+        RenderConsoleMessage("Sorry, there is a problem with the service",
+                             {"Try again later."}),
         "console_authenticator");
   }
   return c.Page(status,
@@ -430,10 +448,11 @@ ConsoleResponse Console::AuthenticatorPost(Context& c) {
   }
   absl::Duration retry_after;
   if (!limiter_.TryAcquire(c.req.client, &retry_after)) {
-    return c.Page(429,
-                  RenderConsoleMessage("Sorry, there have been too many attempts",
-                                       {"Wait a minute, then try again."}),
-                  "console_authenticator");
+    return c.Page(
+        429,
+        RenderConsoleMessage("Sorry, there have been too many attempts",
+                             {"Wait a minute, then try again."}),
+        "console_authenticator");
   }
   const AccountRecord& a = c.session->account;
   const absl::Time now = clock_.Now();
@@ -472,11 +491,12 @@ ConsoleResponse Console::Home(Context& c) {
 
 ConsoleResponse Console::Gated(Context& c, Permission p,
                                const std::string& heading) {
-  const std::string route =
-      absl::StrCat("console_", p == Permission::kViewQueue ? "queue" : "reports");
+  const std::string route = absl::StrCat(
+      "console_", p == Permission::kViewQueue ? "queue" : "reports");
   if (!May(c.session->account.role, p)) {
     Log(Level::kInfo, "web.console_refused",
-        {{"service", kService}, {"account", c.session->account.id},
+        {{"service", kService},
+         {"account", c.session->account.id},
          {"route", route}});
     return c.Page(403, RenderConsoleForbidden(c.Bar(csrf_)), route);
   }
@@ -487,11 +507,14 @@ ConsoleResponse Console::SignOut(Context& c, bool everywhere) {
   if (c.session.has_value() && (!everywhere || c.SignedIn())) {
     const absl::Status s = accounts_.SignOut(*c.session, everywhere);
     if (!s.ok()) {
-      return c.Page(503, RenderConsoleMessage(
-          "Sorry, there is a problem with the service", {"Try again later."}),
+      return c.Page(
+          503,
+          RenderConsoleMessage("Sorry, there is a problem with the service",
+                               {"Try again later."}),
           "console_sign_out");
     }
-    Log(Level::kInfo, everywhere ? "web.signed_out_everywhere" : "web.signed_out",
+    Log(Level::kInfo,
+        everywhere ? "web.signed_out_everywhere" : "web.signed_out",
         {{"service", kService}, {"account", c.session->account.id}});
   }
   c.headers.push_back({"Set-Cookie", ClearedSessionCookieHeader()});

@@ -61,7 +61,8 @@ constexpr char kLayout[] = R"(<!DOCTYPE html>
 </html>
 )";
 
-constexpr char kErrorSummary[] = R"({{#has_errors}}<div class="govuk-error-summary" data-module="govuk-error-summary">
+constexpr char kErrorSummary[] =
+    R"({{#has_errors}}<div class="govuk-error-summary" data-module="govuk-error-summary">
 <div role="alert">
 <h2 class="govuk-error-summary__title">There is a problem</h2>
 <div class="govuk-error-summary__body">
@@ -74,7 +75,8 @@ constexpr char kErrorSummary[] = R"({{#has_errors}}<div class="govuk-error-summa
 {{/has_errors}})";
 
 // One text input with its label, hint and error (GOV.UK's pattern).
-constexpr char kInput[] = R"(<div class="govuk-form-group{{#error}} govuk-form-group--error{{/error}}">
+constexpr char kInput[] =
+    R"(<div class="govuk-form-group{{#error}} govuk-form-group--error{{/error}}">
 <label class="govuk-label govuk-label--s" for="{{id}}">{{label}}</label>
 {{#hint}}<div id="{{id}}-hint" class="govuk-hint">{{hint}}</div>
 {{/hint}}{{#error}}<p id="{{id}}-error" class="govuk-error-message"><span class="govuk-visually-hidden">Error:</span> {{error}}</p>
@@ -82,7 +84,8 @@ constexpr char kInput[] = R"(<div class="govuk-form-group{{#error}} govuk-form-g
 </div>
 )";
 
-constexpr char kSignIn[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kSignIn[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{summary}}}{{#notice}}<div class="govuk-inset-text" id="notice">{{notice}}</div>
 {{/notice}}<h1 class="govuk-heading-l">Sign in</h1>
 <form method="post" action="/console/sign-in" novalidate>
@@ -93,7 +96,8 @@ constexpr char kSignIn[] = R"(<div class="govuk-grid-row"><div class="govuk-grid
 </div></div>
 )";
 
-constexpr char kCode[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kCode[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{summary}}}<h1 class="govuk-heading-l">Enter the code from your authenticator app</h1>
 <form method="post" action="/console/sign-in/code" novalidate>
 <input type="hidden" name="csrf-token" value="{{csrf_token}}">
@@ -103,7 +107,8 @@ constexpr char kCode[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-c
 </div></div>
 )";
 
-constexpr char kEnrol[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kEnrol[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{summary}}}<h1 class="govuk-heading-l">Set up your account</h1>
 <p class="govuk-body">Use the username and the one-time enrolment code an operator gave you. The code works once.</p>
 <form method="post" action="/console/enrol" novalidate>
@@ -113,7 +118,8 @@ constexpr char kEnrol[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-
 </div></div>
 )";
 
-constexpr char kAuthenticator[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kAuthenticator[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{summary}}}<h1 class="govuk-heading-l">Set up your authenticator app</h1>
 <p class="govuk-body">Each time you sign in, you will also need a code from an authenticator app on your work phone.</p>
 <ol class="govuk-list govuk-list--number">
@@ -130,7 +136,8 @@ constexpr char kAuthenticator[] = R"(<div class="govuk-grid-row"><div class="gov
 </div></div>
 )";
 
-constexpr char kHome[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kHome[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">Your work</h1>
 <p class="govuk-body">As a <strong id="role">{{role_title}}</strong> you may:</p>
 <ul class="govuk-list govuk-list--bullet" id="may">
@@ -145,7 +152,8 @@ constexpr char kHome[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-c
 </div></div>
 )";
 
-constexpr char kMessage[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kMessage[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">{{heading}}</h1>
 {{#paragraphs}}<p class="govuk-body">{{.}}</p>
 {{/paragraphs}}{{#link}}<p class="govuk-body"><a class="govuk-link" href="{{href}}">{{text}}</a></p>
@@ -228,8 +236,8 @@ std::string Input(const Field& f, const std::string& value,
   return Render(kInput, d);
 }
 
-const Field kUsernameField{"username", "Username", "", "text", "username",
-                           "govuk-!-width-two-thirds"};
+const Field kUsernameField{"username", "Username", "",
+                           "text",     "username", "govuk-!-width-two-thirds"};
 const Field kCodeField{"code",
                        "Code",
                        "The 6-digit code your authenticator app shows now",
@@ -249,10 +257,9 @@ std::string RenderSignInPage(const std::string& csrf_token,
   d.set("csrf_token", csrf_token);
   if (!notice.empty()) d.set("notice", notice);
   d.set("username", Input(kUsernameField, username, errors));
-  d.set("password",
-        Input({"password", "Password", "", "password", "current-password",
-               "govuk-!-width-two-thirds"},
-              "", errors));
+  d.set("password", Input({"password", "Password", "", "password",
+                           "current-password", "govuk-!-width-two-thirds"},
+                          "", errors));
   return Layout("Sign in", Render(kSignIn, d), !errors.empty(), nullptr);
 }
 
@@ -282,10 +289,10 @@ std::string RenderEnrolPage(const std::string& csrf_token,
                "remember and hard to guess.",
                "password", "new-password", "govuk-!-width-two-thirds"},
               "", errors));
-  d.set("confirm", Input({"confirm-password", "Confirm your password", "",
-                          "password", "new-password",
-                          "govuk-!-width-two-thirds"},
-                         "", errors));
+  d.set("confirm",
+        Input({"confirm-password", "Confirm your password", "", "password",
+               "new-password", "govuk-!-width-two-thirds"},
+              "", errors));
   return Layout("Set up your account", Render(kEnrol, d), !errors.empty(),
                 nullptr);
 }
@@ -351,8 +358,8 @@ std::string RenderConsoleForbidden(const SignedInBar& bar) {
 
 std::string RenderSignedOutPage(bool everywhere) {
   data d;
-  const std::string heading =
-      everywhere ? "You have been signed out everywhere" : "You have signed out";
+  const std::string heading = everywhere ? "You have been signed out everywhere"
+                                         : "You have signed out";
   d.set("heading", heading);
   data paragraphs{data::type::list};
   if (everywhere) {

@@ -133,11 +133,10 @@ std::string GroupedBase32(std::string_view raw) {
 
 std::string TotpUri(std::string_view issuer, std::string_view label,
                     std::string_view secret) {
-  return absl::StrCat("otpauth://totp/", UriEscape(issuer), ":",
-                      UriEscape(label), "?secret=", Base32(secret),
-                      "&issuer=", UriEscape(issuer),
-                      "&algorithm=SHA1&digits=", kTotpDigits,
-                      "&period=", kTotpStepSeconds);
+  return absl::StrCat(
+      "otpauth://totp/", UriEscape(issuer), ":", UriEscape(label),
+      "?secret=", Base32(secret), "&issuer=", UriEscape(issuer),
+      "&algorithm=SHA1&digits=", kTotpDigits, "&period=", kTotpStepSeconds);
 }
 
 int64_t TotpStep(absl::Time at) {
@@ -148,8 +147,7 @@ std::string TotpCode(std::string_view secret, absl::Time at) {
   InitOath();
   char code[kTotpDigits + 1] = {};
   if (oath_totp_generate(secret.data(), secret.size(), absl::ToTimeT(at),
-                         kTotpStepSeconds, 0, kTotpDigits,
-                         code) != OATH_OK) {
+                         kTotpStepSeconds, 0, kTotpDigits, code) != OATH_OK) {
     std::abort();
   }
   return code;
@@ -170,10 +168,9 @@ absl::StatusOr<int64_t> CheckTotp(std::string_view secret,
   }
   int position = 0;
   uint64_t counter = 0;
-  const int rc = oath_totp_validate3(secret.data(), secret.size(),
-                                     absl::ToTimeT(now), kTotpStepSeconds, 0,
-                                     kTotpWindowSteps, &position, &counter,
-                                     digits.c_str());
+  const int rc = oath_totp_validate3(
+      secret.data(), secret.size(), absl::ToTimeT(now), kTotpStepSeconds, 0,
+      kTotpWindowSteps, &position, &counter, digits.c_str());
   if (rc < 0) return absl::PermissionDeniedError("wrong code");
   const int64_t step = static_cast<int64_t>(counter);
   if (step <= last_used_step) {
@@ -202,20 +199,29 @@ absl::StatusOr<std::string> QrSvg(std::string_view text,
   std::string escaped_label;
   for (char c : label) {
     switch (c) {
-      case '&': escaped_label += "&amp;"; break;
-      case '<': escaped_label += "&lt;"; break;
-      case '>': escaped_label += "&gt;"; break;
-      case '"': escaped_label += "&quot;"; break;
-      default: escaped_label += c;
+      case '&':
+        escaped_label += "&amp;";
+        break;
+      case '<':
+        escaped_label += "&lt;";
+        break;
+      case '>':
+        escaped_label += "&gt;";
+        break;
+      case '"':
+        escaped_label += "&quot;";
+        break;
+      default:
+        escaped_label += c;
     }
   }
   return absl::StrCat(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"frontdoor-qr\" "
-      "role=\"img\" aria-label=\"", escaped_label, "\" viewBox=\"0 0 ", size,
-      " ", size, "\" width=\"", size * 6, "\" height=\"", size * 6,
-      "\" shape-rendering=\"crispEdges\"><rect width=\"", size,
-      "\" height=\"", size, "\" fill=\"#fff\"/><path fill=\"#000\" d=\"",
-      path, "\"/></svg>");
+      "role=\"img\" aria-label=\"",
+      escaped_label, "\" viewBox=\"0 0 ", size, " ", size, "\" width=\"",
+      size * 6, "\" height=\"", size * 6,
+      "\" shape-rendering=\"crispEdges\"><rect width=\"", size, "\" height=\"",
+      size, "\" fill=\"#fff\"/><path fill=\"#000\" d=\"", path, "\"/></svg>");
 }
 
 }  // namespace frontdoor::web

@@ -42,7 +42,8 @@ std::string RoleTableMarkdown() {
     absl::StrAppend(&out, "| ", std::string(p.description), " | `",
                     std::string(p.code), "` |");
     for (const RoleInfo& r : kRoles) {
-      absl::StrAppend(&out, (r.permissions & Bit(p.permission)) ? " yes |" : " |");
+      absl::StrAppend(&out,
+                      (r.permissions & Bit(p.permission)) ? " yes |" : " |");
     }
     absl::StrAppend(&out, "\n");
   }

@@ -42,9 +42,12 @@ SessionVerdict CheckSession(SessionStage stage, absl::Time created,
 
 std::string VerdictCode(SessionVerdict v) {
   switch (v) {
-    case SessionVerdict::kLive: return "live";
-    case SessionVerdict::kIdleExpired: return "idle_timeout";
-    case SessionVerdict::kAbsoluteExpired: return "absolute_timeout";
+    case SessionVerdict::kLive:
+      return "live";
+    case SessionVerdict::kIdleExpired:
+      return "idle_timeout";
+    case SessionVerdict::kAbsoluteExpired:
+      return "absolute_timeout";
   }
   return "unknown";
 }

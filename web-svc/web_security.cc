@@ -16,9 +16,11 @@
 namespace frontdoor::web {
 
 std::string CookieValue(std::string_view header, std::string_view name) {
-  for (absl::string_view part : absl::StrSplit(absl::string_view(header.data(), header.size()), ';')) {
+  const absl::string_view cookie_name(name.data(), name.size());
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(header.data(), header.size()), ';')) {
     part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, absl::string_view(name.data(), name.size())) &&
+    if (absl::ConsumePrefix(&part, cookie_name) &&
         absl::ConsumePrefix(&part, "=")) {
       return std::string(part);
     }

@@ -16,10 +16,10 @@
 #include "common/clock/clock.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
-#include "google/protobuf/util/json_util.h"
-#include "tests/testing/http_get.h"
 #include "common/store/store.h"
+#include "google/protobuf/util/json_util.h"
 #include "tests/testing/cookie_browser.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
@@ -134,7 +134,8 @@ class WebConsoleTest : public ::testing::Test {
                        &out),
               kAccountsExitOk)
         << out;
-    EXPECT_THAT(out, HasSubstr("\"enrol_at\":\"https://console.test/console/enrol\""));
+    EXPECT_THAT(
+        out, HasSubstr("\"enrol_at\":\"https://console.test/console/enrol\""));
     return {Capture(out, "\"account_id\":\"([^\"]+)\""),
             Capture(out, "\"enrolment_code\":\"([^\"]+)\"")};
   }
@@ -153,9 +154,11 @@ class WebConsoleTest : public ::testing::Test {
   std::optional<double> AwaitSample(const std::string& name) {
     const absl::Time deadline = absl::Now() + absl::Seconds(30);
     while (absl::Now() < deadline) {
-      auto scrape = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+      auto scrape =
+          frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
       if (scrape.ok()) {
-        if (auto v = frontdoor::testing::FindSample(scrape->body, name)) return v;
+        if (auto v = frontdoor::testing::FindSample(scrape->body, name))
+          return v;
       }
       absl::SleepFor(absl::Milliseconds(20));  // a bounded poll
     }
@@ -198,16 +201,17 @@ class WebConsoleTest : public ::testing::Test {
                     const std::string& secret,
                     const std::string& password = kPassword) {
     const HttpAnswer form = b.Get("/console/sign-in");
-    const HttpAnswer sent = b.Post(
-        "/console/sign-in",
-        {{"csrf-token", Csrf(form)}, {"username", username}, {"password", password}});
+    const HttpAnswer sent =
+        b.Post("/console/sign-in", {{"csrf-token", Csrf(form)},
+                                    {"username", username},
+                                    {"password", password}});
     if (sent.status != 303) return sent;
     EXPECT_EQ(sent.headers.at("location"), "/console/sign-in/code");
     const HttpAnswer page = b.Get("/console/sign-in/code");
     EXPECT_EQ(page.status, 200);
-    return b.Post("/console/sign-in/code",
-                  {{"csrf-token", Csrf(page)},
-                   {"code", TotpCode(secret, clock_.Now())}});
+    return b.Post(
+        "/console/sign-in/code",
+        {{"csrf-token", Csrf(page)}, {"code", TotpCode(secret, clock_.Now())}});
   }
 
   // (action, subject, details) of every audit row, and all their text.
@@ -216,7 +220,8 @@ class WebConsoleTest : public ::testing::Test {
         frontdoor::testing::StoreLocationOf(config_.store()), {});
     EXPECT_TRUE(db.ok()) << db.status();
     std::vector<std::string> actions;
-    EXPECT_TRUE((*db)->Read([&](store::Tx& tx) -> absl::Status {
+    EXPECT_TRUE((*db)
+                    ->Read([&](store::Tx& tx) -> absl::Status {
                       auto rows = tx.Query(
                           "SELECT action, actor_person, subject, reason, "
                           "details FROM audit_log ORDER BY seq");
@@ -230,7 +235,8 @@ class WebConsoleTest : public ::testing::Test {
                         }
                       }
                       return absl::OkStatus();
-                    }).ok());
+                    })
+                    .ok());
     (*db)->Close();
     return actions;
   }
@@ -242,8 +248,8 @@ class WebConsoleTest : public ::testing::Test {
 };
 
 TEST_F(WebConsoleTest, AnOperatorsAccountIsEnrolledWithAQrCodeAndSignedIn) {
-  const Created acct = Create("Sam.Practitioner@Example.org ", "Sam Okafor",
-                              "practitioner");
+  const Created acct =
+      Create("Sam.Practitioner@Example.org ", "Sam Okafor", "practitioner");
   ASSERT_FALSE(acct.code.empty());
   CookieBrowser b = Browser();
   // Signed out: the console sends to sign-in.
@@ -253,34 +259,34 @@ TEST_F(WebConsoleTest, AnOperatorsAccountIsEnrolledWithAQrCodeAndSignedIn) {
 
   // Enrolment: the password, then the authenticator page (QR code + key).
   const HttpAnswer form = b.Get("/console/enrol");
-  HttpAnswer sent = b.Post("/console/enrol",
-                           {{"csrf-token", Csrf(form)},
-                            {"username", "sam.practitioner@example.org"},
-                            {"enrolment-code", acct.code},
-                            {"new-password", kPassword},
-                            {"confirm-password", kPassword}});
+  HttpAnswer sent =
+      b.Post("/console/enrol", {{"csrf-token", Csrf(form)},
+                                {"username", "sam.practitioner@example.org"},
+                                {"enrolment-code", acct.code},
+                                {"new-password", kPassword},
+                                {"confirm-password", kPassword}});
   ASSERT_EQ(sent.status, 303) << sent.body;
   const std::string enrolling = b.cookies[kSessionCookie];
   ASSERT_FALSE(enrolling.empty());
   HttpAnswer page = b.Get("/console/enrol/authenticator");
   ASSERT_EQ(page.status, 200);
-  EXPECT_THAT(page.body, HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  EXPECT_THAT(page.body,
+              HasSubstr("<svg xmlns=\"http://www.w3.org/2000/svg\""));
   EXPECT_THAT(page.body, HasSubstr("role=\"img\""));
   EXPECT_EQ(page.headers["cache-control"], "no-store");
   const std::string secret =
       FromBase32(Capture(page.body, "id=\"totp-secret\">([A-Z2-7 ]+)<"));
   ASSERT_EQ(secret.size(), kTotpSecretBytes);
   // A wrong code is refused, on the same page with the error.
-  const std::string wrong =
-      TotpCode(secret, clock_.Now() + 5 * kStep);
+  const std::string wrong = TotpCode(secret, clock_.Now() + 5 * kStep);
   HttpAnswer refused = b.Post("/console/enrol/authenticator",
                               {{"csrf-token", Csrf(page)}, {"code", wrong}});
   EXPECT_EQ(refused.status, 422);
   EXPECT_THAT(refused.body, HasSubstr("govuk-error-summary"));
   // The right one signs in, under a new session id.
-  HttpAnswer done = b.Post("/console/enrol/authenticator",
-                           {{"csrf-token", Csrf(page)},
-                            {"code", TotpCode(secret, clock_.Now())}});
+  HttpAnswer done = b.Post(
+      "/console/enrol/authenticator",
+      {{"csrf-token", Csrf(page)}, {"code", TotpCode(secret, clock_.Now())}});
   ASSERT_EQ(done.status, 303) << done.body;
   EXPECT_EQ(done.headers.at("location"), "/console");
   EXPECT_NE(b.cookies[kSessionCookie], enrolling);
@@ -299,8 +305,10 @@ TEST_F(WebConsoleTest, AnOperatorsAccountIsEnrolledWithAQrCodeAndSignedIn) {
   home = b.Get("/console");
   ASSERT_EQ(home.status, 200);
   EXPECT_THAT(home.body, HasSubstr("Sam Okafor"));
-  EXPECT_THAT(home.body, HasSubstr("<strong id=\"role\">Practitioner</strong>"));
-  EXPECT_THAT(home.body, HasSubstr("Complete a DASH or children&apos;s assessment"));
+  EXPECT_THAT(home.body,
+              HasSubstr("<strong id=\"role\">Practitioner</strong>"));
+  EXPECT_THAT(home.body,
+              HasSubstr("Complete a DASH or children&apos;s assessment"));
   EXPECT_THAT(home.body, Not(HasSubstr("Release a place")));
   EXPECT_EQ(home.headers["cache-control"], "no-store");
 
@@ -336,16 +344,16 @@ TEST_F(WebConsoleTest, SignInNeedsThePasswordThenAFreshCode) {
   EXPECT_EQ(b.Get("/console").status, 303);
   // The code used at enrolment, still in its step: refused (no reuse).
   HttpAnswer page = b.Get("/console/sign-in/code");
-  HttpAnswer reused =
-      b.Post("/console/sign-in/code", {{"csrf-token", Csrf(page)},
-                                       {"code", TotpCode(secret, clock_.Now())}});
+  HttpAnswer reused = b.Post(
+      "/console/sign-in/code",
+      {{"csrf-token", Csrf(page)}, {"code", TotpCode(secret, clock_.Now())}});
   EXPECT_EQ(reused.status, 422);
   EXPECT_EQ(b.Get("/console").status, 303);
   // The next step's code signs in.
   clock_.Advance(kStep);
-  HttpAnswer done =
-      b.Post("/console/sign-in/code", {{"csrf-token", Csrf(page)},
-                                       {"code", TotpCode(secret, clock_.Now())}});
+  HttpAnswer done = b.Post(
+      "/console/sign-in/code",
+      {{"csrf-token", Csrf(page)}, {"code", TotpCode(secret, clock_.Now())}});
   ASSERT_EQ(done.status, 303) << done.body;
   const HttpAnswer home = b.Get("/console");
   EXPECT_EQ(home.status, 200);
@@ -360,12 +368,14 @@ TEST_F(WebConsoleTest, AnUnknownNameAndAWrongPasswordGetTheSameAnswer) {
   auto attempt = [&](const std::string& username) {
     CookieBrowser b = Browser();
     const HttpAnswer form = b.Get("/console/sign-in");
-    HttpAnswer r = b.Post("/console/sign-in", {{"csrf-token", Csrf(form)},
-                                               {"username", username},
-                                               {"password", "not the password"}});
+    HttpAnswer r =
+        b.Post("/console/sign-in", {{"csrf-token", Csrf(form)},
+                                    {"username", username},
+                                    {"password", "not the password"}});
     // What differs by design: the token and the name typed back.
     r.body = absl::StrReplaceAll(
-        r.body, {{Csrf(form), "TOKEN"}, {"value=\"" + username + "\"", "NAME"}});
+        r.body,
+        {{Csrf(form), "TOKEN"}, {"value=\"" + username + "\"", "NAME"}});
     return r;
   };
   const HttpAnswer wrong = attempt("kim");
@@ -378,7 +388,8 @@ TEST_F(WebConsoleTest, AnUnknownNameAndAWrongPasswordGetTheSameAnswer) {
   // Both audited as failures, without the name typed.
   std::string text;
   const std::vector<std::string> actions = AuditActions(&text);
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.sign_in_failed"), 2);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.sign_in_failed"),
+            2);
   EXPECT_THAT(text, HasSubstr("unknown_account"));
   EXPECT_THAT(text, HasSubstr("wrong_password"));
   EXPECT_THAT(text, Not(HasSubstr("nobody")));
@@ -390,9 +401,9 @@ TEST_F(WebConsoleTest, FiveFailuresLockTheAccountForTheLockoutPeriod) {
   const std::string secret = Enrol(b, "ash", acct.code);
   b.Post("/console/sign-out", {{"csrf-token", Csrf(b.Get("/console"))}});
   for (int i = 0; i < kDefaultMaxFailedSignIns; ++i) {
-    EXPECT_EQ(SignIn(b, "ash", secret, "wrong password " + std::to_string(i))
-                  .status,
-              422);
+    EXPECT_EQ(
+        SignIn(b, "ash", secret, "wrong password " + std::to_string(i)).status,
+        422);
   }
   // Locked: even the right password gets the same refusal.
   clock_.Advance(kStep);
@@ -407,7 +418,8 @@ TEST_F(WebConsoleTest, FiveFailuresLockTheAccountForTheLockoutPeriod) {
   EXPECT_EQ(opened.status, 303) << opened.body;
   EXPECT_EQ(b.Get("/console").status, 200);
   const std::vector<std::string> actions = AuditActions();
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.account_locked"), 1);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.account_locked"),
+            1);
   // The metrics count outcome codes.
   auto scrape = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
   ASSERT_TRUE(scrape.ok()) << scrape.status();
@@ -417,8 +429,9 @@ TEST_F(WebConsoleTest, FiveFailuresLockTheAccountForTheLockoutPeriod) {
                                                    {"locked", 2},
                                                    {"signed_in", 2}}) {
     EXPECT_EQ(frontdoor::testing::FindSample(
-                  scrape->body, absl::StrCat("frontdoor_web_sign_ins_total{outcome=\"",
-                                             outcome, "\"}")),
+                  scrape->body,
+                  absl::StrCat("frontdoor_web_sign_ins_total{outcome=\"",
+                               outcome, "\"}")),
               count)
         << outcome;
   }
@@ -467,7 +480,8 @@ TEST_F(WebConsoleTest, SessionsEndWhenIdleAndAfterTheAbsoluteTimeout) {
   ASSERT_EQ(SignIn(b, "mo", secret).status, 303);
   const absl::Time signed_in = clock_.Now();
   int requests = 0;
-  while (clock_.Now() + absl::Minutes(20) < signed_in + kDefaultAbsoluteTimeout) {
+  while (clock_.Now() + absl::Minutes(20) <
+         signed_in + kDefaultAbsoluteTimeout) {
     clock_.Advance(absl::Minutes(20));
     ASSERT_EQ(b.Get("/console").status, 200) << clock_.Now();
     ASSERT_LT(++requests, 100);
@@ -475,7 +489,8 @@ TEST_F(WebConsoleTest, SessionsEndWhenIdleAndAfterTheAbsoluteTimeout) {
   clock_.Set(signed_in + kDefaultAbsoluteTimeout);
   EXPECT_EQ(b.Get("/console").status, 303);
   const std::vector<std::string> actions = AuditActions();
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.session_expired"), 2);
+  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.session_expired"),
+            2);
 }
 
 TEST_F(WebConsoleTest, SignOutEverywhereEndsEveryOtherSession) {
@@ -487,8 +502,9 @@ TEST_F(WebConsoleTest, SignOutEverywhereEndsEveryOtherSession) {
   ASSERT_EQ(SignIn(second, "pat", secret).status, 303);
   EXPECT_EQ(first.Get("/console").status, 200);
   EXPECT_EQ(second.Get("/console").status, 200);
-  const HttpAnswer out = second.Post(
-      "/console/sign-out-everywhere", {{"csrf-token", Csrf(second.Get("/console"))}});
+  const HttpAnswer out =
+      second.Post("/console/sign-out-everywhere",
+                  {{"csrf-token", Csrf(second.Get("/console"))}});
   EXPECT_EQ(out.status, 303);
   EXPECT_EQ(out.headers.at("location"), "/console/signed-out-everywhere");
   EXPECT_EQ(first.Get("/console").status, 303);
@@ -496,7 +512,9 @@ TEST_F(WebConsoleTest, SignOutEverywhereEndsEveryOtherSession) {
   EXPECT_THAT(second.Get("/console/signed-out-everywhere").body,
               HasSubstr("You have been signed out everywhere"));
   const std::vector<std::string> actions = AuditActions();
-  EXPECT_EQ(std::count(actions.begin(), actions.end(), "web.signed_out_everywhere"), 1);
+  EXPECT_EQ(
+      std::count(actions.begin(), actions.end(), "web.signed_out_everywhere"),
+      1);
 }
 
 TEST_F(WebConsoleTest, EachRoleSeesOnlyItsPages) {
@@ -507,10 +525,10 @@ TEST_F(WebConsoleTest, EachRoleSeesOnlyItsPages) {
     int reports;
   };
   int n = 0;
-  for (const Case& c : {Case{"ch", "call_handler", 200, 403},
-                        Case{"co", "commissioner", 403, 200},
-                        Case{"op", "operator", 403, 200},
-                        Case{"tl", "team_leader", 200, 200}}) {
+  for (const Case& c :
+       {Case{"ch", "call_handler", 200, 403},
+        Case{"co", "commissioner", 403, 200}, Case{"op", "operator", 403, 200},
+        Case{"tl", "team_leader", 200, 200}}) {
     const Created acct = Create(c.username, "Alex Doe", c.role);
     CookieBrowser b = Browser();
     clock_.Advance(kStep * (++n));
@@ -550,14 +568,17 @@ TEST_F(WebConsoleTest, DisableAndResetByTheOperatorCommand) {
   CookieBrowser b = Browser();
   const std::string secret = Enrol(b, "rae", acct.code);
   std::string out;
-  EXPECT_EQ(Accounts({"disable", "--username", "rae"}, &out), kAccountsExitOk) << out;
+  EXPECT_EQ(Accounts({"disable", "--username", "rae"}, &out), kAccountsExitOk)
+      << out;
   EXPECT_EQ(b.Get("/console").status, 303);  // its session ended
   clock_.Advance(kStep);
   EXPECT_EQ(SignIn(b, "rae", secret).status, 422);
-  EXPECT_EQ(Accounts({"enable", "--username", "rae"}, &out), kAccountsExitOk) << out;
+  EXPECT_EQ(Accounts({"enable", "--username", "rae"}, &out), kAccountsExitOk)
+      << out;
   EXPECT_EQ(SignIn(b, "rae", secret).status, 303);
   // Reset: password and authenticator gone, a new code enrols again.
-  EXPECT_EQ(Accounts({"reset", "--username", "rae"}, &out), kAccountsExitOk) << out;
+  EXPECT_EQ(Accounts({"reset", "--username", "rae"}, &out), kAccountsExitOk)
+      << out;
   const std::string code = Capture(out, "\"enrolment_code\":\"([^\"]+)\"");
   EXPECT_EQ(b.Get("/console").status, 303);
   clock_.Advance(kStep);
@@ -580,36 +601,41 @@ TEST_F(WebConsoleTest, DisableAndResetByTheOperatorCommand) {
 }
 
 TEST_F(WebConsoleTest, TheAuditTrailHoldsCodesAndIdsNeverNames) {
-  const Created acct = Create("quinn.example@nhs.net", "Quinn Abara", "practitioner");
+  const Created acct =
+      Create("quinn.example@nhs.net", "Quinn Abara", "practitioner");
   CookieBrowser b = Browser();
   Enrol(b, "quinn.example@nhs.net", acct.code);
   b.Post("/console/sign-out", {{"csrf-token", Csrf(b.Get("/console"))}});
   std::string text;
   const std::vector<std::string> actions = AuditActions(&text);
-  EXPECT_EQ(actions, (std::vector<std::string>{
-                         "web.account_created", "web.password_set",
-                         "web.authenticator_enrolled", "web.signed_in",
-                         "web.signed_out"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"web.account_created", "web.password_set",
+                                      "web.authenticator_enrolled",
+                                      "web.signed_in", "web.signed_out"}));
   EXPECT_THAT(text, HasSubstr(acct.account_id));
   EXPECT_THAT(text, HasSubstr("operator:op-7"));
   for (const char* never : {"quinn", "Quinn", "Abara", "nhs.net", kPassword}) {
     EXPECT_THAT(text, Not(HasSubstr(never))) << never;
   }
   // Nor in the database's other columns in the clear.
-  auto db = store::OpenStore(frontdoor::testing::StoreLocationOf(config_.store()), {});
+  auto db = store::OpenStore(
+      frontdoor::testing::StoreLocationOf(config_.store()), {});
   ASSERT_TRUE(db.ok());
   std::string stored;
-  ASSERT_TRUE((*db)->Read([&](store::Tx& tx) -> absl::Status {
-                  auto rows = tx.Query(
-                      "SELECT username_index, sealed_username, "
-                      "sealed_display_name, password_hash, sealed_totp_secret "
-                      "FROM staff_accounts");
-                  if (!rows.ok()) return rows.status();
-                  for (const store::Row& r : *rows) {
-                    for (size_t i = 0; i < r.size(); ++i) stored += r.Text(i);
-                  }
-                  return absl::OkStatus();
-                }).ok());
+  ASSERT_TRUE(
+      (*db)
+          ->Read([&](store::Tx& tx) -> absl::Status {
+            auto rows = tx.Query(
+                "SELECT username_index, sealed_username, "
+                "sealed_display_name, password_hash, sealed_totp_secret "
+                "FROM staff_accounts");
+            if (!rows.ok()) return rows.status();
+            for (const store::Row& r : *rows) {
+              for (size_t i = 0; i < r.size(); ++i) stored += r.Text(i);
+            }
+            return absl::OkStatus();
+          })
+          .ok());
   (*db)->Close();
   for (const char* never : {"quinn", "Abara", kPassword}) {
     EXPECT_THAT(stored, Not(HasSubstr(never))) << never;
@@ -619,13 +645,14 @@ TEST_F(WebConsoleTest, TheAuditTrailHoldsCodesAndIdsNeverNames) {
 
 // A key rotation: the ring gains k2 as its active key, web-svc re-seals the
 // accounts' names and TOTP secrets by itself, and then k1 can leave.
-TEST_F(WebConsoleTest, AfterAKeyRotationTheAccountsAreResealedAndTheOldKeyCanGo) {
+TEST_F(WebConsoleTest,
+       AfterAKeyRotationTheAccountsAreResealedAndTheOldKeyCanGo) {
   const Created acct = Create("nat", "Nat Hale", "practitioner");
   CookieBrowser b = Browser();
   const std::string secret = Enrol(b, "nat", acct.code);
 
-  auto ring = config::LoadJsonFile<config::v1::KeyRingFile>(
-      config_.key_ring_file());
+  auto ring =
+      config::LoadJsonFile<config::v1::KeyRingFile>(config_.key_ring_file());
   ASSERT_TRUE(ring.ok()) << ring.status();
   const std::string old_id = ring->active_key_id();
   auto fresh = config::ParseJson<config::v1::KeyRingFile>(
@@ -644,7 +671,8 @@ TEST_F(WebConsoleTest, AfterAKeyRotationTheAccountsAreResealedAndTheOldKeyCanGo)
        {"sealed_username", "sealed_display_name", "sealed_totp_secret"}) {
     EXPECT_EQ(AwaitSample(absl::StrCat(
                   "frontdoor_sealed_rows_on_old_keys{table=\"staff_accounts\","
-                  "column=\"", column, "\"}")),
+                  "column=\"",
+                  column, "\"}")),
               0.0)
         << column;
   }
@@ -680,10 +708,12 @@ TEST(WebConsoleConfigTest, BadConsoleSettingsAreNamedAtStartUp) {
   c.mutable_console()->set_absolute_timeout_seconds(3600);
   const absl::Status s = ValidateConfig(c);
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("console.max_failed_sign_ins"));
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("console.max_failed_sign_ins"));
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("console.absolute_timeout_seconds: must be at least"));
-  // The defaults: an idle timeout above the default absolute one is refused too.
+  // The defaults: an idle timeout above the default absolute one is refused
+  // too.
   c.mutable_console()->Clear();
   c.mutable_console()->set_idle_timeout_seconds(13 * 3600);
   EXPECT_FALSE(ValidateConfig(c).ok());

@@ -36,8 +36,9 @@ class CookieBrowser {
   explicit CookieBrowser(int port) : port_(port) {}
 
   HttpAnswer Get(const std::string& path) { return Call(path, nullptr); }
-  HttpAnswer Post(const std::string& path,
-                  const std::vector<std::pair<std::string, std::string>>& form) {
+  HttpAnswer Post(
+      const std::string& path,
+      const std::vector<std::pair<std::string, std::string>>& form) {
     std::vector<std::string> parts;
     CURL* curl = curl_easy_init();
     for (const auto& [k, v] : form) {
@@ -119,7 +120,8 @@ class CookieBrowser {
 };
 
 // The value of the hidden (or any) input `name` in `html`.
-inline std::string InputValue(const std::string& html, const std::string& name) {
+inline std::string InputValue(const std::string& html,
+                              const std::string& name) {
   std::smatch m;
   const std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
   return std::regex_search(html, m, re) ? m[1].str() : "";

@@ -65,7 +65,8 @@ TEST(RolesTest, TheReadmeShowsTheTableInTheCode) {
   std::stringstream readme;
   readme << in.rdbuf();
   EXPECT_THAT(readme.str(), HasSubstr(RoleTableMarkdown()))
-      << "web-svc/README.md should hold:\n" << RoleTableMarkdown();
+      << "web-svc/README.md should hold:\n"
+      << RoleTableMarkdown();
 }
 
 // --- passwords
@@ -108,8 +109,7 @@ TEST(TotpTest, CodesMatchRfc6238) {
   EXPECT_EQ(TotpCode(kRfcSecret, absl::FromUnixSeconds(59)), "287082");
   EXPECT_EQ(TotpCode(kRfcSecret, absl::FromUnixSeconds(1111111109)), "081804");
   EXPECT_EQ(TotpCode(kRfcSecret, absl::FromUnixSeconds(1234567890)), "005924");
-  EXPECT_EQ(Base32("12345678901234567890"),
-            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+  EXPECT_EQ(Base32("12345678901234567890"), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
 }
 
 TEST(TotpTest, OneStepEitherSideIsAcceptedAndNoFurther) {
@@ -124,18 +124,18 @@ TEST(TotpTest, OneStepEitherSideIsAcceptedAndNoFurther) {
     EXPECT_EQ(*got, step + offset);
   }
   for (int offset : {-2, 2}) {
-    EXPECT_EQ(CheckTotp(kRfcSecret, TotpCode(kRfcSecret, now + offset * s),
-                        now, 0)
-                  .status()
-                  .code(),
-              absl::StatusCode::kPermissionDenied)
+    EXPECT_EQ(
+        CheckTotp(kRfcSecret, TotpCode(kRfcSecret, now + offset * s), now, 0)
+            .status()
+            .code(),
+        absl::StatusCode::kPermissionDenied)
         << offset;
   }
   // As people type it.
   const std::string code = TotpCode(kRfcSecret, now);
-  EXPECT_TRUE(CheckTotp(kRfcSecret, code.substr(0, 3) + " " + code.substr(3),
-                        now, 0)
-                  .ok());
+  EXPECT_TRUE(
+      CheckTotp(kRfcSecret, code.substr(0, 3) + " " + code.substr(3), now, 0)
+          .ok());
   for (const char* bad : {"", "12345", "1234567", "abcdef"}) {
     EXPECT_FALSE(CheckTotp(kRfcSecret, bad, now, 0).ok()) << bad;
   }
@@ -154,11 +154,11 @@ TEST(TotpTest, ACodeWorksOnceAndNoEarlierCodeAfterIt) {
   // Back at the time of use, the step before's code (inside the window) is
   // older than the one used: refused.
   const absl::Time used_at = clock.Now() - absl::Seconds(kTotpStepSeconds);
-  EXPECT_FALSE(CheckTotp(kRfcSecret,
-                         TotpCode(kRfcSecret,
-                                  used_at - absl::Seconds(kTotpStepSeconds)),
-                         used_at, *used)
-                   .ok());
+  EXPECT_FALSE(
+      CheckTotp(kRfcSecret,
+                TotpCode(kRfcSecret, used_at - absl::Seconds(kTotpStepSeconds)),
+                used_at, *used)
+          .ok());
   // The next step's code: accepted.
   EXPECT_TRUE(CheckTotp(kRfcSecret, TotpCode(kRfcSecret, clock.Now()),
                         clock.Now(), *used)
@@ -173,7 +173,8 @@ TEST(TotpTest, SecretsAreFreshAndTheUriIsWhatAppsScan) {
             "otpauth://totp/Frontdoor:sam%40example.org?secret="
             "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Frontdoor"
             "&algorithm=SHA1&digits=6&period=30");
-  EXPECT_EQ(GroupedBase32(kRfcSecret), "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ");
+  EXPECT_EQ(GroupedBase32(kRfcSecret),
+            "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ");
 }
 
 TEST(QrTest, TheQrCodeIsOneInlineSvgWithAName) {
@@ -262,8 +263,8 @@ TEST(SessionTest, HalfFinishedSignInsLastMinutesOnly) {
   FakeClock clock(absl::FromUnixSeconds(1'700'000'000));
   const SignInPolicy policy;
   const absl::Time created = clock.Now();
-  for (SessionStage stage : {SessionStage::kAwaitingCode,
-                             SessionStage::kEnrollingAuthenticator}) {
+  for (SessionStage stage :
+       {SessionStage::kAwaitingCode, SessionStage::kEnrollingAuthenticator}) {
     clock.Set(created + kPendingSessionTimeout - absl::Seconds(1));
     EXPECT_EQ(CheckSession(stage, created, created, clock.Now(), policy),
               SessionVerdict::kLive);
