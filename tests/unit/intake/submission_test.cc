@@ -44,7 +44,7 @@ SubmissionLoaded Prior(const std::string& hash,
   return loaded;
 }
 
-TEST(DecideSubmissionTest, NewReferralGetsItsRepeatStatusAndTwoEvents) {
+TEST(IntakeDecideTest, NewReferralGetsItsRepeatStatusAndTwoEvents) {
   const Submission s = Accepted();
   absl::StatusOr<SubmissionDecision> d =
       DecideSubmission(s, Fresh(intake::v1::REPEAT_STATUS_POSSIBLE));
@@ -69,7 +69,7 @@ TEST(DecideSubmissionTest, NewReferralGetsItsRepeatStatusAndTwoEvents) {
   EXPECT_EQ(d->audit_details, "{\"front_door\":\"adult_victim\"}");
 }
 
-TEST(DecideSubmissionTest, SameReferralUnderTheSameKeyIsAReplay) {
+TEST(IntakeDecideTest, SameReferralUnderTheSameKeyIsAReplay) {
   const Submission s = Accepted();
   intake::v1::Receipt stored = s.receipt;
   stored.set_reference("FD-2222222222222");
@@ -83,13 +83,13 @@ TEST(DecideSubmissionTest, SameReferralUnderTheSameKeyIsAReplay) {
   EXPECT_TRUE(d->events.empty());
 }
 
-TEST(DecideSubmissionTest, ADifferentReferralUnderTheSameKeyIsRefused) {
+TEST(IntakeDecideTest, ADifferentReferralUnderTheSameKeyIsRefused) {
   absl::StatusOr<SubmissionDecision> d =
       DecideSubmission(Accepted(), Prior("hash-b", intake::v1::Receipt()));
   EXPECT_TRUE(absl::IsAlreadyExists(d.status())) << d.status();
 }
 
-TEST(DecideSubmissionTest, AStoredReceiptThatDoesNotParseIsInternal) {
+TEST(IntakeDecideTest, AStoredReceiptThatDoesNotParseIsInternal) {
   SubmissionLoaded same;
   same.prior = SubmissionLoaded::Prior{"hash-a", "\xff\xff\xff"};
   EXPECT_TRUE(absl::IsInternal(DecideSubmission(Accepted(), same).status()));
@@ -101,7 +101,7 @@ TEST(DecideSubmissionTest, AStoredReceiptThatDoesNotParseIsInternal) {
       absl::IsAlreadyExists(DecideSubmission(Accepted(), other).status()));
 }
 
-TEST(DecideSubmissionTest, ReturnedReferralAuditsItsFirstReturnReasonCode) {
+TEST(IntakeDecideTest, ReturnedReferralAuditsItsFirstReturnReasonCode) {
   Submission s = Accepted();
   s.receipt.set_status(intake::v1::REFERRAL_STATUS_RETURNED);
   s.receipt.set_front_door(common::v1::FRONT_DOOR_UNSPECIFIED);
@@ -119,7 +119,7 @@ TEST(DecideSubmissionTest, ReturnedReferralAuditsItsFirstReturnReasonCode) {
   EXPECT_EQ(d->events.size(), 2u);
 }
 
-TEST(DecideSubmissionTest, KeyedOnBehalfOfAnotherAgencyNamesItInTheAudit) {
+TEST(IntakeDecideTest, KeyedOnBehalfOfAnotherAgencyNamesItInTheAudit) {
   Submission s = Accepted();
   s.agency_id = "frontdoor-staff";
   s.referring_agency = "staffs-police";

@@ -62,14 +62,14 @@ intake::v1::ReferralReceived Received() {
   return e;
 }
 
-class DecideTest : public ::testing::Test {
+class TriageDecideTest : public ::testing::Test {
  protected:
   Rules rules_ = testing::RulesFrom(testing::ShippedRulesProto());
 };
 
 // ---- DecideRecording -----------------------------------------------------
 
-TEST_F(DecideTest, AdultWithACompleteDashIsDecidedAtOnce) {
+TEST_F(TriageDecideTest, AdultWithACompleteDashIsDecidedAtOnce) {
   common::v1::Referral referral;
   *referral.mutable_risk_assessment() = testing::Dash(14);
   const Recording r = DecideRecording(referral, Adult(), rules_);
@@ -81,7 +81,7 @@ TEST_F(DecideTest, AdultWithACompleteDashIsDecidedAtOnce) {
   EXPECT_EQ(r.provisional_risk, common::v1::RISK_LEVEL_HIGH);
 }
 
-TEST_F(DecideTest, AdultWithoutAnAssessmentWaits) {
+TEST_F(TriageDecideTest, AdultWithoutAnAssessmentWaits) {
   const Recording r =
       DecideRecording(common::v1::Referral(), Adult(), rules_);
   EXPECT_FALSE(r.decision.has_value());
@@ -90,7 +90,7 @@ TEST_F(DecideTest, AdultWithoutAnAssessmentWaits) {
   EXPECT_EQ(r.provisional_risk, common::v1::RISK_LEVEL_STANDARD);
 }
 
-TEST_F(DecideTest, AdultWithAnIncompleteDashWaitsNamingTheFirstProblem) {
+TEST_F(TriageDecideTest, AdultWithAnIncompleteDashWaitsNamingTheFirstProblem) {
   common::v1::Referral referral;
   // 20 of the 24 questions answered, 14 of them yes: high so far.
   *referral.mutable_risk_assessment() =
@@ -106,7 +106,7 @@ TEST_F(DecideTest, AdultWithAnIncompleteDashWaitsNamingTheFirstProblem) {
   EXPECT_EQ(r.provisional_risk, common::v1::RISK_LEVEL_HIGH);
 }
 
-TEST_F(DecideTest, ChildrenAlwaysWaitForTheChildrensAssessment) {
+TEST_F(TriageDecideTest, ChildrenAlwaysWaitForTheChildrensAssessment) {
   common::v1::Referral referral;
   *referral.mutable_risk_assessment() = testing::Dash(14);
   Recording r = DecideRecording(referral, Child(15), rules_);
@@ -124,7 +124,7 @@ TEST_F(DecideTest, ChildrenAlwaysWaitForTheChildrensAssessment) {
 
 // ---- DecideAssessment ----------------------------------------------------
 
-TEST_F(DecideTest, TheFormMustFitTheDoor) {
+TEST_F(TriageDecideTest, TheFormMustFitTheDoor) {
   v1::SubmitAssessmentRequest dash;
   *dash.mutable_dash() = testing::Dash(3);
   EXPECT_TRUE(absl::IsFailedPrecondition(
@@ -137,7 +137,7 @@ TEST_F(DecideTest, TheFormMustFitTheDoor) {
           .status()));
 }
 
-TEST_F(DecideTest, ADashDecidesAnAdultWithItsOverride) {
+TEST_F(TriageDecideTest, ADashDecidesAnAdultWithItsOverride) {
   v1::SubmitAssessmentRequest request;
   *request.mutable_dash() = testing::Dash(3);
   request.mutable_tier_override()->set_tier(3);
@@ -159,7 +159,7 @@ TEST_F(DecideTest, ADashDecidesAnAdultWithItsOverride) {
                                            "tier_override.reason")));
 }
 
-TEST_F(DecideTest, TheYoungPeoplesDashAttachedAtIntakeStandsForTheChecklist) {
+TEST_F(TriageDecideTest, TheYoungPeoplesDashAttachedAtIntakeStandsForTheChecklist) {
   v1::SubmitAssessmentRequest request;
   *request.mutable_child() = testing::ChildAnswers("");
   request.mutable_child()->clear_young_people_checklist();
@@ -187,7 +187,7 @@ TEST_F(DecideTest, TheYoungPeoplesDashAttachedAtIntakeStandsForTheChecklist) {
 
 // ---- DecideWrite ---------------------------------------------------------
 
-TEST_F(DecideTest, AnAutomaticDecisionIsTriageSvcsAndGoesToBothServices) {
+TEST_F(TriageDecideTest, AnAutomaticDecisionIsTriageSvcsAndGoesToBothServices) {
   v1::Decision d;
   d.set_auto_triaged(true);
   d.set_risk_level(common::v1::RISK_LEVEL_HIGH);
@@ -228,7 +228,7 @@ TEST_F(DecideTest, AnAutomaticDecisionIsTriageSvcsAndGoesToBothServices) {
   }
 }
 
-TEST_F(DecideTest, APractitionersDecisionIsTheirsAndNumberedAfterTheLast) {
+TEST_F(TriageDecideTest, APractitionersDecisionIsTheirsAndNumberedAfterTheLast) {
   v1::Decision d;
   d.set_tier(2);
   d.set_tier_override_reason("reason");
