@@ -52,11 +52,11 @@ std::string PushTopic(const std::string& agency_id);
 
 // What waits for one recipient agency, for metrics.
 struct RecipientBacklog {
-  // Pull: notifications after its acknowledged position. Push: not yet
-  // delivered and not dead-lettered.
+  // Pull: notifications after its acknowledged position. Push and email:
+  // not yet delivered and not dead-lettered.
   int64_t undelivered = 0;
   absl::Duration oldest_undelivered_age = absl::ZeroDuration();
-  // Push only: given up on, kept for replay.
+  // Push and email only: given up on, kept for replay.
   int64_t dead_letters = 0;
 };
 
@@ -127,8 +127,9 @@ class NotifyCore {
   // has committed.
   void ListUpdates(const Caller& caller, const std::string& reference,
                    Done<std::vector<v1::Notification>> done);
-  // Operators only: makes dead-lettered push notifications due again, for
-  // one push recipient or (empty) all; `done` gets how many. Audited.
+  // Operators only: makes dead-lettered push and email notifications due
+  // again, for one push or email recipient or (empty) all; `done` gets how
+  // many. Audited.
   void ReplayDeadLetters(const Caller& caller,
                          const std::string& recipient_agency,
                          Done<int64_t> done);
@@ -137,8 +138,17 @@ class NotifyCore {
 
  private:
   struct Outgoing;
+  // Work inside a recording transaction, once the event is new.
+  using Step = std::function<absl::Status(store::Tx&)>;
+  // Remembers an email agency's referrer address (email.h); nothing for
+  // other agencies.
+  Step RememberAddress(const std::string& referring_agency,
+                       const std::string& reference,
+                       const common::v1::Referrer& referrer) const;
+  // Records the event once: `first` (when set), then each notification,
+  // its delivery (push or email) and its audit row, in one transaction.
   void Record(const std::string& event_id, std::vector<Outgoing> outgoing,
-              const Caller& by, Done<bool> done);
+              const Caller& by, Done<bool> done, Step first = {});
 
   store::Store& store_;
   const crypto::KeyRing& keys_;
