@@ -16,6 +16,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "allocation-svc/allocation_server.h"
+#include "common/status/errors.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -126,15 +127,15 @@ class EmailFlowTest : public ::testing::Test {
  protected:
   void SetUp() override { dir_ = testing::FreshServiceDir("email-flow"); }
 
-  // The suite, with the web front door's referrers hearing back by email
-  // through smtp://localhost:`smtp_port`.
-  void StartSuite(int smtp_port) {
+  // notify-svc's configuration with the web front door's referrers
+  // hearing back by email through smtp://localhost:`smtp_port`.
+  config::v1::NotifyConfig NotifyWithEmail(int smtp_port) {
     std::ifstream in(testing::ConfigFile("notify-rules.json"));
     std::stringstream rules;
     rules << in.rdbuf();
     std::string text = rules.str();
     const std::string list = "\"recipients\": [";
-    ASSERT_NE(text.find(list), std::string::npos);
+    EXPECT_NE(text.find(list), std::string::npos);
     text.insert(text.find(list) + list.size(),
                 "\n    {\"agencyId\": \"frontdoor-web\", \"kind\": "
                 "\"RECIPIENT_KIND_REFERRER\", \"mode\": "
@@ -155,6 +156,12 @@ class EmailFlowTest : public ::testing::Test {
         "Your referral {reference} has been {status}.\n\n{next_steps}\n\n"
         "This message holds no personal details. Please do not reply.\n");
     e.set_timeout_ms(kEmailTimeoutMs);
+    return n;
+  }
+
+  // The suite, with notify-svc as NotifyWithEmail(smtp_port).
+  void StartSuite(int smtp_port) {
+    config::v1::NotifyConfig n = NotifyWithEmail(smtp_port);
     auto notify = notify::NotifyServer::Start(n, clock_);
     ASSERT_TRUE(notify.ok()) << notify.status();
     notify_ = *std::move(notify);
@@ -421,6 +428,36 @@ TEST_F(EmailFlowTest, RelayDownThenUpDeliversOnceAfterRetries) {
             absl::StrCat("Referral ", receipt.reference(), ": returned"));
   EXPECT_EQ(Metric(kWebDelivered), 1);
   EXPECT_EQ(Metric(kWebDeadLetters), 0);
+}
+
+// Start-up refuses email delivery it cannot do, naming the setting.
+TEST_F(EmailFlowTest, StartUpNamesEachMissingOrBadEmailSetting) {
+  config::v1::NotifyConfig n = NotifyWithEmail(1);
+  n.clear_email();
+  auto no_relay = notify::NotifyServer::Start(n, clock_);
+  ASSERT_FALSE(no_relay.ok());
+  EXPECT_EQ(no_relay.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(no_relay.status().message()),
+              ::testing::HasSubstr("email.smtp_url"));
+
+  n = NotifyWithEmail(1);
+  n.mutable_email()->set_smtp_url("smtps://localhost:1");
+  n.mutable_email()->set_from_address("Front Door <no-reply@example.org>");
+  auto bad = notify::NotifyServer::Start(n, clock_);
+  ASSERT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  std::vector<std::string> fields;
+  for (const FieldViolation& v : GetFieldViolations(bad.status())) {
+    fields.push_back(v.field);
+  }
+  EXPECT_THAT(fields, ElementsAre("email.smtp_url", "email.from_address"));
+
+  n = NotifyWithEmail(1);
+  n.mutable_email()->set_username("frontdoor");
+  n.mutable_email()->set_password_file((dir_ / "no-such-file").string());
+  auto unreadable = notify::NotifyServer::Start(n, clock_);
+  ASSERT_FALSE(unreadable.ok());
+  EXPECT_THAT(std::string(unreadable.status().message()),
+              ::testing::HasSubstr("email.password_file"));
 }
 
 }  // namespace
