@@ -34,7 +34,10 @@
 #include "grpcpp/client_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "web-svc/accounts.h"
+#include "web-svc/console.h"
 #include "web-svc/pages.h"
+#include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_security.h"
 
@@ -60,6 +63,10 @@ constexpr int kSocketTimeoutSeconds = 15;
 constexpr size_t kMaxPayloadBytes = kMaxFormBytes;
 // How often Shutdown checks that requests in flight have finished.
 constexpr absl::Duration kDrainPoll = absl::Milliseconds(20);
+// How long Listen waits for a server's thread to enter its accept loop, and
+// how often it looks.
+constexpr absl::Duration kListenStartTimeout = absl::Seconds(5);
+constexpr absl::Duration kListenStartPoll = absl::Milliseconds(1);
 
 // Every response's security headers. The policy allows only web-svc's own
 // files: no inline script or style, no frames, forms post only to itself.
@@ -149,17 +156,6 @@ std::pair<std::string, int> SplitAddress(const std::string& address) {
   return {host, port};
 }
 
-// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
-std::string CookieValue(const std::string& header, absl::string_view name) {
-  for (absl::string_view part : absl::StrSplit(header, ';')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
-      return std::string(part);
-    }
-  }
-  return "";
-}
-
 bool ValidAddress(const std::string& a) {
   const size_t colon = a.rfind(':');
   int port = -1;
@@ -194,6 +190,8 @@ class WebServerImpl final : public WebServer {
   Page Route(const httplib::Request& req, const httplib::ContentReader* body,
              std::string* route);
   Page SelfReferralForm(const httplib::Request& req);
+  Page ConsolePage(const httplib::Request& req,
+                   const httplib::ContentReader* reader, std::string* route);
   Page SelfReferralPost(const httplib::Request& req,
                         const httplib::ContentReader* reader);
   Page Html(int status, std::string body) const {
@@ -224,14 +222,22 @@ class WebServerImpl final : public WebServer {
   // default every 10 minutes, anchored beside the SQLite database); before
   // metrics_, so that it outlives the scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
+  // Re-seals the console's sealed columns after a key rotation.
+  std::unique_ptr<rewrap::Rewrapper> rewrapper_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
+  TrustedProxies trusted_proxies_;
+  std::unique_ptr<AccountStore> accounts_;
+  std::unique_ptr<Console> console_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
   absl::Duration intake_deadline_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sign_ins_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
+  // Before https_, whose SSL_CTX calls it on every handshake.
+  std::unique_ptr<ReloadingCertificate> public_cert_;
   std::unique_ptr<httplib::SSLServer> https_;
   std::unique_ptr<httplib::Server> health_;
   std::thread https_thread_;
@@ -247,12 +253,7 @@ class WebServerImpl final : public WebServer {
 bool WebServerImpl::ConfigureTls(SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  return SSL_CTX_use_certificate_chain_file(
-             &ctx, config_.public_tls().cert_file().c_str()) == 1 &&
-         SSL_CTX_use_PrivateKey_file(&ctx,
-                                     config_.public_tls().key_file().c_str(),
-                                     SSL_FILETYPE_PEM) == 1 &&
-         SSL_CTX_check_private_key(&ctx) == 1;
+  return public_cert_->Install(ctx);
 }
 
 absl::Status WebServerImpl::Listen(httplib::Server& server,
@@ -268,6 +269,14 @@ absl::Status WebServerImpl::Listen(httplib::Server& server,
   }
   if (wanted != 0) *port = wanted;
   *thread = std::thread([&server] { server.listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the accept loop runs, so a
+  // Shutdown right after Start would wait on the loop forever: return once
+  // it runs (bounded; a thread that has not started in that time is a
+  // machine in trouble, and start-up goes on).
+  const absl::Time until = absl::Now() + kListenStartTimeout;
+  while (!server.is_running() && absl::Now() < until) {
+    absl::SleepFor(kListenStartPoll);
+  }
   return absl::OkStatus();
 }
 
@@ -275,6 +284,10 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                                  const Clock& clock) {
   clock_ = &clock;
   config_ = config;
+  absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(
+      {config.trusted_proxies().begin(), config.trusted_proxies().end()});
+  if (!proxies.ok()) return proxies.status();
+  trusted_proxies_ = *std::move(proxies);
   page_.quick_exit_url = config.quick_exit_url().empty()
                              ? kDefaultQuickExitUrl
                              : config.quick_exit_url();
@@ -288,7 +301,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   if (!keys.ok()) return server::WithContext(keys.status(), "loading key ring");
   keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
   absl::StatusOr<std::unique_ptr<store::Store>> store =
-      server::OpenServiceStore(config.store(), {});
+      server::OpenServiceStore(config.store(), Migrations());
   if (!store.ok()) return server::WithContext(store.status(), "opening store");
   store_ = *std::move(store);
 
@@ -331,18 +344,40 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                             "returned, invalid, rate_limited, csrf, honeypot, "
                             "too_large, already_sent, intake_error)")
                       .Register(*registry_);
+  sign_ins_ = &prometheus::BuildCounter()
+                   .Name("frontdoor_web_sign_ins_total")
+                   .Help("Console sign-in steps by outcome (signed_in, "
+                         "unknown_account, wrong_password, wrong_code, locked, "
+                         "disabled, not_enrolled, bad_enrolment_code) and "
+                         "locked_out when a failure locks an account")
+                   .Register(*registry_);
+  accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
+  console_ = std::make_unique<Console>(
+      *accounts_, *csrf_, *limiter_, clock, SignInPolicyFor(config.console()),
+      [this](const std::string& outcome) {
+        sign_ins_->Add({{"outcome", outcome}}).Increment();
+      });
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
                              config.store().sqlite_path()));
+  rewrapper_ = std::make_unique<rewrap::Rewrapper>(*store_, *keys_,
+                                                   SealedColumns());
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
       metrics::MetricsServer::Start(
           config.metrics_address(), registry_,
-          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_)});
+          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_),
+           std::make_shared<rewrap::RewrapCollector>(*rewrapper_)});
   if (!metrics.ok()) return server::WithContext(metrics.status(), "metrics port");
   metrics_ = *std::move(metrics);
   audit_watch_->Start();
+  rewrapper_->Start();
 
+  absl::StatusOr<std::unique_ptr<ReloadingCertificate>> public_cert =
+      ReloadingCertificate::Load(config.public_tls().cert_file(),
+                                 config.public_tls().key_file(), clock);
+  if (!public_cert.ok()) return public_cert.status();
+  public_cert_ = *std::move(public_cert);
   https_ = std::make_unique<httplib::SSLServer>(
       [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
   if (!https_->is_valid()) {
@@ -418,6 +453,7 @@ absl::Status WebServerImpl::Shutdown(absl::Duration grace) {
   if (https_thread_.joinable()) https_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
   if (audit_watch_ != nullptr) audit_watch_->Stop();
+  if (rewrapper_ != nullptr) rewrapper_->Stop();
   if (store_ != nullptr) store_->Close();
   Log(Level::kInfo, "server.stopped", {{"service", kService}});
   return absl::OkStatus();
@@ -472,6 +508,7 @@ WebServerImpl::Page WebServerImpl::Route(const httplib::Request& req,
     }
     return Html(200, RenderStartPage(page_));
   }
+  if (IsConsolePath(uri)) return ConsolePage(req, body, route);
   if (uri == "/self-referral") {
     *route = "self_referral";
     return get ? SelfReferralForm(req) : SelfReferralPost(req, body);
@@ -504,17 +541,53 @@ WebServerImpl::Page WebServerImpl::SelfReferralForm(
   return r;
 }
 
+WebServerImpl::Page WebServerImpl::ConsolePage(
+    const httplib::Request& req, const httplib::ContentReader* reader,
+    std::string* route) {
+  ConsoleRequest in;
+  in.post = reader != nullptr;
+  in.path = req.path;
+  in.cookie_header = req.get_header_value("Cookie");
+  in.client = ClientAddress(req);
+  if (in.post) {
+    *route = "console";
+    if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
+                                    "application/x-www-form-urlencoded")) {
+      return Html(415, RenderProblemPage(page_));
+    }
+    std::string body;
+    bool too_large = false;
+    (*reader)([&](const char* data, size_t length) {
+      if (body.size() + length > kMaxFormBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large) return Html(413, RenderProblemPage(page_));
+    httplib::Params params;
+    httplib::detail::parse_query_text(body, params);
+    for (const auto& [name, value] : params) {
+      if (value.size() > kMaxFieldBytes) return Html(413, RenderProblemPage(page_));
+      in.form.emplace(name, value);  // the first of each name
+    }
+  }
+  ConsoleResponse out = console_->Handle(in);
+  *route = out.route;
+  Page r = Html(out.status, std::move(out.body));
+  r.headers = std::move(out.headers);
+  return r;
+}
+
 std::string WebServerImpl::ClientAddress(const httplib::Request& req) const {
   const std::string& peer = req.remote_addr;
-  for (const std::string& proxy : config_.trusted_proxies()) {
-    if (proxy != peer) continue;
-    const std::string xff = req.get_header_value("X-Forwarded-For");
-    if (xff.empty()) return peer;
-    std::vector<std::string> hops = absl::StrSplit(xff, ',');
-    const std::string last(absl::StripAsciiWhitespace(hops.back()));
-    return last.empty() ? peer : last;
-  }
-  return peer;
+  if (!trusted_proxies_.Contains(peer)) return peer;
+  const std::string xff = req.get_header_value("X-Forwarded-For");
+  if (xff.empty()) return peer;
+  std::vector<std::string> hops = absl::StrSplit(xff, ',');
+  const std::string last(absl::StripAsciiWhitespace(hops.back()));
+  return last.empty() ? peer : last;
 }
 
 // The audit reason code of every web-svc entry (common/audit/README.md).
@@ -676,6 +749,19 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
 
 }  // namespace
 
+SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& c) {
+  SignInPolicy p;
+  if (c.max_failed_sign_ins() > 0) p.max_failures = c.max_failed_sign_ins();
+  if (c.lockout_seconds() > 0) p.lockout = absl::Seconds(c.lockout_seconds());
+  if (c.idle_timeout_seconds() > 0) {
+    p.idle_timeout = absl::Seconds(c.idle_timeout_seconds());
+  }
+  if (c.absolute_timeout_seconds() > 0) {
+    p.absolute_timeout = absl::Seconds(c.absolute_timeout_seconds());
+  }
+  return p;
+}
+
 absl::Status ValidateConfig(const config::v1::WebConfig& c) {
   config::RequiredSettings required;
   required.Require(!c.https_address().empty(), "https_address");
@@ -720,6 +806,29 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
         d.find('@') != std::string::npos || d.find('.') == std::string::npos) {
       bad.push_back({absl::StrCat("professional_email_domains[", i, "]"),
                      "must be a lower-case domain such as nhs.net"});
+    }
+  }
+  for (int i = 0; i < c.trusted_proxies_size(); ++i) {
+    if (!TrustedProxies::IsValidEntry(c.trusted_proxies(i))) {
+      bad.push_back({absl::StrCat("trusted_proxies[", i, "]"),
+                     "must be an IP address or a network such as 10.244.0.0/16"});
+    }
+  }
+  const auto& console = c.console();
+  for (const auto& [name, value] :
+       {std::pair<const char*, int32_t>{"console.max_failed_sign_ins",
+                                        console.max_failed_sign_ins()},
+        {"console.lockout_seconds", console.lockout_seconds()},
+        {"console.idle_timeout_seconds", console.idle_timeout_seconds()},
+        {"console.absolute_timeout_seconds",
+         console.absolute_timeout_seconds()}}) {
+    if (value < 0) bad.push_back({name, "must not be negative (0: the default)"});
+  }
+  {
+    const SignInPolicy policy = SignInPolicyFor(console);
+    if (policy.absolute_timeout < policy.idle_timeout) {
+      bad.push_back({"console.absolute_timeout_seconds",
+                     "must be at least console.idle_timeout_seconds"});
     }
   }
   if (c.audit().verify_interval_seconds() < 0) {

@@ -8,6 +8,7 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "web-svc/sessions.h"
 
 namespace frontdoor::web {
 
@@ -15,12 +16,16 @@ namespace frontdoor::web {
 // is INVALID_ARGUMENT naming its field.
 absl::Status ValidateConfig(const config::v1::WebConfig& config);
 
+// The console's sign-in policy: WebConfig.console with its defaults.
+SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& console);
+
 // web-svc assembled: its audit store and key ring, the intake client, the
 // HTTPS server for people, the plaintext probe server and the metrics port.
 class WebServer {
  public:
   // Starts everything; each failing step returns a status naming the step.
-  // `clock` paces the per-address rate limits and stamps audit entries.
+  // `clock` paces the per-address rate limits and the re-reading of the
+  // public certificate, and stamps audit entries.
   static absl::StatusOr<std::unique_ptr<WebServer>> Start(
       const config::v1::WebConfig& config,
       const Clock& clock = RealClock::Get());
