@@ -127,6 +127,7 @@ std::vector<Share> DecideShares(const std::string& event_id,
     *n.mutable_created_at() =
         TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
     s.push = recipients.IsPush(o.target.agency_id, o.target.kind);
+    s.email = recipients.IsEmail(o.target.agency_id, o.target.kind);
     // Why: the recipient's kind, whose purpose needs the event.
     s.audit_reason =
         EnumLabel(v1::RecipientKind_Name(o.target.kind), "RECIPIENT_KIND_");

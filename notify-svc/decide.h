@@ -57,6 +57,9 @@ struct Share {
   v1::Notification notification;
   // Also put on the outbox for the agency's push relay.
   bool push = false;
+  // Also put on the outbox for the agency's email relay (when the referral
+  // gave an address to email: never a self-referral's).
+  bool email = false;
   // Why (the recipient's kind, whose purpose needs the event) and
   // non-personal details (codes and ids).
   std::string audit_reason;

@@ -15,6 +15,8 @@
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "notify-svc/decide.h"
+#include "notify-svc/email.h"
+#include "notify-svc/shaping.h"
 
 namespace frontdoor::notify {
 namespace {
@@ -33,6 +35,19 @@ absl::Status From(const Caller& caller, const char* service) {
 absl::Status BadEvent(const std::string& field, const std::string& what) {
   return InvalidArgumentWithViolations("the event is not valid",
                                        {{field, what}});
+}
+
+// The outbox topic of each agency delivered to by a relay (push partners
+// and email agencies), by agency.
+std::map<std::string, std::string> RelayedTopics(const Recipients& r) {
+  std::map<std::string, std::string> out;
+  for (const auto& p : r.PushRecipients()) {
+    out.emplace(p.agency_id(), PushTopic(p.agency_id()));
+  }
+  for (const std::string& agency : r.EmailAgencies()) {
+    out.emplace(agency, EmailTopic(agency));
+  }
+  return out;
 }
 
 }  // namespace
@@ -59,7 +74,9 @@ void NotifyCore::ReferralReceived(const Caller& caller,
     return done(BadEvent("receipt.reference", "must be a referral reference"));
   }
   std::vector<Outgoing> out = OutgoingOf(recipients_, event);
-  Record(event.event_id(), std::move(out), caller, std::move(done));
+  Record(event.event_id(), std::move(out), caller, std::move(done),
+         RememberAddress(event.agency_id(), event.receipt().reference(),
+                         event.referral().referrer()));
 }
 
 void NotifyCore::TriageDecided(const Caller& caller,
@@ -88,7 +105,8 @@ void NotifyCore::PlacementChanged(const Caller& caller,
         BadEvent("placement.reference", "must be a referral reference"));
   }
   std::vector<Outgoing> out = OutgoingOf(recipients_, event);
-  Record(event.event_id(), std::move(out), caller, std::move(done));
+  Record(event.event_id(), std::move(out), caller, std::move(done),
+         RememberAddress(event.agency_id(), p.reference(), event.referrer()));
 }
 
 void NotifyCore::SerialPerpetrator(
@@ -103,9 +121,22 @@ void NotifyCore::SerialPerpetrator(
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }
 
+NotifyCore::Step NotifyCore::RememberAddress(
+    const std::string& referring_agency, const std::string& reference,
+    const common::v1::Referrer& referrer) const {
+  if (!recipients_.IsEmail(referring_agency, v1::RECIPIENT_KIND_REFERRER)) {
+    return {};
+  }
+  return [this, referring_agency, reference,
+          referrer](store::Tx& tx) -> absl::Status {
+    return RememberReferrerAddress(tx, keys_, referring_agency, reference,
+                                   referrer);
+  };
+}
+
 void NotifyCore::Record(const std::string& event_id,
                         std::vector<Outgoing> outgoing, const Caller& by,
-                        Done<bool> done) {
+                        Done<bool> done, Step first) {
   const absl::Time now = clock_.Now();
   auto recorded = std::make_shared<bool>(false);
   // Decide: each recipient's notification, stamped, and whether it is
@@ -113,8 +144,8 @@ void NotifyCore::Record(const std::string& event_id,
   auto shares = std::make_shared<std::vector<Share>>(
       DecideShares(event_id, std::move(outgoing), recipients_, now));
   store_.Write(
-      [this, event_id, shares, recorded, by, now](store::Tx& tx)
-          -> absl::Status {
+      [this, event_id, shares, recorded, by, now,
+       first = std::move(first)](store::Tx& tx) -> absl::Status {
         // Load: the event id, claimed once. The insert itself is the
         // check, so that a second delivery (or another replica's) is a
         // no-op.
@@ -125,6 +156,9 @@ void NotifyCore::Record(const std::string& event_id,
         if (!inserted.ok()) return inserted.status();
         if (*inserted == 0) return absl::OkStatus();  // Recorded before.
         *recorded = true;
+        if (first) {
+          if (absl::Status s = first(tx); !s.ok()) return s;
+        }
         return SaveShares(tx, event_id, *shares, by, now);
       },
       [this, recorded, shares, done = std::move(done)](absl::Status status) {
@@ -155,6 +189,12 @@ absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
       // event id, which is the notification id.
       absl::Status queued = outbox::Enqueue(
           tx, PushTopic(s.recipient_agency), n.id(), *sealed, now);
+      if (!queued.ok()) return queued;
+    } else if (s.email) {
+      // Only when the referral gave an address to email (never a
+      // self-referral's); the same sealed bytes as push.
+      absl::Status queued = QueueEmail(tx, s.recipient_agency, s.reference,
+                                       n.id(), *sealed, now);
       if (!queued.ok()) return queued;
     }
     absl::StatusOr<int64_t> row = tx.Exec(
@@ -369,26 +409,24 @@ void NotifyCore::ReplayDeadLetters(const Caller& caller,
     done(absl::PermissionDeniedError("only operators replay dead letters"));
     return;
   }
+  const std::map<std::string, std::string> topics = RelayedTopics(recipients_);
+  std::string topic;  // Empty: every topic.
   if (!recipient_agency.empty()) {
-    bool known = false;
-    for (const auto& r : recipients_.PushRecipients()) {
-      known = known || r.agency_id() == recipient_agency;
-    }
-    if (!known) {
+    auto it = topics.find(recipient_agency);
+    if (it == topics.end()) {
       done(InvalidArgumentWithViolations(
           "the request is not valid",
-          {{"recipient_agency", "not a push recipient"}}));
+          {{"recipient_agency", "not a push or email recipient"}}));
       return;
     }
+    topic = it->second;
   }
   const absl::Time now = clock_.Now();
   auto replayed = std::make_shared<int64_t>(0);
   store_.Write(
-      [this, caller, recipient_agency, now,
+      [this, caller, recipient_agency, topic, now,
        replayed](store::Tx& tx) -> absl::Status {
-        absl::StatusOr<int64_t> n = outbox::ReplayDeadLetters(
-            tx, recipient_agency.empty() ? "" : PushTopic(recipient_agency),
-            now);
+        absl::StatusOr<int64_t> n = outbox::ReplayDeadLetters(tx, topic, now);
         if (!n.ok()) return n.status();
         *replayed = *n;
         return audit::Record(
@@ -412,8 +450,8 @@ void NotifyCore::ReplayDeadLetters(const Caller& caller,
 absl::StatusOr<NotifyStats> NotifyCore::Stats() {
   NotifyStats stats;
   const absl::Time now = clock_.Now();
-  absl::flat_hash_set<std::string> push;
-  for (const auto& r : recipients_.PushRecipients()) push.insert(r.agency_id());
+  // Relayed (push and email): backlogs from their outbox topics.
+  const std::map<std::string, std::string> relayed = RelayedTopics(recipients_);
   for (const auto& r : recipients_.proto().recipients()) {
     stats.by_recipient[r.agency_id()];
   }
@@ -428,7 +466,7 @@ absl::StatusOr<NotifyStats> NotifyCore::Stats() {
     for (const store::Row& row : *rows) {
       // Referrers are not listed: few hold a subscription.
       auto it = stats.by_recipient.find(row.Text(0));
-      if (it == stats.by_recipient.end() || push.contains(row.Text(0))) {
+      if (it == stats.by_recipient.end() || relayed.count(row.Text(0)) > 0) {
         continue;
       }
       RecipientBacklog& b = it->second;
@@ -448,12 +486,12 @@ absl::StatusOr<NotifyStats> NotifyCore::Stats() {
     return absl::OkStatus();
   });
   if (!status.ok()) return status;
-  // Push: the outbox of each partner's topic.
+  // Push and email: the outbox of each agency's topic.
   absl::StatusOr<std::map<std::string, outbox::OutboxStats>> by_topic =
       outbox::StatsByTopic(store_, now);
   if (!by_topic.ok()) return by_topic.status();
-  for (const std::string& agency : push) {
-    auto it = by_topic->find(PushTopic(agency));
+  for (const auto& [agency, topic] : relayed) {
+    auto it = by_topic->find(topic);
     if (it == by_topic->end()) continue;
     RecipientBacklog& b = stats.by_recipient[agency];
     b.undelivered = it->second.undelivered;

@@ -53,11 +53,11 @@ std::string PushTopic(const std::string& agency_id);
 
 // What waits for one recipient agency, for metrics.
 struct RecipientBacklog {
-  // Pull: notifications after its acknowledged position. Push: not yet
-  // delivered and not dead-lettered.
+  // Pull: notifications after its acknowledged position. Push and email:
+  // not yet delivered and not dead-lettered.
   int64_t undelivered = 0;
   absl::Duration oldest_undelivered_age = absl::ZeroDuration();
-  // Push only: given up on, kept for replay.
+  // Push and email only: given up on, kept for replay.
   int64_t dead_letters = 0;
 };
 
@@ -128,8 +128,9 @@ class NotifyCore {
   // has committed.
   void ListUpdates(const Caller& caller, const std::string& reference,
                    Done<std::vector<v1::Notification>> done);
-  // Operators only: makes dead-lettered push notifications due again, for
-  // one push recipient or (empty) all; `done` gets how many. Audited.
+  // Operators only: makes dead-lettered push and email notifications due
+  // again, for one push or email recipient or (empty) all; `done` gets how
+  // many. Audited.
   void ReplayDeadLetters(const Caller& caller,
                          const std::string& recipient_agency,
                          Done<int64_t> done);
@@ -137,12 +138,21 @@ class NotifyCore {
   absl::StatusOr<NotifyStats> Stats();
 
  private:
+  // Work inside a recording transaction, once the event is new.
+  using Step = std::function<absl::Status(store::Tx&)>;
+  // Remembers an email agency's referrer address (email.h); nothing for
+  // other agencies.
+  Step RememberAddress(const std::string& referring_agency,
+                       const std::string& reference,
+                       const common::v1::Referrer& referrer) const;
   // Records an event's notifications once (by event id): decides the
-  // shares, then in one transaction claims the event id and saves them.
+  // shares, then in one transaction claims the event id, runs `first`
+  // (when set) and saves them.
   void Record(const std::string& event_id, std::vector<Outgoing> outgoing,
-              const Caller& by, Done<bool> done);
-  // Save: each share's notification (sealed), its push event on the
-  // outbox and its audit entry; with no share, the decision not to share.
+              const Caller& by, Done<bool> done, Step first = {});
+  // Save: each share's notification (sealed), its push or email event on
+  // the outbox and its audit entry; with no share, the decision not to
+  // share.
   absl::Status SaveShares(store::Tx& tx, const std::string& event_id,
                           const std::vector<Share>& shares, const Caller& by,
                           absl::Time now);

@@ -34,7 +34,7 @@ std::vector<prometheus::MetricFamily> NotifyCollector::Collect() const {
         "Age of a recipient's oldest undelivered notification; 0 when none.");
     auto dead = NewGauge(
         "frontdoor_notify_dead_letters",
-        "Push notifications given up on and kept for replay.");
+        "Push and email notifications given up on and kept for replay.");
     for (const auto& [agency, b] : stats->by_recipient) {
       AddSample(undelivered, {{"recipient", agency}},
                 static_cast<double>(b.undelivered));
@@ -49,13 +49,16 @@ std::vector<prometheus::MetricFamily> NotifyCollector::Collect() const {
     families.push_back(std::move(dead));
   }
   auto delivered = NewCounter("frontdoor_notify_delivered_total",
-                              "Push notifications delivered.");
-  auto retries = NewCounter("frontdoor_notify_retries_total",
-                            "Failed push delivery attempts (each retried).");
+                              "Push and email notifications delivered.");
+  auto retries = NewCounter(
+      "frontdoor_notify_retries_total",
+      "Failed push and email delivery attempts (each retried).");
   auto given_up = NewCounter("frontdoor_notify_dead_lettered_total",
-                             "Push notifications dead-lettered.");
+                             "Push and email notifications dead-lettered.");
   for (const outbox::Relay* relay : push_relays_) {
-    const std::string agency = relay->topic().substr(sizeof(kPushTopicPrefix) - 1);
+    // The agency: the topic without its "push." or "email." prefix.
+    const std::string& topic = relay->topic();
+    const std::string agency = topic.substr(topic.find('.') + 1);
     AddSample(delivered, {{"recipient", agency}},
               static_cast<double>(relay->delivered_total()));
     AddSample(retries, {{"recipient", agency}},

@@ -17,16 +17,17 @@ namespace frontdoor::notify {
 // notify-svc's metrics, read at each scrape:
 //   frontdoor_notify_notifications_total{event,recipient_kind}  (recorded)
 //   frontdoor_notify_undelivered{recipient}  (pull: after the acknowledged
-//       position; push: not yet delivered)
+//       position; push and email: not yet delivered)
 //   frontdoor_notify_oldest_undelivered_age_seconds{recipient}
-//   frontdoor_notify_dead_letters{recipient}  (push: given up on, kept)
-//   frontdoor_notify_delivered_total{recipient}  (push deliveries)
-//   frontdoor_notify_retries_total{recipient}  (failed push attempts)
+//   frontdoor_notify_dead_letters{recipient}  (push, email: given up on, kept)
+//   frontdoor_notify_delivered_total{recipient}  (push and email deliveries)
+//   frontdoor_notify_retries_total{recipient}  (failed push, email attempts)
 //   frontdoor_notify_dead_lettered_total{recipient}
 //   frontdoor_notify_stream_sent_total  (written to Subscribe streams)
 //   frontdoor_notify_open_subscriptions{recipient}
-// Recipients are agencies in the recipients registry; the push counters
-// are this process's since start. A failed read leaves the store-derived
+// Recipients are agencies in the recipients registry (an email agency's
+// label is its id, never an address); the push and email counters are this
+// process's since start. A failed read leaves the store-derived
 // families out of that scrape.
 class NotifyCollector final : public prometheus::Collectable {
  public:

@@ -13,11 +13,13 @@
 #include "common/status/errors.h"
 #include "frontdoor/config/v1/notify_rules.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
+#include "notify-svc/email.h"
 #include "notify-svc/migrations.h"
 #include "notify-svc/notify_core.h"
 #include "notify-svc/notify_metrics.h"
 #include "notify-svc/notify_service.h"
 #include "notify-svc/recipients.h"
+#include "notify-svc/smtp.h"
 #include "notify-svc/subscriptions.h"
 #include "prometheus/registry.h"
 
@@ -114,6 +116,41 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       }
     }
 
+    // One relay per email agency, with the push back-off and dead-letter
+    // window, sharing one SMTP client.
+    const std::vector<std::string> email_agencies =
+        recipients_->EmailAgencies();
+    if (!email_agencies.empty()) {
+      if (config.email().smtp_url().empty()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "email.smtp_url: required: the notify rules email ",
+            email_agencies.front(), "'s referrers (DELIVERY_MODE_EMAIL)"));
+      }
+      absl::StatusOr<std::unique_ptr<SmtpTransport>> transport =
+          SmtpTransport::Create(config.email());
+      if (!transport.ok()) return transport.status();
+      std::shared_ptr<SmtpTransport> smtp = *std::move(transport);
+      outbox::RelayOptions options = PushRelayOptions(config.push());
+      options.delivery_deadline =
+          OrDefault(config.email().timeout_ms(), absl::Milliseconds(1),
+                    kDefaultEmailTimeout);
+      for (const std::string& agency : email_agencies) {
+        if (common_.registry->FindById(agency) == nullptr) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "email recipient ", agency, " is not in the agency registry"));
+        }
+        push_topics.push_back(EmailTopic(agency));
+        if (absl::Status s = AddSinkHop(
+                std::make_unique<EmailSink>(*common_.store, *common_.keys,
+                                            config.email(), agency, *smtp,
+                                            clock),
+                smtp, clock, push_topics.back(), options);
+            !s.ok()) {
+          return s;
+        }
+      }
+    }
+
     hub_ = std::make_unique<SubscriptionHub>(kStreamPollInterval);
     core_ = std::make_unique<NotifyCore>(
         *common_.store, *common_.keys, *recipients_, clock,
@@ -157,7 +194,9 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
     if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
     Log(Level::kInfo, "notify.rules",
         {{"rules", recipients_->version()},
-         {"push_partners", static_cast<int64_t>(push_topics.size())}});
+         {"push_partners", static_cast<int64_t>(
+                               recipients_->PushRecipients().size())},
+         {"email_agencies", static_cast<int64_t>(email_agencies.size())}});
     return absl::OkStatus();
   }
 
@@ -198,6 +237,9 @@ absl::Status ValidateConfig(const config::v1::NotifyConfig& config) {
   if (!negative.empty()) {
     return InvalidArgumentWithViolations(
         "notify-svc configuration is not valid", negative);
+  }
+  if (config.has_email()) {
+    if (absl::Status s = CheckEmailConfig(config.email()); !s.ok()) return s;
   }
   return outbox::ValidateRelayOptions(PushRelayOptions(push));
 }

@@ -11,11 +11,13 @@
 namespace frontdoor::notify {
 
 // Checks that every required setting is present and the push settings are
-// in range; the error names each bad one.
+// in range, and the email settings when given (CheckEmailConfig); the
+// error names each bad one.
 absl::Status ValidateConfig(const config::v1::NotifyConfig& config);
 
 // notify-svc assembled: recipients and rules, store, key ring, registry,
-// core, subscription hub, a push relay per push partner, gRPC servers.
+// core, subscription hub, a push relay per push partner, an email relay per
+// email agency (one SMTP client), gRPC servers.
 class NotifyServer {
  public:
   // Starts everything; each failing step returns a status naming the step

@@ -33,25 +33,38 @@ absl::StatusOr<Recipients> Recipients::FromProto(
     const std::string f =
         absl::StrCat("recipients[", i, "] \"", r.agency_id(), "\"");
     if (r.agency_id().empty()) add(f + ".agency_id", "required");
+    const bool email = r.mode() == config::v1::DELIVERY_MODE_EMAIL;
     if (!IsKnownKind(r.kind())) {
       add(f + ".kind", "required");
-    } else if (r.kind() == v1::RECIPIENT_KIND_REFERRER) {
+    } else if (r.kind() == v1::RECIPIENT_KIND_REFERRER && !email) {
       add(f + ".kind",
-          "the referrer is the referring agency; it needs no entry");
+          "the referrer is the referring agency; it needs no entry unless "
+          "its referrers hear back by email (DELIVERY_MODE_EMAIL)");
+    } else if (r.kind() != v1::RECIPIENT_KIND_REFERRER && email) {
+      add(f + ".mode",
+          "email is for referrers' updates only (RECIPIENT_KIND_REFERRER): "
+          "other kinds carry personal data");
     } else if (!seen.insert(absl::StrCat(r.agency_id(), "/", r.kind()))
                     .second) {
       add(f + ".kind", "this agency is listed twice for this kind");
     } else {
       kinds_served.insert(r.kind());
     }
-    if (r.mode() == config::v1::DELIVERY_MODE_UNSPECIFIED) {
-      add(f + ".mode", "DELIVERY_MODE_PULL or DELIVERY_MODE_PUSH");
+    if (r.mode() == config::v1::DELIVERY_MODE_UNSPECIFIED ||
+        !config::v1::DeliveryMode_IsValid(r.mode())) {
+      add(f + ".mode",
+          "DELIVERY_MODE_PULL, DELIVERY_MODE_PUSH or DELIVERY_MODE_EMAIL");
     } else if (r.mode() == config::v1::DELIVERY_MODE_PUSH &&
                r.push_target().empty()) {
       add(f + ".push_target", "required for push delivery");
-    } else if (r.mode() == config::v1::DELIVERY_MODE_PULL &&
+    } else if (r.mode() != config::v1::DELIVERY_MODE_PUSH &&
                !r.push_target().empty()) {
       add(f + ".push_target", "only for push delivery");
+    }
+    if (email && !r.districts().empty()) {
+      add(f + ".districts",
+          "not for email delivery: a referrer hears of its own referrals "
+          "wherever they are");
     }
     if (!r.agency_id().empty() &&
         !push_target_of.try_emplace(r.agency_id(), r.push_target()).second &&
@@ -99,14 +112,33 @@ std::vector<Target> Recipients::For(v1::RecipientKind kind,
   return out;
 }
 
+config::v1::DeliveryMode Recipients::ModeOf(const std::string& agency_id,
+                                            v1::RecipientKind kind) const {
+  for (const auto& r : proto_.recipients()) {
+    if (r.agency_id() == agency_id && r.kind() == kind) return r.mode();
+  }
+  return config::v1::DELIVERY_MODE_PULL;
+}
+
 bool Recipients::IsPush(const std::string& agency_id,
                         v1::RecipientKind kind) const {
+  return ModeOf(agency_id, kind) == config::v1::DELIVERY_MODE_PUSH;
+}
+
+bool Recipients::IsEmail(const std::string& agency_id,
+                         v1::RecipientKind kind) const {
+  return ModeOf(agency_id, kind) == config::v1::DELIVERY_MODE_EMAIL;
+}
+
+std::vector<std::string> Recipients::EmailAgencies() const {
+  std::vector<std::string> out;
   for (const auto& r : proto_.recipients()) {
-    if (r.agency_id() == agency_id && r.kind() == kind) {
-      return r.mode() == config::v1::DELIVERY_MODE_PUSH;
+    if (r.mode() == config::v1::DELIVERY_MODE_EMAIL &&
+        std::find(out.begin(), out.end(), r.agency_id()) == out.end()) {
+      out.push_back(r.agency_id());
     }
   }
-  return false;
+  return out;
 }
 
 std::vector<config::v1::NotifyRecipient> Recipients::PushRecipients() const {

@@ -30,7 +30,9 @@ class Recipients {
   // `recipients[2] "staffs-matac".mode`). Every recipient kind must have a
   // recipient (the referrer excepted: it is the referring agency), since
   // the deciding services may name any of them. An agency listed for
-  // several kinds has one push target.
+  // several kinds has one push target. A referrer entry must be
+  // DELIVERY_MODE_EMAIL, and email is for referrer entries only (other
+  // kinds carry personal data), without districts.
   static absl::StatusOr<Recipients> FromProto(config::v1::NotifyRules proto);
 
   // The agencies to tell as `kind` about a referral from `referring_agency`
@@ -41,8 +43,16 @@ class Recipients {
                           const std::string& referring_agency,
                           const std::string& district) const;
 
+  // How `agency_id` takes notifications of `kind`: its entry's mode, or
+  // pull when it has none (a referrer holding its own stream).
+  config::v1::DeliveryMode ModeOf(const std::string& agency_id,
+                                  v1::RecipientKind kind) const;
   // Whether `agency_id` takes notifications of `kind` by push.
   bool IsPush(const std::string& agency_id, v1::RecipientKind kind) const;
+  // Whether `agency_id`'s referrers hear of `kind` by email.
+  bool IsEmail(const std::string& agency_id, v1::RecipientKind kind) const;
+  // The agencies whose referrers hear back by email, in registry order.
+  std::vector<std::string> EmailAgencies() const;
   // One entry per push agency (its target and server name).
   std::vector<config::v1::NotifyRecipient> PushRecipients() const;
 

@@ -162,6 +162,29 @@ class Hop {
     return hop;
   }
 
+  // A hop whose sink is not a gRPC service (notify-svc's email): a relay of
+  // `topic` delivering to `sink` with `options`' back-off and dead-letter
+  // window (infinite: kDefaultHopDeadLetterAfter), `keep` (what the sink
+  // uses, if anything) held alongside. Errors name the step.
+  static absl::StatusOr<std::unique_ptr<Hop>> WithSink(
+      std::unique_ptr<Sink> sink, std::shared_ptr<void> keep,
+      store::Store& store, const Clock& clock, std::string topic,
+      RelayOptions options = {}) {
+    auto hop = std::unique_ptr<Hop>(new Hop());
+    hop->stub_ = std::move(keep);
+    hop->sink_ = std::move(sink);
+    options.topic = std::move(topic);
+    if (options.dead_letter_after == absl::InfiniteDuration()) {
+      options.dead_letter_after = kDefaultHopDeadLetterAfter;
+    }
+    hop->relay_ = std::make_unique<Relay>(store, *hop->sink_, clock, options);
+    if (absl::Status s = hop->relay_->Start(); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("starting the outbox relay: ",
+                                                 s.message()));
+    }
+    return hop;
+  }
+
   Relay& relay() { return *relay_; }
 
   // Stops the relay, then hands over what is due within `flush_budget`;
@@ -178,6 +201,7 @@ class Hop {
 
  private:
   Hop() = default;
+  // The gRPC stub, or what a WithSink sink uses; destroyed after the sink.
   std::shared_ptr<void> stub_;
   std::unique_ptr<Sink> sink_;
   std::unique_ptr<Relay> relay_;

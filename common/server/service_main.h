@@ -236,6 +236,22 @@ class RunningService : public Interface {
     return absl::OkStatus();
   }
 
+  // Starts a hop relaying `topic` to `sink` (not a gRPC service: notify's
+  // email), stopped and flushed with the others; `keep` is held as long.
+  absl::Status AddSinkHop(std::unique_ptr<outbox::Sink> sink,
+                          std::shared_ptr<void> keep, const Clock& clock,
+                          std::string topic, outbox::RelayOptions options) {
+    std::string name = topic;
+    absl::StatusOr<std::unique_ptr<outbox::Hop>> hop = outbox::Hop::WithSink(
+        std::move(sink), std::move(keep), *common_.store, clock,
+        std::move(topic), std::move(options));
+    if (!hop.ok()) {
+      return WithContext(hop.status(), absl::StrCat("relay of ", name));
+    }
+    hops_.push_back(*std::move(hop));
+    return absl::OkStatus();
+  }
+
   // Wakes every hop's relay: call when an event commits.
   void NotifyRelays() {
     for (const auto& hop : hops_) hop->relay().Notify();

@@ -174,8 +174,8 @@ mTLS.
           stops after N. No deadline unless --deadline is given.
   ack     Acknowledges everything up to POSITION.
   updates Prints the referrer updates on one of the agency's referrals.
-  replay  Operators: makes dead-lettered push notifications (of AGENCY, or
-          all) due again.
+  replay  Operators: makes dead-lettered push notifications and referrer
+          emails (of AGENCY, or all) due again.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)

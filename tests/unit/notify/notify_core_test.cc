@@ -7,6 +7,8 @@
 #include "common/config/config.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
+#include "absl/strings/match.h"
+#include "notify-svc/email.h"
 #include "notify-svc/migrations.h"
 #include "tests/testing/core_fixture.h"
 #include "tests/testing/examples.h"
@@ -421,6 +423,135 @@ TEST_F(NotifyCoreTest, AStandardRiskAdultDecisionTellsNobodyAndSaysSo) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'notify.not_shared'"),
             1);
+}
+
+// The web front door's referrers hear back by email (DELIVERY_MODE_EMAIL).
+class EmailCoreTest : public NotifyCoreTest {
+ protected:
+  static constexpr char kWeb[] = "frontdoor-web";
+  static constexpr char kAddress[] = "pat.referrerwick@staffordshire.police.uk";
+
+  void SetUp() override {
+    NotifyCoreTest::SetUp();
+    if (HasFatalFailure()) return;
+    config::v1::NotifyRules proto = recipients_->proto();
+    auto* web = proto.add_recipients();
+    web->set_agency_id(kWeb);
+    web->set_kind(v1::RECIPIENT_KIND_REFERRER);
+    web->set_mode(config::v1::DELIVERY_MODE_EMAIL);
+    auto recipients = Recipients::FromProto(proto);
+    ASSERT_TRUE(recipients.ok()) << recipients.status();
+    core_.reset();
+    email_recipients_ = std::make_unique<Recipients>(*std::move(recipients));
+    core_ = std::make_unique<NotifyCore>(*store_, *keys_, *email_recipients_,
+                                         clock_);
+  }
+
+  intake::v1::ReferralReceived FromTheWeb(const std::string& ref,
+                                          bool self_referral) {
+    intake::v1::ReferralReceived e = Received(ref);
+    e.set_agency_id(kWeb);
+    e.mutable_referral()->set_channel(common::v1::CHANNEL_WEB_FORM);
+    e.mutable_referral()->mutable_referrer()->set_email(kAddress);
+    e.mutable_referral()->mutable_referrer()->set_self_referral(self_referral);
+    return e;
+  }
+
+  allocation::v1::PlacementChanged Allocated(const std::string& ref,
+                                             bool self_referral) {
+    allocation::v1::PlacementChanged placed;
+    placed.set_event_id(ref + ":placement:1");
+    placed.set_agency_id(kWeb);
+    placed.mutable_referrer()->set_email(kAddress);
+    placed.mutable_referrer()->set_self_referral(self_referral);
+    placed.mutable_placement()->set_reference(ref);
+    placed.mutable_placement()->set_state(
+        allocation::v1::PLACEMENT_STATE_ALLOCATED);
+    return placed;
+  }
+
+  void Record(const intake::v1::ReferralReceived& received,
+              const allocation::v1::PlacementChanged& placed) {
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->ReferralReceived(Service("intake-svc"), received,
+                                          done);
+                }).ok());
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->PlacementChanged(Service("allocation-svc"), placed,
+                                          done);
+                }).ok());
+  }
+
+  std::unique_ptr<Recipients> email_recipients_;
+};
+
+TEST_F(EmailCoreTest, AProfessionalsUpdatesAreQueuedForEmailAndTheAddressSealed) {
+  const std::string ref = "FD-EEEEEEEEEEE1";
+  Record(FromTheWeb(ref, false), Allocated(ref, false));
+  // Each update queued once on the agency's email topic (and listed).
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE topic = "
+                  "'email.frontdoor-web'"),
+            2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 2);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE "
+                  "recipient_agency = 'frontdoor-web'"),
+            2);
+  // The address is stored once, sealed to its row.
+  std::string sealed;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT sealed_address FROM referrer_addresses WHERE "
+                        "referring_agency = $1 AND reference = $2",
+                        {std::string(kWeb), ref});
+                    if (!rows.ok()) return rows.status();
+                    if (rows->size() != 1) return absl::NotFoundError("rows");
+                    sealed = (*rows)[0].Text(0);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_FALSE(absl::StrContains(sealed, "referrerwick"));
+  EXPECT_EQ(keys_->Open(sealed, ReferrerAddressAad(kWeb, ref)).value_or(""),
+            kAddress);
+  EXPECT_FALSE(keys_->Open(sealed, ReferrerAddressAad(kWeb, "FD-EEEEEEEEEEE2"))
+                   .ok());
+  // Its backlog is the email topic's; an operator may replay it.
+  auto stats = core_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->by_recipient[kWeb].undelivered, 2);
+  EXPECT_TRUE(Wait<int64_t>([&](auto done) {
+                core_->ReplayDeadLetters(
+                    Caller{"frontdoor-operations", "", "Op",
+                           {config::v1::ROLE_OPERATOR}},
+                    kWeb, done);
+              }).ok());
+}
+
+// A self-referral's "referrer" is the victim, whose email the abuser may
+// read: nothing is stored and nothing is emailed, though the updates are
+// recorded as for any referrer.
+TEST_F(EmailCoreTest, ASelfReferralIsNeverEmailed) {
+  const std::string ref = "FD-EEEEEEEEEEE3";
+  Record(FromTheWeb(ref, true), Allocated(ref, true));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM referrer_addresses"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE "
+                  "recipient_agency = 'frontdoor-web'"),
+            2);
+}
+
+// Other agencies' referrers keep their streams: nothing of theirs is
+// emailed or stored, whatever address their referral gives.
+TEST_F(EmailCoreTest, OtherReferrersAreNotEmailed) {
+  const std::string ref = "FD-EEEEEEEEEEE4";
+  intake::v1::ReferralReceived e = Received(ref);
+  e.mutable_referral()->mutable_referrer()->set_email(kAddress);
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), e, done);
+              }).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM referrer_addresses"), 0);
+  EXPECT_THAT(Kinds("staffs-police"), ElementsAre("referrer_update"));
 }
 
 }  // namespace

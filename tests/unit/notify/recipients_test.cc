@@ -105,9 +105,54 @@ INSTANTIATE_TEST_SUITE_P(
                      v1::RECIPIENT_KIND_REFERRER);
                },
                "recipients[1] \"frontdoor-idva\".kind"},
+        Broken{"email for a kind that carries personal data",
+               [](auto& p) {
+                 p.mutable_recipients(0)->set_mode(
+                     config::v1::DELIVERY_MODE_EMAIL);
+               },
+               "recipients[0] \"staffs-police-hub\".mode"},
+        Broken{"an email referrer with districts",
+               [](auto& p) {
+                 auto* r = p.add_recipients();
+                 r->set_agency_id("frontdoor-web");
+                 r->set_kind(v1::RECIPIENT_KIND_REFERRER);
+                 r->set_mode(config::v1::DELIVERY_MODE_EMAIL);
+                 r->add_districts("stafford");
+               },
+               "recipients[7] \"frontdoor-web\".districts"},
+        Broken{"an email referrer with a push target",
+               [](auto& p) {
+                 auto* r = p.add_recipients();
+                 r->set_agency_id("frontdoor-web");
+                 r->set_kind(v1::RECIPIENT_KIND_REFERRER);
+                 r->set_mode(config::v1::DELIVERY_MODE_EMAIL);
+                 r->set_push_target("localhost:7600");
+               },
+               "recipients[7] \"frontdoor-web\".push_target"},
         Broken{"a kind nobody receives",
                [](auto& p) { p.mutable_recipients()->DeleteSubrange(2, 1); },
                "recipients"}));
+
+// A referrer entry says that the agency's referrers hear back by email;
+// every other agency's referrers keep their own stream.
+TEST(RecipientsTest, AnEmailReferrerEntryMeansItsReferrersHearBackByEmail) {
+  config::v1::NotifyRules proto = ShippedProto();
+  auto* web = proto.add_recipients();
+  web->set_agency_id("frontdoor-web");
+  web->set_kind(v1::RECIPIENT_KIND_REFERRER);
+  web->set_mode(config::v1::DELIVERY_MODE_EMAIL);
+  auto r = Recipients::FromProto(proto);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->IsEmail("frontdoor-web", v1::RECIPIENT_KIND_REFERRER));
+  EXPECT_FALSE(r->IsPush("frontdoor-web", v1::RECIPIENT_KIND_REFERRER));
+  EXPECT_FALSE(r->IsEmail("staffs-police", v1::RECIPIENT_KIND_REFERRER));
+  EXPECT_FALSE(r->IsEmail("frontdoor-web", v1::RECIPIENT_KIND_MARAC_HUB));
+  EXPECT_THAT(r->EmailAgencies(), ElementsAre("frontdoor-web"));
+  EXPECT_THAT(r->PushRecipients(), IsEmpty());
+  EXPECT_THAT(r->For(v1::RECIPIENT_KIND_REFERRER, "frontdoor-web", "stafford"),
+              ElementsAre(Target{"frontdoor-web", v1::RECIPIENT_KIND_REFERRER}));
+  EXPECT_THAT(Shipped().EmailAgencies(), IsEmpty());
+}
 
 TEST(RecipientsTest, AKindNobodyReceivesIsNamed) {
   config::v1::NotifyRules proto = ShippedProto();
