@@ -425,6 +425,32 @@ TEST_F(WebServiceTest, AddAnotherChildAddsABlockAndSendsNothing) {
   EXPECT_THAT(metrics->body, Not(HasSubstr("outcome=\"accepted\"")));
 }
 
+// One bucket per address for every form: a flood of professional forms
+// from one address is refused there, on the other forms too, and nowhere
+// else.
+TEST_F(WebServiceTest, AFloodOfProfessionalFormsIsRefusedFromThatAddressOnly) {
+  Browser flood(web_->https_port(), "127.0.0.4");
+  const Http page = flood.Get("/professional/child");
+  const Form empty = WithTokens(page.body, {});
+  int refused = 0;
+  for (int i = 0; i < kBurst + 2; ++i) {
+    if (flood.Post("/professional/child", empty).status == 429) ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+  const Http self = flood.Get("/self-referral");
+  EXPECT_EQ(flood.Post("/self-referral", WithTokens(self.body, CompleteAnswers()))
+                .status,
+            429);
+  Browser person(web_->https_port(), "127.0.0.5");
+  const Http form = person.Get("/professional/adult-victim");
+  const Http sent = person.Post(
+      "/professional/adult-victim",
+      WithTokens(form.body,
+                 ProfessionalAnswers(ProfessionalForm::kAdultVictim)));
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_FALSE(Reference(sent.body).empty());
+}
+
 TEST_F(WebServiceTest, WithoutDomainsTheProfessionalFormsAreNotOffered) {
   config::v1::WebConfig c = config_;
   c.clear_professional_email_domains();
