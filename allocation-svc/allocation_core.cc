@@ -39,7 +39,8 @@ constexpr char kColumns[] =
     "practitioner_id, risk_level, tier, specialist_need, received_at_us, "
     "waiting_since_us, allocated_at_us, first_contact_due_us, failure, "
     "reason, funders, catalogue_version, changes, consent_subject, "
-    "consent_carer, sealed_decision, sealed_reason";
+    "consent_carer, sealed_decision, sealed_reason, first_contact_at_us, "
+    "first_contact_method";
 
 google::protobuf::Timestamp ToProto(int64_t us) {
   return TimeUtil::MicrosecondsToTimestamp(us);
@@ -66,11 +67,28 @@ void RequireText(const char* field, const std::string& value, size_t max_chars,
   }
 }
 
+bool IsOpen(PlacementState s) {
+  return s == v1::PLACEMENT_STATE_AWAITING_CONSENT ||
+         s == v1::PLACEMENT_STATE_WAITING ||
+         s == v1::PLACEMENT_STATE_ALLOCATED;
+}
+
 std::string StateLabel(PlacementState s) {
   return EnumLabel(v1::PlacementState_Name(s), "PLACEMENT_STATE_");
 }
 
 }  // namespace
+
+v1::FirstContact FirstContactOf(PlacementState state, int64_t due_us,
+                                int64_t made_us, int64_t now_us) {
+  if (due_us == 0) return v1::FIRST_CONTACT_UNSPECIFIED;
+  if (made_us != 0) {
+    return made_us <= due_us ? v1::FIRST_CONTACT_MET
+                             : v1::FIRST_CONTACT_MISSED;
+  }
+  if (!IsOpen(state)) return v1::FIRST_CONTACT_NOT_MADE;
+  return now_us > due_us ? v1::FIRST_CONTACT_OVERDUE : v1::FIRST_CONTACT_DUE;
+}
 
 // A placement as stored, with the decision it was planned from.
 struct AllocationCore::Record {
@@ -84,6 +102,7 @@ struct AllocationCore::Record {
   int64_t waiting_since_us = 0;
   int64_t allocated_at_us = 0;
   int64_t first_contact_due_us = 0;
+  int64_t first_contact_at_us = 0;  // 0: not made yet
   triage::v1::TriageDecided event;  // sealed at rest
 
   int Age() const {
@@ -118,12 +137,17 @@ Placement AllocationCore::Shape(const Record& r, absl::Time now) const {
   if (r.allocated_at_us != 0) {
     *p.mutable_allocated_at() = ToProto(r.allocated_at_us);
   }
+  p.clear_first_contact_at();
+  if (r.first_contact_at_us != 0) {
+    *p.mutable_first_contact_at() = ToProto(r.first_contact_at_us);
+  }
+  p.set_first_contact(FirstContactOf(p.state(), r.first_contact_due_us,
+                                     r.first_contact_at_us,
+                                     absl::ToUnixMicros(now)));
+  p.set_first_contact_overdue(p.first_contact() ==
+                              v1::FIRST_CONTACT_OVERDUE);
   if (r.first_contact_due_us != 0) {
     *p.mutable_first_contact_due() = ToProto(r.first_contact_due_us);
-    p.set_first_contact_overdue(
-        (p.state() == v1::PLACEMENT_STATE_WAITING ||
-         p.state() == v1::PLACEMENT_STATE_AWAITING_CONSENT) &&
-        absl::ToUnixMicros(now) > r.first_contact_due_us);
   }
   return p;
 }
@@ -171,6 +195,8 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
   r.changes = row.Int(17);
   r.consent_subject = static_cast<common::v1::Consent>(row.Int(18));
   r.consent_carer = static_cast<common::v1::Consent>(row.Int(19));
+  r.first_contact_at_us = row.Int(22);
+  r.p.set_first_contact_method(static_cast<v1::ContactMethod>(row.Int(23)));
   absl::StatusOr<std::string> plain = keys_.Open(row.Text(20), reference);
   if (!plain.ok() || !r.event.ParseFromString(*plain)) {
     return absl::DataLossError("sealed decision did not open");
@@ -213,13 +239,15 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
       int64_t{r.consent_subject},
       int64_t{r.consent_carer},
       store::Blob{*std::move(sealed)},
-      store::Blob{*std::move(sealed_reason)}};
+      store::Blob{*std::move(sealed_reason)},
+      r.first_contact_at_us,
+      int64_t{r.p.first_contact_method()}};
   absl::StatusOr<int64_t> written = tx.Exec(
       insert
           ? absl::StrCat("INSERT INTO placements (", kColumns,
                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                          "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-                         "$21, $22)")
+                         "$21, $22, $23, $24)")
           : std::string(
                 "UPDATE placements SET agency_id = $2, decision_number = $3, "
                 "state = $4, programme_id = $5, practitioner_id = $6, "
@@ -229,7 +257,8 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
                 "failure = $14, reason = $15, funders = $16, "
                 "catalogue_version = $17, changes = $18, "
                 "consent_subject = $19, consent_carer = $20, "
-                "sealed_decision = $21, sealed_reason = $22 "
+                "sealed_decision = $21, sealed_reason = $22, "
+                "first_contact_at_us = $23, first_contact_method = $24 "
                 "WHERE reference = $1"),
       params);
   if (!written.ok()) return written.status();
@@ -677,6 +706,87 @@ void AllocationCore::RecordFailure(const Caller& caller,
       Committed(response, std::move(done)));
 }
 
+void AllocationCore::RecordFirstContact(
+    const Caller& caller, const v1::RecordFirstContactRequest& request,
+    Done<Placement> done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  const absl::Time now = clock_.Now();
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(request.reference())) {
+    problems.push_back({"reference", "must be a referral reference"});
+  }
+  if (request.method() == v1::CONTACT_METHOD_UNSPECIFIED ||
+      !v1::ContactMethod_IsValid(request.method())) {
+    problems.push_back({"method", "required: how contact was made"});
+  }
+  int64_t made_at_us = 0;
+  if (!request.has_made_at()) {
+    problems.push_back({"made_at", "required"});
+  } else if (request.made_at().seconds() < TimeUtil::kTimestampMinSeconds ||
+             request.made_at().seconds() > TimeUtil::kTimestampMaxSeconds ||
+             request.made_at().nanos() < 0 ||
+             request.made_at().nanos() > 999'999'999) {
+    problems.push_back({"made_at", "not a valid time"});
+  } else {
+    made_at_us = TimeUtil::TimestampToMicroseconds(request.made_at());
+    if (made_at_us > absl::ToUnixMicros(now)) {
+      problems.push_back({"made_at", "must not be in the future"});
+    }
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the request is not valid", problems));
+    return;
+  }
+  auto result = std::make_shared<Placement>();
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {"allocation.first_contact_failed", request.reference(), "",
+       kLawfulBasisAllocate},
+      [this, caller, request, result, made_at_us,
+       now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Record> r = Load(tx, request.reference());
+        if (!r.ok()) return r.status();
+        if (!IsOpen(r->p.state())) {
+          return absl::FailedPreconditionError(absl::StrCat(
+              "the placement is ", StateLabel(r->p.state()),
+              ": first contact is recorded while it is open"));
+        }
+        if (r->first_contact_at_us != 0) {
+          return absl::FailedPreconditionError(
+              "first contact was recorded before");
+        }
+        if (made_at_us < r->received_at_us) {
+          return InvalidArgumentWithViolations(
+              "the request is not valid",
+              {{"made_at", "must not be before the referral was received"}});
+        }
+        r->first_contact_at_us = made_at_us;
+        r->p.set_first_contact_method(request.method());
+        const v1::FirstContact outcome = FirstContactOf(
+            r->p.state(), r->first_contact_due_us, made_at_us,
+            absl::ToUnixMicros(now));
+        if (absl::Status s = Save(
+                tx, *r, false, caller, "allocation.first_contact",
+                kReasonFirstContactRecorded, now,
+                absl::StrCat(",\"first_contact\":\"",
+                             EnumLabel(v1::FirstContact_Name(outcome),
+                                       "FIRST_CONTACT_"),
+                             "\",\"method\":\"",
+                             EnumLabel(v1::ContactMethod_Name(request.method()),
+                                       "CONTACT_METHOD_"),
+                             "\""));
+            !s.ok()) {
+          return s;
+        }
+        *result = Shape(*r, now);
+        return absl::OkStatus();
+      },
+      Committed(result, std::move(done)));
+}
+
 absl::StatusOr<v1::ListWaitingResponse> AllocationCore::ListWaiting(
     const Caller& caller, const v1::ListWaitingRequest& request) {
   if (absl::Status s = StaffOnly(caller); !s.ok()) return s;
@@ -701,6 +811,10 @@ absl::StatusOr<v1::ListWaitingResponse> AllocationCore::ListWaiting(
       Placement p = Shape(*r, now);
       if (p.first_contact_overdue()) {
         response.set_overdue(response.overdue() + 1);
+      } else if (p.first_contact() == v1::FIRST_CONTACT_MET) {
+        response.set_first_contact_met(response.first_contact_met() + 1);
+      } else if (p.first_contact() == v1::FIRST_CONTACT_MISSED) {
+        response.set_first_contact_missed(response.first_contact_missed() + 1);
       }
       *response.add_waiting() = std::move(p);
     }
@@ -733,7 +847,12 @@ absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
     absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
         "SELECT programme_id, state, tier, COUNT(*), MIN(waiting_since_us), "
-        "SUM(CASE WHEN first_contact_due_us < $1 THEN 1 ELSE 0 END) "
+        "SUM(CASE WHEN first_contact_at_us = 0 AND first_contact_due_us <> 0 "
+        "AND first_contact_due_us < $1 THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN first_contact_at_us <> 0 AND first_contact_due_us <> 0 "
+        "AND first_contact_at_us <= first_contact_due_us THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN first_contact_at_us <> 0 AND first_contact_due_us <> 0 "
+        "AND first_contact_at_us > first_contact_due_us THEN 1 ELSE 0 END) "
         "FROM placements WHERE programme_id <> '' "
         "GROUP BY programme_id, state, tier",
         {now_us});
@@ -744,13 +863,15 @@ absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {
       const int64_t count = row.Int(3);
       s.by_tier_and_state[{static_cast<int>(row.Int(2)), StateLabel(state)}] +=
           count;
+      s.first_contact_met += row.Int(6);
+      s.first_contact_missed += row.Int(7);
+      if (IsOpen(state)) s.overdue += row.Int(5);
       if (state == v1::PLACEMENT_STATE_ALLOCATED) {
         s.allocated += count;
       } else if (state == v1::PLACEMENT_STATE_WAITING) {
         s.waiting += count;
         s.oldest_wait = std::max(s.oldest_wait,
                                  absl::Microseconds(now_us - row.Int(4)));
-        s.overdue += row.Int(5);
       }
     }
     return absl::OkStatus();

@@ -42,6 +42,9 @@ inline constexpr char kReasonConsentRecorded[] = "consent_recorded";
 inline constexpr char kReasonPlaceReleased[] = "place_released";
 // Staff recorded that allocation failed (allocation.failure).
 inline constexpr char kReasonFailureRecorded[] = "failure_recorded";
+// Staff recorded the first contact with the person
+// (allocation.first_contact).
+inline constexpr char kReasonFirstContactRecorded[] = "first_contact_recorded";
 // A place freed and went to the head of the list (allocation.allocate_next).
 inline constexpr char kReasonPlaceFreed[] = "place_freed";
 
@@ -49,11 +52,22 @@ inline constexpr char kReasonPlaceFreed[] = "place_freed";
 struct ProgrammeStats {
   int64_t waiting = 0;
   absl::Duration oldest_wait = absl::ZeroDuration();
+  // Open placements (awaiting consent, waiting, allocated) whose first
+  // contact is overdue.
   int64_t overdue = 0;
+  // Placements whose first contact was made by its target, and after it.
+  int64_t first_contact_met = 0;
+  int64_t first_contact_missed = 0;
   int64_t allocated = 0;
   // Placements by tier and state label ("allocated", "waiting", ...).
   std::map<std::pair<int, std::string>, int64_t> by_tier_and_state;
 };
+
+// Where a placement in `state` stands against its first-contact target due
+// at `due_us` (0: none), first contact made at `made_us` (0: not yet), at
+// `now_us`. Pure.
+v1::FirstContact FirstContactOf(v1::PlacementState state, int64_t due_us,
+                                int64_t made_us, int64_t now_us);
 
 // `funding_area` of a district code ("county", "city"), or empty.
 using FundingAreaOf = std::function<std::string(const std::string& district)>;
@@ -85,6 +99,10 @@ class AllocationCore {
   void RecordFailure(const Caller& caller,
                      const v1::RecordFailureRequest& request,
                      Done<v1::RecordFailureResponse> done);
+  // Staff only.
+  void RecordFirstContact(const Caller& caller,
+                          const v1::RecordFirstContactRequest& request,
+                          Done<v1::Placement> done);
   // Staff only. Blocking reads.
   absl::StatusOr<v1::ListWaitingResponse> ListWaiting(
       const Caller& caller, const v1::ListWaitingRequest& request);

@@ -15,7 +15,12 @@ std::vector<prometheus::MetricFamily> AllocationCollector::Collect() const {
   auto oldest = NewGauge("frontdoor_allocation_oldest_wait_seconds",
                       "Longest wait on a programme's waiting list.");
   auto overdue = NewGauge("frontdoor_allocation_first_contact_overdue",
-                       "Waiting people whose first contact is overdue.");
+                       "Open placements (awaiting consent, waiting, "
+                       "allocated) whose first contact is overdue.");
+  auto first_contacts = NewGauge(
+      "frontdoor_allocation_first_contacts",
+      "Placements whose first contact was made, by outcome against the "
+      "first-contact target (met: by the target; missed: after it).");
   auto in_use = NewGauge("frontdoor_allocation_places_in_use",
                       "Places held (cohort seats or caseload slots).");
   auto placements = NewGauge("frontdoor_allocation_placements",
@@ -25,6 +30,10 @@ std::vector<prometheus::MetricFamily> AllocationCollector::Collect() const {
     AddSample(oldest, {{"programme", programme}},
         absl::ToDoubleSeconds(s.oldest_wait));
     AddSample(overdue, {{"programme", programme}}, static_cast<double>(s.overdue));
+    AddSample(first_contacts, {{"programme", programme}, {"outcome", "met"}},
+              static_cast<double>(s.first_contact_met));
+    AddSample(first_contacts, {{"programme", programme}, {"outcome", "missed"}},
+              static_cast<double>(s.first_contact_missed));
     AddSample(in_use, {{"programme", programme}}, static_cast<double>(s.allocated));
     for (const auto& [key, count] : s.by_tier_and_state) {
       AddSample(placements,
@@ -34,7 +43,7 @@ std::vector<prometheus::MetricFamily> AllocationCollector::Collect() const {
           static_cast<double>(count));
     }
   }
-  return {waiting, oldest, overdue, in_use, placements};
+  return {waiting, oldest, overdue, first_contacts, in_use, placements};
 }
 
 }  // namespace frontdoor::allocation

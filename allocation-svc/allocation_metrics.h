@@ -15,7 +15,8 @@ namespace frontdoor::allocation {
 // Allocation gauges computed from the store at each scrape, per programme:
 //   frontdoor_allocation_waiting{programme}
 //   frontdoor_allocation_oldest_wait_seconds{programme}
-//   frontdoor_allocation_first_contact_overdue{programme}
+//   frontdoor_allocation_first_contact_overdue{programme}  (open placements)
+//   frontdoor_allocation_first_contacts{programme,outcome}  (met, missed)
 //   frontdoor_allocation_places_in_use{programme}
 //   frontdoor_allocation_placements{programme,tier,state}  (allocations by
 //       programme and tier, and every other state)

@@ -119,7 +119,9 @@ class AllocationServerImpl final
     if (absl::Status s = server::DecodeRequestsStrictly<v1::AllocationService>(
             *service_, &AllocationService::ListProgrammes,
             &AllocationService::RecordConsent, &AllocationService::ReleasePlace,
-            &AllocationService::RecordFailure, &AllocationService::ListWaiting,
+            &AllocationService::RecordFailure,
+            &AllocationService::RecordFirstContact,
+            &AllocationService::ListWaiting,
             &AllocationService::GetPlacement);
         !s.ok()) {
       return s;

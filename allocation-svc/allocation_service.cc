@@ -52,6 +52,16 @@ grpc::ServerUnaryReactor* AllocationService::RecordFailure(
                      });
 }
 
+grpc::ServerUnaryReactor* AllocationService::RecordFirstContact(
+    grpc::CallbackServerContext* context,
+    const v1::RecordFirstContactRequest* request, v1::Placement* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.RecordFirstContact(caller, *request,
+                                                Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* AllocationService::ListWaiting(
     grpc::CallbackServerContext* context,
     const v1::ListWaitingRequest* request,

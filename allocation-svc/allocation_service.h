@@ -37,6 +37,10 @@ class AllocationService final
       grpc::CallbackServerContext* context,
       const v1::RecordFailureRequest* request,
       v1::RecordFailureResponse* response) override;
+  grpc::ServerUnaryReactor* RecordFirstContact(
+      grpc::CallbackServerContext* context,
+      const v1::RecordFirstContactRequest* request,
+      v1::Placement* response) override;
   grpc::ServerUnaryReactor* ListWaiting(
       grpc::CallbackServerContext* context,
       const v1::ListWaitingRequest* request,

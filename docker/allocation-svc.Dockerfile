@@ -13,6 +13,9 @@
 FROM debian:bookworm AS build
 WORKDIR /src
 COPY tools/deps tools/deps
+# tools/deps also installs web-svc's npm packages (GOV.UK Frontend) from
+# its lock file.
+COPY web-svc/package.json web-svc/package-lock.json web-svc/
 RUN tools/deps && rm -rf /var/lib/apt/lists/*
 COPY . .
 RUN FRONTDOOR_BUILD_DIR=/build tools/build allocation-svc \

@@ -1,14 +1,19 @@
 #pragma once
 
 // The abuse and safety guards of web-svc's forms: CSRF tokens, form tokens
-// (idempotency keys) and a token bucket per client address. Pure and
-// thread-safe; time comes from an injected Clock.
+// (idempotency keys), a token bucket per client address and the proxies
+// whose X-Forwarded-For names the client. Pure and thread-safe; time comes
+// from an injected Clock.
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
@@ -77,6 +82,37 @@ class ClientRateLimiter {
   const Clock& clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Bucket> buckets_ ABSL_GUARDED_BY(mu_);
+};
+
+// The proxies (an ingress controller) trusted to name the client in
+// X-Forwarded-For: IPv4 or IPv6 addresses ("10.1.2.3") and networks in CIDR
+// notation ("10.244.0.0/16", "fd00::/8"), so that proxies whose addresses
+// change (Kubernetes pods) can be trusted by their network. A network's
+// host bits must be zero ("10.1.0.0/8" is refused as a likely typo). An
+// IPv4-mapped IPv6 peer ("::ffff:10.1.2.3") is matched as IPv4.
+class TrustedProxies {
+ public:
+  TrustedProxies() = default;
+
+  // True when `entry` is an address or a network as described above.
+  static bool IsValidEntry(std::string_view entry);
+  // Every entry parsed; INVALID_ARGUMENT naming the first one that is not
+  // an address or a network.
+  static absl::StatusOr<TrustedProxies> Parse(
+      const std::vector<std::string>& entries);
+
+  // True when `address` (a peer's textual IP address) is one of the
+  // addresses or in one of the networks; false for anything unparseable.
+  bool Contains(std::string_view address) const;
+  bool empty() const { return networks_.empty(); }
+
+ private:
+  struct Network {
+    bool v6 = false;
+    std::array<uint8_t, 16> bytes{};  // network address, IPv4 in the first 4
+    int prefix = 0;                   // leading bits that must match
+  };
+  std::vector<Network> networks_;
 };
 
 }  // namespace frontdoor::web

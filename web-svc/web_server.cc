@@ -38,6 +38,7 @@
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
+#include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_security.h"
 
@@ -65,6 +66,10 @@ constexpr int kSocketTimeoutSeconds = 15;
 constexpr size_t kMaxPayloadBytes = kMaxFormBytes;
 // How often Shutdown checks that requests in flight have finished.
 constexpr absl::Duration kDrainPoll = absl::Milliseconds(20);
+// How long Listen waits for a server's thread to enter its accept loop, and
+// how often it looks.
+constexpr absl::Duration kListenStartTimeout = absl::Seconds(5);
+constexpr absl::Duration kListenStartPoll = absl::Milliseconds(1);
 
 // Every response's security headers. The policy allows only web-svc's own
 // files: no inline script or style, no frames, forms post only to itself.
@@ -244,12 +249,15 @@ class WebServerImpl final : public WebServer {
   std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
+  TrustedProxies trusted_proxies_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
   absl::Duration intake_deadline_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
+  // Before https_, whose SSL_CTX calls it on every handshake.
+  std::unique_ptr<ReloadingCertificate> public_cert_;
   std::unique_ptr<httplib::SSLServer> https_;
   std::unique_ptr<httplib::Server> health_;
   std::thread https_thread_;
@@ -265,12 +273,7 @@ class WebServerImpl final : public WebServer {
 bool WebServerImpl::ConfigureTls(SSL_CTX& ctx) {
   SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(&ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  return SSL_CTX_use_certificate_chain_file(
-             &ctx, config_.public_tls().cert_file().c_str()) == 1 &&
-         SSL_CTX_use_PrivateKey_file(&ctx,
-                                     config_.public_tls().key_file().c_str(),
-                                     SSL_FILETYPE_PEM) == 1 &&
-         SSL_CTX_check_private_key(&ctx) == 1;
+  return public_cert_->Install(ctx);
 }
 
 absl::Status WebServerImpl::Listen(httplib::Server& server,
@@ -286,6 +289,14 @@ absl::Status WebServerImpl::Listen(httplib::Server& server,
   }
   if (wanted != 0) *port = wanted;
   *thread = std::thread([&server] { server.listen_after_bind(); });
+  // cpp-httplib's stop() does nothing until the accept loop runs, so a
+  // Shutdown right after Start would wait on the loop forever: return once
+  // it runs (bounded; a thread that has not started in that time is a
+  // machine in trouble, and start-up goes on).
+  const absl::Time until = absl::Now() + kListenStartTimeout;
+  while (!server.is_running() && absl::Now() < until) {
+    absl::SleepFor(kListenStartPoll);
+  }
   return absl::OkStatus();
 }
 
@@ -293,6 +304,10 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                                  const Clock& clock) {
   clock_ = &clock;
   config_ = config;
+  absl::StatusOr<TrustedProxies> proxies = TrustedProxies::Parse(
+      {config.trusted_proxies().begin(), config.trusted_proxies().end()});
+  if (!proxies.ok()) return proxies.status();
+  trusted_proxies_ = *std::move(proxies);
   page_.quick_exit_url = config.quick_exit_url().empty()
                              ? kDefaultQuickExitUrl
                              : config.quick_exit_url();
@@ -364,6 +379,11 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   metrics_ = *std::move(metrics);
   audit_watch_->Start();
 
+  absl::StatusOr<std::unique_ptr<ReloadingCertificate>> public_cert =
+      ReloadingCertificate::Load(config.public_tls().cert_file(),
+                                 config.public_tls().key_file(), clock);
+  if (!public_cert.ok()) return public_cert.status();
+  public_cert_ = *std::move(public_cert);
   https_ = std::make_unique<httplib::SSLServer>(
       [this](SSL_CTX& ctx) { return ConfigureTls(ctx); });
   if (!https_->is_valid()) {
@@ -583,15 +603,12 @@ WebServerImpl::Page WebServerImpl::FormGet(const httplib::Request& req,
 
 std::string WebServerImpl::ClientAddress(const httplib::Request& req) const {
   const std::string& peer = req.remote_addr;
-  for (const std::string& proxy : config_.trusted_proxies()) {
-    if (proxy != peer) continue;
-    const std::string xff = req.get_header_value("X-Forwarded-For");
-    if (xff.empty()) return peer;
-    std::vector<std::string> hops = absl::StrSplit(xff, ',');
-    const std::string last(absl::StripAsciiWhitespace(hops.back()));
-    return last.empty() ? peer : last;
-  }
-  return peer;
+  if (!trusted_proxies_.Contains(peer)) return peer;
+  const std::string xff = req.get_header_value("X-Forwarded-For");
+  if (xff.empty()) return peer;
+  std::vector<std::string> hops = absl::StrSplit(xff, ',');
+  const std::string last(absl::StripAsciiWhitespace(hops.back()));
+  return last.empty() ? peer : last;
 }
 
 // The audit reason code of every web-svc entry (common/audit/README.md).
@@ -808,6 +825,12 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
         d.find('@') != std::string::npos || d.find('.') == std::string::npos) {
       bad.push_back({absl::StrCat("professional_email_domains[", i, "]"),
                      "must be a lower-case domain such as nhs.net"});
+    }
+  }
+  for (int i = 0; i < c.trusted_proxies_size(); ++i) {
+    if (!TrustedProxies::IsValidEntry(c.trusted_proxies(i))) {
+      bad.push_back({absl::StrCat("trusted_proxies[", i, "]"),
+                     "must be an IP address or a network such as 10.244.0.0/16"});
     }
   }
   if (c.audit().verify_interval_seconds() < 0) {

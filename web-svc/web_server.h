@@ -20,7 +20,8 @@ absl::Status ValidateConfig(const config::v1::WebConfig& config);
 class WebServer {
  public:
   // Starts everything; each failing step returns a status naming the step.
-  // `clock` paces the per-address rate limits and stamps audit entries.
+  // `clock` paces the per-address rate limits and the re-reading of the
+  // public certificate, and stamps audit entries.
   static absl::StatusOr<std::unique_ptr<WebServer>> Start(
       const config::v1::WebConfig& config,
       const Clock& clock = RealClock::Get());

@@ -241,12 +241,17 @@ bool IsReasonCode(std::string_view reason) {
   });
 }
 
+std::string ActorOf(const Caller& caller) {
+  if (caller.staff_role.empty()) return caller.actor;
+  return absl::StrCat(caller.actor, " as ", caller.staff_role);
+}
+
 absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
                     const Caller& by, absl::Time at, Action what) {
   Entry entry;
   entry.at = at;
   entry.actor_agency = by.agency_id;
-  entry.actor_person = by.actor;
+  entry.actor_person = ActorOf(by);
   entry.action = std::move(what.action);
   entry.subject = std::move(what.subject);
   entry.reason = std::move(what.reason);

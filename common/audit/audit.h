@@ -111,8 +111,13 @@ struct Action {
   std::string details;
 };
 
+// The person acting, as audit rows name them: the caller's actor, followed
+// by " as <staff role>" for a member of staff acting through the console
+// (for example "staff-42 as practitioner").
+std::string ActorOf(const Caller& caller);
+
 // The one way a core writes its audit entries: appends `what`, done at `at`
-// by `by` (its agency and the person acting), as Append does.
+// by `by` (its agency and the person acting, ActorOf), as Append does.
 absl::Status Record(store::Tx& tx, const crypto::KeyRing& keys,
                     const Caller& by, absl::Time at, Action what);
 

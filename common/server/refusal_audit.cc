@@ -100,7 +100,7 @@ void RefusalAuditInterceptorFactory::Audit(ServerRpcInfo& info,
         tls::AuthenticateCaller(*info.server_context(), agencies_);
     if (caller.ok()) {
       entry.actor_agency = caller->agency_id;
-      entry.actor_person = caller->actor;
+      entry.actor_person = audit::ActorOf(*caller);
       entry.reason = audit::kReasonRoleMissing;
       bucket = label = caller->agency_id;
     }

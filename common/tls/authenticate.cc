@@ -1,5 +1,6 @@
 #include "common/tls/authenticate.h"
 
+#include <algorithm>
 #include <string_view>
 #include <utility>
 
@@ -46,6 +47,29 @@ absl::StatusOr<std::string> ActorFromMetadata(
       std::string_view(begin->second.data(), begin->second.size()));
 }
 
+// The staff role named in the metadata, if any: only a console agency may
+// name one (INVALID_ARGUMENT otherwise, or for a repeated or unknown one).
+absl::StatusOr<const StaffRole*> StaffRoleFromMetadata(
+    const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
+    const config::v1::Agency& agency) {
+  auto [begin, end] = metadata.equal_range(kStaffRoleMetadataKey);
+  if (begin == end) return nullptr;
+  const bool console =
+      std::find(agency.roles().begin(), agency.roles().end(),
+                config::v1::ROLE_CONSOLE) != agency.roles().end();
+  if (!console) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("request metadata \"", kStaffRoleMetadataKey,
+                     "\" is for the service's console only"));
+  }
+  if (std::next(begin) != end) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "request metadata \"", kStaffRoleMetadataKey, "\" is repeated"));
+  }
+  return FindStaffRole(
+      std::string_view(begin->second.data(), begin->second.size()));
+}
+
 }  // namespace
 
 std::vector<std::string> PeerUriSans(const grpc::AuthContext& auth_context) {
@@ -87,15 +111,16 @@ absl::StatusOr<Caller> AuthenticateCaller(
   }
   absl::StatusOr<std::string> actor = ActorFromMetadata(metadata);
   if (!actor.ok()) return actor.status();
+  absl::StatusOr<const StaffRole*> staff_role =
+      StaffRoleFromMetadata(metadata, *agency);
+  if (!staff_role.ok()) return staff_role.status();
 
   Caller caller;
   caller.agency_id = agency->id();
   caller.identity = std::move(identity);
   caller.actor = *std::move(actor);
-  caller.roles.reserve(agency->roles_size());
-  for (int role : agency->roles()) {
-    caller.roles.push_back(static_cast<config::v1::Role>(role));
-  }
+  caller.roles = RolesOf(*agency, *staff_role);
+  if (*staff_role != nullptr) caller.staff_role = (*staff_role)->name;
   return caller;
 }
 
@@ -128,11 +153,18 @@ absl::StatusOr<Caller> Reauthenticate(const Caller& caller,
     return absl::PermissionDeniedError("agency not registered");
   }
   Caller now = caller;
-  now.roles.clear();
-  now.roles.reserve(agency->roles_size());
-  for (int role : agency->roles()) {
-    now.roles.push_back(static_cast<config::v1::Role>(role));
+  const StaffRole* staff_role = nullptr;
+  if (!caller.staff_role.empty()) {
+    const bool console =
+        std::find(agency->roles().begin(), agency->roles().end(),
+                  config::v1::ROLE_CONSOLE) != agency->roles().end();
+    absl::StatusOr<const StaffRole*> found = FindStaffRole(caller.staff_role);
+    if (!console || !found.ok()) {
+      return absl::PermissionDeniedError("agency not registered");
+    }
+    staff_role = *found;
   }
+  now.roles = RolesOf(*agency, staff_role);
   return now;
 }
 

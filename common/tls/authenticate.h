@@ -9,6 +9,7 @@
 #include "common/tls/agency_registry.h"
 #include "common/tls/reloading_agency_registry.h"
 #include "common/tls/caller.h"
+#include "common/tls/staff_roles.h"
 #include "grpcpp/security/auth_context.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/string_ref.h"
@@ -41,7 +42,11 @@ std::vector<std::string> PeerUriSans(const grpc::AuthContext& auth_context);
 //    PERMISSION_DENIED "agency not registered" (the identity is not echoed);
 //  - metadata kActorMetadataKey absent, repeated, empty, longer than
 //    kMaxActorBytes or not printable ASCII (see ValidateActor):
-//    INVALID_ARGUMENT naming the key.
+//    INVALID_ARGUMENT naming the key;
+//  - metadata kStaffRoleMetadataKey from an agency without ROLE_CONSOLE,
+//    repeated, or not a staff role (staff_roles.h): INVALID_ARGUMENT naming
+//    the key. With it, the caller has that staff role's roles
+//    (RolesOf).
 absl::StatusOr<Caller> AuthenticateCaller(
     const grpc::AuthContext& auth_context,
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,

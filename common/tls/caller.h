@@ -20,6 +20,10 @@ struct Caller {
   // The person acting, from the request metadata, for the audit trail only:
   // it is asserted by the agency's system, never an authorisation input.
   std::string actor;
+  // The staff role of the person acting through the console
+  // (tls::kStaffRoleMetadataKey), for example "practitioner"; empty for
+  // every other caller. Its roles are already in `roles`.
+  std::string staff_role;
   // The agency's roles from the registry.
   std::vector<config::v1::Role> roles;
 

@@ -22,6 +22,14 @@
 
 namespace frontdoor::fault {
 
+// The 99th percentile (nearest rank) of `latencies`; zero when empty.
+inline absl::Duration P99(std::vector<absl::Duration> latencies) {
+  if (latencies.empty()) return absl::ZeroDuration();
+  std::sort(latencies.begin(), latencies.end());
+  const size_t rank = (latencies.size() * 99 + 99) / 100;
+  return latencies[std::min(latencies.size(), std::max<size_t>(rank, 1)) - 1];
+}
+
 class SubmissionLoad {
  public:
   // Most submissions one loader makes.

@@ -299,12 +299,6 @@ constexpr int kMeasuredSubmissions = 150;
 constexpr double kMostP99Ratio = 5.0;
 constexpr absl::Duration kP99Floor = absl::Milliseconds(100);
 
-absl::Duration P99(std::vector<absl::Duration> latencies) {
-  std::sort(latencies.begin(), latencies.end());
-  const size_t rank = (latencies.size() * 99 + 99) / 100;  // nearest rank
-  return latencies[std::min(latencies.size(), std::max<size_t>(rank, 1)) - 1];
-}
-
 TEST_F(ProcessFaultTest, FloodingAgencyIsRefusedWhileAnotherKeepsItsLatency) {
   auto* limits =
       intake_config_.mutable_server()->mutable_rate_limits()->add_agencies();

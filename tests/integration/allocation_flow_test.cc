@@ -23,6 +23,7 @@
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
+#include "tests/testing/test_store.h"
 #include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
@@ -62,6 +63,7 @@ class AllocationFlowTest : public ::testing::Test {
     std::ofstream(dir_ / "settings.json") << text;
 
     config::v1::AllocationConfig a = testing::AllocationConfigIn(dir_);
+    allocation_store_ = testing::StoreLocationOf(a.store());
     a.set_settings_file((dir_ / "settings.json").string());
     auto allocation = allocation::AllocationServer::Start(a, clock_);
     ASSERT_TRUE(allocation.ok()) << allocation.status();
@@ -86,6 +88,8 @@ class AllocationFlowTest : public ::testing::Test {
     allocation_staff_ = allocation::v1::AllocationService::NewStub(
         *testing::MakeMtlsChannel(allocation_->api_port(),
                                   "frontdoor-helpline"));
+    console_ = allocation::v1::AllocationService::NewStub(
+        *testing::MakeMtlsChannel(allocation_->api_port(), "web-svc"));
   }
 
   void TearDown() override {
@@ -147,6 +151,9 @@ class AllocationFlowTest : public ::testing::Test {
   std::unique_ptr<intake::v1::IntakeService::Stub> police_;
   std::unique_ptr<triage::v1::TriageService::Stub> triage_staff_;
   std::unique_ptr<allocation::v1::AllocationService::Stub> allocation_staff_;
+  // web-svc's identity: the console (and the web forms).
+  std::unique_ptr<allocation::v1::AllocationService::Stub> console_;
+  std::string allocation_store_;
 };
 
 TEST_F(AllocationFlowTest, AdultVictimTiersLandInIMatterTargetedAndAcute) {
@@ -286,10 +293,80 @@ TEST_F(AllocationFlowTest, CatalogueIsServedAndPartnersAreRefused) {
             grpc::StatusCode::PERMISSION_DENIED);
 }
 
+// The console (web-svc's identity) acting for a signed-in person: with the
+// practitioner's staff role it may do what staff may, and the audit trail
+// names the person and their role; a commissioner's session may not read a
+// placement; without a staff role, web-svc is a web form and reads nothing.
+TEST_F(AllocationFlowTest, TheConsoleActsForAPersonInTheirStaffRole) {
+  const std::string ref = Submit(Adult(5, 1), "console-1");
+  Await(ref, allocation::v1::PLACEMENT_STATE_ALLOCATED);
+  const auto as = [](grpc::ClientContext& ctx, const char* role) {
+    testing::PrepareCall(ctx, "staff-42");
+    if (role != nullptr) ctx.AddMetadata("frontdoor-staff-role", role);
+  };
+  allocation::v1::GetPlacementRequest get;
+  get.set_reference(ref);
+  for (const char* refused : {"commissioner", static_cast<const char*>(nullptr)}) {
+    grpc::ClientContext ctx;
+    as(ctx, refused);
+    Placement p;
+    EXPECT_EQ(console_->GetPlacement(&ctx, get, &p).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << (refused == nullptr ? "no staff role" : refused);
+  }
+  grpc::ClientContext ctx;
+  as(ctx, "practitioner");
+  allocation::v1::RecordFirstContactRequest contact;
+  contact.set_reference(ref);
+  contact.set_method(allocation::v1::CONTACT_METHOD_IN_PERSON);
+  *contact.mutable_made_at() = google::protobuf::util::TimeUtil::
+      MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  Placement contacted;
+  grpc::Status recorded = console_->RecordFirstContact(&ctx, contact, &contacted);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_EQ(contacted.first_contact(), allocation::v1::FIRST_CONTACT_MET);
+
+  auto store = testing::OpenTestStore(allocation_store_, {});
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::pair<std::string, std::string>> actors;
+  ASSERT_TRUE((*store)
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT actor_agency, actor_person FROM audit_log "
+                        "WHERE action = 'allocation.first_contact' AND "
+                        "subject = $1",
+                        {ref});
+                    if (!rows.ok()) return rows.status();
+                    for (const store::Row& row : *rows) {
+                      actors.emplace_back(row.Text(0), row.Text(1));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_THAT(actors, ::testing::ElementsAre(::testing::Pair(
+                          "frontdoor-web", "staff-42 as practitioner")));
+}
+
 TEST_F(AllocationFlowTest, MetricsShowPlacesAndWaiting) {
-  Await(Submit(Adult(5, 1), "m1"), allocation::v1::PLACEMENT_STATE_ALLOCATED);
+  const std::string m1 = Submit(Adult(5, 1), "m1");
+  Await(m1, allocation::v1::PLACEMENT_STATE_ALLOCATED);
   Await(Submit(Adult(5, 2), "m2"), allocation::v1::PLACEMENT_STATE_WAITING);
-  clock_.Advance(absl::Hours(50));
+  // The one allocated is contacted within its target (48 hours for an
+  // agency's referral); the one waiting is not, and becomes overdue.
+  clock_.Advance(absl::Hours(2));
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  allocation::v1::RecordFirstContactRequest contact;
+  contact.set_reference(m1);
+  contact.set_method(allocation::v1::CONTACT_METHOD_PHONE);
+  *contact.mutable_made_at() = google::protobuf::util::TimeUtil::
+      MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+  Placement contacted;
+  grpc::Status recorded =
+      allocation_staff_->RecordFirstContact(&ctx, contact, &contacted);
+  ASSERT_TRUE(recorded.ok()) << recorded.error_message();
+  EXPECT_EQ(contacted.first_contact(), allocation::v1::FIRST_CONTACT_MET);
+  clock_.Advance(absl::Hours(48));
   auto scrape = testing::HttpGet(allocation_->metrics_port(), "/metrics");
   ASSERT_TRUE(scrape.ok());
   const std::string& text = scrape->body;
@@ -304,6 +381,16 @@ TEST_F(AllocationFlowTest, MetricsShowPlacesAndWaiting) {
                 "frontdoor_allocation_first_contact_overdue{programme="
                 "\"imatter\"}"),
             1.0);
+  EXPECT_EQ(testing::FindSample(
+                text,
+                "frontdoor_allocation_first_contacts{programme=\"imatter\","
+                "outcome=\"met\"}"),
+            1.0);
+  EXPECT_EQ(testing::FindSample(
+                text,
+                "frontdoor_allocation_first_contacts{programme=\"imatter\","
+                "outcome=\"missed\"}"),
+            0.0);
   EXPECT_EQ(testing::FindSample(
                 text,
                 "frontdoor_allocation_placements{programme=\"imatter\","

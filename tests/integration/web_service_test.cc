@@ -1,6 +1,9 @@
 // web-svc in process with a real intake-svc, over real mTLS between them
 // and HTTPS from a libcurl client: what a person's browser sends and sees.
 #include <curl/curl.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -9,6 +12,8 @@
 #include <regex>
 
 #include "absl/strings/ascii.h"
+#include "common/clock/clock.h"
+#include "common/config/config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/status/errors.h"
@@ -50,6 +55,32 @@ Form CompleteAnswers() {
           {"children", "no"}};
 }
 
+// The certificate web-svc's HTTPS port presents to a new connection (a full
+// handshake, no session reused); empty when the handshake fails.
+std::string ServedCertificatePem(int port) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nullptr);
+  BIO* conn = BIO_new_ssl_connect(ctx);
+  BIO_set_conn_hostname(conn, absl::StrCat("127.0.0.1:", port).c_str());
+  SSL* ssl = nullptr;
+  BIO_get_ssl(conn, &ssl);
+  std::string pem;
+  if (BIO_do_connect(conn) == 1 && BIO_do_handshake(conn) == 1) {
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    BIO* out = BIO_new(BIO_s_mem());
+    if (cert != nullptr && PEM_write_bio_X509(out, cert) == 1) {
+      char* data = nullptr;
+      const long n = BIO_get_mem_data(out, &data);
+      pem.assign(data, static_cast<size_t>(n));
+    }
+    BIO_free(out);
+    X509_free(cert);
+  }
+  BIO_free_all(conn);
+  SSL_CTX_free(ctx);
+  return pem;
+}
+
 class WebServiceTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -77,7 +108,7 @@ class WebServiceTest : public ::testing::Test {
     c.mutable_client_rate_limit()->set_burst(kBurst);
     c.add_professional_email_domains("nhs.net");
     c.add_professional_email_domains("staffordshire.police.uk");
-    config_ = c;
+    web_config_ = c;
     auto web = WebServer::Start(c);
     ASSERT_TRUE(web.ok()) << web.status();
     web_ = *std::move(web);
@@ -109,8 +140,8 @@ class WebServiceTest : public ::testing::Test {
   }
 
   std::filesystem::path dir_;
-  config::v1::WebConfig config_;
   std::unique_ptr<intake::IntakeServer> intake_;
+  config::v1::WebConfig web_config_;
   std::unique_ptr<WebServer> web_;
 };
 
@@ -239,6 +270,100 @@ TEST_F(WebServiceTest, AFloodFromOneAddressIsRefusedWithoutAffectingAnother) {
   const Http sent = person.Post("/self-referral", WithTokens(page.body, CompleteAnswers()));
   EXPECT_EQ(sent.status, 200);
   EXPECT_FALSE(Reference(sent.body).empty());
+}
+
+// Behind an ingress controller whose pods' addresses change: web-svc trusts
+// the pods' network, and each client the proxies forward has its own
+// bucket, whichever proxy pod it comes through.
+TEST_F(WebServiceTest, ClientsForwardedByATrustedProxyNetworkHaveTheirOwnLimit) {
+  ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+  web_config_.add_trusted_proxies("127.0.0.0/29");  // proxy pods 127.0.0.1-7
+  auto web = WebServer::Start(web_config_);
+  ASSERT_TRUE(web.ok()) << web.status();
+  web_ = *std::move(web);
+
+  Browser flood(web_->https_port(), "127.0.0.4");
+  flood.forwarded_for = "203.0.113.9";
+  const Http form = flood.Get("/self-referral");
+  const Form empty = WithTokens(form.body, {});
+  int refused = 0;
+  for (int i = 0; i < kBurst + 1; ++i) {
+    if (flood.Post("/self-referral", empty).status == 429) ++refused;
+  }
+  EXPECT_EQ(refused, 1);
+  // The same client through another proxy pod is still refused.
+  Browser again(web_->https_port(), "127.0.0.5");
+  again.forwarded_for = "198.51.100.1, 203.0.113.9";
+  again.cookie = flood.cookie;
+  EXPECT_EQ(again.Post("/self-referral", empty).status, 429);
+  // Another client through the flooded proxy pod is not.
+  Browser person(web_->https_port(), "127.0.0.4");
+  person.forwarded_for = "203.0.113.10";
+  const Http page = person.Get("/self-referral");
+  const Http sent = person.Post("/self-referral", WithTokens(page.body, CompleteAnswers()));
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_FALSE(Reference(sent.body).empty());
+  // Outside the trusted network, X-Forwarded-For is ignored: a flooder
+  // cannot escape its limit by naming other clients.
+  Browser direct(web_->https_port(), "127.0.0.9");
+  const Http direct_form = direct.Get("/self-referral");
+  const Form direct_empty = WithTokens(direct_form.body, {});
+  for (int i = 0; i < kBurst; ++i) {
+    direct.forwarded_for = absl::StrCat("192.0.2.", i);
+    EXPECT_NE(direct.Post("/self-referral", direct_empty).status, 429);
+  }
+  direct.forwarded_for = "192.0.2.200";
+  EXPECT_EQ(direct.Post("/self-referral", direct_empty).status, 429);
+}
+
+// cert-manager renews the public certificate in place: web-svc serves the
+// renewal within a minute, without a restart, and keeps the last good pair
+// while the files hold a bad one.
+TEST_F(WebServiceTest, ARenewedPublicCertificateIsServedWithoutARestart) {
+  ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+  const absl::Time now = absl::Now();
+  const std::filesystem::path dir = dir_ / "public-tls";
+  const std::string uri = "spiffe://frontdoor/svc/web-svc";
+  std::filesystem::create_directories(dir);
+  std::filesystem::create_directories(dir_ / "other");
+  auto first = frontdoor::testing::IssueCertificate(
+      dir, "web-public", uri, now - absl::Hours(1), now + absl::Hours(24 * 30));
+  ASSERT_TRUE(first.ok()) << first.status();
+  const std::string first_pem = *config::ReadFileToString(first->cert_file());
+  web_config_.mutable_public_tls()->set_cert_file(first->cert_file());
+  web_config_.mutable_public_tls()->set_key_file(first->key_file());
+  FakeClock clock(now);
+  auto web = WebServer::Start(web_config_, clock);
+  ASSERT_TRUE(web.ok()) << web.status();
+  web_ = *std::move(web);
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), first_pem);
+
+  // The renewal lands in the same files.
+  auto renewed = frontdoor::testing::IssueCertificate(
+      dir, "web-public", uri, now - absl::Hours(1), now + absl::Hours(24 * 90));
+  ASSERT_TRUE(renewed.ok()) << renewed.status();
+  const std::string renewed_pem = *config::ReadFileToString(renewed->cert_file());
+  ASSERT_NE(renewed_pem, first_pem);
+  // Looked at once a minute, not on every connection.
+  clock.Advance(absl::Seconds(30));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), first_pem);
+  clock.Advance(absl::Seconds(31));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), renewed_pem);
+  // Pages still load over the renewed certificate.
+  EXPECT_EQ(Browser(web_->https_port()).Get("/self-referral").status, 200);
+
+  // A key that does not match (a half-written renewal): the renewed pair
+  // stays in service.
+  {
+    auto other = frontdoor::testing::IssueCertificate(
+        dir_ / "other", "web-public", uri, now - absl::Hours(1),
+        now + absl::Hours(24 * 90));
+    ASSERT_TRUE(other.ok()) << other.status();
+    std::filesystem::copy_file(other->key_file(), renewed->key_file(),
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  clock.Advance(absl::Seconds(61));
+  EXPECT_EQ(ServedCertificatePem(web_->https_port()), renewed_pem);
 }
 
 TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
@@ -452,7 +577,7 @@ TEST_F(WebServiceTest, AFloodOfProfessionalFormsIsRefusedFromThatAddressOnly) {
 }
 
 TEST_F(WebServiceTest, WithoutDomainsTheProfessionalFormsAreNotOffered) {
-  config::v1::WebConfig c = config_;
+  config::v1::WebConfig c = web_config_;
   c.clear_professional_email_domains();
   c.clear_store();
   frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web-none");
@@ -489,6 +614,8 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   c.set_assets_dir("assets");
   c.set_quick_exit_url("http://example.com/");
   c.add_professional_email_domains("NHS.net");
+  c.add_trusted_proxies("10.244.0.0/16");
+  c.add_trusted_proxies("10.244.0.0/33");
   c.mutable_audit()->set_verify_interval_seconds(-1);
   const absl::Status bad = ValidateConfig(c);
   std::vector<std::string> fields;
@@ -496,6 +623,7 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   EXPECT_THAT(fields, ::testing::UnorderedElementsAre(
                           "health_address", "quick_exit_url",
                           "professional_email_domains[0]",
+                          "trusted_proxies[1]",
                           "audit.verify_interval_seconds"));
 }
 

@@ -8,7 +8,8 @@
 //    its objects get the structural checks written below instead. An object
 //    of any other kind fails.
 // 2. Checks written here: every container has gRPC probes on the health
-//    port, requests and limits, and the restricted security context; every
+//    port (web-svc: HTTP probes, GET /readyz and /livez), requests and
+//    limits, and the restricted security context; every
 //    Deployment is selected by a NetworkPolicy and a PodDisruptionBudget;
 //    every port a service listens on (from its config) is declared on the
 //    container and the headless Service; no image without a pinned tag; the
@@ -18,7 +19,10 @@
 //    from a Secret, over TLS verified against the suite's CA, and no
 //    password is in a ConfigMap or the manifests; the overlay's own
 //    promises (replicas, autoscalers, topology spread, PostgreSQL
-//    instances).
+//    instances); web-svc's Ingress: the public host's TLS from a
+//    cert-manager Certificate, the backend web-svc's https port over HTTPS
+//    verified against the suite's CA, the body limit web-svc's forms have;
+//    only the ingress controller reaches web-svc.
 //
 // Prints one line per check and ends with "N passed, N failed".
 import { readFileSync } from "node:fs";
@@ -30,7 +34,10 @@ if (!overlay || !renderedPath || !repoRoot) {
   process.exit(2);
 }
 
-const SERVICES = ["intake-svc", "triage-svc", "allocation-svc", "notify-svc"];
+const SERVICES = ["intake-svc", "triage-svc", "allocation-svc", "notify-svc", "web-svc"];
+// The web front door: HTTPS for people behind the ingress controller
+// instead of a gRPC API; its config has httpsAddress etc. at the top level.
+const WEB = "web-svc";
 // The forward flow: [from, to]. Nothing else between services.
 const FLOWS = [
   ["intake-svc", "triage-svc"],
@@ -38,11 +45,17 @@ const FLOWS = [
   ["triage-svc", "allocation-svc"],
   ["triage-svc", "notify-svc"],
   ["allocation-svc", "notify-svc"],
+  ["web-svc", "intake-svc"],
+  ["web-svc", "notify-svc"],
 ];
 // Services partners call directly (intake: referrals; notify: subscriptions).
 const PARTNER_FACING = ["intake-svc", "notify-svc"];
 // Secrets the operator creates (never in the manifests; README).
-const OPERATOR_SECRETS = new Set(["frontdoor-keys"]);
+const OPERATOR_SECRETS = new Set(["frontdoor-keys", "web-svc-csrf"]);
+// The role config/agencies.json gives each service's identity.
+const ROLE_OF = { [WEB]: "ROLE_WEB_FORM" };
+// The ingress controller (ingress-nginx, README): the only way in to web-svc.
+const INGRESS_CONTROLLER = { ns: "ingress-nginx", labels: { "app.kubernetes.io/name": "ingress-nginx" } };
 
 let passed = 0;
 let failed = 0;
@@ -210,6 +223,14 @@ function selects(selector, labels) {
 const portOf = (address) => Number(String(address).split(":").pop());
 const deployments = ofKind("Deployment");
 const podLabels = (d) => d.spec?.template?.metadata?.labels ?? {};
+// What a service listens on, whichever shape its config has: the API
+// (named port "grpc", or web-svc's "https"), health and metrics addresses,
+// and the kind of probe its health port answers.
+const listens = (cfg) => cfg?.server
+  ? { apiName: "grpc", api: cfg.server.apiAddress, health: cfg.server.healthAddress,
+      metrics: cfg.server.metricsAddress, probes: "grpc" }
+  : { apiName: "https", api: cfg?.httpsAddress, health: cfg?.healthAddress,
+      metrics: cfg?.metricsAddress, probes: "http" };
 const svcConfig = (svc) => {
   const d = named("Deployment", svc);
   const vol = d?.spec.template.spec.volumes?.find((v) => v.name === "config");
@@ -221,7 +242,7 @@ const svcConfig = (svc) => {
 };
 
 // --- 2. checks written here ------------------------------------------------------
-check("the four services are deployed",
+check(`the ${SERVICES.length} services are deployed`,
   SERVICES.filter((s) => !named("Deployment", s)).map((s) => `no Deployment ${s}`));
 
 for (const d of deployments) {
@@ -230,7 +251,8 @@ for (const d of deployments) {
   const cfg = svcConfig(name);
   const p = [];
   if (!cfg) p.push("no config file <service>.json in the projected config volume");
-  const healthPort = cfg && portOf(cfg.server.healthAddress);
+  const on = listens(cfg);
+  const healthPort = cfg && portOf(on.health);
   const psc = pod.securityContext ?? {};
   if (psc.runAsNonRoot !== true) p.push("pod securityContext.runAsNonRoot is not true");
   if (!(psc.runAsUser > 0)) p.push("pod securityContext.runAsUser must be a non-zero uid");
@@ -239,15 +261,31 @@ for (const d of deployments) {
   if (pod.hostNetwork || pod.hostPID || pod.hostIPC) p.push("host namespaces used");
   for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
     const where = `container ${c.name}`;
-    for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
-      if (!c[probe]?.grpc) p.push(`${where}: no native gRPC ${probe}`);
-      else if (healthPort && c[probe].grpc.port !== healthPort)
-        p.push(`${where}: ${probe} on port ${c[probe].grpc.port}, health port is ${healthPort}`);
+    if (on.probes === "grpc") {
+      for (const probe of ["readinessProbe", "livenessProbe", "startupProbe"]) {
+        if (!c[probe]?.grpc) p.push(`${where}: no native gRPC ${probe}`);
+        else if (healthPort && c[probe].grpc.port !== healthPort)
+          p.push(`${where}: ${probe} on port ${c[probe].grpc.port}, health port is ${healthPort}`);
+      }
+      // Readiness follows the database; liveness must not, or an outage
+      // restarts every pod.
+      if (c.livenessProbe?.grpc && c.livenessProbe.grpc.service !== "frontdoor.liveness")
+        p.push(`${where}: livenessProbe does not ask for service frontdoor.liveness`);
+    } else {
+      // web-svc's health port answers plain HTTP: /readyz (503 while
+      // starting and draining) and /livez (200 while the process runs).
+      const paths = { startupProbe: "/readyz", readinessProbe: "/readyz", livenessProbe: "/livez" };
+      for (const [probe, path] of Object.entries(paths)) {
+        const h = c[probe]?.httpGet;
+        if (!h) p.push(`${where}: no HTTP ${probe}`);
+        else {
+          if (healthPort && h.port !== healthPort && h.port !== "health")
+            p.push(`${where}: ${probe} on port ${h.port}, health port is ${healthPort}`);
+          if (h.path !== path) p.push(`${where}: ${probe} asks for ${h.path}, expected ${path}`);
+          if ((h.scheme ?? "HTTP") !== "HTTP") p.push(`${where}: ${probe} scheme ${h.scheme}: the health port is plaintext`);
+        }
+      }
     }
-    // Readiness follows the database; liveness must not, or an outage
-    // restarts every pod.
-    if (c.livenessProbe?.grpc && c.livenessProbe.grpc.service !== "frontdoor.liveness")
-      p.push(`${where}: livenessProbe does not ask for service frontdoor.liveness`);
     for (const kind of ["requests", "limits"])
       for (const r of ["cpu", "memory"])
         if (!c.resources?.[kind]?.[r]) p.push(`${where}: no ${kind}.${r}`);
@@ -274,7 +312,7 @@ for (const d of deployments) {
     if (!selects({ matchLabels: svcObj.spec.selector }, podLabels(d))) q.push("Service does not select the pods");
   }
   if (cfg) {
-    const wanted = { grpc: cfg.server.apiAddress, health: cfg.server.healthAddress, metrics: cfg.server.metricsAddress };
+    const wanted = { [on.apiName]: on.api, health: on.health, metrics: on.metrics };
     const container = pod.containers.find((c) => c.name === name) ?? pod.containers[0];
     for (const [portName, address] of Object.entries(wanted)) {
       const port = portOf(address);
@@ -288,7 +326,7 @@ for (const d of deployments) {
       if (!Object.values(wanted).map(portOf).includes(cp.containerPort))
         q.push(`container port ${cp.name}=${cp.containerPort} is not one the service listens on`);
   }
-  check(`Deployment ${name}: every port it listens on is declared (Service port "grpc" included)`, q);
+  check(`Deployment ${name}: every port it listens on is declared (Service port "${on.apiName}" included)`, q);
 
   // Selected by a NetworkPolicy of its own (beyond the namespace-wide deny)
   // and by exactly one PodDisruptionBudget.
@@ -351,13 +389,14 @@ for (const d of deployments) {
     if (ofKind("Certificate").length) {
       const agencies = JSON.parse(
         ofKind("ConfigMap").find((c) => c.data?.["agencies.json"])?.data["agencies.json"] ?? '{"agencies":[]}');
-      const me = agencies.agencies.find((a) => a.id === name);
+      const uri = `spiffe://frontdoor/svc/${name}`;
+      const role = ROLE_OF[name] ?? "ROLE_SERVICE";
+      const me = agencies.agencies.find((a) => (a.identities ?? []).includes(uri));
       if (!cert) r.push(`no Certificate issues Secret ${tls}`);
       else {
-        const uri = `spiffe://frontdoor/svc/${name}`;
         if (!(cert.spec.uris ?? []).includes(uri)) r.push(`Certificate ${cert.metadata.name} lacks URI SAN ${uri}`);
-        if (!me?.identities?.includes(uri) || !me.roles.includes("ROLE_SERVICE"))
-          r.push(`agencies.json does not register ${uri} as ROLE_SERVICE`);
+        if (!me?.roles?.includes(role))
+          r.push(`agencies.json does not register ${uri} as ${role}`);
         if (!(cert.spec.dnsNames ?? []).includes(name)) r.push(`Certificate lacks DNS SAN ${name} (tlsServerName)`);
         for (const u of ["server auth", "client auth"])
           if (!(cert.spec.usages ?? []).includes(u)) r.push(`Certificate lacks usage ${u}`);
@@ -525,6 +564,7 @@ const policies = ofKind("NetworkPolicy");
 if (policies.length) {
   const ns = deployments[0]?.metadata.namespace;
   const pods = Object.fromEntries(SERVICES.map((s) => [s, { ns, labels: podLabels(named("Deployment", s) ?? {}) }]));
+  pods.ingress = INGRESS_CONTROLLER;
   pods.postgres = { ns, labels: { "cnpg.io/cluster": "frontdoor-db" } };
   const nsLabels = (n) => ({ "kubernetes.io/metadata.name": n });
   const peerMatches = (peer, other) => {
@@ -546,8 +586,9 @@ if (policies.length) {
         rule[direction === "ingress" ? "from" : "to"].some((peer) => peerMatches(peer, other)))));
   };
   const flow = (from, to, port) => allows(from, "egress", to, port) && allows(to, "ingress", from, port);
-  const apiPort = (s) => portOf(svcConfig(s)?.server.apiAddress ?? ":0");
-  const metricsPort = (s) => portOf(svcConfig(s)?.server.metricsAddress ?? ":0");
+  const apiPort = (s) => portOf(listens(svcConfig(s)).api ?? ":0");
+  const metricsPort = (s) => portOf(listens(svcConfig(s)).metrics ?? ":0");
+  const healthPort = (s) => portOf(listens(svcConfig(s)).health ?? ":0");
   const p = [];
   const partner = { ip: "203.0.113.7" };
   const prometheus = { ns: "monitoring", labels: { "app.kubernetes.io/name": "prometheus" } };
@@ -575,6 +616,28 @@ if (policies.length) {
     const dns = { ns: "kube-system", labels: { "k8s-app": "kube-dns" } };
     if (!allows(pods[from], "egress", dns, 53)) p.push(`${from} cannot resolve names`);
   }
+  // The ingress controller: to web-svc's https port and nothing else of the
+  // suite; no other pod of its namespace, and no pod elsewhere with its
+  // labels.
+  const ic = pods.ingress;
+  const otherInIngressNs = { ns: INGRESS_CONTROLLER.ns, labels: { app: "other" } };
+  const lookalike = { ns: "default", labels: INGRESS_CONTROLLER.labels };
+  if (!flow(ic, pods[WEB], apiPort(WEB))) p.push(`ingress controller -> ${WEB}:${apiPort(WEB)} denied`);
+  for (const port of [metricsPort(WEB), healthPort(WEB)])
+    if (flow(ic, pods[WEB], port)) p.push(`ingress controller -> ${WEB}:${port} allowed`);
+  for (const s of SERVICES.filter((x) => x !== WEB))
+    for (const port of [apiPort(s), metricsPort(s)])
+      if (flow(ic, pods[s], port)) p.push(`ingress controller -> ${s}:${port} allowed`);
+  if (flow(ic, pg, 5432)) p.push("ingress controller -> postgres:5432 allowed");
+  for (const who of [otherInIngressNs, lookalike])
+    if (flow(who, pods[WEB], apiPort(WEB)))
+      p.push(`${who.ns}/${who.labels.app ?? who.labels["app.kubernetes.io/name"]} -> ${WEB}:${apiPort(WEB)} allowed`);
+  // cert-manager's ACME HTTP-01 solver (the public certificate): the
+  // ingress controller reaches its port while an order is open.
+  const solver = { ns, labels: { "acme.cert-manager.io/http01-solver": "true" } };
+  const publicCerts = ofKind("Certificate").filter((c) => c.spec.issuerRef?.kind === "ClusterIssuer");
+  if (publicCerts.length && !flow(ic, solver, 8089)) p.push("ingress controller -> ACME HTTP-01 solver:8089 denied");
+  if (flow(stranger, solver, 8089)) p.push("another namespace's pod reaches the ACME HTTP-01 solver");
   // PostgreSQL: the services in on 5432 only; the CloudNativePG operator
   // (its pods in cnpg-system) in on 8000 and 5432; instance to instance on
   // 5432 (replication) and 8000 (status, the primary's isolation check);
@@ -604,7 +667,99 @@ if (policies.length) {
       ["Ingress", "Egress"].every((t) => (np.spec.policyTypes ?? []).includes(t)) &&
       !(np.spec.ingress ?? []).length && !(np.spec.egress ?? []).length))
     p.push("no default-deny policy for ingress and egress");
-  check("network policies allow exactly the forward flow (and PostgreSQL with CloudNativePG's own traffic, Prometheus, DNS, partners)", p);
+  check("network policies allow exactly the forward flow (and PostgreSQL with CloudNativePG's own traffic, Prometheus, DNS, partners, the ingress controller to web-svc)", p);
+}
+
+// web-svc's Ingress (ingress-nginx): the public host over TLS from a
+// cert-manager certificate, everything to web-svc's https port over HTTPS
+// verified against the suite's CA and web-svc's name, bodies no larger than
+// web-svc's forms take; and web-svc trusts the controller's
+// X-Forwarded-For (else every client shares the controller's rate limit).
+const ingresses = ofKind("Ingress");
+const webDeployment = named("Deployment", WEB);
+if (webDeployment) {
+  const p = [];
+  const cfg = svcConfig(WEB);
+  const httpsPort = portOf(listens(cfg).api ?? ":0");
+  const webService = named("Service", WEB);
+  const webTls = webDeployment.spec.template.spec.volumes?.find((v) => v.name === "tls")?.secret?.secretName;
+  const webCert = ofKind("Certificate").find((c) => c.spec.secretName === webTls);
+  const issuerOfSecret = (secret) => {
+    const c = ofKind("Certificate").find((x) => x.spec.secretName === secret);
+    return c && `${c.spec.issuerRef.kind ?? "Issuer"}/${c.spec.issuerRef.name}`;
+  };
+  if (ingresses.length === 0) p.push(`no Ingress: people cannot reach ${WEB}`);
+  if (cfg && !(cfg.trustedProxies ?? []).length)
+    p.push(`${WEB}.json has no trustedProxies: every client would share the ingress controller's address and rate limit`);
+  // kMaxFormBytes in web-svc's source: the largest form it reads.
+  let maxForm;
+  try {
+    const m = /kMaxFormBytes\s*=\s*([0-9\s*]+);/.exec(readFileSync(`${repoRoot}/web-svc/self_referral.h`, "utf8"));
+    maxForm = m && m[1].split("*").map((x) => Number(x.trim())).reduce((a, b) => a * b, 1);
+  } catch { /* reported below */ }
+  if (!maxForm) p.push("kMaxFormBytes not found in web-svc/self_referral.h");
+  const nginxBytes = (v) => {
+    const m = /^([0-9]+)([kKmMgG]?)$/.exec(String(v ?? ""));
+    return m ? Number(m[1]) * ({ "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 })[m[2].toLowerCase()] : NaN;
+  };
+  for (const ing of ingresses) {
+    const where = id(ing);
+    const a = ing.metadata.annotations ?? {};
+    const ann = (k) => a[`nginx.ingress.kubernetes.io/${k}`];
+    if (!ing.spec.ingressClassName) p.push(`${where}: no ingressClassName`);
+    // Backends: web-svc's https port only.
+    const backends = [ing.spec.defaultBackend, ...(ing.spec.rules ?? []).flatMap((r) => (r.http?.paths ?? []).map((x) => x.backend))]
+      .filter(Boolean);
+    if (!backends.length) p.push(`${where}: no backend`);
+    for (const b of backends) {
+      const port = b.service?.port;
+      const sp = webService?.spec.ports.find((x) => (port?.name !== undefined ? x.name === port.name : x.port === port?.number));
+      if (b.service?.name !== WEB) p.push(`${where}: backend ${b.service?.name ?? b.resource?.kind}, expected Service ${WEB}`);
+      else if (!sp || sp.port !== httpsPort || sp.name !== "https")
+        p.push(`${where}: backend port ${port?.name ?? port?.number} is not ${WEB}'s https port ${httpsPort}`);
+    }
+    // HTTPS to the backend, verified against the suite's CA and web-svc's name.
+    if (ann("backend-protocol") !== "HTTPS") p.push(`${where}: backend-protocol is ${ann("backend-protocol") ?? "HTTP (default)"}, web-svc speaks HTTPS only`);
+    if (ann("proxy-ssl-verify") !== "on") p.push(`${where}: proxy-ssl-verify is not "on": web-svc's certificate would not be checked`);
+    const [secretNs, secretName] = String(ann("proxy-ssl-secret") ?? "").split("/");
+    if (!secretName) p.push(`${where}: proxy-ssl-secret is not namespace/name`);
+    else {
+      if (secretNs !== ing.metadata.namespace) p.push(`${where}: proxy-ssl-secret in namespace ${secretNs}, not ${ing.metadata.namespace}`);
+      if (secretName === webTls) p.push(`${where}: proxy-ssl-secret is ${WEB}'s own key pair: give the controller its own certificate`);
+      if (webCert && issuerOfSecret(secretName) !== issuerOfSecret(webTls))
+        p.push(`${where}: proxy-ssl-secret ${secretName} is issued by ${issuerOfSecret(secretName) ?? "nothing here"}, ${WEB}'s certificate by ${issuerOfSecret(webTls)}: its ca.crt would not verify ${WEB}`);
+    }
+    const sslName = ann("proxy-ssl-name");
+    if (!sslName) p.push(`${where}: no proxy-ssl-name: nginx would check the certificate against the upstream's name`);
+    else if (webCert && !(webCert.spec.dnsNames ?? []).includes(sslName))
+      p.push(`${where}: proxy-ssl-name ${sslName} is not a DNS name of ${WEB}'s certificate`);
+    // Bodies: no more than web-svc's forms take.
+    const body = nginxBytes(ann("proxy-body-size"));
+    if (maxForm && body !== maxForm)
+      p.push(`${where}: proxy-body-size ${ann("proxy-body-size") ?? "(default 1m)"} is not web-svc's form limit ${maxForm} bytes (kMaxFormBytes)`);
+    if (ann("ssl-redirect") === "false" || ann("force-ssl-redirect") === "false") p.push(`${where}: HTTP is not redirected to HTTPS`);
+    // TLS for every host, from cert-manager.
+    const hosts = (ing.spec.rules ?? []).map((r) => r.host);
+    if (hosts.some((h) => !h)) p.push(`${where}: a rule without a host`);
+    for (const h of hosts.filter(Boolean)) {
+      if (/\.invalid$/.test(h)) p.push(`${where}: host ${h} is the placeholder; the overlay sets the public host`);
+      const t = (ing.spec.tls ?? []).find((x) => (x.hosts ?? []).includes(h));
+      if (!t) { p.push(`${where}: host ${h} has no TLS`); continue; }
+      const viaAnnotation = a["cert-manager.io/cluster-issuer"] || a["cert-manager.io/issuer"];
+      const cert = ofKind("Certificate").find((c) => c.spec.secretName === t.secretName);
+      if (!cert && !viaAnnotation) p.push(`${where}: TLS Secret ${t.secretName} for ${h} is issued by no cert-manager Certificate or annotation`);
+      if (cert) {
+        if (!(cert.spec.dnsNames ?? []).includes(h)) p.push(`${where}: Certificate ${cert.metadata.name} does not name ${h}`);
+        const kind = cert.spec.issuerRef?.kind ?? "Issuer";
+        // A ClusterIssuer is the operator's (README); an Issuer must be here.
+        if (kind === "Issuer" && !named("Issuer", cert.spec.issuerRef.name))
+          p.push(`${where}: Certificate ${cert.metadata.name}'s Issuer ${cert.spec.issuerRef.name} is not in the rendering`);
+        if (kind !== "ClusterIssuer" && overlay === "production")
+          p.push(`${where}: production's public certificate comes from ${kind}/${cert.spec.issuerRef.name}, not a ClusterIssuer browsers trust`);
+      }
+    }
+  }
+  check(`${WEB}: Ingress to its https port over verified HTTPS, TLS for the public host from cert-manager`, p);
 }
 
 // The overlay's own promises.
@@ -627,7 +782,7 @@ if (overlay === "production") {
     for (const key of ["topology.kubernetes.io/zone", "kubernetes.io/hostname"])
       if (!tsc.some((t) => t.topologyKey === key && selects(t.labelSelector, podLabels(d)))) o.push(`${n}: not spread over ${key}`);
   }
-  for (const k of ["ServiceMonitor", "PrometheusRule", "Cluster", "Certificate", "NetworkPolicy"])
+  for (const k of ["ServiceMonitor", "PrometheusRule", "Cluster", "Certificate", "NetworkPolicy", "Ingress"])
     if (!ofKind(k).length) o.push(`no ${k}`);
   const c = ofKind("Cluster")[0];
   if (c && (c.spec.instances < 3 || !((c.spec.minSyncReplicas ?? 0) >= 1)))

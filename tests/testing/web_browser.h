@@ -72,6 +72,8 @@ class Browser {
     return Call(path, &body);
   }
   std::string cookie;
+  // Sent as X-Forwarded-For when set (a proxy forwarding a client).
+  std::string forwarded_for;
 
  private:
   Http Call(const std::string& path, const std::string* body) {
@@ -88,6 +90,12 @@ class Browser {
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
     if (!cookie.empty()) curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
+    struct curl_slist* headers = nullptr;
+    if (!forwarded_for.empty()) {
+      headers = curl_slist_append(
+          headers, absl::StrCat("X-Forwarded-For: ", forwarded_for).c_str());
+      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    }
     if (body != nullptr) {
       curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->c_str());
       curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
@@ -96,6 +104,7 @@ class Browser {
     EXPECT_EQ(rc, CURLE_OK) << curl_easy_strerror(rc);
     curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
     curl_easy_cleanup(curl);
+    curl_slist_free_all(headers);
     for (const std::string& c : out.set_cookies) {
       cookie = c.substr(0, c.find(';'));
     }

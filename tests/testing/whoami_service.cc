@@ -28,6 +28,7 @@ grpc::ServerUnaryReactor* WhoAmIService::WhoAmI(
   response->set_agency_id(caller->agency_id);
   response->set_identity(caller->identity);
   response->set_actor(caller->actor);
+  response->set_staff_role(caller->staff_role);
   for (config::v1::Role role : caller->roles) response->add_roles(role);
   if (std::optional<std::string> pem =
           tls::PeerCertificatePem(*context->auth_context())) {

@@ -116,7 +116,7 @@ int CallAndPrint(const Options& options, Stub& stub,
 bool IsAllocationCommand(Command command) {
   return command == Command::kProgrammes || command == Command::kPlacement ||
          command == Command::kWaiting || command == Command::kConsent ||
-         command == Command::kRelease;
+         command == Command::kRelease || command == Command::kFirstContact;
 }
 
 bool IsNotifyCommand(Command command) {
@@ -140,6 +140,8 @@ std::string HelpText() {
        frontdoorctl [FLAGS] consent REFERENCE --who=subject|carer
                     --consent=given|refused --how=TEXT
        frontdoorctl [FLAGS] release REFERENCE --reason=TEXT
+       frontdoorctl [FLAGS] first-contact REFERENCE
+                    --method=phone|in-person|video|message [--at=RFC3339]
        frontdoorctl [FLAGS] watch [--after=N] [--ack] [--count=N]
        frontdoorctl [FLAGS] ack POSITION | updates REFERENCE
        frontdoorctl [FLAGS] replay [AGENCY]
@@ -147,7 +149,7 @@ std::string HelpText() {
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
 default target localhost:7444); programmes, placement, waiting, consent and
-release call frontdoor.allocation.v1.AllocationService (staff, default target
+release and first-contact call frontdoor.allocation.v1.AllocationService (staff, default target
 localhost:7445); watch, ack, updates and replay call
 frontdoor.notify.v1.NotifyService (default target localhost:7446). All over
 mTLS.
@@ -285,6 +287,17 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.how = value;
     } else if (name == "reason") {
       options.reason = value;
+    } else if (name == "method") {
+      options.method = value;
+    } else if (name == "at") {
+      absl::Time at;
+      std::string error;
+      if (!absl::ParseTime(absl::RFC3339_full, value, &at, &error)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "--at=", value, " is not an RFC 3339 time such as "
+            "2026-12-02T09:30:00Z"));
+      }
+      options.at = at;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -353,6 +366,15 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     options.command = Command::kRelease;
     options.reference = positional[1];
+  } else if (command == "first-contact" && positional.size() == 2) {
+    if (options.method != "phone" && options.method != "in-person" &&
+        options.method != "video" && options.method != "message") {
+      return absl::InvalidArgumentError(
+          "usage: first-contact REFERENCE "
+          "--method=phone|in-person|video|message [--at=RFC3339]");
+    }
+    options.command = Command::kFirstContact;
+    options.reference = positional[1];
   } else if (command == "watch" && positional.size() == 1) {
     options.command = Command::kWatch;
   } else if (command == "ack" && positional.size() == 2) {
@@ -370,7 +392,8 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     if (positional.size() == 2) options.agency = positional[1];
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
-             command == "release" || command == "watch" || command == "ack" ||
+             command == "release" || command == "first-contact" ||
+             command == "watch" || command == "ack" ||
              command == "updates" || command == "replay") {
     return absl::InvalidArgumentError(
         absl::StrCat("wrong arguments for ", command, ": see --help"));
@@ -378,7 +401,8 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     return absl::InvalidArgumentError(absl::StrCat(
         "unknown command \"", command,
         "\": expected submit, get, queue, decision, assess, programmes, "
-        "placement, waiting, consent, release, watch, ack, updates or "
+        "placement, waiting, consent, release, first-contact, watch, ack, "
+        "updates or "
         "replay"));
   }
   if (IsAllocationCommand(options.command) && !target_given) {
@@ -677,6 +701,21 @@ int RunAllocationCommand(
       request.set_reason(options.reason);
       return CallAndPrint(options, stub, &Stub::ReleasePlace, request, out,
                           err);
+    }
+    case Command::kFirstContact: {
+      av1::RecordFirstContactRequest request;
+      request.set_reference(options.reference);
+      request.set_method(options.method == "phone" ? av1::CONTACT_METHOD_PHONE
+                         : options.method == "in-person"
+                             ? av1::CONTACT_METHOD_IN_PERSON
+                         : options.method == "video"
+                             ? av1::CONTACT_METHOD_VIDEO
+                             : av1::CONTACT_METHOD_MESSAGE);
+      *request.mutable_made_at() =
+          google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+              absl::ToUnixMicros(options.at.value_or(absl::Now())));
+      return CallAndPrint(options, stub, &Stub::RecordFirstContact, request,
+                          out, err);
     }
     default:
       err << RenderLocalErrorJson(

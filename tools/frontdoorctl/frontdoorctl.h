@@ -58,6 +58,7 @@ enum class Command {
   kWaiting,
   kConsent,
   kRelease,
+  kFirstContact,
   kWatch,
   kAck,
   kUpdates,
@@ -101,6 +102,10 @@ struct Options {
   std::string consent;
   std::string how;
   std::string reason;
+  // first-contact: --method (phone, in-person, video or message) and --at
+  // (RFC 3339; unset: now).
+  std::string method;
+  std::optional<absl::Time> at;
   // watch: --after=N (resume after position N instead of the acknowledged
   // one), --ack (acknowledge each notification once printed), --count=N
   // (stop after N). ack: the position. replay: the agency (may be empty).

@@ -116,6 +116,29 @@ TEST(ParseArgsTest, AllocationCommandsDefaultToAllocationTarget) {
             Command::kProgrammes);
 }
 
+TEST(ParseArgsTest, FirstContactTakesAMethodAndAnOptionalTime) {
+  auto now = ParseArgs({"first-contact", "FD-1", "--method=in-person"},
+                       FakeEnv({}));
+  ASSERT_TRUE(now.ok()) << now.status();
+  EXPECT_EQ(now->command, Command::kFirstContact);
+  EXPECT_EQ(now->target, "localhost:7445");
+  EXPECT_EQ(now->method, "in-person");
+  EXPECT_FALSE(now->at.has_value());
+  auto at = ParseArgs({"first-contact", "FD-1", "--method=phone",
+                       "--at=2026-12-02T09:30:00Z"},
+                      FakeEnv({}));
+  ASSERT_TRUE(at.ok()) << at.status();
+  EXPECT_EQ(*at->at, absl::FromCivil(absl::CivilSecond(2026, 12, 2, 9, 30, 0),
+                                     absl::UTCTimeZone()));
+  EXPECT_FALSE(ParseArgs({"first-contact", "FD-1"}, FakeEnv({})).ok());
+  EXPECT_FALSE(
+      ParseArgs({"first-contact", "FD-1", "--method=pigeon"}, FakeEnv({})).ok());
+  EXPECT_FALSE(ParseArgs({"first-contact", "FD-1", "--method=phone",
+                          "--at=yesterday"},
+                         FakeEnv({}))
+                   .ok());
+}
+
 TEST(ParseArgsTest, NotifyCommandsDefaultToNotifyTarget) {
   auto watch = ParseArgs({"watch", "--ack", "--after=12", "--count=3",
                           "--as=staffs-police-hub"},

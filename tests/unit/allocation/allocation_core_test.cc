@@ -268,7 +268,9 @@ TEST_F(AllocationCoreTest, FullProgrammePutsHighRiskFirstAndReleaseAllocates) {
   ASSERT_TRUE(stats.ok());
   EXPECT_EQ(stats->at("imatter").waiting, 1);
   EXPECT_EQ(stats->at("imatter").allocated, 1);
-  EXPECT_EQ(stats->at("imatter").overdue, 1);
+  // Both open placements: the one allocated has had no first contact
+  // either.
+  EXPECT_EQ(stats->at("imatter").overdue, 2);
   EXPECT_EQ(stats->at("imatter").oldest_wait, absl::Hours(73));
 }
 
@@ -385,6 +387,166 @@ TEST_F(AllocationCoreTest, StaffOnlyAndSpecificErrors) {
     fields.push_back(v.field);
   }
   EXPECT_THAT(fields, ElementsAre("who", "consent", "how", "given_at"));
+}
+
+TEST(FirstContactOfTest, MetByTheTargetMissedAfterItOverdueOnlyWhileOpen) {
+  constexpr int64_t kDue = 1'000'000;
+  const auto open = v1::PLACEMENT_STATE_WAITING;
+  EXPECT_EQ(FirstContactOf(open, 0, 0, kDue * 2), v1::FIRST_CONTACT_UNSPECIFIED);
+  EXPECT_EQ(FirstContactOf(open, kDue, 0, kDue), v1::FIRST_CONTACT_DUE);
+  EXPECT_EQ(FirstContactOf(open, kDue, 0, kDue + 1), v1::FIRST_CONTACT_OVERDUE);
+  EXPECT_EQ(FirstContactOf(v1::PLACEMENT_STATE_ALLOCATED, kDue, 0, kDue + 1),
+            v1::FIRST_CONTACT_OVERDUE);
+  EXPECT_EQ(FirstContactOf(v1::PLACEMENT_STATE_AWAITING_CONSENT, kDue, 0,
+                           kDue + 1),
+            v1::FIRST_CONTACT_OVERDUE);
+  EXPECT_EQ(FirstContactOf(v1::PLACEMENT_STATE_RELEASED, kDue, 0, kDue + 1),
+            v1::FIRST_CONTACT_NOT_MADE);
+  EXPECT_EQ(FirstContactOf(v1::PLACEMENT_STATE_FAILED, kDue, 0, kDue - 1),
+            v1::FIRST_CONTACT_NOT_MADE);
+  // Exactly at the target is met; a microsecond after is missed, whenever
+  // it is asked and whatever the placement has become since.
+  EXPECT_EQ(FirstContactOf(open, kDue, kDue, kDue * 5), v1::FIRST_CONTACT_MET);
+  EXPECT_EQ(FirstContactOf(open, kDue, kDue + 1, kDue * 5),
+            v1::FIRST_CONTACT_MISSED);
+  EXPECT_EQ(FirstContactOf(v1::PLACEMENT_STATE_RELEASED, kDue, kDue - 5,
+                           kDue * 5),
+            v1::FIRST_CONTACT_MET);
+}
+
+class FirstContactTest : public AllocationCoreTest {
+ protected:
+  absl::StatusOr<v1::Placement> Contact(const std::string& ref,
+                                        absl::Time made_at,
+                                        v1::ContactMethod method =
+                                            v1::CONTACT_METHOD_PHONE,
+                                        const Caller& caller = Staff()) {
+    v1::RecordFirstContactRequest req;
+    req.set_reference(ref);
+    req.set_method(method);
+    *req.mutable_made_at() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(made_at));
+    return Wait<v1::Placement>(
+        [&](auto done) { core_->RecordFirstContact(caller, req, done); });
+  }
+  v1::ListWaitingResponse Waiting(const std::string& programme) {
+    v1::ListWaitingRequest r;
+    r.set_programme_id(programme);
+    auto list = core_->ListWaiting(Staff(), r);
+    EXPECT_TRUE(list.ok()) << list.status();
+    return list.ok() ? *list : v1::ListWaitingResponse();
+  }
+};
+
+// An agency referral's target is 48 hours from receipt
+// (config/allocation-settings.json).
+TEST_F(FirstContactTest, ContactByTheTargetIsMetAndStaysMet) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  const absl::Time received = clock_.Now();
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").first_contact(), v1::FIRST_CONTACT_DUE);
+  clock_.Advance(absl::Hours(47));
+  auto p = Contact("FD-AAAAAAAAAAA1", clock_.Now(), v1::CONTACT_METHOD_VIDEO);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(p->first_contact(), v1::FIRST_CONTACT_MET);
+  EXPECT_EQ(p->first_contact_method(), v1::CONTACT_METHOD_VIDEO);
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(p->first_contact_at()),
+            absl::ToUnixMicros(received + absl::Hours(47)));
+  EXPECT_FALSE(p->first_contact_overdue());
+  // Days later it is still met, not overdue, and counted as met.
+  clock_.Advance(absl::Hours(72));
+  const v1::Placement later = Get("FD-AAAAAAAAAAA1");
+  EXPECT_EQ(later.first_contact(), v1::FIRST_CONTACT_MET);
+  EXPECT_FALSE(later.first_contact_overdue());
+  auto stats = core_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->at(later.programme_id()).first_contact_met, 1);
+  EXPECT_EQ(stats->at(later.programme_id()).first_contact_missed, 0);
+  EXPECT_EQ(stats->at(later.programme_id()).overdue, 0);
+  // Recorded once: a second record is refused, and nothing changes.
+  auto again = Contact("FD-AAAAAAAAAAA1", clock_.Now());
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kFailedPrecondition)
+      << again.status();
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").first_contact_method(),
+            v1::CONTACT_METHOD_VIDEO);
+  // Audited as a code, with the outcome.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'allocation.first_contact' AND reason = "
+                  "'first_contact_recorded' AND details LIKE '%\"met\"%'"),
+            1);
+}
+
+TEST_F(FirstContactTest, ContactAfterTheTargetIsMissedOnTheWaitingList) {
+  auto settings = Load<config::v1::AllocationSettings>("allocation-settings.json");
+  settings.mutable_cohorts(0)->set_seats(1);  // iMatter: the rest wait
+  Build(settings);
+  ASSERT_FALSE(HasFatalFailure());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA0", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA3", 2)).ok());
+  const absl::Time received = clock_.Now();
+  clock_.Advance(absl::Hours(50));
+  ASSERT_TRUE(Contact("FD-AAAAAAAAAAA1", received + absl::Hours(48)).ok());
+  auto missed = Contact("FD-AAAAAAAAAAA2",
+                        received + absl::Hours(48) + absl::Seconds(1));
+  ASSERT_TRUE(missed.ok()) << missed.status();
+  EXPECT_EQ(missed->first_contact(), v1::FIRST_CONTACT_MISSED);
+  const v1::ListWaitingResponse list = Waiting("imatter");
+  ASSERT_EQ(list.waiting_size(), 3);
+  EXPECT_EQ(list.first_contact_met(), 1);
+  EXPECT_EQ(list.first_contact_missed(), 1);
+  EXPECT_EQ(list.overdue(), 1);
+  auto stats = core_->Stats();
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ(stats->at("imatter").first_contact_met, 1);
+  EXPECT_EQ(stats->at("imatter").first_contact_missed, 1);
+  // The one waiting and the one allocated, neither contacted.
+  EXPECT_EQ(stats->at("imatter").overdue, 2);
+}
+
+TEST_F(FirstContactTest, BadRequestsNameTheFieldAndClosedPlacementsRefuse) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  const absl::Time received = clock_.Now();
+  clock_.Advance(absl::Hours(1));
+  const auto field_of = [](const absl::Status& s) {
+    std::vector<std::string> fields;
+    for (const auto& v : GetFieldViolations(s)) fields.push_back(v.field);
+    return fields;
+  };
+  EXPECT_THAT(field_of(Contact("FD-AAAAAAAAAAA1",
+                               clock_.Now() + absl::Minutes(1))
+                           .status()),
+              ElementsAre("made_at"));
+  EXPECT_THAT(field_of(Contact("FD-AAAAAAAAAAA1",
+                               received - absl::Seconds(1))
+                           .status()),
+              ElementsAre("made_at"));
+  EXPECT_THAT(field_of(Contact("FD-AAAAAAAAAAA1", clock_.Now(),
+                               v1::CONTACT_METHOD_UNSPECIFIED)
+                           .status()),
+              ElementsAre("method"));
+  EXPECT_THAT(field_of(Contact("not-a-ref", clock_.Now()).status()),
+              ElementsAre("reference"));
+  v1::RecordFirstContactRequest no_time;
+  no_time.set_reference("FD-AAAAAAAAAAA1");
+  no_time.set_method(v1::CONTACT_METHOD_PHONE);
+  EXPECT_THAT(field_of(Wait<v1::Placement>([&](auto done) {
+                         core_->RecordFirstContact(Staff(), no_time, done);
+                       }).status()),
+              ElementsAre("made_at"));
+  EXPECT_EQ(Contact("FD-ZZZZZZZZZZZ9", clock_.Now()).status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(Contact("FD-AAAAAAAAAAA1", clock_.Now(), v1::CONTACT_METHOD_PHONE,
+                    Police())
+                .status()
+                .code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").first_contact(), v1::FIRST_CONTACT_DUE);
+  ASSERT_TRUE(Release("FD-AAAAAAAAAAA1").ok());
+  EXPECT_EQ(Contact("FD-AAAAAAAAAAA1", clock_.Now()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").first_contact(),
+            v1::FIRST_CONTACT_NOT_MADE);
 }
 
 // The placement's stored reason column and sealed reason, and every audit

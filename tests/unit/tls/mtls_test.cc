@@ -80,7 +80,8 @@ class MtlsTest : public ::testing::Test {
   // Calls WhoAmI presenting the certificate `cert_name` ("" for none) with
   // `actor` as kActorMetadataKey (nullptr: no metadata).
   grpc::Status CallWhoAmI(std::string_view cert_name, const char* actor,
-                          WhoAmIResponse* response) {
+                          WhoAmIResponse* response,
+                          std::vector<std::string> staff_roles = {}) {
     auto channel = testing::MakeMtlsChannel(port_, cert_name);
     if (!channel.ok()) {
       return grpc::Status(grpc::StatusCode::INTERNAL,
@@ -90,6 +91,9 @@ class MtlsTest : public ::testing::Test {
     grpc::ClientContext context;
     context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
     if (actor != nullptr) context.AddMetadata(kActorMetadataKey, actor);
+    for (const std::string& role : staff_roles) {
+      context.AddMetadata(kStaffRoleMetadataKey, role);
+    }
     return stub->WhoAmI(&context, WhoAmIRequest(), response);
   }
 
@@ -156,6 +160,44 @@ TEST_F(MtlsTest, ServiceIdentityHasTheServiceRoleOnly) {
   EXPECT_EQ(response.agency_id(), "triage-svc");
   EXPECT_EQ(response.identity(), "spiffe://frontdoor/svc/triage-svc");
   EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_SERVICE));
+}
+
+TEST_F(MtlsTest, TheConsoleActsWithTheRolesOfTheStaffRoleItNames) {
+  WhoAmIResponse response;
+  grpc::Status status =
+      CallWhoAmI("web-svc", "staff-42", &response, {"practitioner"});
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.agency_id(), "frontdoor-web");
+  EXPECT_EQ(response.actor(), "staff-42");
+  EXPECT_EQ(response.staff_role(), "practitioner");
+  EXPECT_THAT(response.roles(),
+              ElementsAre(config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
+                          config::v1::ROLE_REPEAT_VIEWER));
+  ASSERT_TRUE(CallWhoAmI("web-svc", "staff-7", &response, {"operator"}).ok());
+  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_OPERATOR));
+  // A commissioner's session has no service role: no personal data.
+  ASSERT_TRUE(
+      CallWhoAmI("web-svc", "staff-9", &response, {"commissioner"}).ok());
+  EXPECT_THAT(response.roles(), IsEmpty());
+  // Without a staff role, the web forms' role only, never ROLE_CONSOLE.
+  ASSERT_TRUE(CallWhoAmI("web-svc", "web-svc", &response).ok());
+  EXPECT_EQ(response.staff_role(), "");
+  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_WEB_FORM));
+}
+
+TEST_F(MtlsTest, AStaffRoleIsOnlyTheConsolesAndOnlyAKnownOne) {
+  WhoAmIResponse response;
+  for (const auto& [cert, roles] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"frontdoor-helpline", {"practitioner"}},
+           {"web-svc", {"superuser"}},
+           {"web-svc", {""}},
+           {"web-svc", {"practitioner", "team_leader"}}}) {
+    grpc::Status status = CallWhoAmI(cert, "someone", &response, roles);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << cert << " " << roles[0];
+    EXPECT_THAT(status.error_message(), HasSubstr(kStaffRoleMetadataKey));
+  }
 }
 
 TEST_F(MtlsTest, MissingActorIsInvalidArgumentNamingTheKey) {

@@ -59,5 +59,71 @@ TEST(ClientRateLimiterTest, RefilledBucketsAreForgottenWhenFull) {
   EXPECT_EQ(limiter.tracked(), 1u);
 }
 
+TEST(TrustedProxiesTest, AnAddressMatchesItselfOnly) {
+  const absl::StatusOr<TrustedProxies> p =
+      TrustedProxies::Parse({"192.0.2.7", "2001:db8::1"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->Contains("192.0.2.7"));
+  EXPECT_FALSE(p->Contains("192.0.2.8"));
+  EXPECT_TRUE(p->Contains("2001:db8::1"));
+  EXPECT_TRUE(p->Contains("2001:0db8:0:0:0:0:0:1"));
+  EXPECT_FALSE(p->Contains("2001:db8::2"));
+}
+
+TEST(TrustedProxiesTest, ANetworkMatchesEveryAddressInItAndNoOther) {
+  // Ingress controller pods get new addresses from the pod network.
+  const absl::StatusOr<TrustedProxies> p =
+      TrustedProxies::Parse({"10.244.0.0/16", "172.16.0.0/12", "fd00::/8"});
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_TRUE(p->Contains("10.244.0.0"));
+  EXPECT_TRUE(p->Contains("10.244.3.17"));
+  EXPECT_TRUE(p->Contains("10.244.255.255"));
+  EXPECT_FALSE(p->Contains("10.245.0.1"));
+  EXPECT_FALSE(p->Contains("10.243.255.255"));
+  // A prefix that is not a whole number of bytes: /12 is 172.16-172.31.
+  EXPECT_TRUE(p->Contains("172.31.255.254"));
+  EXPECT_FALSE(p->Contains("172.32.0.1"));
+  EXPECT_FALSE(p->Contains("172.15.255.255"));
+  EXPECT_TRUE(p->Contains("fd12:3456::1"));
+  EXPECT_FALSE(p->Contains("fe80::1"));
+  // An IPv4-mapped IPv6 peer is its IPv4 address.
+  EXPECT_TRUE(p->Contains("::ffff:10.244.1.2"));
+  EXPECT_FALSE(p->Contains("::ffff:10.245.1.2"));
+  // Families never match each other; nonsense matches nothing.
+  EXPECT_FALSE(p->Contains("::a0f4:0001"));
+  EXPECT_FALSE(p->Contains(""));
+  EXPECT_FALSE(p->Contains("10.244.1"));
+  EXPECT_FALSE(p->Contains("proxy.example.org"));
+}
+
+TEST(TrustedProxiesTest, EmptyTrustsNobodyAndZeroPrefixTrustsAFamily) {
+  const absl::StatusOr<TrustedProxies> none = TrustedProxies::Parse({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  EXPECT_FALSE(none->Contains("10.0.0.1"));
+  const absl::StatusOr<TrustedProxies> all = TrustedProxies::Parse({"0.0.0.0/0"});
+  ASSERT_TRUE(all.ok());
+  EXPECT_TRUE(all->Contains("203.0.113.9"));
+  EXPECT_FALSE(all->Contains("2001:db8::1"));
+}
+
+TEST(TrustedProxiesTest, EntriesThatAreNotAddressesOrNetworksAreRefused) {
+  for (const char* bad :
+       {"", "proxy.example.org", "10.0.0", "10.0.0.0/", "/8", "10.0.0.0/33",
+        "10.0.0.0/-1", "10.0.0.0/+8", "10.0.0.0/8/8", "2001:db8::/129",
+        "10.1.0.0/8", "2001:db8::1/32", " 10.0.0.1", "10.0.0.0 /8"}) {
+    EXPECT_FALSE(TrustedProxies::IsValidEntry(bad)) << bad;
+  }
+  for (const char* good : {"10.0.0.1", "10.0.0.0/8", "10.0.0.1/32", "0.0.0.0/0",
+                           "2001:db8::/32", "::1", "::/0"}) {
+    EXPECT_TRUE(TrustedProxies::IsValidEntry(good)) << good;
+  }
+  const absl::StatusOr<TrustedProxies> p =
+      TrustedProxies::Parse({"10.0.0.0/8", "10.0.0.0/33"});
+  EXPECT_EQ(p.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(p.status().message().find("trusted_proxies[1]"), std::string::npos)
+      << p.status();
+}
+
 }  // namespace
 }  // namespace frontdoor::web
