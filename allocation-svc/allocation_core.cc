@@ -67,6 +67,29 @@ void RequireText(const char* field, const std::string& value, size_t max_chars,
   }
 }
 
+// A required time that has passed by `now`: its microseconds, or 0 with a
+// violation of `field` (missing, not a valid Timestamp, in the future).
+int64_t RequirePastTime(const char* field,
+                        const google::protobuf::Timestamp* at, absl::Time now,
+                        std::vector<FieldViolation>& problems) {
+  if (at == nullptr) {
+    problems.push_back({field, "required"});
+    return 0;
+  }
+  if (at->seconds() < TimeUtil::kTimestampMinSeconds ||
+      at->seconds() > TimeUtil::kTimestampMaxSeconds || at->nanos() < 0 ||
+      at->nanos() > 999'999'999) {
+    problems.push_back({field, "not a valid time"});
+    return 0;
+  }
+  const int64_t us = TimeUtil::TimestampToMicroseconds(*at);
+  if (us > absl::ToUnixMicros(now)) {
+    problems.push_back({field, "must not be in the future"});
+    return 0;
+  }
+  return us;
+}
+
 bool IsOpen(PlacementState s) {
   return s == v1::PLACEMENT_STATE_AWAITING_CONSENT ||
          s == v1::PLACEMENT_STATE_WAITING ||
@@ -543,12 +566,9 @@ void AllocationCore::RecordConsent(const Caller& caller,
     problems.push_back({"consent", "CONSENT_GIVEN or CONSENT_REFUSED"});
   }
   RequireText("how", request.how(), kMaxHowChars, problems);
-  if (!request.has_given_at()) {
-    problems.push_back({"given_at", "required"});
-  } else if (absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(
-                 request.given_at())) > now) {
-    problems.push_back({"given_at", "must not be in the future"});
-  }
+  RequirePastTime("given_at",
+                  request.has_given_at() ? &request.given_at() : nullptr, now,
+                  problems);
   if (!problems.empty()) {
     done(InvalidArgumentWithViolations("the request is not valid", problems));
     return;
@@ -722,20 +742,9 @@ void AllocationCore::RecordFirstContact(
       !v1::ContactMethod_IsValid(request.method())) {
     problems.push_back({"method", "required: how contact was made"});
   }
-  int64_t made_at_us = 0;
-  if (!request.has_made_at()) {
-    problems.push_back({"made_at", "required"});
-  } else if (request.made_at().seconds() < TimeUtil::kTimestampMinSeconds ||
-             request.made_at().seconds() > TimeUtil::kTimestampMaxSeconds ||
-             request.made_at().nanos() < 0 ||
-             request.made_at().nanos() > 999'999'999) {
-    problems.push_back({"made_at", "not a valid time"});
-  } else {
-    made_at_us = TimeUtil::TimestampToMicroseconds(request.made_at());
-    if (made_at_us > absl::ToUnixMicros(now)) {
-      problems.push_back({"made_at", "must not be in the future"});
-    }
-  }
+  const int64_t made_at_us = RequirePastTime(
+      "made_at", request.has_made_at() ? &request.made_at() : nullptr, now,
+      problems);
   if (!problems.empty()) {
     done(InvalidArgumentWithViolations("the request is not valid", problems));
     return;

@@ -18,6 +18,7 @@
 #include "intake-svc/crash_points.h"
 #include "intake-svc/person_indexes.h"
 #include "intake-svc/routing.h"
+#include "intake-svc/submission.h"
 #include "intake-svc/validation.h"
 
 namespace frontdoor::intake {
@@ -54,24 +55,17 @@ Receipt ShapeFor(const Caller& caller, Receipt receipt) {
 // Everything computed before the transaction, so the store's writer does
 // nothing but SQL.
 struct Pending {
-  // The caller's agency: owns the idempotency key.
-  std::string agency_id;
-  // The agency the referral is recorded as coming from: agency_id, or the
-  // agency staff keyed it on behalf of.
-  std::string referring_agency;
+  // Who owns the key, who referred, the request hash, the receipt and the
+  // event as far as they are known before the transaction.
+  Submission submission;
   std::string actor;
   std::string idempotency_key;
-  std::string request_hash;
   PersonIndexes indexes;
   std::string sealed_referral;
-  std::string sealed_event;
-  std::string event_id;
   absl::Time now;
-  Receipt receipt;  // repeat filled in inside the transaction
-  intake::v1::ReferralReceived event;
   common::v1::Channel channel;
   // Set by the transaction.
-  bool replay = false;
+  SubmissionDecision decision;
 };
 
 // REPEAT when the same person (exact index) was received since
@@ -93,6 +87,66 @@ absl::StatusOr<intake::v1::RepeatStatus> RepeatOf(store::Tx& tx,
     if (!earlier->empty()) return status;
   }
   return intake::v1::REPEAT_STATUS_FIRST;
+}
+
+// Load: the agency's earlier submission under the same idempotency key, or
+// else the repeat status since `window_start`.
+absl::StatusOr<SubmissionLoaded> LoadSubmission(store::Tx& tx,
+                                                const Pending& p,
+                                                absl::Time window_start) {
+  SubmissionLoaded loaded;
+  absl::StatusOr<std::vector<store::Row>> prior = tx.Query(
+      "SELECT request_hash, receipt FROM referrals "
+      "WHERE agency_id = $1 AND idempotency_key = $2",
+      {p.submission.agency_id, p.idempotency_key});
+  if (!prior.ok()) return prior.status();
+  if (!prior->empty()) {
+    loaded.prior = SubmissionLoaded::Prior{(*prior)[0].Text(0),
+                                           (*prior)[0].Text(1)};
+    return loaded;
+  }
+  absl::StatusOr<intake::v1::RepeatStatus> repeat =
+      RepeatOf(tx, p.indexes, window_start);
+  if (!repeat.ok()) return repeat.status();
+  loaded.repeat = *repeat;
+  return loaded;
+}
+
+// Save: the referral (sealed) with its receipt, its events on the outbox
+// and its audit entry, in the caller's transaction.
+absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
+                            const Pending& p, const SubmissionDecision& d) {
+  const Submission& s = p.submission;
+  absl::StatusOr<int64_t> inserted = tx.Exec(
+      "INSERT INTO referrals (reference, agency_id, idempotency_key, "
+      "request_hash, status, front_door, channel, district, "
+      "received_at_us, subject_index, is_repeat, receipt, "
+      "sealed_referral, subject_loose_index, identity_version, "
+      "referring_agency) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+      "$14, $15, $16)",
+      {d.receipt.reference(), s.agency_id, p.idempotency_key, s.request_hash,
+       int64_t{d.receipt.status()}, int64_t{d.receipt.front_door()},
+       int64_t{p.channel}, d.receipt.district(), absl::ToUnixMicros(p.now),
+       p.indexes.subject,
+       int64_t{d.receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
+       store::Blob{d.receipt.SerializeAsString()},
+       store::Blob{p.sealed_referral}, p.indexes.subject_loose,
+       kIdentityVersion, s.referring_agency});
+  if (!inserted.ok()) return inserted.status();
+  for (const OutgoingEvent& e : d.events) {
+    absl::Status queued = outbox::EnqueueSealed(
+        tx, keys, e.topic, e.event.event_id(), e.event, p.now);
+    if (!queued.ok()) return queued;
+  }
+  FRONTDOOR_CRASH_POINT("mid_transaction");
+  Caller submitter;
+  submitter.agency_id = s.agency_id;
+  submitter.actor = p.actor;
+  return audit::Record(tx, keys, submitter, p.now,
+                       {"referral.receive", d.receipt.reference(),
+                        d.audit_reason, kLawfulBasisReceive,
+                        d.audit_details});
 }
 
 }  // namespace
@@ -140,19 +194,21 @@ void IntakeCore::Submit(const Caller& caller,
   const Routing routing = Route(referral.requested_service(), valid->age);
 
   auto p = std::make_shared<Pending>();
-  p->agency_id = caller.agency_id;
-  p->referring_agency = referral.referrer().on_behalf_of_agency().empty()
-                            ? caller.agency_id
-                            : referral.referrer().on_behalf_of_agency();
+  Submission& submission = p->submission;
+  submission.agency_id = caller.agency_id;
+  submission.referring_agency =
+      referral.referrer().on_behalf_of_agency().empty()
+          ? caller.agency_id
+          : referral.referrer().on_behalf_of_agency();
   p->actor = caller.actor;
   p->idempotency_key = request.idempotency_key();
   p->now = now;
   p->channel = referral.channel();
   const std::string referral_bytes = DeterministicBytes(referral);
-  p->request_hash = crypto::Sha256Hex(referral_bytes);
+  submission.request_hash = crypto::Sha256Hex(referral_bytes);
   p->indexes = IndexPeople(keys_, referral, routing.status, routing.front_door);
 
-  Receipt& receipt = p->receipt;
+  Receipt& receipt = submission.receipt;
   receipt.set_reference(NewReference());
   receipt.set_status(routing.status);
   receipt.set_front_door(routing.front_door);
@@ -169,95 +225,25 @@ void IntakeCore::Submit(const Caller& caller,
     return;
   }
   p->sealed_referral = *std::move(sealed);
-  p->event_id = absl::StrCat(receipt.reference(), kReceivedEventIdSuffix);
-  p->event.set_event_id(p->event_id);
-  p->event.set_agency_id(p->referring_agency);
-  SetIndexes(p->indexes, p->event);
-  *p->event.mutable_referral() = referral;
+  submission.event.set_event_id(
+      absl::StrCat(receipt.reference(), kReceivedEventIdSuffix));
+  submission.event.set_agency_id(submission.referring_agency);
+  SetIndexes(p->indexes, submission.event);
+  *submission.event.mutable_referral() = referral;
 
   const absl::Time window_start = MonthsBefore(now, kRepeatWindowMonths);
   std::string trace_id(CurrentTraceId());
   store_.Write(
       [this, p, window_start](store::Tx& tx) -> absl::Status {
-        absl::StatusOr<std::vector<store::Row>> prior = tx.Query(
-            "SELECT request_hash, receipt FROM referrals "
-            "WHERE agency_id = $1 AND idempotency_key = $2",
-            {p->agency_id, p->idempotency_key});
-        if (!prior.ok()) return prior.status();
-        if (!prior->empty()) {
-          if ((*prior)[0].Text(0) != p->request_hash) {
-            return absl::AlreadyExistsError(
-                "idempotency_key was already used by this agency for a "
-                "different referral; use a new key for a new referral");
-          }
-          if (!p->receipt.ParseFromString((*prior)[0].Text(1))) {
-            return absl::InternalError("stored receipt does not parse");
-          }
-          p->replay = true;
-          return absl::OkStatus();
-        }
-        absl::StatusOr<intake::v1::RepeatStatus> repeat =
-            RepeatOf(tx, p->indexes, window_start);
-        if (!repeat.ok()) return repeat.status();
-        p->receipt.set_repeat(*repeat);
-        *p->event.mutable_receipt() = p->receipt;
-        absl::StatusOr<int64_t> inserted = tx.Exec(
-            "INSERT INTO referrals (reference, agency_id, idempotency_key, "
-            "request_hash, status, front_door, channel, district, "
-            "received_at_us, subject_index, is_repeat, receipt, "
-            "sealed_referral, subject_loose_index, identity_version, "
-            "referring_agency) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-            "$14, $15, $16)",
-            {p->receipt.reference(), p->agency_id, p->idempotency_key,
-             p->request_hash, int64_t{p->receipt.status()},
-             int64_t{p->receipt.front_door()}, int64_t{p->channel},
-             p->receipt.district(), absl::ToUnixMicros(p->now),
-             p->indexes.subject,
-             int64_t{p->receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
-             store::Blob{p->receipt.SerializeAsString()},
-             store::Blob{p->sealed_referral}, p->indexes.subject_loose,
-             kIdentityVersion, p->referring_agency});
-        if (!inserted.ok()) return inserted.status();
-        absl::Status queued =
-            outbox::EnqueueSealed(tx, keys_, kReferralReceivedTopic,
-                                  p->event_id, p->event, p->now);
-        if (!queued.ok()) return queued;
-        intake::v1::ReferralReceived for_notify = p->event;
-        for_notify.set_event_id(
-            absl::StrCat(p->event_id, kForNotifyEventIdSuffix));
-        queued = outbox::EnqueueSealed(tx, keys_,
-                                       kReferralReceivedForNotifyTopic,
-                                       for_notify.event_id(), for_notify,
-                                       p->now);
-        if (!queued.ok()) return queued;
-        FRONTDOOR_CRASH_POINT("mid_transaction");
-        const bool accepted =
-            p->receipt.status() == intake::v1::REFERRAL_STATUS_ACCEPTED;
-        // Codes only: enum labels, a return reason's code and agency ids
-        // from the registry (no escaping needed).
-        std::string details = absl::StrCat(
-            "{\"front_door\":\"",
-            EnumLabel(common::v1::FrontDoor_Name(p->receipt.front_door()),
-                      "FRONT_DOOR_"),
-            "\"");
-        if (!accepted && p->receipt.return_reasons_size() > 0) {
-          absl::StrAppend(&details, ",\"return_reason\":\"",
-                          p->receipt.return_reasons(0).code(), "\"");
-        }
-        if (p->referring_agency != p->agency_id) {
-          absl::StrAppend(&details, ",\"on_behalf_of_agency\":\"",
-                          p->referring_agency, "\"");
-        }
-        details.push_back('}');
-        Caller submitter;
-        submitter.agency_id = p->agency_id;
-        submitter.actor = p->actor;
-        return audit::Record(
-            tx, keys_, submitter, p->now,
-            {"referral.receive", p->receipt.reference(),
-             accepted ? kReasonReferralAccepted : kReasonReferralReturned,
-             kLawfulBasisReceive, std::move(details)});
+        absl::StatusOr<SubmissionLoaded> loaded =
+            LoadSubmission(tx, *p, window_start);
+        if (!loaded.ok()) return loaded.status();
+        absl::StatusOr<SubmissionDecision> decision =
+            DecideSubmission(p->submission, *loaded);
+        if (!decision.ok()) return decision.status();
+        p->decision = *std::move(decision);
+        if (p->decision.replay) return absl::OkStatus();
+        return SaveSubmission(tx, keys_, *p, p->decision);
       },
       [this, p, caller, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {
@@ -269,23 +255,25 @@ void IntakeCore::Submit(const Caller& caller,
           done(status);
           return;
         }
-        if (!p->replay) {
+        const Receipt& receipt = p->decision.receipt;
+        if (!p->decision.replay) {
           FRONTDOOR_CRASH_POINT("after_commit_before_reply");
-          metrics_.Received(p->receipt, p->channel);
+          metrics_.Received(receipt, p->channel);
           if (on_committed_) on_committed_();
           Log(Level::kInfo, "referral.received",
-              {{"reference", p->receipt.reference()},
-               {"agency", p->agency_id},
-               {"referring_agency", p->referring_agency},
+              {{"reference", receipt.reference()},
+               {"agency", p->submission.agency_id},
+               {"referring_agency", p->submission.referring_agency},
                {"status", EnumLabel(intake::v1::ReferralStatus_Name(
-                                        p->receipt.status()),
+                                        receipt.status()),
                                     "REFERRAL_STATUS_")},
                {"front_door", EnumLabel(common::v1::FrontDoor_Name(
-                                            p->receipt.front_door()),
+                                            receipt.front_door()),
                                         "FRONT_DOOR_")},
-               {"district", p->receipt.district()}});
+               {"district", receipt.district()}});
         }
-        done(ShapeFor(caller, p->receipt));
+        // Shape: what the caller may see of the stored receipt.
+        done(ShapeFor(caller, receipt));
       });
 }
 

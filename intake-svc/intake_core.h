@@ -15,18 +15,10 @@
 #include "frontdoor/intake/v1/intake.pb.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/intake_metrics.h"
+#include "intake-svc/submission.h"
 
 namespace frontdoor::intake {
 
-// Outbox topics of ReferralReceived events: for triage-svc, and for
-// notify-svc (the referrer's acknowledgement), each with its own event id.
-inline constexpr char kReferralReceivedTopic[] = "intake.referral_received";
-inline constexpr char kReferralReceivedForNotifyTopic[] =
-    "notify.referral_received";
-// Their event ids: "<reference>:received" for triage-svc and
-// "<reference>:received:notify" for notify-svc.
-inline constexpr char kReceivedEventIdSuffix[] = ":received";
-inline constexpr char kForNotifyEventIdSuffix[] = ":notify";
 // Lawful basis recorded in the audit trail for receiving a referral.
 inline constexpr char kLawfulBasisReceive[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "
@@ -40,11 +32,8 @@ inline constexpr char kAuditReadRefused[] = "referral.read_refused";
 inline constexpr char kAuditReadFailed[] = "referral.read_failed";
 // A repeat is the same person referred within this many months.
 inline constexpr int kRepeatWindowMonths = 12;
-// Audit reason codes (common/audit/README.md).
-// referral.receive: accepted (details: front door) or returned (details:
-// the return reason's code).
-inline constexpr char kReasonReferralAccepted[] = "referral_accepted";
-inline constexpr char kReasonReferralReturned[] = "referral_returned";
+// Reason codes of referral.receive, the outbox topics and event ids: in
+// submission.h.
 // referral.read: the agency that submitted it, or the agency it was keyed
 // on behalf of, reads its own referral.
 inline constexpr char kReasonSubmittingAgencyView[] = "submitting_agency_view";

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +14,7 @@
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
-#include "notify-svc/shaping.h"
+#include "notify-svc/decide.h"
 
 namespace frontdoor::notify {
 namespace {
@@ -36,15 +37,6 @@ absl::Status BadEvent(const std::string& field, const std::string& what) {
 
 }  // namespace
 
-// A notification to write, before its id and time are set.
-struct NotifyCore::Outgoing {
-  Target target;
-  v1::EventKind event = v1::EVENT_KIND_UNSPECIFIED;
-  std::string reference;
-  std::string referring_agency;
-  v1::Notification notification;  // body set
-};
-
 std::string PushTopic(const std::string& agency_id) {
   return absl::StrCat(kPushTopicPrefix, agency_id);
 }
@@ -66,19 +58,7 @@ void NotifyCore::ReferralReceived(const Caller& caller,
   if (!IsWellFormedReference(event.receipt().reference())) {
     return done(BadEvent("receipt.reference", "must be a referral reference"));
   }
-  const v1::EventKind kind =
-      event.receipt().status() == intake::v1::REFERRAL_STATUS_RETURNED
-          ? v1::EVENT_KIND_REFERRAL_RETURNED
-          : v1::EVENT_KIND_REFERRAL_ACCEPTED;
-  std::vector<Outgoing> out;
-  for (const Target& t :
-       recipients_.For(v1::RECIPIENT_KIND_REFERRER, event.agency_id(),
-                       event.receipt().district())) {
-    Outgoing o{t, kind, event.receipt().reference(), event.agency_id(), {}};
-    *o.notification.mutable_referrer_update() =
-        ForReferrer(event.receipt(), event.referral());
-    out.push_back(std::move(o));
-  }
+  std::vector<Outgoing> out = OutgoingOf(recipients_, event);
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }
 
@@ -91,39 +71,7 @@ void NotifyCore::TriageDecided(const Caller& caller,
   if (!IsWellFormedReference(d.reference())) {
     return done(BadEvent("decision.reference", "must be a referral reference"));
   }
-  // Exactly whom triage's decision names: nothing is re-derived here.
-  std::vector<Outgoing> out;
-  for (const Audience& audience : AudiencesOf(d.recipients())) {
-    for (const Target& t :
-         recipients_.For(audience.kind, event.agency_id(), event.district())) {
-      Outgoing o{t, audience.event, d.reference(), event.agency_id(), {}};
-      v1::Notification& n = o.notification;
-      switch (t.kind) {
-        case v1::RECIPIENT_KIND_MARAC_HUB:
-          *n.mutable_marac_alert() =
-              ForMarac(d, event.referral(), event.district(), event.agency_id());
-          break;
-        case v1::RECIPIENT_KIND_IDVA_SERVICE:
-          *n.mutable_idva_case() = ForIdva(d, event.referral(), event.district());
-          break;
-        case v1::RECIPIENT_KIND_YPVA_SERVICE:
-          *n.mutable_young_person_case() =
-              ForYoungPerson(d, event.referral(), event.district());
-          break;
-        case v1::RECIPIENT_KIND_CHILDRENS_SOCIAL_CARE:
-          *n.mutable_childrens_social_care_alert() = ForChildrensSocialCare(
-              d, event.referral(), event.district(), event.agency_id());
-          break;
-        case v1::RECIPIENT_KIND_MACE:
-          *n.mutable_mace_alert() =
-              ForMace(d, event.referral(), event.district());
-          break;
-        default:
-          continue;  // No message for this audience from a decision.
-      }
-      out.push_back(std::move(o));
-    }
-  }
+  std::vector<Outgoing> out = OutgoingOf(recipients_, event);
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }
 
@@ -139,23 +87,7 @@ void NotifyCore::PlacementChanged(const Caller& caller,
     return done(
         BadEvent("placement.reference", "must be a referral reference"));
   }
-  std::vector<Outgoing> out;
-  const bool allocated = p.state() == allocation::v1::PLACEMENT_STATE_ALLOCATED;
-  const bool waiting = p.state() == allocation::v1::PLACEMENT_STATE_WAITING;
-  if (allocated || waiting) {
-    for (const Target& t :
-         recipients_.For(v1::RECIPIENT_KIND_REFERRER, event.agency_id(), "")) {
-      Outgoing o{t, v1::EVENT_KIND_PLACEMENT_CHANGED, p.reference(),
-                 event.agency_id(), {}};
-      v1::ReferrerUpdate& u = *o.notification.mutable_referrer_update();
-      u.set_reference(p.reference());
-      u.set_agency_case_reference(event.referrer().agency_case_reference());
-      u.set_status(allocated ? v1::ReferrerUpdate::STATUS_ALLOCATED
-                             : v1::ReferrerUpdate::STATUS_WAITING);
-      u.set_programme(p.programme_id());
-      out.push_back(std::move(o));
-    }
-  }
+  std::vector<Outgoing> out = OutgoingOf(recipients_, event);
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }
 
@@ -167,14 +99,7 @@ void NotifyCore::SerialPerpetrator(
   if (!IsWellFormedReference(event.reference())) {
     return done(BadEvent("reference", "must be a referral reference"));
   }
-  std::vector<Outgoing> out;
-  for (const Target& t : recipients_.For(v1::RECIPIENT_KIND_MATAC,
-                                         event.agency_id(), event.district())) {
-    Outgoing o{t, v1::EVENT_KIND_SERIAL_PERPETRATOR, event.reference(),
-               event.agency_id(), {}};
-    *o.notification.mutable_matac_alert() = ForMatac(event);
-    out.push_back(std::move(o));
-  }
+  std::vector<Outgoing> out = OutgoingOf(recipients_, event);
   Record(event.event_id(), std::move(out), caller, std::move(done));
 }
 
@@ -183,9 +108,16 @@ void NotifyCore::Record(const std::string& event_id,
                         Done<bool> done) {
   const absl::Time now = clock_.Now();
   auto recorded = std::make_shared<bool>(false);
-  auto items = std::make_shared<std::vector<Outgoing>>(std::move(outgoing));
+  // Decide: each recipient's notification, stamped, and whether it is
+  // pushed (nothing here reads the store).
+  auto shares = std::make_shared<std::vector<Share>>(
+      DecideShares(event_id, std::move(outgoing), recipients_, now));
   store_.Write(
-      [this, event_id, items, recorded, by, now](store::Tx& tx) -> absl::Status {
+      [this, event_id, shares, recorded, by, now](store::Tx& tx)
+          -> absl::Status {
+        // Load: the event id, claimed once. The insert itself is the
+        // check, so that a second delivery (or another replica's) is a
+        // no-op.
         absl::StatusOr<int64_t> inserted = tx.Exec(
             "INSERT INTO notify_events (event_id, received_at_us) "
             "VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
@@ -193,74 +125,61 @@ void NotifyCore::Record(const std::string& event_id,
         if (!inserted.ok()) return inserted.status();
         if (*inserted == 0) return absl::OkStatus();  // Recorded before.
         *recorded = true;
-        for (Outgoing& o : *items) {
-          v1::Notification& n = o.notification;
-          n.set_id(absl::StrCat(event_id, ":", o.target.agency_id, ":",
-                                v1::RecipientKind_Name(o.target.kind)));
-          n.set_event(o.event);
-          n.set_recipient_kind(o.target.kind);
-          *n.mutable_created_at() =
-              TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(now));
-          absl::StatusOr<std::string> sealed =
-              outbox::SealEvent(keys_, n, n.id());
-          if (!sealed.ok()) return sealed.status();
-          if (recipients_.IsPush(o.target.agency_id, o.target.kind)) {
-            // The same sealed bytes: the outbox opens them with the event
-            // id, which is the notification id.
-            absl::Status queued = outbox::Enqueue(
-                tx, PushTopic(o.target.agency_id), n.id(), *sealed, now);
-            if (!queued.ok()) return queued;
-          }
-          absl::StatusOr<int64_t> row = tx.Exec(
-              "INSERT INTO notifications (id, recipient_agency, "
-              "recipient_kind, event_kind, reference, referring_agency, "
-              "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-              {n.id(), o.target.agency_id, int64_t{o.target.kind},
-               int64_t{o.event}, o.reference, o.referring_agency,
-               absl::ToUnixMicros(now), store::Blob{*std::move(sealed)}});
-          if (!row.ok()) return row.status();
-          // Why: the recipient's kind, whose purpose needs the event.
-          if (absl::Status s = audit::Record(
-                  tx, keys_, by, now,
-                  {"notify.share", o.reference,
-                   EnumLabel(v1::RecipientKind_Name(o.target.kind),
-                             "RECIPIENT_KIND_"),
-                   kLawfulBasisShare,
-                   absl::StrCat(
-                       "{\"notification\":\"", n.id(), "\",\"event\":\"",
-                       EnumLabel(v1::EventKind_Name(o.event), "EVENT_KIND_"),
-                       "\",\"recipient\":\"", o.target.agency_id,
-                       "\",\"rules\":\"", recipients_.version(), "\"}")});
-              !s.ok()) {
-            return s;
-          }
-        }
-        if (items->empty()) {
-          // A decision not to share is recorded too.
-          if (absl::Status s = audit::Record(
-                  tx, keys_, by, now,
-                  {"notify.not_shared", event_id, kReasonNoRecipientPurpose,
-                   kLawfulBasisShare});
-              !s.ok()) {
-            return s;
-          }
-        }
-        return absl::OkStatus();
+        return SaveShares(tx, event_id, *shares, by, now);
       },
-      [this, recorded, items, done = std::move(done)](absl::Status status) {
+      [this, recorded, shares, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
           return;
         }
-        if (*recorded && !items->empty() && on_committed_) {
+        if (*recorded && !shares->empty() && on_committed_) {
           std::vector<std::string> agencies;
-          for (const Outgoing& o : *items) {
-            agencies.push_back(o.target.agency_id);
+          for (const Share& s : *shares) {
+            agencies.push_back(s.recipient_agency);
           }
           on_committed_(agencies);
         }
         done(*recorded);
       });
+}
+
+absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
+                                    const std::vector<Share>& shares,
+                                    const Caller& by, absl::Time now) {
+  for (const Share& s : shares) {
+    const v1::Notification& n = s.notification;
+    absl::StatusOr<std::string> sealed = outbox::SealEvent(keys_, n, n.id());
+    if (!sealed.ok()) return sealed.status();
+    if (s.push) {
+      // The same sealed bytes as the row: the outbox opens them with the
+      // event id, which is the notification id.
+      absl::Status queued = outbox::Enqueue(
+          tx, PushTopic(s.recipient_agency), n.id(), *sealed, now);
+      if (!queued.ok()) return queued;
+    }
+    absl::StatusOr<int64_t> row = tx.Exec(
+        "INSERT INTO notifications (id, recipient_agency, "
+        "recipient_kind, event_kind, reference, referring_agency, "
+        "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        {n.id(), s.recipient_agency, int64_t{s.recipient_kind},
+         int64_t{s.event}, s.reference, s.referring_agency,
+         absl::ToUnixMicros(now), store::Blob{*std::move(sealed)}});
+    if (!row.ok()) return row.status();
+    if (absl::Status a = audit::Record(
+            tx, keys_, by, now,
+            {"notify.share", s.reference, s.audit_reason, kLawfulBasisShare,
+             s.audit_details});
+        !a.ok()) {
+      return a;
+    }
+  }
+  if (shares.empty()) {
+    // A decision not to share is recorded too.
+    return audit::Record(tx, keys_, by, now,
+                         {"notify.not_shared", event_id,
+                          kReasonNoRecipientPurpose, kLawfulBasisShare});
+  }
+  return absl::OkStatus();
 }
 
 absl::Status NotifyCore::CanSubscribe(const Caller& caller) const {
@@ -328,23 +247,23 @@ void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
   store_.Write(
       [this, caller, seq, position, refused, now](store::Tx& tx)
           -> absl::Status {
+        // Load: whose notification is at the position.
         absl::StatusOr<std::vector<store::Row>> at = tx.Query(
             "SELECT recipient_agency FROM notifications WHERE seq = $1",
             {seq});
         if (!at.ok()) return at.status();
-        if (at->empty() || (*at)[0].Text(0) != caller.agency_id) {
-          // Another agency's position answers as an empty one; both audited.
+        const std::optional<std::string> owner =
+            at->empty() ? std::nullopt
+                        : std::optional<std::string>((*at)[0].Text(0));
+        const AckDecision d = DecideAck(caller.agency_id, owner, seq);
+        if (!d.refused_reason.empty()) {
           *refused = true;
-          audit::Entry entry;
-          entry.at = now;
-          entry.actor_agency = caller.agency_id;
-          entry.actor_person = caller.actor;
-          entry.action = kAuditAckRefused;
-          entry.reason = at->empty() ? audit::kReasonUnknownReference
-                                     : audit::kReasonNotOwner;
-          entry.details = absl::StrCat("{\"position\":", seq, "}");
-          return audit::Append(tx, keys_, entry);
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditAckRefused, "", d.refused_reason, "",
+                                d.audit_details});
         }
+        // Save: the position moves forward only, whatever else acked
+        // meanwhile; the answer is the position as saved.
         absl::StatusOr<int64_t> up = tx.Exec(
             "INSERT INTO subscriptions (agency_id, acked_seq) VALUES ($1, $2) "
             "ON CONFLICT (agency_id) DO UPDATE SET acked_seq = CASE WHEN "

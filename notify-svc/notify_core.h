@@ -22,6 +22,7 @@
 #include "frontdoor/intake/v1/events.pb.h"
 #include "frontdoor/notify/v1/notify.pb.h"
 #include "frontdoor/triage/v1/events.pb.h"
+#include "notify-svc/decide.h"
 #include "notify-svc/recipients.h"
 
 namespace frontdoor::notify {
@@ -136,9 +137,15 @@ class NotifyCore {
   absl::StatusOr<NotifyStats> Stats();
 
  private:
-  struct Outgoing;
+  // Records an event's notifications once (by event id): decides the
+  // shares, then in one transaction claims the event id and saves them.
   void Record(const std::string& event_id, std::vector<Outgoing> outgoing,
               const Caller& by, Done<bool> done);
+  // Save: each share's notification (sealed), its push event on the
+  // outbox and its audit entry; with no share, the decision not to share.
+  absl::Status SaveShares(store::Tx& tx, const std::string& event_id,
+                          const std::vector<Share>& shares, const Caller& by,
+                          absl::Time now);
 
   store::Store& store_;
   const crypto::KeyRing& keys_;

@@ -23,6 +23,7 @@
 #include "frontdoor/triage/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "triage-svc/assess.h"
+#include "triage-svc/decide.h"
 #include "triage-svc/serial.h"
 
 namespace frontdoor::triage {
@@ -42,14 +43,6 @@ absl::Time FromProto(const google::protobuf::Timestamp& ts) {
 }
 google::protobuf::Duration ToProtoDuration(absl::Duration d) {
   return TimeUtil::MicrosecondsToDuration(absl::ToInt64Microseconds(d));
-}
-
-// The referral carries the young people's DASH (the children's checklist).
-bool HasYoungPeoplesChecklist(const common::v1::Referral& referral,
-                              const Rules& rules) {
-  return referral.has_risk_assessment() &&
-         referral.risk_assessment().form_version() ==
-             rules.child().young_people_checklist().version();
 }
 
 absl::Status BadReference(absl::string_view field) {
@@ -99,54 +92,29 @@ absl::StatusOr<CaseFacts> FactsFor(store::Tx& tx,
   return facts;
 }
 
-std::string MaracKinds(const common::v1::MaracFlags& m) {
-  std::vector<std::string> kinds;
-  if (m.visible_high_risk()) kinds.push_back("\"visible_high_risk\"");
-  if (m.professional_judgement()) kinds.push_back("\"professional_judgement\"");
-  if (m.potential_escalation()) kinds.push_back("\"potential_escalation\"");
-  if (m.repeat()) kinds.push_back("\"repeat\"");
-  return absl::StrCat("[", absl::StrJoin(kinds, ","), "]");
-}
-
-// Non-personal summary of a decision's inputs and result, for the audit
-// trail's details.
-std::string AuditDetails(const v1::Decision& d, absl::string_view form) {
-  return absl::StrCat(
-      "{\"form\":\"", form, "\",\"score\":", d.score(), ",\"risk_level\":\"",
-      EnumLabel(common::v1::RiskLevel_Name(d.risk_level()), "RISK_LEVEL_"),
-      "\",\"tier\":", d.tier(), ",\"tier_overridden\":",
-      d.tier_override_reason().empty() ? "false" : "true",
-      ",\"marac\":", MaracKinds(d.marac()), ",\"rules_version\":\"",
-      d.rules_version(), "\",\"auto\":", d.auto_triaged() ? "true" : "false",
-      "}");
-}
-
 // What a decision's transaction needs about the recorded referral.
 struct Recorded {
   intake::v1::ReferralReceived event;
   int64_t decisions = 0;
 };
 
-// Stores `decision` as the next decision of the referral, with its outbox
-// events and audit entry, in the caller's transaction.
-absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
-                            const Recorded& recorded, v1::Decision& decision,
-                            const Caller& by, absl::string_view form,
-                            absl::Time now) {
-  const std::string& reference = recorded.event.receipt().reference();
-  const int64_t number = recorded.decisions + 1;
-  decision.set_reference(reference);
-  decision.set_decided_by(decision.auto_triaged() ? kAutoTriageActor
-                                                  : by.actor);
-  *decision.mutable_decided_at() = ToProto(now);
+// Save: a decision (DecideWrite's) as the referral's next decision, the
+// referral marked decided (and entered in MARAC's history when MARAC is
+// told), its events on the outbox and its audit entry, in the caller's
+// transaction.
+absl::Status SaveDecision(store::Tx& tx, const crypto::KeyRing& keys,
+                          const intake::v1::ReferralReceived& recorded,
+                          const DecisionWrite& w, absl::Time now) {
+  const v1::Decision& decision = w.decision;
+  const std::string& reference = decision.reference();
   absl::StatusOr<std::string> sealed = keys.Seal(
-      decision.SerializeAsString(), absl::StrCat(reference, ":", number));
+      decision.SerializeAsString(), absl::StrCat(reference, ":", w.number));
   if (!sealed.ok()) return sealed.status();
   absl::StatusOr<int64_t> inserted = tx.Exec(
       "INSERT INTO triage_decisions (reference, number, decided_at_us, "
       "decided_by, risk_level, tier, auto_triaged, rules_version, "
       "sealed_decision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-      {reference, number, absl::ToUnixMicros(now), decision.decided_by(),
+      {reference, w.number, absl::ToUnixMicros(now), decision.decided_by(),
        int64_t{decision.risk_level()}, int64_t{decision.tier()},
        int64_t{decision.auto_triaged()}, decision.rules_version(),
        store::Blob{*std::move(sealed)}});
@@ -154,47 +122,27 @@ absl::Status RecordDecision(store::Tx& tx, const crypto::KeyRing& keys,
   absl::StatusOr<int64_t> updated = tx.Exec(
       "UPDATE triage_referrals SET state = $1, decisions = $2, "
       "waiting_reason = '' WHERE reference = $3",
-      {kDecided, number, reference});
+      {kDecided, w.number, reference});
   if (!updated.ok()) return updated.status();
   if (decision.recipients().marac()) {
     absl::StatusOr<int64_t> marac = tx.Exec(
         "INSERT INTO marac_referrals (subject_index, referred_at_us, "
         "reference) VALUES ($1, $2, $3) ON CONFLICT (reference) DO NOTHING",
-        {recorded.event.subject_index(),
-         absl::ToUnixMicros(FromProto(recorded.event.receipt().received_at())),
+        {recorded.subject_index(),
+         absl::ToUnixMicros(FromProto(recorded.receipt().received_at())),
          reference});
     if (!marac.ok()) return marac.status();
   }
-
-  v1::TriageDecided event;
-  *event.mutable_decision() = decision;
-  event.set_agency_id(recorded.event.agency_id());
-  event.set_subject_index(recorded.event.subject_index());
-  *event.mutable_referral() = recorded.event.referral();
-  *event.mutable_received_at() = recorded.event.receipt().received_at();
-  event.set_decision_number(static_cast<int32_t>(number));
-  event.set_district(recorded.event.receipt().district());
-  for (const auto& [topic, receiver] :
-       {std::pair{kDecidedForAllocationTopic, "allocation"},
-        std::pair{kDecidedForNotifyTopic, "notify"}}) {
-    event.set_event_id(
-        absl::StrCat(reference, ":decision:", number, ":", receiver));
+  for (const OutgoingDecided& e : w.events) {
     if (absl::Status queued = outbox::EnqueueSealed(
-            tx, keys, topic, event.event_id(), event, now);
+            tx, keys, e.topic, e.event.event_id(), e.event, now);
         !queued.ok()) {
       return queued;
     }
   }
-
-  Caller decider;
-  decider.agency_id =
-      decision.auto_triaged() ? kAutoTriageActor : by.agency_id;
-  decider.actor = decision.decided_by();
-  return audit::Record(tx, keys, decider, now,
-                       {"triage.decide", reference,
-                        decision.auto_triaged() ? kReasonCompleteDashAttached
-                                                : kReasonPractitionerAssessment,
-                        kLawfulBasisTriage, AuditDetails(decision, form)});
+  return audit::Record(tx, keys, w.decider, now,
+                       {"triage.decide", reference, w.audit_reason,
+                        kLawfulBasisTriage, w.audit_details});
 }
 
 // The suspect of a referral, as its event names them: the other party of a
@@ -349,6 +297,43 @@ std::optional<QueuePosition> ParseQueueToken(absl::string_view token) {
   return p;
 }
 
+// Load for a delivery: nullopt when the referral was recorded before,
+// otherwise the facts the rules need.
+absl::StatusOr<std::optional<CaseFacts>> LoadDelivery(
+    store::Tx& tx, const intake::v1::ReferralReceived& event) {
+  absl::StatusOr<std::vector<store::Row>> known = tx.Query(
+      "SELECT 1 FROM triage_referrals WHERE reference = $1",
+      {event.receipt().reference()});
+  if (!known.ok()) return known.status();
+  if (!known->empty()) return std::optional<CaseFacts>();
+  absl::StatusOr<CaseFacts> facts = FactsFor(tx, event);
+  if (!facts.ok()) return facts.status();
+  return std::optional<CaseFacts>(*std::move(facts));
+}
+
+// Save: the referral as recorded (`sealed`: its event, sealed), waiting,
+// with its triage.record audit entry, in the caller's transaction.
+absl::Status SaveRecording(store::Tx& tx, const crypto::KeyRing& keys,
+                           const intake::v1::ReferralReceived& event,
+                           const std::string& sealed, const CaseFacts& facts,
+                           const Recording& recording, const Caller& by,
+                           absl::Time now) {
+  const std::string& reference = event.receipt().reference();
+  absl::StatusOr<int64_t> inserted = tx.Exec(
+      "INSERT INTO triage_referrals (reference, event_id, agency_id, "
+      "subject_index, front_door, received_at_us, recorded_at_us, "
+      "state, provisional_risk, waiting_reason, sealed_event) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+      {reference, event.event_id(), event.agency_id(), event.subject_index(),
+       int64_t{facts.front_door}, absl::ToUnixMicros(facts.received_at),
+       absl::ToUnixMicros(now), kWaiting, int64_t{recording.provisional_risk},
+       recording.waiting_reason, store::Blob{sealed}});
+  if (!inserted.ok()) return inserted.status();
+  return audit::Record(tx, keys, by, now,
+                       {"triage.record", reference, recording.reason_code,
+                        kLawfulBasisTriage});
+}
+
 }  // namespace
 
 TriageCore::TriageCore(store::Store& store, const crypto::KeyRing& keys,
@@ -422,78 +407,32 @@ void TriageCore::Deliver(const Caller& caller,
   store_.Write(
       [this, event, sealed = *std::move(sealed), outcome, caller,
        now](store::Tx& tx) -> absl::Status {
-        const std::string& reference = event.receipt().reference();
-        absl::StatusOr<std::vector<store::Row>> known = tx.Query(
-            "SELECT 1 FROM triage_referrals WHERE reference = $1",
-            {reference});
-        if (!known.ok()) return known.status();
-        if (!known->empty()) return absl::OkStatus();  // Delivered before.
-
-        absl::StatusOr<CaseFacts> facts = FactsFor(tx, event);
+        absl::StatusOr<std::optional<CaseFacts>> facts =
+            LoadDelivery(tx, event);
         if (!facts.ok()) return facts.status();
-        std::string waiting_reason;
-        // Why it was recorded, for the audit trail (a code).
-        const char* reason_code = kReasonAutoTriage;
-        const common::v1::Referral& referral = event.referral();
-        if (!IsAdultDoor(facts->front_door)) {
-          reason_code = kReasonChildrensAssessmentNeeded;
-          waiting_reason =
-              HasYoungPeoplesChecklist(referral, rules_)
-                  ? "children's front-door assessment needed (young "
-                    "people's DASH attached)"
-                  : "children's front-door assessment needed";
-        } else if (!referral.has_risk_assessment()) {
-          reason_code = kReasonNoAssessmentAttached;
-          waiting_reason = "no risk assessment attached";
-        } else {
-          absl::StatusOr<v1::Decision> d = AssessAdult(
-              referral.risk_assessment(), *facts, rules_, "dash");
-          if (d.ok()) {
-            d->set_auto_triaged(true);
-            outcome->decision = *std::move(d);
-          } else {
-            reason_code = kReasonAttachedAssessmentIncomplete;
-            const auto violations = GetFieldViolations(d.status());
-            waiting_reason = absl::StrCat(
-                "attached DASH incomplete or not valid: ",
-                violations.empty() ? std::string(d.status().message())
-                                   : absl::StrCat(violations[0].field, " ",
-                                                  violations[0].description));
-          }
+        if (!facts->has_value()) return absl::OkStatus();  // Delivered before.
+        const Recording recording =
+            DecideRecording(event.referral(), **facts, rules_);
+        std::optional<DecisionWrite> decided;
+        if (recording.decision.has_value()) {
+          decided = DecideWrite(
+              event, 0, *recording.decision, caller,
+              event.referral().risk_assessment().form_version(), now);
+          outcome->decision = decided->decision;
         }
-        const common::v1::RiskLevel provisional =
-            outcome->decision.has_value()
-                ? outcome->decision->risk_level()
-                : ProvisionalRisk(referral, *facts, rules_);
-        absl::StatusOr<int64_t> inserted = tx.Exec(
-            "INSERT INTO triage_referrals (reference, event_id, agency_id, "
-            "subject_index, front_door, received_at_us, recorded_at_us, "
-            "state, provisional_risk, waiting_reason, sealed_event) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-            {reference, event.event_id(), event.agency_id(),
-             event.subject_index(), int64_t{facts->front_door},
-             absl::ToUnixMicros(facts->received_at), absl::ToUnixMicros(now),
-             kWaiting, int64_t{provisional}, waiting_reason,
-             store::Blob{sealed}});
-        if (!inserted.ok()) return inserted.status();
+        if (absl::Status s = SaveRecording(tx, keys_, event, sealed, **facts,
+                                           recording, caller, now);
+            !s.ok()) {
+          return s;
+        }
         outcome->recorded = true;
-        if (absl::Status a =
-                audit::Record(tx, keys_, caller, now,
-                              {"triage.record", reference, reason_code,
-                               kLawfulBasisTriage});
-            !a.ok()) {
-          return a;
-        }
         if (absl::Status s = LinkSuspect(tx, keys_, rules_, event, now,
                                          outcome->serial_perpetrator);
             !s.ok()) {
           return s;
         }
-        if (!outcome->decision.has_value()) return absl::OkStatus();
-        Recorded recorded;
-        recorded.event = event;
-        return RecordDecision(tx, keys_, recorded, *outcome->decision, caller,
-                              referral.risk_assessment().form_version(), now);
+        if (!decided.has_value()) return absl::OkStatus();
+        return SaveDecision(tx, keys_, event, *decided, now);
       },
       [this, outcome, front_door = receipt.front_door(),
        reference = receipt.reference(), trace_id = std::move(trace_id),
@@ -553,46 +492,15 @@ void TriageCore::SubmitAssessment(const Caller& caller,
         if (!recorded.ok()) return recorded.status();
         absl::StatusOr<CaseFacts> facts = FactsFor(tx, recorded->event);
         if (!facts.ok()) return facts.status();
-        const bool adult = IsAdultDoor(facts->front_door);
-        absl::StatusOr<v1::Decision> d;
-        std::string form;
-        if (request.has_dash()) {
-          if (!adult) {
-            return absl::FailedPreconditionError(
-                "the referral is for the children's front door: submit the "
-                "children's assessment (child), not a DASH");
-          }
-          d = AssessAdult(request.dash(), *facts, rules_, "dash");
-          form = request.dash().form_version();
-        } else {
-          if (adult) {
-            return absl::FailedPreconditionError(
-                "the referral is for an adult front door: submit a DASH "
-                "(dash), not the children's assessment");
-          }
-          v1::ChildAssessment child = request.child();
-          // The young people's DASH attached at intake stands unless the
-          // practitioner answers the checklist afresh.
-          const common::v1::Referral& referral = recorded->event.referral();
-          if (child.young_people_checklist().empty() &&
-              HasYoungPeoplesChecklist(referral, rules_) &&
-              facts->age >= rules_.child().checklist_min_age() &&
-              facts->age <= rules_.child().checklist_max_age()) {
-            *child.mutable_young_people_checklist() =
-                referral.risk_assessment().answers();
-          }
-          d = AssessChild(child, *facts, rules_, "child");
-          form = request.child().rules_version();
-        }
-        if (!d.ok()) return d.status();
-        if (request.has_tier_override()) {
-          absl::Status o =
-              ApplyTierOverride(request.tier_override(), "tier_override", &*d);
-          if (!o.ok()) return o;
-        }
-        *decision = *std::move(d);
-        return RecordDecision(tx, keys_, *recorded, *decision, caller, form,
-                              now);
+        absl::StatusOr<Assessed> assessed = DecideAssessment(
+            request, recorded->event.referral(), *facts, rules_);
+        if (!assessed.ok()) return assessed.status();
+        const DecisionWrite w =
+            DecideWrite(recorded->event, recorded->decisions,
+                        std::move(assessed->decision), caller, assessed->form,
+                        now);
+        *decision = w.decision;
+        return SaveDecision(tx, keys_, recorded->event, w, now);
       },
       [this, decision, trace_id = std::move(trace_id),
        done = std::move(done)](absl::Status status) {

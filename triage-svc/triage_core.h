@@ -16,40 +16,23 @@
 #include "common/tls/caller.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "frontdoor/triage/v1/triage.pb.h"
+#include "triage-svc/decide.h"
 #include "triage-svc/rules.h"
 #include "triage-svc/triage_metrics.h"
 
 namespace frontdoor::triage {
 
-// Outbox topics of TriageDecided events, one per receiving service.
-inline constexpr char kDecidedForAllocationTopic[] = "allocation.triage_decided";
-inline constexpr char kDecidedForNotifyTopic[] = "notify.triage_decided";
+// The TriageDecided topics, decided_by of automatic decisions and the
+// reason codes of triage.record and triage.decide: in decide.h.
 // Outbox topic of SerialPerpetratorIdentified events, for notify-svc (MATAC).
 inline constexpr char kSerialPerpetratorTopic[] = "notify.serial_perpetrator";
 // The only agency (registry id) that may hand referrals over.
 inline constexpr char kIntakeServiceId[] = "intake-svc";
-// decided_by of automatic decisions.
-inline constexpr char kAutoTriageActor[] = "triage-svc";
 // Lawful basis recorded with each decision.
 inline constexpr char kLawfulBasisTriage[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g); DPA 2018 sch. 1 para. 18 "
     "(safeguarding of children and individuals at risk)";
 // Audit reason codes (common/audit/README.md).
-// triage.record: decided at once from the referral's complete DASH...
-inline constexpr char kReasonAutoTriage[] = "auto_triage";
-// ...or queued for a practitioner: no assessment attached (adults),
-inline constexpr char kReasonNoAssessmentAttached[] = "no_assessment_attached";
-// the children's front-door assessment is needed (children),
-inline constexpr char kReasonChildrensAssessmentNeeded[] =
-    "childrens_assessment_needed";
-// or the attached DASH is incomplete or not valid.
-inline constexpr char kReasonAttachedAssessmentIncomplete[] =
-    "attached_assessment_incomplete";
-// triage.decide: from the DASH attached to the referral, or a
-// practitioner's assessment.
-inline constexpr char kReasonCompleteDashAttached[] = "complete_dash_attached";
-inline constexpr char kReasonPractitionerAssessment[] =
-    "practitioner_assessment";
 // triage.serial_perpetrator: a new victim crosses the threshold.
 inline constexpr char kReasonSerialPerpetratorThreshold[] =
     "serial_perpetrator_threshold";

@@ -16,8 +16,23 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 
 namespace frontdoor::web {
+
+std::string CookieValue(std::string_view header, std::string_view name) {
+  const absl::string_view cookie_name(name.data(), name.size());
+  for (absl::string_view part :
+       absl::StrSplit(absl::string_view(header.data(), header.size()), ';')) {
+    part = absl::StripAsciiWhitespace(part);
+    if (absl::ConsumePrefix(&part, cookie_name) &&
+        absl::ConsumePrefix(&part, "=")) {
+      return std::string(part);
+    }
+  }
+  return "";
+}
 
 std::string NewToken() {
   unsigned char bytes[kTokenBytes];

@@ -38,6 +38,9 @@ std::string NewToken();
 // True when `token` has NewToken()'s shape.
 bool IsWellFormedToken(std::string_view token);
 
+// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
+std::string CookieValue(std::string_view header, std::string_view name);
+
 // Signed double-submit CSRF tokens: the browser holds a random value in a
 // SameSite=Strict, HttpOnly session cookie; each form carries
 // HMAC-SHA-256(secret, value). A post is accepted only when the form's

@@ -35,6 +35,8 @@
 #include "grpcpp/client_context.h"
 #include "prometheus/counter.h"
 #include "prometheus/registry.h"
+#include "web-svc/accounts.h"
+#include "web-svc/console.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -159,17 +161,6 @@ std::pair<std::string, int> SplitAddress(const std::string& address) {
   return {host, port};
 }
 
-// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "".
-std::string CookieValue(const std::string& header, absl::string_view name) {
-  for (absl::string_view part : absl::StrSplit(header, ';')) {
-    part = absl::StripAsciiWhitespace(part);
-    if (absl::ConsumePrefix(&part, name) && absl::ConsumePrefix(&part, "=")) {
-      return std::string(part);
-    }
-  }
-  return "";
-}
-
 bool ValidAddress(const std::string& a) {
   const size_t colon = a.rfind(':');
   int port = -1;
@@ -218,6 +209,8 @@ class WebServerImpl final : public WebServer {
   Page FormGet(const httplib::Request& req, const FormRoute& form);
   Page FormPost(const httplib::Request& req,
                 const httplib::ContentReader* reader, const FormRoute& form);
+  Page ConsolePage(const httplib::Request& req,
+                   const httplib::ContentReader* reader, std::string* route);
   Page Html(int status, std::string body) const {
     Page r;
     r.status = status;
@@ -247,14 +240,19 @@ class WebServerImpl final : public WebServer {
   // default every 10 minutes, anchored beside the SQLite database); before
   // metrics_, so that it outlives the scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
+  // Re-seals the console's sealed columns after a key rotation.
+  std::unique_ptr<rewrap::Rewrapper> rewrapper_;
   std::unique_ptr<CsrfTokens> csrf_;
   std::unique_ptr<ClientRateLimiter> limiter_;
   TrustedProxies trusted_proxies_;
+  std::unique_ptr<AccountStore> accounts_;
+  std::unique_ptr<Console> console_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
   absl::Duration intake_deadline_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
+  prometheus::Family<prometheus::Counter>* sign_ins_ = nullptr;
   std::unique_ptr<metrics::MetricsServer> metrics_;
   // Before https_, whose SSL_CTX calls it on every handshake.
   std::unique_ptr<ReloadingCertificate> public_cert_;
@@ -324,7 +322,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   if (!keys.ok()) return server::WithContext(keys.status(), "loading key ring");
   keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
   absl::StatusOr<std::unique_ptr<store::Store>> store =
-      server::OpenServiceStore(config.store(), {});
+      server::OpenServiceStore(config.store(), Migrations());
   if (!store.ok()) return server::WithContext(store.status(), "opening store");
   store_ = *std::move(store);
 
@@ -367,17 +365,34 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                             "returned, invalid, rate_limited, csrf, honeypot, "
                             "too_large, already_sent, intake_error)")
                       .Register(*registry_);
+  sign_ins_ = &prometheus::BuildCounter()
+                   .Name("frontdoor_web_sign_ins_total")
+                   .Help("Console sign-in steps by outcome (signed_in, "
+                         "unknown_account, wrong_password, wrong_code, locked, "
+                         "disabled, not_enrolled, bad_enrolment_code) and "
+                         "locked_out when a failure locks an account")
+                   .Register(*registry_);
+  accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
+  console_ = std::make_unique<Console>(
+      *accounts_, *csrf_, *limiter_, clock, SignInPolicyFor(config.console()),
+      [this](const std::string& outcome) {
+        sign_ins_->Add({{"outcome", outcome}}).Increment();
+      });
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
                              config.store().sqlite_path()));
+  rewrapper_ = std::make_unique<rewrap::Rewrapper>(*store_, *keys_,
+                                                   SealedColumns());
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
       metrics::MetricsServer::Start(
           config.metrics_address(), registry_,
-          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_)});
+          {std::make_shared<audit::ChainWatchCollector>(*audit_watch_),
+           std::make_shared<rewrap::RewrapCollector>(*rewrapper_)});
   if (!metrics.ok()) return server::WithContext(metrics.status(), "metrics port");
   metrics_ = *std::move(metrics);
   audit_watch_->Start();
+  rewrapper_->Start();
 
   absl::StatusOr<std::unique_ptr<ReloadingCertificate>> public_cert =
       ReloadingCertificate::Load(config.public_tls().cert_file(),
@@ -459,6 +474,7 @@ absl::Status WebServerImpl::Shutdown(absl::Duration grace) {
   if (https_thread_.joinable()) https_thread_.join();
   if (health_thread_.joinable()) health_thread_.join();
   if (audit_watch_ != nullptr) audit_watch_->Stop();
+  if (rewrapper_ != nullptr) rewrapper_->Stop();
   if (store_ != nullptr) store_->Close();
   Log(Level::kInfo, "server.stopped", {{"service", kService}});
   return absl::OkStatus();
@@ -513,6 +529,7 @@ WebServerImpl::Page WebServerImpl::Route(const httplib::Request& req,
     }
     return Html(200, RenderStartPage(page_));
   }
+  if (IsConsolePath(uri)) return ConsolePage(req, body, route);
   if (uri == "/self-referral") {
     *route = "self_referral";
     const FormRoute form = SelfReferralRoute();
@@ -598,6 +615,45 @@ WebServerImpl::Page WebServerImpl::FormGet(const httplib::Request& req,
   view.csrf_token = csrf_->TokenFor(cookie);
   view.form_token = NewToken();
   r.body = form.render(view);
+  return r;
+}
+
+WebServerImpl::Page WebServerImpl::ConsolePage(
+    const httplib::Request& req, const httplib::ContentReader* reader,
+    std::string* route) {
+  ConsoleRequest in;
+  in.post = reader != nullptr;
+  in.path = req.path;
+  in.cookie_header = req.get_header_value("Cookie");
+  in.client = ClientAddress(req);
+  if (in.post) {
+    *route = "console";
+    if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
+                                    "application/x-www-form-urlencoded")) {
+      return Html(415, RenderProblemPage(page_));
+    }
+    std::string body;
+    bool too_large = false;
+    (*reader)([&](const char* data, size_t length) {
+      if (body.size() + length > kMaxFormBytes) {
+        too_large = true;
+        return false;
+      }
+      body.append(data, length);
+      return true;
+    });
+    if (too_large) return Html(413, RenderProblemPage(page_));
+    httplib::Params params;
+    httplib::detail::parse_query_text(body, params);
+    for (const auto& [name, value] : params) {
+      if (value.size() > kMaxFieldBytes) return Html(413, RenderProblemPage(page_));
+      in.form.emplace(name, value);  // the first of each name
+    }
+  }
+  ConsoleResponse out = console_->Handle(in);
+  *route = out.route;
+  Page r = Html(out.status, std::move(out.body));
+  r.headers = std::move(out.headers);
   return r;
 }
 
@@ -781,6 +837,19 @@ WebServerImpl::Page WebServerImpl::FormPost(const httplib::Request& req,
 
 }  // namespace
 
+SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& c) {
+  SignInPolicy p;
+  if (c.max_failed_sign_ins() > 0) p.max_failures = c.max_failed_sign_ins();
+  if (c.lockout_seconds() > 0) p.lockout = absl::Seconds(c.lockout_seconds());
+  if (c.idle_timeout_seconds() > 0) {
+    p.idle_timeout = absl::Seconds(c.idle_timeout_seconds());
+  }
+  if (c.absolute_timeout_seconds() > 0) {
+    p.absolute_timeout = absl::Seconds(c.absolute_timeout_seconds());
+  }
+  return p;
+}
+
 absl::Status ValidateConfig(const config::v1::WebConfig& c) {
   config::RequiredSettings required;
   required.Require(!c.https_address().empty(), "https_address");
@@ -831,6 +900,23 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
     if (!TrustedProxies::IsValidEntry(c.trusted_proxies(i))) {
       bad.push_back({absl::StrCat("trusted_proxies[", i, "]"),
                      "must be an IP address or a network such as 10.244.0.0/16"});
+    }
+  }
+  const auto& console = c.console();
+  for (const auto& [name, value] :
+       {std::pair<const char*, int32_t>{"console.max_failed_sign_ins",
+                                        console.max_failed_sign_ins()},
+        {"console.lockout_seconds", console.lockout_seconds()},
+        {"console.idle_timeout_seconds", console.idle_timeout_seconds()},
+        {"console.absolute_timeout_seconds",
+         console.absolute_timeout_seconds()}}) {
+    if (value < 0) bad.push_back({name, "must not be negative (0: the default)"});
+  }
+  {
+    const SignInPolicy policy = SignInPolicyFor(console);
+    if (policy.absolute_timeout < policy.idle_timeout) {
+      bad.push_back({"console.absolute_timeout_seconds",
+                     "must be at least console.idle_timeout_seconds"});
     }
   }
   if (c.audit().verify_interval_seconds() < 0) {

@@ -8,12 +8,16 @@
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "web-svc/sessions.h"
 
 namespace frontdoor::web {
 
 // Checks every setting: the missing ones are listed by name; a bad value
 // is INVALID_ARGUMENT naming its field.
 absl::Status ValidateConfig(const config::v1::WebConfig& config);
+
+// The console's sign-in policy: WebConfig.console with its defaults.
+SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& console);
 
 // web-svc assembled: its audit store and key ring, the intake client, the
 // HTTPS server for people, the plaintext probe server and the metrics port.

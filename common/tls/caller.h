@@ -20,12 +20,14 @@ struct Caller {
   // The person acting, from the request metadata, for the audit trail only:
   // it is asserted by the agency's system, never an authorisation input.
   std::string actor;
+  // What the call may do: the agency's roles from the registry, or for the
+  // console those of the staff role it names (tls::RolesOf).
+  std::vector<config::v1::Role> roles;
+  // Last, so that aggregate initialisation without it stays as it was.
   // The staff role of the person acting through the console
   // (tls::kStaffRoleMetadataKey), for example "practitioner"; empty for
   // every other caller. Its roles are already in `roles`.
   std::string staff_role;
-  // The agency's roles from the registry.
-  std::vector<config::v1::Role> roles;
 
   bool HasRole(config::v1::Role role) const {
     return std::find(roles.begin(), roles.end(), role) != roles.end();

@@ -1,0 +1,61 @@
+#pragma once
+
+// The console's pages for staff (sign-in, enrolment, the signed-in home),
+// rendered from Mustache templates that escape every {{value}}. Pure: no
+// HTTP. Plain GOV.UK patterns that work without JavaScript.
+
+#include <string>
+#include <vector>
+
+namespace frontdoor::web {
+
+// The service name in the header and every title.
+inline constexpr char kConsoleName[] = "Frontdoor console";
+
+struct ConsoleError {
+  std::string field;  // the input's id, for the summary's link
+  std::string message;
+};
+
+// Who is signed in, shown on every signed-in page with a sign-out button.
+struct SignedInBar {
+  std::string display_name;
+  std::string role_title;
+  std::string csrf_token;
+};
+
+struct ConsoleLink {
+  std::string text;
+  std::string href;  // "" for no link (a page still to come)
+};
+
+std::string RenderSignInPage(const std::string& csrf_token,
+                             const std::string& username,
+                             const std::vector<ConsoleError>& errors,
+                             const std::string& notice);
+std::string RenderCodePage(const std::string& csrf_token,
+                           const std::vector<ConsoleError>& errors);
+std::string RenderEnrolPage(const std::string& csrf_token,
+                            const std::string& username,
+                            const std::vector<ConsoleError>& errors);
+// `qr_svg` is an inline SVG made by QrSvg (placed unescaped); `secret` the
+// base32 secret for typing in.
+std::string RenderAuthenticatorPage(const std::string& csrf_token,
+                                    const std::string& qr_svg,
+                                    const std::string& secret,
+                                    const std::vector<ConsoleError>& errors);
+// The signed-in home: the person's role and what they may do.
+std::string RenderConsoleHome(const SignedInBar& bar,
+                              const std::vector<ConsoleLink>& may);
+// A page whose work is still to come, for those allowed to see it.
+std::string RenderConsoleComing(const SignedInBar& bar,
+                                const std::string& heading);
+// 403: signed in, but the role may not see this page.
+std::string RenderConsoleForbidden(const SignedInBar& bar);
+// After sign-out (`everywhere`: every session ended).
+std::string RenderSignedOutPage(bool everywhere);
+// A message page: 403 expired form, 429, 404, 5xx.
+std::string RenderConsoleMessage(const std::string& heading,
+                                 const std::vector<std::string>& paragraphs);
+
+}  // namespace frontdoor::web
