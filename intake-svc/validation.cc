@@ -368,6 +368,8 @@ absl::StatusOr<ValidatedReferral> ValidateSubmission(
     const std::string f = "referral.referrer";
     c.RequiredName(f + ".name", r.referrer().name());
     c.Text(f + ".role", r.referrer().role(), kMaxRoleChars);
+    c.Text(f + ".organisation", r.referrer().organisation(),
+           kMaxOrganisationChars);
     c.Text(f + ".agency_case_reference", r.referrer().agency_case_reference(),
            kMaxCaseReferenceChars);
     common::v1::SafeContact as_contact;

@@ -23,6 +23,7 @@ inline constexpr size_t kMaxTownChars = 100;
 inline constexpr size_t kMaxPostcodeChars = 10;
 inline constexpr size_t kMaxDistrictChars = 64;
 inline constexpr size_t kMaxRoleChars = 200;
+inline constexpr size_t kMaxOrganisationChars = 200;
 inline constexpr size_t kMaxCaseReferenceChars = 100;
 inline constexpr size_t kMaxAgencyIdChars = 64;
 inline constexpr size_t kMaxGenderChars = 100;

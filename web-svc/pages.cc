@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "kainjow/mustache.hpp"
+#include "web-svc/page_parts.h"
 
 namespace frontdoor::web {
 namespace {
@@ -134,7 +135,7 @@ constexpr char kDate[] = R"(<div class="govuk-form-group{{#error}} govuk-form-gr
 
 constexpr char kCheckboxes[] = R"(<div class="govuk-form-group{{#error}} govuk-form-group--error{{/error}}">
 <fieldset class="govuk-fieldset" aria-describedby="needs-hint{{#error}} {{id}}-error{{/error}}">
-<legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">Would you like support from someone who understands your situation?</h2></legend>
+<legend class="govuk-fieldset__legend govuk-fieldset__legend--m"><h2 class="govuk-fieldset__heading">{{legend}}</h2></legend>
 <div id="needs-hint" class="govuk-hint">Select all that apply. You do not have to answer.</div>
 {{> error_message}}<div class="govuk-checkboxes" data-module="govuk-checkboxes">
 {{#boxes}}<div class="govuk-checkboxes__item">
@@ -157,7 +158,9 @@ constexpr char kStart[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-
 </div>
 <a href="/self-referral" role="button" draggable="false" class="govuk-button govuk-button--start" data-module="govuk-button">Start now
 <svg class="govuk-button__start-icon" xmlns="http://www.w3.org/2000/svg" width="17.5" height="19" viewBox="0 0 33 40" aria-hidden="true" focusable="false"><path fill="currentColor" d="M0 0h13l20 20-20 20H0l20-20z"/></svg></a>
-</div></div>
+{{#professional}}<h2 class="govuk-heading-m">If you are a professional</h2>
+<p class="govuk-body">If you work for a school, GP practice, housing provider, charity, the police, the NHS or a council, <a class="govuk-link" href="/professional">make a referral as a professional</a>.</p>
+{{/professional}}</div></div>
 )";
 
 constexpr char kSelfReferral[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
@@ -180,10 +183,8 @@ constexpr char kSelfReferral[] = R"(<div class="govuk-grid-row"><div class="govu
 {{{concerns}}}
 <h2 class="govuk-heading-m">Children</h2>
 {{{children}}}
-<p class="govuk-body">If children live with you, tell us about up to 2 of them here. You can tell us about more when we talk.</p>
-{{#child_blocks}}<h3 class="govuk-heading-s">Child {{n}}</h3>
-{{{given_names}}}{{{family_name}}}{{{dob}}}
-{{/child_blocks}}{{{needs}}}
+<p class="govuk-body">If children live with you, tell us about each of them.</p>
+{{{child_blocks}}}{{{needs}}}
 <button type="submit" class="govuk-button" data-module="govuk-button" data-prevent-double-click="true">Send</button>
 </form>
 </div></div>
@@ -254,16 +255,6 @@ std::string ErrorFor(const std::vector<FormError>& errors,
   }
   return "";
 }
-
-struct InputSpec {
-  std::string id;
-  std::string label;
-  std::string hint;
-  std::string autocomplete;
-  std::string width;  // a govuk-input--width-N or govuk-!-width-... class
-  std::string type = "text";
-  int maxlength = 200;
-};
 
 std::string Input(const SelfReferralView& v, const InputSpec& s) {
   data d;
@@ -340,7 +331,7 @@ std::string Date(const SelfReferralView& v, const std::string& prefix,
   return Render(kDate, d);
 }
 
-std::string Needs(const SelfReferralView& v) {
+std::string Needs(const SelfReferralView& v, const std::string& legend) {
   static const std::pair<const char*, const char*> kBoxes[] = {
       {"need-lgbtq", "Someone who understands LGBTQ+ people's experience"},
       {"need-male", "Someone who supports men"},
@@ -351,6 +342,7 @@ std::string Needs(const SelfReferralView& v) {
        "people"},
   };
   data d;
+  d.set("legend", legend);
   d.set("id", std::string(kBoxes[0].first));
   data boxes{data::type::list};
   for (const auto& [name, label] : kBoxes) {
@@ -369,25 +361,15 @@ std::string Needs(const SelfReferralView& v) {
 }  // namespace
 
 std::string RenderStartPage(const PageContext& ctx) {
-  return Layout(ctx, Render(kStart, data{}), false);
+  data d;
+  d.set("professional", ctx.professional_forms);
+  return Layout(ctx, Render(kStart, d), false);
 }
 
 std::string RenderSelfReferralPage(const PageContext& ctx,
                                    const SelfReferralView& v) {
   data d;
-  {
-    data summary;
-    summary.set("has_errors", !v.errors.empty());
-    data list{data::type::list};
-    for (const FormError& e : v.errors) {
-      data item;
-      item.set("field", e.field);
-      item.set("message", e.message);
-      list.push_back(item);
-    }
-    summary.set("errors", list);
-    d.set("error_summary", Render(kErrorSummary, summary));
-  }
+  d.set("error_summary", parts::ErrorSummary(v.errors));
   d.set("csrf_token", v.csrf_token);
   d.set("form_token", v.form_token);
   d.set("given_names", Input(v, {"given-names", "First name", "", "given-name",
@@ -425,22 +407,10 @@ std::string RenderSelfReferralPage(const PageContext& ctx,
         Textarea(v, "concerns", "What is happening?",
                  "Tell us as much or as little as you want to", 10000));
   d.set("children", YesNo(v, "children", "Do any children live with you?", ""));
-  data blocks{data::type::list};
-  for (int i = 1; i <= kFormChildren; ++i) {
-    const std::string p = absl::StrCat("child-", i);
-    data b;
-    b.set("n", std::to_string(i));
-    b.set("given_names",
-          Input(v, {p + "-given-names", "First name", "", "off",
-                    "govuk-!-width-two-thirds"}));
-    b.set("family_name",
-          Input(v, {p + "-family-name", "Last name", "", "off",
-                    "govuk-!-width-two-thirds"}));
-    b.set("dob", Date(v, p + "-dob", "Date of birth", ""));
-    blocks.push_back(b);
-  }
-  d.set("child_blocks", blocks);
-  d.set("needs", Needs(v));
+  d.set("child_blocks", parts::ChildBlocks(v, "/self-referral"));
+  d.set("needs",
+        Needs(v, "Would you like support from someone who understands your "
+                 "situation?"));
   return Layout(ctx, Render(kSelfReferral, d), !v.errors.empty());
 }
 
@@ -483,5 +453,58 @@ std::string RenderAlreadySentPage(const PageContext& ctx) {
                      {"We have your request. To send a new one, start again "
                       "from the beginning."});
 }
+
+
+// The building blocks, for the other forms' pages (page_parts.h).
+namespace parts {
+
+std::string Render(const char* tmpl, kainjow::mustache::data d) {
+  return web::Render(tmpl, std::move(d));
+}
+
+std::string Layout(const PageContext& ctx, const std::string& body,
+                   bool error) {
+  return web::Layout(ctx, body, error);
+}
+
+std::string ErrorSummary(const std::vector<FormError>& errors) {
+  data summary;
+  summary.set("has_errors", !errors.empty());
+  data list{data::type::list};
+  for (const FormError& e : errors) {
+    data item;
+    item.set("field", e.field);
+    item.set("message", e.message);
+    list.push_back(item);
+  }
+  summary.set("errors", list);
+  return web::Render(kErrorSummary, summary);
+}
+
+std::string Input(const FormView& v, const InputSpec& spec) {
+  return web::Input(v, spec);
+}
+
+std::string Textarea(const FormView& v, const std::string& id,
+                     const std::string& label, const std::string& hint,
+                     int maxlength) {
+  return web::Textarea(v, id, label, hint, maxlength);
+}
+
+std::string YesNo(const FormView& v, const std::string& id,
+                  const std::string& label, const std::string& hint) {
+  return web::YesNo(v, id, label, hint);
+}
+
+std::string Date(const FormView& v, const std::string& prefix,
+                 const std::string& label, const std::string& autocomplete) {
+  return web::Date(v, prefix, label, autocomplete);
+}
+
+std::string Needs(const FormView& v, const std::string& legend) {
+  return web::Needs(v, legend);
+}
+
+}  // namespace parts
 
 }  // namespace frontdoor::web

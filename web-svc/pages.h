@@ -15,6 +15,9 @@ namespace frontdoor::web {
 struct PageContext {
   // Where the quick exit leaves to.
   std::string quick_exit_url;
+  // The start page links to the professionals' forms (offered when
+  // WebConfig.professional_email_domains is not empty).
+  bool professional_forms = false;
 };
 
 // What the self-referral form shows: the values as posted (empty on first
@@ -24,7 +27,11 @@ struct SelfReferralView {
   std::vector<FormError> errors;
   std::string csrf_token;
   std::string form_token;
+  // Child blocks shown (ChildBlocksToShow), 1 to kMaxFormChildren.
+  int child_blocks = 1;
 };
+// Every form's view has the same shape.
+using FormView = SelfReferralView;
 
 std::string RenderStartPage(const PageContext& ctx);
 std::string RenderSelfReferralPage(const PageContext& ctx,

@@ -39,34 +39,6 @@ std::string Get(const FormValues& form, const std::string& name) {
                           : std::string(absl::StripAsciiWhitespace(it->second));
 }
 
-std::string ChildField(int i, const char* what) {
-  return absl::StrCat("child-", i + 1, "-", what);
-}
-
-// Reads a GOV.UK date input (prefix-day, -month, -year). Sets `date` when
-// all three are numbers; leaves it unset when all are empty (intake then
-// says whether the date is required); an error otherwise.
-void ReadDate(const FormValues& form, const std::string& prefix,
-              const std::string& label, google::type::Date* date,
-              bool* present, std::vector<FormError>& errors) {
-  const std::string d = Get(form, prefix + "-day");
-  const std::string m = Get(form, prefix + "-month");
-  const std::string y = Get(form, prefix + "-year");
-  *present = false;
-  if (d.empty() && m.empty() && y.empty()) return;
-  int day = 0, month = 0, year = 0;
-  if (!absl::SimpleAtoi(d, &day) || !absl::SimpleAtoi(m, &month) ||
-      !absl::SimpleAtoi(y, &year)) {
-    errors.push_back({prefix + "-day",
-                      absl::StrCat(label, " must be a real date, like 27 3 1990")});
-    return;
-  }
-  date->set_day(day);
-  date->set_month(month);
-  date->set_year(year);
-  *present = true;
-}
-
 // A yes / no radio question that the form itself requires.
 std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
                               const std::string& missing,
@@ -78,134 +50,262 @@ std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
   return std::nullopt;
 }
 
-// Where one intake path is shown. `field` may hold "{n}", the 1-based index
-// of the path's first [i]; an empty field means the form never sets the path.
+// Where one intake path is shown on a form. `field` may hold "{n}": the
+// 1-based index of the path's first [i] (for a DASH answer, its question
+// number). An empty field means the form never sets the path. Professional
+// messages may hold "{subject}" and "{other}", the MappingContext's
+// possessives.
 struct Target {
   const char* field;
   const char* missing;  // when intake says the value is required
   const char* invalid;  // any other violation
 };
 
-constexpr char kNotFromForm[] = "";
+constexpr Target kNotFromForm{"", "", ""};
+
+// One path's place on each kind of form.
+struct Row {
+  Target self;
+  Target professional;
+};
 
 // The one mapping from intake's field paths (indices written "[]") to the
-// self-referral form's fields.
-const absl::flat_hash_map<std::string, Target>& Mapping() {
-  static const auto* const kMapping = new absl::flat_hash_map<std::string, Target>{
+// forms' fields: a column for the self-referral, one for the professional
+// forms (which share their field ids).
+const absl::flat_hash_map<std::string, Row>& Mapping() {
+  static const auto* const kMapping = new absl::flat_hash_map<std::string, Row>{
       // Set by web-svc, never by the person.
-      {"idempotency_key", {kNotFromForm, "", ""}},
-      {"referral", {kNotFromForm, "", ""}},
-      {"referral.requested_service", {kNotFromForm, "", ""}},
-      {"referral.channel", {kNotFromForm, "", ""}},
-      {"referral.referrer", {kNotFromForm, "", ""}},
-      {"referral.referrer.role", {kNotFromForm, "", ""}},
-      {"referral.referrer.agency_case_reference", {kNotFromForm, "", ""}},
-      {"referral.referrer.on_behalf_of_agency", {kNotFromForm, "", ""}},
-      {"referral.referrer.safe_times", {kNotFromForm, "", ""}},
-      {"referral.subject", {kNotFromForm, "", ""}},
-      {"referral.subject.gender", {kNotFromForm, "", ""}},
-      {"referral.consent.subject", {kNotFromForm, "", ""}},
-      {"referral.consent.parent_or_carer", {kNotFromForm, "", ""}},
-      {"referral.other_party", {kNotFromForm, "", ""}},
-      {"referral.other_party.name", {kNotFromForm, "", ""}},
-      {"referral.other_party.name.given_names", {kNotFromForm, "", ""}},
-      {"referral.other_party.name.family_name", {kNotFromForm, "", ""}},
-      {"referral.other_party.date_of_birth", {kNotFromForm, "", ""}},
-      {"referral.other_party.relationship", {kNotFromForm, "", ""}},
-      {"referral.other_party.contact.phone", {kNotFromForm, "", ""}},
-      {"referral.other_party.contact.email", {kNotFromForm, "", ""}},
-      {"referral.other_party.contact.safe_times", {kNotFromForm, "", ""}},
-      {"referral.behaviour_change", {kNotFromForm, "", ""}},
-      {"referral.behaviour_change.known_to_probation", {kNotFromForm, "", ""}},
-      {"referral.behaviour_change.previous_programme", {kNotFromForm, "", ""}},
-      {"referral.behaviour_change.previous_programme_name",
-       {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.form_version", {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.answers[].question", {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.answers[].answer", {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.answers[].comment", {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.answers[].source", {kNotFromForm, "", ""}},
+      {"idempotency_key", {kNotFromForm, kNotFromForm}},
+      {"referral", {kNotFromForm, kNotFromForm}},
+      {"referral.requested_service", {kNotFromForm, kNotFromForm}},
+      {"referral.channel", {kNotFromForm, kNotFromForm}},
+      {"referral.referrer", {kNotFromForm, kNotFromForm}},
+      {"referral.referrer.on_behalf_of_agency", {kNotFromForm, kNotFromForm}},
+      {"referral.referrer.safe_times", {kNotFromForm, kNotFromForm}},
+      {"referral.subject", {kNotFromForm, kNotFromForm}},
+      {"referral.subject.gender", {kNotFromForm, kNotFromForm}},
+      {"referral.other_party.contact.phone", {kNotFromForm, kNotFromForm}},
+      {"referral.other_party.contact.email", {kNotFromForm, kNotFromForm}},
+      {"referral.other_party.contact.safe_times", {kNotFromForm, kNotFromForm}},
+      // Only the children's form's question set has an age range.
+      {"referral.risk_assessment.form_version",
+       {kNotFromForm,
+        {"dash-1", "",
+         "The young people's DASH is for ages 13 to 17: leave it blank for a "
+         "younger child"}}},
+      {"referral.risk_assessment.answers[].question",
+       {kNotFromForm, kNotFromForm}},
+      {"referral.risk_assessment.answers[].answer",
+       {kNotFromForm, kNotFromForm}},
+      {"referral.risk_assessment.answers[].source",
+       {kNotFromForm, kNotFromForm}},
       {"referral.risk_assessment.police_callouts_past_12_months",
-       {kNotFromForm, "", ""}},
+       {kNotFromForm, kNotFromForm}},
       {"referral.risk_assessment.professional_judgement_reason",
-       {kNotFromForm, "", ""}},
+       {kNotFromForm, kNotFromForm}},
       {"referral.risk_assessment.previous_marac_referral_date",
-       {kNotFromForm, "", ""}},
-      {"referral.risk_assessment.completed_at", {kNotFromForm, "", ""}},
-      {"referral.suspect_known_victims", {kNotFromForm, "", ""}},
-      // The person's answers. The referrer of a self-referral is the person.
+       {kNotFromForm, kNotFromForm}},
+      {"referral.risk_assessment.completed_at", {kNotFromForm, kNotFromForm}},
+      {"referral.suspect_known_victims", {kNotFromForm, kNotFromForm}},
+      // The referrer: on a self-referral, the person themselves.
       {"referral.referrer.name",
-       {"given-names", "Enter your first name",
-        "Your name must be 200 characters or fewer, using letters and "
-        "common punctuation"}},
+       {{"given-names", "Enter your first name",
+         "Your name must be 200 characters or fewer, using letters and "
+         "common punctuation"},
+        {"referrer-name", "Enter your name",
+         "Your name must be 200 characters or fewer, using letters and "
+         "common punctuation"}}},
+      {"referral.referrer.role",
+       {kNotFromForm,
+        {"referrer-role", "Enter your role",
+         "Your role must be 200 characters or fewer"}}},
+      {"referral.referrer.organisation",
+       {kNotFromForm,
+        {"referrer-organisation", "Enter your organisation",
+         "Your organisation must be 200 characters or fewer"}}},
+      {"referral.referrer.agency_case_reference",
+       {kNotFromForm,
+        {"referrer-case-reference", "",
+         "Your case reference must be 100 characters or fewer"}}},
       {"referral.referrer.phone",
-       {"phone", "Enter a phone number or an email address",
-        "Enter a phone number, like 01632 960 001 or 07700 900 982"}},
+       {{"phone", "Enter a phone number or an email address",
+         "Enter a phone number, like 01632 960 001 or 07700 900 982"},
+        {"referrer-phone", "Enter your work email address",
+         "Enter a phone number, like 01632 960 001 or 07700 900 982"}}},
       {"referral.referrer.email",
-       {"email", "Enter a phone number or an email address",
-        "Enter an email address in the correct format, like "
-        "name@example.com"}},
-      {"referral.subject.name", {"given-names", "Enter your first name", ""}},
+       {{"email", "Enter a phone number or an email address",
+         "Enter an email address in the correct format, like "
+         "name@example.com"},
+        {"referrer-email", "Enter your work email address",
+         "Enter an email address in the correct format, like "
+         "name@nhs.net"}}},
+      // The subject.
+      {"referral.subject.name",
+       {{"given-names", "Enter your first name", ""},
+        {"given-names", "Enter {subject} first name", ""}}},
       {"referral.subject.name.given_names",
-       {"given-names", "Enter your first name",
-        "Your first name must be 200 characters or fewer, using letters and "
-        "common punctuation"}},
+       {{"given-names", "Enter your first name",
+         "Your first name must be 200 characters or fewer, using letters and "
+         "common punctuation"},
+        {"given-names", "Enter {subject} first name",
+         "First name must be 200 characters or fewer, using letters and "
+         "common punctuation"}}},
       {"referral.subject.name.family_name",
-       {"family-name", "Enter your last name",
-        "Your last name must be 200 characters or fewer, using letters and "
-        "common punctuation"}},
+       {{"family-name", "Enter your last name",
+         "Your last name must be 200 characters or fewer, using letters and "
+         "common punctuation"},
+        {"family-name", "Enter {subject} last name",
+         "Last name must be 200 characters or fewer, using letters and "
+         "common punctuation"}}},
       {"referral.subject.date_of_birth",
-       {"dob-day", "Enter your date of birth",
-        "Date of birth must be a real date in the past"}},
+       {{"dob-day", "Enter your date of birth",
+         "Date of birth must be a real date in the past"},
+        {"dob-day", "Enter {subject} date of birth",
+         "Date of birth must be a real date in the past"}}},
       {"referral.subject.contact",
-       {"phone", "Enter a phone number or an email address", ""}},
+       {{"phone", "Enter a phone number or an email address", ""},
+        {"phone", "Enter a phone number or an email address for {subject} "
+                  "safe contact", ""}}},
       {"referral.subject.contact.phone",
-       {"phone", "Enter a phone number or an email address",
-        "Enter a phone number, like 01632 960 001 or 07700 900 982"}},
+       {{"phone", "Enter a phone number or an email address",
+         "Enter a phone number, like 01632 960 001 or 07700 900 982"},
+        {"phone", "Enter a phone number or an email address",
+         "Enter a phone number, like 01632 960 001 or 07700 900 982"}}},
       {"referral.subject.contact.email",
-       {"email", "Enter a phone number or an email address",
-        "Enter an email address in the correct format, like "
-        "name@example.com"}},
+       {{"email", "Enter a phone number or an email address",
+         "Enter an email address in the correct format, like "
+         "name@example.com"},
+        {"email", "Enter a phone number or an email address",
+         "Enter an email address in the correct format, like "
+         "name@example.com"}}},
       {"referral.subject.contact.safe_times",
-       {"safe-times", "Tell us when it is safe to contact you",
-        "Safe times must be 500 characters or fewer"}},
+       {{"safe-times", "Tell us when it is safe to contact you",
+         "Safe times must be 500 characters or fewer"},
+        {"safe-times", "Tell us when it is safe to make contact",
+         "Safe times must be 500 characters or fewer"}}},
       {"referral.subject.address",
-       {"address-postcode", "Enter your postcode", ""}},
+       {{"address-postcode", "Enter your postcode", ""},
+        {"address-postcode", "Enter {subject} postcode", ""}}},
       {"referral.subject.address.lines",
-       {"address-line-1", "", "Enter at most 2 address lines"}},
+       {{"address-line-1", "", "Enter at most 2 address lines"},
+        {"address-line-1", "", "Enter at most 2 address lines"}}},
       {"referral.subject.address.lines[]",
-       {"address-line-{n}", "",
-        "Each address line must be 200 characters or fewer"}},
+       {{"address-line-{n}", "",
+         "Each address line must be 200 characters or fewer"},
+        {"address-line-{n}", "",
+         "Each address line must be 200 characters or fewer"}}},
       {"referral.subject.address.town",
-       {"address-town", "Enter your town or city",
-        "Town or city must be 100 characters or fewer"}},
+       {{"address-town", "Enter your town or city",
+         "Town or city must be 100 characters or fewer"},
+        {"address-town", "Enter the town or city",
+         "Town or city must be 100 characters or fewer"}}},
       {"referral.subject.address.postcode",
-       {"address-postcode", "Enter your postcode",
-        "Enter a real postcode, like ST4 7AB"}},
+       {{"address-postcode", "Enter your postcode",
+         "Enter a real postcode, like ST4 7AB"},
+        {"address-postcode", "Enter {subject} postcode",
+         "Enter a real postcode, like ST4 7AB"}}},
       {"referral.subject.address.district",
-       {"address-postcode", "Enter a postcode in the area this service covers",
-        "Enter a postcode in the area this service covers"}},
+       {{"address-postcode", "Enter a postcode in the area this service covers",
+         "Enter a postcode in the area this service covers"},
+        {"address-postcode", "Enter a postcode in the area this service covers",
+         "Enter a postcode in the area this service covers"}}},
       {"referral.subject.specialist_needs",
-       {"need-lgbtq", "", "Select each need at most once"}},
+       {{"need-lgbtq", "", "Select each need at most once"},
+        {"need-lgbtq", "", "Select each need at most once"}}},
       {"referral.subject.specialist_needs[]",
-       {"need-lgbtq", "", "Select each need at most once"}},
+       {{"need-lgbtq", "", "Select each need at most once"},
+        {"need-lgbtq", "", "Select each need at most once"}}},
+      // Consent: the self-referral is the person's own request.
+      {"referral.consent.subject",
+       {kNotFromForm,
+        {"consent", "Select whether {subject} consent was given",
+         "A behaviour change referral needs the person's consent: select "
+         "yes once they have agreed"}}},
+      {"referral.consent.parent_or_carer",
+       {kNotFromForm,
+        {"parent-consent", "Select whether a parent or carer consented",
+         "Select whether a parent or carer consented"}}},
+      // The other party.
+      {"referral.other_party",
+       {kNotFromForm,
+        {"other-given-names", "Enter {other} details",
+         "Enter {other} details"}}},
+      {"referral.other_party.name",
+       {kNotFromForm,
+        {"other-given-names", "Enter {other} first name", ""}}},
+      {"referral.other_party.name.given_names",
+       {kNotFromForm,
+        {"other-given-names", "Enter {other} first name",
+         "First name must be 200 characters or fewer, using letters and "
+         "common punctuation"}}},
+      {"referral.other_party.name.family_name",
+       {kNotFromForm,
+        {"other-family-name", "Enter {other} last name",
+         "Last name must be 200 characters or fewer, using letters and "
+         "common punctuation"}}},
+      {"referral.other_party.date_of_birth",
+       {kNotFromForm,
+        {"other-dob-day", "",
+         "Date of birth must be a real date in the past"}}},
+      {"referral.other_party.relationship",
+       {kNotFromForm,
+        {"other-relationship", "Select how they are related",
+         "Select how they are related"}}},
+      // Children in the household.
       {"referral.children",
-       {"child-1-given-names", "",
-        "You can tell us about at most 20 children here"}},
+       {{"child-1-given-names", "",
+         "You can tell us about at most 20 children here"},
+        {"child-1-given-names", "",
+         "You can tell us about at most 20 children here"}}},
       {"referral.children[].name",
-       {"child-{n}-given-names", "Enter the child's first name", ""}},
+       {{"child-{n}-given-names", "Enter the child's first name", ""},
+        {"child-{n}-given-names", "Enter the child's first name", ""}}},
       {"referral.children[].name.given_names",
-       {"child-{n}-given-names", "Enter the child's first name",
-        "The child's first name must be 200 characters or fewer"}},
+       {{"child-{n}-given-names", "Enter the child's first name",
+         "The child's first name must be 200 characters or fewer"},
+        {"child-{n}-given-names", "Enter the child's first name",
+         "The child's first name must be 200 characters or fewer"}}},
       {"referral.children[].name.family_name",
-       {"child-{n}-family-name", "Enter the child's last name",
-        "The child's last name must be 200 characters or fewer"}},
+       {{"child-{n}-family-name", "Enter the child's last name",
+         "The child's last name must be 200 characters or fewer"},
+        {"child-{n}-family-name", "Enter the child's last name",
+         "The child's last name must be 200 characters or fewer"}}},
       {"referral.children[].date_of_birth",
-       {"child-{n}-dob-day", "Enter the child's date of birth",
-        "The child's date of birth must be a real date in the past"}},
+       {{"child-{n}-dob-day", "Enter the child's date of birth",
+         "The child's date of birth must be a real date in the past"},
+        {"child-{n}-dob-day", "Enter the child's date of birth",
+         "The child's date of birth must be a real date in the past"}}},
       {"referral.concerns",
-       {"concerns", "Tell us what is happening",
-        "What is happening must be 10,000 characters or fewer"}},
+       {{"concerns", "Tell us what is happening",
+         "What is happening must be 10,000 characters or fewer"},
+        {"concerns", "Tell us what is happening",
+         "What is happening must be 10,000 characters or fewer"}}},
+      // Behaviour change facts.
+      {"referral.behaviour_change",
+       {kNotFromForm,
+        {"known-to-probation",
+         "Select whether the person is or was known to probation",
+         "Select whether the person is or was known to probation"}}},
+      {"referral.behaviour_change.known_to_probation",
+       {kNotFromForm,
+        {"known-to-probation",
+         "Select whether the person is or was known to probation",
+         "Select whether the person is or was known to probation"}}},
+      {"referral.behaviour_change.previous_programme",
+       {kNotFromForm,
+        {"previous-programme",
+         "Select whether the person has done one of our programmes before",
+         "Select whether the person has done one of our programmes before"}}},
+      {"referral.behaviour_change.previous_programme_name",
+       {kNotFromForm,
+        {"previous-programme-name", "",
+         "The programme's name must be 200 characters or fewer"}}},
+      // The DASH: the form sends only the questions answered, numbered by
+      // the form itself; a comment is the person's to shorten.
+      {"referral.risk_assessment.answers[].comment",
+       {kNotFromForm,
+        {"dash-{n}-comment", "",
+         "A comment must be 2,000 characters or fewer"}}},
   };
   return *kMapping;
 }
@@ -231,7 +331,87 @@ std::pair<std::string, int> Normalise(const std::string& path) {
   return {out, first};
 }
 
+constexpr char kDashAnswersPrefix[] = "referral.risk_assessment.answers[]";
+
 }  // namespace
+
+std::string FormValue(const FormValues& form, const std::string& name) {
+  return Get(form, name);
+}
+
+std::string ChildField(int index0, const char* what) {
+  return absl::StrCat("child-", index0 + 1, "-", what);
+}
+
+bool ReadFormDate(const FormValues& form, const std::string& prefix,
+                  const std::string& label, google::type::Date* date,
+                  std::vector<FormError>& errors) {
+  const std::string d = Get(form, prefix + "-day");
+  const std::string m = Get(form, prefix + "-month");
+  const std::string y = Get(form, prefix + "-year");
+  if (d.empty() && m.empty() && y.empty()) return false;
+  int day = 0, month = 0, year = 0;
+  if (!absl::SimpleAtoi(d, &day) || !absl::SimpleAtoi(m, &month) ||
+      !absl::SimpleAtoi(y, &year)) {
+    errors.push_back({prefix + "-day",
+                      absl::StrCat(label, " must be a real date, like 27 3 1990")});
+    return false;
+  }
+  date->set_day(day);
+  date->set_month(month);
+  date->set_year(year);
+  return true;
+}
+
+void AppendChildFields(std::vector<std::string>& fields) {
+  fields.push_back(kChildCountField);
+  for (int i = 0; i < kMaxFormChildren; ++i) {
+    for (const char* w :
+         {"given-names", "family-name", "dob-day", "dob-month", "dob-year"}) {
+      fields.push_back(ChildField(i, w));
+    }
+  }
+}
+
+void ReadChildren(const FormValues& form, bool asked,
+                  google::protobuf::RepeatedPtrField<common::v1::Child>* out,
+                  std::vector<FormError>& errors) {
+  if (!asked) return;
+  for (int i = 0; i < kMaxFormChildren; ++i) {
+    const std::string given = Get(form, ChildField(i, "given-names"));
+    const std::string family = Get(form, ChildField(i, "family-name"));
+    google::type::Date dob;
+    const bool dob_given =
+        ReadFormDate(form, absl::StrCat("child-", i + 1, "-dob"),
+                     "The child's date of birth", &dob, errors);
+    const bool any = !given.empty() || !family.empty() || dob_given ||
+                     !Get(form, ChildField(i, "dob-day")).empty() ||
+                     !Get(form, ChildField(i, "dob-month")).empty() ||
+                     !Get(form, ChildField(i, "dob-year")).empty();
+    // The first child is asked for whenever the answer is yes.
+    if (!any && i > 0) continue;
+    common::v1::Child& child = *out->Add();
+    child.mutable_name()->set_given_names(given);
+    child.mutable_name()->set_family_name(family);
+    if (dob_given) *child.mutable_date_of_birth() = dob;
+  }
+}
+
+int ChildBlocksToShow(const FormValues& form, bool add_one) {
+  int shown = 1;
+  int asked = 0;
+  if (absl::SimpleAtoi(Get(form, kChildCountField), &asked)) {
+    shown = std::max(shown, std::min(asked, kMaxFormChildren));
+  }
+  for (int i = 0; i < kMaxFormChildren; ++i) {
+    for (const char* w :
+         {"given-names", "family-name", "dob-day", "dob-month", "dob-year"}) {
+      if (!Get(form, ChildField(i, w)).empty()) shown = std::max(shown, i + 1);
+    }
+  }
+  if (add_one) ++shown;
+  return std::min(shown, kMaxFormChildren);
+}
 
 const std::vector<std::string>& SelfReferralFields() {
   static const auto* const kFields = [] {
@@ -240,12 +420,7 @@ const std::vector<std::string>& SelfReferralFields() {
         "address-line-1", "address-line-2", "address-town", "address-postcode",
         "phone", "email", "safe-to-call", "safe-to-leave-message", "safe-times",
         "concerns", "children"};
-    for (int i = 0; i < kFormChildren; ++i) {
-      for (const char* w : {"given-names", "family-name", "dob-day",
-                            "dob-month", "dob-year"}) {
-        f->push_back(ChildField(i, w));
-      }
-    }
+    AppendChildFields(*f);
     for (const NeedBox& n : kNeedBoxes) f->push_back(n.field);
     return f;
   }();
@@ -262,10 +437,10 @@ BuiltReferral BuildSelfReferral(const FormValues& form) {
   common::v1::Subject& s = *r.mutable_subject();
   s.mutable_name()->set_given_names(Get(form, "given-names"));
   s.mutable_name()->set_family_name(Get(form, "family-name"));
-  bool dob_present = false;
-  ReadDate(form, "dob", "Date of birth", s.mutable_date_of_birth(),
-           &dob_present, out.errors);
-  if (!dob_present) s.clear_date_of_birth();
+  if (!ReadFormDate(form, "dob", "Date of birth", s.mutable_date_of_birth(),
+                    out.errors)) {
+    s.clear_date_of_birth();
+  }
 
   common::v1::Address& a = *s.mutable_address();
   for (const char* line : {"address-line-1", "address-line-2"}) {
@@ -296,26 +471,10 @@ BuiltReferral BuildSelfReferral(const FormValues& form) {
 
   r.set_concerns(Get(form, "concerns"));
 
-  if (auto children = ReadYesNo(form, "children",
-                                "Select yes if any children live with you",
-                                out.errors);
-      children.value_or(false)) {
-    for (int i = 0; i < kFormChildren; ++i) {
-      const std::string given = Get(form, ChildField(i, "given-names"));
-      const std::string family = Get(form, ChildField(i, "family-name"));
-      google::type::Date dob;
-      bool dob_given = false;
-      ReadDate(form, absl::StrCat("child-", i + 1, "-dob"),
-               "The child's date of birth", &dob, &dob_given, out.errors);
-      const bool any = !given.empty() || !family.empty() || dob_given;
-      // The first child is asked for whenever the answer is yes.
-      if (!any && i > 0) continue;
-      common::v1::Child& child = *r.add_children();
-      child.mutable_name()->set_given_names(given);
-      child.mutable_name()->set_family_name(family);
-      if (dob_given) *child.mutable_date_of_birth() = dob;
-    }
-  }
+  const std::optional<bool> children = ReadYesNo(
+      form, "children", "Select yes if any children live with you", out.errors);
+  ReadChildren(form, children.value_or(false), r.mutable_children(),
+               out.errors);
 
   common::v1::Referrer& ref = *r.mutable_referrer();
   std::vector<std::string> name_parts;
@@ -333,29 +492,42 @@ bool IsKnownIntakePath(const std::string& path) {
   return Mapping().contains(Normalise(path).first);
 }
 
-std::optional<FormError> MapViolation(const FieldViolation& violation) {
-  const auto [path, index] = Normalise(violation.field);
+std::optional<FormError> MapViolation(const FieldViolation& violation,
+                                      const MappingContext& context) {
+  auto [path, index] = Normalise(violation.field);
   auto it = Mapping().find(path);
-  if (it == Mapping().end() || it->second.field[0] == '\0') {
-    return std::nullopt;
+  if (it == Mapping().end()) return std::nullopt;
+  const Target& t = context.kind == FormKind::kSelfReferral
+                        ? it->second.self
+                        : it->second.professional;
+  if (t.field[0] == '\0') return std::nullopt;
+  int n = index < 0 ? 1 : index + 1;
+  if (absl::StartsWith(path, kDashAnswersPrefix)) {
+    // A DASH answer's index is its place among the answers sent.
+    if (index < 0 ||
+        index >= static_cast<int>(context.answer_questions.size())) {
+      return std::nullopt;
+    }
+    n = context.answer_questions[index];
   }
-  const Target& t = it->second;
   const bool missing = absl::StartsWith(violation.description, "required") ||
                        absl::StartsWith(violation.description,
                                         "a phone number or an email address");
   std::string message = missing ? t.missing : t.invalid;
   if (message.empty()) message = missing ? t.invalid : t.missing;
-  const std::string field = absl::StrReplaceAll(
-      t.field, {{"{n}", absl::StrCat(index < 0 ? 1 : index + 1)}});
+  message = absl::StrReplaceAll(
+      message, {{"{subject}", context.subject}, {"{other}", context.other}});
+  const std::string field =
+      absl::StrReplaceAll(t.field, {{"{n}", absl::StrCat(n)}});
   return FormError{field, message};
 }
 
 std::vector<FormError> MapViolations(
     const std::vector<FieldViolation>& violations,
-    std::vector<std::string>* unmapped) {
+    std::vector<std::string>* unmapped, const MappingContext& context) {
   std::vector<FormError> errors;
   for (const FieldViolation& v : violations) {
-    std::optional<FormError> e = MapViolation(v);
+    std::optional<FormError> e = MapViolation(v, context);
     if (!e.has_value()) {
       if (unmapped != nullptr) unmapped->push_back(v.field);
       continue;
@@ -365,7 +537,8 @@ std::vector<FormError> MapViolations(
                     [&](const FormError& x) { return x.field == e->field; });
     if (!seen) errors.push_back(*std::move(e));
   }
-  const auto& order = SelfReferralFields();
+  const auto& order = context.field_order != nullptr ? *context.field_order
+                                                     : SelfReferralFields();
   auto rank = [&](const FormError& e) {
     return std::find(order.begin(), order.end(), e.field) - order.begin();
   };

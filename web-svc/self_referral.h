@@ -25,8 +25,14 @@ using FormValues = std::map<std::string, std::string>;
 inline constexpr size_t kMaxFieldBytes = 40000;
 // Largest form body web-svc reads, in bytes; a longer one is refused (413).
 inline constexpr size_t kMaxFormBytes = 64 * 1024;
-// Children the form has room for.
-inline constexpr int kFormChildren = 2;
+// Children a form can tell intake about: intake's limit (kMaxChildren in
+// intake-svc/validation.h; a unit test keeps the two equal). The forms show
+// one block and an "Add another child" button up to this many.
+inline constexpr int kMaxFormChildren = 20;
+// Hidden field holding how many child blocks the form shows.
+inline constexpr char kChildCountField[] = "child-count";
+// The submit button that adds a child block instead of sending the form.
+inline constexpr char kAddChildButton[] = "add-child";
 
 // Every field of the self-referral form, in page order (the honeypot and
 // the tokens are not among them).
@@ -48,22 +54,70 @@ struct FormError {
 struct BuiltReferral {
   common::v1::Referral referral;
   std::vector<FormError> errors;
+  // The DASH question number of each risk_assessment.answers entry, in
+  // order (MappingContext::answer_questions).
+  std::vector<int> answer_questions;
 };
 BuiltReferral BuildSelfReferral(const FormValues& form);
 
-// Where an intake field violation is shown: the form field and the message
-// for it. nullopt for a path that the self-referral form never sets (the
-// channel, the requested service, a risk assessment...): that is web-svc's
-// fault, not the person's, and is answered with the service's error page.
-std::optional<FormError> MapViolation(const FieldViolation& violation);
+// Which column of the one field mapping a form uses: the victim's own form
+// (messages say "your"), or the professionals' forms (which share field ids
+// and say whose detail is wrong).
+enum class FormKind { kSelfReferral, kProfessional };
 
-// True for every path intake's validation can return (whether or not the
+// How intake's violations are shown on one form.
+struct MappingContext {
+  FormKind kind = FormKind::kSelfReferral;
+  // Possessives put into the professional forms' messages: the subject's
+  // ("the person's", "the child's") and the other party's ("the partner's").
+  std::string subject = "the person's";
+  std::string other = "the other person's";
+  // The form's fields in page order (errors are listed in it); null means
+  // SelfReferralFields().
+  const std::vector<std::string>* field_order = nullptr;
+  // The DASH question number of each referral.risk_assessment.answers[i]
+  // the form sent (only answered questions are sent).
+  std::vector<int> answer_questions;
+};
+
+// Where an intake field violation is shown: the form field and the message
+// for it. nullopt for a path that the form never sets (the channel, the
+// requested service, a DASH answer's source...): that is web-svc's fault,
+// not the person's, and is answered with the service's error page.
+std::optional<FormError> MapViolation(const FieldViolation& violation,
+                                      const MappingContext& context = {});
+
+// True for every path intake's validation can return (whether or not a
 // form sets it); false for a path the mapping has never heard of.
 bool IsKnownIntakePath(const std::string& path);
 
 // Each violation mapped (one error per field, the first), in page order.
 // `unmapped` collects the paths MapViolation has no field for.
 std::vector<FormError> MapViolations(const std::vector<FieldViolation>& violations,
-                                     std::vector<std::string>* unmapped);
+                                     std::vector<std::string>* unmapped,
+                                     const MappingContext& context = {});
+
+// Children's blocks shared by every form: "child-<n>-given-names",
+// "-family-name" and the date "-dob-day/-month/-year", n from 1.
+std::string ChildField(int index0, const char* what);
+// The children the form describes: blocks 1..kMaxFormChildren, a block left
+// blank skipped (except the first, asked for whenever `asked` is true).
+void ReadChildren(const FormValues& form, bool asked,
+                  google::protobuf::RepeatedPtrField<common::v1::Child>* out,
+                  std::vector<FormError>& errors);
+// How many child blocks to show: what the form asked for (child-count, one
+// more when "add another" was pressed), at least the last block filled in,
+// between 1 and kMaxFormChildren.
+int ChildBlocksToShow(const FormValues& form, bool add_one);
+// The field names of the children's blocks, in page order.
+void AppendChildFields(std::vector<std::string>& fields);
+
+// Shared readers of GOV.UK inputs (see self_referral.cc).
+std::string FormValue(const FormValues& form, const std::string& name);
+// A GOV.UK date input (prefix-day, -month, -year): true with `date` set when
+// all three are numbers; false when all are empty; an error otherwise.
+bool ReadFormDate(const FormValues& form, const std::string& prefix,
+                  const std::string& label, google::type::Date* date,
+                  std::vector<FormError>& errors);
 
 }  // namespace frontdoor::web

@@ -1,6 +1,7 @@
 #include "web-svc/web_server.h"
 
 #include <atomic>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -37,6 +38,8 @@
 #include "web-svc/accounts.h"
 #include "web-svc/console.h"
 #include "web-svc/pages.h"
+#include "web-svc/professional_pages.h"
+#include "web-svc/professional_referral.h"
 #include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_security.h"
@@ -47,8 +50,10 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr char kService[] = "web-svc";
-// The actor named to intake for the audit trail: the person is anonymous.
+// The actors named to intake for the audit trail: the person is anonymous;
+// the professional is named in the referral itself.
 constexpr char kActor[] = "web:self-referral";
+constexpr char kProfessionalActor[] = "web:professional-referral";
 constexpr char kDefaultQuickExitUrl[] = "https://www.bbc.co.uk/weather";
 constexpr double kDefaultClientPerSecond = 1;
 constexpr int kDefaultClientBurst = 10;
@@ -189,11 +194,23 @@ class WebServerImpl final : public WebServer {
               const httplib::ContentReader* body);
   Page Route(const httplib::Request& req, const httplib::ContentReader* body,
              std::string* route);
-  Page SelfReferralForm(const httplib::Request& req);
+  // One form: its labels, fields, and how it is built, shown and answered.
+  struct FormRoute {
+    const char* label;  // metrics' and audit's form label
+    const char* actor;  // named to intake
+    const std::vector<std::string>* fields;
+    std::function<BuiltReferral(const FormValues&)> build;
+    std::function<MappingContext(const BuiltReferral&)> mapping;
+    std::function<std::string(const FormView&)> render;
+    std::function<std::string(const intake::v1::Receipt&)> receipt;
+  };
+  FormRoute SelfReferralRoute() const;
+  FormRoute ProfessionalRoute(ProfessionalForm form) const;
+  Page FormGet(const httplib::Request& req, const FormRoute& form);
+  Page FormPost(const httplib::Request& req,
+                const httplib::ContentReader* reader, const FormRoute& form);
   Page ConsolePage(const httplib::Request& req,
                    const httplib::ContentReader* reader, std::string* route);
-  Page SelfReferralPost(const httplib::Request& req,
-                        const httplib::ContentReader* reader);
   Page Html(int status, std::string body) const {
     Page r;
     r.status = status;
@@ -203,11 +220,10 @@ class WebServerImpl final : public WebServer {
   static void Send(httplib::Response& res, const Page& r);
   std::string ClientAddress(const httplib::Request& req) const;
   std::string CsrfCookie(const httplib::Request& req) const;
-  void Audit(const std::string& action, const std::string& subject,
-             const std::string& outcome);
-  void CountSubmission(const std::string& outcome) {
-    submissions_->Add({{"form", "self_referral"}, {"outcome", outcome}})
-        .Increment();
+  void Audit(const std::string& form, const std::string& action,
+             const std::string& subject, const std::string& outcome);
+  void CountSubmission(const std::string& form, const std::string& outcome) {
+    submissions_->Add({{"form", form}, {"outcome", outcome}}).Increment();
   }
   absl::Status Listen(httplib::Server& server, const std::string& address,
                       const char* what, int* port, std::thread* thread);
@@ -215,6 +231,8 @@ class WebServerImpl final : public WebServer {
   const Clock* clock_ = nullptr;
   config::v1::WebConfig config_;
   PageContext page_;
+  // WebConfig.professional_email_domains.
+  std::vector<std::string> domains_;
   std::map<std::string, Asset> assets_;
   std::unique_ptr<crypto::KeyRing> keys_;
   std::unique_ptr<store::Store> store_;
@@ -291,6 +309,9 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   page_.quick_exit_url = config.quick_exit_url().empty()
                              ? kDefaultQuickExitUrl
                              : config.quick_exit_url();
+  domains_.assign(config.professional_email_domains().begin(),
+                  config.professional_email_domains().end());
+  page_.professional_forms = !domains_.empty();
   absl::StatusOr<std::map<std::string, Asset>> assets =
       LoadAssets(config.assets_dir());
   if (!assets.ok()) return server::WithContext(assets.status(), "loading assets");
@@ -511,7 +532,22 @@ WebServerImpl::Page WebServerImpl::Route(const httplib::Request& req,
   if (IsConsolePath(uri)) return ConsolePage(req, body, route);
   if (uri == "/self-referral") {
     *route = "self_referral";
-    return get ? SelfReferralForm(req) : SelfReferralPost(req, body);
+    const FormRoute form = SelfReferralRoute();
+    return get ? FormGet(req, form) : FormPost(req, body, form);
+  }
+  // The professionals' forms, offered when some work email domain is.
+  if (!domains_.empty() && uri == "/professional") {
+    *route = "professional";
+    if (!get) return Html(405, RenderNotFoundPage(page_));
+    return Html(200, RenderProfessionalStartPage(page_, domains_));
+  }
+  if (!domains_.empty() && absl::StartsWith(uri, "/professional/")) {
+    for (const ProfessionalFormSpec& spec : ProfessionalForms()) {
+      if (uri != absl::StrCat("/professional/", spec.slug)) continue;
+      *route = spec.label;
+      const FormRoute form = ProfessionalRoute(spec.form);
+      return get ? FormGet(req, form) : FormPost(req, body, form);
+    }
   }
   return Html(404, RenderNotFoundPage(page_));
 }
@@ -522,8 +558,49 @@ std::string WebServerImpl::CsrfCookie(const httplib::Request& req) const {
   return IsWellFormedToken(value) ? value : "";
 }
 
-WebServerImpl::Page WebServerImpl::SelfReferralForm(
-    const httplib::Request& req) {
+WebServerImpl::FormRoute WebServerImpl::SelfReferralRoute() const {
+  FormRoute f;
+  f.label = "self_referral";
+  f.actor = kActor;
+  f.fields = &SelfReferralFields();
+  f.build = [](const FormValues& v) { return BuildSelfReferral(v); };
+  f.mapping = [](const BuiltReferral&) { return MappingContext{}; };
+  f.render = [this](const FormView& v) {
+    return RenderSelfReferralPage(page_, v);
+  };
+  f.receipt = [this](const intake::v1::Receipt& r) {
+    return RenderReceiptPage(page_, r.reference());
+  };
+  return f;
+}
+
+WebServerImpl::FormRoute WebServerImpl::ProfessionalRoute(
+    ProfessionalForm form) const {
+  FormRoute f;
+  f.label = SpecFor(form).label;
+  f.actor = kProfessionalActor;
+  f.fields = &ProfessionalFields(form);
+  f.build = [this, form](const FormValues& v) {
+    return BuildProfessionalReferral(form, v, domains_);
+  };
+  f.mapping = [form](const BuiltReferral& b) {
+    return ProfessionalMapping(form, b);
+  };
+  f.render = [this, form](const FormView& v) {
+    return RenderProfessionalFormPage(page_, form, v, domains_);
+  };
+  f.receipt = [this](const intake::v1::Receipt& r) {
+    std::vector<std::string> returned;
+    for (const auto& reason : r.return_reasons()) {
+      returned.push_back(reason.message());
+    }
+    return RenderProfessionalReceiptPage(page_, r.reference(), returned);
+  };
+  return f;
+}
+
+WebServerImpl::Page WebServerImpl::FormGet(const httplib::Request& req,
+                                           const FormRoute& form) {
   std::string cookie = CsrfCookie(req);
   Page r;
   if (cookie.empty()) {
@@ -534,10 +611,10 @@ WebServerImpl::Page WebServerImpl::SelfReferralForm(
                                     "; Path=/; Secure; HttpOnly; "
                                     "SameSite=Strict")});
   }
-  SelfReferralView view;
+  FormView view;
   view.csrf_token = csrf_->TokenFor(cookie);
   view.form_token = NewToken();
-  r.body = RenderSelfReferralPage(page_, view);
+  r.body = form.render(view);
   return r;
 }
 
@@ -593,17 +670,19 @@ std::string WebServerImpl::ClientAddress(const httplib::Request& req) const {
 // The audit reason code of every web-svc entry (common/audit/README.md).
 constexpr char kAuditReasonWebForm[] = "web_form_submission";
 
-void WebServerImpl::Audit(const std::string& action, const std::string& subject,
+void WebServerImpl::Audit(const std::string& form, const std::string& action,
+                          const std::string& subject,
                           const std::string& outcome) {
   audit::Entry entry;
   entry.at = clock_->Now();
   entry.actor_agency = "frontdoor-web";
-  entry.actor_person = kActor;
+  entry.actor_person =
+      form == "self_referral" ? kActor : kProfessionalActor;
   entry.action = action;
   entry.subject = subject;
   entry.reason = kAuditReasonWebForm;
   entry.lawful_basis = "UK GDPR art. 6(1)(e), art. 9(2)(g); DPA 2018 sch. 1 para. 18";
-  entry.details = absl::StrCat("{\"form\":\"self_referral\",\"outcome\":\"",
+  entry.details = absl::StrCat("{\"form\":\"", form, "\",\"outcome\":\"",
                                outcome, "\"}");
   const absl::Status s = store_->WriteSync(
       [&](store::Tx& tx) { return audit::Append(tx, *keys_, entry); });
@@ -614,11 +693,12 @@ void WebServerImpl::Audit(const std::string& action, const std::string& subject,
   }
 }
 
-WebServerImpl::Page WebServerImpl::SelfReferralPost(
-    const httplib::Request& req, const httplib::ContentReader* reader) {
+WebServerImpl::Page WebServerImpl::FormPost(const httplib::Request& req,
+                                            const httplib::ContentReader* reader,
+                                            const FormRoute& form) {
   absl::Duration retry_after;
   if (!limiter_->TryAcquire(ClientAddress(req), &retry_after)) {
-    CountSubmission("rate_limited");
+    CountSubmission(form.label, "rate_limited");
     Page r = Html(429, RenderTooManyRequestsPage(page_));
     r.headers.push_back(
         {"Retry-After",
@@ -628,7 +708,7 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
   }
   if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
                                   "application/x-www-form-urlencoded")) {
-    CountSubmission("bad_request");
+    CountSubmission(form.label, "bad_request");
     return Html(415, RenderProblemPage(page_));
   }
   // Read here, bounded, rather than by the library (whose own limit for
@@ -644,7 +724,7 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
     return true;
   });
   if (too_large) {
-    CountSubmission("too_large");
+    CountSubmission(form.label, "too_large");
     return Html(413, RenderProblemPage(page_));
   }
   httplib::Params params;
@@ -658,49 +738,56 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
   FormValues values;
   bool fits = var(kCsrfField, &csrf_token) &&
               var(kFormTokenField, &form_token) && var("website", &honeypot);
-  for (const std::string& field : SelfReferralFields()) {
+  for (const std::string& field : *form.fields) {
     if (!fits) break;
     std::string v;
     fits = var(field, &v);
     if (!v.empty()) values[field] = std::move(v);
   }
   if (!fits) {
-    CountSubmission("too_large");
+    CountSubmission(form.label, "too_large");
     return Html(413, RenderProblemPage(page_));
   }
   if (!csrf_->Check(CsrfCookie(req), csrf_token)) {
-    CountSubmission("csrf");
-    Audit("web.submission_refused", "", "csrf");
+    CountSubmission(form.label, "csrf");
+    Audit(form.label, "web.submission_refused", "", "csrf");
     return Html(403, RenderFormExpiredPage(page_));
   }
   if (!honeypot.empty()) {
-    CountSubmission("honeypot");
-    Audit("web.submission_refused", "", "honeypot");
+    CountSubmission(form.label, "honeypot");
+    Audit(form.label, "web.submission_refused", "", "honeypot");
     return Html(400, RenderProblemPage(page_));
   }
   if (!IsWellFormedToken(form_token)) {
-    CountSubmission("bad_request");
+    CountSubmission(form.label, "bad_request");
     return Html(400, RenderProblemPage(page_));
   }
 
-  SelfReferralView view;
+  FormView view;
   view.values = values;
   view.csrf_token = csrf_token;
   view.form_token = form_token;
-  BuiltReferral built = BuildSelfReferral(values);
+  // "Add another child": the same form back with one more block, nothing
+  // sent.
+  if (params.count(kAddChildButton) > 0) {
+    view.child_blocks = ChildBlocksToShow(values, /*add_one=*/true);
+    return Html(200, form.render(view));
+  }
+  view.child_blocks = ChildBlocksToShow(values, /*add_one=*/false);
+  BuiltReferral built = form.build(values);
   if (!built.errors.empty()) {
-    CountSubmission("invalid");
+    CountSubmission(form.label, "invalid");
     view.errors = std::move(built.errors);
-    return Html(422, RenderSelfReferralPage(page_, view));
+    return Html(422, form.render(view));
   }
 
   intake::v1::SubmitReferralRequest request;
   request.set_idempotency_key(absl::StrCat("web-", form_token));
-  *request.mutable_referral() = std::move(built.referral);
+  *request.mutable_referral() = built.referral;
   intake::v1::SubmitReferralResponse response;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + intake_deadline_));
-  ctx.AddMetadata(tls::kActorMetadataKey, kActor);
+  ctx.AddMetadata(tls::kActorMetadataKey, form.actor);
   const TraceContext trace = NewTrace();
   ctx.AddMetadata(std::string(kTraceparentHeader),
                   FormatTraceparent(trace, NewSpanId()));
@@ -711,21 +798,22 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
         response.receipt().status() == intake::v1::REFERRAL_STATUS_ACCEPTED
             ? "accepted"
             : "returned";
-    CountSubmission(outcome);
-    Audit("web.referral_submitted", response.receipt().reference(), outcome);
+    CountSubmission(form.label, outcome);
+    Audit(form.label, "web.referral_submitted", response.receipt().reference(), outcome);
     Log(Level::kInfo, "web.referral_submitted",
         {{"service", kService},
          {"trace_id", trace.trace_id},
          {"reference", response.receipt().reference()},
          {"outcome", outcome}});
-    return Html(200, RenderReceiptPage(page_, response.receipt().reference()));
+    return Html(200, form.receipt(response.receipt()));
   }
   if (status.code() == absl::StatusCode::kInvalidArgument) {
     std::vector<std::string> unmapped;
-    view.errors = MapViolations(GetFieldViolations(status), &unmapped);
+    view.errors = MapViolations(GetFieldViolations(status), &unmapped,
+                                form.mapping(built));
     if (unmapped.empty() && !view.errors.empty()) {
-      CountSubmission("invalid");
-      return Html(422, RenderSelfReferralPage(page_, view));
+      CountSubmission(form.label, "invalid");
+      return Html(422, form.render(view));
     }
     for (const std::string& path : unmapped) {
       // A path, never a value: no personal data.
@@ -735,11 +823,11 @@ WebServerImpl::Page WebServerImpl::SelfReferralPost(
     }
   }
   if (status.code() == absl::StatusCode::kAlreadyExists) {
-    CountSubmission("already_sent");
+    CountSubmission(form.label, "already_sent");
     return Html(409, RenderAlreadySentPage(page_));
   }
-  CountSubmission("intake_error");
-  Audit("web.submission_refused", "", "intake_error");
+  CountSubmission(form.label, "intake_error");
+  Audit(form.label, "web.submission_refused", "", "intake_error");
   Log(Level::kError, "web.intake_failed",
       {{"service", kService},
        {"trace_id", trace.trace_id},

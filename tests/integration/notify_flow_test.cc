@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "absl/synchronization/mutex.h"
 #include "allocation-svc/allocation_server.h"
 #include "common/server/server_options.h"
@@ -36,7 +37,10 @@
 #include "tests/testing/triage_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "tools/partner-inbox/partner_inbox.h"
+#include "tests/testing/web_browser.h"
 #include "triage-svc/triage_server.h"
+#include "web-svc/professional_referral.h"
+#include "web-svc/web_server.h"
 
 namespace frontdoor {
 namespace {
@@ -1022,6 +1026,112 @@ TEST_F(NotifyFlowTest, InvalidUtf8IsRefusedNamingTheField) {
   testing::ExpectInvalidUtf8Refused(
       *channel, "/frontdoor.notify.v1.NotifyInbox/DeliverPlacementChanged",
       event, "placement.reference", [&log] { return log.text(); });
+}
+
+// Done-when of the web front door: a professional's web referral with a
+// DASH of 14 "yes" answers raises on the MARAC hub's stream the same alert
+// as a partner's API referral with the same answers. web-svc runs in
+// process beside the suite and is driven over HTTPS as a browser drives it
+// (the form page, its tokens, the post); the browser test covers the form
+// itself in chromium.
+TEST_F(NotifyFlowTest, AWebReferralWith14YesAnswersRaisesTheSameMaracAlert) {
+  config::v1::WebConfig w;
+  w.set_https_address("127.0.0.1:0");
+  const auto web_files = testing::PkiFiles("web-svc");
+  w.mutable_public_tls()->set_cert_file(web_files.cert_file());
+  w.mutable_public_tls()->set_key_file(web_files.key_file());
+  w.set_health_address("127.0.0.1:0");
+  w.set_metrics_address("127.0.0.1:0");
+  *w.mutable_service_tls() = web_files;
+  testing::PointAt(w.mutable_intake(), intake_->api_port());
+  testing::UseTestStore(w.mutable_store(), dir_, "web");
+  w.set_key_ring_file((dir_ / "keys.json").string());
+  w.set_shutdown_grace_seconds(5);
+  w.set_assets_dir(FRONTDOOR_WEB_ASSETS_DIR);
+  w.add_professional_email_domains("staffordshire.police.uk");
+  auto web = web::WebServer::Start(w, clock_);
+  ASSERT_TRUE(web.ok()) << web.status();
+
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+
+  // Two people, so that neither referral is the other's MARAC repeat; the
+  // same answers otherwise: 14 yes, the other 10 no.
+  auto answers = [](const std::string& given, const std::string& day) {
+    testing::Form f = {{"referrer-name", "Pat Smith"},
+                       {"referrer-organisation", "Staffordshire Police"},
+                       {"referrer-role", "Domestic abuse officer"},
+                       {"referrer-email", "pat.smith@staffordshire.police.uk"},
+                       {"given-names", given},
+                       {"family-name", "Jones"},
+                       {"dob-day", day},
+                       {"dob-month", "2"},
+                       {"dob-year", "1990"},
+                       {"address-postcode", "ST4 7AB"},
+                       {"phone", "07700 900982"},
+                       {"safe-to-call", "yes"},
+                       {"safe-to-leave-message", "no"},
+                       {"concerns", "Her partner hurts her."},
+                       {"children", "no"},
+                       {"consent", "given"}};
+    for (int q = 1; q <= web::kDashQuestions; ++q) {
+      f.push_back({absl::StrCat("dash-", q), q <= 14 ? "yes" : "no"});
+    }
+    return f;
+  };
+
+  // Through the web form, as a browser sends it.
+  testing::Browser browser(web.value()->https_port());
+  const testing::Http page = browser.Get("/professional/adult-victim");
+  ASSERT_EQ(page.status, 200);
+  const testing::Http sent = browser.Post(
+      "/professional/adult-victim",
+      testing::WithTokens(page.body, answers("Alex", "3")));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string web_ref = testing::Reference(sent.body);
+  ASSERT_FALSE(web_ref.empty()) << sent.body;
+
+  // Through the API, by the police: the same answers made into a referral.
+  const testing::Form api_form = answers("Sam", "4");
+  web::BuiltReferral api = web::BuildProfessionalReferral(
+      web::ProfessionalForm::kAdultVictim,
+      web::FormValues(api_form.begin(), api_form.end()),
+      {"staffordshire.police.uk"});
+  ASSERT_THAT(api.errors, IsEmpty());
+  api.referral.set_channel(common::v1::CHANNEL_PARTNER_API);
+  const std::string api_ref = Submit("staffs-police", api.referral, "api-14");
+
+  // Both alerts arrive on the hub's stream (bounded: Next waits kSettle).
+  std::map<std::string, notify::v1::MaracAlert> alerts;
+  for (int i = 0; i < 4 && alerts.size() < 2; ++i) {
+    std::optional<Delivery> d = hub.Next();
+    if (!d.has_value()) break;
+    if (d->notification().has_marac_alert()) {
+      alerts[d->notification().marac_alert().reference()] =
+          d->notification().marac_alert();
+    }
+  }
+  ASSERT_EQ(alerts.count(web_ref), 1u);
+  ASSERT_EQ(alerts.count(api_ref), 1u);
+  notify::v1::MaracAlert from_web = alerts[web_ref];
+  notify::v1::MaracAlert from_api = alerts[api_ref];
+  EXPECT_EQ(from_web.risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(from_web.flags().visible_high_risk());
+  EXPECT_EQ(from_web.dash_score(), 14);
+  EXPECT_EQ(from_web.referring_agency(), "frontdoor-web");
+  EXPECT_EQ(from_api.referring_agency(), "staffs-police");
+  EXPECT_EQ(from_web.subject_name().given_names(), "Alex");
+  // Apart from who referred whom, the same alert.
+  for (notify::v1::MaracAlert* a : {&from_web, &from_api}) {
+    a->clear_reference();
+    a->clear_referring_agency();
+    a->clear_subject_name();
+    a->clear_subject_date_of_birth();
+  }
+  EXPECT_TRUE(
+      google::protobuf::util::MessageDifferencer::Equals(from_web, from_api))
+      << from_web.DebugString() << "\nvs\n"
+      << from_api.DebugString();
+  EXPECT_TRUE(web.value()->Shutdown(absl::Seconds(5)).ok());
 }
 
 }  // namespace

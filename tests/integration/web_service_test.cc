@@ -25,6 +25,8 @@
 #include "tests/testing/pki.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
+#include "tests/testing/web_browser.h"
+#include "web-svc/professional_referral.h"
 #include "web-svc/self_referral.h"
 #include "web-svc/web_server.h"
 
@@ -33,110 +35,14 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using frontdoor::testing::Browser;
+using frontdoor::testing::Form;
+using frontdoor::testing::Hidden;
+using frontdoor::testing::Http;
+using frontdoor::testing::Reference;
+using frontdoor::testing::WithTokens;
 
 constexpr int kBurst = 6;
-constexpr long kCurlTimeoutSeconds = 20;
-
-struct Http {
-  long status = 0;
-  std::string body;
-  // Lower-case header names; the last value of each.
-  std::map<std::string, std::string> headers;
-  std::vector<std::string> set_cookies;
-};
-
-size_t Collect(char* data, size_t size, size_t n, void* out) {
-  static_cast<std::string*>(out)->append(data, size * n);
-  return size * n;
-}
-
-size_t Header(char* data, size_t size, size_t n, void* out) {
-  auto* http = static_cast<Http*>(out);
-  const std::string line(data, size * n);
-  const size_t colon = line.find(':');
-  if (colon != std::string::npos) {
-    const std::string name = absl::AsciiStrToLower(line.substr(0, colon));
-    const std::string value(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-    http->headers[name] = value;
-    if (name == "set-cookie") http->set_cookies.push_back(value);
-  }
-  return size * n;
-}
-
-// A browser-like session: keeps the cookie web-svc sets, sends from
-// `source` (a loopback address) to https://localhost:`port`.
-class Browser {
- public:
-  Browser(int port, std::string source = "127.0.0.1")
-      : port_(port), source_(std::move(source)) {}
-
-  Http Get(const std::string& path) { return Call(path, nullptr); }
-  Http Post(const std::string& path,
-            const std::vector<std::pair<std::string, std::string>>& form) {
-    std::vector<std::string> parts;
-    CURL* curl = curl_easy_init();
-    for (const auto& [k, v] : form) {
-      char* ek = curl_easy_escape(curl, k.data(), static_cast<int>(k.size()));
-      char* ev = curl_easy_escape(curl, v.data(), static_cast<int>(v.size()));
-      parts.push_back(absl::StrCat(ek, "=", ev));
-      curl_free(ek);
-      curl_free(ev);
-    }
-    curl_easy_cleanup(curl);
-    const std::string body = absl::StrJoin(parts, "&");
-    return Call(path, &body);
-  }
-  std::string cookie;
-  // Sent as X-Forwarded-For when set (a proxy forwarding a client).
-  std::string forwarded_for;
-
- private:
-  Http Call(const std::string& path, const std::string* body) {
-    Http out;
-    CURL* curl = curl_easy_init();
-    const std::string url = absl::StrCat("https://localhost:", port_, path);
-    const std::string ca = frontdoor::testing::PkiFiles("").ca_file();
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_CAINFO, ca.c_str());
-    curl_easy_setopt(curl, CURLOPT_INTERFACE, source_.c_str());
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT, kCurlTimeoutSeconds);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &Collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out.body);
-    curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &Header);
-    curl_easy_setopt(curl, CURLOPT_HEADERDATA, &out);
-    if (!cookie.empty()) curl_easy_setopt(curl, CURLOPT_COOKIE, cookie.c_str());
-    struct curl_slist* headers = nullptr;
-    if (!forwarded_for.empty()) {
-      headers = curl_slist_append(
-          headers, absl::StrCat("X-Forwarded-For: ", forwarded_for).c_str());
-      curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    }
-    if (body != nullptr) {
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->c_str());
-      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-    }
-    const CURLcode rc = curl_easy_perform(curl);
-    EXPECT_EQ(rc, CURLE_OK) << curl_easy_strerror(rc);
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &out.status);
-    curl_easy_cleanup(curl);
-    curl_slist_free_all(headers);
-    for (const std::string& c : out.set_cookies) {
-      cookie = c.substr(0, c.find(';'));
-    }
-    return out;
-  }
-
-  const int port_;
-  const std::string source_;
-};
-
-std::string Hidden(const std::string& html, const std::string& name) {
-  std::smatch m;
-  const std::regex re("name=\"" + name + "\" value=\"([^\"]*)\"");
-  return std::regex_search(html, m, re) ? m[1].str() : "";
-}
-
-using Form = std::vector<std::pair<std::string, std::string>>;
 
 Form CompleteAnswers() {
   return {{"given-names", "Sam"},       {"family-name", "Jones"},
@@ -147,19 +53,6 @@ Form CompleteAnswers() {
           {"safe-to-leave-message", "no"},
           {"safe-times", "weekdays"},   {"concerns", "My partner hurts me."},
           {"children", "no"}};
-}
-
-// The form's tokens from `page`, then `answers`.
-Form WithTokens(const std::string& page, Form answers) {
-  answers.push_back({"csrf-token", Hidden(page, "csrf-token")});
-  answers.push_back({"form-token", Hidden(page, "form-token")});
-  return answers;
-}
-
-std::string Reference(const std::string& html) {
-  std::smatch m;
-  const std::regex re("<strong id=\"reference\">(FD-[A-Z0-9]+)</strong>");
-  return std::regex_search(html, m, re) ? m[1].str() : "";
 }
 
 // The certificate web-svc's HTTPS port presents to a new connection (a full
@@ -213,6 +106,8 @@ class WebServiceTest : public ::testing::Test {
     // A bucket that does not refill within a test.
     c.mutable_client_rate_limit()->set_per_second(0.001);
     c.mutable_client_rate_limit()->set_burst(kBurst);
+    c.add_professional_email_domains("nhs.net");
+    c.add_professional_email_domains("staffordshire.police.uk");
     web_config_ = c;
     auto web = WebServer::Start(c);
     ASSERT_TRUE(web.ok()) << web.status();
@@ -506,6 +401,193 @@ TEST_F(WebServiceTest, WebSvcsIdentitySubmitsAsTheWebFormOnlyAndReadsNothing) {
   intake::v1::GetReferralResponse got;
   EXPECT_EQ(stub->GetReferral(&ctx, get, &got).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// A professional's answers on each form (the DASH left out).
+Form ProfessionalAnswers(ProfessionalForm form) {
+  Form f = {{"referrer-name", "Pat Smith"},
+            {"referrer-organisation", "Oakfield Primary School"},
+            {"referrer-role", "Designated safeguarding lead"},
+            {"referrer-email", "pat.smith@gp.nhs.net"},
+            {"referrer-case-reference", "OAK-17"},
+            {"given-names", "Sam"},
+            {"family-name", "Jones"},
+            {"dob-day", "1"},
+            {"dob-month", "2"},
+            {"dob-year", "1990"},
+            {"address-postcode", "ST4 7AB"},
+            {"phone", "07700 900982"},
+            {"safe-to-call", "yes"},
+            {"safe-to-leave-message", "no"},
+            {"concerns", "Her partner hurts her."},
+            {"children", "no"},
+            {"consent", "given"}};
+  if (form == ProfessionalForm::kBehaviourChange) {
+    f.push_back({"other-given-names", "Kim"});
+    f.push_back({"other-family-name", "Jones"});
+    f.push_back({"other-relationship", "ex-partner"});
+    f.push_back({"known-to-probation", "yes"});
+    f.push_back({"previous-programme", "no"});
+  }
+  if (form == ProfessionalForm::kChild) {
+    for (auto& [k, v] : f) {
+      if (k == "dob-year") v = "2012";
+    }
+  }
+  return f;
+}
+
+TEST_F(WebServiceTest, EachProfessionalFormLandsInIntakeAtItsFrontDoor) {
+  const std::map<ProfessionalForm, common::v1::FrontDoor> doors = {
+      {ProfessionalForm::kAdultVictim, common::v1::FRONT_DOOR_ADULT_VICTIM},
+      {ProfessionalForm::kBehaviourChange,
+       common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE},
+      {ProfessionalForm::kChild, common::v1::FRONT_DOOR_CHILDREN},
+  };
+  Browser b(web_->https_port());
+  const Http start = b.Get("/");
+  EXPECT_THAT(start.body, HasSubstr("href=\"/professional\""));
+  const Http list = b.Get("/professional");
+  ASSERT_EQ(list.status, 200);
+  for (const auto& [form, door] : doors) {
+    const std::string path = absl::StrCat("/professional/", SpecFor(form).slug);
+    EXPECT_THAT(list.body, HasSubstr(absl::StrCat("href=\"", path, "\"")));
+    const Http page = b.Get(path);
+    ASSERT_EQ(page.status, 200) << path;
+    const Http sent =
+        b.Post(path, WithTokens(page.body, ProfessionalAnswers(form)));
+    ASSERT_EQ(sent.status, 200) << path << sent.body;
+    const std::string reference = Reference(sent.body);
+    ASSERT_FALSE(reference.empty()) << sent.body;
+    EXPECT_THAT(sent.body, HasSubstr("Referral sent"));
+
+    // The same referral, rebuilt from the same answers and sent with the
+    // same key as web-svc's identity, has the same receipt: intake holds
+    // exactly this referral, with the referrer's details, at `door`.
+    const Form answers = ProfessionalAnswers(form);
+    FormValues values(answers.begin(), answers.end());
+    const BuiltReferral built = BuildProfessionalReferral(
+        form, values, {"nhs.net", "staffordshire.police.uk"});
+    EXPECT_EQ(built.referral.referrer().organisation(),
+              "Oakfield Primary School");
+    EXPECT_EQ(built.referral.referrer().email(), "pat.smith@gp.nhs.net");
+    auto stub = AsWebSvc();
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(
+        absl::StrCat("web-", Hidden(page.body, "form-token")));
+    *req.mutable_referral() = built.referral;
+    intake::v1::SubmitReferralResponse resp;
+    const grpc::Status st = stub->SubmitReferral(&ctx, req, &resp);
+    ASSERT_TRUE(st.ok()) << st.error_message();
+    EXPECT_EQ(resp.receipt().reference(), reference) << path;
+    EXPECT_EQ(resp.receipt().front_door(), door) << path;
+  }
+  auto metrics = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_EQ(frontdoor::testing::FindSample(
+                metrics->body,
+                "frontdoor_web_submissions_total{form=\"professional_child\","
+                "outcome=\"accepted\"}"),
+            1);
+}
+
+TEST_F(WebServiceTest, AWorkEmailOutsideTheDomainsIsRefusedOnItsField) {
+  Browser b(web_->https_port());
+  for (const char* email : {"pat@gmail.com", "pat@nhs.net.evil.com",
+                            "pat@evil-nhs.net"}) {
+    const Http page = b.Get("/professional/adult-victim");
+    Form answers = ProfessionalAnswers(ProfessionalForm::kAdultVictim);
+    for (auto& [k, v] : answers) {
+      if (k == "referrer-email") v = email;
+    }
+    const Http r = b.Post("/professional/adult-victim",
+                          WithTokens(page.body, answers));
+    EXPECT_EQ(r.status, 422) << email;
+    EXPECT_THAT(r.body, HasSubstr("<a href=\"#referrer-email\">Enter a work "
+                                  "email address ending in nhs.net, "
+                                  "staffordshire.police.uk</a>"));
+    EXPECT_THAT(r.body, HasSubstr("id=\"referrer-email-error\""));
+    EXPECT_TRUE(Reference(r.body).empty());
+  }
+  // Intake's own violations land on the professional form's fields too.
+  const Http page = b.Get("/professional/behaviour-change");
+  Form answers = ProfessionalAnswers(ProfessionalForm::kBehaviourChange);
+  for (auto& [k, v] : answers) {
+    if (k == "consent") v = "refused";
+    if (k == "other-given-names" || k == "other-family-name" ||
+        k == "other-relationship") {
+      v = "";
+    }
+  }
+  const Http r = b.Post("/professional/behaviour-change",
+                        WithTokens(page.body, answers));
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"#other-given-names\">Enter the "
+                                "partner&apos;s details</a>"));
+  EXPECT_THAT(r.body, HasSubstr("<a href=\"#consent\">"));
+}
+
+TEST_F(WebServiceTest, AddAnotherChildAddsABlockAndSendsNothing) {
+  Browser b(web_->https_port());
+  const Http page = b.Get("/self-referral");
+  EXPECT_THAT(page.body, HasSubstr("id=\"child-1\""));
+  EXPECT_THAT(page.body, Not(HasSubstr("id=\"child-2\"")));
+  Form answers = CompleteAnswers();
+  answers.push_back({"child-1-given-names", "Alex"});
+  answers.push_back({"child-count", "1"});
+  answers.push_back({"add-child", "yes"});
+  const Http more = b.Post("/self-referral", WithTokens(page.body, answers));
+  EXPECT_EQ(more.status, 200);
+  EXPECT_THAT(more.body, HasSubstr("id=\"child-2\""));
+  EXPECT_THAT(more.body, HasSubstr("value=\"Alex\""));
+  EXPECT_TRUE(Reference(more.body).empty());
+  // The same form token still sends the referral, once, afterwards.
+  EXPECT_EQ(Hidden(more.body, "form-token"), Hidden(page.body, "form-token"));
+  auto metrics = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+  ASSERT_TRUE(metrics.ok());
+  EXPECT_THAT(metrics->body, Not(HasSubstr("outcome=\"accepted\"")));
+}
+
+// One bucket per address for every form: a flood of professional forms
+// from one address is refused there, on the other forms too, and nowhere
+// else.
+TEST_F(WebServiceTest, AFloodOfProfessionalFormsIsRefusedFromThatAddressOnly) {
+  Browser flood(web_->https_port(), "127.0.0.4");
+  const Http page = flood.Get("/professional/child");
+  const Form empty = WithTokens(page.body, {});
+  int refused = 0;
+  for (int i = 0; i < kBurst + 2; ++i) {
+    if (flood.Post("/professional/child", empty).status == 429) ++refused;
+  }
+  EXPECT_EQ(refused, 2);
+  const Http self = flood.Get("/self-referral");
+  EXPECT_EQ(flood.Post("/self-referral", WithTokens(self.body, CompleteAnswers()))
+                .status,
+            429);
+  Browser person(web_->https_port(), "127.0.0.5");
+  const Http form = person.Get("/professional/adult-victim");
+  const Http sent = person.Post(
+      "/professional/adult-victim",
+      WithTokens(form.body,
+                 ProfessionalAnswers(ProfessionalForm::kAdultVictim)));
+  EXPECT_EQ(sent.status, 200);
+  EXPECT_FALSE(Reference(sent.body).empty());
+}
+
+TEST_F(WebServiceTest, WithoutDomainsTheProfessionalFormsAreNotOffered) {
+  config::v1::WebConfig c = web_config_;
+  c.clear_professional_email_domains();
+  c.clear_store();
+  frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web-none");
+  auto web = WebServer::Start(c);
+  ASSERT_TRUE(web.ok()) << web.status();
+  Browser b((*web)->https_port());
+  EXPECT_THAT(b.Get("/").body, Not(HasSubstr("/professional")));
+  EXPECT_EQ(b.Get("/professional").status, 404);
+  EXPECT_EQ(b.Get("/professional/adult-victim").status, 404);
+  EXPECT_TRUE((*web)->Shutdown(absl::Seconds(5)).ok());
 }
 
 TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {

@@ -76,6 +76,12 @@ inline std::vector<RuleCase> RuleCases() {
                    r.mutable_referrer()->clear_email();
                  },
                  "referral.referrer.phone"},
+      RuleCase{"referrer organisation too long", kAdult,
+                 [](Referral& r) {
+                   r.mutable_referrer()->set_organisation(
+                       std::string(kMaxOrganisationChars + 1, 'o'));
+                 },
+                 "referral.referrer.organisation"},
       RuleCase{"referrer email malformed", kAdult,
                  [](Referral& r) { r.mutable_referrer()->set_email("sam@"); },
                  "referral.referrer.email"},

@@ -3,12 +3,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "absl/strings/str_cat.h"
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "google/protobuf/util/json_util.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/validation.h"
+#include "tests/unit/web/intake_paths.h"
 
 namespace frontdoor::web {
 namespace {
@@ -16,76 +18,8 @@ namespace {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-// Every field path intake's validation (intake-svc/validation.cc) can
-// return, with index 0 (and 1) where the path has one.
-const std::vector<std::string>& IntakePaths() {
-  static const auto* kPaths = new std::vector<std::string>{
-      "idempotency_key",
-      "referral",
-      "referral.requested_service",
-      "referral.channel",
-      "referral.referrer",
-      "referral.referrer.name",
-      "referral.referrer.role",
-      "referral.referrer.agency_case_reference",
-      "referral.referrer.phone",
-      "referral.referrer.email",
-      "referral.referrer.safe_times",
-      "referral.referrer.on_behalf_of_agency",
-      "referral.subject",
-      "referral.subject.name",
-      "referral.subject.name.given_names",
-      "referral.subject.name.family_name",
-      "referral.subject.date_of_birth",
-      "referral.subject.gender",
-      "referral.subject.contact",
-      "referral.subject.contact.phone",
-      "referral.subject.contact.email",
-      "referral.subject.contact.safe_times",
-      "referral.subject.address",
-      "referral.subject.address.lines",
-      "referral.subject.address.lines[0]",
-      "referral.subject.address.lines[1]",
-      "referral.subject.address.town",
-      "referral.subject.address.postcode",
-      "referral.subject.address.district",
-      "referral.subject.specialist_needs",
-      "referral.subject.specialist_needs[0]",
-      "referral.consent.subject",
-      "referral.consent.parent_or_carer",
-      "referral.other_party",
-      "referral.other_party.name",
-      "referral.other_party.name.given_names",
-      "referral.other_party.name.family_name",
-      "referral.other_party.date_of_birth",
-      "referral.other_party.relationship",
-      "referral.other_party.contact.phone",
-      "referral.other_party.contact.email",
-      "referral.other_party.contact.safe_times",
-      "referral.children",
-      "referral.children[0].name",
-      "referral.children[0].name.given_names",
-      "referral.children[1].name.family_name",
-      "referral.children[0].date_of_birth",
-      "referral.concerns",
-      "referral.behaviour_change",
-      "referral.behaviour_change.known_to_probation",
-      "referral.behaviour_change.previous_programme",
-      "referral.behaviour_change.previous_programme_name",
-      "referral.risk_assessment.form_version",
-      "referral.risk_assessment.answers[0].question",
-      "referral.risk_assessment.answers[0].answer",
-      "referral.risk_assessment.answers[0].comment",
-      "referral.risk_assessment.answers[0].source",
-      "referral.risk_assessment.police_callouts_past_12_months",
-      "referral.risk_assessment.professional_judgement_reason",
-      "referral.risk_assessment.previous_marac_referral_date",
-      "referral.risk_assessment.completed_at",
-      "referral.suspect_known_victims",
-  };
-  return *kPaths;
-}
+using testing_paths::IntakePaths;
+using testing_paths::ValidateAsWeb;
 
 // Paths a person filling in the self-referral form can cause, and where
 // each is shown.
@@ -183,31 +117,6 @@ FormValues Complete() {
           {"children", "no"},           {"need-lgbtq", "yes"}};
 }
 
-// intake's own validation of what the form builds, as web-svc's identity.
-absl::Status ValidateAsWeb(const common::v1::Referral& r) {
-  static const intake::DistrictDirectory* districts = [] {
-    std::ifstream in(std::string(FRONTDOOR_SOURCE_DIR) +
-                     "/config/districts.json");
-    std::stringstream json;
-    json << in.rdbuf();
-    config::v1::DistrictList list;
-    EXPECT_TRUE(
-        google::protobuf::util::JsonStringToMessage(json.str(), &list).ok());
-    return new intake::DistrictDirectory(
-        *intake::DistrictDirectory::FromProto(list));
-  }();
-  intake::v1::SubmitReferralRequest req;
-  req.set_idempotency_key("web-0123456789abcdef0123456789abcdef");
-  *req.mutable_referral() = r;
-  intake::ValidationContext ctx;
-  ctx.now = absl::FromCivil(absl::CivilSecond(2026, 11, 23, 9, 0, 0),
-                            absl::UTCTimeZone());
-  ctx.today = absl::ToCivilDay(ctx.now, absl::UTCTimeZone());
-  ctx.districts = districts;
-  ctx.caller_is_web_form = true;
-  return intake::ValidateSubmission(req, ctx).status();
-}
-
 TEST(SelfReferralTest, ACompleteFormIsAValidWebReferral) {
   const BuiltReferral built = BuildSelfReferral(Complete());
   EXPECT_THAT(built.errors, IsEmpty());
@@ -269,6 +178,57 @@ TEST(SelfReferralTest, EveryViolationOfAFilledInFormIsShownOnAField) {
     EXPECT_THAT(unmapped, IsEmpty()) << s;
     EXPECT_FALSE(errors.empty());
   }
+}
+
+// The forms take as many children as intake does, in blocks added one at
+// a time ("Add another child", which works without JavaScript).
+TEST(ChildrenTest, TheFormsTakeAsManyChildrenAsIntakeAllows) {
+  EXPECT_EQ(kMaxFormChildren, intake::kMaxChildren);
+  FormValues f = Complete();
+  f["children"] = "yes";
+  for (int i = 0; i < kMaxFormChildren; ++i) {
+    f[ChildField(i, "given-names")] = absl::StrCat("Child", i + 1);
+    f[ChildField(i, "family-name")] = "Jones";
+    f[ChildField(i, "dob-day")] = "1";
+    f[ChildField(i, "dob-month")] = "6";
+    f[ChildField(i, "dob-year")] = "2015";
+  }
+  const BuiltReferral built = BuildSelfReferral(f);
+  EXPECT_THAT(built.errors, IsEmpty());
+  ASSERT_EQ(built.referral.children_size(), intake::kMaxChildren);
+  EXPECT_EQ(built.referral.children(19).name().given_names(), "Child20");
+  EXPECT_TRUE(ValidateAsWeb(built.referral).ok())
+      << ValidateAsWeb(built.referral);
+  const auto& fields = SelfReferralFields();
+  EXPECT_THAT(fields, Contains("child-20-dob-year"));
+  EXPECT_THAT(fields, Contains(std::string(kChildCountField)));
+}
+
+TEST(ChildrenTest, BlocksShownGrowByOneUpToTheLimitAndKeepWhatIsFilled) {
+  EXPECT_EQ(ChildBlocksToShow({}, false), 1);
+  EXPECT_EQ(ChildBlocksToShow({}, true), 2);
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "3"}}, true), 4);
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "3"}}, false), 3);
+  // A block filled in is shown whatever the count says.
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "1"},
+                               {"child-5-family-name", "Jones"}},
+                              false),
+            5);
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "20"}}, true), 20);
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "999999"}}, false), 20);
+  EXPECT_EQ(ChildBlocksToShow({{"child-count", "-4"}}, false), 1);
+  // Blank blocks after the first are left out; a later one is kept.
+  FormValues f = Complete();
+  f["children"] = "yes";
+  f["child-1-given-names"] = "Alex";
+  f["child-1-family-name"] = "Jones";
+  f["child-1-dob-day"] = "1";
+  f["child-1-dob-month"] = "2";
+  f["child-1-dob-year"] = "2019";
+  f["child-7-given-names"] = "Bo";
+  const BuiltReferral built = BuildSelfReferral(f);
+  ASSERT_EQ(built.referral.children_size(), 2);
+  EXPECT_EQ(built.referral.children(1).name().given_names(), "Bo");
 }
 
 }  // namespace

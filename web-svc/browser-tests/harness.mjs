@@ -1,0 +1,139 @@
+// What web-svc's browser tests share: intake-svc and web-svc started as real
+// processes on free ports in a throwaway directory, Debian's chromium
+// through playwright-core, axe-core for WCAG 2.2 AA, screenshots kept in
+// $FRONTDOOR_BROWSER_ARTEFACTS, and intake's counters read from its
+// metrics page.
+//
+// Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
+import assert from 'node:assert/strict'
+import { spawn, execFileSync } from 'node:child_process'
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium } from 'playwright-core'
+import AxeBuilder from '@axe-core/playwright'
+
+export const BUILD = process.env.FRONTDOOR_BUILD_DIR
+const SOURCE = process.env.FRONTDOOR_SOURCE_DIR
+export const ARTEFACTS = process.env.FRONTDOOR_BROWSER_ARTEFACTS ?? join(BUILD, 'browser-artefacts')
+const CHROMIUM = process.env.FRONTDOOR_CHROMIUM ?? '/usr/bin/chromium'
+const PKI = join(BUILD, 'testdata', 'pki')
+// The quick exit's neutral site, answered by the test (no traffic leaves
+// the machine).
+export const NEUTRAL = 'https://neutral.example/weather'
+const START_TIMEOUT_MS = 30000
+const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+
+// The running suite: start() once before the tests, stop() once after.
+export class Suite {
+  constructor (webSettings = {}) {
+    this.webSettings = webSettings
+    this.children = []
+  }
+
+  // Starts build/NAME/NAME with `config`; resolves with its server.started
+  // log line once it has logged it.
+  startService (name, config) {
+    const file = join(this.dir, `${name}.json`)
+    writeFileSync(file, JSON.stringify(config, null, 2))
+    const child = spawn(join(BUILD, name, name), [`--config=${file}`],
+      { stdio: ['ignore', 'pipe', 'pipe'] })
+    this.children.push(child)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name} did not start`)), START_TIMEOUT_MS)
+      let buffered = ''
+      const onData = (chunk) => {
+        buffered += chunk.toString()
+        for (const line of buffered.split('\n')) {
+          if (line.includes('"event":"server.started"')) {
+            clearTimeout(timer)
+            resolve(JSON.parse(line))
+          }
+        }
+      }
+      child.stdout.on('data', onData)
+      child.stderr.on('data', onData)
+      child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`${name} exited ${code}: ${buffered}`)) })
+    })
+  }
+
+  async start () {
+    this.dir = mkdtempSync(join(tmpdir(), 'frontdoor-browser-'))
+    mkdirSync(ARTEFACTS, { recursive: true })
+    writeFileSync(join(this.dir, 'keys.json'),
+      execFileSync(join(BUILD, 'common', 'crypto', 'frontdoor-keygen')))
+    const intake = await this.startService('intake-svc', {
+      server: {
+        apiAddress: '127.0.0.1:0', healthAddress: '127.0.0.1:0', metricsAddress: '127.0.0.1:0',
+        tls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/intake-svc.pem`, keyFile: `${PKI}/intake-svc.key` },
+        shutdownGraceSeconds: 5
+      },
+      store: { sqlitePath: join(this.dir, 'intake.db') },
+      agencyRegistryFile: join(SOURCE, 'config', 'agencies.json'),
+      districtsFile: join(SOURCE, 'config', 'districts.json'),
+      keyRingFile: join(this.dir, 'keys.json')
+    })
+    this.intakeMetricsPort = intake.metrics_port
+    const web = await this.startService('web-svc', {
+      httpsAddress: '127.0.0.1:0',
+      publicTls: { certFile: `${PKI}/web-svc.pem`, keyFile: `${PKI}/web-svc.key` },
+      healthAddress: '127.0.0.1:0',
+      metricsAddress: '127.0.0.1:0',
+      serviceTls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/web-svc.pem`, keyFile: `${PKI}/web-svc.key` },
+      intake: { target: `localhost:${intake.api_port}` },
+      store: { sqlitePath: join(this.dir, 'web.db') },
+      keyRingFile: join(this.dir, 'keys.json'),
+      shutdownGraceSeconds: 5,
+      assetsDir: join(BUILD, 'web-svc', 'assets'),
+      quickExitUrl: NEUTRAL,
+      ...this.webSettings
+    })
+    this.webUrl = `https://localhost:${web.https_port}`
+    this.browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  }
+
+  async stop () {
+    if (this.browser) await this.browser.close()
+    for (const child of this.children) child.kill('SIGTERM')
+    await Promise.all(this.children.map((c) => c.exitCode !== null ? null
+      : new Promise((resolve) => c.on('exit', resolve))))
+    if (this.dir) rmSync(this.dir, { recursive: true, force: true })
+  }
+
+  // A fresh browser window (the development certificate is the suite's own
+  // CA's), the neutral site answered locally, nothing else reachable.
+  // `options` go to the browser context (javaScriptEnabled: false...).
+  async newPage (options = {}) {
+    const context = await this.browser.newContext({ ignoreHTTPSErrors: true, ...options })
+    await context.route('https://neutral.example/**', (route) =>
+      route.fulfill({ contentType: 'text/html', body: '<!DOCTYPE html><title>Weather</title><h1>Weather</h1>' }))
+    const page = await context.newPage()
+    const problems = []
+    // Script errors and refusals by the Content-Security-Policy; not the
+    // browser's note that a form with errors answered 422.
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !m.text().includes('status of 422')) problems.push(m.text())
+    })
+    page.on('pageerror', (e) => problems.push(e.message))
+    return { page, problems }
+  }
+
+  // intake's count of web-form referrals received at `frontDoor`
+  // ("adult_victim", "adult_behaviour_change", "children").
+  async referralsReceived (frontDoor) {
+    const res = await fetch(`http://127.0.0.1:${this.intakeMetricsPort}/metrics`)
+    const text = await res.text()
+    return text.split('\n').filter((l) =>
+      l.startsWith('frontdoor_intake_referrals_received_total{') &&
+      l.includes('channel="web_form"') && l.includes(`front_door="${frontDoor}"`))
+      .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0)
+  }
+}
+
+// A full-page screenshot kept as `name`.png, then axe-core: no WCAG 2.2 AA
+// violation.
+export async function checkAccessible (page, name) {
+  await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true })
+  const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze()
+  assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [], name)
+}
