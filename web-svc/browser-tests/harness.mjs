@@ -1,12 +1,14 @@
-// What web-svc's browser tests share: intake-svc and web-svc started as real
+// What web-svc's browser tests share: intake-svc and web-svc (and, when a
+// Suite asks, triage-svc and notify-svc behind intake) started as real
 // processes on free ports in a throwaway directory, Debian's chromium
 // through playwright-core, axe-core for WCAG 2.2 AA, screenshots kept in
-// $FRONTDOOR_BROWSER_ARTEFACTS, and intake's counters read from its
-// metrics page.
+// $FRONTDOOR_BROWSER_ARTEFACTS, intake's counters read from its metrics
+// page, and the built frontdoorctl to submit as a partner and to read a
+// recipient's stream.
 //
 // Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
 import assert from 'node:assert/strict'
-import { spawn, execFileSync } from 'node:child_process'
+import { spawn, execFile, execFileSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -22,12 +24,32 @@ const PKI = join(BUILD, 'testdata', 'pki')
 // the machine).
 export const NEUTRAL = 'https://neutral.example/weather'
 const START_TIMEOUT_MS = 30000
+const FRONTDOORCTL = join(BUILD, 'tools', 'frontdoorctl', 'frontdoorctl')
+// frontdoorctl's per-call deadline (submit), and how long past its own
+// deadline a frontdoorctl run may take before it is killed.
+const CALL_DEADLINE_SECONDS = 10
+const CTL_GRACE_MS = 5000
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 
+// The "server" block of a gRPC service's configuration: free loopback
+// ports, its certificate from the test PKI.
+function serverBlock (name) {
+  return {
+    apiAddress: '127.0.0.1:0', healthAddress: '127.0.0.1:0', metricsAddress: '127.0.0.1:0',
+    tls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/${name}.pem`, keyFile: `${PKI}/${name}.key` },
+    shutdownGraceSeconds: 5
+  }
+}
+
 // The running suite: start() once before the tests, stop() once after.
+// `webSettings` are added to web-svc's configuration. With
+// { triageAndNotify: true } notify-svc and triage-svc start first (the
+// repository's notify and triage rules; no allocation-svc, so triage's
+// decisions for allocation wait in its outbox) and intake relays to them.
 export class Suite {
-  constructor (webSettings = {}) {
+  constructor (webSettings = {}, { triageAndNotify = false } = {}) {
     this.webSettings = webSettings
+    this.triageAndNotify = triageAndNotify
     this.children = []
   }
 
@@ -62,17 +84,38 @@ export class Suite {
     mkdirSync(ARTEFACTS, { recursive: true })
     writeFileSync(join(this.dir, 'keys.json'),
       execFileSync(join(BUILD, 'common', 'crypto', 'frontdoor-keygen')))
-    const intake = await this.startService('intake-svc', {
-      server: {
-        apiAddress: '127.0.0.1:0', healthAddress: '127.0.0.1:0', metricsAddress: '127.0.0.1:0',
-        tls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/intake-svc.pem`, keyFile: `${PKI}/intake-svc.key` },
-        shutdownGraceSeconds: 5
-      },
-      store: { sqlitePath: join(this.dir, 'intake.db') },
+    const shared = {
       agencyRegistryFile: join(SOURCE, 'config', 'agencies.json'),
-      districtsFile: join(SOURCE, 'config', 'districts.json'),
       keyRingFile: join(this.dir, 'keys.json')
+    }
+    const relays = {}
+    if (this.triageAndNotify) {
+      // Downstream first, so each relay finds the next service at once.
+      const notify = await this.startService('notify-svc', {
+        server: serverBlock('notify-svc'),
+        store: { sqlitePath: join(this.dir, 'notify.db') },
+        rulesFile: join(SOURCE, 'config', 'notify-rules.json'),
+        ...shared
+      })
+      this.notifyTarget = `localhost:${notify.api_port}`
+      const triage = await this.startService('triage-svc', {
+        server: serverBlock('triage-svc'),
+        store: { sqlitePath: join(this.dir, 'triage.db') },
+        rulesFile: join(SOURCE, 'config', 'triage-rules.json'),
+        notify: { target: this.notifyTarget },
+        ...shared
+      })
+      relays.triage = { target: `localhost:${triage.api_port}` }
+      relays.notify = { target: this.notifyTarget }
+    }
+    const intake = await this.startService('intake-svc', {
+      server: serverBlock('intake-svc'),
+      store: { sqlitePath: join(this.dir, 'intake.db') },
+      districtsFile: join(SOURCE, 'config', 'districts.json'),
+      ...shared,
+      ...relays
     })
+    this.intakeTarget = `localhost:${intake.api_port}`
     this.intakeMetricsPort = intake.metrics_port
     const web = await this.startService('web-svc', {
       httpsAddress: '127.0.0.1:0',
@@ -80,7 +123,7 @@ export class Suite {
       healthAddress: '127.0.0.1:0',
       metricsAddress: '127.0.0.1:0',
       serviceTls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/web-svc.pem`, keyFile: `${PKI}/web-svc.key` },
-      intake: { target: `localhost:${intake.api_port}` },
+      intake: { target: this.intakeTarget },
       store: { sqlitePath: join(this.dir, 'web.db') },
       keyRingFile: join(this.dir, 'keys.json'),
       shutdownGraceSeconds: 5,
@@ -127,6 +170,45 @@ export class Suite {
       l.startsWith('frontdoor_intake_referrals_received_total{') &&
       l.includes('channel="web_form"') && l.includes(`front_door="${frontDoor}"`))
       .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0)
+  }
+
+  // Runs the built frontdoorctl with `args` as the test PKI's `identity`;
+  // resolves with its standard output, rejects (with both outputs) when it
+  // fails or outlives `deadlineSeconds`.
+  frontdoorctl (identity, args, deadlineSeconds = CALL_DEADLINE_SECONDS) {
+    return new Promise((resolve, reject) => {
+      execFile(FRONTDOORCTL, [`--as=${identity}`, `--deadline=${deadlineSeconds}s`, ...args], {
+        env: { ...process.env, FRONTDOOR_PKI_DIR: PKI },
+        timeout: deadlineSeconds * 1000 + CTL_GRACE_MS
+      }, (error, stdout, stderr) => {
+        if (error) {
+          reject(new Error(`frontdoorctl ${args.join(' ')} as ${identity}: ` +
+            `${error.killed ? 'killed' : `exit ${error.code}`}\nstdout: ${stdout}\nstderr: ${stderr}`))
+        } else {
+          resolve(stdout)
+        }
+      })
+    })
+  }
+
+  // Submits `referral` (frontdoor.common.v1.Referral in the protobuf JSON
+  // mapping) to intake-svc as `agency` with `frontdoorctl submit`;
+  // resolves with the receipt's reference.
+  async submitAs (agency, referral) {
+    this.submitted = (this.submitted ?? 0) + 1
+    const file = join(this.dir, `referral-${this.submitted}.json`)
+    writeFileSync(file, JSON.stringify(referral, null, 2))
+    const out = await this.frontdoorctl(agency, [`--target=${this.intakeTarget}`, 'submit', file])
+    return JSON.parse(out).receipt.reference
+  }
+
+  // The first `count` deliveries on `agency`'s notify-svc stream (from its
+  // start: the tests acknowledge nothing), read with `frontdoorctl watch`
+  // within `deadlineSeconds`.
+  async watch (agency, count, deadlineSeconds) {
+    const out = await this.frontdoorctl(agency,
+      [`--target=${this.notifyTarget}`, 'watch', `--count=${count}`], deadlineSeconds)
+    return out.trim().split('\n').map((line) => JSON.parse(line))
   }
 }
 
