@@ -4,8 +4,8 @@
 // answers; "Add another child" without JavaScript; a form completed with
 // the keyboard alone; axe-core (WCAG 2.2 AA) on every page; screenshots
 // kept. The MARAC alert a web DASH raises is checked against an API
-// referral's by NotifyFlowTest.AWebReferralWith14YesAnswersRaisesTheSameMaracAlert
-// (C++: it needs triage-svc and notify-svc with a hub subscriber).
+// referral's in marac_alert.test.mjs (and, in C++, by
+// NotifyFlowTest.AWebReferralWith14YesAnswersRaisesTheSameMaracAlert).
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
