@@ -43,8 +43,9 @@ constexpr absl::Duration kRunning = absl::Milliseconds(50);
 constexpr double kMostP99Ratio = 5.0;
 constexpr absl::Duration kP99Floor = absl::Milliseconds(100);
 // The backlog seen at least once while triage is slow: this share of what
-// came in while it was slow.
-constexpr int kLeastBacklogDivisor = 4;
+// came in while it was slow (with triage well it stays at 2 or less; on a
+// loaded machine fewer arrive in each stopped second, so the bound is low).
+constexpr int kLeastBacklogDivisor = 10;
 // Intake's growth while the backlog builds up.
 constexpr int kMostExtraThreads = 8;
 constexpr int64_t kMostExtraRssKb = 64 * 1024;
