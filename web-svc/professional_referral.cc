@@ -67,19 +67,6 @@ constexpr const char* kDash[kDashQuestions] = {
     "they have a criminal record?",
 };
 
-struct NeedBox {
-  const char* field;
-  common::v1::SpecialistNeed need;
-};
-constexpr NeedBox kNeedBoxes[] = {
-    {"need-lgbtq", common::v1::SPECIALIST_NEED_LGBTQ_PLUS},
-    {"need-male", common::v1::SPECIALIST_NEED_MALE_VICTIM},
-    {"need-older", common::v1::SPECIALIST_NEED_OLDER_VICTIM},
-    {"need-disabled", common::v1::SPECIALIST_NEED_DISABLED_VICTIM},
-    {"need-racially-minoritised",
-     common::v1::SPECIALIST_NEED_RACIALLY_MINORITISED},
-};
-
 // The other party's relationship radios.
 struct RelationshipValue {
   const char* value;
@@ -91,16 +78,6 @@ constexpr RelationshipValue kRelationships[] = {
     {"family-member", common::v1::RELATIONSHIP_FAMILY_MEMBER},
     {"other", common::v1::RELATIONSHIP_OTHER},
 };
-
-std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
-                              const std::string& missing,
-                              std::vector<FormError>& errors) {
-  const std::string v = FormValue(form, name);
-  if (v == kYes) return true;
-  if (v == kNo) return false;
-  errors.push_back({name, missing});
-  return std::nullopt;
-}
 
 common::v1::Consent ReadConsent(const FormValues& form,
                                 const std::string& name) {
@@ -140,7 +117,7 @@ std::vector<std::string> FieldsOf(ProfessionalForm form) {
   f.push_back("children");
   AppendChildFields(f);
   if (form != ProfessionalForm::kBehaviourChange) {
-    for (const NeedBox& n : kNeedBoxes) f.push_back(n.field);
+    AppendNeedFields(f);
   }
   f.push_back("consent");
   if (form == ProfessionalForm::kChild) f.push_back("parent-consent");
@@ -276,36 +253,12 @@ BuiltReferral BuildProfessionalReferral(
   }
 
   common::v1::Subject& s = *r.mutable_subject();
-  s.mutable_name()->set_given_names(FormValue(values, "given-names"));
-  s.mutable_name()->set_family_name(FormValue(values, "family-name"));
-  if (!ReadFormDate(values, "dob", "Date of birth", s.mutable_date_of_birth(),
-                    out.errors)) {
-    s.clear_date_of_birth();
-  }
-  common::v1::Address& a = *s.mutable_address();
-  for (const char* line : {"address-line-1", "address-line-2"}) {
-    std::string v = FormValue(values, line);
-    if (!v.empty()) a.add_lines(std::move(v));
-  }
-  a.set_town(FormValue(values, "address-town"));
-  a.set_postcode(FormValue(values, "address-postcode"));
-  common::v1::SafeContact& c = *s.mutable_contact();
-  c.set_phone(FormValue(values, "phone"));
-  c.set_email(FormValue(values, "email"));
-  if (auto v = ReadYesNo(values, "safe-to-call",
-                         "Select yes if it is safe to call them", out.errors)) {
-    c.set_safe_to_call(*v);
-  }
-  if (auto v = ReadYesNo(values, "safe-to-leave-message",
-                         "Select yes if it is safe to leave them a message",
-                         out.errors)) {
-    c.set_safe_to_leave_message(*v);
-  }
-  c.set_safe_times(FormValue(values, "safe-times"));
+  ReadPerson(values,
+             {"Select yes if it is safe to call them",
+              "Select yes if it is safe to leave them a message"},
+             s, out.errors);
   if (form != ProfessionalForm::kBehaviourChange) {
-    for (const NeedBox& n : kNeedBoxes) {
-      if (FormValue(values, n.field) == kYes) s.add_specialist_needs(n.need);
-    }
+    ReadSpecialistNeeds(values, s);
   }
 
   // The other party: sent when anything about them is given (required for

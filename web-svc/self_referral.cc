@@ -39,17 +39,6 @@ std::string Get(const FormValues& form, const std::string& name) {
                           : std::string(absl::StripAsciiWhitespace(it->second));
 }
 
-// A yes / no radio question that the form itself requires.
-std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
-                              const std::string& missing,
-                              std::vector<FormError>& errors) {
-  const std::string v = Get(form, name);
-  if (v == kYes) return true;
-  if (v == kNo) return false;
-  errors.push_back({name, missing});
-  return std::nullopt;
-}
-
 // Where one intake path is shown on a form. `field` may hold "{n}": the
 // 1-based index of the path's first [i] (for a DASH answer, its question
 // number). An empty field means the form never sets the path. Professional
@@ -339,6 +328,55 @@ std::string FormValue(const FormValues& form, const std::string& name) {
   return Get(form, name);
 }
 
+std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
+                              const std::string& missing,
+                              std::vector<FormError>& errors) {
+  const std::string v = Get(form, name);
+  if (v == kYes) return true;
+  if (v == kNo) return false;
+  errors.push_back({name, missing});
+  return std::nullopt;
+}
+
+void AppendNeedFields(std::vector<std::string>& fields) {
+  for (const NeedBox& n : kNeedBoxes) fields.push_back(n.field);
+}
+
+void ReadSpecialistNeeds(const FormValues& form, common::v1::Subject& s) {
+  for (const NeedBox& n : kNeedBoxes) {
+    if (Get(form, n.field) == kYes) s.add_specialist_needs(n.need);
+  }
+}
+
+void ReadPerson(const FormValues& form, const SafeContactWording& wording,
+                common::v1::Subject& s, std::vector<FormError>& errors) {
+  s.mutable_name()->set_given_names(Get(form, "given-names"));
+  s.mutable_name()->set_family_name(Get(form, "family-name"));
+  if (!ReadFormDate(form, "dob", "Date of birth", s.mutable_date_of_birth(),
+                    errors)) {
+    s.clear_date_of_birth();
+  }
+  common::v1::Address& a = *s.mutable_address();
+  for (const char* line : {"address-line-1", "address-line-2"}) {
+    std::string v = Get(form, line);
+    if (!v.empty()) a.add_lines(std::move(v));
+  }
+  a.set_town(Get(form, "address-town"));
+  a.set_postcode(Get(form, "address-postcode"));
+  common::v1::SafeContact& c = *s.mutable_contact();
+  c.set_phone(Get(form, "phone"));
+  c.set_email(Get(form, "email"));
+  if (auto v = ReadYesNo(form, "safe-to-call", wording.safe_to_call_missing,
+                         errors)) {
+    c.set_safe_to_call(*v);
+  }
+  if (auto v = ReadYesNo(form, "safe-to-leave-message",
+                         wording.safe_to_leave_message_missing, errors)) {
+    c.set_safe_to_leave_message(*v);
+  }
+  c.set_safe_times(Get(form, "safe-times"));
+}
+
 std::string ChildField(int index0, const char* what) {
   return absl::StrCat("child-", index0 + 1, "-", what);
 }
@@ -421,7 +459,7 @@ const std::vector<std::string>& SelfReferralFields() {
         "phone", "email", "safe-to-call", "safe-to-leave-message", "safe-times",
         "concerns", "children"};
     AppendChildFields(*f);
-    for (const NeedBox& n : kNeedBoxes) f->push_back(n.field);
+    AppendNeedFields(*f);
     return f;
   }();
   return *kFields;
@@ -435,39 +473,12 @@ BuiltReferral BuildSelfReferral(const FormValues& form) {
   r.mutable_consent()->set_subject(common::v1::CONSENT_GIVEN);
 
   common::v1::Subject& s = *r.mutable_subject();
-  s.mutable_name()->set_given_names(Get(form, "given-names"));
-  s.mutable_name()->set_family_name(Get(form, "family-name"));
-  if (!ReadFormDate(form, "dob", "Date of birth", s.mutable_date_of_birth(),
-                    out.errors)) {
-    s.clear_date_of_birth();
-  }
-
-  common::v1::Address& a = *s.mutable_address();
-  for (const char* line : {"address-line-1", "address-line-2"}) {
-    std::string v = Get(form, line);
-    if (!v.empty()) a.add_lines(std::move(v));
-  }
-  a.set_town(Get(form, "address-town"));
-  a.set_postcode(Get(form, "address-postcode"));
-
-  common::v1::SafeContact& c = *s.mutable_contact();
-  c.set_phone(Get(form, "phone"));
-  c.set_email(Get(form, "email"));
-  if (auto v = ReadYesNo(form, "safe-to-call",
-                         "Select yes if it is safe for us to call you",
-                         out.errors)) {
-    c.set_safe_to_call(*v);
-  }
-  if (auto v = ReadYesNo(form, "safe-to-leave-message",
-                         "Select yes if it is safe for us to leave a message",
-                         out.errors)) {
-    c.set_safe_to_leave_message(*v);
-  }
-  c.set_safe_times(Get(form, "safe-times"));
-
-  for (const NeedBox& n : kNeedBoxes) {
-    if (Get(form, n.field) == kYes) s.add_specialist_needs(n.need);
-  }
+  ReadPerson(form,
+             {"Select yes if it is safe for us to call you",
+              "Select yes if it is safe for us to leave a message"},
+             s, out.errors);
+  const common::v1::SafeContact& c = s.contact();
+  ReadSpecialistNeeds(form, s);
 
   r.set_concerns(Get(form, "concerns"));
 

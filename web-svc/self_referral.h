@@ -119,5 +119,27 @@ std::string FormValue(const FormValues& form, const std::string& name);
 bool ReadFormDate(const FormValues& form, const std::string& prefix,
                   const std::string& label, google::type::Date* date,
                   std::vector<FormError>& errors);
+// A yes / no radio question that the form itself requires: nullopt, with
+// `missing` as the error on `name`, when neither was chosen.
+std::optional<bool> ReadYesNo(const FormValues& form, const std::string& name,
+                              const std::string& missing,
+                              std::vector<FormError>& errors);
+
+// What the safe-contact questions say when left unanswered: a victim's own
+// form asks about "you", a professional's about "them".
+struct SafeContactWording {
+  const char* safe_to_call_missing;
+  const char* safe_to_leave_message_missing;
+};
+// The specialist-need checkboxes' field names, in page order.
+void AppendNeedFields(std::vector<std::string>& fields);
+// The specialist needs ticked, added to `subject`.
+void ReadSpecialistNeeds(const FormValues& form, common::v1::Subject& subject);
+
+// The person's details that every form asks the same way: name, date of
+// birth, address and safe contact (phone, email, safe to call, safe to
+// leave a message, safe times), into `subject`.
+void ReadPerson(const FormValues& form, const SafeContactWording& wording,
+                common::v1::Subject& subject, std::vector<FormError>& errors);
 
 }  // namespace frontdoor::web
