@@ -31,7 +31,9 @@
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/smtp_server.h"
 #include "tests/testing/suite_configs.h"
+#include "tests/testing/web_browser.h"
 #include "triage-svc/triage_server.h"
+#include "web-svc/web_server.h"
 
 namespace frontdoor {
 namespace {
@@ -398,6 +400,105 @@ TEST_F(EmailFlowTest, ARelayWithoutStarttlsIsRefusedRetriedAndDeadLettered) {
   ASSERT_GE(receipt.return_reasons_size(), 1);
   EXPECT_FALSE(absl::StrContains(mails[0].message,
                                  receipt.return_reasons(0).message()));
+}
+
+// The whole way: a professional fills in web-svc's form (driven over
+// HTTPS as a browser drives it), and the acknowledgement reaches their work
+// address at the SMTP server, with the reference and nothing the form held
+// about the person; a victim's own web referral gives no email, even with
+// an email address on it.
+TEST_F(EmailFlowTest, AProfessionalsWebFormReferralIsEmailedToTheirWorkAddress) {
+  StartSmtp(/*starttls=*/true);
+  ASSERT_NO_FATAL_FAILURE(StartSuite(smtp_->port()));
+  config::v1::WebConfig w;
+  w.set_https_address("127.0.0.1:0");
+  const auto web_files = testing::PkiFiles("web-svc");
+  w.mutable_public_tls()->set_cert_file(web_files.cert_file());
+  w.mutable_public_tls()->set_key_file(web_files.key_file());
+  w.set_health_address("127.0.0.1:0");
+  w.set_metrics_address("127.0.0.1:0");
+  *w.mutable_service_tls() = web_files;
+  testing::PointAt(w.mutable_intake(), intake_->api_port());
+  testing::UseTestStore(w.mutable_store(), dir_, "web");
+  w.set_key_ring_file((dir_ / "keys.json").string());
+  w.set_shutdown_grace_seconds(5);
+  w.set_assets_dir(FRONTDOOR_WEB_ASSETS_DIR);
+  w.add_professional_email_domains("staffordshire.police.uk");
+  auto web = web::WebServer::Start(w, clock_);
+  ASSERT_TRUE(web.ok()) << web.status();
+
+  constexpr char kWorkEmail[] = "robin.quellbrook@staffordshire.police.uk";
+  const testing::Form professional = {
+      {"referrer-name", "Robin Quellbrook"},
+      {"referrer-organisation", "Staffordshire Police"},
+      {"referrer-role", "Domestic abuse officer"},
+      {"referrer-email", kWorkEmail},
+      {"given-names", kSubjectGiven},
+      {"family-name", kSubjectFamily},
+      {"dob-day", "3"},
+      {"dob-month", "2"},
+      {"dob-year", "1990"},
+      {"address-postcode", "ST4 7AB"},
+      {"phone", kSubjectPhone},
+      {"safe-to-call", "yes"},
+      {"safe-to-leave-message", "no"},
+      {"concerns", kConcerns},
+      {"children", "no"},
+      {"consent", "given"}};
+  testing::Browser browser(web.value()->https_port());
+  const testing::Http page = browser.Get("/professional/adult-victim");
+  ASSERT_EQ(page.status, 200);
+  const testing::Http sent = browser.Post(
+      "/professional/adult-victim", testing::WithTokens(page.body, professional));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  const std::string ref = testing::Reference(sent.body);
+  ASSERT_FALSE(ref.empty()) << sent.body;
+
+  // A victim's own referral with their safe email: never emailed.
+  testing::Browser victim(web.value()->https_port());
+  const testing::Http form = victim.Get("/self-referral");
+  ASSERT_EQ(form.status, 200);
+  const testing::Http own = victim.Post(
+      "/self-referral",
+      testing::WithTokens(form.body, {{"given-names", "Morwenna"},
+                                      {"family-name", "Tregothnan"},
+                                      {"dob-day", "1"},
+                                      {"dob-month", "2"},
+                                      {"dob-year", "1988"},
+                                      {"address-postcode", "ST1 1AA"},
+                                      {"phone", "07700 900123"},
+                                      {"email", kVictimOwnEmail},
+                                      {"safe-to-call", "yes"},
+                                      {"safe-to-leave-message", "no"},
+                                      {"concerns", "He hurts me."},
+                                      {"children", "no"}}));
+  ASSERT_EQ(own.status, 200) << own.body;
+  ASSERT_FALSE(testing::Reference(own.body).empty()) << own.body;
+
+  ASSERT_TRUE(Await([&] { return !MailTo(kWorkEmail).empty(); },
+                    "the acknowledgement at the professional's work address"));
+  ASSERT_TRUE(Await(
+      [&] {
+        return Metric(kReferrerUpdatesAccepted) >= 2 &&
+               Metric(kWebUndelivered) == 0;
+      },
+      "both receipts recorded and every email sent"));
+  const std::vector<ReceivedMail> mails = MailTo(kWorkEmail);
+  ASSERT_FALSE(mails.empty());
+  EXPECT_EQ(Header(mails[0], "Subject"),
+            absl::StrCat("Referral ", ref, ": accepted"));
+  for (const ReceivedMail& m : mails) {
+    EXPECT_TRUE(m.tls);
+    for (const char* personal : {kSubjectGiven, kSubjectFamily, kSubjectPhone,
+                                 kConcerns, "Robin", "Quellbrook", "ST4 7AB"}) {
+      EXPECT_FALSE(absl::StrContains(m.message, personal))
+          << personal << " in\n" << m.message;
+    }
+  }
+  EXPECT_THAT(MailTo(kVictimOwnEmail), IsEmpty());
+  for (const ReceivedMail& m : smtp_->Received()) {
+    EXPECT_TRUE(To(m, kWorkEmail)) << "an email to someone else";
+  }
 }
 
 // The SMTP relay down, then up: the email is retried with back-off and
