@@ -410,21 +410,10 @@ TEST_F(EmailFlowTest, ARelayWithoutStarttlsIsRefusedRetriedAndDeadLettered) {
 TEST_F(EmailFlowTest, AProfessionalsWebFormReferralIsEmailedToTheirWorkAddress) {
   StartSmtp(/*starttls=*/true);
   ASSERT_NO_FATAL_FAILURE(StartSuite(smtp_->port()));
-  config::v1::WebConfig w;
-  w.set_https_address("127.0.0.1:0");
-  const auto web_files = testing::PkiFiles("web-svc");
-  w.mutable_public_tls()->set_cert_file(web_files.cert_file());
-  w.mutable_public_tls()->set_key_file(web_files.key_file());
-  w.set_health_address("127.0.0.1:0");
-  w.set_metrics_address("127.0.0.1:0");
-  *w.mutable_service_tls() = web_files;
-  testing::PointAt(w.mutable_intake(), intake_->api_port());
-  testing::UseTestStore(w.mutable_store(), dir_, "web");
-  w.set_key_ring_file((dir_ / "keys.json").string());
-  w.set_shutdown_grace_seconds(5);
-  w.set_assets_dir(FRONTDOOR_WEB_ASSETS_DIR);
-  w.add_professional_email_domains("staffordshire.police.uk");
-  auto web = web::WebServer::Start(w, clock_);
+  auto web = web::WebServer::Start(
+      testing::WebConfigIn(dir_, intake_->api_port(), FRONTDOOR_WEB_ASSETS_DIR,
+                           "staffordshire.police.uk"),
+      clock_);
   ASSERT_TRUE(web.ok()) << web.status();
 
   constexpr char kWorkEmail[] = "robin.quellbrook@staffordshire.police.uk";

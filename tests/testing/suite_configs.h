@@ -76,4 +76,28 @@ inline void PointAt(config::v1::Downstream* downstream, int port) {
   downstream->set_target(absl::StrCat("localhost:", port));
 }
 
+// web-svc submitting to the intake-svc on `intake_port`, serving the built
+// assets in `assets_dir`, its HTTPS certificate the dev PKI's web-svc one;
+// professionals' forms offered to `professional_domain`.
+inline config::v1::WebConfig WebConfigIn(const std::filesystem::path& dir,
+                                         int intake_port,
+                                         const std::string& assets_dir,
+                                         const std::string& professional_domain) {
+  config::v1::WebConfig w;
+  w.set_https_address("127.0.0.1:0");
+  const config::v1::TlsFiles files = PkiFiles("web-svc");
+  w.mutable_public_tls()->set_cert_file(files.cert_file());
+  w.mutable_public_tls()->set_key_file(files.key_file());
+  w.set_health_address("127.0.0.1:0");
+  w.set_metrics_address("127.0.0.1:0");
+  *w.mutable_service_tls() = files;
+  PointAt(w.mutable_intake(), intake_port);
+  UseTestStore(w.mutable_store(), dir, "web");
+  w.set_key_ring_file((dir / "keys.json").string());
+  w.set_shutdown_grace_seconds(5);
+  w.set_assets_dir(assets_dir);
+  w.add_professional_email_domains(professional_domain);
+  return w;
+}
+
 }  // namespace frontdoor::testing
