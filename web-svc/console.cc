@@ -65,6 +65,57 @@ bool IsConsolePath(std::string_view path) {
                           "/console/");
 }
 
+ConsoleResponse PageResponse(int status, std::string body, std::string route) {
+  ConsoleResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  r.route = std::move(route);
+  return r;
+}
+
+ConsoleResponse RedirectResponse(const std::string& to, std::string route) {
+  ConsoleResponse r = PageResponse(303, "", std::move(route));
+  r.headers.push_back({"Location", to});
+  return r;
+}
+
+ConsoleResponse ForbiddenResponse(const StaffRequest& r, std::string route) {
+  Log(Level::kInfo, "web.console_refused",
+      {{"service", kService}, {"account", r.account_id}, {"route", route}});
+  return PageResponse(403, RenderConsoleForbidden(r.bar), std::move(route));
+}
+
+ConsoleResponse MethodNotAllowedResponse(const char* allowed,
+                                         std::string route) {
+  ConsoleResponse r = PageResponse(
+      405, RenderConsoleMessage("Page not found", {}), std::move(route));
+  r.headers.push_back({"Allow", allowed});
+  return r;
+}
+
+ConsoleResponse NotFoundResponse(std::string route) {
+  return PageResponse(
+      404,
+      RenderConsoleMessage(
+          "Page not found",
+          {"If you typed the web address, check it is correct."}),
+      std::move(route));
+}
+
+ConsoleResponse ServiceProblemResponse(const absl::Status& status,
+                                       std::string route) {
+  Log(Level::kError, "web.console_call_failed",
+      {{"service", kService},
+       {"route", route},
+       {"code", absl::StatusCodeToString(status.code())}});
+  return PageResponse(
+      503,
+      RenderConsoleMessage("Sorry, there is a problem with the service",
+                           {"Try again later. Nothing you entered on this "
+                            "page has been saved unless the page said so."}),
+      std::move(route));
+}
+
 std::string PermissionPage(Permission p) {
   switch (p) {
     case Permission::kViewQueue:
@@ -91,6 +142,12 @@ struct Console::Context {
     r.body = std::move(body);
     r.headers = headers;
     r.route = std::move(route);
+    return r;
+  }
+  // A section's answer, with this request's headers (the CSRF cookie made
+  // for it, a cleared session cookie) first.
+  ConsoleResponse With(ConsoleResponse r) const {
+    r.headers.insert(r.headers.begin(), headers.begin(), headers.end());
     return r;
   }
   ConsoleResponse Redirect(const std::string& to, std::string route) {
@@ -153,10 +210,8 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
   const std::string& p = req.path;
   auto only = [&](bool post_wanted) -> std::optional<ConsoleResponse> {
     if (req.post == post_wanted) return std::nullopt;
-    ConsoleResponse r = c.Page(405, RenderConsoleMessage("Page not found", {}),
-                               "console_method");
-    r.headers.push_back({"Allow", post_wanted ? "POST" : "GET"});
-    return r;
+    return c.With(
+        MethodNotAllowedResponse(post_wanted ? "POST" : "GET", "console_method"));
   };
   if (p == kSignInPath) return req.post ? SignInPost(c) : SignInForm(c);
   if (p == kCodePath) return req.post ? CodePost(c) : CodeForm(c);
@@ -173,6 +228,13 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
     return c.Page(200, RenderSignedOutPage(p == kSignedOutEverywherePath),
                   "console_signed_out");
   }
+  for (const auto& section : sections_) {
+    if (!section->Owns(p)) continue;
+    if (!c.SignedIn()) return c.Redirect(kSignInPath, "console_signed_out");
+    const StaffRequest staff{req, *c.session, c.Bar(csrf_),
+                             c.session->account.id, c.session->account.role};
+    return c.With(section->Handle(staff));
+  }
   // The signed-in pages.
   if (p == kHomePath || p == kQueuePath || p == kReportsPath) {
     if (auto r = only(false)) return *r;
@@ -183,11 +245,7 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
     if (p == kReportsPath) return Gated(c, Permission::kViewReports, "Reports");
     return Home(c);
   }
-  return c.Page(404,
-                RenderConsoleMessage(
-                    "Page not found",
-                    {"If you typed the web address, check it is correct."}),
-                "console_not_found");
+  return c.With(NotFoundResponse("console_not_found"));
 }
 
 void Console::Refused(const std::string& account_id, const std::string& outcome,

@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -52,6 +53,46 @@ struct ConsoleResponse {
 // Whether `path` is the console's.
 bool IsConsolePath(std::string_view path);
 
+// A signed-in person's request, as a section of the console sees it: the
+// CSRF token of a post has been checked, the session is live.
+struct StaffRequest {
+  const ConsoleRequest& req;
+  const SessionRecord& session;
+  // For the page's signed-in bar (holds the CSRF token for its forms).
+  SignedInBar bar;
+  // The person's account id and role, as named to the services.
+  std::string account_id;
+  Role role = Role::kUnspecified;
+};
+
+// A group of signed-in pages (the triage queue and assessments, the
+// placements, keying a referral...), each in its own file. A section checks
+// its own permissions with May() and answers ForbiddenResponse when the
+// role may not.
+class ConsoleSection {
+ public:
+  virtual ~ConsoleSection() = default;
+  // Whether `path` (without query) is one of this section's pages.
+  virtual bool Owns(std::string_view path) const = 0;
+  virtual ConsoleResponse Handle(const StaffRequest& r) = 0;
+};
+
+// The answers a section gives.
+ConsoleResponse PageResponse(int status, std::string body, std::string route);
+ConsoleResponse RedirectResponse(const std::string& to, std::string route);
+// 403 for a role that may not see `route`'s page; logged with the account
+// id and route (never what was asked for).
+ConsoleResponse ForbiddenResponse(const StaffRequest& r, std::string route);
+// 405 naming the method the page takes ("GET" or "POST").
+ConsoleResponse MethodNotAllowedResponse(const char* allowed,
+                                         std::string route);
+// 404, for a page or a referral that does not exist (or may not be seen).
+ConsoleResponse NotFoundResponse(std::string route);
+// 503 when a service cannot answer: logged with the route and the status
+// code (never the message, which may quote what was sent).
+ConsoleResponse ServiceProblemResponse(const absl::Status& status,
+                                       std::string route);
+
 // Where each permission's page is ("" while it is still to come).
 std::string PermissionPage(Permission p);
 
@@ -79,6 +120,12 @@ class Console {
   }
 
   ConsoleResponse Handle(const ConsoleRequest& req);
+
+  // Adds a section of signed-in pages; the first that Owns a path answers
+  // it. Before serving.
+  void AddSection(std::unique_ptr<ConsoleSection> section) {
+    sections_.push_back(std::move(section));
+  }
 
  private:
   struct Context;
@@ -109,6 +156,7 @@ class Console {
 
   const SignInPolicy policy_;
   const SignInOutcomeSink outcomes_;
+  std::vector<std::unique_ptr<ConsoleSection>> sections_;
 };
 
 }  // namespace frontdoor::web

@@ -375,6 +375,16 @@ std::string RenderSignedOutPage(bool everywhere) {
   return Layout(heading, Render(kMessage, d), false, nullptr);
 }
 
+std::string RenderConsolePage(const SignedInBar& bar,
+                              const std::string& heading,
+                              const std::string& body, bool error) {
+  return Layout(heading, body, error, &bar);
+}
+
+std::string RenderConsoleErrorSummary(const std::vector<ConsoleError>& errors) {
+  return Summary(errors);
+}
+
 std::string RenderConsoleMessage(const std::string& heading,
                                  const std::vector<std::string>& paragraphs) {
   data d;

@@ -54,6 +54,15 @@ std::string RenderConsoleComing(const SignedInBar& bar,
 std::string RenderConsoleForbidden(const SignedInBar& bar);
 // After sign-out (`everywhere`: every session ended).
 std::string RenderSignedOutPage(bool everywhere);
+// A signed-in page of a console section: the layout around `body` (HTML
+// the section rendered, escaping every value), titled `heading` ("Error: "
+// first when `error`), with the signed-in bar.
+std::string RenderConsolePage(const SignedInBar& bar,
+                              const std::string& heading,
+                              const std::string& body, bool error);
+// The GOV.UK error summary of `errors` (empty without errors), each linking
+// to its field's id.
+std::string RenderConsoleErrorSummary(const std::vector<ConsoleError>& errors);
 // A message page: 403 expired form, 429, 404, 5xx.
 std::string RenderConsoleMessage(const std::string& heading,
                                  const std::vector<std::string>& paragraphs);

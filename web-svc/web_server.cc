@@ -42,6 +42,7 @@
 #include "web-svc/professional_referral.h"
 #include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
+#include "web-svc/staff_calls.h"
 #include "web-svc/web_security.h"
 
 namespace frontdoor::web {
@@ -57,7 +58,8 @@ constexpr char kProfessionalActor[] = "web:professional-referral";
 constexpr char kDefaultQuickExitUrl[] = "https://www.bbc.co.uk/weather";
 constexpr double kDefaultClientPerSecond = 1;
 constexpr int kDefaultClientBurst = 10;
-constexpr int kDefaultIntakeDeadlineMs = 5000;
+// Each downstream call's deadline when its deadline_ms is 0.
+constexpr int kDefaultDeadlineMs = 5000;
 // Worker threads of the HTTPS server: each holds one request (a form post
 // waits for intake within its deadline).
 constexpr size_t kWorkerThreads = 16;
@@ -161,6 +163,11 @@ std::pair<std::string, int> SplitAddress(const std::string& address) {
   return {host, port};
 }
 
+absl::Duration DeadlineOf(const config::v1::Downstream& d) {
+  return absl::Milliseconds(d.deadline_ms() > 0 ? d.deadline_ms()
+                                                : kDefaultDeadlineMs);
+}
+
 bool ValidAddress(const std::string& a) {
   const size_t colon = a.rfind(':');
   int port = -1;
@@ -246,9 +253,12 @@ class WebServerImpl final : public WebServer {
   std::unique_ptr<ClientRateLimiter> limiter_;
   TrustedProxies trusted_proxies_;
   std::unique_ptr<AccountStore> accounts_;
-  std::unique_ptr<Console> console_;
   std::unique_ptr<intake::v1::IntakeService::Stub> intake_;
   absl::Duration intake_deadline_;
+  // The console's calls of intake, triage and allocation (before console_,
+  // whose sections hold it).
+  std::unique_ptr<StaffCalls> staff_calls_;
+  std::unique_ptr<Console> console_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
   prometheus::Family<prometheus::Counter>* submissions_ = nullptr;
@@ -349,9 +359,24 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
       tls::MakeDownstreamChannel(config.intake(), config.service_tls());
   if (!channel.ok()) return server::WithContext(channel.status(), "intake channel");
   intake_ = intake::v1::IntakeService::NewStub(*channel);
-  intake_deadline_ = absl::Milliseconds(config.intake().deadline_ms() > 0
-                                            ? config.intake().deadline_ms()
-                                            : kDefaultIntakeDeadlineMs);
+  intake_deadline_ = DeadlineOf(config.intake());
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> triage_channel =
+      tls::MakeDownstreamChannel(config.triage(), config.service_tls());
+  if (!triage_channel.ok()) {
+    return server::WithContext(triage_channel.status(), "triage channel");
+  }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> allocation_channel =
+      tls::MakeDownstreamChannel(config.allocation(), config.service_tls());
+  if (!allocation_channel.ok()) {
+    return server::WithContext(allocation_channel.status(),
+                               "allocation channel");
+  }
+  staff_calls_ = std::make_unique<StaffCalls>(
+      intake::v1::IntakeService::NewStub(*channel),
+      triage::v1::TriageService::NewStub(*triage_channel),
+      allocation::v1::AllocationService::NewStub(*allocation_channel),
+      StaffCalls::Deadlines{intake_deadline_, DeadlineOf(config.triage()),
+                            DeadlineOf(config.allocation())});
 
   registry_ = std::make_shared<prometheus::Registry>();
   requests_ = &prometheus::BuildCounter()
@@ -861,6 +886,8 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
   required.Require(!c.service_tls().cert_file().empty(), "service_tls.cert_file");
   required.Require(!c.service_tls().key_file().empty(), "service_tls.key_file");
   required.Require(!c.intake().target().empty(), "intake.target");
+  required.Require(!c.triage().target().empty(), "triage.target");
+  required.Require(!c.allocation().target().empty(), "allocation.target");
   required.Require(c.has_store(), "store");
   required.Require(!c.key_ring_file().empty(), "key_ring_file");
   required.Require(c.shutdown_grace_seconds() > 0, "shutdown_grace_seconds");
@@ -874,8 +901,14 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
         {"metrics_address", c.metrics_address()}}) {
     if (!ValidAddress(address)) bad.push_back({name, "must be host:port"});
   }
-  if (c.intake().deadline_ms() < 0) {
-    bad.push_back({"intake.deadline_ms", "must not be negative"});
+  for (const auto& [name, downstream] :
+       {std::pair<const char*, const config::v1::Downstream*>{"intake",
+                                                              &c.intake()},
+        {"triage", &c.triage()},
+        {"allocation", &c.allocation()}}) {
+    if (downstream->deadline_ms() < 0) {
+      bad.push_back({absl::StrCat(name, ".deadline_ms"), "must not be negative"});
+    }
   }
   if (c.client_rate_limit().per_second() < 0 ||
       !std::isfinite(c.client_rate_limit().per_second())) {
@@ -909,7 +942,9 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
         {"console.lockout_seconds", console.lockout_seconds()},
         {"console.idle_timeout_seconds", console.idle_timeout_seconds()},
         {"console.absolute_timeout_seconds",
-         console.absolute_timeout_seconds()}}) {
+         console.absolute_timeout_seconds()},
+        {"console.reauthentication_seconds",
+         console.reauthentication_seconds()}}) {
     if (value < 0) bad.push_back({name, "must not be negative (0: the default)"});
   }
   {

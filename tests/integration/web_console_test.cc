@@ -91,6 +91,8 @@ class WebConsoleTest : public ::testing::Test {
     *c.mutable_service_tls() = web_files;
     // The console calls no service: intake is never reached here.
     frontdoor::testing::PointAt(c.mutable_intake(), 1);
+    frontdoor::testing::PointAt(c.mutable_triage(), 1);
+    frontdoor::testing::PointAt(c.mutable_allocation(), 1);
     frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web");
     c.set_key_ring_file((dir_ / "keys.json").string());
     c.set_shutdown_grace_seconds(5);
@@ -698,6 +700,8 @@ TEST(WebConsoleConfigTest, BadConsoleSettingsAreNamedAtStartUp) {
   c.mutable_service_tls()->set_cert_file("cert.pem");
   c.mutable_service_tls()->set_key_file("key.pem");
   c.mutable_intake()->set_target("localhost:1");
+  c.mutable_triage()->set_target("localhost:1");
+  c.mutable_allocation()->set_target("localhost:1");
   c.mutable_store()->set_sqlite_path("web.db");
   c.set_key_ring_file("keys.json");
   c.set_shutdown_grace_seconds(5);

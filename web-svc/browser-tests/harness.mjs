@@ -124,6 +124,10 @@ export class Suite {
       metricsAddress: '127.0.0.1:0',
       serviceTls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/web-svc.pem`, keyFile: `${PKI}/web-svc.key` },
       intake: { target: this.intakeTarget },
+      // The console's calls; port 1 (nothing) when the suite has no such
+      // service.
+      triage: relays.triage ?? { target: 'localhost:1' },
+      allocation: { target: 'localhost:1' },
       store: { sqlitePath: join(this.dir, 'web.db') },
       keyRingFile: join(this.dir, 'keys.json'),
       shutdownGraceSeconds: 5,
