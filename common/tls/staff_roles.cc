@@ -14,16 +14,26 @@ const std::vector<StaffRole>& StaffRoles() {
   // the queue; practitioners and team leaders also assess, read referrals
   // in full and are told of repeats; operators run the service;
   // commissioners see reports only (none of these roles: no personal data).
+  // Only team leaders override a tier or release a place.
+  constexpr unsigned kPractitionerActions =
+      StaffBit(StaffAction::kKeyReferral) |
+      StaffBit(StaffAction::kReadReferral) | StaffBit(StaffAction::kAssess) |
+      StaffBit(StaffAction::kRecordPlacement);
   static const auto* const kRoles = new std::vector<StaffRole>{
-      {"call_handler", {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF}},
+      {"call_handler",
+       {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF},
+       StaffBit(StaffAction::kKeyReferral)},
       {"practitioner",
        {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
-        config::v1::ROLE_REPEAT_VIEWER}},
+        config::v1::ROLE_REPEAT_VIEWER},
+       kPractitionerActions},
       {"team_leader",
        {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
-        config::v1::ROLE_REPEAT_VIEWER}},
-      {"operator", {config::v1::ROLE_OPERATOR}},
-      {"commissioner", {}},
+        config::v1::ROLE_REPEAT_VIEWER},
+       kPractitionerActions | StaffBit(StaffAction::kOverrideTier) |
+           StaffBit(StaffAction::kReleasePlace)},
+      {"operator", {config::v1::ROLE_OPERATOR}, 0},
+      {"commissioner", {}, 0},
   };
   return *kRoles;
 }
@@ -37,6 +47,22 @@ absl::StatusOr<const StaffRole*> FindStaffRole(std::string_view name) {
   return absl::InvalidArgumentError(absl::StrCat(
       "request metadata \"", kStaffRoleMetadataKey, "\" must be one of ",
       absl::StrJoin(names, ", ")));
+}
+
+bool StaffMay(const Caller& caller, StaffAction action) {
+  if (caller.staff_role.empty()) return true;
+  for (const StaffRole& role : StaffRoles()) {
+    if (caller.staff_role == role.name) {
+      return (role.actions & StaffBit(action)) != 0;
+    }
+  }
+  return false;
+}
+
+absl::Status CheckStaffMay(const Caller& caller, StaffAction action) {
+  if (StaffMay(caller, action)) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(
+      "the staff role \"", caller.staff_role, "\" may not do this"));
 }
 
 std::vector<Role> RolesOf(const config::v1::Agency& agency,

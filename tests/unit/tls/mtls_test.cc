@@ -1,6 +1,7 @@
 // Credentials, PeerUriSans and AuthenticateCaller over real mTLS on port 0.
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -8,6 +9,7 @@
 #include "common/tls/agency_registry.h"
 #include "common/tls/authenticate.h"
 #include "common/tls/credentials.h"
+#include "common/tls/staff_roles.h"
 #include "frontdoor/testing/v1/whoami.grpc.pb.h"
 #include "gmock/gmock.h"
 #include "grpc/grpc_security_constants.h"
@@ -381,6 +383,46 @@ TEST(CredentialsTest, ChannelCredentialsNeedCertAndKeyTogether) {
   auto credentials = MakeChannelCredentials(files);
   EXPECT_EQ(credentials.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_TRUE(MakeChannelCredentials(testing::PkiFiles("staffs-police")).ok());
+}
+
+
+// The services' own bound on console staff: only team leaders override a
+// tier or release a place; call handlers only key referrals; operators and
+// commissioners touch no referral; callers that are not console staff are
+// bounded by their service roles alone.
+TEST(StaffMayTest, EachStaffRoleMayTakeOnlyItsActions) {
+  auto caller = [](const std::string& staff_role) {
+    Caller c;
+    c.agency_id = "frontdoor-web";
+    c.staff_role = staff_role;
+    return c;
+  };
+  const std::vector<StaffAction> all = {
+      StaffAction::kKeyReferral,   StaffAction::kReadReferral,
+      StaffAction::kAssess,        StaffAction::kOverrideTier,
+      StaffAction::kRecordPlacement, StaffAction::kReleasePlace};
+  const std::map<std::string, std::set<StaffAction>> allowed = {
+      {"call_handler", {StaffAction::kKeyReferral}},
+      {"practitioner",
+       {StaffAction::kKeyReferral, StaffAction::kReadReferral,
+        StaffAction::kAssess, StaffAction::kRecordPlacement}},
+      {"team_leader", {all.begin(), all.end()}},
+      {"operator", {}},
+      {"commissioner", {}},
+      {"", {all.begin(), all.end()}},
+      {"someone_else", {}},
+  };
+  for (const auto& [role, actions] : allowed) {
+    for (StaffAction a : all) {
+      const bool may = actions.count(a) > 0;
+      EXPECT_EQ(StaffMay(caller(role), a), may)
+          << role << " action " << static_cast<int>(a);
+      const absl::Status s = CheckStaffMay(caller(role), a);
+      EXPECT_EQ(s.code(), may ? absl::StatusCode::kOk
+                              : absl::StatusCode::kPermissionDenied);
+      if (!may) EXPECT_THAT(s.message(), HasSubstr("\"" + role + "\""));
+    }
+  }
 }
 
 }  // namespace
