@@ -43,8 +43,10 @@ before(async () => {
     healthAddress: '127.0.0.1:0',
     metricsAddress: '127.0.0.1:0',
     serviceTls: { caFile: `${PKI}/ca.pem`, certFile: `${PKI}/web-svc.pem`, keyFile: `${PKI}/web-svc.key` },
-    // The console calls no service yet: intake is never reached here.
+    // Sign-in calls no service: port 1, where nothing answers.
     intake: { target: 'localhost:1' },
+    triage: { target: 'localhost:1' },
+    allocation: { target: 'localhost:1' },
     store: { sqlitePath: join(dir, 'web.db') },
     keyRingFile: join(dir, 'keys.json'),
     shutdownGraceSeconds: 5,
