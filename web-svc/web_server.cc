@@ -288,6 +288,7 @@ absl::Status WebServerImpl::Listen(httplib::Server& server,
                                    const std::string& address,
                                    const char* what, int* port,
                                    std::thread* thread) {
+  server.set_socket_options(metrics::ExclusivePortSocketOptions);
   const auto [host, wanted] = SplitAddress(address);
   const bool bound = wanted == 0 ? (*port = server.bind_to_any_port(host)) > 0
                                  : server.bind_to_port(host, wanted);

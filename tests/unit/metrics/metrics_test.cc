@@ -111,6 +111,25 @@ TEST(MetricsServerTest, ServesRegistryAndProcessMetricsOnPortZero) {
   EXPECT_GT(*rss, 1024.0 * 1024.0);
 }
 
+TEST(MetricsServerTest, ServesOnlyMetricsAndClosesItsPortWhenDestroyed) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto server = MetricsServer::Start("127.0.0.1:0", registry);
+  ASSERT_TRUE(server.ok()) << server.status();
+  const int port = (*server)->port();
+  auto other = HttpGet(port, "/");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_EQ(other->status_code, 404);
+  server->reset();
+  EXPECT_FALSE(HttpGet(port, "/metrics").ok());
+}
+
+TEST(MetricsServerTest, AnAddressWithoutAPortIsRefusedNamingIt) {
+  auto registry = std::make_shared<prometheus::Registry>();
+  auto server = MetricsServer::Start("localhost:metrics", registry);
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(server.status().message(), HasSubstr("localhost:metrics"));
+}
+
 TEST(MetricsServerTest, BusyPortIsAnErrorNamingTheAddress) {
   auto registry = std::make_shared<prometheus::Registry>();
   auto first = MetricsServer::Start("127.0.0.1:0", registry);
