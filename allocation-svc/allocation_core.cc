@@ -17,6 +17,7 @@
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
+#include "common/tls/staff_roles.h"
 #include "allocation-svc/seal_reasons.h"
 #include "frontdoor/allocation/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -49,6 +50,12 @@ google::protobuf::Timestamp ToProto(int64_t us) {
 absl::Status StaffOnly(const Caller& caller) {
   if (caller.HasRole(config::v1::ROLE_STAFF)) return absl::OkStatus();
   return absl::PermissionDeniedError("allocation is for the service's staff");
+}
+
+// Staff only, and for console staff a staff role that may take `action`.
+absl::Status StaffOnly(const Caller& caller, tls::StaffAction action) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) return s;
+  return tls::CheckStaffMay(caller, action);
 }
 
 absl::Status BadReference() {
@@ -549,7 +556,8 @@ void AllocationCore::Deliver(const Caller& caller,
 void AllocationCore::RecordConsent(const Caller& caller,
                                    const v1::RecordConsentRequest& request,
                                    Done<Placement> done) {
-  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+  if (absl::Status s = StaffOnly(caller, tls::StaffAction::kRecordPlacement);
+      !s.ok()) {
     done(s);
     return;
   }
@@ -627,7 +635,8 @@ void AllocationCore::RecordConsent(const Caller& caller,
 void AllocationCore::ReleasePlace(const Caller& caller,
                                   const v1::ReleasePlaceRequest& request,
                                   Done<v1::ReleasePlaceResponse> done) {
-  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+  if (absl::Status s = StaffOnly(caller, tls::StaffAction::kReleasePlace);
+      !s.ok()) {
     done(s);
     return;
   }
@@ -674,7 +683,8 @@ void AllocationCore::ReleasePlace(const Caller& caller,
 void AllocationCore::RecordFailure(const Caller& caller,
                                    const v1::RecordFailureRequest& request,
                                    Done<v1::RecordFailureResponse> done) {
-  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+  if (absl::Status s = StaffOnly(caller, tls::StaffAction::kRecordPlacement);
+      !s.ok()) {
     done(s);
     return;
   }
@@ -729,7 +739,8 @@ void AllocationCore::RecordFailure(const Caller& caller,
 void AllocationCore::RecordFirstContact(
     const Caller& caller, const v1::RecordFirstContactRequest& request,
     Done<Placement> done) {
-  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+  if (absl::Status s = StaffOnly(caller, tls::StaffAction::kRecordPlacement);
+      !s.ok()) {
     done(s);
     return;
   }
@@ -847,6 +858,18 @@ absl::StatusOr<Placement> AllocationCore::GetPlacement(
   });
   if (!status.ok()) return status;
   return p;
+}
+
+void AllocationCore::ListHistory(const Caller& caller,
+                                 const common::v1::ListHistoryRequest& request,
+                                 audit::HistoryDone done) {
+  if (absl::Status s = StaffOnly(caller, tls::StaffAction::kReadReferral);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  audit::ListHistory(store_, keys_, caller, clock_.Now(), kServiceName,
+                     kLawfulBasisAllocate, request, std::move(done));
 }
 
 absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/audit/history.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
@@ -27,6 +28,8 @@ namespace frontdoor::allocation {
 
 // Outbox topic of PlacementChanged events.
 inline constexpr char kPlacementChangedTopic[] = "notify.placement_changed";
+// This service, as its history entries name it.
+inline constexpr char kServiceName[] = "allocation-svc";
 // The only agency (registry id) that may hand decisions over.
 inline constexpr char kTriageServiceId[] = "triage-svc";
 inline constexpr char kLawfulBasisAllocate[] =
@@ -87,19 +90,20 @@ class AllocationCore {
   // gets false when this decision (or a later one) was recorded before.
   void Deliver(const Caller& caller, const triage::v1::TriageDecided& event,
                Done<bool> done);
-  // Staff only.
+  // Staff only; console staff need tls::StaffAction::kRecordPlacement
+  // (PERMISSION_DENIED otherwise, as for the next two).
   void RecordConsent(const Caller& caller,
                      const v1::RecordConsentRequest& request,
                      Done<v1::Placement> done);
-  // Staff only.
+  // Staff only; console staff need tls::StaffAction::kReleasePlace.
   void ReleasePlace(const Caller& caller,
                     const v1::ReleasePlaceRequest& request,
                     Done<v1::ReleasePlaceResponse> done);
-  // Staff only.
+  // Staff only; console staff need kRecordPlacement.
   void RecordFailure(const Caller& caller,
                      const v1::RecordFailureRequest& request,
                      Done<v1::RecordFailureResponse> done);
-  // Staff only.
+  // Staff only; console staff need kRecordPlacement.
   void RecordFirstContact(const Caller& caller,
                           const v1::RecordFirstContactRequest& request,
                           Done<v1::Placement> done);
@@ -108,6 +112,13 @@ class AllocationCore {
       const Caller& caller, const v1::ListWaitingRequest& request);
   absl::StatusOr<v1::Placement> GetPlacement(const Caller& caller,
                                              const std::string& reference);
+  // The referral's history from allocation's audit trail
+  // (audit::ListHistory), for staff who may read referrals (ROLE_STAFF and,
+  // for console staff, tls::StaffAction::kReadReferral); the read is
+  // audited.
+  void ListHistory(const Caller& caller,
+                   const common::v1::ListHistoryRequest& request,
+                   audit::HistoryDone done);
   absl::StatusOr<std::map<std::string, ProgrammeStats>> Stats();
 
  private:

@@ -122,7 +122,7 @@ class AllocationServerImpl final
             &AllocationService::RecordFailure,
             &AllocationService::RecordFirstContact,
             &AllocationService::ListWaiting,
-            &AllocationService::GetPlacement);
+            &AllocationService::GetPlacement, &AllocationService::ListHistory);
         !s.ok()) {
       return s;
     }

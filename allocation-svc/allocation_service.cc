@@ -84,6 +84,17 @@ grpc::ServerUnaryReactor* AllocationService::GetPlacement(
       });
 }
 
+grpc::ServerUnaryReactor* AllocationService::ListHistory(
+    grpc::CallbackServerContext* context,
+    const common::v1::ListHistoryRequest* request,
+    common::v1::ListHistoryResponse* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.ListHistory(caller, *request,
+                                         Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* AllocationInbox::DeliverDecision(
     grpc::CallbackServerContext* context,
     const triage::v1::TriageDecided* request,

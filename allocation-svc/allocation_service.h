@@ -49,6 +49,10 @@ class AllocationService final
       grpc::CallbackServerContext* context,
       const v1::GetPlacementRequest* request,
       v1::Placement* response) override;
+  grpc::ServerUnaryReactor* ListHistory(
+      grpc::CallbackServerContext* context,
+      const common::v1::ListHistoryRequest* request,
+      common::v1::ListHistoryResponse* response) override;
 
  private:
   AllocationCore& core_;

@@ -12,6 +12,7 @@
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
 #include "common/status/errors.h"
+#include "common/tls/staff_roles.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -367,6 +368,24 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
         *found->response.mutable_receipt() = ShapeFor(caller, found->receipt);
         done(std::move(found->response));
       });
+}
+
+void IntakeCore::ListHistory(const Caller& caller,
+                             const common::v1::ListHistoryRequest& request,
+                             audit::HistoryDone done) {
+  if (!caller.HasRole(config::v1::ROLE_STAFF)) {
+    done(absl::PermissionDeniedError(
+        "a referral's history is for the service's staff"));
+    return;
+  }
+  if (absl::Status s =
+          tls::CheckStaffMay(caller, tls::StaffAction::kReadReferral);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  audit::ListHistory(store_, keys_, caller, clock_.Now(), kServiceName,
+                     kLawfulBasisReceive, request, std::move(done));
 }
 
 }  // namespace frontdoor::intake

@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/history.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
 #include "common/reference/reference.h"
@@ -19,6 +20,8 @@
 
 namespace frontdoor::intake {
 
+// This service, as its history entries name it.
+inline constexpr char kServiceName[] = "intake-svc";
 // Lawful basis recorded in the audit trail for receiving a referral.
 inline constexpr char kLawfulBasisReceive[] =
     "UK GDPR art. 6(1)(e) and 9(2)(g), art. 10; DPA 2018 sch. 1 para. 18 "
@@ -78,6 +81,14 @@ class IntakeCore {
   // writes exactly one audit row, in the transaction that read the row.
   void Get(const Caller& caller, const std::string& reference,
            ReferralDone done);
+
+  // A referral's history from intake's audit trail (audit::ListHistory),
+  // whichever agency referred, for staff who may read referrals
+  // (ROLE_STAFF and, for console staff, tls::StaffAction::kReadReferral);
+  // the read is audited.
+  void ListHistory(const Caller& caller,
+                   const common::v1::ListHistoryRequest& request,
+                   audit::HistoryDone done);
 
  private:
   store::Store& store_;

@@ -105,4 +105,20 @@ grpc::ServerUnaryReactor* IntakeService::GetReferral(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* IntakeService::ListHistory(
+    grpc::CallbackServerContext* context,
+    const common::v1::ListHistoryRequest* request,
+    common::v1::ListHistoryResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(server::TraceIdOf(*context));
+  absl::StatusOr<Caller> caller = Authenticate(
+      *context, registry_, metrics_, limits_, server::CallKind::kRead);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  core_.ListHistory(*caller, *request, server::Finisher(reactor, response));
+  return reactor;
+}
+
 }  // namespace frontdoor::intake

@@ -32,6 +32,11 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
       const intake::v1::GetReferralRequest* request,
       intake::v1::GetReferralResponse* response) override;
 
+  grpc::ServerUnaryReactor* ListHistory(
+      grpc::CallbackServerContext* context,
+      const common::v1::ListHistoryRequest* request,
+      common::v1::ListHistoryResponse* response) override;
+
  private:
   IntakeCore& core_;
   tls::ReloadingAgencyRegistry& registry_;

@@ -156,6 +156,8 @@ DecisionWrite DecideWrite(const intake::v1::ReferralReceived& recorded,
   w.decider.agency_id =
       decision.auto_triaged() ? kAutoTriageActor : by.agency_id;
   w.decider.actor = decision.decided_by();
+  // Console staff are audited as "<id> as <staff role>" (audit::ActorOf).
+  if (!decision.auto_triaged()) w.decider.staff_role = by.staff_role;
   w.audit_reason = decision.auto_triaged() ? kReasonCompleteDashAttached
                                            : kReasonPractitionerAssessment;
   w.audit_details = AuditDetails(decision, form);

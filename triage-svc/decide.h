@@ -98,7 +98,8 @@ struct DecisionWrite {
   // For allocation-svc, then notify-svc.
   std::vector<OutgoingDecided> events;
   // Who the audit entry names: triage-svc for an automatic decision,
-  // otherwise the practitioner's agency and name.
+  // otherwise the practitioner's agency and name (and staff role, for
+  // console staff).
   Caller decider;
   // triage.decide's reason code and non-personal details.
   std::string audit_reason;

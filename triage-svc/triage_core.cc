@@ -20,6 +20,7 @@
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
+#include "common/tls/staff_roles.h"
 #include "frontdoor/triage/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
 #include "triage-svc/assess.h"
@@ -468,6 +469,19 @@ void TriageCore::SubmitAssessment(const Caller& caller,
     done(s);
     return;
   }
+  if (absl::Status s = tls::CheckStaffMay(caller, tls::StaffAction::kAssess);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  if (request.has_tier_override()) {
+    if (absl::Status s =
+            tls::CheckStaffMay(caller, tls::StaffAction::kOverrideTier);
+        !s.ok()) {
+      done(s);
+      return;
+    }
+  }
   if (!IsWellFormedReference(request.reference())) {
     done(BadReference("reference"));
     return;
@@ -647,6 +661,23 @@ absl::StatusOr<v1::ListQueueResponse> TriageCore::ListQueue(
   });
   if (!status.ok()) return status;
   return response;
+}
+
+void TriageCore::ListHistory(const Caller& caller,
+                             const common::v1::ListHistoryRequest& request,
+                             audit::HistoryDone done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (absl::Status s =
+          tls::CheckStaffMay(caller, tls::StaffAction::kReadReferral);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  audit::ListHistory(store_, keys_, caller, clock_.Now(), kServiceName,
+                     kLawfulBasisTriage, request, std::move(done));
 }
 
 absl::StatusOr<QueueStats> TriageCore::Stats() {

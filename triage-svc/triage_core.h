@@ -10,6 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/audit/history.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
@@ -26,6 +27,8 @@ namespace frontdoor::triage {
 // reason codes of triage.record and triage.decide: in decide.h.
 // Outbox topic of SerialPerpetratorIdentified events, for notify-svc (MATAC).
 inline constexpr char kSerialPerpetratorTopic[] = "notify.serial_perpetrator";
+// This service, as its history entries name it.
+inline constexpr char kServiceName[] = "triage-svc";
 // The only agency (registry id) that may hand referrals over.
 inline constexpr char kIntakeServiceId[] = "intake-svc";
 // Lawful basis recorded with each decision.
@@ -76,6 +79,8 @@ class TriageCore {
 
   // A practitioner's assessment (staff only): decides, or re-decides, a
   // recorded referral. See TriageService.SubmitAssessment for the errors.
+  // Console staff need tls::StaffAction::kAssess, and with a tier override
+  // kOverrideTier: PERMISSION_DENIED otherwise, before anything is read.
   void SubmitAssessment(const Caller& caller,
                         const v1::SubmitAssessmentRequest& request,
                         DecisionDone done);
@@ -90,6 +95,13 @@ class TriageCore {
   // only). Blocking read.
   absl::StatusOr<v1::ListQueueResponse> ListQueue(
       const Caller& caller, const v1::ListQueueRequest& request);
+
+  // The referral's history from triage's audit trail (audit::ListHistory),
+  // for staff who may read referrals (ROLE_STAFF and, for console staff,
+  // tls::StaffAction::kReadReferral); the read is audited.
+  void ListHistory(const Caller& caller,
+                   const common::v1::ListHistoryRequest& request,
+                   audit::HistoryDone done);
 
   // Queue depth and oldest wait, for metrics. Blocking read.
   absl::StatusOr<QueueStats> Stats();

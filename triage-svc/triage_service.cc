@@ -38,6 +38,17 @@ grpc::ServerUnaryReactor* TriageService::GetDecision(
                      });
 }
 
+grpc::ServerUnaryReactor* TriageService::ListHistory(
+    grpc::CallbackServerContext* context,
+    const common::v1::ListHistoryRequest* request,
+    common::v1::ListHistoryResponse* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.ListHistory(caller, *request,
+                                         Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* TriageInbox::DeliverReferral(
     grpc::CallbackServerContext* context,
     const intake::v1::ReferralReceived* request,

@@ -27,6 +27,10 @@ class TriageService final : public v1::TriageService::CallbackService {
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
                                         const v1::GetDecisionRequest* request,
                                         v1::Decision* response) override;
+  grpc::ServerUnaryReactor* ListHistory(
+      grpc::CallbackServerContext* context,
+      const common::v1::ListHistoryRequest* request,
+      common::v1::ListHistoryResponse* response) override;
 
  private:
   TriageCore& core_;

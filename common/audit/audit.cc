@@ -222,7 +222,9 @@ std::vector<store::Migration> Migrations() {
                "audit_log FOR EACH STATEMENT EXECUTE FUNCTION "
                "audit_log_append_only();")},
           {std::string(kKeyedMigrationName),
-           "ALTER TABLE audit_log ADD COLUMN key_id TEXT"}};
+           "ALTER TABLE audit_log ADD COLUMN key_id TEXT"},
+          {std::string(kSubjectIndexMigrationName),
+           "CREATE INDEX audit_log_by_subject ON audit_log (subject, seq)"}};
 }
 
 std::vector<std::string> AllowTamperingStatements(bool postgres) {
@@ -333,6 +335,36 @@ absl::Status Append(store::Tx& tx, const crypto::KeyRing& keys,
       params);
   if (!inserted.ok()) return inserted.status();
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<StoredEntry>> ListBySubject(store::Tx& tx,
+                                                       std::string_view subject,
+                                                       int64_t limit) {
+  if (limit <= 0) {
+    return absl::InvalidArgumentError("audit history: limit must be positive");
+  }
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT seq, at_us, actor_agency, actor_person, action, subject, "
+      "reason, lawful_basis, details FROM audit_log WHERE subject = $1 "
+      "ORDER BY seq LIMIT $2",
+      {std::string(subject), limit});
+  if (!rows.ok()) return rows.status();
+  std::vector<StoredEntry> out;
+  out.reserve(rows->size());
+  for (const store::Row& row : *rows) {
+    StoredEntry e;
+    e.seq = row.Int(0);
+    e.entry.at = absl::FromUnixMicros(row.Int(1));
+    e.entry.actor_agency = row.Text(2);
+    e.entry.actor_person = row.Text(3);
+    e.entry.action = row.Text(4);
+    e.entry.subject = row.Text(5);
+    e.entry.reason = row.Text(6);
+    e.entry.lawful_basis = row.Text(7);
+    e.entry.details = row.Text(8);
+    out.push_back(std::move(e));
+  }
+  return out;
 }
 
 Anchor MakeAnchor(const crypto::KeyRing& keys, int64_t seq, std::string hash,

@@ -52,6 +52,10 @@ inline constexpr std::string_view kAppendOnlyMigrationName =
 // row (NULL on rows written before the chain was keyed).
 inline constexpr std::string_view kKeyedMigrationName =
     "common/audit/003_keyed_chain";
+// Name of the migration that indexes audit_log by subject and seq, for
+// ListBySubject (a referral's history).
+inline constexpr std::string_view kSubjectIndexMigrationName =
+    "common/audit/004_subject_index";
 // The message the triggers refuse a change with.
 inline constexpr std::string_view kAppendOnlyMessage =
     "audit_log is append-only";
@@ -132,6 +136,19 @@ void WriteRecordingIntegrityFailure(store::Store& store,
                                     const Caller& by, absl::Time at,
                                     Action failed, store::Work work,
                                     store::Done done);
+
+// A stored row, as ListBySubject reads it back.
+struct StoredEntry {
+  int64_t seq = 0;  // its position in the chain
+  Entry entry;
+};
+
+// The rows whose subject is `subject`, oldest first (by seq), at most
+// `limit` (positive). A plain read over the index by subject: the chain is
+// checked by Verify, not here.
+absl::StatusOr<std::vector<StoredEntry>> ListBySubject(store::Tx& tx,
+                                                       std::string_view subject,
+                                                       int64_t limit);
 
 // A verified row anchored outside the database (see AuditAnchorFile).
 struct Anchor {

@@ -325,6 +325,19 @@ TEST_F(AllocationFlowTest, TheConsoleActsForAPersonInTheirStaffRole) {
   grpc::Status recorded = console_->RecordFirstContact(&ctx, contact, &contacted);
   ASSERT_TRUE(recorded.ok()) << recorded.error_message();
   EXPECT_EQ(contacted.first_contact(), allocation::v1::FIRST_CONTACT_MET);
+  // Only a team leader releases a place; the practitioner's attempt is
+  // refused and audited as every refusal is.
+  {
+    grpc::ClientContext release_ctx;
+    as(release_ctx, "practitioner");
+    allocation::v1::ReleasePlaceRequest release;
+    release.set_reference(ref);
+    release.set_reason("case closed");
+    allocation::v1::ReleasePlaceResponse released;
+    EXPECT_EQ(console_->ReleasePlace(&release_ctx, release, &released)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
 
   auto store = testing::OpenTestStore(allocation_store_, {});
   ASSERT_TRUE(store.ok()) << store.status();
@@ -345,6 +358,25 @@ TEST_F(AllocationFlowTest, TheConsoleActsForAPersonInTheirStaffRole) {
                   .ok());
   EXPECT_THAT(actors, ::testing::ElementsAre(::testing::Pair(
                           "frontdoor-web", "staff-42 as practitioner")));
+  std::vector<std::string> refusals;
+  ASSERT_TRUE((*store)
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT actor_person, reason, details FROM audit_log "
+                        "WHERE action = 'call.refused' ORDER BY seq");
+                    if (!rows.ok()) return rows.status();
+                    for (const store::Row& row : *rows) {
+                      refusals.push_back(absl::StrCat(
+                          row.Text(0), " ", row.Text(1), " ", row.Text(2)));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_THAT(refusals,
+              ::testing::Contains(
+                  "staff-42 as practitioner role_missing "
+                  "{\"method\":\"/frontdoor.allocation.v1.AllocationService/"
+                  "ReleasePlace\"}"));
 }
 
 TEST_F(AllocationFlowTest, MetricsShowPlacesAndWaiting) {

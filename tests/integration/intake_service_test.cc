@@ -11,6 +11,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/audit/audit.h"
+#include "common/audit/history.h"
 #include "common/config/config.h"
 #include "common/audit/refusals.h"
 #include "common/crypto/key_ring.h"
@@ -163,6 +164,20 @@ class IntakeServiceTest : public ::testing::Test {
 
   static Referral Example(const char* name) {
     return testing::LoadExample(name);
+  }
+
+  // ListHistory as `actor`, naming `staff_role` (none when null).
+  grpc::Status History(IntakeService::Stub& stub, const std::string& reference,
+                       const char* actor, const char* staff_role,
+                       common::v1::ListHistoryResponse* out) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, actor);
+    if (staff_role != nullptr) {
+      ctx.AddMetadata("frontdoor-staff-role", staff_role);
+    }
+    common::v1::ListHistoryRequest req;
+    req.set_reference(reference);
+    return stub.ListHistory(&ctx, req, out);
   }
 
   std::filesystem::path dir_;
@@ -778,6 +793,91 @@ TEST_F(IntakeServiceTest, HelplineKeysASecureEmailReferralOnBehalfOfProbation) {
   EXPECT_EQ(reads[0][1], intake::kReasonSubmittingAgencyView);
   EXPECT_EQ(reads[1][0], kProbation);
   EXPECT_EQ(reads[1][1], intake::kReasonReferringAgencyView);
+}
+
+// A referral's history from intake's trail: for the service's staff,
+// whichever agency referred (the helpline's certificate, or the console
+// for a practitioner); never for a call handler's or a commissioner's
+// session, nor a partner agency. Reads and refusals are audited.
+TEST_F(IntakeServiceTest, StaffWhoMayReadReferralsListAReferralsHistory) {
+  auto police = Client(kPolice);
+  auto helpline = Client(kHelpline);
+  auto console = Client("web-svc");
+  Receipt receipt;
+  ASSERT_TRUE(
+      Submit(*police, "history-1", Example(testing::kAdult), &receipt).ok());
+  intake::v1::GetReferralResponse read;
+  ASSERT_TRUE(Get(*police, receipt.reference(), &read).ok());
+
+  common::v1::ListHistoryResponse history;
+  grpc::Status listed = History(*console, receipt.reference(), "staff-42",
+                                "practitioner", &history);
+  ASSERT_TRUE(listed.ok()) << listed.error_message();
+  ASSERT_EQ(history.entries_size(), 2);
+  EXPECT_FALSE(history.truncated());
+  const common::v1::HistoryEntry& received = history.entries(0);
+  EXPECT_EQ(received.service(), "intake-svc");
+  EXPECT_EQ(received.action(), "referral.receive");
+  EXPECT_EQ(received.reason(), kReasonReferralAccepted);
+  EXPECT_EQ(received.agency(), kPolice);
+  EXPECT_EQ(received.actor(), "Test Officer");
+  EXPECT_EQ(received.at().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(history.entries(1).action(), kAuditRead);
+  EXPECT_EQ(history.entries(1).reason(), kReasonSubmittingAgencyView);
+
+  common::v1::ListHistoryResponse by_helpline;
+  ASSERT_TRUE(History(*helpline, receipt.reference(), "Sam Helpline", nullptr,
+                      &by_helpline)
+                  .ok());
+  EXPECT_EQ(by_helpline.entries_size(), 3);  // and the practitioner's read
+  EXPECT_EQ(by_helpline.entries(2).action(), audit::kActionHistoryRead);
+  EXPECT_EQ(by_helpline.entries(2).actor(), "staff-42 as practitioner");
+  common::v1::ListHistoryResponse none;
+  ASSERT_TRUE(
+      History(*helpline, "FD-0000000000AA", "Sam Helpline", nullptr, &none)
+          .ok());
+  EXPECT_EQ(none.entries_size(), 0);
+  grpc::Status malformed =
+      History(*helpline, "FD-1", "Sam Helpline", nullptr, &none);
+  EXPECT_EQ(malformed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(malformed.error_details(), HasSubstr("reference"));
+
+  common::v1::ListHistoryResponse refused;
+  EXPECT_EQ(History(*console, receipt.reference(), "staff-7", "call_handler",
+                    &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(History(*console, receipt.reference(), "staff-9", "commissioner",
+                    &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(History(*police, receipt.reference(), "Test Officer", nullptr,
+                    &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused.entries_size(), 0);
+
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  auto reads = AuditRows(audit::kActionHistoryRead);
+  ASSERT_EQ(reads.size(), 3u);
+  EXPECT_EQ(reads[0][0], "frontdoor-web");
+  EXPECT_EQ(reads[0][1], audit::kReasonHistoryView);
+  EXPECT_EQ(reads[0][2], "{\"entries\":2}");
+  EXPECT_EQ(reads[0][3], receipt.reference());
+  EXPECT_EQ(reads[0][4], "staff-42 as practitioner");
+  EXPECT_EQ(reads[1][0], kHelpline);
+  auto calls_refused = AuditRows(audit::kActionCallRefused);
+  ASSERT_EQ(calls_refused.size(), 3u);
+  const std::string method =
+      "{\"method\":\"/frontdoor.intake.v1.IntakeService/ListHistory\"}";
+  EXPECT_EQ(calls_refused[0][0], "frontdoor-web");
+  EXPECT_EQ(calls_refused[0][1], audit::kReasonRoleMissing);
+  EXPECT_EQ(calls_refused[0][2], method);
+  EXPECT_EQ(calls_refused[0][4], "staff-7 as call_handler");
+  EXPECT_EQ(calls_refused[1][4], "staff-9 as commissioner");
+  EXPECT_EQ(calls_refused[2][0], kPolice);
+  EXPECT_EQ(calls_refused[2][2], method);
 }
 
 TEST_F(IntakeServiceTest, EveryAcknowledgedReferralSurvivesRestart) {

@@ -46,6 +46,9 @@ const FLOWS = [
   ["triage-svc", "notify-svc"],
   ["allocation-svc", "notify-svc"],
   ["web-svc", "intake-svc"],
+  // The console's staff calls (docs/adr/0012-console-calls.md).
+  ["web-svc", "triage-svc"],
+  ["web-svc", "allocation-svc"],
   ["web-svc", "notify-svc"],
 ];
 // Services partners call directly (intake: referrals; notify: subscriptions).

@@ -14,6 +14,7 @@
 #include "common/config/config.h"
 #include "common/outbox/outbox.h"
 #include "common/status/errors.h"
+#include "common/tls/staff_roles.h"
 #include "tests/testing/core_fixture.h"
 #include "frontdoor/allocation/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -40,6 +41,17 @@ Caller Staff() {
 Caller Police() {
   return Caller{"staffs-police", "spiffe://frontdoor/agency/staffs-police",
                 "PC 1", {config::v1::ROLE_REFERRER}};
+}
+
+// web-svc's console acting for staff-42 in `staff_role`, with the service
+// roles the services give that staff role.
+Caller Console(const char* staff_role) {
+  absl::StatusOr<const tls::StaffRole*> role = tls::FindStaffRole(staff_role);
+  EXPECT_TRUE(role.ok()) << role.status();
+  return Caller{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "staff-42",
+                role.ok() ? (*role)->roles
+                          : std::vector<config::v1::Role>{},
+                staff_role};
 }
 
 template <typename Proto>
@@ -127,7 +139,7 @@ class AllocationCoreTest : public testing::CoreStoreTest {
   }
   absl::StatusOr<v1::Placement> Consent(
       const std::string& ref, v1::RecordConsentRequest::Who who,
-      common::v1::Consent consent) {
+      common::v1::Consent consent, const Caller& caller = Staff()) {
     v1::RecordConsentRequest req;
     req.set_reference(ref);
     req.set_who(who);
@@ -136,14 +148,41 @@ class AllocationCoreTest : public testing::CoreStoreTest {
     *req.mutable_given_at() =
         TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
     return Wait<v1::Placement>(
-        [&](auto done) { core_->RecordConsent(Staff(), req, done); });
+        [&](auto done) { core_->RecordConsent(caller, req, done); });
   }
-  absl::StatusOr<v1::ReleasePlaceResponse> Release(const std::string& ref) {
+  absl::StatusOr<v1::ReleasePlaceResponse> Release(
+      const std::string& ref, const Caller& caller = Staff()) {
     v1::ReleasePlaceRequest req;
     req.set_reference(ref);
     req.set_reason("case closed");
     return Wait<v1::ReleasePlaceResponse>(
-        [&](auto done) { core_->ReleasePlace(Staff(), req, done); });
+        [&](auto done) { core_->ReleasePlace(caller, req, done); });
+  }
+  absl::StatusOr<v1::RecordFailureResponse> Fail(const std::string& ref,
+                                                 const Caller& caller) {
+    v1::RecordFailureRequest req;
+    req.set_reference(ref);
+    req.set_failure(v1::FAILURE_REASON_NO_CONTACT);
+    req.set_note("three calls at safe times, no answer");
+    return Wait<v1::RecordFailureResponse>(
+        [&](auto done) { core_->RecordFailure(caller, req, done); });
+  }
+  absl::StatusOr<v1::Placement> FirstContact(const std::string& ref,
+                                             const Caller& caller) {
+    v1::RecordFirstContactRequest req;
+    req.set_reference(ref);
+    req.set_method(v1::CONTACT_METHOD_PHONE);
+    *req.mutable_made_at() =
+        TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(clock_.Now()));
+    return Wait<v1::Placement>(
+        [&](auto done) { core_->RecordFirstContact(caller, req, done); });
+  }
+  absl::StatusOr<common::v1::ListHistoryResponse> History(
+      const std::string& ref, const Caller& caller) {
+    common::v1::ListHistoryRequest req;
+    req.set_reference(ref);
+    return Wait<common::v1::ListHistoryResponse>(
+        [&](auto done) { core_->ListHistory(caller, req, done); });
   }
 
   FakeClock clock_{kStart};
@@ -387,6 +426,102 @@ TEST_F(AllocationCoreTest, StaffOnlyAndSpecificErrors) {
     fields.push_back(v.field);
   }
   EXPECT_THAT(fields, ElementsAre("who", "consent", "how", "given_at"));
+}
+
+// Each staff role through the console is bounded by the services' own
+// table: call handlers and commissioners change no placement;
+// practitioners record consent, first contact and failures but release
+// no place; team leaders do. The helpline's own certificate (no staff
+// role) releases as before. A refusal changes nothing.
+TEST_F(AllocationCoreTest, ConsoleStaffRolesBoundPlacementChanges) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA2", 2)).ok());
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA3", 2)).ok());
+  ASSERT_EQ(Get("FD-AAAAAAAAAAA1").state(), v1::PLACEMENT_STATE_ALLOCATED);
+  const int64_t audited = Count("SELECT COUNT(*) FROM audit_log");
+  for (const char* refused : {"call_handler", "commissioner"}) {
+    const Caller c = Console(refused);
+    EXPECT_EQ(Consent("FD-AAAAAAAAAAA1", v1::RecordConsentRequest::WHO_SUBJECT,
+                      common::v1::CONSENT_REFUSED, c)
+                  .status()
+                  .code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused;
+    EXPECT_EQ(FirstContact("FD-AAAAAAAAAAA1", c).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused;
+    EXPECT_EQ(Fail("FD-AAAAAAAAAAA1", c).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused;
+    EXPECT_EQ(Release("FD-AAAAAAAAAAA1", c).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused;
+  }
+  absl::StatusOr<v1::ReleasePlaceResponse> by_practitioner =
+      Release("FD-AAAAAAAAAAA1", Console("practitioner"));
+  EXPECT_EQ(by_practitioner.status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(by_practitioner.status().message(), HasSubstr("practitioner"));
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").state(), v1::PLACEMENT_STATE_ALLOCATED);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), audited);
+
+  absl::StatusOr<v1::Placement> contacted =
+      FirstContact("FD-AAAAAAAAAAA1", Console("practitioner"));
+  ASSERT_TRUE(contacted.ok()) << contacted.status();
+  EXPECT_EQ(contacted->first_contact(), v1::FIRST_CONTACT_MET);
+  absl::StatusOr<v1::RecordFailureResponse> failed =
+      Fail("FD-AAAAAAAAAAA2", Console("practitioner"));
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->failed().state(), v1::PLACEMENT_STATE_FAILED);
+  absl::StatusOr<v1::ReleasePlaceResponse> by_leader =
+      Release("FD-AAAAAAAAAAA1", Console("team_leader"));
+  ASSERT_TRUE(by_leader.ok()) << by_leader.status();
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA1").state(), v1::PLACEMENT_STATE_RELEASED);
+  ASSERT_TRUE(Release("FD-AAAAAAAAAAA3").ok());  // the helpline's own staff
+  EXPECT_EQ(Get("FD-AAAAAAAAAAA3").state(), v1::PLACEMENT_STATE_RELEASED);
+}
+
+// ListHistory: the referral's rows of allocation's own trail, oldest
+// first, for staff who may read referrals; each call audited as a read.
+TEST_F(AllocationCoreTest, ListHistoryIsTheReferralsTrailForStaffWhoMayRead) {
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(FirstContact("FD-AAAAAAAAAAA1", Console("practitioner")).ok());
+
+  absl::StatusOr<common::v1::ListHistoryResponse> got =
+      History("FD-AAAAAAAAAAA1", Console("practitioner"));
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->entries_size(), 2);
+  EXPECT_EQ(got->entries(0).service(), "allocation-svc");
+  EXPECT_EQ(got->entries(0).action(), "allocation.plan");
+  EXPECT_EQ(got->entries(0).reason(), kReasonTriageDecision);
+  EXPECT_EQ(got->entries(0).agency(), "triage-svc");
+  EXPECT_EQ(got->entries(0).at().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(got->entries(1).action(), "allocation.first_contact");
+  EXPECT_EQ(got->entries(1).reason(), kReasonFirstContactRecorded);
+  EXPECT_EQ(got->entries(1).actor(), "staff-42 as practitioner");
+  EXPECT_EQ(got->entries(1).agency(), "frontdoor-web");
+  EXPECT_EQ(got->entries(1).at().seconds(),
+            absl::ToUnixSeconds(kStart + absl::Hours(1)));
+  EXPECT_LT(got->entries(0).seq(), got->entries(1).seq());
+
+  EXPECT_TRUE(History("FD-AAAAAAAAAAA1", Console("team_leader")).ok());
+  EXPECT_TRUE(History("FD-AAAAAAAAAAA1", Staff()).ok());
+  absl::StatusOr<common::v1::ListHistoryResponse> unknown =
+      History("FD-ZZZZZZZZZZZ9", Staff());
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(unknown->entries_size(), 0);
+  EXPECT_EQ(GetFieldViolations(History("nope", Staff()).status())[0].field,
+            "reference");
+  for (const Caller& refused :
+       {Console("call_handler"), Console("commissioner"), Police()}) {
+    EXPECT_EQ(History("FD-AAAAAAAAAAA1", refused).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused.agency_id << " " << refused.staff_role;
+  }
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'history.read' AND subject = 'FD-AAAAAAAAAAA1'"),
+            3);
 }
 
 TEST(FirstContactOfTest, MetByTheTargetMissedAfterItOverdueOnlyWhileOpen) {

@@ -14,8 +14,11 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "common/audit/audit_cli.h"
+#include "common/audit/history.h"
+#include "common/status/errors.h"
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
 #include "gmock/gmock.h"
@@ -347,6 +350,122 @@ TEST_F(AuditTest, RecordTakesWhoFromTheCaller) {
   EXPECT_EQ(rows[0].Text(5), "basis");
   EXPECT_EQ(rows[0].Text(6), "{}");
   EXPECT_EQ(rows[0].Int(7), absl::ToUnixMicros(kT0));
+  EXPECT_TRUE(MustVerify().ok());
+}
+
+TEST_F(AuditTest, ListBySubjectReadsOneSubjectOldestFirst) {
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    for (int i = 1; i <= 6; ++i) {
+                      Entry e = MakeEntry(i);
+                      e.subject = i % 2 == 0 ? "FD-AAAAAAAAAAA2"
+                                             : "FD-AAAAAAAAAAA1";
+                      if (absl::Status s = Append(tx, *keys_, e); !s.ok()) {
+                        return s;
+                      }
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  std::vector<StoredEntry> got;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = ListBySubject(tx, "FD-AAAAAAAAAAA2", 2);
+                    if (!rows.ok()) return rows.status();
+                    got = *std::move(rows);
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_EQ(got.size(), 2u);  // of three, the limit
+  EXPECT_EQ(got[0].seq, 2);
+  EXPECT_EQ(got[1].seq, 4);
+  const Entry want = MakeEntry(2);
+  EXPECT_EQ(got[0].entry.at, want.at);
+  EXPECT_EQ(got[0].entry.actor_agency, want.actor_agency);
+  EXPECT_EQ(got[0].entry.actor_person, want.actor_person);
+  EXPECT_EQ(got[0].entry.action, want.action);
+  EXPECT_EQ(got[0].entry.subject, "FD-AAAAAAAAAAA2");
+  EXPECT_EQ(got[0].entry.reason, want.reason);
+  EXPECT_EQ(got[0].entry.details, want.details);
+}
+
+// The shared body of the services' ListHistory: the reference's rows as
+// entries of the service, at most kMaxHistoryEntries (the oldest), the
+// read itself audited in the same transaction, and the chain intact.
+TEST_F(AuditTest, AHistoryIsBoundedOldestFirstAndItsReadIsAudited) {
+  constexpr char kRef[] = "FD-AAAAAAAAAAA1";
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    for (int i = 1; i <= kMaxHistoryEntries + 1; ++i) {
+                      Entry e = MakeEntry(i);
+                      e.subject = kRef;
+                      if (absl::Status s = Append(tx, *keys_, e); !s.ok()) {
+                        return s;
+                      }
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  Caller staff;
+  staff.agency_id = "frontdoor-web";
+  staff.actor = "staff-42";
+  staff.staff_role = "practitioner";
+  const auto list = [&](const std::string& reference) {
+    absl::StatusOr<common::v1::ListHistoryResponse> out =
+        absl::UnknownError("not called");
+    absl::Notification done;
+    common::v1::ListHistoryRequest request;
+    request.set_reference(reference);
+    ListHistory(*store_, *keys_, staff, kT0 + absl::Hours(1), "triage-svc",
+                "basis", request,
+                [&](absl::StatusOr<common::v1::ListHistoryResponse> r) {
+                  out = std::move(r);
+                  done.Notify();
+                });
+    done.WaitForNotification();
+    return out;
+  };
+  absl::StatusOr<common::v1::ListHistoryResponse> history = list(kRef);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_TRUE(history->truncated());
+  ASSERT_EQ(history->entries_size(), kMaxHistoryEntries);
+  const common::v1::HistoryEntry& first = history->entries(0);
+  EXPECT_EQ(first.seq(), 1);
+  EXPECT_EQ(first.at().seconds(), absl::ToUnixSeconds(MakeEntry(1).at));
+  EXPECT_EQ(first.service(), "triage-svc");
+  EXPECT_EQ(first.action(), "referral.read");
+  EXPECT_EQ(first.reason(), "triage");
+  EXPECT_EQ(first.actor(), "officer-1");
+  EXPECT_EQ(first.agency(), "staffs-police");
+  EXPECT_EQ(history->entries(kMaxHistoryEntries - 1).seq(),
+            kMaxHistoryEntries);
+
+  // Nothing about it: an empty answer, not NOT_FOUND; a malformed
+  // reference is refused naming the field, and not audited.
+  absl::StatusOr<common::v1::ListHistoryResponse> none =
+      list("FD-AAAAAAAAAAA9");
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->entries_size(), 0);
+  EXPECT_FALSE(none->truncated());
+  absl::StatusOr<common::v1::ListHistoryResponse> bad = list("REF-1");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_EQ(GetFieldViolations(bad.status()).size(), 1u);
+  EXPECT_EQ(GetFieldViolations(bad.status())[0].field, "reference");
+
+  auto reads = Query(
+      "SELECT actor_agency, actor_person, subject, reason, details, at_us "
+      "FROM audit_log WHERE action = $1 ORDER BY seq",
+      {std::string(kActionHistoryRead)});
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(reads[0].Text(0), "frontdoor-web");
+  EXPECT_EQ(reads[0].Text(1), "staff-42 as practitioner");
+  EXPECT_EQ(reads[0].Text(2), kRef);
+  EXPECT_EQ(reads[0].Text(3), kReasonHistoryView);
+  EXPECT_EQ(reads[0].Text(4), absl::StrCat("{\"entries\":",
+                                           kMaxHistoryEntries, "}"));
+  EXPECT_EQ(reads[0].Int(5), absl::ToUnixMicros(kT0 + absl::Hours(1)));
+  EXPECT_EQ(reads[1].Text(2), "FD-AAAAAAAAAAA9");
+  EXPECT_EQ(reads[1].Text(4), "{\"entries\":0}");
   EXPECT_TRUE(MustVerify().ok());
 }
 

@@ -15,6 +15,7 @@
 #include "common/outbox/outbox.h"
 #include "common/outbox/relay.h"
 #include "common/status/errors.h"
+#include "common/tls/staff_roles.h"
 #include "frontdoor/triage/v1/events.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -51,6 +52,17 @@ Caller Staff() {
 Caller Police() {
   return Caller{"staffs-police", "spiffe://frontdoor/agency/staffs-police",
                 "PC 1", {config::v1::ROLE_REFERRER}};
+}
+
+// web-svc's console acting for staff-42 in `staff_role`, with the service
+// roles the services give that staff role.
+Caller Console(const char* staff_role) {
+  absl::StatusOr<const tls::StaffRole*> role = tls::FindStaffRole(staff_role);
+  EXPECT_TRUE(role.ok()) << role.status();
+  return Caller{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "staff-42",
+                role.ok() ? (*role)->roles
+                          : std::vector<config::v1::Role>{},
+                staff_role};
 }
 
 // Collects what the relay delivers.
@@ -402,6 +414,119 @@ TEST_F(TriageCoreTest, AssessmentErrorsAreSpecific) {
   EXPECT_EQ(Get("FD-AAAAAAAAAAA1").status().code(), absl::StatusCode::kNotFound);
   // Nothing was decided by the failed attempts.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 0);
+}
+
+// Each staff role through the console is bounded by the services' own
+// table: a call handler cannot assess; a practitioner assesses but cannot
+// override the tier; a team leader can. The helpline's own certificate
+// (no staff role) overrides as before. Nothing is decided by a refusal.
+TEST_F(TriageCoreTest, ConsoleStaffRolesBoundAssessmentsAndOverrides) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA1")).ok());
+  const v1::SubmitAssessmentRequest dash = DashRequest("FD-AAAAAAAAAAA1", 5);
+  v1::SubmitAssessmentRequest overridden = dash;
+  overridden.mutable_tier_override()->set_tier(3);
+  overridden.mutable_tier_override()->set_reason("Lives with the perpetrator");
+
+  for (const char* refused : {"call_handler", "commissioner", "operator"}) {
+    EXPECT_EQ(Submit(dash, Console(refused)).status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused;
+  }
+  absl::StatusOr<v1::Decision> by_practitioner =
+      Submit(overridden, Console("practitioner"));
+  EXPECT_EQ(by_practitioner.status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(by_practitioner.status().message(), HasSubstr("practitioner"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 0);
+
+  absl::StatusOr<v1::Decision> assessed = Submit(dash, Console("practitioner"));
+  ASSERT_TRUE(assessed.ok()) << assessed.status();
+  EXPECT_EQ(assessed->tier_from_risk(), 0);
+  absl::StatusOr<v1::Decision> by_leader =
+      Submit(overridden, Console("team_leader"));
+  ASSERT_TRUE(by_leader.ok()) << by_leader.status();
+  EXPECT_EQ(by_leader->tier(), 3);
+  absl::StatusOr<v1::Decision> by_helpline = Submit(overridden, Staff());
+  ASSERT_TRUE(by_helpline.ok()) << by_helpline.status();
+  EXPECT_EQ(by_helpline->tier(), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 3);
+}
+
+// ListHistory: the referral's rows of triage's own trail, oldest first,
+// for staff who may read referrals; each call audited as a read.
+TEST_F(TriageCoreTest, ListHistoryIsTheReferralsTrailForStaffWhoMayRead) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA1")).ok());
+  ASSERT_TRUE(Deliver(Event(plain, "FD-AAAAAAAAAAA2", "subj-b")).ok());
+  clock_.Advance(absl::Minutes(5));
+  ASSERT_TRUE(Submit(DashRequest("FD-AAAAAAAAAAA1", 5),
+                     Console("practitioner"))
+                  .ok());
+  ASSERT_TRUE(Get("FD-AAAAAAAAAAA1").ok());
+
+  const auto history = [&](const Caller& caller, const std::string& ref) {
+    common::v1::ListHistoryRequest request;
+    request.set_reference(ref);
+    return Wait<common::v1::ListHistoryResponse>(
+        [&](auto done) { core_->ListHistory(caller, request, done); });
+  };
+  absl::StatusOr<common::v1::ListHistoryResponse> got =
+      history(Console("practitioner"), "FD-AAAAAAAAAAA1");
+  ASSERT_TRUE(got.ok()) << got.status();
+  std::vector<std::string> seen;
+  for (const common::v1::HistoryEntry& e : got->entries()) {
+    EXPECT_EQ(e.service(), "triage-svc");
+    seen.push_back(absl::StrCat(e.action(), "/", e.reason(), "/", e.actor(),
+                                "/", e.agency()));
+  }
+  EXPECT_THAT(seen,
+              ElementsAre("triage.record/no_assessment_attached/relay/"
+                          "intake-svc",
+                          "triage.decide/practitioner_assessment/staff-42 as "
+                          "practitioner/frontdoor-web",
+                          "triage.read_decision/practitioner_view/Sam "
+                          "Triage/frontdoor-helpline"));
+  ASSERT_EQ(got->entries_size(), 3);
+  EXPECT_EQ(got->entries(0).at().seconds(), absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(got->entries(1).at().seconds(),
+            absl::ToUnixSeconds(kStart + absl::Minutes(5)));
+  EXPECT_FALSE(got->truncated());
+
+  // A team leader and the helpline's own staff may too; a reference
+  // triage has not heard of is an empty history.
+  EXPECT_TRUE(history(Console("team_leader"), "FD-AAAAAAAAAAA1").ok());
+  EXPECT_TRUE(history(Staff(), "FD-AAAAAAAAAAA1").ok());
+  absl::StatusOr<common::v1::ListHistoryResponse> unknown =
+      history(Staff(), "FD-ZZZZZZZZZZZ9");
+  ASSERT_TRUE(unknown.ok()) << unknown.status();
+  EXPECT_EQ(unknown->entries_size(), 0);
+  EXPECT_EQ(GetFieldViolations(history(Staff(), "nope").status())[0].field,
+            "reference");
+  // Call handlers and commissioners through the console, and an agency
+  // without ROLE_STAFF, may not.
+  for (const Caller& refused :
+       {Console("call_handler"), Console("commissioner"), Police()}) {
+    EXPECT_EQ(history(refused, "FD-AAAAAAAAAAA1").status().code(),
+              absl::StatusCode::kPermissionDenied)
+        << refused.agency_id << " " << refused.staff_role;
+  }
+  // Three reads of FD-AAAAAAAAAAA1 and one of the unknown one, audited.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'history.read' AND subject = 'FD-AAAAAAAAAAA1'"),
+            3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'history.read'"),
+            4);
+  // The second read saw the first.
+  absl::StatusOr<common::v1::ListHistoryResponse> again =
+      history(Staff(), "FD-AAAAAAAAAAA1");
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->entries_size(), 6);
+  EXPECT_EQ(again->entries(3).action(), "history.read");
+  EXPECT_EQ(again->entries(3).reason(), "history_view");
 }
 
 TEST_F(TriageCoreTest, ChildAssessmentDecidesSideTierAndWhoToTell) {
