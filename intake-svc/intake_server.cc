@@ -101,7 +101,7 @@ class IntakeServerImpl final
                                                *metrics_, *limits_);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
             *service_, &IntakeService::SubmitReferral,
-            &IntakeService::GetReferral);
+            &IntakeService::GetReferral, &IntakeService::ReadReferral);
         !s.ok()) {
       return s;
     }

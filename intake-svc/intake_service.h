@@ -32,6 +32,11 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
       const intake::v1::GetReferralRequest* request,
       intake::v1::GetReferralResponse* response) override;
 
+  grpc::ServerUnaryReactor* ReadReferral(
+      grpc::CallbackServerContext* context,
+      const intake::v1::ReadReferralRequest* request,
+      intake::v1::ReadReferralResponse* response) override;
+
  private:
   IntakeCore& core_;
   tls::ReloadingAgencyRegistry& registry_;
