@@ -75,9 +75,15 @@ class WebTriageTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    if (web_) EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
-    if (intake_) EXPECT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
-    if (triage_) EXPECT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+    if (web_) {
+      EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    }
+    if (intake_) {
+      EXPECT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+    }
+    if (triage_) {
+      EXPECT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+    }
     web_.reset();
     intake_.reset();
     triage_.reset();
@@ -188,7 +194,7 @@ TEST_F(WebTriageTest, APractitionerWorksAReferralFromTheQueueToTheDecision) {
   // The queue: highest risk first, though it waited less; no names.
   const HttpAnswer queue = b.Get("/console/queue");
   ASSERT_EQ(queue.status, 200) << queue.body;
-  EXPECT_EQ(queue.headers["cache-control"], "no-store");
+  EXPECT_EQ(queue.headers.at("cache-control"), "no-store");
   EXPECT_THAT(queue.body, HasSubstr("id=\"queue\""));
   const size_t at_high = queue.body.find(high);
   ASSERT_NE(at_high, std::string::npos);
@@ -215,7 +221,7 @@ TEST_F(WebTriageTest, APractitionerWorksAReferralFromTheQueueToTheDecision) {
   EXPECT_THAT(read.body, HasSubstr("staffs-police"));
   EXPECT_THAT(read.body, HasSubstr(absl::StrCat("href=\"", path,
                                                 "/assessment\"")));
-  EXPECT_EQ(read.headers["cache-control"], "no-store");
+  EXPECT_EQ(read.headers.at("cache-control"), "no-store");
 
   // The DASH: half-filled, triage names what is missing on the form.
   const HttpAnswer form = b.Get(path + "/assessment");
@@ -240,7 +246,7 @@ TEST_F(WebTriageTest, APractitionerWorksAReferralFromTheQueueToTheDecision) {
   answers.push_back({"dash-15-source", "the person"});
   const HttpAnswer sent = b.Post(path + "/assessment", answers);
   ASSERT_EQ(sent.status, 303) << sent.body;
-  EXPECT_EQ(sent.headers["location"], path + "/decision");
+  EXPECT_EQ(sent.headers.at("location"), path + "/decision");
 
   const HttpAnswer decision = b.Get(path + "/decision");
   ASSERT_EQ(decision.status, 200) << decision.body;
@@ -324,7 +330,7 @@ TEST_F(WebTriageTest, SignedOutBrowsersGoToSignInAndPostsNeedTheCsrfToken) {
         path + "/decision"}) {
     const HttpAnswer a = stranger.Get(page);
     EXPECT_EQ(a.status, 303) << page;
-    EXPECT_EQ(a.headers["location"], "/console/sign-in") << page;
+    EXPECT_EQ(a.headers.at("location"), "/console/sign-in") << page;
   }
   // Signed in, a post without the form's token is refused before the
   // page sees it: nothing is read.
