@@ -4,6 +4,9 @@
 #include <utility>
 
 #include "absl/random/random.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "common/audit/audit.h"
@@ -386,6 +389,121 @@ void IntakeCore::ListHistory(const Caller& caller,
   }
   audit::ListHistory(store_, keys_, caller, clock_.Now(), kServiceName,
                      kLawfulBasisReceive, request, std::move(done));
+}
+
+std::string PurposeReasonCode(intake::v1::ReadPurpose purpose) {
+  constexpr absl::string_view kPrefix = "READ_PURPOSE_";
+  if (purpose == intake::v1::READ_PURPOSE_UNSPECIFIED ||
+      !intake::v1::ReadPurpose_IsValid(purpose)) {
+    return "";
+  }
+  absl::string_view name = intake::v1::ReadPurpose_Name(purpose);
+  if (!absl::ConsumePrefix(&name, kPrefix)) return "";
+  return absl::AsciiStrToLower(name);
+}
+
+void IntakeCore::Read(const Caller& caller,
+                      const intake::v1::ReadReferralRequest& request,
+                      StaffReadDone done) {
+  if (!caller.HasRole(config::v1::ROLE_STAFF)) {
+    done(absl::PermissionDeniedError(
+        "only the service's staff may read any referral"));
+    return;
+  }
+  if (absl::Status may =
+          tls::CheckStaffMay(caller, tls::StaffAction::kReadReferral);
+      !may.ok()) {
+    done(may);
+    return;
+  }
+  std::vector<FieldViolation> problems;
+  if (!IsWellFormedReference(request.reference())) {
+    problems.push_back(
+        {"reference", "must be a referral reference such as FD-7K3M9Q2X4W8P"});
+  }
+  const std::string purpose = PurposeReasonCode(request.purpose());
+  if (purpose.empty()) {
+    problems.push_back(
+        {"purpose", "required: why the referral is being opened (a "
+                    "ReadPurpose other than UNSPECIFIED)"});
+  }
+  if (!problems.empty()) {
+    done(InvalidArgumentWithViolations("the request is not valid", problems));
+    return;
+  }
+  // What the transaction found; the audit row it wrote says the same.
+  enum class Outcome { kRead, kUnknown, kIntegrityFailure };
+  struct Found {
+    Outcome outcome = Outcome::kUnknown;
+    Receipt receipt;
+    intake::v1::ReadReferralResponse response;
+  };
+  auto found = std::make_shared<Found>();
+  const absl::Time now = clock_.Now();
+  const std::string reference = request.reference();
+  std::string trace_id(CurrentTraceId());
+  store_.Write(
+      [this, caller, reference, purpose, found,
+       now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+            "SELECT agency_id, referring_agency, channel, receipt, "
+            "sealed_referral FROM referrals WHERE reference = $1",
+            {reference});
+        if (!rows.ok()) return rows.status();
+        if (rows->empty()) {
+          found->outcome = Outcome::kUnknown;
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditReadRefused, reference,
+                                audit::kReasonUnknownReference,
+                                kLawfulBasisReceive});
+        }
+        const store::Row& row = (*rows)[0];
+        // Opened before the audit row is written, so that the row records
+        // what the caller was given: the referral, or an integrity failure.
+        absl::StatusOr<std::string> plain = keys_.Open(row.Text(4), reference);
+        intake::v1::ReadReferralResponse& r = found->response;
+        if (plain.ok() && r.mutable_referral()->ParseFromString(*plain) &&
+            found->receipt.ParseFromString(row.Text(3))) {
+          found->outcome = Outcome::kRead;
+          r.set_submitting_agency(row.Text(0));
+          r.set_referring_agency(row.IsNull(1) || row.Text(1).empty()
+                                     ? row.Text(0)
+                                     : row.Text(1));
+          r.set_channel(static_cast<common::v1::Channel>(row.Int(2)));
+          return audit::Record(
+              tx, keys_, caller, now,
+              {kAuditRead, reference, purpose, kLawfulBasisReceive});
+        }
+        found->outcome = Outcome::kIntegrityFailure;
+        return audit::Record(tx, keys_, caller, now,
+                             {kAuditReadFailed, reference,
+                              audit::kReasonIntegrity, kLawfulBasisReceive});
+      },
+      [caller, found, reference, trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        switch (found->outcome) {
+          case Outcome::kUnknown:
+            Log(Level::kInfo, "referral.read_not_found",
+                {{"agency", caller.agency_id}});
+            done(absl::NotFoundError("no referral with that reference"));
+            return;
+          case Outcome::kIntegrityFailure:
+            Log(Level::kError, "referral.integrity_failure",
+                {{"agency", caller.agency_id}, {"reference", reference}});
+            done(absl::DataLossError(
+                "sealed referral did not open or does not parse"));
+            return;
+          case Outcome::kRead:
+            break;
+        }
+        *found->response.mutable_receipt() = ShapeFor(caller, found->receipt);
+        done(std::move(found->response));
+      });
 }
 
 }  // namespace frontdoor::intake

@@ -41,6 +41,11 @@ inline constexpr int kRepeatWindowMonths = 12;
 // on behalf of, reads its own referral.
 inline constexpr char kReasonSubmittingAgencyView[] = "submitting_agency_view";
 inline constexpr char kReasonReferringAgencyView[] = "referring_agency_view";
+// referral.read by staff (ReadReferral): the reason code is the purpose
+// given, ReadPurpose's name without "READ_PURPOSE_" in lower case
+// ("triage", "assessment", "allocation", "first_contact", "safeguarding",
+// "quality_review"); "" for READ_PURPOSE_UNSPECIFIED and unknown values.
+std::string PurposeReasonCode(intake::v1::ReadPurpose purpose);
 
 // The intake domain: validation, routing, repeat detection, idempotency and
 // durable storage. No gRPC: the adapter in intake_service.* calls it.
@@ -49,6 +54,8 @@ class IntakeCore {
   using ReceiptDone = std::function<void(absl::StatusOr<intake::v1::Receipt>)>;
   using ReferralDone =
       std::function<void(absl::StatusOr<intake::v1::GetReferralResponse>)>;
+  using StaffReadDone =
+      std::function<void(absl::StatusOr<intake::v1::ReadReferralResponse>)>;
 
   // `agencies` names the agencies staff may key referrals on behalf of.
   // `on_committed` is called after a transaction that added an outbox event
@@ -89,6 +96,15 @@ class IntakeCore {
   void ListHistory(const Caller& caller,
                    const common::v1::ListHistoryRequest& request,
                    audit::HistoryDone done);
+  // Returns any referral in full to the service's staff: PERMISSION_DENIED
+  // unless the caller has ROLE_STAFF and, for console staff, may read
+  // referrals (tls::StaffAction kReadReferral); INVALID_ARGUMENT naming
+  // "reference" or "purpose". One audit row per outcome, in the
+  // transaction that read the row: kAuditRead with the purpose's reason
+  // code (PurposeReasonCode), kAuditReadRefused (unknown_reference,
+  // answered NOT_FOUND) or kAuditReadFailed (integrity, DATA_LOSS).
+  void Read(const Caller& caller, const intake::v1::ReadReferralRequest& request,
+            StaffReadDone done);
 
  private:
   store::Store& store_;

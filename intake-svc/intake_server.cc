@@ -101,7 +101,8 @@ class IntakeServerImpl final
                                                *metrics_, *limits_);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
             *service_, &IntakeService::SubmitReferral,
-            &IntakeService::GetReferral, &IntakeService::ListHistory);
+            &IntakeService::GetReferral, &IntakeService::ReadReferral,
+            &IntakeService::ListHistory);
         !s.ok()) {
       return s;
     }

@@ -121,4 +121,25 @@ grpc::ServerUnaryReactor* IntakeService::ListHistory(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* IntakeService::ReadReferral(
+    grpc::CallbackServerContext* context,
+    const intake::v1::ReadReferralRequest* request,
+    intake::v1::ReadReferralResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(server::TraceIdOf(*context));
+  absl::StatusOr<Caller> caller = Authenticate(
+      *context, registry_, metrics_, limits_, server::CallKind::kRead);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  core_.Read(*caller, *request,
+             [reactor, response](
+                 absl::StatusOr<intake::v1::ReadReferralResponse> r) {
+               if (r.ok()) *response = *std::move(r);
+               reactor->Finish(ToGrpcStatus(r.status()));
+             });
+  return reactor;
+}
+
 }  // namespace frontdoor::intake

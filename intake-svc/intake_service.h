@@ -36,6 +36,10 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
       grpc::CallbackServerContext* context,
       const common::v1::ListHistoryRequest* request,
       common::v1::ListHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* ReadReferral(
+      grpc::CallbackServerContext* context,
+      const intake::v1::ReadReferralRequest* request,
+      intake::v1::ReadReferralResponse* response) override;
 
  private:
   IntakeCore& core_;

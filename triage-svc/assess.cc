@@ -336,6 +336,25 @@ absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
   return d;
 }
 
+v1::ChildAssessmentForm ChildFormFor(int age, const Rules& rules) {
+  const config::v1::ChildRules& cr = rules.child();
+  v1::ChildAssessmentForm form;
+  form.set_rules_version(cr.version());
+  for (const config::v1::ChildIndicator& ind : cr.indicators()) {
+    if (!IndicatorApplies(ind, age)) continue;
+    v1::IndicatorQuestion& q = *form.add_indicators();
+    q.set_indicator(ind.id());
+    q.set_text(ind.text());
+  }
+  if (InRange(age, cr.checklist_min_age(), cr.checklist_max_age())) {
+    form.set_young_people_checklist(cr.young_people_checklist().version());
+    form.set_young_people_checklist_questions(
+        cr.young_people_checklist().questions());
+  }
+  form.set_special_needs_asked(cr.raise_level_for_special_needs());
+  return form;
+}
+
 absl::Status ApplyTierOverride(const v1::TierOverride& override_tier,
                                absl::string_view field,
                                v1::Decision* decision) {

@@ -87,6 +87,12 @@ absl::StatusOr<v1::Decision> AssessChild(const v1::ChildAssessment& child,
                                          const Rules& rules,
                                          absl::string_view field);
 
+// What the children's assessment of a child aged `age` asks under `rules`:
+// the rules version, the indicators that apply at that age (in the rules'
+// order), the young people's checklist when the age is within its ages, and
+// whether special needs raise the level. AssessChild accepts exactly these.
+v1::ChildAssessmentForm ChildFormFor(int age, const Rules& rules);
+
 // A practitioner's tier override: records the tier risk gave and the reason.
 // INVALID_ARGUMENT under `field` when the tier is not 1 to 4 or the reason
 // is empty.

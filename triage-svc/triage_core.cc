@@ -535,6 +535,54 @@ void TriageCore::SubmitAssessment(const Caller& caller,
       });
 }
 
+void TriageCore::GetAssessmentForm(const Caller& caller,
+                                   const std::string& reference,
+                                   FormDone done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (absl::Status s = tls::CheckStaffMay(caller, tls::StaffAction::kAssess);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  if (!IsWellFormedReference(reference)) {
+    done(BadReference("reference"));
+    return;
+  }
+  auto form = std::make_shared<v1::AssessmentForm>();
+  const absl::Time now = clock_.Now();
+  // A write only so that an integrity failure is audited; a form read
+  // itself writes nothing.
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {kAuditReadFormFailed, reference, audit::kReasonIntegrity,
+       kLawfulBasisTriage},
+      [this, reference, form](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Recorded> recorded = LoadRecorded(tx, keys_, reference);
+        if (!recorded.ok()) return recorded.status();
+        const intake::v1::ReferralReceived& event = recorded->event;
+        form->set_reference(reference);
+        form->set_front_door(event.receipt().front_door());
+        if (event.receipt().front_door() == common::v1::FRONT_DOOR_CHILDREN) {
+          const int age = AgeOn(
+              event.referral().subject().date_of_birth(),
+              absl::ToCivilDay(FromProto(event.receipt().received_at()),
+                               absl::UTCTimeZone()));
+          *form->mutable_child() = ChildFormFor(age, rules_);
+        }
+        return absl::OkStatus();
+      },
+      [form, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        done(*form);
+      });
+}
+
 void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
                              DecisionDone done) {
   if (absl::Status s = StaffOnly(caller); !s.ok()) {

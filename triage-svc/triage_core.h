@@ -45,6 +45,9 @@ inline constexpr char kReasonPractitionerView[] = "practitioner_view";
 // failed its integrity check (reason code integrity, answered DATA_LOSS).
 inline constexpr char kAuditReadDecision[] = "triage.read_decision";
 inline constexpr char kAuditReadDecisionFailed[] = "triage.read_decision_failed";
+// GetAssessmentForm: the recorded referral failed its integrity check
+// (reason code integrity, answered DATA_LOSS).
+inline constexpr char kAuditReadFormFailed[] = "triage.read_form_failed";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;
@@ -84,6 +87,16 @@ class TriageCore {
   void SubmitAssessment(const Caller& caller,
                         const v1::SubmitAssessmentRequest& request,
                         DecisionDone done);
+
+  // What an assessment of the referral asks (staff who may assess): its
+  // front door and, for a child, ChildFormFor the child's age when intake
+  // received it. Not audited (no personal data) unless the recorded
+  // referral fails its integrity check: DATA_LOSS, audited as
+  // kAuditReadFormFailed. NOT_FOUND for a reference triage has not
+  // recorded.
+  using FormDone = std::function<void(absl::StatusOr<v1::AssessmentForm>)>;
+  void GetAssessmentForm(const Caller& caller, const std::string& reference,
+                         FormDone done);
 
   // The latest decision (staff only); the read is audited. NOT_FOUND when
   // the referral is unknown or not decided yet; DATA_LOSS when the sealed

@@ -97,6 +97,7 @@ class TriageServerImpl final
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
             *service_, &TriageService::ListQueue,
+            &TriageService::GetAssessmentForm,
             &TriageService::SubmitAssessment, &TriageService::GetDecision,
             &TriageService::ListHistory);
         !s.ok()) {

@@ -18,6 +18,17 @@ grpc::ServerUnaryReactor* TriageService::ListQueue(
                      });
 }
 
+grpc::ServerUnaryReactor* TriageService::GetAssessmentForm(
+    grpc::CallbackServerContext* context,
+    const v1::GetAssessmentFormRequest* request,
+    v1::AssessmentForm* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.GetAssessmentForm(caller, request->reference(),
+                                               Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* TriageService::SubmitAssessment(
     grpc::CallbackServerContext* context,
     const v1::SubmitAssessmentRequest* request, v1::Decision* response) {

@@ -20,6 +20,10 @@ class TriageService final : public v1::TriageService::CallbackService {
   grpc::ServerUnaryReactor* ListQueue(grpc::CallbackServerContext* context,
                                       const v1::ListQueueRequest* request,
                                       v1::ListQueueResponse* response) override;
+  grpc::ServerUnaryReactor* GetAssessmentForm(
+      grpc::CallbackServerContext* context,
+      const v1::GetAssessmentFormRequest* request,
+      v1::AssessmentForm* response) override;
   grpc::ServerUnaryReactor* SubmitAssessment(
       grpc::CallbackServerContext* context,
       const v1::SubmitAssessmentRequest* request,

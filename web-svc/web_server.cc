@@ -43,6 +43,7 @@
 #include "web-svc/professional_referral.h"
 #include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
+#include "web-svc/console_triage.h"
 #include "web-svc/staff_calls.h"
 #include "web-svc/web_security.h"
 
@@ -406,6 +407,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
         sign_ins_->Add({{"outcome", outcome}}).Increment();
       });
   console_->AddSection(std::make_unique<HistorySection>(*staff_calls_));
+  console_->AddSection(std::make_unique<TriageSection>(*staff_calls_, clock));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),

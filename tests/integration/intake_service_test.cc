@@ -162,6 +162,23 @@ class IntakeServiceTest : public ::testing::Test {
     return stub.GetReferral(&ctx, req, out);
   }
 
+  // ReadReferral as web-svc's console acting for `actor` in `staff_role`
+  // (nullptr: no staff role named), or as `cert` itself when not web-svc.
+  grpc::Status Read(IntakeService::Stub& stub, const std::string& reference,
+                    intake::v1::ReadPurpose purpose, const char* staff_role,
+                    intake::v1::ReadReferralResponse* out,
+                    const char* actor = "staff-42") {
+    grpc::ClientContext ctx;
+    Prepare(ctx, actor);
+    if (staff_role != nullptr) {
+      ctx.AddMetadata("frontdoor-staff-role", staff_role);
+    }
+    intake::v1::ReadReferralRequest req;
+    req.set_reference(reference);
+    req.set_purpose(purpose);
+    return stub.ReadReferral(&ctx, req, out);
+  }
+
   static Referral Example(const char* name) {
     return testing::LoadExample(name);
   }
@@ -714,6 +731,154 @@ TEST_F(IntakeServiceTest, SwappedCiphertextIsAuditedAsAnIntegrityFailure) {
   EXPECT_EQ(failed[0][1], audit::kReasonIntegrity);
   EXPECT_EQ(failed[0][3], first.reference());
   EXPECT_TRUE(AuditRows(kAuditRead).empty());
+}
+
+// A practitioner signed in to the console reads any agency's referral in
+// full, saying why: the referral as submitted, its receipt facts and repeat
+// status; the audit row names the person, their role and the purpose.
+TEST_F(IntakeServiceTest, APractitionerReadsAnyAgencysReferralGivingAPurpose) {
+  auto police = Client(kPolice);
+  auto health = Client(kHealth);
+  Receipt first, again, other;
+  const Referral adult = Example(testing::kAdult);
+  ASSERT_TRUE(Submit(*police, "r-1", adult, &first).ok());
+  // The same person again, from another agency: a repeat.
+  ASSERT_TRUE(Submit(*health, "r-2", adult, &again).ok());
+  ASSERT_TRUE(Submit(*health, "r-3", Example(testing::kChange), &other).ok());
+
+  auto console = Client("web-svc");
+  intake::v1::ReadReferralResponse read;
+  grpc::Status status = Read(*console, again.reference(),
+                             intake::v1::READ_PURPOSE_FIRST_CONTACT,
+                             "practitioner", &read);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      read.referral(), adult));
+  EXPECT_EQ(read.receipt().reference(), again.reference());
+  EXPECT_EQ(read.receipt().status(), intake::v1::REFERRAL_STATUS_ACCEPTED);
+  EXPECT_EQ(read.receipt().front_door(), common::v1::FRONT_DOOR_ADULT_VICTIM);
+  EXPECT_EQ(read.receipt().received_at().seconds(),
+            absl::ToUnixSeconds(kStart));
+  EXPECT_EQ(read.receipt().repeat(), intake::v1::REPEAT_STATUS_REPEAT);
+  EXPECT_EQ(read.channel(), adult.channel());
+  EXPECT_EQ(read.referring_agency(), kHealth);
+  EXPECT_EQ(read.submitting_agency(), kHealth);
+  // Any agency's: the police's too, and a team leader may.
+  read.Clear();
+  ASSERT_TRUE(Read(*console, first.reference(),
+                   intake::v1::READ_PURPOSE_SAFEGUARDING, "team_leader", &read,
+                   "staff-7")
+                  .ok());
+  EXPECT_EQ(read.referring_agency(), kPolice);
+  EXPECT_EQ(read.receipt().repeat(), intake::v1::REPEAT_STATUS_FIRST);
+  // The service's own staff certificate (no console) may too.
+  auto helpline = Client(kHelpline);
+  read.Clear();
+  ASSERT_TRUE(Read(*helpline, other.reference(),
+                   intake::v1::READ_PURPOSE_TRIAGE, nullptr, &read,
+                   "Helpline Worker")
+                  .ok());
+  EXPECT_EQ(read.receipt().front_door(),
+            common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  auto reads = AuditRows(kAuditRead);
+  ASSERT_EQ(reads.size(), 3u);
+  EXPECT_EQ(reads[0][0], "frontdoor-web");
+  EXPECT_EQ(reads[0][1], "first_contact");
+  EXPECT_EQ(reads[0][3], again.reference());
+  EXPECT_EQ(reads[0][4], "staff-42 as practitioner");
+  EXPECT_EQ(reads[1][1], "safeguarding");
+  EXPECT_EQ(reads[1][4], "staff-7 as team_leader");
+  EXPECT_EQ(reads[2][0], kHelpline);
+  EXPECT_EQ(reads[2][1], "triage");
+  EXPECT_EQ(reads[2][4], "Helpline Worker");
+}
+
+TEST_F(IntakeServiceTest, AStaffReadWithoutAPurposeIsRefusedNamingIt) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "p-1", Example(testing::kAdult), &receipt).ok());
+  auto console = Client("web-svc");
+  intake::v1::ReadReferralResponse read;
+  grpc::Status status =
+      Read(*console, receipt.reference(), intake::v1::READ_PURPOSE_UNSPECIFIED,
+           "practitioner", &read);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  std::vector<FieldViolation> violations =
+      GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "purpose");
+  // A purpose this version does not know is no purpose either.
+  status = Read(*console, receipt.reference(),
+                static_cast<intake::v1::ReadPurpose>(99), "practitioner",
+                &read);
+  ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  violations = GetFieldViolations(FromGrpcStatus(status));
+  ASSERT_EQ(violations.size(), 1u);
+  EXPECT_EQ(violations[0].field, "purpose");
+  EXPECT_FALSE(read.has_referral());
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  EXPECT_TRUE(AuditRows(kAuditRead).empty());
+}
+
+// Only staff who may read referrals in full do: not a call handler, an
+// operator or a commissioner through the console, not the console without
+// a staff role (the web forms), not a partner agency, whose own referral
+// this is. Each refusal is audited with who asked and the method; an
+// unknown reference is audited as a refused read.
+TEST_F(IntakeServiceTest, StaffReadsAreForStaffRolesThatMayReadReferrals) {
+  auto police = Client(kPolice);
+  Receipt receipt;
+  ASSERT_TRUE(Submit(*police, "d-1", Example(testing::kAdult), &receipt).ok());
+  auto console = Client("web-svc");
+  intake::v1::ReadReferralResponse read;
+  for (const char* role : {"call_handler", "operator", "commissioner"}) {
+    EXPECT_EQ(Read(*console, receipt.reference(),
+                   intake::v1::READ_PURPOSE_TRIAGE, role, &read)
+                  .error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+  EXPECT_EQ(Read(*console, receipt.reference(), intake::v1::READ_PURPOSE_TRIAGE,
+                 nullptr, &read)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Read(*police, receipt.reference(), intake::v1::READ_PURPOSE_TRIAGE,
+                 nullptr, &read, "Test Officer")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_FALSE(read.has_referral());
+  EXPECT_EQ(Read(*console, "FD-0000000000AA", intake::v1::READ_PURPOSE_TRIAGE,
+                 "practitioner", &read)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+
+  EXPECT_TRUE(AuditRows(kAuditRead).empty());
+  constexpr char kMethod[] =
+      "{\"method\":\"/frontdoor.intake.v1.IntakeService/ReadReferral\"}";
+  std::vector<std::pair<std::string, std::string>> refused;
+  for (const auto& row : AuditRows(audit::kActionCallRefused)) {
+    EXPECT_EQ(row[2], kMethod);
+    refused.emplace_back(row[0], row[4]);
+  }
+  EXPECT_THAT(refused,
+              ::testing::ElementsAre(
+                  ::testing::Pair("frontdoor-web", "staff-42 as call_handler"),
+                  ::testing::Pair("frontdoor-web", "staff-42 as operator"),
+                  ::testing::Pair("frontdoor-web", "staff-42 as commissioner"),
+                  ::testing::Pair("frontdoor-web", "staff-42"),
+                  ::testing::Pair(kPolice, "Test Officer")));
+  auto unknown = AuditRows(kAuditReadRefused);
+  ASSERT_EQ(unknown.size(), 1u);
+  EXPECT_EQ(unknown[0][0], "frontdoor-web");
+  EXPECT_EQ(unknown[0][1], audit::kReasonUnknownReference);
+  EXPECT_EQ(unknown[0][3], "FD-0000000000AA");
+  EXPECT_EQ(unknown[0][4], "staff-42 as practitioner");
 }
 
 // The helpline keys a behaviour change referral that probation sent by

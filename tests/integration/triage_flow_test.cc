@@ -253,6 +253,61 @@ TEST_F(TriageFlowTest, ReferralsWithoutAssessmentWaitInTheQueue) {
   EXPECT_EQ(GetDecision(adult, &none).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
+// The form a practitioner is shown comes from triage itself: the
+// children's indicators of the rules it runs that apply at the child's age
+// (13 here: own-relationship abuse and the young people's checklist too);
+// for an adult, a DASH. Staff who may assess only: through the console, a
+// call handler is refused.
+TEST_F(TriageFlowTest, TheAssessmentFormIsTheRulesForTheChildsAge) {
+  Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  const std::string adult = Submit(plain, "adult");
+  const std::string child = Submit(Example("child-victim.json"), "child");
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (absl::Now() < give_up && Queue().total_waiting() < 2) {
+    absl::SleepFor(kPoll);
+  }
+  auto form = [&](triage::v1::TriageService::Stub& stub,
+                  const std::string& reference, const char* staff_role,
+                  triage::v1::AssessmentForm* out) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    if (staff_role != nullptr) {
+      ctx.AddMetadata("frontdoor-staff-role", staff_role);
+    }
+    triage::v1::GetAssessmentFormRequest req;
+    req.set_reference(reference);
+    return stub.GetAssessmentForm(&ctx, req, out);
+  };
+  triage::v1::AssessmentForm f;
+  grpc::Status s = form(*staff_, child, nullptr, &f);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(f.reference(), child);
+  EXPECT_EQ(f.front_door(), common::v1::FRONT_DOOR_CHILDREN);
+  EXPECT_EQ(f.child().rules_version(), "roots-to-support-2");
+  std::vector<std::string> ids;
+  for (const auto& q : f.child().indicators()) ids.push_back(q.indicator());
+  EXPECT_THAT(ids, ::testing::Contains("abused-in-own-relationship"));
+  EXPECT_THAT(ids, ::testing::Contains("witnessed-violence"));
+  EXPECT_EQ(f.child().young_people_checklist(), "safelives-yp-dash-24");
+  EXPECT_EQ(f.child().young_people_checklist_questions(), 24);
+
+  f.Clear();
+  ASSERT_TRUE(form(*staff_, adult, nullptr, &f).ok());
+  EXPECT_EQ(f.front_door(), common::v1::FRONT_DOOR_ADULT_VICTIM);
+  EXPECT_FALSE(f.has_child());
+  EXPECT_EQ(form(*staff_, "FD-0000000000AA", nullptr, &f).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+
+  auto console = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "web-svc"));
+  EXPECT_EQ(form(*console, child, "call_handler", &f).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(form(*console, child, "commissioner", &f).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(form(*console, child, "practitioner", &f).ok());
+}
+
 TEST_F(TriageFlowTest, MetricsShowDecisionsQueueAndOutboxes) {
   AwaitDecision(Submit(WithDash(Example("adult-victim.json"), 14), "m1"));
   Referral plain = Example("adult-victim.json");

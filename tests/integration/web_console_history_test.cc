@@ -122,12 +122,10 @@ class WebConsoleHistoryTest : public ::testing::Test {
 
   // A browser signed in as a new account of `role`.
   CookieBrowser SignedIn(const std::string& username, const std::string& role) {
-    const testing::ConsoleAccount account = testing::CreateConsoleAccount(
-        web_config_, clock_, username, "Alex Doe", role);
-    CookieBrowser b(web_->https_port());
     clock_.Advance(absl::Seconds(web::kTotpStepSeconds));
-    testing::EnrolInConsole(b, clock_, username, account.enrolment_code);
-    return b;
+    return testing::SignedInAs(web_config_, clock_, web_->https_port(),
+                               username, role)
+        .browser;
   }
 
   static std::string HistoryPath(const std::string& reference) {

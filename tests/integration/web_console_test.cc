@@ -526,11 +526,14 @@ TEST_F(WebConsoleTest, EachRoleSeesOnlyItsPages) {
     int queue;
     int reports;
   };
+  // The queue's page asks triage-svc, which does not run here: a role
+  // allowed it gets as far as the call (503); web_triage_test shows it.
+  constexpr int kQueueAllowed = 503;
   int n = 0;
   for (const Case& c :
-       {Case{"ch", "call_handler", 200, 403},
+       {Case{"ch", "call_handler", kQueueAllowed, 403},
         Case{"co", "commissioner", 403, 200}, Case{"op", "operator", 403, 200},
-        Case{"tl", "team_leader", 200, 200}}) {
+        Case{"tl", "team_leader", kQueueAllowed, 200}}) {
     const Created acct = Create(c.username, "Alex Doe", c.role);
     CookieBrowser b = Browser();
     clock_.Advance(kStep * (++n));

@@ -18,6 +18,7 @@ using common::v1::RiskLevel;
 using ::testing::Contains;
 using ::testing::Field;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using testing::Dash;
 
 constexpr RiskLevel kStandard = common::v1::RISK_LEVEL_STANDARD;
@@ -648,6 +649,47 @@ TEST_F(ChildTest, UnansweredIndicatorsAreNamed) {
   auto d = AssessChild(a, Child(9), rules_, "assessment.child");
   ASSERT_FALSE(d.ok());
   EXPECT_THAT(d.status().ToString(), HasSubstr("witnessed-violence, injured"));
+}
+
+// The form a practitioner is shown asks exactly what AssessChild accepts at
+// each age: answering every indicator it lists (and the checklist when it
+// asks it) is a complete assessment; the ones it leaves out are refused.
+TEST_F(ChildTest, TheFormAsksWhatTheAssessmentNeedsAtEachAge) {
+  for (int age : {3, 9, 12, 13, 17}) {
+    const v1::ChildAssessmentForm form = ChildFormFor(age, rules_);
+    EXPECT_EQ(form.rules_version(), rules_.child().version());
+    EXPECT_TRUE(form.special_needs_asked());
+    v1::ChildAssessment c;
+    c.set_rules_version(form.rules_version());
+    for (const v1::IndicatorQuestion& q : form.indicators()) {
+      EXPECT_FALSE(q.text().empty()) << q.indicator();
+      auto* a = c.add_indicators();
+      a->set_indicator(q.indicator());
+      a->set_answer(common::v1::ANSWER_NO);
+    }
+    if (age >= 13) {
+      EXPECT_EQ(form.young_people_checklist(), "safelives-yp-dash-24");
+      EXPECT_EQ(form.young_people_checklist_questions(), 24);
+      testing::FillChecklist(form.young_people_checklist_questions(), 0,
+                             c.mutable_young_people_checklist());
+    } else {
+      EXPECT_EQ(form.young_people_checklist(), "");
+      EXPECT_EQ(form.young_people_checklist_questions(), 0);
+    }
+    auto d = AssessChild(c, Child(age), rules_, "child");
+    EXPECT_TRUE(d.ok()) << age << ": " << d.status();
+    EXPECT_EQ(form.indicators_size(), AllNo(age).indicators_size()) << age;
+  }
+  // Own-relationship abuse is asked from 13, not at 12.
+  auto ids = [](const v1::ChildAssessmentForm& f) {
+    std::vector<std::string> out;
+    for (const auto& q : f.indicators()) out.push_back(q.indicator());
+    return out;
+  };
+  EXPECT_THAT(ids(ChildFormFor(12, rules_)),
+              Not(Contains("abused-in-own-relationship")));
+  EXPECT_THAT(ids(ChildFormFor(13, rules_)),
+              Contains("abused-in-own-relationship"));
 }
 
 // ---- Overrides and the queue's provisional risk --------------------------
