@@ -66,7 +66,8 @@ constexpr char kBanner[] =
 </div>
 )";
 
-constexpr char kForm[] = R"(<h2 class="govuk-heading-m" id="{{path}}-heading">{{heading}}</h2>
+constexpr char kForm[] =
+    R"(<h2 class="govuk-heading-m" id="{{path}}-heading">{{heading}}</h2>
 {{#intro}}<p class="govuk-body">{{intro}}</p>
 {{/intro}}<form method="post" action="/console/placements/{{reference}}/{{path}}" novalidate>
 <input type="hidden" name="csrf-token" value="{{csrf_token}}">
@@ -269,8 +270,8 @@ std::string StandsText(const Placement& p, const std::string& programme) {
     case allocation::v1::PLACEMENT_STATE_RELEASED:
       return "The place has been released.";
     case allocation::v1::PLACEMENT_STATE_FAILED:
-      return absl::StrCat("Allocation has failed: ",
-                          FailureLabel(p.failure()), ".");
+      return absl::StrCat("Allocation has failed: ", FailureLabel(p.failure()),
+                          ".");
     default:
       return "";
   }
@@ -297,8 +298,7 @@ std::string Banner(Recorded r, const PlacementPageView& v) {
   if (r == Recorded::kFirstContact) {
     text = v.placement.first_contact() == allocation::v1::FIRST_CONTACT_MET
                ? "It met the first-contact target."
-           : v.placement.first_contact() ==
-                   allocation::v1::FIRST_CONTACT_MISSED
+           : v.placement.first_contact() == allocation::v1::FIRST_CONTACT_MISSED
                ? "It missed the first-contact target."
                : "";
     absl::StrAppend(&text, text.empty() ? "" : " ",
@@ -326,8 +326,7 @@ FormView ViewOf(const PostedFields& values,
 // the date ..." ("consent was given").
 std::optional<absl::Time> ReadWhen(const PostedFields& form,
                                    const std::string& prefix,
-                                   const std::string& what,
-                                   absl::TimeZone zone,
+                                   const std::string& what, absl::TimeZone zone,
                                    std::vector<ConsoleError>& errors) {
   const std::string day_field = prefix + "-day";
   const std::string time_field = prefix + "-time";
@@ -443,9 +442,8 @@ std::string Forms(const PlacementPageView& view, const SignedInBar& bar) {
                        {"withdrawn", "Consent withdrawn"}},
                       false),
         parts::Input(v, {kHow, "How was it given, refused or withdrawn?",
-                         "For example, by phone to the CYP practitioner",
-                         "off", "govuk-!-width-full", "text",
-                         kPlacementTextChars}),
+                         "For example, by phone to the CYP practitioner", "off",
+                         "govuk-!-width-full", "text", kPlacementTextChars}),
         WhenFields(v, kGivenAt, "When", view.zone));
     absl::StrAppend(
         &out, FormHtml(view, bar, PlacementForm::kConsent, "Record consent",
@@ -484,11 +482,11 @@ std::string Forms(const PlacementPageView& view, const SignedInBar& bar) {
             {{"no-contact", "No contact: the person could not be reached"},
              {"declined", "Declined: the person does not want support"}},
             false),
-        parts::Input(v, {kNote, "What happened?",
-                         "For example, three calls at safe times, no answer. "
-                         "Do not write the person's details.",
-                         "off", "govuk-!-width-full", "text",
-                         kPlacementTextChars}));
+        parts::Input(
+            v, {kNote, "What happened?",
+                "For example, three calls at safe times, no answer. "
+                "Do not write the person's details.",
+                "off", "govuk-!-width-full", "text", kPlacementTextChars}));
     absl::StrAppend(
         &out, FormHtml(view, bar, PlacementForm::kFailure,
                        "Record that allocation failed",
@@ -661,8 +659,9 @@ ParsedForm<allocation::v1::RecordConsentRequest> ParseConsentForm(
     out.request.set_consent(common::v1::CONSENT_REFUSED);
   }
   out.request.set_how(Trimmed(form, kHow));
-  if (auto at = ReadWhen(form, kGivenAt, "consent was given, refused or withdrawn",
-                         zone, out.errors)) {
+  if (auto at =
+          ReadWhen(form, kGivenAt, "consent was given, refused or withdrawn",
+                   zone, out.errors)) {
     *out.request.mutable_given_at() = ToTimestamp(*at);
   }
   return out;
@@ -722,8 +721,9 @@ std::vector<ConsoleError> PlacementFormErrors(PlacementForm form,
   }
   if (out.empty()) {
     // Refused without a field named: said on the form's first field.
-    out.push_back({FirstField(form), "This could not be recorded: check the "
-                                     "answers and try again"});
+    out.push_back({FirstField(form),
+                   "This could not be recorded: check the "
+                   "answers and try again"});
   }
   return out;
 }
@@ -775,16 +775,16 @@ std::string RenderPlacementPage(const SignedInBar& bar,
   const absl::TimeZone zone = view.zone;
   data rows{data::type::list};
   rows.push_back(Row("Status", "state", StateTag(p.state()), {}));
-  rows.push_back(Row(
-      "Programme", "programme", {},
-      {p.programme_id().empty()
-           ? std::string("None")
-           : absl::StrCat(view.programme_name.empty() ? p.programme_id()
-                                                      : view.programme_name,
-                          ", tier ", p.tier())}));
+  rows.push_back(
+      Row("Programme", "programme", {},
+          {p.programme_id().empty()
+               ? std::string("None")
+               : absl::StrCat(view.programme_name.empty() ? p.programme_id()
+                                                          : view.programme_name,
+                              ", tier ", p.tier())}));
   if (!p.practitioner_id().empty()) {
-    rows.push_back(Row("Practitioner", "practitioner", {},
-                       {p.practitioner_id()}));
+    rows.push_back(
+        Row("Practitioner", "practitioner", {}, {p.practitioner_id()}));
   }
   rows.push_back(Row("Risk", "risk", {}, {RiskLabel(p.risk_level())}));
   if (p.state() == allocation::v1::PLACEMENT_STATE_WAITING) {
@@ -793,8 +793,8 @@ std::string RenderPlacementPage(const SignedInBar& bar,
       lines.push_back(PositionText(view.position, view.waiting));
     }
     if (p.has_waiting_since()) {
-      lines.push_back(absl::StrCat("Since ",
-                                   ConsoleTime(TimeOf(p.waiting_since()), zone)));
+      lines.push_back(
+          absl::StrCat("Since ", ConsoleTime(TimeOf(p.waiting_since()), zone)));
     }
     rows.push_back(Row("Waiting list", "position", {}, lines));
   }
@@ -803,12 +803,12 @@ std::string RenderPlacementPage(const SignedInBar& bar,
     rows.push_back(Row("Allocated", "allocated", {},
                        {ConsoleTime(TimeOf(p.allocated_at()), zone)}));
   }
-  rows.push_back(Row(
-      "Consent", "consent-held", {},
-      {absl::StrCat("The person referred: ",
-                    ConsentLabel(p.consent().subject())),
-       absl::StrCat("A parent or carer: ",
-                    ConsentLabel(p.consent().parent_or_carer()))}));
+  rows.push_back(
+      Row("Consent", "consent-held", {},
+          {absl::StrCat("The person referred: ",
+                        ConsentLabel(p.consent().subject())),
+           absl::StrCat("A parent or carer: ",
+                        ConsentLabel(p.consent().parent_or_carer()))}));
   {
     std::vector<std::string> lines;
     if (p.has_first_contact_due()) {
@@ -818,9 +818,9 @@ std::string RenderPlacementPage(const SignedInBar& bar,
       lines.push_back("No target");
     }
     if (p.has_first_contact_at()) {
-      lines.push_back(absl::StrCat(
-          "Made ", ConsoleTime(TimeOf(p.first_contact_at()), zone), ", ",
-          MethodLabel(p.first_contact_method())));
+      lines.push_back(
+          absl::StrCat("Made ", ConsoleTime(TimeOf(p.first_contact_at()), zone),
+                       ", ", MethodLabel(p.first_contact_method())));
     }
     rows.push_back(Row("First contact", "first-contact",
                        FirstContactTag(p.first_contact()), lines));
@@ -851,9 +851,8 @@ std::string RenderPlacementPage(const SignedInBar& bar,
     d.set("waiting_list", link);
   }
   d.set("referral", view.may_view_referral);
-  d.set("has_links", view.may_view_referral ||
-                         (view.may_view_waiting_lists &&
-                          !p.programme_id().empty()));
+  d.set("has_links", view.may_view_referral || (view.may_view_waiting_lists &&
+                                                !p.programme_id().empty()));
   const std::string forms = view.may_record ? Forms(view, bar) : "";
   d.set("forms", forms);
   d.set("closed", view.may_record && forms.empty());
@@ -888,9 +887,10 @@ std::string RenderWaitingListsPage(const SignedInBar& bar,
       row.set("position", std::to_string(++position));
       row.set("reference", p.reference());
       row.set("risk", RiskLabel(p.risk_level()));
-      row.set("waiting_since", p.has_waiting_since()
-                                   ? ConsoleTime(TimeOf(p.waiting_since()), zone)
-                                   : std::string());
+      row.set("waiting_since",
+              p.has_waiting_since()
+                  ? ConsoleTime(TimeOf(p.waiting_since()), zone)
+                  : std::string());
       row.set("due", p.has_first_contact_due()
                          ? ConsoleTime(TimeOf(p.first_contact_due()), zone)
                          : std::string("No target"));

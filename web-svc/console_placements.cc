@@ -94,11 +94,10 @@ std::string PlacementPath(const std::string& reference) {
 
 std::string RecordedCookieHeader(const std::string& reference,
                                  Recorded recorded) {
-  return absl::StrCat(kRecordedCookie, "=", reference, ":",
-                      std::string(RecordedCode(recorded)),
-                      "; Path=/; Max-Age=",
-                      absl::ToInt64Seconds(kRecordedCookieLifetime),
-                      "; Secure; HttpOnly; SameSite=Strict");
+  return absl::StrCat(
+      kRecordedCookie, "=", reference, ":", std::string(RecordedCode(recorded)),
+      "; Path=/; Max-Age=", absl::ToInt64Seconds(kRecordedCookieLifetime),
+      "; Secure; HttpOnly; SameSite=Strict");
 }
 
 std::string ClearedRecordedCookieHeader() {
@@ -129,7 +128,8 @@ ConsoleResponse PlacementsSection::Handle(const StaffRequest& r) {
       if (!May(r.role, Permission::kRecordPlacement)) {
         return ForbiddenResponse(r, RecordRoute(t.form));
       }
-      if (!r.req.post) return MethodNotAllowedResponse("POST", RecordRoute(t.form));
+      if (!r.req.post)
+        return MethodNotAllowedResponse("POST", RecordRoute(t.form));
       return Record(r, t.reference, t.form);
     case Target::kWaitingLists: {
       const char* route =
@@ -147,7 +147,7 @@ ConsoleResponse PlacementsSection::Handle(const StaffRequest& r) {
 }
 
 ConsoleResponse PlacementsSection::ShowPlacement(const StaffRequest& r,
-                                             const std::string& reference) {
+                                                 const std::string& reference) {
   PlacementPageView view;
   // What the post before this view recorded, if it was on this placement.
   const std::string recorded =
@@ -158,7 +158,8 @@ ConsoleResponse PlacementsSection::ShowPlacement(const StaffRequest& r,
   if (ours) view.recorded = RecordedFromCode(recorded.substr(colon + 1));
   ConsoleResponse page =
       PlacementPage(r, reference, std::move(view), 200, kRoutePlacement);
-  if (ours) page.headers.push_back({"Set-Cookie", ClearedRecordedCookieHeader()});
+  if (ours)
+    page.headers.push_back({"Set-Cookie", ClearedRecordedCookieHeader()});
   return page;
 }
 
@@ -241,10 +242,9 @@ ConsoleResponse PlacementsSection::Record(const StaffRequest& r,
       auto parsed = ParseFirstContactForm(reference, posted, zone_);
       unread = std::move(parsed.errors);
       if (unread.empty()) {
-        status = calls_
-                     .Allocation(&Stub::RecordFirstContact, staff,
-                                 parsed.request)
-                     .status();
+        status =
+            calls_.Allocation(&Stub::RecordFirstContact, staff, parsed.request)
+                .status();
       }
       recorded = Recorded::kFirstContact;
       break;

@@ -36,9 +36,9 @@ namespace {
 using allocation::v1::Placement;
 using common::v1::Referral;
 using testing::CookieBrowser;
+using ::testing::HasSubstr;
 using testing::HttpAnswer;
 using testing::InputValue;
-using ::testing::HasSubstr;
 using ::testing::Not;
 using Fields = std::vector<std::pair<std::string, std::string>>;
 
@@ -103,9 +103,9 @@ class WebPlacementsTest : public ::testing::Test {
         *testing::MakeMtlsChannel(intake_->api_port(), "staffs-police"));
     triage_staff_ = triage::v1::TriageService::NewStub(
         *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline"));
-    allocation_staff_ = allocation::v1::AllocationService::NewStub(
-        *testing::MakeMtlsChannel(allocation_->api_port(),
-                                  "frontdoor-helpline"));
+    allocation_staff_ =
+        allocation::v1::AllocationService::NewStub(*testing::MakeMtlsChannel(
+            allocation_->api_port(), "frontdoor-helpline"));
   }
 
   void TearDown() override {
@@ -244,7 +244,8 @@ TEST_F(WebPlacementsTest, FirstContactIsMetOnThePlacementAndCountedOnTheList) {
   EXPECT_THAT(page.body, Not(HasSubstr(kGivenName)));
   EXPECT_THAT(page.body, Not(HasSubstr(kFamilyName)));
 
-  const HttpAnswer sent = Record(b, waiting, "first-contact", FirstContactNow());
+  const HttpAnswer sent =
+      Record(b, waiting, "first-contact", FirstContactNow());
   ASSERT_EQ(sent.status, 303) << sent.body;
   EXPECT_EQ(sent.headers.at("location"), PlacementPath(waiting));
 
@@ -276,7 +277,8 @@ TEST_F(WebPlacementsTest, FirstContactIsMetOnThePlacementAndCountedOnTheList) {
   const HttpAnswer one = b.Get("/console/waiting-lists/imatter");
   ASSERT_EQ(one.status, 200) << one.body;
   EXPECT_THAT(one.body, HasSubstr("<span id=\"met-imatter\">1</span>"));
-  EXPECT_THAT(one.body, HasSubstr("<span id=\"waiting-count-imatter\">1</span>"));
+  EXPECT_THAT(one.body,
+              HasSubstr("<span id=\"waiting-count-imatter\">1</span>"));
   EXPECT_THAT(one.body,
               HasSubstr(absl::StrCat("href=\"", PlacementPath(waiting), "\"")));
   EXPECT_THAT(one.body, Not(HasSubstr(allocated)));
@@ -317,7 +319,8 @@ TEST_F(WebPlacementsTest, TheListIsHighestRiskFirstThenLongestWaiting) {
   ASSERT_NE(first, std::string::npos);
   ASSERT_NE(second, std::string::npos);
   EXPECT_LT(first, second);
-  EXPECT_THAT(list.body, HasSubstr("<td class=\"govuk-table__cell\">High</td>"));
+  EXPECT_THAT(list.body,
+              HasSubstr("<td class=\"govuk-table__cell\">High</td>"));
   EXPECT_THAT(b.Get(PlacementPath(standard)).body,
               HasSubstr("Number 2 of 2 waiting"));
 }
@@ -328,7 +331,8 @@ TEST_F(WebPlacementsTest, ACarersConsentAllocatesAChildAndAWithdrawalFailsIt) {
   r.mutable_consent()->set_parent_or_carer(common::v1::CONSENT_UNSPECIFIED);
   r.mutable_other_party()->mutable_name()->set_given_names("Sam");
   r.mutable_other_party()->mutable_name()->set_family_name("Other");
-  r.mutable_other_party()->set_relationship(common::v1::RELATIONSHIP_EX_PARTNER);
+  r.mutable_other_party()->set_relationship(
+      common::v1::RELATIONSHIP_EX_PARTNER);
   const std::string ref = Submit(r, "teen");
   triage::v1::SubmitAssessmentRequest req;
   req.set_reference(ref);
@@ -489,9 +493,8 @@ TEST_F(WebPlacementsTest, CallHandlersAndCommissionersMayNotSeeOrRecord) {
                                    {"csrf-token", token}});
     Fields contact = FirstContactNow();
     contact.push_back({"csrf-token", token});
-    const Fields failure = {{"failure", "declined"},
-                            {"note", "said no"},
-                            {"csrf-token", token}};
+    const Fields failure = {
+        {"failure", "declined"}, {"note", "said no"}, {"csrf-token", token}};
     EXPECT_EQ(b.Post(PlacementPath(allocated, "consent"), consent).status, 403)
         << role;
     EXPECT_EQ(b.Post(PlacementPath(allocated, "first-contact"), contact).status,
@@ -507,7 +510,8 @@ TEST_F(WebPlacementsTest, CallHandlersAndCommissionersMayNotSeeOrRecord) {
   EXPECT_EQ(p->consent().subject(), common::v1::CONSENT_GIVEN);
 }
 
-TEST_F(WebPlacementsTest, SignedOutBrowsersAreSentToSignInAndPostsNeedTheToken) {
+TEST_F(WebPlacementsTest,
+       SignedOutBrowsersAreSentToSignInAndPostsNeedTheToken) {
   const std::string ref = Submit(Adult(5, 1), "one");
   Await(ref, allocation::v1::PLACEMENT_STATE_ALLOCATED);
   CookieBrowser out(web_->https_port());
@@ -519,20 +523,22 @@ TEST_F(WebPlacementsTest, SignedOutBrowsersAreSentToSignInAndPostsNeedTheToken) 
     EXPECT_EQ(r.headers.at("location"), "/console/sign-in") << path;
   }
   // A signed-out browser's post has no token that fits.
-  EXPECT_EQ(out.Post(PlacementPath(ref, "first-contact"), FirstContactNow())
-                .status,
-            403);
+  EXPECT_EQ(
+      out.Post(PlacementPath(ref, "first-contact"), FirstContactNow()).status,
+      403);
 
   CookieBrowser b = Staff("practitioner");
   // Without the form's token, or with another browser's: refused before
   // anything is sent.
-  HttpAnswer forged = b.Post(PlacementPath(ref, "first-contact"), FirstContactNow());
+  HttpAnswer forged =
+      b.Post(PlacementPath(ref, "first-contact"), FirstContactNow());
   EXPECT_EQ(forged.status, 403);
   EXPECT_THAT(forged.body, HasSubstr("Sorry, this form has expired"));
   CookieBrowser other = Staff("practitioner");
   Fields with_other = FirstContactNow();
   with_other.push_back(
-      {"csrf-token", InputValue(other.Get(PlacementPath(ref)).body, "csrf-token")});
+      {"csrf-token",
+       InputValue(other.Get(PlacementPath(ref)).body, "csrf-token")});
   EXPECT_EQ(b.Post(PlacementPath(ref, "first-contact"), with_other).status,
             403);
   absl::StatusOr<Placement> p = Get(ref);
@@ -564,7 +570,8 @@ TEST_F(WebPlacementsTest, UnknownPlacementsAndProgrammesAndWrongMethods) {
   EXPECT_EQ(b.Get("/console/placements/not-a-reference").status, 404);
   EXPECT_EQ(b.Get("/console/waiting-lists/no-such-programme").status, 404);
   EXPECT_EQ(b.Get("/console/waiting-lists/Bad_Id").status, 404);
-  const HttpAnswer get_form = b.Get(PlacementPath("FD-ZZZZZZZZZZZ9", "consent"));
+  const HttpAnswer get_form =
+      b.Get(PlacementPath("FD-ZZZZZZZZZZZ9", "consent"));
   EXPECT_EQ(get_form.status, 405);
   EXPECT_EQ(get_form.headers.at("allow"), "POST");
 }

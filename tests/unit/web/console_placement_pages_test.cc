@@ -61,15 +61,16 @@ TEST(ConsoleTimeTest, DayMonthYearAndTwelveHourTime) {
 }
 
 TEST(ConsentFormTest, ReadsWhoWhatHowAndWhenInUkTime) {
-  auto parsed = ParseConsentForm("FD-7K3M9Q2X4W8P",
-                                 {{"who", "parent-or-carer"},
-                                  {"consent", "given"},
-                                  {"how", "  by phone to the CYP practitioner "},
-                                  {"given-at-day", "1"},
-                                  {"given-at-month", "7"},
-                                  {"given-at-year", "2026"},
-                                  {"given-at-time", "9.15"}},
-                                 London());
+  auto parsed =
+      ParseConsentForm("FD-7K3M9Q2X4W8P",
+                       {{"who", "parent-or-carer"},
+                        {"consent", "given"},
+                        {"how", "  by phone to the CYP practitioner "},
+                        {"given-at-day", "1"},
+                        {"given-at-month", "7"},
+                        {"given-at-year", "2026"},
+                        {"given-at-time", "9.15"}},
+                       London());
   EXPECT_THAT(parsed.errors, IsEmpty());
   const auto& r = parsed.request;
   EXPECT_EQ(r.reference(), "FD-7K3M9Q2X4W8P");
@@ -82,12 +83,15 @@ TEST(ConsentFormTest, ReadsWhoWhatHowAndWhenInUkTime) {
 
 TEST(ConsentFormTest, RefusedAndWithdrawnAreBothARefusal) {
   for (const char* said : {"refused", "withdrawn"}) {
-    auto parsed = ParseConsentForm(
-        "FD-7K3M9Q2X4W8P",
-        {{"who", "subject"}, {"consent", said}, {"how", "in person"},
-         {"given-at-day", "2"}, {"given-at-month", "12"},
-         {"given-at-year", "2026"}, {"given-at-time", "14:30"}},
-        London());
+    auto parsed = ParseConsentForm("FD-7K3M9Q2X4W8P",
+                                   {{"who", "subject"},
+                                    {"consent", said},
+                                    {"how", "in person"},
+                                    {"given-at-day", "2"},
+                                    {"given-at-month", "12"},
+                                    {"given-at-year", "2026"},
+                                    {"given-at-time", "14:30"}},
+                                   London());
     EXPECT_EQ(parsed.request.who(),
               allocation::v1::RecordConsentRequest::WHO_SUBJECT);
     EXPECT_EQ(parsed.request.consent(), common::v1::CONSENT_REFUSED) << said;
@@ -97,16 +101,16 @@ TEST(ConsentFormTest, RefusedAndWithdrawnAreBothARefusal) {
             Recorded::kConsentWithdrawn);
   EXPECT_EQ(RecordedOfConsent({{"consent", "refused"}}),
             Recorded::kConsentRefused);
-  EXPECT_EQ(RecordedOfConsent({{"consent", "given"}}),
-            Recorded::kConsentGiven);
+  EXPECT_EQ(RecordedOfConsent({{"consent", "given"}}), Recorded::kConsentGiven);
 }
 
 TEST(ConsentFormTest, UnansweredQuestionsAreLeftForAllocationToName) {
-  auto parsed = ParseConsentForm(
-      "FD-7K3M9Q2X4W8P",
-      {{"given-at-day", "2"}, {"given-at-month", "12"},
-       {"given-at-year", "2026"}, {"given-at-time", "14:30"}},
-      London());
+  auto parsed = ParseConsentForm("FD-7K3M9Q2X4W8P",
+                                 {{"given-at-day", "2"},
+                                  {"given-at-month", "12"},
+                                  {"given-at-year", "2026"},
+                                  {"given-at-time", "14:30"}},
+                                 London());
   EXPECT_THAT(parsed.errors, IsEmpty());
   EXPECT_EQ(parsed.request.who(),
             allocation::v1::RecordConsentRequest::WHO_UNSPECIFIED);
@@ -122,20 +126,19 @@ TEST(ConsentFormTest, ADateOrTimeThatIsNotOneIsWebSvcsToSay) {
               ElementsAre(ConsoleError{
                   "given-at-day",
                   "Enter the date consent was given, refused or withdrawn"}));
-  EXPECT_THAT(
-      errors_for({{"given-at-day", "31"},
-                  {"given-at-month", "2"},
-                  {"given-at-year", "2026"},
-                  {"given-at-time", "14:30"}}),
-      ElementsAre(ConsoleError{"given-at-day",
-                               "The date consent was given, refused or "
-                               "withdrawn must be a real date"}));
-  EXPECT_THAT(errors_for({{"given-at-day", "2"},
-                          {"given-at-month", "12"},
-                          {"given-at-year", "26"},
+  EXPECT_THAT(errors_for({{"given-at-day", "31"},
+                          {"given-at-month", "2"},
+                          {"given-at-year", "2026"},
                           {"given-at-time", "14:30"}}),
-              ElementsAre(::testing::Field(&ConsoleError::field,
-                                           "given-at-day")));
+              ElementsAre(ConsoleError{"given-at-day",
+                                       "The date consent was given, refused or "
+                                       "withdrawn must be a real date"}));
+  EXPECT_THAT(
+      errors_for({{"given-at-day", "2"},
+                  {"given-at-month", "12"},
+                  {"given-at-year", "26"},
+                  {"given-at-time", "14:30"}}),
+      ElementsAre(::testing::Field(&ConsoleError::field, "given-at-day")));
   for (const char* time : {"25:00", "14:3", "2pm", "14:30:00", ":30"}) {
     EXPECT_THAT(errors_for({{"given-at-day", "2"},
                             {"given-at-month", "12"},
@@ -164,11 +167,13 @@ TEST(FirstContactFormTest, EachMethodAndTheTime) {
       {"carrier pigeon", allocation::v1::CONTACT_METHOD_UNSPECIFIED},
   };
   for (const auto& [value, method] : kMethods) {
-    auto parsed = ParseFirstContactForm(
-        "FD-7K3M9Q2X4W8P",
-        {{"method", value}, {"made-at-day", "02"}, {"made-at-month", "12"},
-         {"made-at-year", "2026"}, {"made-at-time", "09:05"}},
-        absl::UTCTimeZone());
+    auto parsed = ParseFirstContactForm("FD-7K3M9Q2X4W8P",
+                                        {{"method", value},
+                                         {"made-at-day", "02"},
+                                         {"made-at-month", "12"},
+                                         {"made-at-year", "2026"},
+                                         {"made-at-time", "09:05"}},
+                                        absl::UTCTimeZone());
     EXPECT_THAT(parsed.errors, IsEmpty());
     EXPECT_EQ(parsed.request.method(), method) << value;
     EXPECT_EQ(parsed.request.reference(), "FD-7K3M9Q2X4W8P");
@@ -177,11 +182,11 @@ TEST(FirstContactFormTest, EachMethodAndTheTime) {
   auto no_time = ParseFirstContactForm("FD-7K3M9Q2X4W8P", {{"method", "phone"}},
                                        absl::UTCTimeZone());
   EXPECT_FALSE(no_time.request.has_made_at());
-  EXPECT_THAT(no_time.errors,
-              ElementsAre(ConsoleError{"made-at-day",
-                                       "Enter the date of first contact"},
-                          ConsoleError{"made-at-time",
-                                       "Enter the time of first contact"}));
+  EXPECT_THAT(
+      no_time.errors,
+      ElementsAre(
+          ConsoleError{"made-at-day", "Enter the date of first contact"},
+          ConsoleError{"made-at-time", "Enter the time of first contact"}));
 }
 
 TEST(FailureFormTest, NoContactOrDeclinedWithANote) {
@@ -219,40 +224,41 @@ TEST(PlacementFormErrorsTest, EachViolationOnTheFieldThatHoldsIt) {
       "the request is not valid",
       {{"method", "required: how contact was made"},
        {"made_at", "must not be before the referral was received"}});
-  EXPECT_THAT(PlacementFormErrors(PlacementForm::kFirstContact, contact),
-              ElementsAre(ConsoleError{"method",
-                                       "Select how first contact was made"},
-                          ConsoleError{"made-at-day",
-                                       "The date and time of first contact "
-                                       "must be after the referral was "
-                                       "received"}));
+  EXPECT_THAT(
+      PlacementFormErrors(PlacementForm::kFirstContact, contact),
+      ElementsAre(ConsoleError{"method", "Select how first contact was made"},
+                  ConsoleError{"made-at-day",
+                               "The date and time of first contact "
+                               "must be after the referral was "
+                               "received"}));
   const absl::Status failure = InvalidArgumentWithViolations(
       "the request is not valid",
       {{"failure", "FAILURE_REASON_NO_CONTACT or FAILURE_REASON_DECLINED"},
        {"note", "required"},
        {"reference", "must be a referral reference"}});
-  EXPECT_THAT(PlacementFormErrors(PlacementForm::kFailure, failure),
-              ElementsAre(ConsoleError{"failure", "Select why allocation failed"},
-                          ConsoleError{"note", "Enter what happened"},
-                          ConsoleError{"failure",
-                                       "This could not be recorded: must be a "
-                                       "referral reference"}));
+  EXPECT_THAT(
+      PlacementFormErrors(PlacementForm::kFailure, failure),
+      ElementsAre(ConsoleError{"failure", "Select why allocation failed"},
+                  ConsoleError{"note", "Enter what happened"},
+                  ConsoleError{"failure",
+                               "This could not be recorded: must be a "
+                               "referral reference"}));
 }
 
 TEST(PlacementFormErrorsTest, PreconditionsOnTheFormsFirstFieldOthersNone) {
+  EXPECT_THAT(PlacementFormErrors(PlacementForm::kFirstContact,
+                                  absl::FailedPreconditionError(
+                                      "first contact was recorded before")),
+              ElementsAre(ConsoleError{
+                  "method",
+                  "First contact has already been recorded for this "
+                  "placement"}));
   EXPECT_THAT(
       PlacementFormErrors(
-          PlacementForm::kFirstContact,
-          absl::FailedPreconditionError("first contact was recorded before")),
+          PlacementForm::kFailure,
+          absl::FailedPreconditionError("the placement is already failed")),
       ElementsAre(ConsoleError{
-          "method", "First contact has already been recorded for this "
-                    "placement"}));
-  EXPECT_THAT(PlacementFormErrors(
-                  PlacementForm::kFailure,
-                  absl::FailedPreconditionError("the placement is already failed")),
-              ElementsAre(ConsoleError{
-                  "failure",
-                  "This placement is already closed: released or failed"}));
+          "failure", "This placement is already closed: released or failed"}));
   EXPECT_THAT(PlacementFormErrors(PlacementForm::kConsent,
                                   absl::UnavailableError("down")),
               IsEmpty());
@@ -309,16 +315,19 @@ TEST_F(PlacementPageTest, WhereItStandsAndTheFormsToRecord) {
               HasSubstr("href=\"/console/referrals/FD-7K3M9Q2X4W8P/history\""));
   for (const char* path : {"consent", "first-contact", "failure"}) {
     EXPECT_THAT(page, HasSubstr(absl::StrCat(
-                          "action=\"/console/placements/FD-7K3M9Q2X4W8P/",
-                          path, "\"")));
+                          "action=\"/console/placements/FD-7K3M9Q2X4W8P/", path,
+                          "\"")));
   }
   EXPECT_THAT(page, HasSubstr("id=\"record-consent\""));
   EXPECT_THAT(page, HasSubstr("id=\"record-first-contact\""));
   EXPECT_THAT(page, HasSubstr("id=\"record-failure\""));
   EXPECT_THAT(page, HasSubstr("name=\"csrf-token\" value=\"csrf-123\""));
   // When defaults to now.
-  EXPECT_THAT(page, HasSubstr("name=\"made-at-time\" type=\"text\" value=\"10:07\""));
-  EXPECT_THAT(page, HasSubstr("name=\"made-at-year\" type=\"text\" inputmode=\"numeric\" maxlength=\"4\" value=\"2026\""));
+  EXPECT_THAT(page,
+              HasSubstr("name=\"made-at-time\" type=\"text\" value=\"10:07\""));
+  EXPECT_THAT(
+      page, HasSubstr("name=\"made-at-year\" type=\"text\" "
+                      "inputmode=\"numeric\" maxlength=\"4\" value=\"2026\""));
   // No release for a practitioner, no banner, no errors, one h1.
   EXPECT_THAT(page, Not(HasSubstr("id=\"release\"")));
   EXPECT_THAT(page, Not(HasSubstr("govuk-notification-banner")));
@@ -328,11 +337,12 @@ TEST_F(PlacementPageTest, WhereItStandsAndTheFormsToRecord) {
 
 TEST_F(PlacementPageTest, TeamLeadersReleaseAPlaceHeld) {
   view_.may_release = true;
-  EXPECT_THAT(RenderPlacementPage(kBar, view_),
-              HasSubstr("href=\"/console/placements/FD-7K3M9Q2X4W8P/release\" "
-                        "role=\"button\" draggable=\"false\" class=\"govuk-button "
-                        "govuk-button--warning\" data-module=\"govuk-button\" "
-                        "id=\"release\""));
+  EXPECT_THAT(
+      RenderPlacementPage(kBar, view_),
+      HasSubstr("href=\"/console/placements/FD-7K3M9Q2X4W8P/release\" "
+                "role=\"button\" draggable=\"false\" class=\"govuk-button "
+                "govuk-button--warning\" data-module=\"govuk-button\" "
+                "id=\"release\""));
   view_.placement.set_state(allocation::v1::PLACEMENT_STATE_WAITING);
   EXPECT_THAT(RenderPlacementPage(kBar, view_),
               Not(HasSubstr("id=\"release\"")));
@@ -341,7 +351,9 @@ TEST_F(PlacementPageTest, TeamLeadersReleaseAPlaceHeld) {
 TEST_F(PlacementPageTest, ViewingOnlyShowsNoForms) {
   view_.may_record = false;
   const std::string page = RenderPlacementPage(kBar, view_);
-  EXPECT_THAT(page, Not(HasSubstr("<form method=\"post\" action=\"/console/placements")));
+  EXPECT_THAT(
+      page,
+      Not(HasSubstr("<form method=\"post\" action=\"/console/placements")));
   EXPECT_THAT(page, Not(HasSubstr("id=\"closed\"")));
 }
 
@@ -393,23 +405,23 @@ TEST_F(PlacementPageTest, EveryValueIsEscaped) {
 
 TEST_F(PlacementPageTest, ARefusedFormKeepsItsValuesAndShowsItsErrors) {
   view_.form = PlacementForm::kConsent;
-  view_.values = {{"consent", "withdrawn"},
-                  {"how", "by \"text\" <message>"},
-                  {"given-at-day", "2"},
-                  {"given-at-month", "12"},
-                  {"given-at-year", "2026"},
-                  {"given-at-time", "08:00"}};
+  view_.values = {{"consent", "withdrawn"},  {"how", "by \"text\" <message>"},
+                  {"given-at-day", "2"},     {"given-at-month", "12"},
+                  {"given-at-year", "2026"}, {"given-at-time", "08:00"}};
   view_.errors = {{"who", "Select whose consent it is"}};
   const std::string page = RenderPlacementPage(kBar, view_);
   EXPECT_THAT(page, HasSubstr("<title>Error: Placement"));
   EXPECT_THAT(page, HasSubstr("govuk-error-summary"));
-  EXPECT_THAT(page, HasSubstr("<a href=\"#who\">Select whose consent it is</a>"));
+  EXPECT_THAT(page,
+              HasSubstr("<a href=\"#who\">Select whose consent it is</a>"));
   EXPECT_THAT(page, HasSubstr("id=\"who-error\""));
   EXPECT_THAT(page, HasSubstr("value=\"withdrawn\" checked"));
   EXPECT_THAT(page, HasSubstr("value=\"by &quot;text&quot; &lt;message&gt;\""));
-  EXPECT_THAT(page, HasSubstr("name=\"given-at-time\" type=\"text\" value=\"08:00\""));
+  EXPECT_THAT(
+      page, HasSubstr("name=\"given-at-time\" type=\"text\" value=\"08:00\""));
   // The other forms keep their defaults.
-  EXPECT_THAT(page, HasSubstr("name=\"made-at-time\" type=\"text\" value=\"10:07\""));
+  EXPECT_THAT(page,
+              HasSubstr("name=\"made-at-time\" type=\"text\" value=\"10:07\""));
 }
 
 TEST_F(PlacementPageTest, AFormRefusedAsTooLateStaysBesideItsError) {
@@ -418,8 +430,9 @@ TEST_F(PlacementPageTest, AFormRefusedAsTooLateStaysBesideItsError) {
   *view_.placement.mutable_first_contact_at() = Stamp(Utc(2026, 12, 2, 10, 0));
   view_.form = PlacementForm::kFirstContact;
   view_.values = {{"method", "phone"}};
-  view_.errors = {{"method", "First contact has already been recorded for "
-                             "this placement"}};
+  view_.errors = {{"method",
+                   "First contact has already been recorded for "
+                   "this placement"}};
   const std::string page = RenderPlacementPage(kBar, view_);
   EXPECT_THAT(page, HasSubstr("<a href=\"#method\">"));
   EXPECT_THAT(page, HasSubstr("id=\"method-error\""));
@@ -472,10 +485,12 @@ TEST(WaitingListsPageTest, EachListInOrderWithItsCountsAndNoNames) {
 
   const std::string page = RenderWaitingListsPage(kBar, {imatter, detox}, false,
                                                   absl::UTCTimeZone());
-  EXPECT_THAT(page, HasSubstr("<h1 class=\"govuk-heading-l\">Waiting lists</h1>"));
-  EXPECT_THAT(page, HasSubstr("iMatter (adults, victim side, tier 2)"));
   EXPECT_THAT(page,
-              HasSubstr("Dating Detox (children, behaviour change side, tier 3)"));
+              HasSubstr("<h1 class=\"govuk-heading-l\">Waiting lists</h1>"));
+  EXPECT_THAT(page, HasSubstr("iMatter (adults, victim side, tier 2)"));
+  EXPECT_THAT(
+      page,
+      HasSubstr("Dating Detox (children, behaviour change side, tier 3)"));
   const size_t high = page.find("FD-HHHHHHHHHHH1");
   const size_t standard = page.find("FD-SSSSSSSSSSS2");
   ASSERT_NE(high, std::string::npos);
