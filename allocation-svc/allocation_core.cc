@@ -179,6 +179,8 @@ Placement AllocationCore::Shape(const Record& r, absl::Time now) const {
   if (r.first_contact_due_us != 0) {
     *p.mutable_first_contact_due() = ToProto(r.first_contact_due_us);
   }
+  p.mutable_consent()->set_subject(r.consent_subject);
+  p.mutable_consent()->set_parent_or_carer(r.consent_carer);
   return p;
 }
 

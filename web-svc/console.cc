@@ -122,6 +122,8 @@ std::string PermissionPage(Permission p) {
       return kQueuePath;
     case Permission::kViewReports:
       return kReportsPath;
+    case Permission::kViewWaitingLists:
+      return "/console/waiting-lists";
     default:
       return "";
   }

@@ -38,6 +38,7 @@
 #include "web-svc/accounts.h"
 #include "web-svc/console.h"
 #include "web-svc/console_history.h"
+#include "web-svc/console_placements.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -408,6 +409,8 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
       });
   console_->AddSection(std::make_unique<HistorySection>(*staff_calls_));
   console_->AddSection(std::make_unique<TriageSection>(*staff_calls_, clock));
+  console_->AddSection(std::make_unique<PlacementsSection>(
+      *staff_calls_, clock, ConsoleTimeZone()));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),

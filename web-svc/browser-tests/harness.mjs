@@ -44,12 +44,15 @@ function serverBlock (name) {
 // The running suite: start() once before the tests, stop() once after.
 // `webSettings` are added to web-svc's configuration. With
 // { triageAndNotify: true } notify-svc and triage-svc start first (the
-// repository's notify and triage rules; no allocation-svc, so triage's
-// decisions for allocation wait in its outbox) and intake relays to them.
+// repository's notify and triage rules; without allocation-svc, triage's
+// decisions for allocation wait in its outbox) and intake relays to them;
+// { allocation: true } also starts allocation-svc (the repository's
+// catalogue and settings) before them, for triage and the console.
 export class Suite {
-  constructor (webSettings = {}, { triageAndNotify = false } = {}) {
+  constructor (webSettings = {}, { triageAndNotify = false, allocation = false } = {}) {
     this.webSettings = webSettings
-    this.triageAndNotify = triageAndNotify
+    this.triageAndNotify = triageAndNotify || allocation
+    this.allocation = allocation
     this.children = []
   }
 
@@ -89,6 +92,17 @@ export class Suite {
       keyRingFile: join(this.dir, 'keys.json')
     }
     const relays = {}
+    if (this.allocation) {
+      const allocation = await this.startService('allocation-svc', {
+        server: serverBlock('allocation-svc'),
+        store: { sqlitePath: join(this.dir, 'allocation.db') },
+        catalogueFile: join(SOURCE, 'config', 'catalogue.json'),
+        settingsFile: join(SOURCE, 'config', 'allocation-settings.json'),
+        districtsFile: join(SOURCE, 'config', 'districts.json'),
+        ...shared
+      })
+      relays.allocation = { target: `localhost:${allocation.api_port}` }
+    }
     if (this.triageAndNotify) {
       // Downstream first, so each relay finds the next service at once.
       const notify = await this.startService('notify-svc', {
@@ -103,6 +117,7 @@ export class Suite {
         store: { sqlitePath: join(this.dir, 'triage.db') },
         rulesFile: join(SOURCE, 'config', 'triage-rules.json'),
         notify: { target: this.notifyTarget },
+        ...(relays.allocation ? { allocation: relays.allocation } : {}),
         ...shared
       })
       relays.triage = { target: `localhost:${triage.api_port}` }
@@ -113,7 +128,8 @@ export class Suite {
       store: { sqlitePath: join(this.dir, 'intake.db') },
       districtsFile: join(SOURCE, 'config', 'districts.json'),
       ...shared,
-      ...relays
+      triage: relays.triage,
+      notify: relays.notify
     })
     this.intakeTarget = `localhost:${intake.api_port}`
     this.intakeMetricsPort = intake.metrics_port
@@ -127,7 +143,7 @@ export class Suite {
       // The console's calls; port 1 (nothing) when the suite has no such
       // service.
       triage: relays.triage ?? { target: 'localhost:1' },
-      allocation: { target: 'localhost:1' },
+      allocation: relays.allocation ?? { target: 'localhost:1' },
       store: { sqlitePath: join(this.dir, 'web.db') },
       keyRingFile: join(this.dir, 'keys.json'),
       shutdownGraceSeconds: 5,

@@ -239,12 +239,18 @@ TEST_F(AllocationCoreTest, DatingDetoxOnlyAfterCarerConsent) {
   EXPECT_EQ(waiting.state(), v1::PLACEMENT_STATE_AWAITING_CONSENT);
   EXPECT_EQ(waiting.programme_id(), "dating-detox");
   EXPECT_THAT(waiting.reason(), HasSubstr("parent"));
+  // The placement shows the consent it holds: nobody's yet for the carer.
+  EXPECT_EQ(waiting.consent().parent_or_carer(),
+            common::v1::CONSENT_UNSPECIFIED);
   auto allocated = Consent("FD-CCCCCCCCCCC1",
                            v1::RecordConsentRequest::WHO_PARENT_OR_CARER,
                            common::v1::CONSENT_GIVEN);
   ASSERT_TRUE(allocated.ok()) << allocated.status();
   EXPECT_EQ(allocated->state(), v1::PLACEMENT_STATE_ALLOCATED);
   EXPECT_EQ(allocated->programme_id(), "dating-detox");
+  EXPECT_EQ(allocated->consent().parent_or_carer(), common::v1::CONSENT_GIVEN);
+  EXPECT_EQ(Get("FD-CCCCCCCCCCC1").consent().parent_or_carer(),
+            common::v1::CONSENT_GIVEN);
 }
 
 TEST_F(AllocationCoreTest, SevenYearOldIsNotOfferedRespect) {
