@@ -42,6 +42,9 @@ inline constexpr char kReasonPractitionerView[] = "practitioner_view";
 // failed its integrity check (reason code integrity, answered DATA_LOSS).
 inline constexpr char kAuditReadDecision[] = "triage.read_decision";
 inline constexpr char kAuditReadDecisionFailed[] = "triage.read_decision_failed";
+// Audit action of an override whose sealed referral or assessment did not
+// open (reason code integrity, answered DATA_LOSS).
+inline constexpr char kAuditOverrideFailed[] = "triage.override_failed";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;
@@ -78,6 +81,17 @@ class TriageCore {
   // recorded referral. See TriageService.SubmitAssessment for the errors.
   void SubmitAssessment(const Caller& caller,
                         const v1::SubmitAssessmentRequest& request,
+                        DecisionDone done);
+
+  // A team leader's override of a decided referral's tier (staff only,
+  // tls::StaffAction::kOverrideTier): re-decides it on its latest
+  // decision's assessment with the override, saved and published as a
+  // practitioner's re-assessment is, audited with reason
+  // kReasonTierOverride. See TriageService.OverrideDecision for the errors;
+  // DATA_LOSS (audited as kAuditOverrideFailed) when the sealed referral or
+  // assessment does not open.
+  void OverrideDecision(const Caller& caller,
+                        const v1::OverrideDecisionRequest& request,
                         DecisionDone done);
 
   // The latest decision (staff only); the read is audited. NOT_FOUND when

@@ -97,7 +97,8 @@ class TriageServerImpl final
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
             *service_, &TriageService::ListQueue,
-            &TriageService::SubmitAssessment, &TriageService::GetDecision);
+            &TriageService::SubmitAssessment, &TriageService::GetDecision,
+            &TriageService::OverrideDecision);
         !s.ok()) {
       return s;
     }

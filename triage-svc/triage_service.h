@@ -27,6 +27,10 @@ class TriageService final : public v1::TriageService::CallbackService {
   grpc::ServerUnaryReactor* GetDecision(grpc::CallbackServerContext* context,
                                         const v1::GetDecisionRequest* request,
                                         v1::Decision* response) override;
+  grpc::ServerUnaryReactor* OverrideDecision(
+      grpc::CallbackServerContext* context,
+      const v1::OverrideDecisionRequest* request,
+      v1::Decision* response) override;
 
  private:
   TriageCore& core_;
