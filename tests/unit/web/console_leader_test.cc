@@ -50,7 +50,7 @@ TEST(ReauthenticationTest, TheConfirmPageSendsBackOnlyIntoTheConsole) {
   }
   for (const char* bad :
        {"", "https://evil.example/console/queue", "//evil.example/console/",
-        "/console//evil.example", "/consolex", "/console/../self-referral",
+        "/console//evil.example", "/console//queue", "/consolex", "/console/../self-referral",
         "/console/queue?x=1", "/console/queue#x", "/console/a\\b",
         "/console/a%2F%2Fevil", "/console/confirm-identity", "/console/",
         "/console/queue\r\nLocation: https://evil.example", "/assets/x.js",
