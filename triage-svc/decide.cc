@@ -124,6 +124,29 @@ absl::StatusOr<Assessed> DecideAssessment(
   return out;
 }
 
+absl::StatusOr<Assessed> DecideOverride(
+    const v1::SubmitAssessmentRequest& assessed_on,
+    const v1::TierOverride* override_tier,
+    const common::v1::Referral& referral, const CaseFacts& facts,
+    const Rules& rules) {
+  if (override_tier == nullptr) {
+    return InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"tier_override", "the tier and the reason are required"}});
+  }
+  v1::SubmitAssessmentRequest request = assessed_on;
+  *request.mutable_tier_override() = *override_tier;
+  return DecideAssessment(request, referral, facts, rules);
+}
+
+v1::SubmitAssessmentRequest AttachedAssessment(
+    const intake::v1::ReferralReceived& recorded) {
+  v1::SubmitAssessmentRequest request;
+  request.set_reference(recorded.receipt().reference());
+  *request.mutable_dash() = recorded.referral().risk_assessment();
+  return request;
+}
+
 DecisionWrite DecideWrite(const intake::v1::ReferralReceived& recorded,
                           int64_t decisions_before, v1::Decision decision,
                           const Caller& by, absl::string_view form,

@@ -44,6 +44,9 @@ inline constexpr char kReasonAttachedAssessmentIncomplete[] =
 inline constexpr char kReasonCompleteDashAttached[] = "complete_dash_attached";
 inline constexpr char kReasonPractitionerAssessment[] =
     "practitioner_assessment";
+// ...or a team leader's override of a decided referral's tier
+// (OverrideDecision).
+inline constexpr char kReasonTierOverride[] = "tier_override";
 
 // How a referral handed over by intake is recorded.
 struct Recording {
@@ -81,6 +84,25 @@ absl::StatusOr<Assessed> DecideAssessment(
     const common::v1::Referral& referral, const CaseFacts& facts,
     const Rules& rules);
 
+// A team leader's override of a decided referral: the assessment its
+// latest decision was made on (`assessed_on`: reference and assessment, as
+// kept with that decision, or the referral's own DASH for an automatic
+// one), decided again with `override_tier` exactly as DecideAssessment
+// decides a SubmitAssessmentRequest carrying both. INVALID_ARGUMENT under
+// "tier_override" when it is missing, "tier_override.tier" or
+// "tier_override.reason" when it is not valid; otherwise DecideAssessment's
+// errors. The result's form is that of the assessment.
+absl::StatusOr<Assessed> DecideOverride(
+    const v1::SubmitAssessmentRequest& assessed_on,
+    const v1::TierOverride* override_tier,
+    const common::v1::Referral& referral, const CaseFacts& facts,
+    const Rules& rules);
+
+// The assessment an automatic decision was made on: the DASH the referral
+// came with, as a practitioner would have submitted it.
+v1::SubmitAssessmentRequest AttachedAssessment(
+    const intake::v1::ReferralReceived& recorded);
+
 // One event for the outbox.
 struct OutgoingDecided {
   std::string topic;
@@ -98,12 +120,15 @@ struct DecisionWrite {
   // For allocation-svc, then notify-svc.
   std::vector<OutgoingDecided> events;
   // Who the audit entry names: triage-svc for an automatic decision,
-  // otherwise the practitioner's agency and name (and staff role, for
-  // console staff).
+  // otherwise the practitioner's agency, name and console staff role.
   Caller decider;
   // triage.decide's reason code and non-personal details.
   std::string audit_reason;
   std::string audit_details;
+  // The assessment a practitioner's decision (or an override) was made on,
+  // without any override, kept sealed with the decision so that a later
+  // override re-decides on it; unset for automatic decisions.
+  std::optional<v1::SubmitAssessmentRequest> assessment;
 };
 
 // Stamps `decision` as decision number `decisions_before + 1` of the

@@ -15,7 +15,9 @@ std::vector<store::Migration> Migrations();
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"triage_referrals", "sealed_event", {"reference"}, "reference"},
           {"triage_decisions", "sealed_decision", {"reference", "number"},
-           "reference || ':' || number"}};
+           "reference || ':' || number"},
+          {"triage_decisions", "sealed_assessment", {"reference", "number"},
+           "reference || ':' || number || ':assessment'"}};
 }
 
 }  // namespace frontdoor::triage

@@ -99,6 +99,11 @@ struct Recorded {
   int64_t decisions = 0;
 };
 
+// The associated data a decision's assessment is sealed with.
+std::string AssessmentAad(const std::string& reference, int64_t number) {
+  return absl::StrCat(reference, ":", number, ":assessment");
+}
+
 // Save: a decision (DecideWrite's) as the referral's next decision, the
 // referral marked decided (and entered in MARAC's history when MARAC is
 // told), its events on the outbox and its audit entry, in the caller's
@@ -111,14 +116,23 @@ absl::Status SaveDecision(store::Tx& tx, const crypto::KeyRing& keys,
   absl::StatusOr<std::string> sealed = keys.Seal(
       decision.SerializeAsString(), absl::StrCat(reference, ":", w.number));
   if (!sealed.ok()) return sealed.status();
+  store::Value sealed_assessment;  // NULL without one
+  if (w.assessment.has_value()) {
+    absl::StatusOr<std::string> a =
+        keys.Seal(w.assessment->SerializeAsString(),
+                  AssessmentAad(reference, w.number));
+    if (!a.ok()) return a.status();
+    sealed_assessment = store::Blob{*std::move(a)};
+  }
   absl::StatusOr<int64_t> inserted = tx.Exec(
       "INSERT INTO triage_decisions (reference, number, decided_at_us, "
       "decided_by, risk_level, tier, auto_triaged, rules_version, "
-      "sealed_decision) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      "sealed_decision, sealed_assessment) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
       {reference, w.number, absl::ToUnixMicros(now), decision.decided_by(),
        int64_t{decision.risk_level()}, int64_t{decision.tier()},
        int64_t{decision.auto_triaged()}, decision.rules_version(),
-       store::Blob{*std::move(sealed)}});
+       store::Blob{*std::move(sealed)}, std::move(sealed_assessment)});
   if (!inserted.ok()) return inserted.status();
   absl::StatusOr<int64_t> updated = tx.Exec(
       "UPDATE triage_referrals SET state = $1, decisions = $2, "
@@ -269,6 +283,41 @@ absl::StatusOr<Recorded> LoadRecorded(store::Tx& tx,
   }
   r.decisions = (*rows)[0].Int(1);
   return r;
+}
+
+// Load for an override: the assessment the referral's latest decision was
+// made on. FAILED_PRECONDITION when it is not decided yet, or when that
+// decision was a practitioner's made before assessments were kept;
+// DATA_LOSS when the sealed assessment does not open.
+absl::StatusOr<v1::SubmitAssessmentRequest> LoadAssessment(
+    store::Tx& tx, const crypto::KeyRing& keys, const Recorded& recorded) {
+  const std::string& reference = recorded.event.receipt().reference();
+  if (recorded.decisions == 0) {
+    return absl::FailedPreconditionError(
+        "the referral is not decided yet: submit an assessment");
+  }
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT auto_triaged, sealed_assessment FROM triage_decisions "
+      "WHERE reference = $1 AND number = $2",
+      {reference, recorded.decisions});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) {
+    return absl::DataLossError("the latest decision is missing");
+  }
+  const store::Row& row = (*rows)[0];
+  if (row.IsNull(1)) {
+    if (row.Int(0) != 0) return AttachedAssessment(recorded.event);
+    return absl::FailedPreconditionError(
+        "the assessment of the latest decision was not kept: submit the "
+        "assessment again with the override");
+  }
+  absl::StatusOr<std::string> plain =
+      keys.Open(row.Text(1), AssessmentAad(reference, recorded.decisions));
+  v1::SubmitAssessmentRequest assessment;
+  if (!plain.ok() || !assessment.ParseFromString(*plain)) {
+    return absl::DataLossError("sealed assessment did not open");
+  }
+  return assessment;
 }
 
 std::string QueueToken(int64_t risk, int64_t received_us,
@@ -509,10 +558,12 @@ void TriageCore::SubmitAssessment(const Caller& caller,
         absl::StatusOr<Assessed> assessed = DecideAssessment(
             request, recorded->event.referral(), *facts, rules_);
         if (!assessed.ok()) return assessed.status();
-        const DecisionWrite w =
+        DecisionWrite w =
             DecideWrite(recorded->event, recorded->decisions,
                         std::move(assessed->decision), caller, assessed->form,
                         now);
+        w.assessment = request;
+        w.assessment->clear_tier_override();
         *decision = w.decision;
         return SaveDecision(tx, keys_, recorded->event, w, now);
       },
@@ -531,6 +582,73 @@ void TriageCore::SubmitAssessment(const Caller& caller,
                                           decision->risk_level()),
                                       "RISK_LEVEL_")},
              {"tier", decision->tier()}});
+        done(*decision);
+      });
+}
+
+void TriageCore::OverrideDecision(const Caller& caller,
+                                  const v1::OverrideDecisionRequest& request,
+                                  DecisionDone done) {
+  if (absl::Status s = StaffOnly(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (absl::Status s = tls::CheckStaffMay(caller, tls::StaffAction::kOverrideTier);
+      !s.ok()) {
+    done(s);
+    return;
+  }
+  if (!IsWellFormedReference(request.reference())) {
+    done(BadReference("reference"));
+    return;
+  }
+  if (!request.has_tier_override()) {
+    done(InvalidArgumentWithViolations(
+        "the request is not valid",
+        {{"tier_override", "the tier and the reason are required"}}));
+    return;
+  }
+  auto decision = std::make_shared<v1::Decision>();
+  const absl::Time now = clock_.Now();
+  std::string trace_id(CurrentTraceId());
+  audit::WriteRecordingIntegrityFailure(
+      store_, keys_, caller, now,
+      {kAuditOverrideFailed, request.reference(), "", kLawfulBasisTriage},
+      [this, request, caller, decision, now](store::Tx& tx) -> absl::Status {
+        absl::StatusOr<Recorded> recorded =
+            LoadRecorded(tx, keys_, request.reference());
+        if (!recorded.ok()) return recorded.status();
+        absl::StatusOr<v1::SubmitAssessmentRequest> assessed_on =
+            LoadAssessment(tx, keys_, *recorded);
+        if (!assessed_on.ok()) return assessed_on.status();
+        absl::StatusOr<CaseFacts> facts = FactsFor(tx, recorded->event);
+        if (!facts.ok()) return facts.status();
+        absl::StatusOr<Assessed> assessed =
+            DecideOverride(*assessed_on, &request.tier_override(),
+                           recorded->event.referral(), *facts, rules_);
+        if (!assessed.ok()) return assessed.status();
+        DecisionWrite w =
+            DecideWrite(recorded->event, recorded->decisions,
+                        std::move(assessed->decision), caller, assessed->form,
+                        now);
+        w.audit_reason = kReasonTierOverride;
+        w.assessment = *std::move(assessed_on);
+        *decision = w.decision;
+        return SaveDecision(tx, keys_, recorded->event, w, now);
+      },
+      [this, decision, trace_id = std::move(trace_id),
+       done = std::move(done)](absl::Status status) {
+        ScopedTrace trace(trace_id);
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        metrics_.Decided(*decision);
+        if (on_committed_) on_committed_();
+        Log(Level::kInfo, "triage.overridden",
+            {{"reference", decision->reference()},
+             {"tier", decision->tier()},
+             {"tier_from_risk", decision->tier_from_risk()}});
         done(*decision);
       });
 }

@@ -48,6 +48,9 @@ inline constexpr char kAuditReadDecisionFailed[] = "triage.read_decision_failed"
 // GetAssessmentForm: the recorded referral failed its integrity check
 // (reason code integrity, answered DATA_LOSS).
 inline constexpr char kAuditReadFormFailed[] = "triage.read_form_failed";
+// Audit action of an override whose sealed referral or assessment did not
+// open (reason code integrity, answered DATA_LOSS).
+inline constexpr char kAuditOverrideFailed[] = "triage.override_failed";
 // ListQueue page sizes.
 inline constexpr int kDefaultQueuePageSize = 50;
 inline constexpr int kMaxQueuePageSize = 500;
@@ -97,6 +100,16 @@ class TriageCore {
   using FormDone = std::function<void(absl::StatusOr<v1::AssessmentForm>)>;
   void GetAssessmentForm(const Caller& caller, const std::string& reference,
                          FormDone done);
+  // A team leader's override of a decided referral's tier (staff only,
+  // tls::StaffAction::kOverrideTier): re-decides it on its latest
+  // decision's assessment with the override, saved and published as a
+  // practitioner's re-assessment is, audited with reason
+  // kReasonTierOverride. See TriageService.OverrideDecision for the errors;
+  // DATA_LOSS (audited as kAuditOverrideFailed) when the sealed referral or
+  // assessment does not open.
+  void OverrideDecision(const Caller& caller,
+                        const v1::OverrideDecisionRequest& request,
+                        DecisionDone done);
 
   // The latest decision (staff only); the read is audited. NOT_FOUND when
   // the referral is unknown or not decided yet; DATA_LOSS when the sealed

@@ -99,7 +99,7 @@ class TriageServerImpl final
             *service_, &TriageService::ListQueue,
             &TriageService::GetAssessmentForm,
             &TriageService::SubmitAssessment, &TriageService::GetDecision,
-            &TriageService::ListHistory);
+            &TriageService::OverrideDecision, &TriageService::ListHistory);
         !s.ok()) {
       return s;
     }

@@ -60,6 +60,16 @@ grpc::ServerUnaryReactor* TriageService::ListHistory(
                      });
 }
 
+grpc::ServerUnaryReactor* TriageService::OverrideDecision(
+    grpc::CallbackServerContext* context,
+    const v1::OverrideDecisionRequest* request, v1::Decision* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kWrite,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.OverrideDecision(caller, *request,
+                                              Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* TriageInbox::DeliverReferral(
     grpc::CallbackServerContext* context,
     const intake::v1::ReferralReceived* request,

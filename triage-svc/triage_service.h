@@ -35,6 +35,10 @@ class TriageService final : public v1::TriageService::CallbackService {
       grpc::CallbackServerContext* context,
       const common::v1::ListHistoryRequest* request,
       common::v1::ListHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* OverrideDecision(
+      grpc::CallbackServerContext* context,
+      const v1::OverrideDecisionRequest* request,
+      v1::Decision* response) override;
 
  private:
   TriageCore& core_;

@@ -252,7 +252,8 @@ absl::StatusOr<std::optional<AccountRecord>> AccountStore::FindByUsername(
 absl::Status AccountStore::RecordFailure(const std::string& account_id,
                                          std::string_view outcome,
                                          const SignInPolicy& policy,
-                                         bool* locked_now) {
+                                         bool* locked_now,
+                                         std::string_view action) {
   *locked_now = false;
   const absl::Time now = clock_.Now();
   return store_.WriteSync([&](store::Tx& tx) -> absl::Status {
@@ -273,7 +274,7 @@ absl::Status AccountStore::RecordFailure(const std::string& account_id,
       }
     }
     absl::Status s =
-        AuditIn(tx, keys_, now, actor, "web.sign_in_failed", account_id,
+        AuditIn(tx, keys_, now, actor, action, account_id,
                 kAuditReasonSignIn, Json({{"outcome", std::string(outcome)}}));
     if (!s.ok() || !*locked_now) return s;
     return AuditIn(tx, keys_, now, actor, "web.account_locked", account_id,
@@ -287,10 +288,14 @@ absl::StatusOr<std::string> AccountStore::InsertSession(
     store::Tx& tx, const std::string& account_id, SessionStage stage) {
   const std::string cookie = NewToken() + NewToken();
   const int64_t now = Us(clock_.Now());
+  // A signed-in session starts with the password and code just given.
+  const int64_t authenticated = stage == SessionStage::kSignedIn ? now : 0;
   absl::StatusOr<int64_t> n = tx.Exec(
       "INSERT INTO staff_sessions (session_hash, account_id, stage, "
-      "created_at_us, last_seen_us) VALUES ($1, $2, $3, $4, $4)",
-      {SecretHash(cookie), account_id, static_cast<int64_t>(stage), now});
+      "created_at_us, last_seen_us, authenticated_at_us) "
+      "VALUES ($1, $2, $3, $4, $4, $5)",
+      {SecretHash(cookie), account_id, static_cast<int64_t>(stage), now,
+       authenticated});
   if (!n.ok()) return n.status();
   return cookie;
 }
@@ -389,6 +394,32 @@ absl::StatusOr<std::string> AccountStore::CompleteSignIn(
   return cookie;
 }
 
+absl::Status AccountStore::Reauthenticate(const std::string& session_hash,
+                                          const std::string& account_id,
+                                          int64_t step) {
+  const absl::Time now = clock_.Now();
+  return store_.WriteSync([&](store::Tx& tx) -> absl::Status {
+    // The same step rule as sign-in: a code works once, across sign-ins
+    // and re-authentications.
+    absl::StatusOr<int64_t> n = tx.Exec(
+        "UPDATE staff_accounts SET totp_last_step = $2, failed_attempts = 0, "
+        "locked_until_us = 0, updated_at_us = $3 WHERE account_id = $1 "
+        "AND totp_last_step < $2 AND disabled = 0",
+        {account_id, step, Us(now)});
+    if (!n.ok()) return n.status();
+    if (*n != 1) return absl::PermissionDeniedError("code already used");
+    absl::StatusOr<int64_t> s = tx.Exec(
+        "UPDATE staff_sessions SET authenticated_at_us = $3 "
+        "WHERE session_hash = $1 AND account_id = $2 AND stage = $4",
+        {session_hash, account_id, Us(now),
+         static_cast<int64_t>(SessionStage::kSignedIn)});
+    if (!s.ok()) return s.status();
+    if (*s != 1) return absl::PermissionDeniedError("session ended");
+    return AuditIn(tx, keys_, now, StaffActor(account_id),
+                   "web.reauthenticated", account_id, kAuditReasonSignIn, "");
+  });
+}
+
 absl::StatusOr<std::optional<SessionRecord>> AccountStore::Session(
     const std::string& cookie, const SignInPolicy& policy) {
   if (!IsWellFormedToken(cookie.substr(0, 2 * kTokenBytes)) ||
@@ -402,8 +433,8 @@ absl::StatusOr<std::optional<SessionRecord>> AccountStore::Session(
   std::optional<SessionVerdict> expired;
   absl::Status s = store_.Read([&](store::Tx& tx) -> absl::Status {
     absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-        "SELECT account_id, stage, created_at_us, last_seen_us "
-        "FROM staff_sessions WHERE session_hash = $1",
+        "SELECT account_id, stage, created_at_us, last_seen_us, "
+        "authenticated_at_us FROM staff_sessions WHERE session_hash = $1",
         {hash});
     if (!rows.ok()) return rows.status();
     if (rows->empty()) return absl::OkStatus();
@@ -413,6 +444,7 @@ absl::StatusOr<std::optional<SessionRecord>> AccountStore::Session(
     session.stage = static_cast<SessionStage>(r.Int(1));
     session.created = FromUs(r.Int(2));
     session.last_seen = FromUs(r.Int(3));
+    session.authenticated_at = FromUs(r.Int(4));
     absl::StatusOr<std::optional<AccountRecord>> a =
         Load(tx, "WHERE account_id = $1", {r.Text(0)});
     if (!a.ok()) return a.status();

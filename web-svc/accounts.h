@@ -32,6 +32,11 @@ std::vector<rewrap::SealedColumn> SealedColumns();
 // Audit reason codes of the console (common/audit/README.md).
 inline constexpr char kAuditReasonSignIn[] = "staff_sign_in";
 inline constexpr char kAuditReasonAccountAdmin[] = "staff_account_admin";
+// Audit actions of a refused sign-in step and of a refused
+// re-authentication.
+inline constexpr char kAuditSignInFailed[] = "web.sign_in_failed";
+inline constexpr char kAuditReauthenticationFailed[] =
+    "web.reauthentication_failed";
 // The actor_agency of every console entry.
 inline constexpr char kWebAgency[] = "frontdoor-web";
 // Longest sign-in name and display name, in bytes.
@@ -61,6 +66,10 @@ struct SessionRecord {
   SessionStage stage = SessionStage::kAwaitingCode;
   absl::Time created;
   absl::Time last_seen;
+  // When the person last gave their password and code in this session (at
+  // sign-in, or re-authenticating); the epoch for sessions before it was
+  // kept, and for sessions still signing in.
+  absl::Time authenticated_at = absl::UnixEpoch();
   AccountRecord account;
 };
 
@@ -104,9 +113,12 @@ class AccountStore {
   // account (not "" and not locked or disabled), counts the failure and
   // locks the account at the policy's limit (audited as
   // web.account_locked); `locked_now` tells.
+  // `action` is web.sign_in_failed, or web.reauthentication_failed for a
+  // signed-in person's re-authentication (which counts the same).
   absl::Status RecordFailure(const std::string& account_id,
                              std::string_view outcome,
-                             const SignInPolicy& policy, bool* locked_now);
+                             const SignInPolicy& policy, bool* locked_now,
+                             std::string_view action = kAuditSignInFailed);
 
   // Enrolment with a one-time code: checks the code (its hash, unexpired)
   // against the account in the same transaction, sets the password hash
@@ -133,6 +145,14 @@ class AccountStore {
   absl::StatusOr<std::string> CompleteSignIn(const std::string& session_hash,
                                              const std::string& account_id,
                                              int64_t step);
+
+  // A signed-in person gave their password and a code matching `step`
+  // again: records the step as used (PERMISSION_DENIED if a sign-in or
+  // re-authentication used it or a later one first, or the session or
+  // account has gone), resets failures and sets the session's
+  // authenticated_at to now. Audited as web.reauthenticated.
+  absl::Status Reauthenticate(const std::string& session_hash,
+                              const std::string& account_id, int64_t step);
 
   // The session whose cookie value is `cookie`, if it is live and its
   // account enabled. An expired session is deleted (audited

@@ -34,6 +34,18 @@ std::string SignInRefused(const SignInPolicy& policy) {
 }
 constexpr char kCodeRefused[] =
     "Enter the code your authenticator app shows now";
+// One answer for a wrong password and a wrong code when confirming.
+std::string ReauthenticationRefused(const SignInPolicy& policy) {
+  return absl::StrCat(
+      "Enter your password and the code your authenticator app shows now. "
+      "After ",
+      policy.max_failures,
+      " wrong tries in a row your account is locked for a while");
+}
+// The query parameter and hidden field naming the page to go back to.
+constexpr char kReturnToField[] = "return-to";
+// The longest path SafeReturnPath lets through.
+constexpr size_t kMaxReturnPathBytes = 200;
 std::string EnrolmentRefused() {
   return absl::StrCat(
       "Enter the username and enrolment code an operator gave you. A code "
@@ -63,6 +75,29 @@ bool IsConsolePath(std::string_view path) {
   return path == kHomePath ||
          absl::StartsWith(absl::string_view(path.data(), path.size()),
                           "/console/");
+}
+
+std::string SafeReturnPath(std::string_view path) {
+  const absl::string_view p(path.data(), path.size());
+  bool ok = absl::StartsWith(p, "/console/") &&
+            p.size() <= kMaxReturnPathBytes && p != kConfirmIdentityPath &&
+            !absl::StrContains(p, "//") && !absl::EndsWith(p, "/");
+  for (char ch : p) {
+    ok = ok && (absl::ascii_isalnum(static_cast<unsigned char>(ch)) ||
+                ch == '-' || ch == '/');
+  }
+  return ok ? std::string(p) : std::string(kHomePath);
+}
+
+std::string ConfirmIdentityPath(std::string_view return_to) {
+  // SafeReturnPath's characters need no escaping in a query.
+  return absl::StrCat(kConfirmIdentityPath, "?", kReturnToField, "=",
+                      SafeReturnPath(return_to));
+}
+
+ConsoleResponse ConfirmIdentityResponse(const StaffRequest& r,
+                                        std::string route) {
+  return RedirectResponse(ConfirmIdentityPath(r.req.path), std::move(route));
 }
 
 ConsoleResponse PageResponse(int status, std::string body, std::string route) {
@@ -230,11 +265,17 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
     return c.Page(200, RenderSignedOutPage(p == kSignedOutEverywherePath),
                   "console_signed_out");
   }
+  if (p == kConfirmIdentityPath) {
+    if (!c.SignedIn()) return c.Redirect(kSignInPath, "console_signed_out");
+    return req.post ? ConfirmIdentityPost(c) : ConfirmIdentityForm(c);
+  }
   for (const auto& section : sections_) {
     if (!section->Owns(p)) continue;
     if (!c.SignedIn()) return c.Redirect(kSignInPath, "console_signed_out");
-    const StaffRequest staff{req, *c.session, c.Bar(csrf_),
-                             c.session->account.id, c.session->account.role};
+    StaffRequest staff{req, *c.session, c.Bar(csrf_), c.session->account.id,
+                       c.session->account.role};
+    staff.reauthentication_due = ReauthenticationDue(
+        c.session->authenticated_at, clock_.Now(), policy_);
     return c.With(section->Handle(staff));
   }
   // The signed-in pages.
@@ -251,10 +292,10 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
 }
 
 void Console::Refused(const std::string& account_id, const std::string& outcome,
-                      bool* locked_now) {
-  const absl::Status s =
-      accounts_.RecordFailure(account_id, outcome, policy_, locked_now);
-  Log(s.ok() ? Level::kInfo : Level::kError, "web.sign_in_failed",
+                      bool* locked_now, std::string_view action) {
+  const absl::Status s = accounts_.RecordFailure(account_id, outcome, policy_,
+                                                 locked_now, action);
+  Log(s.ok() ? Level::kInfo : Level::kError, std::string(action),
       {{"service", kService},
        {"outcome", outcome},
        {"audited", s.ok()},
@@ -580,6 +621,83 @@ ConsoleResponse Console::SignOut(Context& c, bool everywhere) {
   c.headers.push_back({"Set-Cookie", ClearedSessionCookieHeader()});
   return c.Redirect(everywhere ? kSignedOutEverywherePath : kSignedOutPath,
                     "console_sign_out");
+}
+
+ConsoleResponse Console::ConfirmIdentityForm(Context& c) {
+  auto it = c.req.query.find(kReturnToField);
+  const std::string return_to =
+      SafeReturnPath(it == c.req.query.end() ? "" : it->second);
+  return c.Page(200, RenderConfirmIdentityPage(c.Bar(csrf_), return_to, {}),
+                "console_confirm_identity");
+}
+
+ConsoleResponse Console::ConfirmIdentityPost(Context& c) {
+  constexpr char kRoute[] = "console_confirm_identity";
+  absl::Duration retry_after;
+  if (!limiter_.TryAcquire(c.req.client, &retry_after)) {
+    return c.Page(
+        429,
+        RenderConsoleMessage("Sorry, there have been too many attempts",
+                             {"Wait a minute, then try again."}),
+        kRoute);
+  }
+  const std::string return_to = SafeReturnPath(Field(c.req, kReturnToField));
+  const std::string password = Field(c.req, "password");
+  const std::string code = Field(c.req, "code");
+  std::vector<ConsoleError> errors;
+  if (password.empty()) errors.push_back({"password", "Enter your password"});
+  if (code.empty()) errors.push_back({"code", kCodeRefused});
+  if (!errors.empty()) {
+    return c.Page(422,
+                  RenderConfirmIdentityPage(c.Bar(csrf_), return_to, errors),
+                  kRoute);
+  }
+  const AccountRecord& a = c.session->account;
+  const absl::Time now = clock_.Now();
+  // One Argon2id verification whatever happens next.
+  const bool password_ok = VerifyPassword(
+      a.password_hash.empty() ? DecoyPasswordHash() : a.password_hash,
+      password);
+  const bool locked = IsLocked(a.attempts, now);
+  std::string outcome;
+  if (locked) {
+    outcome = "locked";
+  } else if (!password_ok || a.password_hash.empty()) {
+    outcome = "wrong_password";
+  } else {
+    absl::StatusOr<int64_t> step =
+        CheckTotp(a.totp_secret, code, now, a.totp_last_step);
+    absl::Status done = step.status();
+    if (step.ok()) done = accounts_.Reauthenticate(c.session->hash, a.id, *step);
+    if (done.code() == absl::StatusCode::kPermissionDenied) {
+      outcome = "wrong_code";  // no match, or used before
+    } else if (!done.ok()) {
+      return c.Page(
+          503,
+          RenderConsoleMessage("Sorry, there is a problem with the service",
+                               {"Try again later."}),
+          kRoute);
+    }
+  }
+  if (outcome.empty()) {
+    Log(Level::kInfo, "web.reauthenticated",
+        {{"service", kService}, {"account", a.id}});
+    Tell("reauthenticated");
+    return c.Redirect(return_to, kRoute);
+  }
+  bool locked_now = false;
+  Refused(a.id, outcome, &locked_now, kAuditReauthenticationFailed);
+  if (locked || locked_now) {
+    // Locked: this session ends too; the password says no for a while.
+    (void)accounts_.SignOut(*c.session, false);
+    c.headers.push_back({"Set-Cookie", ClearedSessionCookieHeader()});
+    return c.Redirect(kSignInPath, kRoute);
+  }
+  return c.Page(422,
+                RenderConfirmIdentityPage(
+                    c.Bar(csrf_), return_to,
+                    {{"password", ReauthenticationRefused(policy_)}}),
+                kRoute);
 }
 
 }  // namespace frontdoor::web

@@ -38,6 +38,10 @@ struct ConsoleRequest {
   std::string cookie_header;
   // A post's form fields (first value of each).
   std::map<std::string, std::string> form;
+  // The query's parameters (first value of each), for the few pages that
+  // take one (re-authentication's return-to; a banner's done=). Never
+  // personal data: console URLs hold references and codes only.
+  std::map<std::string, std::string> query;
   // The client's address, for the per-address limit on sign-in posts.
   std::string client;
 };
@@ -63,6 +67,10 @@ struct StaffRequest {
   // The person's account id and role, as named to the services.
   std::string account_id;
   Role role = Role::kUnspecified;
+  // Whether an action that needs a recent sign-in (an override, a release)
+  // must first send the person to confirm their identity
+  // (ReauthenticationDue with the console's policy, now).
+  bool reauthentication_due = true;
 };
 
 // A group of signed-in pages (the triage queue and assessments, the
@@ -93,12 +101,30 @@ ConsoleResponse NotFoundResponse(std::string route);
 ConsoleResponse ServiceProblemResponse(const absl::Status& status,
                                        std::string route);
 
+// Re-authentication: the page where a signed-in person gives their
+// password and authenticator code again, then goes back to the page that
+// sent them (named in its return-to query parameter and hidden field).
+inline constexpr char kConfirmIdentityPath[] = "/console/confirm-identity";
+// `path` when it is one of the console's own pages, a path of the shape
+// they have ("/console/" then letters, digits, hyphens and single slashes;
+// no query, no dots, not the confirm page itself), else "/console": never a
+// way out of the console (no open redirect).
+std::string SafeReturnPath(std::string_view path);
+// The confirm page's address, coming back to `return_to` (SafeReturnPath).
+std::string ConfirmIdentityPath(std::string_view return_to);
+// 303 to the confirm page, coming back to this request's page. What a post
+// carried is not kept: the page says so.
+ConsoleResponse ConfirmIdentityResponse(const StaffRequest& r,
+                                        std::string route);
+
 // Where each permission's page is ("" while it is still to come).
 std::string PermissionPage(Permission p);
 
 // Told the outcome code of each sign-in step that ends: "signed_in", or a
 // refusal's code (the audit's sign_in_failed outcomes), and "locked_out"
-// when a failure locks an account. For metrics: codes only.
+// when a failure locks an account; "reauthenticated" when a signed-in
+// person confirms their identity (whose refusals count as sign-in's do).
+// For metrics: codes only.
 using SignInOutcomeSink = std::function<void(const std::string& outcome)>;
 
 class Console {
@@ -142,14 +168,17 @@ class Console {
   ConsoleResponse Home(Context& c);
   ConsoleResponse Gated(Context& c, Permission p, const std::string& heading);
   ConsoleResponse SignOut(Context& c, bool everywhere);
+  ConsoleResponse ConfirmIdentityForm(Context& c);
+  ConsoleResponse ConfirmIdentityPost(Context& c);
 
   AccountStore& accounts_;
   const CsrfTokens& csrf_;
   ClientRateLimiter& limiter_;
   const Clock& clock_;
-  // Records a refused step (audited) and tells outcomes_.
+  // Records a refused step (audited as `action`) and tells outcomes_.
   void Refused(const std::string& account_id, const std::string& outcome,
-               bool* locked_now);
+               bool* locked_now,
+               std::string_view action = kAuditSignInFailed);
   void Tell(const std::string& outcome) {
     if (outcomes_) outcomes_(outcome);
   }

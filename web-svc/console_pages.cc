@@ -152,6 +152,23 @@ constexpr char kHome[] =
 </div></div>
 )";
 
+constexpr char kConfirmIdentity[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+{{{summary}}}<h1 class="govuk-heading-l">Confirm it is you</h1>
+<p class="govuk-body">Overriding a decision and releasing a place need your password and a code from your authenticator app, given in the last few minutes.</p>
+<div class="govuk-warning-text">
+<span class="govuk-warning-text__icon" aria-hidden="true">!</span>
+<strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span>Anything you had typed on the page before has not been kept. You will need to enter it again.</strong>
+</div>
+<form method="post" action="/console/confirm-identity" novalidate>
+<input type="hidden" name="csrf-token" value="{{csrf_token}}">
+<input type="hidden" name="return-to" value="{{return_to}}">
+{{{password}}}{{{code}}}<button type="submit" class="govuk-button" data-module="govuk-button" id="confirm-identity">Continue</button>
+</form>
+<p class="govuk-body"><a class="govuk-link" href="/console">Cancel and go to your work</a></p>
+</div></div>
+)";
+
 constexpr char kMessage[] =
     R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">{{heading}}</h1>
@@ -383,6 +400,21 @@ std::string RenderConsolePage(const SignedInBar& bar,
 
 std::string RenderConsoleErrorSummary(const std::vector<ConsoleError>& errors) {
   return Summary(errors);
+}
+
+std::string RenderConfirmIdentityPage(const SignedInBar& bar,
+                                      const std::string& return_to,
+                                      const std::vector<ConsoleError>& errors) {
+  data d;
+  d.set("summary", Summary(errors));
+  d.set("csrf_token", bar.csrf_token);
+  d.set("return_to", return_to);
+  d.set("password", Input({"password", "Password", "", "password",
+                           "current-password", "govuk-!-width-two-thirds"},
+                          "", errors));
+  d.set("code", Input(kCodeField, "", errors));
+  return Layout("Confirm it is you", Render(kConfirmIdentity, d),
+                !errors.empty(), &bar);
 }
 
 std::string RenderConsoleMessage(const std::string& heading,

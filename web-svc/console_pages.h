@@ -63,6 +63,12 @@ std::string RenderConsolePage(const SignedInBar& bar,
 // The GOV.UK error summary of `errors` (empty without errors), each linking
 // to its field's id.
 std::string RenderConsoleErrorSummary(const std::vector<ConsoleError>& errors);
+// Re-authentication: the password and authenticator code again, posted
+// to /console/confirm-identity with `return_to` (a SafeReturnPath) in a
+// hidden field. Says that what was typed on the page before is not kept.
+std::string RenderConfirmIdentityPage(const SignedInBar& bar,
+                                      const std::string& return_to,
+                                      const std::vector<ConsoleError>& errors);
 // A message page: 403 expired form, 429, 404, 5xx.
 std::string RenderConsoleMessage(const std::string& heading,
                                  const std::vector<std::string>& paragraphs);

@@ -52,4 +52,10 @@ std::string VerdictCode(SessionVerdict v) {
   return "unknown";
 }
 
+bool ReauthenticationDue(absl::Time authenticated_at, absl::Time now,
+                         const SignInPolicy& policy) {
+  return now < authenticated_at ||
+         now - authenticated_at > policy.reauthentication;
+}
+
 }  // namespace frontdoor::web

@@ -18,6 +18,9 @@ inline constexpr absl::Duration kDefaultAbsoluteTimeout = absl::Hours(12);
 // A session half way through signing in (password given, code not yet) or
 // enrolling an authenticator lasts this long.
 inline constexpr absl::Duration kPendingSessionTimeout = absl::Minutes(10);
+// A team leader's override or release asks for the password and code
+// again when they were last given longer ago than this.
+inline constexpr absl::Duration kDefaultReauthentication = absl::Minutes(5);
 // How long a one-time enrolment code from the operator command lasts.
 inline constexpr absl::Duration kEnrolmentCodeLifetime = absl::Hours(72);
 
@@ -30,6 +33,8 @@ struct SignInPolicy {
   absl::Duration idle_timeout = kDefaultIdleTimeout;
   // ...and this long after sign-in whatever happens.
   absl::Duration absolute_timeout = kDefaultAbsoluteTimeout;
+  // Overrides and releases need the password and code given within this.
+  absl::Duration reauthentication = kDefaultReauthentication;
 };
 
 // An account's recent failures.
@@ -74,5 +79,13 @@ SessionVerdict CheckSession(SessionStage stage, absl::Time created,
                             const SignInPolicy& policy);
 
 std::string VerdictCode(SessionVerdict v);
+
+// Whether an action that needs a recent sign-in (a team leader's override
+// or release) must first ask for the password and code again: they were
+// last given (`authenticated_at`: sign-in or the last re-authentication)
+// more than policy.reauthentication before `now`, or the time is after
+// `now` (a clock set back proves nothing).
+bool ReauthenticationDue(absl::Time authenticated_at, absl::Time now,
+                         const SignInPolicy& policy);
 
 }  // namespace frontdoor::web

@@ -39,6 +39,7 @@
 #include "web-svc/console.h"
 #include "web-svc/console_history.h"
 #include "web-svc/console_placements.h"
+#include "web-svc/console_leader.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -398,8 +399,10 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
                    .Name("frontdoor_web_sign_ins_total")
                    .Help("Console sign-in steps by outcome (signed_in, "
                          "unknown_account, wrong_password, wrong_code, locked, "
-                         "disabled, not_enrolled, bad_enrolment_code) and "
-                         "locked_out when a failure locks an account")
+                         "disabled, not_enrolled, bad_enrolment_code), "
+                         "locked_out when a failure locks an account, and "
+                         "reauthenticated when a signed-in person confirms "
+                         "their identity")
                    .Register(*registry_);
   accounts_ = std::make_unique<AccountStore>(*store_, *keys_, clock);
   console_ = std::make_unique<Console>(
@@ -411,6 +414,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   console_->AddSection(std::make_unique<TriageSection>(*staff_calls_, clock));
   console_->AddSection(std::make_unique<PlacementsSection>(
       *staff_calls_, clock, ConsoleTimeZone()));
+  console_->AddSection(std::make_unique<LeaderSection>(*staff_calls_));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
@@ -659,6 +663,9 @@ WebServerImpl::Page WebServerImpl::ConsolePage(
   in.path = req.path;
   in.cookie_header = req.get_header_value("Cookie");
   in.client = ClientAddress(req);
+  for (const auto& [name, value] : req.params) {
+    if (value.size() <= kMaxFieldBytes) in.query.emplace(name, value);
+  }
   if (in.post) {
     *route = "console";
     if (!absl::StartsWithIgnoreCase(req.get_header_value("Content-Type"),
@@ -879,6 +886,9 @@ SignInPolicy SignInPolicyFor(const config::v1::ConsoleConfig& c) {
   }
   if (c.absolute_timeout_seconds() > 0) {
     p.absolute_timeout = absl::Seconds(c.absolute_timeout_seconds());
+  }
+  if (c.reauthentication_seconds() > 0) {
+    p.reauthentication = absl::Seconds(c.reauthentication_seconds());
   }
   return p;
 }

@@ -372,6 +372,20 @@ TEST_F(CanaryTest, TypedPersonalDataIsNowhereInClear) {
         testing::SubmitAssessmentWhenQueued(*triage_staff_, req, &d, kSettle);
     ASSERT_TRUE(s.ok()) << s.error_message();
     EXPECT_EQ(d.tier_override_reason(), req.tier_override().reason());
+    // A team leader's override, re-deciding on the kept assessment (whose
+    // comments are now in triage's store too), with a reason of its own.
+    grpc::ClientContext ctx;
+    testing::PrepareCall(ctx);
+    triage::v1::OverrideDecisionRequest override_req;
+    override_req.set_reference(failed);
+    override_req.mutable_tier_override()->set_tier(2);
+    override_req.mutable_tier_override()->set_reason(Text());
+    triage::v1::Decision overridden;
+    grpc::Status o =
+        triage_staff_->OverrideDecision(&ctx, override_req, &overridden);
+    ASSERT_TRUE(o.ok()) << o.error_message();
+    EXPECT_EQ(overridden.tier_override_reason(),
+              override_req.tier_override().reason());
   }
 
   // 3. A 15-year-old whose carer has not yet consented: the children's

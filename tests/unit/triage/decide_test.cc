@@ -185,6 +185,55 @@ TEST_F(TriageDecideTest, TheYoungPeoplesDashAttachedAtIntakeStandsForTheChecklis
           .status()));
 }
 
+// ---- DecideOverride ------------------------------------------------------
+
+TEST_F(TriageDecideTest, AnOverrideDecidesAsTheAssessmentWithItsOverride) {
+  v1::SubmitAssessmentRequest kept;
+  kept.set_reference(kReference);
+  *kept.mutable_dash() = testing::Dash(11);  // medium: tier 3 from risk
+  v1::TierOverride override_tier;
+  override_tier.set_tier(4);
+  override_tier.set_reason("threats since the assessment");
+  absl::StatusOr<Assessed> overridden = DecideOverride(
+      kept, &override_tier, common::v1::Referral(), Adult(), rules_);
+  ASSERT_TRUE(overridden.ok()) << overridden.status();
+  v1::SubmitAssessmentRequest both = kept;
+  *both.mutable_tier_override() = override_tier;
+  absl::StatusOr<Assessed> submitted =
+      DecideAssessment(both, common::v1::Referral(), Adult(), rules_);
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  EXPECT_EQ(overridden->decision.SerializeAsString(),
+            submitted->decision.SerializeAsString());
+  EXPECT_EQ(overridden->form, submitted->form);
+  EXPECT_EQ(overridden->decision.tier(), 4);
+  EXPECT_EQ(overridden->decision.tier_from_risk(), 3);
+
+  EXPECT_EQ(GetFieldViolations(DecideOverride(kept, nullptr,
+                                              common::v1::Referral(), Adult(),
+                                              rules_)
+                                   .status())[0]
+                .field,
+            "tier_override");
+  override_tier.set_tier(0);
+  EXPECT_EQ(GetFieldViolations(DecideOverride(kept, &override_tier,
+                                              common::v1::Referral(), Adult(),
+                                              rules_)
+                                   .status())[0]
+                .field,
+            "tier_override.tier");
+}
+
+TEST_F(TriageDecideTest, AnAutomaticDecisionsAssessmentIsTheReferralsDash) {
+  intake::v1::ReferralReceived recorded = Received();
+  *recorded.mutable_referral()->mutable_risk_assessment() = testing::Dash(14);
+  const v1::SubmitAssessmentRequest a = AttachedAssessment(recorded);
+  EXPECT_EQ(a.reference(), kReference);
+  ASSERT_TRUE(a.has_dash());
+  EXPECT_EQ(a.dash().SerializeAsString(),
+            recorded.referral().risk_assessment().SerializeAsString());
+  EXPECT_FALSE(a.has_tier_override());
+}
+
 // ---- DecideWrite ---------------------------------------------------------
 
 TEST_F(TriageDecideTest, AnAutomaticDecisionIsTriageSvcsAndGoesToBothServices) {

@@ -62,6 +62,12 @@ Caller Console(const char* staff_role) {
   return Caller{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "staff-42",
                 role.ok() ? (*role)->roles
                           : std::vector<config::v1::Role>{},
+// Console staff through web-svc: the person's account id, their staff role.
+Caller Console(const std::string& staff_role) {
+  return Caller{"frontdoor-web",
+                "spiffe://frontdoor/svc/web-svc",
+                "staff-7",
+                {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF},
                 staff_role};
 }
 
@@ -159,6 +165,23 @@ class TriageCoreTest : public frontdoor::testing::CoreStoreTest {
                                    const Caller& caller = Staff()) {
     return Wait<v1::Decision>(
         [&](auto done) { core_->GetDecision(caller, reference, done); });
+  }
+
+  absl::StatusOr<v1::Decision> Override(const std::string& reference, int tier,
+                                        const std::string& reason,
+                                        const Caller& caller = Console(
+                                            "team_leader")) {
+    v1::OverrideDecisionRequest req;
+    req.set_reference(reference);
+    req.mutable_tier_override()->set_tier(tier);
+    req.mutable_tier_override()->set_reason(reason);
+    return OverrideWith(req, caller);
+  }
+  absl::StatusOr<v1::Decision> OverrideWith(
+      const v1::OverrideDecisionRequest& req,
+      const Caller& caller = Console("team_leader")) {
+    return Wait<v1::Decision>(
+        [&](auto done) { core_->OverrideDecision(caller, req, done); });
   }
 
   v1::SubmitAssessmentRequest DashRequest(const std::string& reference,
@@ -648,6 +671,190 @@ TEST_F(TriageCoreTest, SwappedReferralOnAnAssessmentIsAuditedAsAnIntegrityFailur
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'triage.decide'"),
             0);
+}
+
+// A team leader's override re-decides on the assessment the decision was
+// made on: the same as that assessment submitted with the override, a new
+// decision (number 2) published to allocation and notify, audited.
+TEST_F(TriageCoreTest, ATeamLeaderOverridesTheTierOnTheKeptAssessment) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV1")).ok());
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV2", "subj-b")).ok());
+  v1::SubmitAssessmentRequest assessment = DashRequest("FD-VVVVVVVVVVV1", 13);
+  assessment.mutable_dash()->set_police_callouts_past_12_months(1);
+  absl::StatusOr<v1::Decision> first = Submit(assessment);
+  ASSERT_TRUE(first.ok()) << first.status();
+  ASSERT_EQ(first->tier(), 3);
+
+  absl::StatusOr<v1::Decision> overridden =
+      Override("FD-VVVVVVVVVVV1", 4, "Disclosed a new threat to the children");
+  ASSERT_TRUE(overridden.ok()) << overridden.status();
+  EXPECT_EQ(overridden->tier(), 4);
+  EXPECT_EQ(overridden->tier_from_risk(), 3);
+  EXPECT_EQ(overridden->tier_override_reason(),
+            "Disclosed a new threat to the children");
+  EXPECT_EQ(overridden->risk_level(), common::v1::RISK_LEVEL_MEDIUM);
+  EXPECT_EQ(overridden->score(), 13);
+  EXPECT_FALSE(overridden->auto_triaged());
+  EXPECT_EQ(overridden->decided_by(), "staff-7");
+  absl::StatusOr<v1::Decision> latest = Get("FD-VVVVVVVVVVV1");
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ(latest->tier(), 4);
+
+  // Exactly what the same assessment submitted with the override decides.
+  v1::SubmitAssessmentRequest same = assessment;
+  same.set_reference("FD-VVVVVVVVVVV2");
+  same.mutable_tier_override()->set_tier(4);
+  same.mutable_tier_override()->set_reason(
+      "Disclosed a new threat to the children");
+  absl::StatusOr<v1::Decision> submitted =
+      Submit(same, Console("team_leader"));
+  ASSERT_TRUE(submitted.ok()) << submitted.status();
+  v1::Decision a = *overridden, b = *submitted;
+  for (v1::Decision* d : {&a, &b}) {
+    d->clear_reference();
+    d->clear_decided_at();
+  }
+  EXPECT_EQ(a.SerializeAsString(), b.SerializeAsString())
+      << a.ShortDebugString() << "\n" << b.ShortDebugString();
+
+  // Published as decision number 2, as a re-assessment is.
+  FakeReceiver receiver;
+  outbox::Relay relay(*store_, receiver, clock_);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  int second = 0;
+  for (const outbox::Event& e : receiver.events) {
+    absl::StatusOr<std::string> plain_event =
+        keys_->Open(e.payload, e.event_id);
+    ASSERT_TRUE(plain_event.ok());
+    v1::TriageDecided decided;
+    ASSERT_TRUE(decided.ParseFromString(*plain_event));
+    if (decided.decision().reference() != "FD-VVVVVVVVVVV1" ||
+        decided.decision_number() != 2) {
+      continue;
+    }
+    ++second;
+    EXPECT_EQ(decided.decision().tier(), 4);
+  }
+  EXPECT_EQ(second, 2);  // allocation's and notify's
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.decide' AND reason = 'tier_override' AND "
+                  "subject = 'FD-VVVVVVVVVVV1' AND actor_person = "
+                  "'staff-7 as team_leader'"),
+            1);
+  // The reason typed is nowhere in the audit trail.
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE details LIKE "
+                  "'%threat%'"),
+            0);
+
+  // Overriding again starts from the same assessment, not from tier 4.
+  absl::StatusOr<v1::Decision> again =
+      Override("FD-VVVVVVVVVVV1", 2, "Moved out of the county");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->tier(), 2);
+  EXPECT_EQ(again->tier_from_risk(), 3);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions WHERE reference = "
+                  "'FD-VVVVVVVVVVV1'"),
+            3);
+}
+
+TEST_F(TriageCoreTest, AnAutomaticDecisionIsOverriddenOnTheReferralsOwnDash) {
+  ASSERT_TRUE(Deliver(Event(Example("high-risk-dash.json"), "FD-HHHHHHHHHHH1"))
+                  .ok());
+  absl::StatusOr<v1::Decision> overridden =
+      Override("FD-HHHHHHHHHHH1", 3, "Supported by another IDVA already");
+  ASSERT_TRUE(overridden.ok()) << overridden.status();
+  EXPECT_EQ(overridden->tier(), 3);
+  EXPECT_EQ(overridden->tier_from_risk(), 4);
+  EXPECT_EQ(overridden->risk_level(), common::v1::RISK_LEVEL_HIGH);
+  EXPECT_TRUE(overridden->marac().visible_high_risk());
+  EXPECT_FALSE(overridden->auto_triaged());
+  // The override kept the assessment: a second one works on it too.
+  absl::StatusOr<v1::Decision> again =
+      Override("FD-HHHHHHHHHHH1", 4, "The other IDVA closed the case");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->tier_from_risk(), 4);
+}
+
+TEST_F(TriageCoreTest, OverrideErrorsAreSpecificAndDecideNothing) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV1")).ok());
+  // Not decided yet.
+  EXPECT_EQ(Override("FD-VVVVVVVVVVV1", 4, "Why").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(Submit(DashRequest("FD-VVVVVVVVVVV1", 13)).ok());
+  EXPECT_EQ(Override("FD-ZZZZZZZZZZZ9", 4, "Why").status().code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(GetFieldViolations(Override("nope", 4, "Why").status())[0].field,
+            "reference");
+  v1::OverrideDecisionRequest none;
+  none.set_reference("FD-VVVVVVVVVVV1");
+  EXPECT_EQ(GetFieldViolations(OverrideWith(none).status())[0].field,
+            "tier_override");
+  EXPECT_EQ(GetFieldViolations(Override("FD-VVVVVVVVVVV1", 7, "Why").status())[0]
+                .field,
+            "tier_override.tier");
+  EXPECT_EQ(GetFieldViolations(Override("FD-VVVVVVVVVVV1", 4, " ").status())[0]
+                .field,
+            "tier_override.reason");
+  // Through the console only team leaders override; partners never.
+  for (const char* role : {"practitioner", "call_handler", "commissioner"}) {
+    EXPECT_EQ(Override("FD-VVVVVVVVVVV1", 4, "Why", Console(role))
+                  .status()
+                  .code(),
+              absl::StatusCode::kPermissionDenied)
+        << role;
+  }
+  EXPECT_EQ(Override("FD-VVVVVVVVVVV1", 4, "Why", Police()).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  // The helpline's own certificate (staff, no console role) may.
+  EXPECT_TRUE(Override("FD-VVVVVVVVVVV1", 4, "Why", Staff()).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 2);
+}
+
+// A practitioner's decision made before assessments were kept cannot be
+// re-decided: the override asks for the assessment again.
+TEST_F(TriageCoreTest, AnOverrideNeedsTheKeptAssessment) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV1")).ok());
+  ASSERT_TRUE(Submit(DashRequest("FD-VVVVVVVVVVV1", 13)).ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([](store::Tx& tx) {
+                    return tx
+                        .Exec("UPDATE triage_decisions SET "
+                              "sealed_assessment = NULL")
+                        .status();
+                  })
+                  .ok());
+  EXPECT_EQ(Override("FD-VVVVVVVVVVV1", 4, "Why").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM triage_decisions"), 1);
+}
+
+TEST_F(TriageCoreTest, AssessmentsAreKeptSealed) {
+  common::v1::Referral plain = Example("adult-victim.json");
+  plain.clear_risk_assessment();
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV1")).ok());
+  ASSERT_TRUE(Deliver(Event(plain, "FD-VVVVVVVVVVV2", "subj-b")).ok());
+  v1::SubmitAssessmentRequest req = DashRequest("FD-VVVVVVVVVVV1", 13);
+  req.mutable_dash()->mutable_answers(0)->set_comment("Canary comment 7Q");
+  ASSERT_TRUE(Submit(req).ok());
+  ASSERT_TRUE(Submit(DashRequest("FD-VVVVVVVVVVV2", 3)).ok());
+  // Swapped between two decisions: DATA_LOSS, audited as what it is.
+  SwapSealedValues(*store_, "triage_decisions", "sealed_assessment");
+  EXPECT_EQ(Override("FD-VVVVVVVVVVV1", 4, "Why").status().code(),
+            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'triage.override_failed' AND reason = 'integrity' AND "
+                  "subject = 'FD-VVVVVVVVVVV1'"),
+            1);
+  store_->Close();
+  auto bytes = frontdoor::testing::StoredBytes(location_);
+  ASSERT_TRUE(bytes.ok()) << bytes.status();
+  EXPECT_EQ(bytes->find("Canary comment 7Q"), std::string::npos);
 }
 
 }  // namespace
