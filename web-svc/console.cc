@@ -122,6 +122,8 @@ std::string PermissionPage(Permission p) {
       return kQueuePath;
     case Permission::kViewReports:
       return kReportsPath;
+    case Permission::kKeyReferral:
+      return "/console/new-referral";
     default:
       return "";
   }

@@ -37,6 +37,7 @@
 #include "prometheus/registry.h"
 #include "web-svc/accounts.h"
 #include "web-svc/console.h"
+#include "web-svc/console_keying.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -403,6 +404,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
       [this](const std::string& outcome) {
         sign_ins_->Add({{"outcome", outcome}}).Increment();
       });
+  console_->AddSection(std::make_unique<KeyingSection>(*staff_calls_));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
