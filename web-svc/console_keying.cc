@@ -42,7 +42,7 @@ bool KeyingSection::Owns(std::string_view path) const {
 ConsoleResponse KeyingSection::Handle(const StaffRequest& r) {
   const std::string& path = r.req.path;
   const bool received = absl::StartsWith(path, kReceivedPrefix);
-  const char* route = received                ? kReceivedRoute
+  const char* route = received               ? kReceivedRoute
                       : path == kDetailsPath ? kDetailsRoute
                                              : kStartRoute;
   if (!May(r.role, Permission::kKeyReferral)) {
@@ -90,8 +90,7 @@ ConsoleResponse KeyingSection::Send(const StaffRequest& r) {
   if (!choices.has_value()) {
     // Only a page that was altered lands here: ask the first step again.
     view.errors = std::move(choice_errors);
-    return PageResponse(422, RenderKeyingStartPage(r.bar, view),
-                        kDetailsRoute);
+    return PageResponse(422, RenderKeyingStartPage(r.bar, view), kDetailsRoute);
   }
   if (!IsWellFormedToken(view.form_token)) {
     return PageResponse(
@@ -120,9 +119,9 @@ ConsoleResponse KeyingSection::Send(const StaffRequest& r) {
   request.set_idempotency_key(
       absl::StrCat(kKeyedIdempotencyPrefix, view.form_token));
   *request.mutable_referral() = built.referral;
-  absl::StatusOr<intake::v1::SubmitReferralResponse> sent = calls_.Intake(
-      &StaffCalls::IntakeStub::SubmitReferral, Staff{r.account_id, r.role},
-      request);
+  absl::StatusOr<intake::v1::SubmitReferralResponse> sent =
+      calls_.Intake(&StaffCalls::IntakeStub::SubmitReferral,
+                    Staff{r.account_id, r.role}, request);
   if (sent.ok()) {
     const intake::v1::Receipt& receipt = sent->receipt();
     const bool accepted =
@@ -161,8 +160,7 @@ ConsoleResponse KeyingSection::Send(const StaffRequest& r) {
     }
   }
   if (status.code() == absl::StatusCode::kAlreadyExists) {
-    return PageResponse(409, RenderKeyingAlreadySentPage(r.bar),
-                        kDetailsRoute);
+    return PageResponse(409, RenderKeyingAlreadySentPage(r.bar), kDetailsRoute);
   }
   return ServiceProblemResponse(status, kDetailsRoute);
 }
@@ -171,7 +169,8 @@ ConsoleResponse KeyingSection::Received(const StaffRequest& r,
                                         const std::string& reference) {
   // The page shows the reference its path names and nothing else: a
   // reference is an id, not personal data, and nothing is looked up.
-  if (!IsWellFormedReference(reference)) return NotFoundResponse(kReceivedRoute);
+  if (!IsWellFormedReference(reference))
+    return NotFoundResponse(kReceivedRoute);
   return PageResponse(200, RenderKeyingReceivedPage(r.bar, reference),
                       kReceivedRoute);
 }

@@ -116,7 +116,8 @@ bool SaysMissing(const std::string& description) {
          absl::StartsWith(description, "a phone number or an email address");
 }
 
-constexpr char kStart[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kStart[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{error_summary}}}<h1 class="govuk-heading-l">Key a referral</h1>
 <p class="govuk-body">For a referral taken by phone or live chat, or sent by secure email. First say how it came and who made it; the next page asks for the referral itself.</p>
 <form method="post" action="{{action}}" novalidate>
@@ -126,7 +127,8 @@ constexpr char kStart[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-
 </div></div>
 )";
 
-constexpr char kForm[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kForm[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 {{{error_summary}}}<h1 class="govuk-heading-l">{{heading}}</h1>
 <dl class="govuk-summary-list" id="choices">
 <div class="govuk-summary-list__row"><dt class="govuk-summary-list__key">How it came</dt><dd class="govuk-summary-list__value" id="chosen-channel">{{channel_label}}</dd></div>
@@ -162,7 +164,8 @@ constexpr char kForm[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-c
 </div></div>
 )";
 
-constexpr char kReceived[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kReceived[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <div class="govuk-notification-banner govuk-notification-banner--success" role="alert" aria-labelledby="govuk-notification-banner-title" data-module="govuk-notification-banner">
 <div class="govuk-notification-banner__header">
 <h2 class="govuk-notification-banner__title" id="govuk-notification-banner-title">Success</h2>
@@ -180,7 +183,8 @@ constexpr char kReceived[] = R"(<div class="govuk-grid-row"><div class="govuk-gr
 </div></div>
 )";
 
-constexpr char kReturned[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kReturned[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">The referral was returned</h1>
 <p class="govuk-body">It is recorded as <strong id="reference">{{reference}}</strong> and returned to the referrer with these reasons. It does not go to triage.</p>
 <ul class="govuk-list govuk-list--bullet" id="return-reasons">
@@ -190,7 +194,8 @@ constexpr char kReturned[] = R"(<div class="govuk-grid-row"><div class="govuk-gr
 </div></div>
 )";
 
-constexpr char kAlreadySent[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
+constexpr char kAlreadySent[] =
+    R"(<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
 <h1 class="govuk-heading-l">This form was already sent</h1>
 <p class="govuk-body">It was sent before with other answers, and a form is sent once. To record a different referral, start again.</p>
 <p class="govuk-body"><a class="govuk-link" href="/console/new-referral" id="key-another">Key another referral</a></p>
@@ -208,9 +213,9 @@ std::string Referrer(const FormView& v) {
                        "govuk-!-width-two-thirds"}),
       parts::Input(v, {"referrer-role", "Their role (optional)", "", "off",
                        "govuk-!-width-two-thirds"}),
-      parts::Input(v, {"referrer-organisation",
-                       "Their team or organisation (optional)", "", "off",
-                       "govuk-!-width-two-thirds"}),
+      parts::Input(
+          v, {"referrer-organisation", "Their team or organisation (optional)",
+              "", "off", "govuk-!-width-two-thirds"}),
       parts::Input(v, {"referrer-email", "Their email address",
                        "Give an email address or a phone number, or both",
                        "off", "", "email", 254}),
@@ -278,8 +283,8 @@ std::optional<KeyingChoices> ReadKeyingChoices(const FormValues& form,
   if (!c.self_referral) {
     c.agency = FormValue(form, kKeyAgencyField);
     if (c.agency.empty()) {
-      errors.push_back(
-          {kKeyAgencyField, "Enter the id of the agency that made the referral"});
+      errors.push_back({kKeyAgencyField,
+                        "Enter the id of the agency that made the referral"});
     }
   }
   return c;
@@ -306,8 +311,8 @@ BuiltReferral BuildKeyedReferral(const KeyingChoices& choices,
     // only through the contact they said is safe.
     ref.Clear();
     std::vector<std::string> name;
-    for (const std::string& part : {r.subject().name().given_names(),
-                                    r.subject().name().family_name()}) {
+    for (const std::string& part :
+         {r.subject().name().given_names(), r.subject().name().family_name()}) {
       if (!part.empty()) name.push_back(part);
     }
     ref.set_name(absl::StrJoin(name, " "));
@@ -369,10 +374,10 @@ std::vector<FormError> MapKeyedViolations(
   return errors;
 }
 
-std::string RenderKeyingStartPage(const SignedInBar& bar,
-                                  const FormView& v) {
+std::string RenderKeyingStartPage(const SignedInBar& bar, const FormView& v) {
   std::vector<parts::Option> channels;
-  for (const ChannelChoice& c : kChannels) channels.push_back({c.value, c.label});
+  for (const ChannelChoice& c : kChannels)
+    channels.push_back({c.value, c.label});
   std::vector<parts::Option> forms;
   for (const FormChoice& f : kForms) {
     forms.push_back({SpecFor(f.form).slug, f.label});
@@ -381,9 +386,9 @@ std::string RenderKeyingStartPage(const SignedInBar& bar,
   d.set("error_summary", parts::ErrorSummary(v.errors));
   d.set("action", std::string(kStartAction));
   d.set("csrf_token", v.csrf_token);
-  d.set("channel", parts::Radios(v, kKeyChannelField,
-                                 "How did the referral come?", "", channels,
-                                 false));
+  d.set("channel",
+        parts::Radios(v, kKeyChannelField, "How did the referral come?", "",
+                      channels, false));
   d.set("referred_by",
         parts::Radios(v, kKeyReferredByField, "Who made the referral?",
                       "A secure email always comes from an agency",
@@ -395,8 +400,7 @@ std::string RenderKeyingStartPage(const SignedInBar& bar,
                          "Its id in the service's registry, for example "
                          "staffs-probation",
                          "off", "govuk-input--width-20", "text", 64}));
-  d.set("form", parts::Radios(v, kKeyFormField,
-                              "Which front door is it for?",
+  d.set("form", parts::Radios(v, kKeyFormField, "Which front door is it for?",
                               "The phone line and live chat take victims' "
                               "referrals only",
                               forms, false));
@@ -459,8 +463,9 @@ std::string RenderKeyingFormPage(const SignedInBar& bar,
                      ""));
   d.set("child_blocks", parts::ChildBlocks(v, kDetailsAction));
   if (form != ProfessionalForm::kBehaviourChange) {
-    d.set("needs", parts::Needs(v, "Would they like support from a "
-                                   "specialist practitioner?"));
+    d.set("needs", parts::Needs(v,
+                                "Would they like support from a "
+                                "specialist practitioner?"));
   }
   d.set("consent", parts::ConsentSection(v, form));
   const bool dash = spec.dash_form_version[0] != '\0';

@@ -80,8 +80,7 @@ std::vector<FormError> MapKeyedViolations(
     std::vector<std::string>* unmapped);
 
 // The pages. `view` holds the values as posted, errors, the tokens.
-std::string RenderKeyingStartPage(const SignedInBar& bar,
-                                  const FormView& view);
+std::string RenderKeyingStartPage(const SignedInBar& bar, const FormView& view);
 std::string RenderKeyingFormPage(const SignedInBar& bar,
                                  const KeyingChoices& choices,
                                  const FormView& view);

@@ -74,7 +74,8 @@ std::string FromBase32(const std::string& text) {
 
 // The value of the text input `name` in `html`.
 std::string TextValue(const std::string& html, const std::string& name) {
-  return Capture(html, "name=\"" + name + "\" type=\"[a-z]+\" value=\"([^\"]*)\"");
+  return Capture(html,
+                 "name=\"" + name + "\" type=\"[a-z]+\" value=\"([^\"]*)\"");
 }
 
 // What a victim on the phone can safely give.
@@ -148,25 +149,25 @@ class WebKeyingTest : public ::testing::Test {
     const std::string location =
         frontdoor::testing::StoreLocationOf(web_config_.store());
     std::ostringstream out, err;
-    EXPECT_EQ(RunAccountsCommand(
-                  {"create", "--username", username, "--display-name",
-                   "Alex Example", "--role", role, "--url",
-                   "https://console.test", "--operator", "op-7",
-                   store::IsPostgresUrl(location) ? "--postgres" : "--sqlite",
-                   location, "--keys", web_config_.key_ring_file()},
-                  out, err, clock_),
-              kAccountsExitOk)
+    EXPECT_EQ(
+        RunAccountsCommand(
+            {"create", "--username", username, "--display-name", "Alex Example",
+             "--role", role, "--url", "https://console.test", "--operator",
+             "op-7", store::IsPostgresUrl(location) ? "--postgres" : "--sqlite",
+             location, "--keys", web_config_.key_ring_file()},
+            out, err, clock_),
+        kAccountsExitOk)
         << err.str();
     const std::string id = Capture(out.str(), "\"account_id\":\"([^\"]+)\"");
     const std::string code =
         Capture(out.str(), "\"enrolment_code\":\"([^\"]+)\"");
     const HttpAnswer form = b.Get("/console/enrol");
-    const HttpAnswer sent = b.Post("/console/enrol",
-                                   {{"csrf-token", Csrf(form)},
-                                    {"username", username},
-                                    {"enrolment-code", code},
-                                    {"new-password", kPassword},
-                                    {"confirm-password", kPassword}});
+    const HttpAnswer sent =
+        b.Post("/console/enrol", {{"csrf-token", Csrf(form)},
+                                  {"username", username},
+                                  {"enrolment-code", code},
+                                  {"new-password", kPassword},
+                                  {"confirm-password", kPassword}});
     EXPECT_EQ(sent.status, 303) << sent.body;
     const HttpAnswer page = b.Get("/console/enrol/authenticator");
     const std::string secret =
@@ -205,8 +206,9 @@ class WebKeyingTest : public ::testing::Test {
   }
 
   std::unique_ptr<triage::v1::TriageService::Stub> TriageStaff() {
-    return triage::v1::TriageService::NewStub(*frontdoor::testing::MakeMtlsChannel(
-        triage_->api_port(), "frontdoor-helpline"));
+    return triage::v1::TriageService::NewStub(
+        *frontdoor::testing::MakeMtlsChannel(triage_->api_port(),
+                                             "frontdoor-helpline"));
   }
 
   // Whether triage's queue holds `reference`, once intake's relay has
@@ -274,9 +276,9 @@ TEST_F(WebKeyingTest, ACallHandlerKeysAPhonedInSelfReferralThatTriageQueues) {
   const HttpAnswer home = b.Get("/console");
   EXPECT_THAT(home.body, HasSubstr("href=\"/console/new-referral\""));
 
-  const HttpAnswer form = Choose(
-      b, {{"channel", "phone"}, {"referred-by", "self"},
-          {"referral-form", "adult-victim"}});
+  const HttpAnswer form = Choose(b, {{"channel", "phone"},
+                                     {"referred-by", "self"},
+                                     {"referral-form", "adult-victim"}});
   ASSERT_EQ(form.status, 200) << form.body;
   EXPECT_THAT(form.body, Not(HasSubstr("name=\"referrer-name\"")));
   EXPECT_EQ(form.headers.at("cache-control"), "no-store");
@@ -351,9 +353,9 @@ TEST_F(WebKeyingTest, ASecureEmailFromAnAgencyIsRecordedAsThatAgencys) {
       sent.headers.at("location").substr(sizeof(kReceivedPrefix) - 1);
 
   // Probation reads it as its own referral.
-  auto probation = intake::v1::IntakeService::NewStub(
-      *frontdoor::testing::MakeMtlsChannel(intake_->api_port(),
-                                           "staffs-probation"));
+  auto probation =
+      intake::v1::IntakeService::NewStub(*frontdoor::testing::MakeMtlsChannel(
+          intake_->api_port(), "staffs-probation"));
   grpc::ClientContext ctx;
   frontdoor::testing::PrepareCall(ctx);
   intake::v1::GetReferralRequest req;
@@ -369,8 +371,8 @@ TEST_F(WebKeyingTest, ASecureEmailFromAnAgencyIsRecordedAsThatAgencys) {
             common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
 
   StopIntake();
-  const auto rows = IntakeRows(
-      "SELECT channel, referring_agency FROM referrals");
+  const auto rows =
+      IntakeRows("SELECT channel, referring_agency FROM referrals");
   ASSERT_EQ(rows.size(), 1u);
   EXPECT_EQ(rows[0][0], std::to_string(common::v1::CHANNEL_SECURE_EMAIL));
   EXPECT_EQ(rows[0][1], "staffs-probation");
@@ -387,9 +389,10 @@ TEST_F(WebKeyingTest, ErrorsAreShownOnTheirFields) {
     EXPECT_THAT(none.body, HasSubstr(absl::StrCat("href=\"#", field, "\"")))
         << field;
   }
-  const HttpAnswer email_from_self = Choose(
-      b, {{"channel", "secure-email"}, {"referred-by", "self"},
-          {"referral-form", "adult-victim"}});
+  const HttpAnswer email_from_self =
+      Choose(b, {{"channel", "secure-email"},
+                 {"referred-by", "self"},
+                 {"referral-form", "adult-victim"}});
   EXPECT_EQ(email_from_self.status, 422);
   EXPECT_THAT(email_from_self.body, HasSubstr("href=\"#referred-by\""));
 
@@ -401,8 +404,8 @@ TEST_F(WebKeyingTest, ErrorsAreShownOnTheirFields) {
                                      {"referral-form", "adult-victim"}});
   ASSERT_EQ(form.status, 200) << form.body;
   Form details = PhonedIn();
-  details[0].second = "";                    // given-names
-  details[5].second = "SW1A 1AA";            // address-postcode
+  details[0].second = "";          // given-names
+  details[5].second = "SW1A 1AA";  // address-postcode
   details.push_back({"agency", "no-such-agency"});
   details.push_back({"referrer-name", "Pat Smith"});
   details.push_back({"referrer-phone", "01632 960001"});
@@ -427,10 +430,11 @@ TEST_F(WebKeyingTest, RolesThatMayNotKeyAreRefused) {
     const HttpAnswer page = b.Get("/console/new-referral");
     EXPECT_EQ(page.status, 403) << role;
     const HttpAnswer home = b.Get("/console");
-    const HttpAnswer post = b.Post(
-        "/console/new-referral/details",
-        {{"csrf-token", Csrf(home)}, {"channel", "phone"},
-         {"referred-by", "self"}, {"referral-form", "adult-victim"}});
+    const HttpAnswer post = b.Post("/console/new-referral/details",
+                                   {{"csrf-token", Csrf(home)},
+                                    {"channel", "phone"},
+                                    {"referred-by", "self"},
+                                    {"referral-form", "adult-victim"}});
     EXPECT_EQ(post.status, 403) << role;
     EXPECT_THAT(post.body, HasSubstr("You cannot see this page"));
   }
@@ -446,9 +450,9 @@ TEST_F(WebKeyingTest, SignedOutBrowsersAndForgedPostsAreRefused) {
 
   CookieBrowser b = Browser();
   SignedIn(b, "alex@example.org", "call_handler");
-  const HttpAnswer form = Choose(
-      b, {{"channel", "phone"}, {"referred-by", "self"},
-          {"referral-form", "adult-victim"}});
+  const HttpAnswer form = Choose(b, {{"channel", "phone"},
+                                     {"referred-by", "self"},
+                                     {"referral-form", "adult-victim"}});
   ASSERT_EQ(form.status, 200);
   Form forged = PhonedIn();
   for (const char* hidden :

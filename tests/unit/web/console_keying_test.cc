@@ -2,8 +2,6 @@
 // turned into a referral (checked with intake's own validation, as the
 // console's staff submit it), intake's violations shown on the page's own
 // fields, and the pages.
-#include "web-svc/console_keying_pages.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,6 +9,7 @@
 
 #include "common/tls/agency_registry.h"
 #include "tests/unit/web/intake_paths.h"
+#include "web-svc/console_keying_pages.h"
 
 namespace frontdoor::web {
 namespace {
@@ -215,9 +214,9 @@ TEST(KeyedReferralTest, AnAgencysReferralIsRecordedAsTheirsOnEachForm) {
 }
 
 TEST(KeyedMappingTest, AnAgencyTheRegistryDoesNotKnowIsShownOnTheAgencyField) {
-  const KeyingChoices c = Choose(common::v1::CHANNEL_SECURE_EMAIL,
-                                 "no-such-agency",
-                                 ProfessionalForm::kAdultVictim);
+  const KeyingChoices c =
+      Choose(common::v1::CHANNEL_SECURE_EMAIL, "no-such-agency",
+             ProfessionalForm::kAdultVictim);
   const BuiltReferral built =
       BuildKeyedReferral(c, EmailedBy(ProfessionalForm::kAdultVictim));
   const absl::Status s = ValidateAsStaff(built.referral);
@@ -238,8 +237,8 @@ TEST(KeyedMappingTest, EveryPathIsShownOnAFieldOfThePage) {
       if (agency.empty() && form == ProfessionalForm::kBehaviourChange) {
         continue;  // never offered: no self-referral to behaviour change
       }
-      const KeyingChoices c = Choose(common::v1::CHANNEL_SECURE_EMAIL,
-                                     agency, form);
+      const KeyingChoices c =
+          Choose(common::v1::CHANNEL_SECURE_EMAIL, agency, form);
       const std::vector<std::string> fields = KeyedFields(c);
       BuiltReferral built;
       built.answer_questions = {3, 9};
@@ -267,20 +266,19 @@ TEST(KeyedMappingTest, EveryPathIsShownOnAFieldOfThePage) {
           for (const FormError& e : errors) {
             EXPECT_NE(std::find(fields.begin(), fields.end(), e.field),
                       fields.end())
-                << SpecFor(form).slug << " " << agency << " " << path
-                << " -> " << e.field;
+                << SpecFor(form).slug << " " << agency << " " << path << " -> "
+                << e.field;
             EXPECT_FALSE(e.message.empty()) << path;
           }
           // What the page sets of the referrer is always on the page: on
           // a self-referral the person's name and contact, otherwise every
           // field but safe times (a referrer has none).
           const bool set_by_page =
-              agency.empty()
-                  ? (path == "referral.referrer.name" ||
-                     path == "referral.referrer.phone" ||
-                     path == "referral.referrer.email")
-                  : (path.rfind("referral.referrer.", 0) == 0 &&
-                     path != "referral.referrer.safe_times");
+              agency.empty() ? (path == "referral.referrer.name" ||
+                                path == "referral.referrer.phone" ||
+                                path == "referral.referrer.email")
+                             : (path.rfind("referral.referrer.", 0) == 0 &&
+                                path != "referral.referrer.safe_times");
           if (set_by_page) {
             EXPECT_THAT(unmapped, IsEmpty()) << agency << " " << path;
           }
@@ -296,11 +294,11 @@ TEST(KeyedMappingTest, EveryPathIsShownOnAFieldOfThePage) {
       self, {}, {{"referral.referrer.name", "too long"}}, &unmapped);
   ASSERT_THAT(FieldsOf(errors), ElementsAre("given-names"));
   // The person's own message wins over the referrer's on the same field.
-  const auto both = MapKeyedViolations(
-      self, {},
-      {{"referral.referrer.name", "required"},
-       {"referral.subject.name.given_names", "required"}},
-      &unmapped);
+  const auto both =
+      MapKeyedViolations(self, {},
+                         {{"referral.referrer.name", "required"},
+                          {"referral.subject.name.given_names", "required"}},
+                         &unmapped);
   ASSERT_EQ(both.size(), 1u);
   EXPECT_EQ(both[0].message, "Enter the person's first name");
 }
@@ -308,10 +306,10 @@ TEST(KeyedMappingTest, EveryPathIsShownOnAFieldOfThePage) {
 // An empty keyed form: every violation intake finds is on a field.
 TEST(KeyedMappingTest, AnEmptyFormsViolationsAreAllOnItsFields) {
   for (const std::string agency : {"", "staffs-police"}) {
-    const KeyingChoices c = Choose(
-        agency.empty() ? common::v1::CHANNEL_PHONE
-                       : common::v1::CHANNEL_SECURE_EMAIL,
-        agency, ProfessionalForm::kAdultVictim);
+    const KeyingChoices c =
+        Choose(agency.empty() ? common::v1::CHANNEL_PHONE
+                              : common::v1::CHANNEL_SECURE_EMAIL,
+               agency, ProfessionalForm::kAdultVictim);
     BuiltReferral built = BuildKeyedReferral(c, {{"children", "yes"}});
     const absl::Status s = ValidateAsStaff(built.referral);
     ASSERT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
@@ -334,8 +332,8 @@ TEST(KeyingPagesTest, TheFormCarriesTheChoicesAndAsksOnlyWhatTheyNeed) {
   v.csrf_token = "csrf-1";
   v.form_token = "token-1";
   const std::string self = RenderKeyingFormPage(
-      bar, Choose(common::v1::CHANNEL_PHONE, "", ProfessionalForm::kAdultVictim),
-      v);
+      bar,
+      Choose(common::v1::CHANNEL_PHONE, "", ProfessionalForm::kAdultVictim), v);
   EXPECT_THAT(self, HasSubstr("name=\"channel\" value=\"phone\""));
   EXPECT_THAT(self, HasSubstr("name=\"referred-by\" value=\"self\""));
   EXPECT_THAT(self, HasSubstr("name=\"referral-form\" value=\"adult-victim\""));
@@ -357,12 +355,11 @@ TEST(KeyingPagesTest, TheFormCarriesTheChoicesAndAsksOnlyWhatTheyNeed) {
   EXPECT_THAT(agency, HasSubstr("&lt;b&gt;staffs-probation"));
 
   const std::string start = RenderKeyingStartPage(bar, v);
-  for (const char* id : {"channel", "referred-by", "agency", "referral-form",
-                         "continue"}) {
+  for (const char* id :
+       {"channel", "referred-by", "agency", "referral-form", "continue"}) {
     EXPECT_THAT(start, HasSubstr(absl::StrCat("id=\"", id, "\""))) << id;
   }
-  const std::string received =
-      RenderKeyingReceivedPage(bar, "FD-7K3M9Q2X4W8P");
+  const std::string received = RenderKeyingReceivedPage(bar, "FD-7K3M9Q2X4W8P");
   EXPECT_THAT(received, HasSubstr("govuk-notification-banner--success"));
   EXPECT_THAT(received, HasSubstr("<strong id=\"reference\">FD-7K3M9Q2X4W8P"));
   EXPECT_THAT(received, HasSubstr("href=\"/console/queue\""));
