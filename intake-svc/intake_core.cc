@@ -62,7 +62,10 @@ struct Pending {
   // Who owns the key, who referred, the request hash, the receipt and the
   // event as far as they are known before the transaction.
   Submission submission;
+  // The person acting and, through the console, their staff role: the
+  // audit row names them as audit::ActorOf does ("<id> as call_handler").
   std::string actor;
+  std::string staff_role;
   std::string idempotency_key;
   PersonIndexes indexes;
   std::string sealed_referral;
@@ -147,6 +150,7 @@ absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
   Caller submitter;
   submitter.agency_id = s.agency_id;
   submitter.actor = p.actor;
+  submitter.staff_role = p.staff_role;
   return audit::Record(tx, keys, submitter, p.now,
                        {"referral.receive", d.receipt.reference(),
                         d.audit_reason, kLawfulBasisReceive,
@@ -177,6 +181,15 @@ void IntakeCore::Submit(const Caller& caller,
     done(absl::PermissionDeniedError("this agency may not submit referrals"));
     return;
   }
+  // Console staff key referrals only when their staff role may (the
+  // services' own bound, common/tls/staff_roles.h).
+  if (absl::Status may =
+          tls::CheckStaffMay(caller, tls::StaffAction::kKeyReferral);
+      !may.ok()) {
+    metrics_.Rejected("permission_denied");
+    done(std::move(may));
+    return;
+  }
   const absl::Time now = clock_.Now();
   ValidationContext vctx;
   vctx.now = now;
@@ -205,6 +218,7 @@ void IntakeCore::Submit(const Caller& caller,
           ? caller.agency_id
           : referral.referrer().on_behalf_of_agency();
   p->actor = caller.actor;
+  p->staff_role = caller.staff_role;
   p->idempotency_key = request.idempotency_key();
   p->now = now;
   p->channel = referral.channel();
@@ -285,6 +299,15 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
                      ReferralDone done) {
   if (!caller.HasRole(config::v1::ROLE_REFERRER)) {
     done(absl::PermissionDeniedError("this agency may not read referrals"));
+    return;
+  }
+  // Every referral keyed through the console, and every web form's, is
+  // owned by the console's agency: a partner's read of its own referrals
+  // would show any of them to anyone signed in. Console staff read a
+  // referral through the staff read, with a purpose, as their role allows.
+  if (!caller.staff_role.empty()) {
+    done(absl::PermissionDeniedError(
+        "console staff do not read referrals with GetReferral"));
     return;
   }
   if (!IsWellFormedReference(reference)) {

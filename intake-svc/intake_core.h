@@ -71,8 +71,12 @@ class IntakeCore {
   // committed together. The referring agency, which the services after
   // intake tell (ReferralReceived.agency_id), is the caller's agency, or the
   // agency staff key the referral on behalf of (referrer.on_behalf_of_agency);
-  // the caller's agency owns the idempotency key either way. Errors:
-  // INVALID_ARGUMENT with field violations; ALREADY_EXISTS when the caller's
+  // the caller's agency owns the idempotency key either way. The audit row
+  // names the person as audit::ActorOf does ("<id> as call_handler" through
+  // the console). Errors: PERMISSION_DENIED for an agency that may not
+  // refer, or console staff whose role may not key referrals
+  // (tls::StaffAction::kKeyReferral); INVALID_ARGUMENT with field
+  // violations; ALREADY_EXISTS when the caller's
   // agency used the idempotency key for a different referral; UNAVAILABLE
   // when storage is. `done` may run on a store thread and must not block.
   void Submit(const Caller& caller,
@@ -80,7 +84,8 @@ class IntakeCore {
               ReceiptDone done);
 
   // Returns a referral the caller's agency submitted, or one staff keyed on
-  // its behalf; NOT_FOUND for unknown references and for other agencies'
+  // its behalf; PERMISSION_DENIED for console staff (the console's agency
+  // owns every referral keyed through it: they use the staff read); NOT_FOUND for unknown references and for other agencies'
   // alike, each audited as a refusal (kAuditReadRefused, reason code
   // unknown_reference or not_owner) at the same cost; DATA_LOSS when the
   // sealed referral does not open (altered, or swapped with another's),

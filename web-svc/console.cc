@@ -159,6 +159,8 @@ std::string PermissionPage(Permission p) {
       return kReportsPath;
     case Permission::kViewWaitingLists:
       return "/console/waiting-lists";
+    case Permission::kKeyReferral:
+      return "/console/new-referral";
     default:
       return "";
   }

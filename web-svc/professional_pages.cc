@@ -129,7 +129,11 @@ std::string Referrer(const FormView& v, const std::vector<std::string>& domains)
                        "govuk-input--width-20", "text", 100}));
 }
 
-std::string Subject(const FormView& v) {
+}  // namespace
+
+namespace parts {
+
+std::string PersonSection(const FormView& v) {
   return absl::StrCat(
       parts::Input(v, {"given-names", "First name", "", "off",
                        "govuk-!-width-two-thirds"}),
@@ -147,7 +151,7 @@ std::string Subject(const FormView& v) {
                        "off", "govuk-input--width-10", "text", 10}));
 }
 
-std::string Contact(const FormView& v) {
+std::string SafeContactSection(const FormView& v) {
   return absl::StrCat(
       parts::Input(v, {"phone", "Phone number (optional)", "", "off",
                        "govuk-input--width-20", "tel", 40}),
@@ -162,7 +166,7 @@ std::string Contact(const FormView& v) {
                       "For example, weekdays between 10am and 12pm", 500));
 }
 
-std::string Other(const FormView& v, ProfessionalForm form) {
+std::string OtherPartySection(const FormView& v, ProfessionalForm form) {
   const std::vector<parts::Option> relationships = {
       {"current-partner", "Current partner"},
       {"ex-partner", "Ex-partner"},
@@ -186,7 +190,7 @@ std::string Other(const FormView& v, ProfessionalForm form) {
                     relationships, false));
 }
 
-std::string BehaviourChange(const FormView& v) {
+std::string BehaviourChangeSection(const FormView& v) {
   const std::vector<parts::Option> answers = {
       {kDashYes, "Yes"}, {kDashNo, "No"}, {kDashDontKnow, "I do not know"}};
   return absl::StrCat(
@@ -206,7 +210,7 @@ std::string BehaviourChange(const FormView& v) {
                     "", {{"yes", "Yes"}, {"no", "No"}}, true));
 }
 
-std::string Consent(const FormView& v, ProfessionalForm form) {
+std::string ConsentSection(const FormView& v, ProfessionalForm form) {
   switch (form) {
     case ProfessionalForm::kBehaviourChange:
       return parts::Radios(
@@ -243,7 +247,7 @@ std::string Consent(const FormView& v, ProfessionalForm form) {
       false);
 }
 
-std::string Dash(const FormView& v) {
+std::string DashSection(const FormView& v) {
   const std::vector<parts::Option> answers = {
       {kDashYes, "Yes"}, {kDashNo, "No"}, {kDashDontKnow, "Don't know"}};
   std::string out;
@@ -260,10 +264,6 @@ std::string Dash(const FormView& v) {
   }
   return out;
 }
-
-}  // namespace
-
-namespace parts {
 
 std::string Radios(const FormView& v, const std::string& id,
                    const std::string& legend, const std::string& hint,
@@ -367,7 +367,7 @@ std::string RenderProfessionalFormPage(const PageContext& ctx,
       d.set("subject_heading",
             std::string("About the person you are referring"));
       d.set("other_heading", std::string("Their partner or ex-partner"));
-      d.set("behaviour_change", BehaviourChange(v));
+      d.set("behaviour_change", parts::BehaviourChangeSection(v));
       break;
     case ProfessionalForm::kChild:
       d.set("subject_heading", std::string("About the child"));
@@ -376,9 +376,9 @@ std::string RenderProfessionalFormPage(const PageContext& ctx,
                         "harming (optional)"));
       break;
   }
-  d.set("subject", Subject(v));
-  d.set("contact", Contact(v));
-  d.set("other", Other(v, form));
+  d.set("subject", parts::PersonSection(v));
+  d.set("contact", parts::SafeContactSection(v));
+  d.set("other", parts::OtherPartySection(v, form));
   d.set("concerns",
         parts::Textarea(v, "concerns", "What is happening?",
                         "Tell us what has happened and why you are referring "
@@ -395,14 +395,14 @@ std::string RenderProfessionalFormPage(const PageContext& ctx,
     d.set("needs", parts::Needs(v, "Would they like support from a specialist "
                                    "practitioner?"));
   }
-  d.set("consent", Consent(v, form));
+  d.set("consent", parts::ConsentSection(v, form));
   const bool dash = spec.dash_form_version[0] != '\0';
   d.set("has_dash", dash);
   if (dash) {
     d.set("dash_heading", std::string(form == ProfessionalForm::kChild
                                           ? "Young people's DASH risk checklist, ages 13 to 17"
                                           : "DASH risk checklist"));
-    d.set("dash", Dash(v));
+    d.set("dash", parts::DashSection(v));
   }
   return parts::Layout(ctx, parts::Render(kForm, d), !v.errors.empty());
 }

@@ -210,6 +210,32 @@ bool IsAcceptedWorkEmail(std::string_view email,
 BuiltReferral BuildProfessionalReferral(
     ProfessionalForm form, const FormValues& values,
     const std::vector<std::string>& domains) {
+  BuiltReferral out = BuildFrontDoorReferral(form, values);
+  // The referrer: the form asks for all four of these itself (intake
+  // needs only the name and a way of contact); the work email must be on
+  // a domain the service accepts. Shown first, as the page asks them.
+  const common::v1::Referrer& ref = out.referral.referrer();
+  std::vector<FormError> about_you;
+  if (ref.name().empty()) about_you.push_back({"referrer-name", "Enter your name"});
+  if (ref.organisation().empty()) {
+    about_you.push_back({"referrer-organisation", "Enter your organisation"});
+  }
+  if (ref.role().empty()) about_you.push_back({"referrer-role", "Enter your role"});
+  if (ref.email().empty()) {
+    about_you.push_back({"referrer-email", "Enter your work email address"});
+  } else if (!IsAcceptedWorkEmail(ref.email(), domains)) {
+    std::vector<std::string> shown(domains.begin(), domains.end());
+    about_you.push_back(
+        {"referrer-email",
+         absl::StrCat("Enter a work email address ending in ",
+                      absl::StrJoin(shown, ", "))});
+  }
+  out.errors.insert(out.errors.begin(), about_you.begin(), about_you.end());
+  return out;
+}
+
+BuiltReferral BuildFrontDoorReferral(ProfessionalForm form,
+                                     const FormValues& values) {
   const ProfessionalFormSpec& spec = SpecFor(form);
   BuiltReferral out;
   Referral& r = out.referral;
@@ -227,9 +253,7 @@ BuiltReferral BuildProfessionalReferral(
       break;
   }
 
-  // The referrer: the form asks for all four of these itself (intake
-  // needs only the name and a way of contact); the work email must be on
-  // a domain the service accepts.
+  // The referrer, as given.
   common::v1::Referrer& ref = *r.mutable_referrer();
   ref.set_name(FormValue(values, "referrer-name"));
   ref.set_organisation(FormValue(values, "referrer-organisation"));
@@ -237,20 +261,6 @@ BuiltReferral BuildProfessionalReferral(
   ref.set_email(FormValue(values, "referrer-email"));
   ref.set_phone(FormValue(values, "referrer-phone"));
   ref.set_agency_case_reference(FormValue(values, "referrer-case-reference"));
-  if (ref.name().empty()) out.errors.push_back({"referrer-name", "Enter your name"});
-  if (ref.organisation().empty()) {
-    out.errors.push_back({"referrer-organisation", "Enter your organisation"});
-  }
-  if (ref.role().empty()) out.errors.push_back({"referrer-role", "Enter your role"});
-  if (ref.email().empty()) {
-    out.errors.push_back({"referrer-email", "Enter your work email address"});
-  } else if (!IsAcceptedWorkEmail(ref.email(), domains)) {
-    std::vector<std::string> shown(domains.begin(), domains.end());
-    out.errors.push_back(
-        {"referrer-email",
-         absl::StrCat("Enter a work email address ending in ",
-                      absl::StrJoin(shown, ", "))});
-  }
 
   common::v1::Subject& s = *r.mutable_subject();
   ReadPerson(values,

@@ -66,6 +66,15 @@ BuiltReferral BuildProfessionalReferral(ProfessionalForm form,
                                         const FormValues& values,
                                         const std::vector<std::string>& domains);
 
+// The referral `values` describe on `form`'s fields, as
+// BuildProfessionalReferral builds it but without the checks only the
+// public form makes of its referrer (name, organisation, role and a work
+// email all asked for, the email on one of the accepted domains): for
+// other forms on the same fields, such as the console's referrals keyed by
+// staff. The referrer's fields are read as given.
+BuiltReferral BuildFrontDoorReferral(ProfessionalForm form,
+                                     const FormValues& values);
+
 // How intake's violations of `built` are shown on `form`.
 MappingContext ProfessionalMapping(ProfessionalForm form,
                                    const BuiltReferral& built);

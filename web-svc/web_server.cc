@@ -40,6 +40,7 @@
 #include "web-svc/console_history.h"
 #include "web-svc/console_placements.h"
 #include "web-svc/console_leader.h"
+#include "web-svc/console_keying.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -415,6 +416,7 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   console_->AddSection(std::make_unique<PlacementsSection>(
       *staff_calls_, clock, ConsoleTimeZone()));
   console_->AddSection(std::make_unique<LeaderSection>(*staff_calls_));
+  console_->AddSection(std::make_unique<KeyingSection>(*staff_calls_));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),

@@ -1043,6 +1043,86 @@ TEST_F(IntakeServiceTest, StaffWhoMayReadReferralsListAReferralsHistory) {
   EXPECT_EQ(calls_refused[1][4], "staff-9 as commissioner");
   EXPECT_EQ(calls_refused[2][0], kPolice);
   EXPECT_EQ(calls_refused[2][2], method);
+// The console (web-svc's identity) keys referrals for a signed-in person in
+// their staff role: a call handler keys probation's secure email on its
+// behalf and a victim's call as a self-referral; the audit trail names
+// "<account id> as call_handler". Staff roles that may not key referrals
+// are refused, and no console caller reads a referral with GetReferral:
+// the console's agency owns every keyed and web referral.
+TEST_F(IntakeServiceTest, TheConsoleKeysReferralsAsTheStaffRoleAllows) {
+  auto console = Client("web-svc");
+  auto probation = Client(kProbation);
+  const auto as = [&](const char* role, const std::string& key,
+                      const Referral& referral, Receipt* receipt) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, "staff-7");
+    ctx.AddMetadata("frontdoor-staff-role", role);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status status = console->SubmitReferral(&ctx, req, &resp);
+    if (receipt != nullptr) *receipt = resp.receipt();
+    return status;
+  };
+  Referral email = Example(testing::kChange);
+  email.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  email.mutable_referrer()->set_on_behalf_of_agency(kProbation);
+  Receipt keyed;
+  grpc::Status s = as("call_handler", "console-1", email, &keyed);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(keyed.front_door(), common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE);
+
+  Referral phoned = Example(testing::kAdult);
+  phoned.set_channel(common::v1::CHANNEL_PHONE);
+  phoned.mutable_referrer()->set_self_referral(true);
+  Receipt self;
+  s = as("call_handler", "console-2", phoned, &self);
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  EXPECT_EQ(self.front_door(), common::v1::FRONT_DOOR_ADULT_VICTIM);
+
+  // Secure email always names the agency that sent it.
+  Referral unnamed = email;
+  unnamed.mutable_referrer()->clear_on_behalf_of_agency();
+  s = as("practitioner", "console-3", unnamed, nullptr);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s.error_details(),
+              HasSubstr("referral.referrer.on_behalf_of_agency"));
+
+  for (const char* refused : {"operator", "commissioner"}) {
+    EXPECT_EQ(as(refused, "console-4", phoned, nullptr).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << refused;
+  }
+  for (const char* role : {"call_handler", "team_leader"}) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, "staff-7");
+    ctx.AddMetadata("frontdoor-staff-role", role);
+    intake::v1::GetReferralRequest req;
+    req.set_reference(self.reference());
+    intake::v1::GetReferralResponse got;
+    EXPECT_EQ(console->GetReferral(&ctx, req, &got).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED)
+        << role;
+  }
+  // Probation reads the referral keyed on its behalf, as before.
+  intake::v1::GetReferralResponse by_probation;
+  ASSERT_TRUE(Get(*probation, keyed.reference(), &by_probation).ok());
+  EXPECT_EQ(by_probation.referral().channel(),
+            common::v1::CHANNEL_SECURE_EMAIL);
+
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  auto received = AuditRows("referral.receive");
+  ASSERT_EQ(received.size(), 2u);
+  for (const auto& row : received) {
+    EXPECT_EQ(row[0], "frontdoor-web");
+    EXPECT_EQ(row[4], "staff-7 as call_handler");
+  }
+  EXPECT_EQ(received[0][3], keyed.reference());
+  EXPECT_THAT(received[0][2],
+              HasSubstr("\"on_behalf_of_agency\":\"staffs-probation\""));
+  EXPECT_EQ(received[1][3], self.reference());
 }
 
 TEST_F(IntakeServiceTest, EveryAcknowledgedReferralSurvivesRestart) {
