@@ -149,9 +149,6 @@ std::optional<LeaderPath> ParseLeaderPath(std::string_view path) {
   return std::nullopt;
 }
 
-std::string OverridePath(const std::string& reference) {
-  return absl::StrCat(kReferralsPrefix, reference, "/override");
-}
 std::string ReleasePath(const std::string& reference) {
   return absl::StrCat(kPlacementsPrefix, reference, "/release");
 }

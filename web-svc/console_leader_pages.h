@@ -14,6 +14,7 @@
 #include "common/status/errors.h"
 #include "frontdoor/allocation/v1/allocation.pb.h"
 #include "frontdoor/triage/v1/triage.pb.h"
+#include "web-svc/console_triage_pages.h"  // OverridePath
 #include "web-svc/console_pages.h"
 
 namespace frontdoor::web {
@@ -41,7 +42,7 @@ struct LeaderPath {
 // any other path.
 std::optional<LeaderPath> ParseLeaderPath(std::string_view path);
 
-std::string OverridePath(const std::string& reference);
+// OverridePath is console_triage_pages.h's.
 std::string ReleasePath(const std::string& reference);
 // The page after a release; `allocated` (who took the freed place) may be
 // empty.

@@ -12,7 +12,6 @@ namespace frontdoor::web {
 namespace {
 
 constexpr char kService[] = "web-svc";
-constexpr char kServiceZone[] = "Europe/London";
 constexpr char kQueueRoute[] = "console_queue";
 constexpr char kReferralRoute[] = "console_referral";
 constexpr char kAssessmentRoute[] = "console_assessment";
@@ -46,12 +45,6 @@ ReferralLinks LinksFor(Role role) {
 }
 
 }  // namespace
-
-absl::TimeZone ConsoleTimeZone() {
-  absl::TimeZone zone;
-  if (absl::LoadTimeZone(kServiceZone, &zone)) return zone;
-  return absl::UTCTimeZone();
-}
 
 void OneTimeNotices::Put(const std::string& session, const std::string& page,
                          std::string text) {

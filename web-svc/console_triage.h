@@ -24,6 +24,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
+#include "web-svc/console_placement_pages.h"  // ConsoleTimeZone
 #include "web-svc/console.h"
 #include "web-svc/staff_calls.h"
 
@@ -53,10 +54,6 @@ class OneTimeNotices {
       ABSL_GUARDED_BY(mu_);
   uint64_t next_ ABSL_GUARDED_BY(mu_) = 0;
 };
-
-// The service's time zone for the console's pages: Europe/London, or UTC
-// when the zone database is missing.
-absl::TimeZone ConsoleTimeZone();
 
 class TriageSection final : public ConsoleSection {
  public:

@@ -1043,6 +1043,8 @@ TEST_F(IntakeServiceTest, StaffWhoMayReadReferralsListAReferralsHistory) {
   EXPECT_EQ(calls_refused[1][4], "staff-9 as commissioner");
   EXPECT_EQ(calls_refused[2][0], kPolice);
   EXPECT_EQ(calls_refused[2][2], method);
+}
+
 // The console (web-svc's identity) keys referrals for a signed-in person in
 // their staff role: a call handler keys probation's secure email on its
 // behalf and a victim's call as a self-referral; the audit trail names

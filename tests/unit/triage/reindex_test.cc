@@ -37,8 +37,16 @@ const absl::Time kStart = absl::FromCivil(
 
 using frontdoor::testing::OldSubjectKey;
 
+// The tables as they were before identity matching, and the decisions'
+// assessment column, which this build's decisions are written with.
 std::vector<store::Migration> SchemaBeforeIdentity() {
-  return frontdoor::testing::OnlyMigration(Migrations(), "triage/001_triage");
+  std::vector<store::Migration> schema =
+      frontdoor::testing::OnlyMigration(Migrations(), "triage/001_triage");
+  for (store::Migration& m : frontdoor::testing::OnlyMigration(
+           Migrations(), "triage/004_decision_assessments")) {
+    schema.push_back(std::move(m));
+  }
+  return schema;
 }
 
 std::vector<store::Migration> CurrentSchema() {

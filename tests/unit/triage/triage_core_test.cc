@@ -62,13 +62,10 @@ Caller Console(const char* staff_role) {
   return Caller{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "staff-42",
                 role.ok() ? (*role)->roles
                           : std::vector<config::v1::Role>{},
-// Console staff through web-svc: the person's account id, their staff role.
-Caller Console(const std::string& staff_role) {
-  return Caller{"frontdoor-web",
-                "spiffe://frontdoor/svc/web-svc",
-                "staff-7",
-                {config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF},
                 staff_role};
+}
+Caller Console(const std::string& staff_role) {
+  return Console(staff_role.c_str());
 }
 
 // Collects what the relay delivers.
@@ -697,7 +694,7 @@ TEST_F(TriageCoreTest, ATeamLeaderOverridesTheTierOnTheKeptAssessment) {
   EXPECT_EQ(overridden->risk_level(), common::v1::RISK_LEVEL_MEDIUM);
   EXPECT_EQ(overridden->score(), 13);
   EXPECT_FALSE(overridden->auto_triaged());
-  EXPECT_EQ(overridden->decided_by(), "staff-7");
+  EXPECT_EQ(overridden->decided_by(), "staff-42");
   absl::StatusOr<v1::Decision> latest = Get("FD-VVVVVVVVVVV1");
   ASSERT_TRUE(latest.ok());
   EXPECT_EQ(latest->tier(), 4);
@@ -741,7 +738,7 @@ TEST_F(TriageCoreTest, ATeamLeaderOverridesTheTierOnTheKeptAssessment) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
                   "'triage.decide' AND reason = 'tier_override' AND "
                   "subject = 'FD-VVVVVVVVVVV1' AND actor_person = "
-                  "'staff-7 as team_leader'"),
+                  "'staff-42 as team_leader'"),
             1);
   // The reason typed is nowhere in the audit trail.
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE details LIKE "
