@@ -34,6 +34,9 @@ constexpr size_t kMaxReleaseReasonChars = 500;
 // Waiting placements examined when a place frees (those needing a
 // specialist the freed place cannot serve are passed over).
 constexpr int64_t kMaxWaitingScanned = 500;
+// People give the time of first contact to the minute: a contact made in
+// the minute the referral arrived is recorded at its arrival.
+constexpr int64_t kTypedTimeUs = 60 * 1000 * 1000;
 
 constexpr char kColumns[] =
     "reference, agency_id, decision_number, state, programme_id, "
@@ -780,12 +783,14 @@ void AllocationCore::RecordFirstContact(
           return absl::FailedPreconditionError(
               "first contact was recorded before");
         }
-        if (made_at_us < r->received_at_us) {
+        const int64_t received_minute_us =
+            r->received_at_us - r->received_at_us % kTypedTimeUs;
+        if (made_at_us < received_minute_us) {
           return InvalidArgumentWithViolations(
               "the request is not valid",
               {{"made_at", "must not be before the referral was received"}});
         }
-        r->first_contact_at_us = made_at_us;
+        r->first_contact_at_us = std::max(made_at_us, r->received_at_us);
         r->p.set_first_contact_method(request.method());
         const v1::FirstContact outcome = FirstContactOf(
             r->p.state(), r->first_contact_due_us, made_at_us,

@@ -690,6 +690,21 @@ TEST_F(FirstContactTest, BadRequestsNameTheFieldAndClosedPlacementsRefuse) {
             v1::FIRST_CONTACT_NOT_MADE);
 }
 
+// A practitioner who calls at once types the minute the referral arrived
+// in: recorded as its arrival, not refused as before it.
+TEST_F(FirstContactTest, ContactInTheMinuteOfArrivalIsRecordedAtArrival) {
+  clock_.Advance(absl::Seconds(30));
+  ASSERT_TRUE(Deliver(AdultVictim("FD-AAAAAAAAAAA1", 2)).ok());
+  const absl::Time received = clock_.Now();
+  const absl::Time minute = received - absl::Seconds(30);
+  clock_.Advance(absl::Seconds(10));
+  auto p = Contact("FD-AAAAAAAAAAA1", minute);
+  ASSERT_TRUE(p.ok()) << p.status();
+  EXPECT_EQ(TimeUtil::TimestampToMicroseconds(p->first_contact_at()),
+            absl::ToUnixMicros(received));
+  EXPECT_EQ(p->first_contact(), v1::FIRST_CONTACT_MET);
+}
+
 // The placement's stored reason column and sealed reason, and every audit
 // reason of its rows.
 struct StoredReason {
