@@ -6,75 +6,14 @@
 // console-triage-*.png in $FRONTDOOR_BROWSER_ARTEFACTS.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { Suite, checkAccessible, BUILD } from './harness.mjs'
+import { Suite, checkAccessible, example } from './harness.mjs'
 
-const SOURCE = process.env.FRONTDOOR_SOURCE_DIR
-const PASSWORD = 'plum orchard lantern'
-const TOTP_STEP_MS = 30000
 // How long a referral may take to reach triage's queue.
 const QUEUE_DEADLINE_MS = 30000
 
 const suite = new Suite({}, { triageAndNotify: true })
 before(() => suite.start())
 after(() => suite.stop())
-
-function example (name) {
-  return JSON.parse(readFileSync(join(SOURCE, 'tools', 'examples', name)))
-}
-
-// frontdoor-web-accounts create, as an operator runs it: the one-time code.
-function createAccount (username, role) {
-  const out = execFileSync(join(BUILD, 'web-svc', 'frontdoor-web-accounts'), [
-    'create', '--sqlite', join(suite.dir, 'web.db'), '--keys', join(suite.dir, 'keys.json'),
-    '--username', username, '--display-name', username, '--role', role,
-    '--url', suite.webUrl, '--operator', 'op-browser-test'])
-  return JSON.parse(out.toString()).enrolment_code
-}
-
-function base32Decode (text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = 0
-  let value = 0
-  const out = []
-  for (const c of text.replace(/[\s=]/g, '')) {
-    value = (value << 5) | alphabet.indexOf(c)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-
-// RFC 6238: HMAC-SHA-1, 30-second steps, 6 digits, at `ms`.
-function totp (secret, ms) {
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / TOTP_STEP_MS)))
-  const h = createHmac('sha1', secret).update(counter).digest()
-  const o = h[h.length - 1] & 0xf
-  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]
-  return String(n % 1000000).padStart(6, '0')
-}
-
-// Enrols a new account with `role` in `page`: signed in after.
-async function signedIn (page, username, role) {
-  const code = createAccount(username, role)
-  await page.goto(`${suite.webUrl}/console/enrol`)
-  await page.fill('#username', username)
-  await page.fill('#enrolment-code', code)
-  await page.fill('#new-password', PASSWORD)
-  await page.fill('#confirm-password', PASSWORD)
-  await page.click('#continue')
-  const secret = base32Decode(await page.locator('#totp-secret').textContent())
-  await page.fill('#code', totp(secret, Date.now()))
-  await page.click('#continue')
-  assert.equal(new URL(page.url()).pathname, '/console')
-}
 
 // The queue page once it lists `reference` (intake's relay hands it over).
 async function queueWith (page, reference) {
@@ -90,7 +29,7 @@ async function queueWith (page, reference) {
 test('a practitioner works a referral from the queue to the decision', async () => {
   const reference = await suite.submitAs('staffs-police', example('adult-victim.json'))
   const { page, problems } = await suite.newPage()
-  await signedIn(page, 'pat@example.org', 'practitioner')
+  await suite.signIn(page, 'pat@example.org', 'practitioner')
   await page.click('a[href="/console/queue"]')
   await queueWith(page, reference)
   assert.equal(await page.locator('h1').count(), 1)
@@ -128,7 +67,7 @@ test('a practitioner works a referral from the queue to the decision', async () 
 test("the children's assessment shows the indicators for the child's age", async () => {
   const reference = await suite.submitAs('staffs-police', example('child-victim.json'))
   const { page, problems } = await suite.newPage()
-  await signedIn(page, 'kit@example.org', 'team_leader')
+  await suite.signIn(page, 'kit@example.org', 'team_leader')
   await queueWith(page, reference)
   await page.goto(`${suite.webUrl}/console/referrals/${reference}/assessment`)
   assert.equal(await page.locator('#indicator-witnessed-violence').count(), 1)

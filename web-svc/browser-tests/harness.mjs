@@ -4,19 +4,22 @@
 // through playwright-core, axe-core for WCAG 2.2 AA, screenshots kept in
 // $FRONTDOOR_BROWSER_ARTEFACTS, intake's counters read from its metrics
 // page, and the built frontdoorctl to submit as a partner and to read a
-// recipient's stream.
+// recipient's stream; staff accounts made with the operator command
+// frontdoor-web-accounts and enrolled with a TOTP code computed here
+// (RFC 6238 with node's HMAC).
 //
 // Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
 import assert from 'node:assert/strict'
 import { spawn, execFile, execFileSync } from 'node:child_process'
-import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs'
+import { createHmac } from 'node:crypto'
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium } from 'playwright-core'
 import AxeBuilder from '@axe-core/playwright'
 
 export const BUILD = process.env.FRONTDOOR_BUILD_DIR
-const SOURCE = process.env.FRONTDOOR_SOURCE_DIR
+export const SOURCE = process.env.FRONTDOOR_SOURCE_DIR
 export const ARTEFACTS = process.env.FRONTDOOR_BROWSER_ARTEFACTS ?? join(BUILD, 'browser-artefacts')
 const CHROMIUM = process.env.FRONTDOOR_CHROMIUM ?? '/usr/bin/chromium'
 const PKI = join(BUILD, 'testdata', 'pki')
@@ -30,6 +33,9 @@ const FRONTDOORCTL = join(BUILD, 'tools', 'frontdoorctl', 'frontdoorctl')
 const CALL_DEADLINE_SECONDS = 10
 const CTL_GRACE_MS = 5000
 const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
+// Every test account's password.
+export const STAFF_PASSWORD = 'plum orchard lantern'
+export const TOTP_STEP_MS = 30000
 
 // The "server" block of a gRPC service's configuration: free loopback
 // ports, its certificate from the test PKI.
@@ -47,12 +53,14 @@ function serverBlock (name) {
 // repository's notify and triage rules; without allocation-svc, triage's
 // decisions for allocation wait in its outbox) and intake relays to them;
 // { allocation: true } also starts allocation-svc (the repository's
-// catalogue and settings) before them, for triage and the console.
+// catalogue, and `allocationSettings` or the repository's settings) before
+// them, for triage and the console.
 export class Suite {
-  constructor (webSettings = {}, { triageAndNotify = false, allocation = false } = {}) {
+  constructor (webSettings = {}, { triageAndNotify = false, allocation = false, allocationSettings = null } = {}) {
     this.webSettings = webSettings
     this.triageAndNotify = triageAndNotify || allocation
     this.allocation = allocation
+    this.allocationSettings = allocationSettings
     this.children = []
   }
 
@@ -93,11 +101,16 @@ export class Suite {
     }
     const relays = {}
     if (this.allocation) {
+      let settingsFile = join(SOURCE, 'config', 'allocation-settings.json')
+      if (this.allocationSettings) {
+        settingsFile = join(this.dir, 'allocation-settings.json')
+        writeFileSync(settingsFile, JSON.stringify(this.allocationSettings, null, 2))
+      }
       const allocation = await this.startService('allocation-svc', {
         server: serverBlock('allocation-svc'),
         store: { sqlitePath: join(this.dir, 'allocation.db') },
         catalogueFile: join(SOURCE, 'config', 'catalogue.json'),
-        settingsFile: join(SOURCE, 'config', 'allocation-settings.json'),
+        settingsFile,
         districtsFile: join(SOURCE, 'config', 'districts.json'),
         ...shared
       })
@@ -173,12 +186,45 @@ export class Suite {
     const page = await context.newPage()
     const problems = []
     // Script errors and refusals by the Content-Security-Policy; not the
-    // browser's note that a form with errors answered 422.
+    // browser's note that a page answered 422 (errors shown) or 403.
     page.on('console', (m) => {
-      if (m.type() === 'error' && !m.text().includes('status of 422')) problems.push(m.text())
+      if (m.type() === 'error' && !/status of (422|403)/.test(m.text())) problems.push(m.text())
     })
     page.on('pageerror', (e) => problems.push(e.message))
     return { page, problems }
+  }
+
+  // A staff account made with frontdoor-web-accounts create, as an
+  // operator runs it: resolves with the one-time enrolment code.
+  createAccount (username, role, displayName = username) {
+    const out = execFileSync(join(BUILD, 'web-svc', 'frontdoor-web-accounts'), [
+      'create', '--sqlite', join(this.dir, 'web.db'), '--keys', join(this.dir, 'keys.json'),
+      '--username', username, '--display-name', displayName, '--role', role,
+      '--url', this.webUrl, '--operator', 'op-browser-test'])
+    const created = JSON.parse(out.toString())
+    assert.equal(created.enrol_at, `${this.webUrl}/console/enrol`)
+    return created.enrolment_code
+  }
+
+  // A new account with `role`, enrolled in `page` (password, then the
+  // authenticator's first code), which is then signed in at the console's
+  // home page; resolves with the authenticator's secret.
+  async signIn (page, username, role, displayName = username) {
+    const code = this.createAccount(username, role, displayName)
+    await page.goto(`${this.webUrl}/console/enrol`)
+    await page.fill('#username', username)
+    await page.fill('#enrolment-code', code)
+    await page.fill('#new-password', STAFF_PASSWORD)
+    await page.fill('#confirm-password', STAFF_PASSWORD)
+    await Promise.all([page.waitForNavigation(), page.click('#continue')])
+    const secret = base32Decode(await page.locator('#totp-secret').textContent())
+    // The previous step's code (still accepted), so that a sign-in or
+    // confirmation straight after can use the current one: no code is
+    // accepted twice.
+    await page.fill('#code', totp(secret, Date.now() - TOTP_STEP_MS))
+    await Promise.all([page.waitForNavigation(), page.click('#continue')])
+    assert.equal(new URL(page.url()).pathname, '/console')
+    return secret
   }
 
   // intake's count of web-form referrals received at `frontDoor`
@@ -238,4 +284,35 @@ export async function checkAccessible (page, name) {
   await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true })
   const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze()
   assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [], name)
+}
+
+// An authenticator's secret from its base32 text (RFC 4648).
+export function base32Decode (text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
+  let bits = 0
+  let value = 0
+  const out = []
+  for (const c of text.replace(/[\s=]/g, '')) {
+    value = (value << 5) | alphabet.indexOf(c)
+    bits += 5
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff)
+      bits -= 8
+    }
+  }
+  return Buffer.from(out)
+}
+
+// RFC 6238: HMAC-SHA-1, 30-second steps, 6 digits, at `ms`.
+export function totp (secret, ms) {
+  const counter = Buffer.alloc(8)
+  counter.writeBigUInt64BE(BigInt(Math.floor(ms / TOTP_STEP_MS)))
+  const h = createHmac('sha1', secret).update(counter).digest()
+  const o = h[h.length - 1] & 0xf
+  return ((h.readUInt32BE(o) & 0x7fffffff) % 1000000).toString().padStart(6, '0')
+}
+
+// A referral from tools/examples/ (the protobuf JSON mapping), as an object.
+export function example (name) {
+  return JSON.parse(readFileSync(join(SOURCE, 'tools', 'examples', name)))
 }

@@ -1,76 +1,24 @@
 // A call handler keys a phoned-in self-referral in the console: Debian's
 // chromium through playwright-core, axe-core checking WCAG 2.2 AA on each
-// page (screenshots 40- to 45-keying-*.png). intake-svc and web-svc run as
-// real processes (harness.mjs); the account is made with the operator
-// command frontdoor-web-accounts and signed in with a TOTP code computed
-// here (RFC 6238 with node's HMAC).
+// page (screenshots 40- to 44-keying-*.png). intake-svc and web-svc run as
+// real processes (harness.mjs), which also makes and signs in the account.
 //
 // Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { createHmac } from 'node:crypto'
-import { join } from 'node:path'
-import { BUILD, Suite, checkAccessible } from './harness.mjs'
-
-const PASSWORD = 'plum orchard lantern'
-const TOTP_STEP_MS = 30000
+import { Suite, checkAccessible } from './harness.mjs'
 
 const suite = new Suite()
 before(() => suite.start())
 after(() => suite.stop())
-
-// frontdoor-web-accounts create, as an operator runs it: the one-time code.
-function createAccount (username, role) {
-  const out = execFileSync(join(BUILD, 'web-svc', 'frontdoor-web-accounts'), [
-    'create', '--sqlite', join(suite.dir, 'web.db'), '--keys', join(suite.dir, 'keys.json'),
-    '--username', username, '--display-name', 'Alex Example', '--role', role,
-    '--url', suite.webUrl, '--operator', 'op-browser-test'])
-  return JSON.parse(out.toString()).enrolment_code
-}
-
-function base32Decode (text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = 0
-  let value = 0
-  const out = []
-  for (const c of text.replace(/[\s=]/g, '')) {
-    value = (value << 5) | alphabet.indexOf(c)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-
-// RFC 6238: HMAC-SHA-1, 30-second steps, 6 digits, at `ms`.
-function totp (secret, ms) {
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / TOTP_STEP_MS)))
-  const h = createHmac('sha1', secret).update(counter).digest()
-  const o = h[h.length - 1] & 0xf
-  return ((h.readUInt32BE(o) & 0x7fffffff) % 1000000).toString().padStart(6, '0')
-}
 
 async function submit (page, button) {
   await Promise.all([page.waitForNavigation(), page.click(`#${button}`)])
 }
 
 test('a call handler keys a phoned-in self-referral', async () => {
-  const code = createAccount('alex@example.org', 'call_handler')
   const { page, problems } = await suite.newPage()
-  await page.goto(`${suite.webUrl}/console/enrol`)
-  await page.fill('#username', 'alex@example.org')
-  await page.fill('#enrolment-code', code)
-  await page.fill('#new-password', PASSWORD)
-  await page.fill('#confirm-password', PASSWORD)
-  await submit(page, 'continue')
-  const secret = base32Decode(await page.locator('#totp-secret').textContent())
-  await page.fill('#code', totp(secret, Date.now()))
-  await submit(page, 'continue')
-  assert.equal(new URL(page.url()).pathname, '/console')
+  await suite.signIn(page, 'alex@example.org', 'call_handler', 'Alex Example')
 
   await Promise.all([page.waitForNavigation(), page.click('a[href="/console/new-referral"]')])
   await checkAccessible(page, '40-keying-start')

@@ -8,16 +8,8 @@
 // 40- to 43-placement*.png in $FRONTDOOR_BROWSER_ARTEFACTS.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { execFileSync } from 'node:child_process'
-import { createHmac } from 'node:crypto'
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { BUILD, Suite, checkAccessible } from './harness.mjs'
+import { Suite, checkAccessible, example } from './harness.mjs'
 
-const SOURCE = process.env.FRONTDOOR_SOURCE_DIR
-
-const PASSWORD = 'plum orchard lantern'
-const TOTP_STEP_MS = 30000
 // How long allocation may take to hear of a triaged referral.
 const SETTLE_MS = 30000
 const POLL_MS = 200
@@ -26,57 +18,18 @@ const suite = new Suite({}, { allocation: true })
 before(() => suite.start())
 after(() => suite.stop())
 
-function base32Decode (text) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'
-  let bits = 0
-  let value = 0
-  const out = []
-  for (const c of text.replace(/[\s=]/g, '')) {
-    value = (value << 5) | alphabet.indexOf(c)
-    bits += 5
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff)
-      bits -= 8
-    }
-  }
-  return Buffer.from(out)
-}
-
-// RFC 6238: HMAC-SHA-1, 30-second steps, 6 digits, at `ms`.
-function totp (secret, ms) {
-  const counter = Buffer.alloc(8)
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / TOTP_STEP_MS)))
-  const h = createHmac('sha1', secret).update(counter).digest()
-  const o = h[h.length - 1] & 0xf
-  return ((h.readUInt32BE(o) & 0x7fffffff) % 1000000).toString().padStart(6, '0')
-}
-
-// A practitioner's account made with the operator command, enrolled in a
-// new browser window, which is then signed in.
+// A practitioner's account, enrolled in a new browser window, which is
+// then signed in.
 async function signedInPractitioner () {
-  const out = execFileSync(join(BUILD, 'web-svc', 'frontdoor-web-accounts'), [
-    'create', '--sqlite', join(suite.dir, 'web.db'), '--keys', join(suite.dir, 'keys.json'),
-    '--username', 'pat@example.org', '--display-name', 'Pat Practitioner',
-    '--role', 'practitioner', '--url', suite.webUrl, '--operator', 'op-browser-test'])
-  const code = JSON.parse(out.toString()).enrolment_code
   const { page, problems } = await suite.newPage()
-  await page.goto(`${suite.webUrl}/console/enrol`)
-  await page.fill('#username', 'pat@example.org')
-  await page.fill('#enrolment-code', code)
-  await page.fill('#new-password', PASSWORD)
-  await page.fill('#confirm-password', PASSWORD)
-  await page.click('#continue')
-  const secret = base32Decode(await page.locator('#totp-secret').textContent())
-  await page.fill('#code', totp(secret, Date.now()))
-  await page.click('#continue')
-  assert.equal(new URL(page.url()).pathname, '/console')
+  await suite.signIn(page, 'pat@example.org', 'practitioner', 'Pat Practitioner')
   return { page, problems }
 }
 
 // The example adult victim with a DASH of `yes` "yes" answers: triaged at
 // once, then allocated.
 function adultWithDash (yes) {
-  const referral = JSON.parse(readFileSync(join(SOURCE, 'tools', 'examples', 'adult-victim.json')))
+  const referral = example('adult-victim.json')
   referral.riskAssessment = {
     formVersion: 'safelives-dash-24',
     answers: Array.from({ length: 24 }, (_, i) => ({
