@@ -36,6 +36,8 @@ const WCAG_22_AA = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']
 // Every test account's password.
 export const STAFF_PASSWORD = 'plum orchard lantern'
 export const TOTP_STEP_MS = 30000
+// Screenshots kept as pictures in the repository: readable, and small.
+const JPEG_QUALITY = 70
 
 // The "server" block of a gRPC service's configuration: free loopback
 // ports, its certificate from the test PKI.
@@ -278,10 +280,13 @@ export class Suite {
   }
 }
 
-// A full-page screenshot kept as `name`.png, then axe-core: no WCAG 2.2 AA
-// violation.
-export async function checkAccessible (page, name) {
-  await page.screenshot({ path: join(ARTEFACTS, `${name}.png`), fullPage: true })
+// A full-page screenshot kept as `name`.png (or, with { jpeg: true }, the
+// window's view as a smaller `name`.jpg, for pictures kept in the
+// repository), then axe-core on the whole page: no WCAG 2.2 AA violation.
+export async function checkAccessible (page, name, { jpeg = false } = {}) {
+  await page.screenshot(jpeg
+    ? { path: join(ARTEFACTS, `${name}.jpg`), type: 'jpeg', quality: JPEG_QUALITY }
+    : { path: join(ARTEFACTS, `${name}.png`), fullPage: true })
   const results = await new AxeBuilder({ page }).withTags(WCAG_22_AA).analyze()
   assert.deepEqual(results.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`), [], name)
 }

@@ -15,15 +15,15 @@
 //     list (the woman who phoned) is allocated it.
 //
 // axe-core checks WCAG 2.2 AA on every page; the screenshots,
-// journey-*.png in $FRONTDOOR_BROWSER_ARTEFACTS, are the README's
-// walkthrough for a new practitioner.
+// journey-*.jpg in $FRONTDOOR_BROWSER_ARTEFACTS, are the pictures of the
+// practitioners' guide (docs/console/, tools/console-screenshots).
 //
 // Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Suite, SOURCE, checkAccessible, example } from './harness.mjs'
+import { Suite, SOURCE, checkAccessible as checkEachPage, example } from './harness.mjs'
 
 // How long a referral may take to pass from one service to the next.
 const SETTLE_MS = 30000
@@ -40,6 +40,12 @@ function oneIdvaPlace () {
     .filter((p) => !p.programmes.includes(IDVA_PROGRAMME))
     .concat([{ id: 'idva-north-1', programmes: [IDVA_PROGRAMME], caseload: 1 }])
   return settings
+}
+
+// axe-core, and the screenshot as a picture for the practitioners' guide
+// (tools/console-screenshots).
+function checkAccessible (page, name) {
+  return checkEachPage(page, name, { jpeg: true })
 }
 
 const suite = new Suite({}, { allocation: true, allocationSettings: oneIdvaPlace() })
