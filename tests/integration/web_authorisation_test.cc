@@ -1,0 +1,384 @@
+// The console's authorisation matrix over real HTTPS: every page and action
+// of the console (one row each, method and path), tried by a signed-in
+// person of each of the five roles and by a signed-out browser. The roles
+// each row lets in are written out here by hand, from issue 14 and
+// web-svc/roles.h, never computed with May(): a route that checks the wrong
+// permission fails this test.
+//
+// intake-svc, triage-svc and allocation-svc are absent (port 1): a refusal
+// must come before any call (403, the forbidden page, nothing of what was
+// asked), and a role that is let in then gets the page, a redirect, the
+// form's errors or the problem page (200, 303, 422 or 503), never 403 and
+// never a redirect to sign in.
+//
+// Two checks fail loudly when a page is added without a row: every console
+// link and form action any of the pages shows is a row's (or a sign-in
+// page's), and every route label in web-svc/console*.cc is a row's (or a
+// sign-in page's, or an answer any page may give).
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/clock/clock.h"
+#include "tests/testing/console_staff.h"
+#include "tests/testing/cookie_browser.h"
+#include "tests/testing/http_get.h"
+#include "tests/testing/service_dirs.h"
+#include "tests/testing/suite_configs.h"
+#include "web-svc/credentials.h"
+#include "web-svc/web_server.h"
+
+namespace frontdoor {
+namespace {
+
+using ::frontdoor::testing::CookieBrowser;
+using ::frontdoor::testing::HttpAnswer;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const absl::Time kStart = absl::FromCivil(
+    absl::CivilSecond(2026, 12, 2, 9, 0, 0), absl::UTCTimeZone());
+
+// A well-formed reference and a catalogue programme id, for the paths that
+// name one. Nobody holds them (the services are absent anyway).
+constexpr char kReference[] = "FD-3K9QX2M4T7BW";
+constexpr char kProgramme[] = "imatter";
+
+constexpr char kSignInPath[] = "/console/sign-in";
+constexpr char kForbiddenHeading[] = "You cannot see this page";
+
+// The five role codes (the operator command's).
+constexpr char kCallHandler[] = "call_handler";
+constexpr char kPractitioner[] = "practitioner";
+constexpr char kTeamLeader[] = "team_leader";
+constexpr char kOperator[] = "operator";
+constexpr char kCommissioner[] = "commissioner";
+const std::vector<std::string> kAllRoles = {
+    kCallHandler, kPractitioner, kTeamLeader, kOperator, kCommissioner};
+
+// One page or action of the console.
+struct Row {
+  bool post = false;
+  std::string path;
+  // The metrics' route label of its answer.
+  std::string route;
+  // Role codes let in; every other role gets 403.
+  std::set<std::string> allowed;
+  // Where a signed-out browser is sent (its answer is a 303 there).
+  std::string signed_out_to = kSignInPath;
+  // Whether the action ends the session (sign-out): tried last, each time
+  // by a person signed in for it.
+  bool ends_session = false;
+};
+
+std::string At(const std::string& tail) {
+  return absl::StrCat("/console/referrals/", kReference, tail);
+}
+std::string Placement(const std::string& tail) {
+  return absl::StrCat("/console/placements/", kReference, tail);
+}
+
+// THE matrix, from issue 14 ("a call handler cannot override or release; a
+// commissioner sees no personal data; a signed-out browser sees nothing")
+// and the role table in web-svc/roles.h, written out by hand.
+std::vector<Row> Matrix() {
+  const std::set<std::string> everyone(kAllRoles.begin(), kAllRoles.end());
+  // Those who read referrals in full, assess and record placements.
+  const std::set<std::string> casework = {kPractitioner, kTeamLeader};
+  // Those who key a referral taken by phone, chat or secure email.
+  const std::set<std::string> keying = {kCallHandler, kPractitioner,
+                                        kTeamLeader};
+  const std::set<std::string> leaders = {kTeamLeader};
+  const std::set<std::string> reports = {kTeamLeader, kOperator, kCommissioner};
+  return {
+      // console.cc
+      {false, "/console", "console_home", everyone},
+      {false, "/console/reports", "console_reports", reports},
+      {false, "/console/confirm-identity", "console_confirm_identity",
+       everyone},
+      {true, "/console/confirm-identity", "console_confirm_identity", everyone},
+      {true, "/console/sign-out", "console_sign_out", everyone,
+       "/console/signed-out", true},
+      {true, "/console/sign-out-everywhere", "console_sign_out", everyone,
+       "/console/signed-out-everywhere", true},
+      // console_triage.cc: the queue has references, risk and waits only.
+      {false,
+       "/console/queue",
+       "console_queue",
+       {kCallHandler, kPractitioner, kTeamLeader}},
+      {false, At(""), "console_referral", casework},
+      {true, At(""), "console_referral", casework},  // the purpose
+      {false, At("/assessment"), "console_assessment", casework},
+      {true, At("/assessment"), "console_assessment", casework},
+      {false, At("/decision"), "console_decision", casework},
+      // console_history.cc
+      {false, At("/history"), "console_history", casework},
+      // console_leader.cc: team leaders only.
+      {false, At("/override"), "console_override", leaders},
+      {true, At("/override"), "console_override", leaders},
+      {false, Placement("/release"), "console_release", leaders},
+      {true, Placement("/release"), "console_release", leaders},
+      {false, Placement("/released"), "console_released", leaders},
+      // console_placements.cc
+      {false, Placement(""), "console_placement", casework},
+      {true, Placement("/consent"), "console_placement_consent", casework},
+      {true, Placement("/first-contact"), "console_placement_first_contact",
+       casework},
+      {true, Placement("/failure"), "console_placement_failure", casework},
+      {false, "/console/waiting-lists", "console_waiting_lists", casework},
+      {false, absl::StrCat("/console/waiting-lists/", kProgramme),
+       "console_waiting_list", casework},
+      // console_keying.cc
+      {false, "/console/new-referral", "console_new_referral", keying},
+      {true, "/console/new-referral", "console_new_referral", keying},
+      {false, "/console/new-referral/details", "console_new_referral_details",
+       keying},
+      {true, "/console/new-referral/details", "console_new_referral_details",
+       keying},
+      {false, absl::StrCat("/console/new-referral/received/", kReference),
+       "console_new_referral_received", keying},
+  };
+}
+
+// The pages before sign-in (console.cc), open to anyone, and their labels.
+const std::vector<std::string> kPublicPaths = {
+    "/console/sign-in",    "/console/sign-in/code",
+    "/console/enrol",      "/console/enrol/authenticator",
+    "/console/signed-out", "/console/signed-out-everywhere"};
+const std::set<std::string> kPublicRoutes = {
+    "console_sign_in", "console_code", "console_enrol", "console_authenticator",
+    "console_signed_out"};
+// Answers any page may give: the CSRF refusal, a wrong method, an unknown
+// page, a store that cannot answer.
+const std::set<std::string> kAnyPageRoutes = {
+    "console_csrf", "console_method", "console_not_found", "console_error"};
+
+// Where a redirect sends the browser ("" when it is not one).
+std::string Location(const HttpAnswer& a) {
+  const auto it = a.headers.find("location");
+  return it == a.headers.end() ? "" : it->second;
+}
+
+std::string Describe(const Row& row) {
+  return absl::StrCat(row.post ? "POST " : "GET ", row.path);
+}
+
+class WebAuthorisationTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = testing::FreshServiceDir("web-authorisation");
+    // No intake-svc, triage-svc or allocation-svc: every call fails.
+    web_config_ =
+        testing::WebConfigIn(dir_, 1, FRONTDOOR_WEB_ASSETS_DIR, "example.org");
+    // The FakeClock never refills the buckets: room for every post here.
+    web_config_.mutable_client_rate_limit()->set_per_second(0.001);
+    web_config_.mutable_client_rate_limit()->set_burst(1000);
+    auto web = web::WebServer::Start(web_config_, clock_);
+    ASSERT_TRUE(web.ok()) << web.status();
+    web_ = *std::move(web);
+  }
+
+  void TearDown() override {
+    if (web_) {
+      EXPECT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    }
+    std::filesystem::remove_all(dir_);
+  }
+
+  // A browser signed in as a new account of `role` (a fresh TOTP step).
+  CookieBrowser SignedIn(const std::string& role) {
+    clock_.Advance(absl::Seconds(web::kTotpStepSeconds));
+    return testing::SignedInAs(web_config_, clock_, web_->https_port(),
+                               absl::StrCat("user-", ++accounts_), role)
+        .browser;
+  }
+
+  // The row's request, a post carrying `csrf` and nothing else.
+  static HttpAnswer Try(CookieBrowser& b, const Row& row,
+                        const std::string& csrf) {
+    return row.post ? b.Post(row.path, {{"csrf-token", csrf}})
+                    : b.Get(row.path);
+  }
+
+  // Every /console link and form action `html` shows, without query, with
+  // any reference made the table's.
+  void CollectLinks(const std::string& html) {
+    static const std::regex kLink("(?:href|action)=\"(/console[^\"?#]*)");
+    static const std::regex kAnyReference("FD-[0-9A-Z]{12}");
+    for (std::sregex_iterator it(html.begin(), html.end(), kLink), end;
+         it != end; ++it) {
+      links_.insert(
+          std::regex_replace((*it)[1].str(), kAnyReference, kReference));
+    }
+  }
+
+  // `row` tried by a person of `role` in `b` (signed in, with `csrf`).
+  void Check(CookieBrowser& b, const std::string& role, const Row& row,
+             const std::string& csrf) {
+    const HttpAnswer a = Try(b, row, csrf);
+    const std::string what = absl::StrCat(Describe(row), " as ", role);
+    CollectLinks(a.body);
+    if (row.allowed.count(role) == 0) {
+      EXPECT_EQ(a.status, 403) << what << "\n" << a.body;
+      EXPECT_THAT(a.body, HasSubstr(kForbiddenHeading)) << what;
+      // Nothing of what was asked: not even the reference or programme.
+      EXPECT_THAT(a.body, Not(HasSubstr(kReference))) << what;
+      EXPECT_THAT(a.body, Not(HasSubstr(kProgramme))) << what;
+      return;
+    }
+    EXPECT_NE(a.status, 403) << what << "\n" << a.body;
+    EXPECT_THAT(a.body, Not(HasSubstr(kForbiddenHeading))) << what;
+    EXPECT_THAT(a.status, ::testing::AnyOf(200, 303, 422, 503)) << what << "\n"
+                                                                << a.body;
+    if (a.status == 303) {
+      EXPECT_FALSE(Location(a).empty()) << what;
+      EXPECT_FALSE(absl::StartsWith(Location(a), kSignInPath))
+          << what << " sent to " << Location(a);
+    }
+  }
+
+  std::filesystem::path dir_;
+  FakeClock clock_{kStart};
+  config::v1::WebConfig web_config_;
+  std::unique_ptr<web::WebServer> web_;
+  int accounts_ = 0;
+  std::set<std::string> links_;
+};
+
+// The page's CSRF token (the signed-in bar's sign-out form holds it).
+std::string CsrfOf(const HttpAnswer& page) {
+  const std::string token = testing::InputValue(page.body, "csrf-token");
+  EXPECT_FALSE(token.empty()) << page.body;
+  return token;
+}
+
+TEST_F(WebAuthorisationTest, EachRoleMayDoExactlyWhatTheMatrixSays) {
+  const std::vector<Row> rows = Matrix();
+  for (const std::string& role : kAllRoles) {
+    SCOPED_TRACE(role);
+    // Every row but sign-out, with one sign-in (no clock moves meanwhile,
+    // so an override or release does not ask to confirm identity first).
+    CookieBrowser b = SignedIn(role);
+    const HttpAnswer home = b.Get("/console");
+    ASSERT_EQ(home.status, 200) << home.body;
+    const std::string csrf = CsrfOf(home);
+    CollectLinks(home.body);
+    for (const Row& row : rows) {
+      if (!row.ends_session) Check(b, role, row, csrf);
+    }
+    // Still signed in: nothing above ended the session.
+    EXPECT_EQ(b.Get("/console").status, 200);
+    // Sign-out, each with a person signed in for it, who is then out.
+    for (const Row& row : rows) {
+      if (!row.ends_session) continue;
+      CookieBrowser leaving = SignedIn(role);
+      Check(leaving, role, row, CsrfOf(leaving.Get("/console")));
+      const HttpAnswer after = leaving.Get("/console");
+      EXPECT_EQ(after.status, 303) << Describe(row);
+      EXPECT_EQ(Location(after), kSignInPath) << Describe(row);
+    }
+  }
+
+  // Every console link or form action a page showed is a row's (or a
+  // sign-in page's): a page added without a row fails here.
+  std::set<std::string> covered(kPublicPaths.begin(), kPublicPaths.end());
+  for (const Row& row : rows) covered.insert(row.path);
+  for (const std::string& link : links_) {
+    EXPECT_EQ(covered.count(link), 1u)
+        << link << " is shown by a console page but has no row in Matrix()";
+  }
+  // Each role's home page named its pages: more than the sign-out forms.
+  EXPECT_EQ(links_.count("/console/queue"), 1u);
+  EXPECT_EQ(links_.count("/console/new-referral"), 1u);
+  EXPECT_EQ(links_.count("/console/waiting-lists"), 1u);
+  EXPECT_EQ(links_.count("/console/reports"), 1u);
+
+  // Every row's route label is the one web-svc counted its answers under.
+  auto scrape = testing::HttpGet(web_->metrics_port(), "/metrics");
+  ASSERT_TRUE(scrape.ok()) << scrape.status();
+  for (const Row& row : rows) {
+    EXPECT_THAT(scrape->body,
+                HasSubstr(absl::StrCat("route=\"", row.route, "\"")))
+        << Describe(row);
+  }
+}
+
+TEST_F(WebAuthorisationTest, ASignedOutBrowserSeesNothing) {
+  CookieBrowser nobody(web_->https_port());
+  // A CSRF token from the sign-in page, so that a refusal is the sign-in's
+  // and not the form's.
+  const HttpAnswer sign_in = nobody.Get(kSignInPath);
+  ASSERT_EQ(sign_in.status, 200);
+  const std::string csrf = CsrfOf(sign_in);
+  for (const Row& row : Matrix()) {
+    const HttpAnswer a = row.post
+                             ? nobody.Post(row.path, {{"csrf-token", csrf}})
+                             : nobody.Get(row.path);
+    EXPECT_EQ(a.status, 303) << Describe(row) << "\n" << a.body;
+    EXPECT_EQ(Location(a), row.signed_out_to) << Describe(row);
+    EXPECT_THAT(a.body, Not(HasSubstr(kReference))) << Describe(row);
+    EXPECT_THAT(a.body, Not(HasSubstr(kProgramme))) << Describe(row);
+    EXPECT_THAT(a.body, Not(HasSubstr("govuk-heading"))) << Describe(row);
+  }
+  // Still nobody: no post above signed anyone in.
+  EXPECT_EQ(Location(nobody.Get("/console")), kSignInPath);
+  // The pages before sign-in are open to anyone.
+  for (const char* open :
+       {"/console/sign-in", "/console/enrol", "/console/signed-out",
+        "/console/signed-out-everywhere"}) {
+    EXPECT_EQ(nobody.Get(open).status, 200) << open;
+  }
+  // The steps after the password need a session at that step.
+  for (const char* step :
+       {"/console/sign-in/code", "/console/enrol/authenticator"}) {
+    const HttpAnswer a = nobody.Get(step);
+    EXPECT_EQ(a.status, 303) << step;
+    EXPECT_EQ(Location(a), kSignInPath) << step;
+  }
+}
+
+// Every route label in web-svc's console sources belongs to a row, a page
+// before sign-in or an answer any page may give: a section's new page
+// (which names its own label) fails here until the matrix has its row.
+TEST(WebAuthorisationCoverageTest, EveryConsoleRouteLabelHasARow) {
+  std::set<std::string> known = kPublicRoutes;
+  known.insert(kAnyPageRoutes.begin(), kAnyPageRoutes.end());
+  for (const Row& row : Matrix()) known.insert(row.route);
+  const std::filesystem::path web_svc =
+      std::filesystem::path(FRONTDOOR_SOURCE_DIR) / "web-svc";
+  static const std::regex kLabel("\"(console_[a-z_]+)\"");
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(web_svc)) {
+    const std::string name = entry.path().filename().string();
+    if (!absl::StartsWith(name, "console") ||
+        entry.path().extension() != ".cc") {
+      continue;
+    }
+    ++files;
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string source = text.str();
+    for (std::sregex_iterator it(source.begin(), source.end(), kLabel), end;
+         it != end; ++it) {
+      EXPECT_EQ(known.count((*it)[1].str()), 1u)
+          << (*it)[1].str() << " (" << name
+          << ") is a console route with no row in Matrix()";
+    }
+  }
+  EXPECT_GE(files, 6);
+}
+
+}  // namespace
+}  // namespace frontdoor
