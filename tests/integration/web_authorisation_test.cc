@@ -24,6 +24,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -211,15 +212,16 @@ class WebAuthorisationTest : public ::testing::Test {
                     : b.Get(row.path);
   }
 
-  // Every /console link and form action `html` shows, without query, with
-  // any reference made the table's.
-  void CollectLinks(const std::string& html) {
-    static const std::regex kLink("(?:href|action)=\"(/console[^\"?#]*)");
+  // Every /console link (a get) and form action (a post) `html` shows to
+  // `role`, without query, with any reference made the table's.
+  void CollectLinks(const std::string& role, const std::string& html) {
+    static const std::regex kLink("(href|action)=\"(/console[^\"?#]*)");
     static const std::regex kAnyReference("FD-[0-9A-Z]{12}");
     for (std::sregex_iterator it(html.begin(), html.end(), kLink), end;
          it != end; ++it) {
       links_.insert(
-          std::regex_replace((*it)[1].str(), kAnyReference, kReference));
+          {role, (*it)[1].str() == "action",
+           std::regex_replace((*it)[2].str(), kAnyReference, kReference)});
     }
   }
 
@@ -228,7 +230,7 @@ class WebAuthorisationTest : public ::testing::Test {
              const std::string& csrf) {
     const HttpAnswer a = Try(b, row, csrf);
     const std::string what = absl::StrCat(Describe(row), " as ", role);
-    CollectLinks(a.body);
+    CollectLinks(role, a.body);
     if (row.allowed.count(role) == 0) {
       EXPECT_EQ(a.status, 403) << what << "\n" << a.body;
       EXPECT_THAT(a.body, HasSubstr(kForbiddenHeading)) << what;
@@ -253,7 +255,8 @@ class WebAuthorisationTest : public ::testing::Test {
   config::v1::WebConfig web_config_;
   std::unique_ptr<web::WebServer> web_;
   int accounts_ = 0;
-  std::set<std::string> links_;
+  // What each page showed: (role, post, path).
+  std::set<std::tuple<std::string, bool, std::string>> links_;
 };
 
 // The page's CSRF token (the signed-in bar's sign-out form holds it).
@@ -273,7 +276,7 @@ TEST_F(WebAuthorisationTest, EachRoleMayDoExactlyWhatTheMatrixSays) {
     const HttpAnswer home = b.Get("/console");
     ASSERT_EQ(home.status, 200) << home.body;
     const std::string csrf = CsrfOf(home);
-    CollectLinks(home.body);
+    CollectLinks(role, home.body);
     for (const Row& row : rows) {
       if (!row.ends_session) Check(b, role, row, csrf);
     }
@@ -291,18 +294,32 @@ TEST_F(WebAuthorisationTest, EachRoleMayDoExactlyWhatTheMatrixSays) {
   }
 
   // Every console link or form action a page showed is a row's (or a
-  // sign-in page's): a page added without a row fails here.
-  std::set<std::string> covered(kPublicPaths.begin(), kPublicPaths.end());
-  for (const Row& row : rows) covered.insert(row.path);
-  for (const std::string& link : links_) {
-    EXPECT_EQ(covered.count(link), 1u)
-        << link << " is shown by a console page but has no row in Matrix()";
+  // sign-in page's): a page added without a row fails here. And no page
+  // shows a person a link or a form their role is refused.
+  const std::set<std::string> open(kPublicPaths.begin(), kPublicPaths.end());
+  std::set<std::string> shown;
+  for (const auto& [role, post, path] : links_) {
+    shown.insert(path);
+    if (!post && open.count(path) == 1) continue;
+    const Row* found = nullptr;
+    for (const Row& row : rows) {
+      if (row.post == post && row.path == path) found = &row;
+    }
+    if (found == nullptr) {
+      ADD_FAILURE() << (post ? "POST " : "GET ") << path
+                    << " is shown by a console page but has no row in "
+                       "Matrix()";
+      continue;
+    }
+    EXPECT_EQ(found->allowed.count(role), 1u)
+        << Describe(*found) << " is shown to a " << role
+        << ", who is refused it";
   }
-  // Each role's home page named its pages: more than the sign-out forms.
-  EXPECT_EQ(links_.count("/console/queue"), 1u);
-  EXPECT_EQ(links_.count("/console/new-referral"), 1u);
-  EXPECT_EQ(links_.count("/console/waiting-lists"), 1u);
-  EXPECT_EQ(links_.count("/console/reports"), 1u);
+  // The home pages named their pages, not only the sign-out forms.
+  for (const char* page : {"/console/queue", "/console/new-referral",
+                           "/console/waiting-lists", "/console/reports"}) {
+    EXPECT_EQ(shown.count(page), 1u) << page;
+  }
 
   // Every row's route label is the one web-svc counted its answers under.
   auto scrape = testing::HttpGet(web_->metrics_port(), "/metrics");
