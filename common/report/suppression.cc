@@ -145,14 +145,17 @@ absl::StatusOr<SuppressedTable> Suppress(
     }
   }
 
+  // Take the totals off the end of each grid row, and the totals row.
   SuppressedTable table;
   table.cells.reserve(rows);
   for (size_t r = 0; r < rows; ++r) {
-    table.cells.emplace_back(grid[r].begin(), grid[r].begin() + columns);
     table.row_totals.push_back(grid[r][columns]);
+    grid[r].pop_back();
+    table.cells.push_back(std::move(grid[r]));
   }
-  table.column_totals.assign(grid[rows].begin(), grid[rows].begin() + columns);
   table.grand_total = grid[rows][columns];
+  grid[rows].pop_back();
+  table.column_totals = std::move(grid[rows]);
   return table;
 }
 
