@@ -64,8 +64,8 @@ using ::testing::Not;
 const absl::Time kStart = absl::FromCivil(
     absl::CivilSecond(2026, 12, 2, 9, 0, 0), absl::UTCTimeZone());
 
-// A well-formed reference and a catalogue programme id, for the paths that
-// name one. Nobody holds them (the services are absent anyway).
+// A well-formed reference (the rows' while the services are absent) and a
+// catalogue programme id, for the paths that name one.
 constexpr char kReference[] = "FD-3K9QX2M4T7BW";
 constexpr char kProgramme[] = "imatter";
 
@@ -106,18 +106,16 @@ std::vector<Row> Matrix(const std::string& reference = kReference) {
   auto Placement = [&](const std::string& tail) {
     return absl::StrCat("/console/placements/", reference, tail);
   };
-  const std::set<std::string> everyone(kAllRoles.begin(), kAllRoles.end());
-  // Those who read referrals in full, assess and record placements.
-  const std::set<std::string> casework = {kPractitioner, kTeamLeader};
-  // Those who key a referral taken by phone, chat or secure email.
-  const std::set<std::string> keying = {kCallHandler, kPractitioner,
-                                        kTeamLeader};
-  const std::set<std::string> leaders = {kTeamLeader};
-  const std::set<std::string> reports = {kTeamLeader, kOperator, kCommissioner};
+  const std::set<std::string> everyone = {"call_handler", "practitioner",
+                                          "team_leader", "operator",
+                                          "commissioner"};
   return {
       // console.cc
       {false, "/console", "console_home", everyone},
-      {false, "/console/reports", "console_reports", reports},
+      {false,
+       "/console/reports",
+       "console_reports",
+       {"team_leader", "operator", "commissioner"}},
       {false, "/console/confirm-identity", "console_confirm_identity",
        everyone},
       {true, "/console/confirm-identity", "console_confirm_identity", everyone},
@@ -125,42 +123,86 @@ std::vector<Row> Matrix(const std::string& reference = kReference) {
        "/console/signed-out", true},
       {true, "/console/sign-out-everywhere", "console_sign_out", everyone,
        "/console/signed-out-everywhere", true},
-      // console_triage.cc: the queue has references, risk and waits only.
+      // console_triage.cc: the queue has references, risk and waits only;
+      // reading a referral, assessing and its decision are casework.
       {false,
        "/console/queue",
        "console_queue",
-       {kCallHandler, kPractitioner, kTeamLeader}},
-      {false, At(""), "console_referral", casework},
-      {true, At(""), "console_referral", casework},  // the purpose
-      {false, At("/assessment"), "console_assessment", casework},
-      {true, At("/assessment"), "console_assessment", casework},
-      {false, At("/decision"), "console_decision", casework},
+       {"call_handler", "practitioner", "team_leader"}},
+      {false, At(""), "console_referral", {"practitioner", "team_leader"}},
+      {true,
+       At(""),
+       "console_referral",
+       {"practitioner", "team_leader"}},  // the purpose
+      {false,
+       At("/assessment"),
+       "console_assessment",
+       {"practitioner", "team_leader"}},
+      {true,
+       At("/assessment"),
+       "console_assessment",
+       {"practitioner", "team_leader"}},
+      {false,
+       At("/decision"),
+       "console_decision",
+       {"practitioner", "team_leader"}},
       // console_history.cc
-      {false, At("/history"), "console_history", casework},
+      {false,
+       At("/history"),
+       "console_history",
+       {"practitioner", "team_leader"}},
       // console_leader.cc: team leaders only.
-      {false, At("/override"), "console_override", leaders},
-      {true, At("/override"), "console_override", leaders},
-      {false, Placement("/release"), "console_release", leaders},
-      {true, Placement("/release"), "console_release", leaders},
-      {false, Placement("/released"), "console_released", leaders},
-      // console_placements.cc
-      {false, Placement(""), "console_placement", casework},
-      {true, Placement("/consent"), "console_placement_consent", casework},
-      {true, Placement("/first-contact"), "console_placement_first_contact",
-       casework},
-      {true, Placement("/failure"), "console_placement_failure", casework},
-      {false, "/console/waiting-lists", "console_waiting_lists", casework},
-      {false, absl::StrCat("/console/waiting-lists/", kProgramme),
-       "console_waiting_list", casework},
-      // console_keying.cc
-      {false, "/console/new-referral", "console_new_referral", keying},
-      {true, "/console/new-referral", "console_new_referral", keying},
-      {false, "/console/new-referral/details", "console_new_referral_details",
-       keying},
-      {true, "/console/new-referral/details", "console_new_referral_details",
-       keying},
-      {false, absl::StrCat("/console/new-referral/received/", reference),
-       "console_new_referral_received", keying},
+      {false, At("/override"), "console_override", {"team_leader"}},
+      {true, At("/override"), "console_override", {"team_leader"}},
+      {false, Placement("/release"), "console_release", {"team_leader"}},
+      {true, Placement("/release"), "console_release", {"team_leader"}},
+      {false, Placement("/released"), "console_released", {"team_leader"}},
+      // console_placements.cc: placements and waiting lists are casework.
+      {false,
+       Placement(""),
+       "console_placement",
+       {"practitioner", "team_leader"}},
+      {true,
+       Placement("/consent"),
+       "console_placement_consent",
+       {"practitioner", "team_leader"}},
+      {true,
+       Placement("/first-contact"),
+       "console_placement_first_contact",
+       {"practitioner", "team_leader"}},
+      {true,
+       Placement("/failure"),
+       "console_placement_failure",
+       {"practitioner", "team_leader"}},
+      {false,
+       "/console/waiting-lists",
+       "console_waiting_lists",
+       {"practitioner", "team_leader"}},
+      {false,
+       absl::StrCat("/console/waiting-lists/", kProgramme),
+       "console_waiting_list",
+       {"practitioner", "team_leader"}},
+      // console_keying.cc: keying a referral taken by phone, chat or email.
+      {false,
+       "/console/new-referral",
+       "console_new_referral",
+       {"call_handler", "practitioner", "team_leader"}},
+      {true,
+       "/console/new-referral",
+       "console_new_referral",
+       {"call_handler", "practitioner", "team_leader"}},
+      {false,
+       "/console/new-referral/details",
+       "console_new_referral_details",
+       {"call_handler", "practitioner", "team_leader"}},
+      {true,
+       "/console/new-referral/details",
+       "console_new_referral_details",
+       {"call_handler", "practitioner", "team_leader"}},
+      {false,
+       absl::StrCat("/console/new-referral/received/", reference),
+       "console_new_referral_received",
+       {"call_handler", "practitioner", "team_leader"}},
   };
 }
 
