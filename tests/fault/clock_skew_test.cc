@@ -1,4 +1,6 @@
-// FAULT-MATRIX row 31, clock skew: intake-svc run under Debian's faketime,
+// FAULT-MATRIX row 31, clock skew: intake-svc run with Debian's libfaketime
+// preloaded (in place, not under the faketime command, which forks and
+// would leave the service behind when the test kills its pid),
 // its clock hours ahead of the rest of the suite, then restarted at the real
 // time (its clock going back hours between two referrals). Deadlines are
 // relative (gRPC sends a timeout, not a time), so its relay to triage-svc,
@@ -7,11 +9,12 @@
 // verifies with its rows' times out of order. A clock behind the
 // certificates' notBefore (or past their notAfter) fails every handshake:
 // TLS checks validity against the local clock (docs/fault-matrix.md).
-// Skipped with the reason without faketime.
+// Skipped with the reason without libfaketime.
 
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -22,6 +25,21 @@ namespace frontdoor::fault {
 namespace {
 
 constexpr char kAhead[] = "+5h";
+// Debian's faketime package, multi-threaded flavour, under its
+// multiarch directory.
+constexpr char kLibDirs[] = "/usr/lib";
+constexpr char kLibFaketime[] = "faketime/libfaketimeMT.so.1";
+
+// The preloadable library, or "" when it is not installed.
+std::string LibFaketime() {
+  std::error_code ec;
+  for (const auto& dir :
+       std::filesystem::directory_iterator(kLibDirs, ec)) {
+    const std::filesystem::path lib = dir.path() / kLibFaketime;
+    if (std::filesystem::exists(lib, ec)) return lib.string();
+  }
+  return "";
+}
 // Further back than the dev PKI's certificates, made at build time.
 constexpr char kBehindTheCertificates[] = "-400d";
 constexpr int kReferralsPerClock = 3;
@@ -29,20 +47,29 @@ constexpr int kReferralsPerClock = 3;
 class ClockSkewTest : public FaultTest {
  protected:
   void SetUp() override {
-    if (std::system("command -v faketime >/dev/null 2>&1") != 0) {
-      GTEST_SKIP() << "faketime not found (Debian faketime, tools/deps)";
+    lib_faketime_ = LibFaketime();
+    if (lib_faketime_.empty()) {
+      GTEST_SKIP() << "libfaketime not found (Debian faketime, tools/deps)";
     }
     FaultTest::SetUp();
   }
 
   // (Re)starts intake-svc with its clock `offset` from the real one
-  // (faketime's form; empty: the real clock).
+  // (libfaketime's form; empty: the real clock). Only the wall clock is
+  // moved: timers and deadlines run on the monotonic one.
   void StartIntakeAt(const std::string& offset) {
     if (intake_ != nullptr) intake_->Kill();
     PrepareIntake();
-    if (!offset.empty()) intake_->set_launcher({"faketime", "-f", offset});
-    StartIntake();
+    if (offset.empty()) {
+      StartIntake();
+    } else {
+      StartIntake({{"LD_PRELOAD", lib_faketime_},
+                   {"FAKETIME", offset},
+                   {"FAKETIME_DONT_FAKE_MONOTONIC", "1"}});
+    }
   }
+
+  std::string lib_faketime_;
 
   std::vector<std::string> SubmitSome(const std::string& prefix) {
     auto client = IntakeAs();
