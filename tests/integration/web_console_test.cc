@@ -18,6 +18,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/store/store.h"
 #include "google/protobuf/util/json_util.h"
+#include "tests/testing/console_staff.h"
 #include "tests/testing/cookie_browser.h"
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
@@ -48,29 +49,9 @@ absl::Time StartTime() {
   return t;
 }
 
-// RFC 4648 base32 (as the page shows it: groups of four, no padding).
-std::string FromBase32(const std::string& text) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* p = std::strchr(kAlphabet, c);
-    if (c == ' ' || p == nullptr || c == '\0') continue;
-    buffer = (buffer << 5) | static_cast<uint32_t>(p - kAlphabet);
-    bits += 5;
-    if (bits >= 8) {
-      out += static_cast<char>((buffer >> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
-}
+using ::frontdoor::testing::FromBase32;
+// The first group of `pattern` in `text`, or "".
+constexpr auto& Capture = ::frontdoor::testing::CaptureFirst;
 
 struct Created {
   std::string account_id;

@@ -19,6 +19,7 @@
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "intake-svc/intake_server.h"
+#include "tests/testing/console_staff.h"
 #include "tests/testing/cookie_browser.h"
 #include "tests/testing/examples.h"
 #include "tests/testing/pki.h"
@@ -41,40 +42,15 @@ using ::testing::Not;
 
 using Form = std::vector<std::pair<std::string, std::string>>;
 
-constexpr char kPassword[] = "plum orchard lantern";
 const absl::Time kStart = absl::FromCivil(
     absl::CivilSecond(2026, 12, 2, 9, 0, 0), absl::UTCTimeZone());
 constexpr absl::Duration kSettle = absl::Seconds(30);
 constexpr absl::Duration kPoll = absl::Milliseconds(20);
 constexpr char kReceivedPrefix[] = "/console/new-referral/received/";
 
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
-}
-
-// RFC 4648 base32, as the enrolment page shows the key.
-std::string FromBase32(const std::string& text) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* p = std::strchr(kAlphabet, c);
-    if (c == ' ' || p == nullptr || c == '\0') continue;
-    buffer = (buffer << 5) | static_cast<uint32_t>(p - kAlphabet);
-    bits += 5;
-    if (bits >= 8) {
-      out += static_cast<char>((buffer >> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
 // The value of the text input `name` in `html`.
 std::string TextValue(const std::string& html, const std::string& name) {
-  return Capture(html,
+  return frontdoor::testing::CaptureFirst(html,
                  "name=\"" + name + "\" type=\"[a-z]+\" value=\"([^\"]*)\"");
 }
 
@@ -142,43 +118,12 @@ class WebKeyingTest : public ::testing::Test {
 
   CookieBrowser Browser() { return CookieBrowser(web_->https_port()); }
 
-  // An account made with the operator command, enrolled and signed in
-  // (password, then a TOTP code) in `b`. Returns the account id.
+  // An account with `role` made by the operator command and enrolled in
+  // `b`, which is then signed in; its id.
   std::string SignedIn(CookieBrowser& b, const std::string& username,
                        const std::string& role) {
-    const std::string location =
-        frontdoor::testing::StoreLocationOf(web_config_.store());
-    std::ostringstream out, err;
-    EXPECT_EQ(
-        RunAccountsCommand(
-            {"create", "--username", username, "--display-name", "Alex Example",
-             "--role", role, "--url", "https://console.test", "--operator",
-             "op-7", store::IsPostgresUrl(location) ? "--postgres" : "--sqlite",
-             location, "--keys", web_config_.key_ring_file()},
-            out, err, clock_),
-        kAccountsExitOk)
-        << err.str();
-    const std::string id = Capture(out.str(), "\"account_id\":\"([^\"]+)\"");
-    const std::string code =
-        Capture(out.str(), "\"enrolment_code\":\"([^\"]+)\"");
-    const HttpAnswer form = b.Get("/console/enrol");
-    const HttpAnswer sent =
-        b.Post("/console/enrol", {{"csrf-token", Csrf(form)},
-                                  {"username", username},
-                                  {"enrolment-code", code},
-                                  {"new-password", kPassword},
-                                  {"confirm-password", kPassword}});
-    EXPECT_EQ(sent.status, 303) << sent.body;
-    const HttpAnswer page = b.Get("/console/enrol/authenticator");
-    const std::string secret =
-        FromBase32(Capture(page.body, "id=\"totp-secret\">([A-Z2-7 ]+)<"));
-    EXPECT_EQ(secret.size(), kTotpSecretBytes);
-    const HttpAnswer done = b.Post(
-        "/console/enrol/authenticator",
-        {{"csrf-token", Csrf(page)}, {"code", TotpCode(secret, clock_.Now())}});
-    EXPECT_EQ(done.status, 303) << done.body;
-    EXPECT_EQ(done.headers.at("location"), "/console");
-    return id;
+    return frontdoor::testing::EnrolIn(b, web_config_, clock_, username, role)
+        .account_id;
   }
 
   static std::string Csrf(const HttpAnswer& page) {

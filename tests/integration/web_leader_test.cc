@@ -22,6 +22,7 @@
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_server.h"
+#include "tests/testing/console_staff.h"
 #include "tests/testing/cookie_browser.h"
 #include "tests/testing/examples.h"
 #include "tests/testing/http_get.h"
@@ -45,7 +46,7 @@ using ::frontdoor::testing::InputValue;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-constexpr char kPassword[] = "plum orchard lantern";
+constexpr const char* kPassword = frontdoor::testing::kConsolePassword;
 const absl::Time kStart = absl::FromCivil(
     absl::CivilSecond(2026, 12, 2, 9, 0, 0), absl::UTCTimeZone());
 const absl::Duration kStep = absl::Seconds(kTotpStepSeconds);
@@ -54,30 +55,6 @@ const absl::Duration kStep = absl::Seconds(kTotpStepSeconds);
 const absl::Duration kPastTheWindow = absl::Minutes(6);
 constexpr absl::Duration kSettle = absl::Seconds(30);
 constexpr absl::Duration kPoll = absl::Milliseconds(20);
-
-// RFC 4648 base32, as the enrolment page shows the key.
-std::string FromBase32(const std::string& text) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : text) {
-    const char* p = std::strchr(kAlphabet, c);
-    if (c == ' ' || p == nullptr || c == '\0') continue;
-    buffer = (buffer << 5) | static_cast<uint32_t>(p - kAlphabet);
-    bits += 5;
-    if (bits >= 8) {
-      out += static_cast<char>((buffer >> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-std::string Capture(const std::string& text, const std::string& pattern) {
-  std::smatch m;
-  return std::regex_search(text, m, std::regex(pattern)) ? m[1].str() : "";
-}
 
 std::string Csrf(const HttpAnswer& page) {
   return InputValue(page.body, "csrf-token");
@@ -156,38 +133,12 @@ class WebLeaderTest : public ::testing::Test {
   // An account made by the operator command, enrolled and signed in now.
   Person SignedIn(const std::string& username, const std::string& role) {
     Person p;
-    std::vector<std::string> args = {
-        "create", "--username", username, "--display-name", "Alex Doe",
-        "--role", role};
-    const std::string location =
-        frontdoor::testing::StoreLocationOf(web_config_.store());
-    args.push_back(store::IsPostgresUrl(location) ? "--postgres" : "--sqlite");
-    args.push_back(location);
-    args.push_back("--keys");
-    args.push_back(web_config_.key_ring_file());
-    std::ostringstream o, e;
-    EXPECT_EQ(RunAccountsCommand(args, o, e, clock_), kAccountsExitOk)
-        << o.str() << e.str();
-    p.account_id = Capture(o.str(), "\"account_id\":\"([^\"]+)\"");
-    const std::string code = Capture(o.str(), "\"enrolment_code\":\"([^\"]+)\"");
     p.browser = std::make_unique<CookieBrowser>(web_->https_port());
-    CookieBrowser& b = *p.browser;
-    const HttpAnswer form = b.Get("/console/enrol");
-    const HttpAnswer sent =
-        b.Post("/console/enrol", {{"csrf-token", Csrf(form)},
-                                  {"username", username},
-                                  {"enrolment-code", code},
-                                  {"new-password", kPassword},
-                                  {"confirm-password", kPassword}});
-    EXPECT_EQ(sent.status, 303) << sent.body;
-    const HttpAnswer page = b.Get("/console/enrol/authenticator");
-    p.secret =
-        FromBase32(Capture(page.body, "id=\"totp-secret\">([A-Z2-7 ]+)<"));
-    const HttpAnswer done = b.Post(
-        "/console/enrol/authenticator",
-        {{"csrf-token", Csrf(page)}, {"code", TotpCode(p.secret, clock_.Now())}});
-    EXPECT_EQ(done.status, 303) << done.body;
-    EXPECT_EQ(b.Get("/console").status, 200);
+    const frontdoor::testing::EnrolledStaff enrolled = frontdoor::testing::EnrolIn(
+        *p.browser, web_config_, clock_, username, role);
+    p.account_id = enrolled.account_id;
+    p.secret = enrolled.secret;
+    EXPECT_EQ(p.browser->Get("/console").status, 200);
     return p;
   }
 

@@ -58,14 +58,19 @@ struct SignedInStaff {
   CookieBrowser browser;
 };
 
+struct EnrolledStaff {
+  std::string account_id;
+  // The authenticator key (raw bytes), for later codes.
+  std::string secret;
+};
+
 // Makes an account with `role` (a role code: "practitioner") on web-svc's
-// store as `config` names it, and enrols it through the pages of the
-// web-svc on `https_port`, whose clock is `clock`: the browser comes back
-// signed in.
-inline SignedInStaff SignedInAs(const config::v1::WebConfig& config,
-                                const Clock& clock, int https_port,
-                                const std::string& username,
-                                const std::string& role) {
+// store as `config` names it, and enrols it in `browser` (a browser of the
+// web-svc whose clock is `clock`), which comes back signed in.
+inline EnrolledStaff EnrolIn(CookieBrowser& browser,
+                             const config::v1::WebConfig& config,
+                             const Clock& clock, const std::string& username,
+                             const std::string& role) {
   const std::string location = StoreLocationOf(config.store());
   std::vector<std::string> args = {
       "create",     "--username", username,        "--display-name",
@@ -76,28 +81,40 @@ inline SignedInStaff SignedInAs(const config::v1::WebConfig& config,
   std::ostringstream o, e;
   EXPECT_EQ(web::RunAccountsCommand(args, o, e, clock), web::kAccountsExitOk)
       << o.str() << e.str();
-  SignedInStaff s{CaptureFirst(o.str(), "\"account_id\":\"([^\"]+)\""),
-                  CookieBrowser(https_port)};
+  EnrolledStaff s{CaptureFirst(o.str(), "\"account_id\":\"([^\"]+)\""), ""};
   const std::string code =
       CaptureFirst(o.str(), "\"enrolment_code\":\"([^\"]+)\"");
-  CookieBrowser& b = s.browser;
-  const HttpAnswer form = b.Get("/console/enrol");
-  const HttpAnswer sent =
-      b.Post("/console/enrol", {{"csrf-token", InputValue(form.body, "csrf-token")},
-                                {"username", username},
-                                {"enrolment-code", code},
-                                {"new-password", kConsolePassword},
-                                {"confirm-password", kConsolePassword}});
+  const HttpAnswer form = browser.Get("/console/enrol");
+  const HttpAnswer sent = browser.Post(
+      "/console/enrol", {{"csrf-token", InputValue(form.body, "csrf-token")},
+                         {"username", username},
+                         {"enrolment-code", code},
+                         {"new-password", kConsolePassword},
+                         {"confirm-password", kConsolePassword}});
   EXPECT_EQ(sent.status, 303) << sent.body;
-  const HttpAnswer page = b.Get("/console/enrol/authenticator");
-  const std::string secret = FromBase32(
+  const HttpAnswer page = browser.Get("/console/enrol/authenticator");
+  s.secret = FromBase32(
       CaptureFirst(page.body, "id=\"totp-secret\">([A-Z2-7 ]+)<"));
-  EXPECT_EQ(secret.size(), web::kTotpSecretBytes);
-  const HttpAnswer done = b.Post(
+  EXPECT_EQ(s.secret.size(), web::kTotpSecretBytes);
+  const HttpAnswer done = browser.Post(
       "/console/enrol/authenticator",
       {{"csrf-token", InputValue(page.body, "csrf-token")},
-       {"code", web::TotpCode(secret, clock.Now())}});
+       {"code", web::TotpCode(s.secret, clock.Now())}});
   EXPECT_EQ(done.status, 303) << done.body;
+  EXPECT_EQ(done.headers.count("location") == 1
+                ? done.headers.at("location")
+                : std::string(),
+            "/console");
+  return s;
+}
+
+// EnrolIn a new browser of the web-svc on `https_port`.
+inline SignedInStaff SignedInAs(const config::v1::WebConfig& config,
+                                const Clock& clock, int https_port,
+                                const std::string& username,
+                                const std::string& role) {
+  SignedInStaff s{"", CookieBrowser(https_port)};
+  s.account_id = EnrolIn(s.browser, config, clock, username, role).account_id;
   return s;
 }
 
