@@ -7,6 +7,8 @@ function(frontdoor_embed_migrations)
   cmake_parse_arguments(M "" "TARGET;NAMESPACE;PREFIX;DIR" "" ${ARGN})
   file(GLOB sql_files CONFIGURE_DEPENDS "${M_DIR}/*.sql")
   list(SORT sql_files)
+  # An edited migration is embedded again (not only a new or removed one).
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${sql_files})
   set(entries "")
   foreach(f ${sql_files})
     get_filename_component(stem "${f}" NAME_WE)
