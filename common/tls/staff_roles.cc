@@ -12,8 +12,9 @@ using config::v1::Role;
 const std::vector<StaffRole>& StaffRoles() {
   // Call handlers key referrals taken by phone, chat or secure email and see
   // the queue; practitioners and team leaders also assess, read referrals
-  // in full and are told of repeats; operators run the service;
-  // commissioners see reports only (none of these roles: no personal data).
+  // in full and are told of repeats; operators run the service and see
+  // reports; commissioners see reports only (aggregate figures: no
+  // personal data).
   // Only team leaders override a tier or release a place.
   constexpr unsigned kPractitionerActions =
       StaffBit(StaffAction::kKeyReferral) |
@@ -32,8 +33,10 @@ const std::vector<StaffRole>& StaffRoles() {
         config::v1::ROLE_REPEAT_VIEWER},
        kPractitionerActions | StaffBit(StaffAction::kOverrideTier) |
            StaffBit(StaffAction::kReleasePlace)},
-      {"operator", {config::v1::ROLE_OPERATOR}, 0},
-      {"commissioner", {}, 0},
+      {"operator",
+       {config::v1::ROLE_OPERATOR, config::v1::ROLE_REPORT_VIEWER},
+       0},
+      {"commissioner", {config::v1::ROLE_REPORT_VIEWER}, 0},
   };
   return *kRoles;
 }

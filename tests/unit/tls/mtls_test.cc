@@ -176,11 +176,12 @@ TEST_F(MtlsTest, TheConsoleActsWithTheRolesOfTheStaffRoleItNames) {
               ElementsAre(config::v1::ROLE_REFERRER, config::v1::ROLE_STAFF,
                           config::v1::ROLE_REPEAT_VIEWER));
   ASSERT_TRUE(CallWhoAmI("web-svc", "staff-7", &response, {"operator"}).ok());
-  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_OPERATOR));
-  // A commissioner's session has no service role: no personal data.
+  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_OPERATOR,
+                                            config::v1::ROLE_REPORT_VIEWER));
+  // A commissioner's session sees reports only: no personal data.
   ASSERT_TRUE(
       CallWhoAmI("web-svc", "staff-9", &response, {"commissioner"}).ok());
-  EXPECT_THAT(response.roles(), IsEmpty());
+  EXPECT_THAT(response.roles(), ElementsAre(config::v1::ROLE_REPORT_VIEWER));
   // Without a staff role, the web forms' role only, never ROLE_CONSOLE.
   ASSERT_TRUE(CallWhoAmI("web-svc", "web-svc", &response).ok());
   EXPECT_EQ(response.staff_role(), "");
