@@ -14,12 +14,14 @@
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
+#include "common/report/report_codes.h"
 #include "common/status/errors.h"
 #include "common/tls/staff_roles.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "intake-svc/crash_points.h"
+#include "intake-svc/intake_report.h"
 #include "intake-svc/person_indexes.h"
 #include "intake-svc/routing.h"
 #include "intake-svc/submission.h"
@@ -129,9 +131,9 @@ absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
       "request_hash, status, front_door, channel, district, "
       "received_at_us, subject_index, is_repeat, receipt, "
       "sealed_referral, subject_loose_index, identity_version, "
-      "referring_agency) "
+      "referring_agency, source) "
       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
-      "$14, $15, $16)",
+      "$14, $15, $16, $17)",
       {d.receipt.reference(), s.agency_id, p.idempotency_key, s.request_hash,
        int64_t{d.receipt.status()}, int64_t{d.receipt.front_door()},
        int64_t{p.channel}, d.receipt.district(), absl::ToUnixMicros(p.now),
@@ -139,7 +141,7 @@ absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
        int64_t{d.receipt.repeat() == intake::v1::REPEAT_STATUS_REPEAT},
        store::Blob{d.receipt.SerializeAsString()},
        store::Blob{p.sealed_referral}, p.indexes.subject_loose,
-       kIdentityVersion, s.referring_agency});
+       kIdentityVersion, s.referring_agency, s.source});
   if (!inserted.ok()) return inserted.status();
   for (const OutgoingEvent& e : d.events) {
     absl::Status queued = outbox::EnqueueSealed(
@@ -217,6 +219,8 @@ void IntakeCore::Submit(const Caller& caller,
       referral.referrer().on_behalf_of_agency().empty()
           ? caller.agency_id
           : referral.referrer().on_behalf_of_agency();
+  submission.source = report::ReferralSource(
+      referral, agencies_.FindById(submission.referring_agency));
   p->actor = caller.actor;
   p->staff_role = caller.staff_role;
   p->idempotency_key = request.idempotency_key();
@@ -394,6 +398,13 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
         *found->response.mutable_receipt() = ShapeFor(caller, found->receipt);
         done(std::move(found->response));
       });
+}
+
+void IntakeCore::Report(const Caller& caller,
+                        const common::v1::ReportRequest& request,
+                        report::ReportDone done) {
+  report::RunReport(store_, keys_, caller, clock_.Now(), kServiceName, request,
+                    AddIntakeFigures, std::move(done));
 }
 
 void IntakeCore::ListHistory(const Caller& caller,

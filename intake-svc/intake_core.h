@@ -10,6 +10,7 @@
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
 #include "common/reference/reference.h"
+#include "common/report/report_run.h"
 #include "common/store/store.h"
 #include "common/tls/agency_registry.h"
 #include "common/tls/caller.h"
@@ -93,6 +94,11 @@ class IntakeCore {
   // writes exactly one audit row, in the transaction that read the row.
   void Get(const Caller& caller, const std::string& reference,
            ReferralDone done);
+
+  // The figures of referrals received in a period (intake_report.h), for
+  // ROLE_REPORT_VIEWER; each run audited (report::RunReport).
+  void Report(const Caller& caller, const common::v1::ReportRequest& request,
+              report::ReportDone done);
 
   // A referral's history from intake's audit trail (audit::ListHistory),
   // whichever agency referred, for staff who may read referrals

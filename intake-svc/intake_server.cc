@@ -102,7 +102,7 @@ class IntakeServerImpl final
     if (absl::Status s = server::DecodeRequestsStrictly<v1::IntakeService>(
             *service_, &IntakeService::SubmitReferral,
             &IntakeService::GetReferral, &IntakeService::ReadReferral,
-            &IntakeService::ListHistory);
+            &IntakeService::ListHistory, &IntakeService::Report);
         !s.ok()) {
       return s;
     }

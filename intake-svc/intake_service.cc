@@ -105,6 +105,22 @@ grpc::ServerUnaryReactor* IntakeService::GetReferral(
   return reactor;
 }
 
+grpc::ServerUnaryReactor* IntakeService::Report(
+    grpc::CallbackServerContext* context,
+    const common::v1::ReportRequest* request,
+    common::v1::ReportResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  ScopedTrace trace(server::TraceIdOf(*context));
+  absl::StatusOr<Caller> caller = Authenticate(
+      *context, registry_, metrics_, limits_, server::CallKind::kRead);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  core_.Report(*caller, *request, server::Finisher(reactor, response));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* IntakeService::ListHistory(
     grpc::CallbackServerContext* context,
     const common::v1::ListHistoryRequest* request,

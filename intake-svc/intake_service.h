@@ -32,6 +32,10 @@ class IntakeService final : public intake::v1::IntakeService::CallbackService {
       const intake::v1::GetReferralRequest* request,
       intake::v1::GetReferralResponse* response) override;
 
+  grpc::ServerUnaryReactor* Report(
+      grpc::CallbackServerContext* context,
+      const common::v1::ReportRequest* request,
+      common::v1::ReportResponse* response) override;
   grpc::ServerUnaryReactor* ListHistory(
       grpc::CallbackServerContext* context,
       const common::v1::ListHistoryRequest* request,

@@ -37,6 +37,9 @@ struct Submission {
   // The agency the referral is recorded as coming from: agency_id, or the
   // agency staff keyed it on behalf of.
   std::string referring_agency;
+  // Where the referral came from, for reports (intake_report.h
+  // ReferralSource): "self" or the referring agency's sector.
+  std::string source;
   // SHA-256 (hex) of the referral's deterministic bytes.
   std::string request_hash;
   // Reference, status, front door, return reasons, received_at and

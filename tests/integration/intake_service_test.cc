@@ -7,6 +7,7 @@
 #include <fstream>
 #include <regex>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -17,6 +18,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/report/report_run.h"
 #include "common/server/refusal_audit.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -181,6 +183,47 @@ class IntakeServiceTest : public ::testing::Test {
 
   static Referral Example(const char* name) {
     return testing::LoadExample(name);
+  }
+
+  // Report for the days [first, last], as the stub's agency, naming
+  // `staff_role` when not null.
+  grpc::Status Report(IntakeService::Stub& stub, absl::CivilDay first,
+                      absl::CivilDay last, common::v1::ReportResponse* out,
+                      const char* staff_role = nullptr) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, "staff-9");
+    if (staff_role != nullptr) {
+      ctx.AddMetadata("frontdoor-staff-role", staff_role);
+    }
+    common::v1::ReportRequest req;
+    req.mutable_first_day()->set_year(static_cast<int32_t>(first.year()));
+    req.mutable_first_day()->set_month(first.month());
+    req.mutable_first_day()->set_day(first.day());
+    req.mutable_last_day()->set_year(static_cast<int32_t>(last.year()));
+    req.mutable_last_day()->set_month(last.month());
+    req.mutable_last_day()->set_day(last.day());
+    return stub.Report(&ctx, req, out);
+  }
+
+  // The sum of `measure`'s counts whose dimensions include every one of
+  // `having`.
+  static int64_t CountOf(
+      const common::v1::ReportResponse& report, const std::string& measure,
+      const std::vector<std::pair<std::string, std::string>>& having) {
+    int64_t sum = 0;
+    for (const common::v1::ReportCount& c : report.counts()) {
+      if (c.measure() != measure) continue;
+      bool all = true;
+      for (const auto& [name, value] : having) {
+        bool found = false;
+        for (const common::v1::ReportDimension& d : c.dimensions()) {
+          found = found || (d.name() == name && d.value() == value);
+        }
+        all = all && found;
+      }
+      if (all) sum += c.count();
+    }
+    return sum;
   }
 
   // ListHistory as `actor`, naming `staff_role` (none when null).
@@ -1525,6 +1568,141 @@ TEST_F(IntakeDatabaseOutageTest, DatabaseDownIsUnavailableThenRecovers) {
   ASSERT_TRUE(
       Submit(*police, "during-outage", Example(testing::kChange), &again).ok());
   EXPECT_EQ(again.reference(), after.reference()) << "accepted twice";
+}
+
+// IntakeService.Report: the figures of a period, counted from what intake
+// stored, for report viewers only, each run audited. The dataset: in
+// 2026-Q3 (October to December) the police refer a woman twice (the second
+// a repeat), a call handler keys a phoned-in self-referral and probation's
+// secure email, a school's referral is returned; in 2026-Q4 (January 2027) one
+// more police referral.
+TEST_F(IntakeServiceTest, ReportCountsAPeriodsReferralsForReportViewersOnly) {
+  auto police = Client(kPolice);
+  auto console = Client("web-svc");
+  auto school = Client("oakfield-academy");
+  auto operations = Client("frontdoor-operations");
+  const auto keyed = [&](const std::string& key, const Referral& referral,
+                         Receipt* receipt) {
+    grpc::ClientContext ctx;
+    Prepare(ctx, "staff-7");
+    ctx.AddMetadata("frontdoor-staff-role", "call_handler");
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status status = console->SubmitReferral(&ctx, req, &resp);
+    *receipt = resp.receipt();
+    return status;
+  };
+  Receipt first, again, phoned, email, returned, later;
+  ASSERT_TRUE(Submit(*police, "report-1", Example(testing::kAdult), &first).ok());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Submit(*police, "report-2", Example(testing::kAdult), &again).ok());
+  ASSERT_EQ(again.repeat(), intake::v1::REPEAT_STATUS_REPEAT);
+  Referral call = Example(testing::kAdult);
+  call.set_channel(common::v1::CHANNEL_PHONE);
+  call.mutable_referrer()->set_self_referral(true);
+  call.mutable_subject()->mutable_name()->set_given_names("Beth");
+  ASSERT_TRUE(keyed("report-3", call, &phoned).ok());
+  Referral secure_email = Example(testing::kChange);
+  secure_email.set_channel(common::v1::CHANNEL_SECURE_EMAIL);
+  secure_email.mutable_referrer()->set_on_behalf_of_agency(kProbation);
+  ASSERT_TRUE(keyed("report-4", secure_email, &email).ok());
+  ASSERT_TRUE(Submit(*school, "report-5", Example("child-to-behaviour-change.json"),
+                     &returned)
+                  .ok());
+  ASSERT_EQ(returned.status(), intake::v1::REFERRAL_STATUS_RETURNED);
+  ASSERT_EQ(returned.return_reasons_size(), 1);
+  clock_.Advance(absl::Hours(24 * 45));  // 7 January 2027
+  ASSERT_TRUE(Submit(*police, "report-6", Example(testing::kAdult), &later).ok());
+
+  common::v1::ReportResponse q3;
+  grpc::Status ran = Report(*operations, absl::CivilDay(2026, 10, 1),
+                            absl::CivilDay(2026, 12, 31), &q3);
+  ASSERT_TRUE(ran.ok()) << ran.error_message();
+  EXPECT_EQ(q3.service(), "intake-svc");
+  EXPECT_EQ(q3.first_day().month(), 10);
+  EXPECT_EQ(q3.last_day().day(), 31);
+  EXPECT_EQ(CountOf(q3, "referrals_received", {}), 5);
+  EXPECT_EQ(CountOf(q3, "referrals_received",
+                    {{"channel", "partner_api"},
+                     {"district", first.district()},
+                     {"service", "adult_victim"},
+                     {"source", "police"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "referrals_received",
+                    {{"channel", "phone"}, {"source", "self"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "referrals_received",
+                    {{"channel", "secure_email"},
+                     {"service", "adult_behaviour_change"},
+                     {"source", "probation"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "referrals_received",
+                    {{"service", "none"}, {"source", "education"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "referrals_accepted", {}), 4);
+  EXPECT_EQ(CountOf(q3, "referrals_accepted", {{"service", "adult_victim"}}), 3);
+  const std::string reason =
+      absl::AsciiStrToLower(returned.return_reasons(0).code());
+  EXPECT_EQ(CountOf(q3, "referrals_returned",
+                    {{"district", returned.district()}, {"reason", reason}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "repeat_referrals", {}), 1);
+  EXPECT_EQ(CountOf(q3, "repeat_referrals",
+                    {{"district", again.district()}, {"service", "adult_victim"}}),
+            1);
+  // Each count's dimensions come sorted by name; nothing names a person.
+  for (const common::v1::ReportCount& c : q3.counts()) {
+    for (int i = 1; i < c.dimensions_size(); ++i) {
+      EXPECT_LT(c.dimensions(i - 1).name(), c.dimensions(i).name());
+    }
+    for (const common::v1::ReportDimension& d : c.dimensions()) {
+      EXPECT_THAT(d.value(), Not(HasSubstr("FD-")));
+    }
+  }
+
+  common::v1::ReportResponse q4;
+  ASSERT_TRUE(Report(*operations, absl::CivilDay(2027, 1, 1),
+                     absl::CivilDay(2027, 3, 31), &q4)
+                  .ok());
+  EXPECT_EQ(CountOf(q4, "referrals_received", {}), 1);
+  EXPECT_EQ(CountOf(q4, "repeat_referrals", {}), 1);  // within 12 months
+
+  // A commissioner through the console may; no one else.
+  common::v1::ReportResponse refused;
+  ASSERT_TRUE(Report(*console, absl::CivilDay(2026, 10, 1),
+                     absl::CivilDay(2026, 12, 31), &refused, "commissioner")
+                  .ok());
+  EXPECT_EQ(Report(*console, absl::CivilDay(2026, 10, 1),
+                   absl::CivilDay(2026, 12, 31), &refused, "practitioner")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Report(*police, absl::CivilDay(2026, 10, 1),
+                   absl::CivilDay(2026, 12, 31), &refused)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A period that ends before it starts, or with no first day.
+  grpc::Status backwards = Report(*operations, absl::CivilDay(2026, 12, 31),
+                                  absl::CivilDay(2026, 10, 1), &refused);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(backwards.error_details(), HasSubstr("last_day"));
+  grpc::ClientContext ctx;
+  Prepare(ctx, "staff-9");
+  common::v1::ReportRequest no_first;
+  *no_first.mutable_last_day() = q3.last_day();
+  grpc::Status missing = operations->Report(&ctx, no_first, &refused);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(missing.error_details(), HasSubstr("first_day"));
+
+  ASSERT_TRUE(server_->Shutdown(absl::Seconds(5)).ok());
+  server_.reset();
+  const auto runs = AuditRows(report::kActionReportRun);
+  ASSERT_EQ(runs.size(), 3u);
+  EXPECT_EQ(runs[0][0], "frontdoor-operations");
+  EXPECT_EQ(runs[0][1], report::kReasonReportView);
+  EXPECT_THAT(runs[0][2], HasSubstr("\"period\":\"2026-Q3\""));
+  EXPECT_EQ(runs[2][4], "staff-9 as commissioner");
 }
 
 }  // namespace

@@ -1,0 +1,34 @@
+#pragma once
+
+// intake-svc's figures for reports (IntakeService.Report): what was
+// received in a period, from where, by which channel, accepted or returned
+// and why, and how many were repeats. Counts only, read from the columns
+// of the referrals table: no sealed referral is opened for a report.
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/report/report_builder.h"
+#include "common/store/store.h"
+
+namespace frontdoor::intake {
+
+// Measures and their dimensions (IntakeService.Report in intake.proto).
+// referrals_received: channel, district, service, source.
+inline constexpr char kMeasureReceived[] = "referrals_received";
+// referrals_accepted: district, service.
+inline constexpr char kMeasureAccepted[] = "referrals_accepted";
+// referrals_returned: district, reason (the return reason's code, lower
+// case; one count per reason, so a referral returned for two reasons
+// counts under each).
+inline constexpr char kMeasureReturned[] = "referrals_returned";
+// repeat_referrals: district, service: people referred again within the
+// repeat window (kRepeatWindowMonths).
+inline constexpr char kMeasureRepeats[] = "repeat_referrals";
+
+// Adds the figures of referrals received in [start, end) to `out`.
+absl::Status AddIntakeFigures(store::Tx& tx, absl::Time start, absl::Time end,
+                              report::ReportBuilder& out);
+
+}  // namespace frontdoor::intake
