@@ -201,26 +201,42 @@ void IntakeCore::Submit(const Caller& caller,
   vctx.caller_is_web_form = caller.HasRole(config::v1::ROLE_WEB_FORM);
   vctx.agencies = &agencies_;
   absl::StatusOr<ValidatedReferral> valid = ValidateSubmission(request, vctx);
+  const common::v1::Referral& referral = request.referral();
+  const std::string referring_agency =
+      referral.referrer().on_behalf_of_agency().empty()
+          ? caller.agency_id
+          : referral.referrer().on_behalf_of_agency();
+  const config::v1::Agency* referrer = agencies_.FindById(referring_agency);
+  if (referrer == nullptr) referrer = agencies_.FindById(caller.agency_id);
+  std::string source = report::ReferralSource(referral, referrer);
   if (!valid.ok()) {
     metrics_.Rejected("invalid_argument");
     for (const FieldViolation& v : GetFieldViolations(valid.status())) {
       metrics_.FieldViolation(v.field);
     }
-    done(valid.status());
+    // Counted for reports (nothing of the submission kept); the answer
+    // is the refusal whether or not the count could be written.
+    store_.Write(
+        [now, source, channel = int64_t{referral.channel()},
+         reason = RejectionReason(valid.status())](store::Tx& tx) {
+          return RecordRejection(tx, now, source, channel, reason);
+        },
+        [invalid = valid.status(), done = std::move(done)](absl::Status s) {
+          if (!s.ok()) {
+            Log(Level::kError, "referral.rejection_not_counted",
+                {{"code", absl::StatusCodeToString(s.code())}});
+          }
+          done(invalid);
+        });
     return;
   }
-  const common::v1::Referral& referral = request.referral();
   const Routing routing = Route(referral.requested_service(), valid->age);
 
   auto p = std::make_shared<Pending>();
   Submission& submission = p->submission;
   submission.agency_id = caller.agency_id;
-  submission.referring_agency =
-      referral.referrer().on_behalf_of_agency().empty()
-          ? caller.agency_id
-          : referral.referrer().on_behalf_of_agency();
-  submission.source = report::ReferralSource(
-      referral, agencies_.FindById(submission.referring_agency));
+  submission.referring_agency = referring_agency;
+  submission.source = std::move(source);
   p->actor = caller.actor;
   p->staff_role = caller.staff_role;
   p->idempotency_key = request.idempotency_key();

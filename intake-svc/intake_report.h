@@ -27,7 +27,23 @@ inline constexpr char kMeasureReturned[] = "referrals_returned";
 // repeat window (kRepeatWindowMonths).
 inline constexpr char kMeasureRepeats[] = "repeat_referrals";
 
-// Adds the figures of referrals received in [start, end) to `out`.
+// referrals_rejected: channel, reason, source: submissions refused as not
+// valid, by the first field at fault (RejectionReason).
+inline constexpr char kMeasureRejected[] = "referrals_rejected";
+
+// The reason a rejected submission is counted under: the first field its
+// INVALID_ARGUMENT names, with list positions removed
+// ("children[1].date_of_birth" is "children.date_of_birth"), or "request"
+// when it names none.
+std::string RejectionReason(const absl::Status& invalid);
+
+// Records one rejected submission for reports.
+absl::Status RecordRejection(store::Tx& tx, absl::Time at,
+                             const std::string& source, int64_t channel,
+                             const std::string& reason);
+
+// Adds the figures of referrals received, and submissions rejected, in
+// [start, end) to `out`.
 absl::Status AddIntakeFigures(store::Tx& tx, absl::Time start, absl::Time end,
                               report::ReportBuilder& out);
 

@@ -1613,6 +1613,12 @@ TEST_F(IntakeServiceTest, ReportCountsAPeriodsReferralsForReportViewersOnly) {
                   .ok());
   ASSERT_EQ(returned.status(), intake::v1::REFERRAL_STATUS_RETURNED);
   ASSERT_EQ(returned.return_reasons_size(), 1);
+  // Refused as not valid: counted, by the first field at fault.
+  Referral undated = Example(testing::kAdult);
+  undated.mutable_subject()->clear_date_of_birth();
+  Receipt none;
+  grpc::Status refused_submission = Submit(*police, "report-bad", undated, &none);
+  ASSERT_EQ(refused_submission.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   clock_.Advance(absl::Hours(24 * 45));  // 7 January 2027
   ASSERT_TRUE(Submit(*police, "report-6", Example(testing::kAdult), &later).ok());
 
@@ -1649,6 +1655,11 @@ TEST_F(IntakeServiceTest, ReportCountsAPeriodsReferralsForReportViewersOnly) {
                     {{"district", returned.district()}, {"reason", reason}}),
             1);
   EXPECT_EQ(CountOf(q3, "repeat_referrals", {}), 1);
+  EXPECT_EQ(CountOf(q3, "referrals_rejected",
+                    {{"channel", "partner_api"},
+                     {"reason", "referral.subject.date_of_birth"},
+                     {"source", "police"}}),
+            1);
   EXPECT_EQ(CountOf(q3, "repeat_referrals",
                     {{"district", again.district()}, {"service", "adult_victim"}}),
             1);
@@ -1668,6 +1679,7 @@ TEST_F(IntakeServiceTest, ReportCountsAPeriodsReferralsForReportViewersOnly) {
                   .ok());
   EXPECT_EQ(CountOf(q4, "referrals_received", {}), 1);
   EXPECT_EQ(CountOf(q4, "repeat_referrals", {}), 1);  // within 12 months
+  EXPECT_EQ(CountOf(q4, "referrals_rejected", {}), 0);
 
   // A commissioner through the console may; no one else.
   common::v1::ReportResponse refused;
