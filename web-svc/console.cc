@@ -281,13 +281,9 @@ ConsoleResponse Console::Handle(const ConsoleRequest& req) {
     return c.With(section->Handle(staff));
   }
   // The signed-in pages.
-  if (p == kHomePath || p == kQueuePath || p == kReportsPath) {
+  if (p == kHomePath) {
     if (auto r = only(false)) return *r;
     if (!c.SignedIn()) return c.Redirect(kSignInPath, "console_signed_out");
-    if (p == kQueuePath) {
-      return Gated(c, Permission::kViewQueue, "Triage queue");
-    }
-    if (p == kReportsPath) return Gated(c, Permission::kViewReports, "Reports");
     return Home(c);
   }
   return c.With(NotFoundResponse("console_not_found"));
@@ -590,20 +586,6 @@ ConsoleResponse Console::Home(Context& c) {
     }
   }
   return c.Page(200, RenderConsoleHome(c.Bar(csrf_), may), "console_home");
-}
-
-ConsoleResponse Console::Gated(Context& c, Permission p,
-                               const std::string& heading) {
-  const std::string route = absl::StrCat(
-      "console_", p == Permission::kViewQueue ? "queue" : "reports");
-  if (!May(c.session->account.role, p)) {
-    Log(Level::kInfo, "web.console_refused",
-        {{"service", kService},
-         {"account", c.session->account.id},
-         {"route", route}});
-    return c.Page(403, RenderConsoleForbidden(c.Bar(csrf_)), route);
-  }
-  return c.Page(200, RenderConsoleComing(c.Bar(csrf_), heading), route);
 }
 
 ConsoleResponse Console::SignOut(Context& c, bool everywhere) {

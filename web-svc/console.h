@@ -49,6 +49,9 @@ struct ConsoleRequest {
 struct ConsoleResponse {
   int status = 200;
   std::string body;
+  // The body's media type; empty for an HTML page. A download (a report's
+  // CSV or spreadsheet) names its own, with a Content-Disposition header.
+  std::string content_type;
   std::vector<std::pair<std::string, std::string>> headers;
   // The metrics label of the page ("console_sign_in", ...).
   std::string route;
@@ -166,7 +169,6 @@ class Console {
                                     int status);
   ConsoleResponse AuthenticatorPost(Context& c);
   ConsoleResponse Home(Context& c);
-  ConsoleResponse Gated(Context& c, Permission p, const std::string& heading);
   ConsoleResponse SignOut(Context& c, bool everywhere);
   ConsoleResponse ConfirmIdentityForm(Context& c);
   ConsoleResponse ConfirmIdentityPost(Context& c);

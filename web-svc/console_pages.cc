@@ -344,20 +344,6 @@ std::string RenderConsoleHome(const SignedInBar& bar,
   return Layout("Your work", Render(kHome, d), false, &bar);
 }
 
-std::string RenderConsoleComing(const SignedInBar& bar,
-                                const std::string& heading) {
-  data d;
-  d.set("heading", heading);
-  data paragraphs{data::type::list};
-  paragraphs.push_back(data(std::string("This page is coming soon.")));
-  d.set("paragraphs", paragraphs);
-  data link;
-  link.set("href", std::string("/console"));
-  link.set("text", std::string("Back to your work"));
-  d.set("link", link);
-  return Layout(heading, Render(kMessage, d), false, &bar);
-}
-
 std::string RenderConsoleForbidden(const SignedInBar& bar) {
   data d;
   d.set("heading", std::string("You cannot see this page"));

@@ -47,9 +47,6 @@ std::string RenderAuthenticatorPage(const std::string& csrf_token,
 // The signed-in home: the person's role and what they may do.
 std::string RenderConsoleHome(const SignedInBar& bar,
                               const std::vector<ConsoleLink>& may);
-// A page whose work is still to come, for those allowed to see it.
-std::string RenderConsoleComing(const SignedInBar& bar,
-                                const std::string& heading);
 // 403: signed in, but the role may not see this page.
 std::string RenderConsoleForbidden(const SignedInBar& bar);
 // After sign-out (`everywhere`: every session ended).

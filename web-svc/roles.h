@@ -39,7 +39,9 @@ enum class Permission : int {
   kReleasePlace = 6,
   // See the waiting lists per programme.
   kViewWaitingLists = 7,
-  // See aggregate reports (no personal data).
+  // See the commissioners' reports (aggregate figures, no personal data):
+  // the services give them to ROLE_REPORT_VIEWER only, which operators
+  // and commissioners have.
   kViewReports = 8,
 };
 inline constexpr int kPermissionCount = 9;
@@ -92,7 +94,7 @@ inline constexpr RoleInfo kRoles[] = {
      kPractitionerPermissions},
     {Role::kTeamLeader, "team_leader", "Team leader",
      kPractitionerPermissions | Bit(Permission::kOverrideDecision) |
-         Bit(Permission::kReleasePlace) | Bit(Permission::kViewReports)},
+         Bit(Permission::kReleasePlace)},
     {Role::kOperator, "operator", "Operator", Bit(Permission::kViewReports)},
     {Role::kCommissioner, "commissioner", "Commissioner",
      Bit(Permission::kViewReports)},

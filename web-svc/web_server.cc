@@ -24,6 +24,7 @@
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/metrics/metrics_server.h"
+#include "common/report/report_document.h"
 #include "common/server/service_main.h"
 #include "common/server/signals.h"
 #include "common/status/errors.h"
@@ -41,6 +42,7 @@
 #include "web-svc/console_placements.h"
 #include "web-svc/console_leader.h"
 #include "web-svc/console_keying.h"
+#include "web-svc/console_reports.h"
 #include "web-svc/pages.h"
 #include "web-svc/professional_pages.h"
 #include "web-svc/professional_referral.h"
@@ -333,6 +335,20 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   if (!assets.ok()) return server::WithContext(assets.status(), "loading assets");
   assets_ = *std::move(assets);
 
+  report::Labels report_labels;
+  if (config.districts_file().empty() != config.catalogue_file().empty()) {
+    return absl::InvalidArgumentError(
+        "districts_file and catalogue_file are set together or not at all");
+  }
+  if (!config.districts_file().empty()) {
+    absl::StatusOr<report::Labels> labels =
+        report::LoadLabels(config.districts_file(), config.catalogue_file());
+    if (!labels.ok()) {
+      return server::WithContext(labels.status(), "loading reports' names");
+    }
+    report_labels = *std::move(labels);
+  }
+
   absl::StatusOr<crypto::KeyRing> keys =
       crypto::KeyRing::LoadFile(config.key_ring_file());
   if (!keys.ok()) return server::WithContext(keys.status(), "loading key ring");
@@ -417,6 +433,8 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
       *staff_calls_, clock, ConsoleTimeZone()));
   console_->AddSection(std::make_unique<LeaderSection>(*staff_calls_));
   console_->AddSection(std::make_unique<KeyingSection>(*staff_calls_));
+  console_->AddSection(std::make_unique<ReportsSection>(
+      *staff_calls_, clock, std::move(report_labels)));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
@@ -695,6 +713,7 @@ WebServerImpl::Page WebServerImpl::ConsolePage(
   ConsoleResponse out = console_->Handle(in);
   *route = out.route;
   Page r = Html(out.status, std::move(out.body));
+  if (!out.content_type.empty()) r.content_type = std::move(out.content_type);
   r.headers = std::move(out.headers);
   return r;
 }

@@ -112,10 +112,11 @@ std::vector<Row> Matrix(const std::string& reference = kReference) {
   return {
       // console.cc
       {false, "/console", "console_home", everyone},
-      {false,
-       "/console/reports",
-       "console_reports",
-       {"team_leader", "operator", "commissioner"}},
+      // console_reports.cc
+      {false, "/console/reports", "console_reports",
+       {"operator", "commissioner"}},
+      {false, "/console/reports/download?period=2026-Q3&format=csv",
+       "console_report_download", {"operator", "commissioner"}},
       {false, "/console/confirm-identity", "console_confirm_identity",
        everyone},
       {true, "/console/confirm-identity", "console_confirm_identity", everyone},

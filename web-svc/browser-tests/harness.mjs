@@ -117,6 +117,7 @@ export class Suite {
         ...shared
       })
       relays.allocation = { target: `localhost:${allocation.api_port}` }
+      this.allocationTarget = relays.allocation.target
     }
     if (this.triageAndNotify) {
       // Downstream first, so each relay finds the next service at once.
@@ -136,6 +137,7 @@ export class Suite {
         ...shared
       })
       relays.triage = { target: `localhost:${triage.api_port}` }
+      this.triageTarget = relays.triage.target
       relays.notify = { target: this.notifyTarget }
     }
     const intake = await this.startService('intake-svc', {
@@ -164,6 +166,9 @@ export class Suite {
       shutdownGraceSeconds: 5,
       assetsDir: join(BUILD, 'web-svc', 'assets'),
       quickExitUrl: NEUTRAL,
+      // The names reports show.
+      districtsFile: join(SOURCE, 'config', 'districts.json'),
+      catalogueFile: join(SOURCE, 'config', 'catalogue.json'),
       ...this.webSettings
     })
     this.webUrl = `https://localhost:${web.https_port}`
