@@ -12,6 +12,9 @@
 #include "absl/strings/str_format.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
+#include "common/report/period.h"
+#include "common/report/report_document.h"
+#include "common/report/report_files.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -145,6 +148,9 @@ std::string HelpText() {
        frontdoorctl [FLAGS] watch [--after=N] [--ack] [--count=N]
        frontdoorctl [FLAGS] ack POSITION | updates REFERENCE
        frontdoorctl [FLAGS] replay [AGENCY]
+       frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
+                    | --quarter=YYYY-Qn [--service=S]
+                    [--format=csv|xlsx|json] [--output=FILE]
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
@@ -176,6 +182,19 @@ mTLS.
   updates Prints the referrer updates on one of the agency's referrals.
   replay  Operators: makes dead-lettered push notifications and referrer
           emails (of AGENCY, or all) due again.
+  report  Commissioners' figures for the days --from to --to (both
+          included) or a financial quarter (--quarter=2026-Q3 is October
+          to December), from intake-svc (--target), triage-svc
+          (--triage-target, default localhost:7444) and allocation-svc
+          (--allocation-target, default localhost:7445), with counts of 1
+          to 4 shown as <5 and [c] where a total would reveal one.
+          --service narrows to adult_victim, adult_behaviour_change,
+          children, children_victim or children_behaviour_change (default
+          all). --format is json (default), csv or xlsx; --output writes
+          a file instead of stdout. Names come from --districts and
+          --catalogue (default config/districts.json and
+          config/catalogue.json, when present). Needs a report viewer's
+          certificate, such as --as=frontdoor-operations.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -298,6 +317,26 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
             "2026-12-02T09:30:00Z"));
       }
       options.at = at;
+    } else if (name == "from") {
+      options.from = value;
+    } else if (name == "to") {
+      options.to = value;
+    } else if (name == "quarter") {
+      options.quarter = value;
+    } else if (name == "service") {
+      options.service = value;
+    } else if (name == "format") {
+      options.format = value;
+    } else if (name == "output") {
+      options.output = value;
+    } else if (name == "triage-target") {
+      options.triage_target = value;
+    } else if (name == "allocation-target") {
+      options.allocation_target = value;
+    } else if (name == "districts") {
+      options.districts_file = value;
+    } else if (name == "catalogue") {
+      options.catalogue_file = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -390,11 +429,36 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
   } else if (command == "replay" && positional.size() <= 2) {
     options.command = Command::kReplay;
     if (positional.size() == 2) options.agency = positional[1];
+  } else if (command == "report" && positional.size() == 1) {
+    options.command = Command::kReport;
+    const bool by_quarter = !options.quarter.empty() && options.from.empty() &&
+                            options.to.empty();
+    const bool by_days = options.quarter.empty() && !options.from.empty() &&
+                         !options.to.empty();
+    if (!by_quarter && !by_days) {
+      return absl::InvalidArgumentError(
+          "usage: report --from=YYYY-MM-DD --to=YYYY-MM-DD | "
+          "--quarter=YYYY-Qn [--service=S] [--format=csv|xlsx|json] "
+          "[--output=FILE]");
+    }
+    if (report::FindServiceFilter(options.service) == nullptr) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--service=", options.service,
+          " is not one of all, adult_victim, adult_behaviour_change, "
+          "children, children_victim, children_behaviour_change"));
+    }
+    if (options.format != report::kFormatCsv &&
+        options.format != report::kFormatXlsx &&
+        options.format != report::kFormatJson) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--format=", options.format, " is not csv, xlsx or json"));
+    }
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
              command == "release" || command == "first-contact" ||
              command == "watch" || command == "ack" ||
-             command == "updates" || command == "replay") {
+             command == "updates" || command == "replay" ||
+             command == "report") {
     return absl::InvalidArgumentError(
         absl::StrCat("wrong arguments for ", command, ": see --help"));
   } else {
@@ -402,8 +466,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         "unknown command \"", command,
         "\": expected submit, get, queue, decision, assess, programmes, "
         "placement, waiting, consent, release, first-contact, watch, ack, "
-        "updates or "
-        "replay"));
+        "updates, replay or report"));
   }
   if (IsAllocationCommand(options.command) && !target_given) {
     options.target = kDefaultAllocationTarget;
@@ -418,6 +481,12 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.command != Command::kWatch) {
     return absl::InvalidArgumentError(
         "--ack, --after and --count apply to watch only");
+  }
+  if ((!options.from.empty() || !options.to.empty() ||
+       !options.quarter.empty() || !options.output.empty()) &&
+      options.command != Command::kReport) {
+    return absl::InvalidArgumentError(
+        "--from, --to, --quarter and --output apply to report only");
   }
   if (!options.idempotency_key.empty() && options.command != Command::kSubmit) {
     return absl::InvalidArgumentError("--idempotency-key applies to submit only");
@@ -794,8 +863,136 @@ int RunNotifyCommand(const Options& options,
   }
 }
 
+namespace {
+
+// A day written YYYY-MM-DD, or INVALID_ARGUMENT naming `flag`.
+absl::StatusOr<absl::CivilDay> ParseDayFlag(const std::string& flag,
+                                            const std::string& value) {
+  absl::CivilDay day;
+  if (!absl::ParseCivilTime(value, &day) ||
+      absl::FormatCivilTime(day) != value) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--", flag, "=", value, " is not a date such as 2026-10-01"));
+  }
+  return day;
+}
+
+template <typename Stub>
+absl::Status ReportOf(const Options& options, Stub& stub,
+                      const frontdoor::common::v1::ReportRequest& request,
+                      std::vector<frontdoor::common::v1::ReportResponse>& out,
+                      std::string* trace_id) {
+  grpc::ClientContext context;
+  PrepareContext(options, &context, trace_id);
+  frontdoor::common::v1::ReportResponse response;
+  const grpc::Status status = stub.Report(&context, request, &response);
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  out.push_back(std::move(response));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+int RunReportCommand(
+    const Options& options,
+    frontdoor::intake::v1::IntakeService::StubInterface& intake,
+    frontdoor::triage::v1::TriageService::StubInterface& triage,
+    frontdoor::allocation::v1::AllocationService::StubInterface& allocation,
+    std::ostream& out, std::ostream& err) {
+  absl::StatusOr<report::Period> period;
+  if (!options.quarter.empty()) {
+    period = report::ParseQuarter(options.quarter);
+    if (!period.ok()) {
+      period = absl::InvalidArgumentError(absl::StrCat(
+          "--quarter=", options.quarter, ": ", period.status().message()));
+    }
+  } else {
+    absl::StatusOr<absl::CivilDay> from = ParseDayFlag("from", options.from);
+    absl::StatusOr<absl::CivilDay> to = ParseDayFlag("to", options.to);
+    if (!from.ok()) {
+      period = from.status();
+    } else if (!to.ok()) {
+      period = to.status();
+    } else {
+      period = report::MakePeriod(*from, *to);
+      if (!period.ok()) {
+        period = absl::InvalidArgumentError(
+            absl::StrCat("--to: ", period.status().message()));
+      }
+    }
+  }
+  if (!period.ok()) {
+    err << RenderLocalErrorJson(period.status()) << "\n";
+    return kExitLocalError;
+  }
+  report::Labels labels;
+  if (std::ifstream(options.districts_file).good() &&
+      std::ifstream(options.catalogue_file).good()) {
+    absl::StatusOr<report::Labels> loaded =
+        report::LoadLabels(options.districts_file, options.catalogue_file);
+    if (!loaded.ok()) {
+      err << RenderLocalErrorJson(loaded.status()) << "\n";
+      return kExitLocalError;
+    }
+    labels = *std::move(loaded);
+  }
+  frontdoor::common::v1::ReportRequest request;
+  auto set = [](google::type::Date* d, absl::CivilDay day) {
+    d->set_year(static_cast<int32_t>(day.year()));
+    d->set_month(day.month());
+    d->set_day(day.day());
+  };
+  set(request.mutable_first_day(), period->first);
+  set(request.mutable_last_day(), period->last);
+  std::vector<frontdoor::common::v1::ReportResponse> answers;
+  std::string trace_id;
+  absl::Status called = ReportOf(options, intake, request, answers, &trace_id);
+  if (called.ok()) called = ReportOf(options, triage, request, answers, &trace_id);
+  if (called.ok()) {
+    called = ReportOf(options, allocation, request, answers, &trace_id);
+  }
+  if (!called.ok()) {
+    const grpc::Status status(static_cast<grpc::StatusCode>(called.code()),
+                              std::string(called.message()));
+    err << RenderErrorJson(status, trace_id) << "\n";
+    return ExitCodeFor(status.error_code());
+  }
+  absl::StatusOr<report::Document> document = report::BuildDocument(
+      answers, *period, *report::FindServiceFilter(options.service), labels);
+  absl::StatusOr<std::string> file =
+      document.ok() ? report::ReportFile(*document, options.format)
+                    : absl::StatusOr<std::string>(document.status());
+  if (!file.ok()) {
+    err << RenderLocalErrorJson(file.status()) << "\n";
+    return kExitLocalError;
+  }
+  if (options.output.empty()) {
+    out << *file;
+    if (options.format == report::kFormatJson) out << "\n";
+    return kExitOk;
+  }
+  std::ofstream written(options.output, std::ios::binary | std::ios::trunc);
+  written << *file;
+  written.close();
+  if (!written) {
+    err << RenderLocalErrorJson(absl::UnavailableError(
+               absl::StrCat("cannot write ", options.output)))
+        << "\n";
+    return kExitLocalError;
+  }
+  return kExitOk;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
+  return MakeChannelTo(options, options.target);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelTo(
+    const Options& options, const std::string& target) {
   grpc::SslCredentialsOptions tls;
   absl::StatusOr<std::string> ca = ReadFile(options.ca_file);
   if (!ca.ok()) return ca.status();
@@ -810,8 +1007,7 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
   if (!options.server_name.empty()) {
     args.SetSslTargetNameOverride(options.server_name);
   }
-  return grpc::CreateCustomChannel(options.target, grpc::SslCredentials(tls),
-                                   args);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
 }
 
 int Main(const std::vector<std::string>& args, const EnvLookup& env,
@@ -831,6 +1027,24 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (options->command == Command::kReport) {
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> triage =
+        MakeChannelTo(*options, options->triage_target);
+    absl::StatusOr<std::shared_ptr<grpc::Channel>> allocation =
+        MakeChannelTo(*options, options->allocation_target);
+    if (!triage.ok() || !allocation.ok()) {
+      err << RenderLocalErrorJson(!triage.ok() ? triage.status()
+                                               : allocation.status())
+          << "\n";
+      return kExitLocalError;
+    }
+    auto intake_stub = frontdoor::intake::v1::IntakeService::NewStub(*channel);
+    auto triage_stub = frontdoor::triage::v1::TriageService::NewStub(*triage);
+    auto allocation_stub =
+        frontdoor::allocation::v1::AllocationService::NewStub(*allocation);
+    return RunReportCommand(*options, *intake_stub, *triage_stub,
+                            *allocation_stub, out, err);
   }
   if (IsNotifyCommand(options->command)) {
     auto stub = frontdoor::notify::v1::NotifyService::NewStub(*channel);

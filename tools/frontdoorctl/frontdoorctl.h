@@ -29,6 +29,11 @@ inline constexpr char kDefaultTriageTarget[] = "localhost:7444";
 inline constexpr char kDefaultAllocationTarget[] = "localhost:7445";
 // Default target of the notify commands (watch, ack, updates, replay).
 inline constexpr char kDefaultNotifyTarget[] = "localhost:7446";
+// The report command's label files (report::LoadLabels), used when both
+// are present; otherwise the report names districts and programmes by
+// their codes.
+inline constexpr char kDefaultDistrictsFile[] = "config/districts.json";
+inline constexpr char kDefaultCatalogueFile[] = "config/catalogue.json";
 // Directory of dev certificates when FRONTDOOR_PKI_DIR is not set.
 inline constexpr char kDefaultPkiDir[] = "var/pki";
 // Certificate name used when --as is not given.
@@ -63,6 +68,7 @@ enum class Command {
   kAck,
   kUpdates,
   kReplay,
+  kReport,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -114,6 +120,20 @@ struct Options {
   int count = 0;
   int64_t position = 0;
   std::string agency;
+  // report: the period (--from and --to, or --quarter), --service (a
+  // report::ServiceFilter code), --format (csv, xlsx or json), --output
+  // (a file; empty: stdout), the triage and allocation targets (intake's
+  // is `target`) and the label files.
+  std::string from;
+  std::string to;
+  std::string quarter;
+  std::string service = "all";
+  std::string format = "json";
+  std::string output;
+  std::string triage_target = kDefaultTriageTarget;
+  std::string allocation_target = kDefaultAllocationTarget;
+  std::string districts_file = kDefaultDistrictsFile;
+  std::string catalogue_file = kDefaultCatalogueFile;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -187,10 +207,24 @@ int RunNotifyCommand(const Options& options,
                      frontdoor::notify::v1::NotifyService::StubInterface& stub,
                      std::ostream& out, std::ostream& err);
 
+// The report: each service's Report for the period, combined and
+// suppressed (common/report), written as options.format to `out` or to
+// options.output. Needs a report viewer's certificate (--as
+// frontdoor-operations).
+int RunReportCommand(
+    const Options& options,
+    frontdoor::intake::v1::IntakeService::StubInterface& intake,
+    frontdoor::triage::v1::TriageService::StubInterface& triage,
+    frontdoor::allocation::v1::AllocationService::StubInterface& allocation,
+    std::ostream& out, std::ostream& err);
+
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options);
+// The same to another target.
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelTo(
+    const Options& options, const std::string& target);
 
 // The whole program: parse, connect, run. Returns the exit code.
 int Main(const std::vector<std::string>& args, const EnvLookup& env,
