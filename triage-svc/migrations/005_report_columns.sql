@@ -4,7 +4,5 @@
 -- '' and are reported as "unknown": the district is inside the sealed
 -- event, which a migration cannot read.
 ALTER TABLE triage_referrals ADD COLUMN district TEXT NOT NULL DEFAULT '';
--- Reports read one period of referrals, and of suspects' links, by when
--- intake received them.
+-- Reports read one period of referrals by when intake received them.
 CREATE INDEX triage_referrals_by_received ON triage_referrals (received_at_us);
-CREATE INDEX suspect_links_by_received ON suspect_links (received_at_us);
