@@ -13,6 +13,11 @@
 
 namespace frontdoor::triage {
 
+// Audit action of MATAC's notification: a referral brought a new victim
+// that crossed the threshold (subject: that referral's reference). The
+// record reports count MATAC notifications from (triage_report.h).
+inline constexpr char kAuditSerialPerpetrator[] = "triage.serial_perpetrator";
+
 // One referral's suspect and victim, by blind index. The *_index of a
 // person is of their name and date of birth, empty when the date is not
 // known; the *_name_index is of the name alone.

@@ -26,6 +26,7 @@
 #include "triage-svc/assess.h"
 #include "triage-svc/decide.h"
 #include "triage-svc/serial.h"
+#include "triage-svc/triage_report.h"
 
 namespace frontdoor::triage {
 namespace {
@@ -247,7 +248,7 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
   rule.actor = kAutoTriageActor;
   if (absl::Status a = audit::Record(
           tx, keys, rule, now,
-          {"triage.serial_perpetrator", current.reference,
+          {kAuditSerialPerpetrator, current.reference,
            kReasonSerialPerpetratorThreshold, kLawfulBasisTriage,
            absl::StrCat(
                "{\"distinct_victims\":", outcome.distinct_victims,
@@ -372,12 +373,13 @@ absl::Status SaveRecording(store::Tx& tx, const crypto::KeyRing& keys,
   absl::StatusOr<int64_t> inserted = tx.Exec(
       "INSERT INTO triage_referrals (reference, event_id, agency_id, "
       "subject_index, front_door, received_at_us, recorded_at_us, "
-      "state, provisional_risk, waiting_reason, sealed_event) "
-      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+      "state, provisional_risk, waiting_reason, sealed_event, district) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
       {reference, event.event_id(), event.agency_id(), event.subject_index(),
        int64_t{facts.front_door}, absl::ToUnixMicros(facts.received_at),
        absl::ToUnixMicros(now), kWaiting, int64_t{recording.provisional_risk},
-       recording.waiting_reason, store::Blob{sealed}});
+       recording.waiting_reason, store::Blob{sealed},
+       event.receipt().district()});
   if (!inserted.ok()) return inserted.status();
   return audit::Record(tx, keys, by, now,
                        {"triage.record", reference, recording.reason_code,
@@ -827,6 +829,18 @@ absl::StatusOr<v1::ListQueueResponse> TriageCore::ListQueue(
   });
   if (!status.ok()) return status;
   return response;
+}
+
+void TriageCore::Report(const Caller& caller,
+                        const common::v1::ReportRequest& request,
+                        report::ReportDone done) {
+  report::RunReport(
+      store_, keys_, caller, clock_.Now(), kServiceName, request,
+      [&keys = keys_](store::Tx& tx, absl::Time start, absl::Time end,
+                      report::ReportBuilder& out) {
+        return AddTriageFigures(tx, keys, start, end, out);
+      },
+      std::move(done));
 }
 
 void TriageCore::ListHistory(const Caller& caller,

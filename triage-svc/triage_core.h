@@ -13,6 +13,7 @@
 #include "common/audit/history.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/report/report_run.h"
 #include "common/store/store.h"
 #include "common/tls/caller.h"
 #include "frontdoor/intake/v1/events.pb.h"
@@ -128,6 +129,11 @@ class TriageCore {
   void ListHistory(const Caller& caller,
                    const common::v1::ListHistoryRequest& request,
                    audit::HistoryDone done);
+
+  // The figures of referrals received in a period (triage_report.h), for
+  // ROLE_REPORT_VIEWER; each run audited (report::RunReport).
+  void Report(const Caller& caller, const common::v1::ReportRequest& request,
+              report::ReportDone done);
 
   // Queue depth and oldest wait, for metrics. Blocking read.
   absl::StatusOr<QueueStats> Stats();

@@ -99,7 +99,8 @@ class TriageServerImpl final
             *service_, &TriageService::ListQueue,
             &TriageService::GetAssessmentForm,
             &TriageService::SubmitAssessment, &TriageService::GetDecision,
-            &TriageService::OverrideDecision, &TriageService::ListHistory);
+            &TriageService::OverrideDecision, &TriageService::ListHistory,
+            &TriageService::Report);
         !s.ok()) {
       return s;
     }

@@ -70,6 +70,17 @@ grpc::ServerUnaryReactor* TriageService::OverrideDecision(
                      });
 }
 
+grpc::ServerUnaryReactor* TriageService::Report(
+    grpc::CallbackServerContext* context,
+    const common::v1::ReportRequest* request,
+    common::v1::ReportResponse* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.Report(caller, *request,
+                                    Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* TriageInbox::DeliverReferral(
     grpc::CallbackServerContext* context,
     const intake::v1::ReferralReceived* request,

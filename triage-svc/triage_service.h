@@ -39,6 +39,10 @@ class TriageService final : public v1::TriageService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::OverrideDecisionRequest* request,
       v1::Decision* response) override;
+  grpc::ServerUnaryReactor* Report(
+      grpc::CallbackServerContext* context,
+      const common::v1::ReportRequest* request,
+      common::v1::ReportResponse* response) override;
 
  private:
   TriageCore& core_;

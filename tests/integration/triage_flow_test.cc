@@ -14,6 +14,7 @@
 #include "common/audit/refusals.h"
 #include "common/crypto/key_ring.h"
 #include "common/outbox/outbox_cli.h"
+#include "common/report/report_run.h"
 #include "common/store/store.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
@@ -35,6 +36,8 @@ namespace frontdoor {
 namespace {
 
 using common::v1::Referral;
+using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 const absl::Time kStart = absl::FromCivil(
@@ -161,6 +164,83 @@ class TriageFlowTest : public ::testing::Test {
     triage::v1::DeliverReferralResponse delivered;
     ASSERT_EQ(inbox->DeliverReferral(&ctx2, {}, &delivered).error_code(),
               grpc::StatusCode::PERMISSION_DENIED);
+  }
+
+  // Submits as the police; returns intake's receipt.
+  intake::v1::Receipt SubmitForReceipt(const Referral& referral,
+                                       const std::string& key) {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    intake::v1::SubmitReferralRequest req;
+    req.set_idempotency_key(key);
+    *req.mutable_referral() = referral;
+    intake::v1::SubmitReferralResponse resp;
+    grpc::Status status = police_->SubmitReferral(&ctx, req, &resp);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(resp.receipt().status(), intake::v1::REFERRAL_STATUS_ACCEPTED);
+    return resp.receipt();
+  }
+
+  // Waits (bounded) until `n` referrals wait in the queue.
+  void AwaitWaiting(int n) {
+    const absl::Time give_up = absl::Now() + kSettle;
+    while (absl::Now() < give_up && Queue().total_waiting() < n) {
+      absl::SleepFor(kPoll);
+    }
+    ASSERT_EQ(Queue().total_waiting(), n);
+  }
+
+  // TriageService.Report for the days [first, last] through `stub`, as
+  // staff-9, naming `staff_role` when not null.
+  static grpc::Status Report(triage::v1::TriageService::Stub& stub,
+                             absl::CivilDay first, absl::CivilDay last,
+                             common::v1::ReportResponse* out,
+                             const char* staff_role = nullptr) {
+    grpc::ClientContext ctx;
+    testing::PrepareCall(ctx, "staff-9");
+    if (staff_role != nullptr) {
+      ctx.AddMetadata("frontdoor-staff-role", staff_role);
+    }
+    common::v1::ReportRequest req;
+    req.mutable_first_day()->set_year(static_cast<int32_t>(first.year()));
+    req.mutable_first_day()->set_month(first.month());
+    req.mutable_first_day()->set_day(first.day());
+    req.mutable_last_day()->set_year(static_cast<int32_t>(last.year()));
+    req.mutable_last_day()->set_month(last.month());
+    req.mutable_last_day()->set_day(last.day());
+    return stub.Report(&ctx, req, out);
+  }
+
+  // The sum of `measure`'s counts whose dimensions include every one of
+  // `having`.
+  static int64_t CountOf(
+      const common::v1::ReportResponse& report, const std::string& measure,
+      const std::vector<std::pair<std::string, std::string>>& having) {
+    int64_t sum = 0;
+    for (const common::v1::ReportCount& c : report.counts()) {
+      if (c.measure() != measure) continue;
+      bool all = true;
+      for (const auto& [name, value] : having) {
+        bool found = false;
+        for (const common::v1::ReportDimension& d : c.dimensions()) {
+          found = found || (d.name() == name && d.value() == value);
+        }
+        all = all && found;
+      }
+      if (all) sum += c.count();
+    }
+    return sum;
+  }
+
+  // How many distinct counts (combinations of dimension values) `measure`
+  // has.
+  static int Entries(const common::v1::ReportResponse& report,
+                     const std::string& measure) {
+    int n = 0;
+    for (const common::v1::ReportCount& c : report.counts()) {
+      n += c.measure() == measure ? 1 : 0;
+    }
+    return n;
   }
 
   Referral WithDash(Referral r, int yes) {
@@ -519,6 +599,312 @@ TEST_F(TriageFlowTest, HopFailingPastItsWindowDeadLettersAndReplayDelivers) {
             "{\"topic\":\"intake.referral_received\",\"replayed\":1}\n");
   EXPECT_EQ(AwaitDecision(ref).reference(), ref);
   EXPECT_EQ(sample(dead), 0.0);
+}
+
+// TriageService.Report: the figures of the referrals intake received in a
+// period, each at its latest decision, for report viewers only, each run
+// audited. The dataset, all from the police through intake (one clock):
+// in 2026-Q3 (October to December), A a woman in Stoke-on-Trent at high
+// risk (14 yes) whose partner is Daniel Price; B another woman, in
+// Stafford, whose partner is also Daniel Price (a repeat perpetrator, and
+// his second victim: MATAC is told), decided medium then re-assessed by a
+// practitioner as standard; C and D waiting (an adult with no DASH, a
+// child); E at 23:30 UTC on 31 December, high on police call-outs. In
+// 2026-Q4 (January to March 2027), F at 00:30 on 1 January, A again (a
+// MARAC repeat; Daniel Price again, a repeat perpetrator but no new
+// victim), and H a behaviour change referral at standard risk. G, at
+// 23:30 UTC on 31 March 2027 (00:30 BST on 1 April), is in 2027-Q1.
+TEST_F(TriageFlowTest, ReportCountsAPeriodsReferralsAtTheirLatestDecision) {
+  const Referral adult = Example("adult-victim.json");
+  const auto person = [&](int day, const char* partner_given,
+                          const char* partner_family) {
+    Referral r = adult;
+    r.mutable_subject()->mutable_date_of_birth()->set_day(day);
+    r.mutable_other_party()->mutable_name()->set_given_names(partner_given);
+    r.mutable_other_party()->mutable_name()->set_family_name(partner_family);
+    return r;
+  };
+  const auto at = [&](absl::CivilSecond utc) {
+    clock_.Set(absl::FromCivil(utc, absl::UTCTimeZone()));
+  };
+
+  const intake::v1::Receipt a = SubmitForReceipt(WithDash(adult, 14), "r-a");
+  AwaitDecision(a.reference());
+  clock_.Advance(absl::Minutes(1));
+  Referral b_referral = WithDash(person(3, "Daniel", "Price"), 12);
+  b_referral.mutable_subject()->mutable_address()->set_postcode("ST16 2QQ");
+  const intake::v1::Receipt b = SubmitForReceipt(b_referral, "r-b");
+  ASSERT_EQ(AwaitDecision(b.reference()).risk_level(),
+            common::v1::RISK_LEVEL_MEDIUM);
+  clock_.Advance(absl::Minutes(1));
+  Referral c_referral = person(4, "Owen", "Barker");
+  c_referral.clear_risk_assessment();
+  const intake::v1::Receipt c = SubmitForReceipt(c_referral, "r-c");
+  AwaitWaiting(1);
+  clock_.Advance(absl::Minutes(1));
+  const intake::v1::Receipt d =
+      SubmitForReceipt(Example("child-victim.json"), "r-d");
+  AwaitWaiting(2);
+  ASSERT_FALSE(HasFatalFailure());
+  // A practitioner re-assesses B: the report counts this decision.
+  {
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    triage::v1::SubmitAssessmentRequest req;
+    req.set_reference(b.reference());
+    *req.mutable_dash() = triage::testing::Dash(5);
+    triage::v1::Decision redecided;
+    grpc::Status s = staff_->SubmitAssessment(&ctx, req, &redecided);
+    ASSERT_TRUE(s.ok()) << s.error_message();
+    ASSERT_EQ(redecided.risk_level(), common::v1::RISK_LEVEL_STANDARD);
+    ASSERT_EQ(redecided.tier(), 2);
+  }
+  at(absl::CivilSecond(2026, 12, 31, 23, 30, 0));
+  Referral e_referral = WithDash(person(5, "Gary", "Stone"), 3);
+  e_referral.mutable_risk_assessment()->set_police_callouts_past_12_months(3);
+  const intake::v1::Receipt e = SubmitForReceipt(e_referral, "r-e");
+  ASSERT_EQ(AwaitDecision(e.reference()).risk_level(),
+            common::v1::RISK_LEVEL_HIGH);
+
+  at(absl::CivilSecond(2027, 1, 1, 0, 30, 0));
+  const intake::v1::Receipt f = SubmitForReceipt(WithDash(adult, 2), "r-f");
+  ASSERT_TRUE(AwaitDecision(f.reference()).marac().repeat());
+  at(absl::CivilSecond(2027, 2, 10, 10, 0, 0));
+  const intake::v1::Receipt h = SubmitForReceipt(
+      WithDash(Example("adult-behaviour-change.json"), 2), "r-h");
+  ASSERT_EQ(AwaitDecision(h.reference()).side(),
+            common::v1::SIDE_BEHAVIOUR_CHANGE);
+  at(absl::CivilSecond(2027, 3, 31, 23, 30, 0));
+  const intake::v1::Receipt g =
+      SubmitForReceipt(WithDash(person(6, "Ian", "Cole"), 14), "r-g");
+  AwaitDecision(g.reference());
+  ASSERT_FALSE(HasFatalFailure());
+
+  const std::string stoke = a.district();
+  const std::string stafford = b.district();
+  ASSERT_FALSE(stoke.empty());
+  ASSERT_NE(stoke, stafford);
+  ASSERT_EQ(c.district(), stoke);
+  ASSERT_EQ(e.district(), stoke);
+  ASSERT_EQ(f.district(), stoke);
+  const std::string tamworth = d.district();
+  const std::string stafford_h = h.district();
+  ASSERT_NE(tamworth, stoke);
+
+  auto operations = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-operations"));
+  auto console = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "web-svc"));
+  auto police = triage::v1::TriageService::NewStub(
+      *testing::MakeMtlsChannel(triage_->api_port(), "staffs-police"));
+
+  common::v1::ReportResponse q3;
+  grpc::Status ran = Report(*operations, absl::CivilDay(2026, 10, 1),
+                            absl::CivilDay(2026, 12, 31), &q3);
+  ASSERT_TRUE(ran.ok()) << ran.error_message();
+  EXPECT_EQ(q3.service(), "triage-svc");
+  EXPECT_EQ(q3.first_day().month(), 10);
+  EXPECT_EQ(q3.last_day().day(), 31);
+  // Risk: A and E high, B standard (its latest decision), C and D waiting.
+  EXPECT_EQ(CountOf(q3, "risk_levels", {}), 5);
+  EXPECT_EQ(Entries(q3, "risk_levels"), 4);
+  EXPECT_EQ(CountOf(q3, "risk_levels",
+                    {{"district", stoke},
+                     {"risk", "high"},
+                     {"service", "adult_victim"},
+                     {"side", "victim"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "risk_levels",
+                    {{"district", stafford},
+                     {"risk", "standard"},
+                     {"service", "adult_victim"},
+                     {"side", "victim"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "risk_levels",
+                    {{"district", stoke},
+                     {"risk", "undecided"},
+                     {"service", "adult_victim"},
+                     {"side", "unknown"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "risk_levels",
+                    {{"district", tamworth},
+                     {"risk", "undecided"},
+                     {"service", "children"},
+                     {"side", "unknown"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "risk_levels", {{"risk", "medium"}}), 0);
+  // MARAC: A on visible high risk, E on escalation; each once.
+  EXPECT_EQ(CountOf(q3, "marac_referrals", {}), 2);
+  EXPECT_EQ(Entries(q3, "marac_referrals"), 2);
+  EXPECT_EQ(CountOf(q3, "marac_referrals",
+                    {{"district", stoke}, {"flag", "visible_high_risk"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "marac_referrals",
+                    {{"district", stoke}, {"flag", "potential_escalation"}}),
+            1);
+  EXPECT_EQ(CountOf(q3, "referred_to_marac", {}), 2);
+  EXPECT_EQ(CountOf(q3, "referred_to_marac",
+                    {{"district", stoke}, {"service", "adult_victim"}}),
+            2);
+  // Told: MARAC and an IDVA for A and E; children's social care for A, B
+  // and E (a child in each household); not the waiting ones.
+  EXPECT_EQ(CountOf(q3, "notifications", {}), 7);
+  EXPECT_EQ(Entries(q3, "notifications"), 4);
+  EXPECT_EQ(CountOf(q3, "notifications",
+                    {{"district", stoke}, {"recipient", "marac"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "notifications",
+                    {{"district", stoke}, {"recipient", "idva"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "notifications",
+                    {{"district", stoke},
+                     {"recipient", "childrens_social_care"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "notifications",
+                    {{"district", stafford},
+                     {"recipient", "childrens_social_care"}}),
+            1);
+  // Tiers of the decided: A and E tier 4, B tier 2 (re-assessed from 3).
+  EXPECT_EQ(CountOf(q3, "tiers", {}), 3);
+  EXPECT_EQ(Entries(q3, "tiers"), 2);
+  EXPECT_EQ(CountOf(q3, "tiers",
+                    {{"district", stoke},
+                     {"service", "adult_victim"},
+                     {"side", "victim"},
+                     {"tier", "4"}}),
+            2);
+  EXPECT_EQ(CountOf(q3, "tiers",
+                    {{"district", stafford},
+                     {"service", "adult_victim"},
+                     {"side", "victim"},
+                     {"tier", "2"}}),
+            1);
+  // Daniel Price: named again in B (a repeat), his second victim (MATAC
+  // told, one serial perpetrator).
+  EXPECT_EQ(CountOf(q3, "repeat_perpetrators", {}), 1);
+  EXPECT_EQ(CountOf(q3, "repeat_perpetrators", {{"district", stafford}}), 1);
+  EXPECT_EQ(CountOf(q3, "matac", {}), 1);
+  EXPECT_EQ(CountOf(q3, "matac", {{"district", stafford}}), 1);
+  EXPECT_EQ(CountOf(q3, "serial_perpetrators", {}), 1);
+  EXPECT_EQ(CountOf(q3, "serial_perpetrators", {{"district", stafford}}), 1);
+  // Each count's dimensions come sorted by name; nothing names a person.
+  for (const common::v1::ReportCount& count : q3.counts()) {
+    for (int i = 1; i < count.dimensions_size(); ++i) {
+      EXPECT_LT(count.dimensions(i - 1).name(), count.dimensions(i).name());
+    }
+    for (const common::v1::ReportDimension& dim : count.dimensions()) {
+      EXPECT_THAT(dim.value(), Not(HasSubstr("FD-")));
+    }
+  }
+
+  common::v1::ReportResponse q4;
+  ASSERT_TRUE(Report(*operations, absl::CivilDay(2027, 1, 1),
+                     absl::CivilDay(2027, 3, 31), &q4)
+                  .ok());
+  EXPECT_EQ(CountOf(q4, "risk_levels", {}), 2);  // F and H; not G
+  EXPECT_EQ(CountOf(q4, "risk_levels",
+                    {{"district", stoke},
+                     {"risk", "high"},
+                     {"service", "adult_victim"},
+                     {"side", "victim"}}),
+            1);
+  EXPECT_EQ(CountOf(q4, "risk_levels",
+                    {{"district", stafford_h},
+                     {"risk", "standard"},
+                     {"service", "adult_behaviour_change"},
+                     {"side", "behaviour_change"}}),
+            1);
+  EXPECT_EQ(CountOf(q4, "marac_referrals", {}), 1);
+  EXPECT_EQ(CountOf(q4, "marac_referrals",
+                    {{"district", stoke}, {"flag", "repeat"}}),
+            1);
+  EXPECT_EQ(CountOf(q4, "referred_to_marac", {}), 1);
+  EXPECT_EQ(CountOf(q4, "notifications", {}), 3);
+  EXPECT_EQ(CountOf(q4, "notifications", {{"recipient", "marac"}}), 1);
+  EXPECT_EQ(CountOf(q4, "notifications", {{"recipient", "idva"}}), 1);
+  EXPECT_EQ(CountOf(q4, "notifications",
+                    {{"district", stoke},
+                     {"recipient", "childrens_social_care"}}),
+            1);
+  EXPECT_EQ(CountOf(q4, "tiers", {}), 2);
+  EXPECT_EQ(CountOf(q4, "tiers",
+                    {{"district", stafford_h},
+                     {"service", "adult_behaviour_change"},
+                     {"side", "behaviour_change"},
+                     {"tier", "2"}}),
+            1);
+  EXPECT_EQ(CountOf(q4, "tiers", {{"district", stoke}, {"tier", "4"}}), 1);
+  // F names Daniel Price again within 12 months: a repeat, no new victim.
+  EXPECT_EQ(CountOf(q4, "repeat_perpetrators", {}), 1);
+  EXPECT_EQ(CountOf(q4, "repeat_perpetrators", {{"district", stoke}}), 1);
+  EXPECT_EQ(CountOf(q4, "matac", {}), 0);
+  EXPECT_EQ(CountOf(q4, "serial_perpetrators", {}), 0);
+
+  // G: 00:30 BST on 1 April is the next financial year's Q1.
+  common::v1::ReportResponse q1;
+  ASSERT_TRUE(Report(*operations, absl::CivilDay(2027, 4, 1),
+                     absl::CivilDay(2027, 6, 30), &q1)
+                  .ok());
+  EXPECT_EQ(CountOf(q1, "risk_levels", {}), 1);
+  EXPECT_EQ(CountOf(q1, "risk_levels", {{"risk", "high"}}), 1);
+
+  // A commissioner through the console may; no one else.
+  common::v1::ReportResponse other;
+  grpc::Status commissioner =
+      Report(*console, absl::CivilDay(2026, 10, 1),
+             absl::CivilDay(2026, 12, 31), &other, "commissioner");
+  ASSERT_TRUE(commissioner.ok()) << commissioner.error_message();
+  EXPECT_EQ(CountOf(other, "risk_levels", {}), 5);
+  EXPECT_EQ(Report(*console, absl::CivilDay(2026, 10, 1),
+                   absl::CivilDay(2026, 12, 31), &other, "practitioner")
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Report(*police, absl::CivilDay(2026, 10, 1),
+                   absl::CivilDay(2026, 12, 31), &other)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // A period that ends before it starts, or with no first day.
+  grpc::Status backwards = Report(*operations, absl::CivilDay(2026, 12, 31),
+                                  absl::CivilDay(2026, 10, 1), &other);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(backwards.error_details(), HasSubstr("last_day"));
+  grpc::ClientContext ctx;
+  testing::PrepareCall(ctx, "staff-9");
+  common::v1::ReportRequest no_first;
+  *no_first.mutable_last_day() = q3.last_day();
+  grpc::Status missing = operations->Report(&ctx, no_first, &other);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(missing.error_details(), HasSubstr("first_day"));
+
+  // Every run that answered is audited, with its period.
+  ASSERT_TRUE(triage_->Shutdown(absl::Seconds(5)).ok());
+  triage_.reset();
+  auto store = testing::OpenTestStore(
+      testing::StoreLocationOf(triage_config_.store()), audit::Migrations());
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::vector<std::string>> runs;
+  ASSERT_TRUE((*store)
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT actor_agency, reason, details, actor_person "
+                        "FROM audit_log WHERE action = $1 ORDER BY seq",
+                        {std::string(report::kActionReportRun)});
+                    if (!rows.ok()) return rows.status();
+                    for (const store::Row& row : *rows) {
+                      runs.push_back({row.Text(0), row.Text(1), row.Text(2),
+                                      row.Text(3)});
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_EQ(runs.size(), 4u);
+  EXPECT_EQ(runs[0][0], "frontdoor-operations");
+  EXPECT_EQ(runs[0][1], report::kReasonReportView);
+  EXPECT_THAT(runs[0][2], HasSubstr("\"period\":\"2026-Q3\""));
+  EXPECT_THAT(runs[1][2], HasSubstr("\"period\":\"2026-Q4\""));
+  EXPECT_THAT(runs[2][2], HasSubstr("\"period\":\"2027-Q1\""));
+  EXPECT_EQ(runs[3][0], "frontdoor-web");
+  EXPECT_EQ(runs[3][3], "staff-9 as commissioner");
 }
 
 // Invalid UTF-8 in a nested string of a practitioner's assessment: refused

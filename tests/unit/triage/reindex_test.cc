@@ -37,14 +37,18 @@ const absl::Time kStart = absl::FromCivil(
 
 using frontdoor::testing::OldSubjectKey;
 
-// The tables as they were before identity matching, and the decisions'
-// assessment column, which this build's decisions are written with.
+// The tables as they were before identity matching, with the decisions'
+// assessment column and the referrals' district, which this build's
+// decisions and recordings are written with.
 std::vector<store::Migration> SchemaBeforeIdentity() {
   std::vector<store::Migration> schema =
       frontdoor::testing::OnlyMigration(Migrations(), "triage/001_triage");
-  for (store::Migration& m : frontdoor::testing::OnlyMigration(
-           Migrations(), "triage/004_decision_assessments")) {
-    schema.push_back(std::move(m));
+  for (const char* later :
+       {"triage/004_decision_assessments", "triage/005_report_columns"}) {
+    for (store::Migration& m :
+         frontdoor::testing::OnlyMigration(Migrations(), later)) {
+      schema.push_back(std::move(m));
+    }
   }
   return schema;
 }
