@@ -15,9 +15,11 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
+#include "common/report/report_codes.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
 #include "common/tls/staff_roles.h"
+#include "allocation-svc/allocation_report.h"
 #include "allocation-svc/seal_reasons.h"
 #include "frontdoor/allocation/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -44,7 +46,8 @@ constexpr char kColumns[] =
     "waiting_since_us, allocated_at_us, first_contact_due_us, failure, "
     "reason, funders, catalogue_version, changes, consent_subject, "
     "consent_carer, sealed_decision, sealed_reason, first_contact_at_us, "
-    "first_contact_method";
+    "first_contact_method, district, source, service, side, failed_at_us, "
+    "released_at_us";
 
 google::protobuf::Timestamp ToProto(int64_t us) {
   return TimeUtil::MicrosecondsToTimestamp(us);
@@ -136,6 +139,8 @@ struct AllocationCore::Record {
   int64_t allocated_at_us = 0;
   int64_t first_contact_due_us = 0;
   int64_t first_contact_at_us = 0;  // 0: not made yet
+  int64_t failed_at_us = 0;         // 0: not failed
+  int64_t released_at_us = 0;       // 0: not released
   triage::v1::TriageDecided event;  // sealed at rest
 
   int Age() const {
@@ -149,12 +154,14 @@ AllocationCore::AllocationCore(store::Store& store,
                                const crypto::KeyRing& keys,
                                const Catalogue& catalogue,
                                const Settings& settings,
+                               const tls::AgencyRegistry& agencies,
                                FundingAreaOf funding_area, const Clock& clock,
                                std::function<void()> on_committed)
     : store_(store),
       keys_(keys),
       catalogue_(catalogue),
       settings_(settings),
+      agencies_(agencies),
       funding_area_(std::move(funding_area)),
       clock_(clock),
       on_committed_(std::move(on_committed)) {}
@@ -232,6 +239,8 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
   r.consent_carer = static_cast<common::v1::Consent>(row.Int(19));
   r.first_contact_at_us = row.Int(22);
   r.p.set_first_contact_method(static_cast<v1::ContactMethod>(row.Int(23)));
+  r.failed_at_us = row.Int(28);
+  r.released_at_us = row.Int(29);
   absl::StatusOr<std::string> plain = keys_.Open(row.Text(20), reference);
   if (!plain.ok() || !r.event.ParseFromString(*plain)) {
     return absl::DataLossError("sealed decision did not open");
@@ -245,6 +254,24 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
                                   absl::Time now,
                                   const std::string& more_details) {
   r.changes += 1;
+  // When it failed or its place was released, for reports: the first time
+  // it reached that state (a failure a later decision undoes is forgotten).
+  const int64_t now_us = absl::ToUnixMicros(now);
+  if (r.p.state() != v1::PLACEMENT_STATE_FAILED) {
+    r.failed_at_us = 0;
+  } else if (r.failed_at_us == 0) {
+    r.failed_at_us = now_us;
+  }
+  if (r.p.state() == v1::PLACEMENT_STATE_RELEASED && r.released_at_us == 0) {
+    r.released_at_us = now_us;
+  }
+  // What reports break it down by, from the decision it was planned from.
+  const triage::v1::TriageDecided& e = r.event;
+  const std::string& on_behalf_of =
+      e.referral().referrer().on_behalf_of_agency();
+  const std::string source = report::ReferralSource(
+      e.referral(),
+      agencies_.FindById(on_behalf_of.empty() ? e.agency_id() : on_behalf_of));
   absl::StatusOr<std::string> sealed =
       keys_.Seal(r.event.SerializeAsString(), r.p.reference());
   if (!sealed.ok()) return sealed.status();
@@ -276,13 +303,19 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
       store::Blob{*std::move(sealed)},
       store::Blob{*std::move(sealed_reason)},
       r.first_contact_at_us,
-      int64_t{r.p.first_contact_method()}};
+      int64_t{r.p.first_contact_method()},
+      e.district(),
+      source,
+      report::ServiceCode(e.decision().front_door()),
+      report::SideCode(e.decision().side()),
+      r.failed_at_us,
+      r.released_at_us};
   absl::StatusOr<int64_t> written = tx.Exec(
       insert
           ? absl::StrCat("INSERT INTO placements (", kColumns,
                          ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
                          "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, "
-                         "$21, $22, $23, $24)")
+                         "$21, $22, $23, $24, $25, $26, $27, $28, $29, $30)")
           : std::string(
                 "UPDATE placements SET agency_id = $2, decision_number = $3, "
                 "state = $4, programme_id = $5, practitioner_id = $6, "
@@ -293,7 +326,9 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
                 "catalogue_version = $17, changes = $18, "
                 "consent_subject = $19, consent_carer = $20, "
                 "sealed_decision = $21, sealed_reason = $22, "
-                "first_contact_at_us = $23, first_contact_method = $24 "
+                "first_contact_at_us = $23, first_contact_method = $24, "
+                "district = $25, source = $26, service = $27, side = $28, "
+                "failed_at_us = $29, released_at_us = $30 "
                 "WHERE reference = $1"),
       params);
   if (!written.ok()) return written.status();
@@ -877,6 +912,19 @@ void AllocationCore::ListHistory(const Caller& caller,
   }
   audit::ListHistory(store_, keys_, caller, clock_.Now(), kServiceName,
                      kLawfulBasisAllocate, request, std::move(done));
+}
+
+void AllocationCore::Report(const Caller& caller,
+                            const common::v1::ReportRequest& request,
+                            report::ReportDone done) {
+  const absl::Time now = clock_.Now();
+  report::RunReport(
+      store_, keys_, caller, now, kServiceName, request,
+      [now](store::Tx& tx, absl::Time start, absl::Time end,
+            report::ReportBuilder& out) {
+        return AddAllocationFigures(tx, start, end, now, out);
+      },
+      std::move(done));
 }
 
 absl::StatusOr<std::map<std::string, ProgrammeStats>> AllocationCore::Stats() {

@@ -17,7 +17,9 @@
 #include "common/audit/history.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/report/report_run.h"
 #include "common/store/store.h"
+#include "common/tls/agency_registry.h"
 #include "common/tls/caller.h"
 #include "allocation-svc/catalogue.h"
 #include "allocation-svc/settings.h"
@@ -80,8 +82,11 @@ class AllocationCore {
   template <typename T>
   using Done = std::function<void(absl::StatusOr<T>)>;
 
+  // `agencies` gives the sector of the agency a referral came from, which
+  // reports break placements down by (report::ReferralSource).
   AllocationCore(store::Store& store, const crypto::KeyRing& keys,
                  const Catalogue& catalogue, const Settings& settings,
+                 const tls::AgencyRegistry& agencies,
                  FundingAreaOf funding_area, const Clock& clock,
                  std::function<void()> on_committed = {});
 
@@ -119,6 +124,10 @@ class AllocationCore {
   void ListHistory(const Caller& caller,
                    const common::v1::ListHistoryRequest& request,
                    audit::HistoryDone done);
+  // The figures of placements in a period (allocation_report.h), for
+  // ROLE_REPORT_VIEWER; each run audited (report::RunReport).
+  void Report(const Caller& caller, const common::v1::ReportRequest& request,
+              report::ReportDone done);
   absl::StatusOr<std::map<std::string, ProgrammeStats>> Stats();
 
  private:
@@ -161,6 +170,7 @@ class AllocationCore {
   const crypto::KeyRing& keys_;
   const Catalogue& catalogue_;
   const Settings& settings_;
+  const tls::AgencyRegistry& agencies_;
   FundingAreaOf funding_area_;
   const Clock& clock_;
   std::function<void()> on_committed_;

@@ -102,6 +102,7 @@ class AllocationServerImpl final
     }
     core_ = std::make_unique<AllocationCore>(
         *common_.store, *common_.keys, *catalogue_, *settings_,
+        *common_.registry,
         [this](const std::string& district) {
           auto it = funding_areas_.find(district);
           return it == funding_areas_.end() ? std::string() : it->second;
@@ -122,7 +123,8 @@ class AllocationServerImpl final
             &AllocationService::RecordFailure,
             &AllocationService::RecordFirstContact,
             &AllocationService::ListWaiting,
-            &AllocationService::GetPlacement, &AllocationService::ListHistory);
+            &AllocationService::GetPlacement, &AllocationService::ListHistory,
+            &AllocationService::Report);
         !s.ok()) {
       return s;
     }

@@ -95,6 +95,17 @@ grpc::ServerUnaryReactor* AllocationService::ListHistory(
                      });
 }
 
+grpc::ServerUnaryReactor* AllocationService::Report(
+    grpc::CallbackServerContext* context,
+    const common::v1::ReportRequest* request,
+    common::v1::ReportResponse* response) {
+  return HandleUnary(context, registry_, limits_, server::CallKind::kRead,
+                     [&](const Caller& caller, auto* reactor) {
+                       core_.Report(caller, *request,
+                                    Finisher(reactor, response));
+                     });
+}
+
 grpc::ServerUnaryReactor* AllocationInbox::DeliverDecision(
     grpc::CallbackServerContext* context,
     const triage::v1::TriageDecided* request,

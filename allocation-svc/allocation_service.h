@@ -53,6 +53,10 @@ class AllocationService final
       grpc::CallbackServerContext* context,
       const common::v1::ListHistoryRequest* request,
       common::v1::ListHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* Report(
+      grpc::CallbackServerContext* context,
+      const common::v1::ReportRequest* request,
+      common::v1::ReportResponse* response) override;
 
  private:
   AllocationCore& core_;

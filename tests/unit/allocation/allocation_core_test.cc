@@ -82,8 +82,12 @@ class AllocationCoreTest : public testing::CoreStoreTest {
     auto settings = Settings::FromProto(settings_proto, *catalogue_);
     ASSERT_TRUE(settings.ok()) << settings.status();
     settings_ = std::make_unique<Settings>(*std::move(settings));
+    auto agencies = tls::AgencyRegistry::LoadFromFile(
+        std::string(FRONTDOOR_SOURCE_DIR) + "/config/agencies.json");
+    ASSERT_TRUE(agencies.ok()) << agencies.status();
+    agencies_ = std::make_unique<tls::AgencyRegistry>(*std::move(agencies));
     core_ = std::make_unique<AllocationCore>(
-        *store_, *keys_, *catalogue_, *settings_,
+        *store_, *keys_, *catalogue_, *settings_, *agencies_,
         [](const std::string& district) {
           return district == "stoke-on-trent" ? "city" : "county";
         },
@@ -188,6 +192,7 @@ class AllocationCoreTest : public testing::CoreStoreTest {
   FakeClock clock_{kStart};
   std::unique_ptr<Catalogue> catalogue_;
   std::unique_ptr<Settings> settings_;
+  std::unique_ptr<tls::AgencyRegistry> agencies_;
   std::unique_ptr<AllocationCore> core_;
 };
 
