@@ -14,18 +14,6 @@ constexpr char kPageRoute[] = "console_reports";
 constexpr char kDownloadRoute[] = "console_report_download";
 constexpr char kFormatParameter[] = "format";
 
-common::v1::ReportRequest RequestFor(const report::Period& period) {
-  common::v1::ReportRequest r;
-  auto set = [](google::type::Date* d, absl::CivilDay day) {
-    d->set_year(static_cast<int32_t>(day.year()));
-    d->set_month(day.month());
-    d->set_day(day.day());
-  };
-  set(r.mutable_first_day(), period.first);
-  set(r.mutable_last_day(), period.last);
-  return r;
-}
-
 ConsoleResponse CallFailed(const StaffRequest& r, const absl::Status& status,
                            const char* route) {
   if (absl::IsPermissionDenied(status)) return ForbiddenResponse(r, route);
@@ -40,7 +28,7 @@ bool ReportsSection::Owns(std::string_view path) const {
 
 absl::StatusOr<std::vector<common::v1::ReportResponse>> ReportsSection::Figures(
     const Staff& staff, const report::Period& period) const {
-  const common::v1::ReportRequest request = RequestFor(period);
+  const common::v1::ReportRequest request = report::ReportRequestFor(period);
   std::vector<common::v1::ReportResponse> answers;
   absl::StatusOr<common::v1::ReportResponse> intake =
       calls_.Intake(&StaffCalls::IntakeStub::Report, staff, request);
@@ -118,7 +106,7 @@ ConsoleResponse ReportsSection::Handle(const StaffRequest& r) {
       continue;
     }
     absl::StatusOr<common::v1::ReportResponse> intake = calls_.Intake(
-        &StaffCalls::IntakeStub::Report, staff, RequestFor(quarter));
+        &StaffCalls::IntakeStub::Report, staff, report::ReportRequestFor(quarter));
     if (!intake.ok()) return CallFailed(r, intake.status(), route);
     quarters.push_back({report::PeriodName(quarter), *std::move(intake)});
   }

@@ -66,6 +66,13 @@ absl::StatusOr<Period> PeriodOf(const common::v1::ReportRequest& request) {
   return period;
 }
 
+common::v1::ReportRequest ReportRequestFor(const Period& period) {
+  common::v1::ReportRequest request;
+  *request.mutable_first_day() = DateOf(period.first);
+  *request.mutable_last_day() = DateOf(period.last);
+  return request;
+}
+
 absl::Status CheckReportViewer(const Caller& caller) {
   if (caller.HasRole(config::v1::ROLE_REPORT_VIEWER)) return absl::OkStatus();
   return absl::PermissionDeniedError(

@@ -39,6 +39,9 @@ absl::TimeZone ReportTimeZone();
 // or "last_day".
 absl::StatusOr<Period> PeriodOf(const common::v1::ReportRequest& request);
 
+// The request for `period`: what callers of a Report method send.
+common::v1::ReportRequest ReportRequestFor(const Period& period);
+
 // OK for ROLE_REPORT_VIEWER, PERMISSION_DENIED otherwise.
 absl::Status CheckReportViewer(const Caller& caller);
 

@@ -24,6 +24,7 @@
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
 #include "tests/testing/test_store.h"
+#include "tests/testing/report_calls.h"
 
 namespace frontdoor::allocation {
 namespace {
@@ -307,19 +308,7 @@ class AllocationReportTest : public AllocationCatalogueTest {
                       const char* staff_role = nullptr) {
     auto stub = v1::AllocationService::NewStub(
         *testing::MakeMtlsChannel(server_->api_port(), agency));
-    grpc::ClientContext ctx;
-    ctx.AddMetadata("frontdoor-actor", "staff-9");
-    if (staff_role != nullptr) {
-      ctx.AddMetadata("frontdoor-staff-role", staff_role);
-    }
-    common::v1::ReportRequest req;
-    req.mutable_first_day()->set_year(static_cast<int32_t>(first.year()));
-    req.mutable_first_day()->set_month(first.month());
-    req.mutable_first_day()->set_day(first.day());
-    req.mutable_last_day()->set_year(static_cast<int32_t>(last.year()));
-    req.mutable_last_day()->set_month(last.month());
-    req.mutable_last_day()->set_day(last.day());
-    return stub->Report(&ctx, req, out);
+    return testing::CallReport(*stub, first, last, out, staff_role);
   }
 
   using Dims = std::vector<std::pair<std::string, std::string>>;

@@ -42,6 +42,7 @@
 #include "tests/testing/http_get.h"
 #include "tests/testing/pki.h"
 #include "tests/testing/raw_call.h"
+#include "tests/testing/report_calls.h"
 #include "tests/testing/service_dirs.h"
 #include "tests/unit/intake/validation_cases.h"
 
@@ -185,46 +186,15 @@ class IntakeServiceTest : public ::testing::Test {
     return testing::LoadExample(name);
   }
 
-  // Report for the days [first, last], as the stub's agency, naming
-  // `staff_role` when not null.
-  grpc::Status Report(IntakeService::Stub& stub, absl::CivilDay first,
-                      absl::CivilDay last, common::v1::ReportResponse* out,
-                      const char* staff_role = nullptr) {
-    grpc::ClientContext ctx;
-    Prepare(ctx, "staff-9");
-    if (staff_role != nullptr) {
-      ctx.AddMetadata("frontdoor-staff-role", staff_role);
-    }
-    common::v1::ReportRequest req;
-    req.mutable_first_day()->set_year(static_cast<int32_t>(first.year()));
-    req.mutable_first_day()->set_month(first.month());
-    req.mutable_first_day()->set_day(first.day());
-    req.mutable_last_day()->set_year(static_cast<int32_t>(last.year()));
-    req.mutable_last_day()->set_month(last.month());
-    req.mutable_last_day()->set_day(last.day());
-    return stub.Report(&ctx, req, out);
+  // Report for the days [first, last] as staff-9, naming `staff_role`
+  // when not null.
+  static grpc::Status Report(IntakeService::Stub& stub, absl::CivilDay first,
+                             absl::CivilDay last,
+                             common::v1::ReportResponse* out,
+                             const char* staff_role = nullptr) {
+    return testing::CallReport(stub, first, last, out, staff_role);
   }
-
-  // The sum of `measure`'s counts whose dimensions include every one of
-  // `having`.
-  static int64_t CountOf(
-      const common::v1::ReportResponse& report, const std::string& measure,
-      const std::vector<std::pair<std::string, std::string>>& having) {
-    int64_t sum = 0;
-    for (const common::v1::ReportCount& c : report.counts()) {
-      if (c.measure() != measure) continue;
-      bool all = true;
-      for (const auto& [name, value] : having) {
-        bool found = false;
-        for (const common::v1::ReportDimension& d : c.dimensions()) {
-          found = found || (d.name() == name && d.value() == value);
-        }
-        all = all && found;
-      }
-      if (all) sum += c.count();
-    }
-    return sum;
-  }
+  static constexpr auto& CountOf = testing::CountOf;
 
   // ListHistory as `actor`, naming `staff_role` (none when null).
   grpc::Status History(IntakeService::Stub& stub, const std::string& reference,

@@ -29,6 +29,7 @@
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/test_store.h"
 #include "tests/testing/suite_configs.h"
+#include "tests/testing/report_calls.h"
 #include "tests/unit/triage/rules_fixture.h"
 #include "triage-svc/triage_server.h"
 
@@ -196,41 +197,9 @@ class TriageFlowTest : public ::testing::Test {
                              absl::CivilDay first, absl::CivilDay last,
                              common::v1::ReportResponse* out,
                              const char* staff_role = nullptr) {
-    grpc::ClientContext ctx;
-    testing::PrepareCall(ctx, "staff-9");
-    if (staff_role != nullptr) {
-      ctx.AddMetadata("frontdoor-staff-role", staff_role);
-    }
-    common::v1::ReportRequest req;
-    req.mutable_first_day()->set_year(static_cast<int32_t>(first.year()));
-    req.mutable_first_day()->set_month(first.month());
-    req.mutable_first_day()->set_day(first.day());
-    req.mutable_last_day()->set_year(static_cast<int32_t>(last.year()));
-    req.mutable_last_day()->set_month(last.month());
-    req.mutable_last_day()->set_day(last.day());
-    return stub.Report(&ctx, req, out);
+    return testing::CallReport(stub, first, last, out, staff_role);
   }
-
-  // The sum of `measure`'s counts whose dimensions include every one of
-  // `having`.
-  static int64_t CountOf(
-      const common::v1::ReportResponse& report, const std::string& measure,
-      const std::vector<std::pair<std::string, std::string>>& having) {
-    int64_t sum = 0;
-    for (const common::v1::ReportCount& c : report.counts()) {
-      if (c.measure() != measure) continue;
-      bool all = true;
-      for (const auto& [name, value] : having) {
-        bool found = false;
-        for (const common::v1::ReportDimension& d : c.dimensions()) {
-          found = found || (d.name() == name && d.value() == value);
-        }
-        all = all && found;
-      }
-      if (all) sum += c.count();
-    }
-    return sum;
-  }
+  static constexpr auto& CountOf = testing::CountOf;
 
   // How many distinct counts (combinations of dimension values) `measure`
   // has.

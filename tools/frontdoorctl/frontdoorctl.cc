@@ -15,6 +15,7 @@
 #include "common/report/period.h"
 #include "common/report/report_document.h"
 #include "common/report/report_files.h"
+#include "common/report/report_run.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -939,14 +940,8 @@ int RunReportCommand(
     }
     labels = *std::move(loaded);
   }
-  frontdoor::common::v1::ReportRequest request;
-  auto set = [](google::type::Date* d, absl::CivilDay day) {
-    d->set_year(static_cast<int32_t>(day.year()));
-    d->set_month(day.month());
-    d->set_day(day.day());
-  };
-  set(request.mutable_first_day(), period->first);
-  set(request.mutable_last_day(), period->last);
+  const frontdoor::common::v1::ReportRequest request =
+      report::ReportRequestFor(*period);
   std::vector<frontdoor::common::v1::ReportResponse> answers;
   std::string trace_id;
   absl::Status called = ReportOf(options, intake, request, answers, &trace_id);
