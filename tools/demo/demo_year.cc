@@ -715,7 +715,8 @@ class Player {
     grpc::ClientContext ctx;
     Prepare(ctx, p.staff_role);
     intake::v1::SubmitReferralRequest req;
-    req.set_idempotency_key(absl::StrCat("demo-", options_.seed, "-", p.index));
+    req.set_idempotency_key(
+        absl::StrCat("demo-", options_.year, "-", options_.seed, "-", p.index));
     *req.mutable_referral() = p.referral;
     intake::v1::SubmitReferralResponse resp;
     const grpc::Status s = intake_[p.identity]->SubmitReferral(&ctx, req, &resp);
