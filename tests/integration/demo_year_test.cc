@@ -129,6 +129,13 @@ TEST(DemoYearTest, AYearIsSubmittedAssessedAndPlacedWithNothingLost) {
   EXPECT_EQ(s.submitted, 161);  // kFullYearReferrals * kScale, rounded
   EXPECT_EQ(s.accepted + s.returned, s.submitted);
   EXPECT_EQ(Sum(s.accepted_by_front_door), s.accepted);
+  // Each accepted referral went to the door it was planned for (a child
+  // is 17 or under on the day, an adult 18 or over).
+  for (const char* door : {demo::kDoorAdultVictim, demo::kDoorChildren,
+                           demo::kDoorAdultBehaviourChange}) {
+    EXPECT_EQ(Count(s.accepted_by_front_door, door), Count(s.by_door, door))
+        << door;
+  }
   EXPECT_EQ(s.returned, Count(s.by_door, demo::kDoorChildToBehaviourChange));
   // The clock ends at the year's end.
   EXPECT_GE(suite.clock().Now(), demo::YearEnd(kYear) - absl::Seconds(1));

@@ -227,9 +227,11 @@ Person NewPerson(Random& rng, bool female, int age, absl::CivilDay on) {
   Person p;
   p.given = female ? rng.Pick(kFemaleNames) : rng.Pick(kMaleNames);
   p.family = rng.Pick(kFamilyNames);
-  const absl::CivilDay birthday(on.year() - age, 1, 1);
-  // A day in the year before `age`'s birthday, so the person is `age`.
-  p.born = birthday - rng.Between(0, 364);
+  // Born on a day of the 364 up to `age` years before `on`: exactly `age`
+  // on `on` (a subject of 17 is a child, one of 18 an adult).
+  absl::CivilDay latest(on.year() - age, on.month(), on.day());
+  if (latest.month() != on.month()) latest -= 1;  // 29 February: the 28th
+  p.born = latest - rng.Between(0, 364);
   return p;
 }
 
