@@ -5,12 +5,14 @@
 // within sensible bounds, every referral submitted is accepted or returned,
 // every one decided is placed, and the ones left unassessed wait in
 // triage's queue.
-#include <filesystem>
-#include <memory>
-#include <string>
+#include "tools/demo/demo_year.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
 
 #include "absl/strings/str_join.h"
 #include "allocation-svc/allocation_server.h"
@@ -21,7 +23,6 @@
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
 #include "tools/demo/demo_runner.h"
-#include "tools/demo/demo_year.h"
 #include "triage-svc/triage_server.h"
 
 namespace frontdoor {

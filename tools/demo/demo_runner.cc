@@ -35,9 +35,8 @@ void InProcess(config::v1::ServerConfig* server) {
   server->set_api_address(kLoopbackAnyPort);
   server->set_health_address(kLoopbackAnyPort);
   server->set_metrics_address(kLoopbackAnyPort);
-  for (auto* bucket :
-       {server->mutable_rate_limits()->mutable_reads(),
-        server->mutable_rate_limits()->mutable_writes()}) {
+  for (auto* bucket : {server->mutable_rate_limits()->mutable_reads(),
+                       server->mutable_rate_limits()->mutable_writes()}) {
     bucket->set_per_second(kUnreachableRatePerSecond);
     bucket->set_burst(kUnreachableBurst);
   }
@@ -144,12 +143,15 @@ absl::Status RunDemoYear(const RunOptions& options, std::ostream& out) {
     suite.notify = *std::move(notify);
   }
   auto to_notify = [&](config::v1::Downstream* d) {
-    if (suite.notify) PointAt(d, suite.notify->api_port());
-    else d->Clear();
+    if (suite.notify)
+      PointAt(d, suite.notify->api_port());
+    else
+      d->Clear();
   };
   InProcess(allocation_config->mutable_server());
   to_notify(allocation_config->mutable_notify());
-  auto allocation = allocation::AllocationServer::Start(*allocation_config, clock);
+  auto allocation =
+      allocation::AllocationServer::Start(*allocation_config, clock);
   if (!allocation.ok()) return Context(allocation.status(), "allocation-svc");
   suite.allocation = *std::move(allocation);
 
@@ -180,12 +182,13 @@ absl::Status RunDemoYear(const RunOptions& options, std::ostream& out) {
     stores.emplace_back(name, *std::move(opened));
   }
   int64_t existing = 0;
-  if (absl::Status s = stores[0].second->Read([&](store::Tx& tx) -> absl::Status {
-        auto rows = tx.Query("SELECT COUNT(*) FROM referrals");
-        if (!rows.ok()) return rows.status();
-        if (!rows->empty()) existing = (*rows)[0].Int(0);
-        return absl::OkStatus();
-      });
+  if (absl::Status s =
+          stores[0].second->Read([&](store::Tx& tx) -> absl::Status {
+            auto rows = tx.Query("SELECT COUNT(*) FROM referrals");
+            if (!rows.ok()) return rows.status();
+            if (!rows->empty()) existing = (*rows)[0].Int(0);
+            return absl::OkStatus();
+          });
       !s.ok()) {
     return Context(s, "counting intake-svc's referrals");
   }
@@ -204,8 +207,8 @@ absl::Status RunDemoYear(const RunOptions& options, std::ostream& out) {
           .string();
   auto summary = GenerateYear(
       options.year, clock,
-      DevPkiChannels(pki_dir, suite.intake->api_port(), suite.triage->api_port(),
-                     suite.allocation->api_port()));
+      DevPkiChannels(pki_dir, suite.intake->api_port(),
+                     suite.triage->api_port(), suite.allocation->api_port()));
   if (!summary.ok()) return summary.status();
 
   // Settled when every service's outbox is delivered.
@@ -227,8 +230,8 @@ absl::Status RunDemoYear(const RunOptions& options, std::ostream& out) {
   out << SummaryJson(*summary) << "\n";
   for (const std::string& e : summary->errors) out << "error: " << e << "\n";
   if (!summary->errors.empty()) {
-    return absl::InternalError(absl::StrCat(summary->errors.size(),
-                                            " calls failed (listed above)"));
+    return absl::InternalError(
+        absl::StrCat(summary->errors.size(), " calls failed (listed above)"));
   }
   if (!unsettled.empty()) {
     return absl::DeadlineExceededError(absl::StrCat(

@@ -87,29 +87,28 @@ constexpr absl::Duration kReleaseRecheck = absl::Hours(24 * 14);
 
 // Names for synthetic people (no real person is meant).
 constexpr const char* kFemaleNames[] = {
-    "Amelia", "Olivia", "Isla",   "Ava",    "Mia",    "Grace",  "Sophie",
-    "Emily",  "Chloe",  "Jessica", "Lucy",  "Hannah", "Aisha",  "Priya",
-    "Zainab", "Megan",  "Holly",  "Ellie",  "Katie",  "Laura",  "Rachel",
-    "Nicola", "Joanne", "Sarah",  "Gemma",  "Leanne", "Tracey", "Donna",
-    "Fatima", "Agnieszka"};
+    "Amelia", "Olivia", "Isla",   "Ava",     "Mia",    "Grace",
+    "Sophie", "Emily",  "Chloe",  "Jessica", "Lucy",   "Hannah",
+    "Aisha",  "Priya",  "Zainab", "Megan",   "Holly",  "Ellie",
+    "Katie",  "Laura",  "Rachel", "Nicola",  "Joanne", "Sarah",
+    "Gemma",  "Leanne", "Tracey", "Donna",   "Fatima", "Agnieszka"};
 constexpr const char* kMaleNames[] = {
-    "Oliver", "Jack",  "Harry",  "George", "Noah",   "Charlie", "Jacob",
-    "Thomas", "James", "Daniel", "Liam",   "Ryan",   "Kyle",    "Dean",
-    "Wayne",  "Lee",   "Craig",  "Imran",  "Tariq",  "Mark",    "Paul",
-    "Steven", "Gary",  "Shaun",  "Marek",  "Adam",   "Connor",  "Jordan"};
+    "Oliver", "Jack",  "Harry",  "George", "Noah",  "Charlie", "Jacob",
+    "Thomas", "James", "Daniel", "Liam",   "Ryan",  "Kyle",    "Dean",
+    "Wayne",  "Lee",   "Craig",  "Imran",  "Tariq", "Mark",    "Paul",
+    "Steven", "Gary",  "Shaun",  "Marek",  "Adam",  "Connor",  "Jordan"};
 constexpr const char* kFamilyNames[] = {
-    "Smith",   "Jones",   "Williams", "Taylor",  "Brown",   "Davies",
-    "Evans",   "Wilson",  "Thomas",   "Johnson", "Roberts", "Robinson",
-    "Thompson", "Wright", "Walker",   "White",   "Edwards", "Hughes",
-    "Green",   "Hall",    "Lewis",    "Harris",  "Clarke",  "Patel",
-    "Jackson", "Wood",    "Turner",   "Martin",  "Cooper",  "Hill",
-    "Ward",    "Morris",  "Moore",    "Clark",   "Lee",     "King",
-    "Baker",   "Harrison", "Morgan",  "Allen",   "Khan",    "Hussain",
-    "Begum",   "Kowalski", "Okafor",  "Mensah",  "Shah",    "Ali"};
-constexpr const char* kStreets[] = {"Station Road", "Church Street",
-                                    "Mill Lane",    "Victoria Road",
-                                    "Park View",    "High Street",
-                                    "Queen Street", "Meadow Close"};
+    "Smith",    "Jones",    "Williams", "Taylor",  "Brown",   "Davies",
+    "Evans",    "Wilson",   "Thomas",   "Johnson", "Roberts", "Robinson",
+    "Thompson", "Wright",   "Walker",   "White",   "Edwards", "Hughes",
+    "Green",    "Hall",     "Lewis",    "Harris",  "Clarke",  "Patel",
+    "Jackson",  "Wood",     "Turner",   "Martin",  "Cooper",  "Hill",
+    "Ward",     "Morris",   "Moore",    "Clark",   "Lee",     "King",
+    "Baker",    "Harrison", "Morgan",   "Allen",   "Khan",    "Hussain",
+    "Begum",    "Kowalski", "Okafor",   "Mensah",  "Shah",    "Ali"};
+constexpr const char* kStreets[] = {
+    "Station Road", "Church Street", "Mill Lane",    "Victoria Road",
+    "Park View",    "High Street",   "Queen Street", "Meadow Close"};
 
 // The registry's agencies for each source (config/agencies.json's sector).
 constexpr char kPolice[] = "staffs-police";
@@ -219,7 +218,8 @@ struct Planned {
   std::optional<absl::Duration> first_contact_after;
   std::optional<absl::Duration> consent_after;
   std::optional<absl::Duration> failure_after;
-  allocation::v1::FailureReason failure = allocation::v1::FAILURE_REASON_UNSPECIFIED;
+  allocation::v1::FailureReason failure =
+      allocation::v1::FAILURE_REASON_UNSPECIFIED;
   absl::Duration case_length;
 };
 
@@ -266,9 +266,9 @@ common::v1::RiskAssessment Dash(Random& rng, const char* form, int questions,
   for (int q = 1; q <= questions; ++q) {
     auto* answer = a.add_answers();
     answer->set_question(q);
-    answer->set_answer(is_yes[q]             ? common::v1::ANSWER_YES
-                       : rng.Chance(0.7)     ? common::v1::ANSWER_NO
-                                             : common::v1::ANSWER_DONT_KNOW);
+    answer->set_answer(is_yes[q]         ? common::v1::ANSWER_YES
+                       : rng.Chance(0.7) ? common::v1::ANSWER_NO
+                                         : common::v1::ANSWER_DONT_KNOW);
   }
   return a;
 }
@@ -289,7 +289,8 @@ common::v1::RiskAssessment AdultDash(Random& rng, bool police) {
     yes = rng.Between(kHighScore, kHighScore + 6);
   }
   common::v1::RiskAssessment a = Dash(rng, form, questions, yes);
-  if (police) a.set_police_callouts_past_12_months(rng.Between(0, kMaxCallouts));
+  if (police)
+    a.set_police_callouts_past_12_months(rng.Between(0, kMaxCallouts));
   if (judgement) {
     a.set_professional_judgement_high_risk(true);
     a.set_professional_judgement_reason(
@@ -391,7 +392,8 @@ void SetReferrer(Random& rng, Planned& p, bool behaviour_change) {
 // The earlier adults (victims, or suspects) of the plan that a new
 // referral at `at` may repeat: within the repeat window.
 template <typename T>
-const T* EarlierWithin(Random& rng, const std::vector<std::pair<absl::Time, T>>& pool,
+const T* EarlierWithin(Random& rng,
+                       const std::vector<std::pair<absl::Time, T>>& pool,
                        absl::Time at) {
   const absl::Time from = MonthsBefore(at, kRepeatWindowMonths);
   std::vector<const T*> candidates;
@@ -410,13 +412,16 @@ void PlanAllocation(Random& rng, Planned& p, bool awaiting_carer) {
     p.first_contact_after =
         absl::Hours(rng.Between(kMinInTargetHours, kMaxInTargetHours));
   } else if (contact < kFirstContactInTarget + kFirstContactLate) {
-    p.first_contact_after = absl::Hours(rng.Between(kMinLateHours, kMaxLateHours));
+    p.first_contact_after =
+        absl::Hours(rng.Between(kMinLateHours, kMaxLateHours));
   }
   if (awaiting_carer && rng.Chance(kCarerConsentsLater)) {
-    p.consent_after = absl::Hours(rng.Between(kMinConsentHours, kMaxConsentHours));
+    p.consent_after =
+        absl::Hours(rng.Between(kMinConsentHours, kMaxConsentHours));
   }
   if (rng.Chance(kFailure)) {
-    p.failure_after = absl::Hours(24 * rng.Between(kMinFailureDays, kMaxFailureDays));
+    p.failure_after =
+        absl::Hours(24 * rng.Between(kMinFailureDays, kMaxFailureDays));
     p.failure = p.first_contact_after.has_value()
                     ? allocation::v1::FAILURE_REASON_DECLINED
                     : allocation::v1::FAILURE_REASON_NO_CONTACT;
@@ -434,7 +439,8 @@ std::vector<Planned> Plan(const Options& options) {
       1, static_cast<int>(std::lround(kFullYearReferrals * options.scale)));
 
   std::vector<double> district_weights, door_weights;
-  for (const DistrictWeight& d : kDistricts) district_weights.push_back(d.weight);
+  for (const DistrictWeight& d : kDistricts)
+    district_weights.push_back(d.weight);
   for (const DoorWeight& d : kDoors) door_weights.push_back(d.weight);
 
   // Times first, so repeats look back in time order.
@@ -458,8 +464,9 @@ std::vector<Planned> Plan(const Options& options) {
                      absl::Minutes(rng.Between(
                          0, absl::ToInt64Minutes(kWorkingDayLength) - 1));
   }
-  std::stable_sort(plan.begin(), plan.end(),
-                   [](const Planned& a, const Planned& b) { return a.at < b.at; });
+  std::stable_sort(
+      plan.begin(), plan.end(),
+      [](const Planned& a, const Planned& b) { return a.at < b.at; });
 
   std::vector<std::pair<absl::Time, Person>> victims, suspects;
   const absl::TimeZone uk = UkTime();
@@ -467,7 +474,8 @@ std::vector<Planned> Plan(const Options& options) {
     Planned& p = plan[i];
     p.index = static_cast<int>(i);
     const absl::CivilDay today = absl::ToCivilDay(p.at, uk);
-    const bool adult = p.door == kDoorAdultVictim || p.door == kDoorAdultBehaviourChange;
+    const bool adult =
+        p.door == kDoorAdultVictim || p.door == kDoorAdultBehaviourChange;
     const bool behaviour_change = p.door == kDoorAdultBehaviourChange ||
                                   p.door == kDoorChildToBehaviourChange;
     Referral& r = p.referral;
@@ -482,8 +490,8 @@ std::vector<Planned> Plan(const Options& options) {
                     : p.door == kDoorChildToBehaviourChange
                         ? rng.Between(14, kChildMaxAge)
                         : rng.Between(kChildMinAge, kChildMaxAge);
-    const bool female = p.door == kDoorAdultBehaviourChange ? rng.Chance(0.1)
-                                                            : rng.Chance(0.8);
+    const bool female =
+        p.door == kDoorAdultBehaviourChange ? rng.Chance(0.1) : rng.Chance(0.8);
     Person subject = NewPerson(rng, female, age, today);
     if (p.door == kDoorAdultVictim && rng.Chance(kRepeatVictim)) {
       if (const Person* again = EarlierWithin(rng, victims, p.at)) {
@@ -500,7 +508,8 @@ std::vector<Planned> Plan(const Options& options) {
       if (p.district == d.code) district = &d;
     }
     common::v1::Address& address = *s.mutable_address();
-    address.add_lines(absl::StrCat(rng.Between(1, 180), " ", rng.Pick(kStreets)));
+    address.add_lines(
+        absl::StrCat(rng.Between(1, 180), " ", rng.Pick(kStreets)));
     address.set_town(district->town);
     address.set_postcode(Postcode(rng, *district));
     if (p.door == kDoorAdultVictim) {
@@ -509,7 +518,8 @@ std::vector<Planned> Plan(const Options& options) {
       } else if (age >= kOlderVictimAge && rng.Chance(0.5)) {
         s.add_specialist_needs(common::v1::SPECIALIST_NEED_OLDER_VICTIM);
       } else if (rng.Chance(0.06)) {
-        s.add_specialist_needs(common::v1::SPECIALIST_NEED_RACIALLY_MINORITISED);
+        s.add_specialist_needs(
+            common::v1::SPECIALIST_NEED_RACIALLY_MINORITISED);
       }
     }
 
@@ -528,10 +538,11 @@ std::vector<Planned> Plan(const Options& options) {
     // referred before against another victim: MATAC), the victim of a
     // behaviour change referral.
     if (p.door != kDoorChildren) {
-      Person other = NewPerson(rng, p.door == kDoorAdultBehaviourChange
-                                        ? rng.Chance(0.9)
-                                        : rng.Chance(0.1),
-                               rng.Between(kAdultMinAge, kAdultMaxAge - 10), today);
+      Person other =
+          NewPerson(rng,
+                    p.door == kDoorAdultBehaviourChange ? rng.Chance(0.9)
+                                                        : rng.Chance(0.1),
+                    rng.Between(kAdultMinAge, kAdultMaxAge - 10), today);
       if (p.door == kDoorAdultVictim && rng.Chance(kRepeatSuspect)) {
         if (const Person* again = EarlierWithin(rng, suspects, p.at)) {
           other = *again;
@@ -541,8 +552,9 @@ std::vector<Planned> Plan(const Options& options) {
       common::v1::OtherParty& o = *r.mutable_other_party();
       *o.mutable_name() = NameOf(other);
       *o.mutable_date_of_birth() = DateOf(other.born);
-      o.set_relationship(rng.Chance(0.5) ? common::v1::RELATIONSHIP_EX_PARTNER
-                                         : common::v1::RELATIONSHIP_CURRENT_PARTNER);
+      o.set_relationship(rng.Chance(0.5)
+                             ? common::v1::RELATIONSHIP_EX_PARTNER
+                             : common::v1::RELATIONSHIP_CURRENT_PARTNER);
       if (p.door == kDoorAdultVictim) suspects.emplace_back(p.at, other);
     }
     if (p.door == kDoorAdultVictim && !p.repeat_victim) {
@@ -551,7 +563,8 @@ std::vector<Planned> Plan(const Options& options) {
     if (p.door == kDoorAdultVictim && rng.Chance(kWithChildren)) {
       const int children = rng.Between(1, kMaxChildrenInHousehold);
       for (int c = 0; c < children; ++c) {
-        Person child = NewPerson(rng, rng.Chance(0.5), rng.Between(0, 15), today);
+        Person child =
+            NewPerson(rng, rng.Chance(0.5), rng.Between(0, 15), today);
         child.family = subject.family;
         common::v1::Child& k = *r.add_children();
         *k.mutable_name() = NameOf(child);
@@ -568,11 +581,12 @@ std::vector<Planned> Plan(const Options& options) {
       b.set_out_of_court_disposal(rng.Chance(kOutOfCourtDisposal));
     }
     r.set_concerns(
-        p.door == kDoorAdultVictim
-            ? "Synthetic demo referral: domestic abuse disclosed; support asked for."
-        : behaviour_change
-            ? "Synthetic demo referral: controlling behaviour acknowledged; wants to change."
-            : "Synthetic demo referral: child affected by domestic abuse at home.");
+        p.door == kDoorAdultVictim ? "Synthetic demo referral: domestic abuse "
+                                     "disclosed; support asked for."
+        : behaviour_change ? "Synthetic demo referral: controlling behaviour "
+                             "acknowledged; wants to change."
+                           : "Synthetic demo referral: child affected by "
+                             "domestic abuse at home.");
     SetReferrer(rng, p, behaviour_change);
 
     // Triage: adults mostly come with a complete DASH; a practitioner
@@ -591,7 +605,8 @@ std::vector<Planned> Plan(const Options& options) {
                             : rng.Pick(kChildVictimIndicators);
     }
     if (!p.complete_assessment && rng.Chance(kAssessedByPractitioner)) {
-      p.assess_after = absl::Hours(rng.Between(kMinAssessHours, kMaxAssessHours));
+      p.assess_after =
+          absl::Hours(rng.Between(kMinAssessHours, kMaxAssessHours));
     }
     PlanAllocation(rng, p, awaiting_carer);
   }
@@ -599,7 +614,14 @@ std::vector<Planned> Plan(const Options& options) {
 }
 
 // What the generator does next, in time order.
-enum class Kind { kSubmit, kAssess, kFirstContact, kConsent, kFailure, kRelease };
+enum class Kind {
+  kSubmit,
+  kAssess,
+  kFirstContact,
+  kConsent,
+  kFailure,
+  kRelease
+};
 struct Event {
   absl::Time at;
   int64_t seq;  // ties in the order they were scheduled
@@ -613,8 +635,11 @@ struct Event {
 class Player {
  public:
   Player(const Options& options, FakeClock& clock, std::vector<Planned> plan)
-      : options_(options), clock_(clock), plan_(std::move(plan)),
-        references_(plan_.size()), end_(YearEnd(options.year)) {}
+      : options_(options),
+        clock_(clock),
+        plan_(std::move(plan)),
+        references_(plan_.size()),
+        end_(YearEnd(options.year)) {}
 
   absl::Status Connect(const ChannelFor& channel_for) {
     std::vector<std::string> identities = {kConsole};
@@ -674,7 +699,8 @@ class Player {
   }
 
  private:
-  static absl::Status Unconnected(const absl::Status& s, const std::string& id) {
+  static absl::Status Unconnected(const absl::Status& s,
+                                  const std::string& id) {
     return absl::FailedPreconditionError(
         absl::StrCat("no channel as ", id, ": ", s.message()));
   }
@@ -690,9 +716,9 @@ class Player {
   }
 
   void Error(const Planned& p, absl::string_view what, const grpc::Status& s) {
-    summary_.errors.push_back(absl::StrCat("referral ", p.index, " (",
-                                           references_[p.index], "): ", what, ": ",
-                                           s.error_code(), " ", s.error_message()));
+    summary_.errors.push_back(absl::StrCat(
+        "referral ", p.index, " (", references_[p.index], "): ", what, ": ",
+        s.error_code(), " ", s.error_message()));
   }
 
   void Run(const Event& e) {
@@ -721,7 +747,8 @@ class Player {
         absl::StrCat("demo-", options_.year, "-", options_.seed, "-", p.index));
     *req.mutable_referral() = p.referral;
     intake::v1::SubmitReferralResponse resp;
-    const grpc::Status s = intake_[p.identity]->SubmitReferral(&ctx, req, &resp);
+    const grpc::Status s =
+        intake_[p.identity]->SubmitReferral(&ctx, req, &resp);
     if (!s.ok()) return Error(p, "submit", s);
     references_[p.index] = resp.receipt().reference();
     if (resp.receipt().status() == intake::v1::REFERRAL_STATUS_RETURNED) {
@@ -729,7 +756,8 @@ class Player {
       return;
     }
     ++summary_.accepted;
-    ++summary_.accepted_by_front_door[FrontDoorCode(resp.receipt().front_door())];
+    ++summary_
+          .accepted_by_front_door[FrontDoorCode(resp.receipt().front_door())];
     if (p.complete_assessment) {
       ++summary_.auto_triaged;
       Placed(p);
@@ -872,11 +900,13 @@ class Player {
     Prepare(ctx, kPractitioner);
     allocation::v1::RecordFirstContactRequest req;
     req.set_reference(references_[p.index]);
-    req.set_method(p.source == "self" ? allocation::v1::CONTACT_METHOD_PHONE
-                                      : allocation::v1::CONTACT_METHOD_IN_PERSON);
+    req.set_method(p.source == "self"
+                       ? allocation::v1::CONTACT_METHOD_PHONE
+                       : allocation::v1::CONTACT_METHOD_IN_PERSON);
     *req.mutable_made_at() = ToTimestamp(clock_.Now());
     Placement placement;
-    const grpc::Status s = allocation_->RecordFirstContact(&ctx, req, &placement);
+    const grpc::Status s =
+        allocation_->RecordFirstContact(&ctx, req, &placement);
     // A placement failed or closed before contact was made is no error.
     if (s.error_code() == grpc::StatusCode::FAILED_PRECONDITION) return;
     if (!s.ok()) return Error(p, "first contact", s);

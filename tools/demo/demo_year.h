@@ -100,10 +100,9 @@ struct SourceWeight {
   double children;
 };
 inline constexpr SourceWeight kSources[] = {
-    {"police", 55, 25, 30},   {"health", 10, 5, 10},
-    {"social_care", 8, 10, 28}, {"self", 12, 20, 2},
-    {"education", 2, 0, 20},  {"probation", 3, 35, 0},
-    {"housing", 5, 2, 3},     {"other", 5, 3, 7},
+    {"police", 55, 25, 30}, {"health", 10, 5, 10},   {"social_care", 8, 10, 28},
+    {"self", 12, 20, 2},    {"education", 2, 0, 20}, {"probation", 3, 35, 0},
+    {"housing", 5, 2, 3},   {"other", 5, 3, 7},
 };
 
 // How a self-referral arrives (victims only by phone and chat; a person

@@ -39,7 +39,8 @@ int main(int argc, char** argv) {
   options.force = absl::GetFlag(FLAGS_force);
   const absl::Status status = frontdoor::demo::RunDemoYear(options, std::cout);
   if (!status.ok()) {
-    std::fprintf(stderr, "frontdoor-demo-year: %s\n", status.ToString().c_str());
+    std::fprintf(stderr, "frontdoor-demo-year: %s\n",
+                 status.ToString().c_str());
     return 1;
   }
   return 0;
