@@ -41,8 +41,8 @@ constexpr char kChart[] =
 <title id="svg-{{id}}-title">{{title}}: bar chart of {{unit}}; the figures are in the table below it</title>
 {{#bars}}<g class="frontdoor-chart__bar" data-label="{{label}}" data-value="{{text}}">
 <text x="{{label_x}}" y="{{text_y}}" text-anchor="end" font-size="15" fill="{{text_colour}}">{{label}}</text>
-{{#width}}<rect x="{{bar_x}}" y="{{y}}" width="{{width}}" height="{{bar_height}}" fill="{{colour}}"></rect>
-{{/width}}<text x="{{value_x}}" y="{{text_y}}" font-size="15" fill="{{text_colour}}">{{text}}</text>
+{{#bar_width}}<rect x="{{bar_x}}" y="{{y}}" width="{{bar_width}}" height="{{bar_height}}" fill="{{colour}}"></rect>
+{{/bar_width}}<text x="{{value_x}}" y="{{text_y}}" font-size="15" fill="{{text_colour}}">{{text}}</text>
 </g>
 {{/bars}}</svg>)";
 
@@ -296,10 +296,12 @@ std::string ChartSvg(const report::Chart& chart) {
     bar.set("bar_height", std::to_string(kBarHeight));
     bar.set("colour", std::string(kBarColour));
     bar.set("text_colour", std::string(kTextColour));
+    // Only a bar with a shown, non-zero figure has a rect (named apart
+    // from the chart's own width, which Mustache would otherwise find).
     int width = 0;
     if (entry.number.has_value() && largest > 0 && *entry.number > 0) {
       width = std::max(1, static_cast<int>(*entry.number / largest * bar_space));
-      bar.set("width", std::to_string(width));
+      bar.set("bar_width", std::to_string(width));
     }
     bar.set("value_x", std::to_string(kLabelWidth + width + kBarGap));
     bars.push_back(bar);

@@ -42,12 +42,17 @@ inline constexpr char kInsert[] =
     "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
     "next_attempt_at_us) VALUES ($1, $2, $3, $4, $4)";
 
-// Due events, oldest first. On PostgreSQL the relay appends kSkipLocked, so
-// relays of several replicas claim disjoint batches.
+// Due events, oldest first: due by now ($1), or due after the horizon ($4:
+// later than any retry or lease the relay sets from now), which only a
+// clock that has since gone back can have written, so the event would
+// otherwise wait for hours; never a dead letter ($5 is kNeverDue). On
+// PostgreSQL the relay appends kSkipLocked, so relays of several replicas
+// claim disjoint batches.
 inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
     "next_attempt_at_us, COALESCE(retry_from_us, created_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
+    "WHERE delivered_at_us IS NULL AND (next_attempt_at_us <= $1 "
+    "OR (next_attempt_at_us > $4 AND next_attempt_at_us < $5)) "
     "AND ($3 = '' OR topic = $3) "
     "ORDER BY seq LIMIT $2";
 
@@ -81,9 +86,11 @@ inline constexpr char kNextDue[] =
     "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL "
     "AND ($1 = '' OR topic = $1)";
 
+// Due as kSelectDue says ($3 the horizon, $4 kNeverDue).
 inline constexpr char kCountDue[] =
     "SELECT COUNT(*) FROM outbox "
-    "WHERE delivered_at_us IS NULL AND next_attempt_at_us <= $1 "
+    "WHERE delivered_at_us IS NULL AND (next_attempt_at_us <= $1 "
+    "OR (next_attempt_at_us > $3 AND next_attempt_at_us < $4)) "
     "AND ($2 = '' OR topic = $2)";
 
 inline constexpr char kStats[] =

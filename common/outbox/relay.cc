@@ -122,6 +122,12 @@ bool Relay::StopRequested() {
   return stopping_;
 }
 
+absl::Time Relay::DueHorizon(absl::Time now) const {
+  return now + options_.max_backoff * (1.0 + std::max(0.0, options_.jitter)) +
+         options_.delivery_deadline * static_cast<int64_t>(options_.batch_size) +
+         kLeaseMargin;
+}
+
 absl::Duration Relay::Jittered(absl::Duration backoff) {
   if (options_.jitter <= 0.0) {
     return backoff;
@@ -145,7 +151,9 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
                              ? std::string_view(*kSelectDueLocked)
                              : std::string_view(sql::kSelectDue),
                          {absl::ToUnixMicros(now),
-                          int64_t{options_.batch_size}, options_.topic});
+                          int64_t{options_.batch_size}, options_.topic,
+                          absl::ToUnixMicros(DueHorizon(now)),
+                          sql::kNeverDue});
     if (!rows.ok()) {
       return rows.status();
     }
@@ -298,7 +306,10 @@ absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
 absl::StatusOr<int64_t> Relay::CountDue(absl::Time now) {
   int64_t count = 0;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kCountDue, {absl::ToUnixMicros(now), options_.topic});
+    auto rows = tx.Query(sql::kCountDue,
+                         {absl::ToUnixMicros(now), options_.topic,
+                          absl::ToUnixMicros(DueHorizon(now)),
+                          sql::kNeverDue});
     if (!rows.ok()) {
       return rows.status();
     }

@@ -143,6 +143,10 @@ class Relay {
   absl::StatusOr<std::optional<absl::Time>> NextDue();
   absl::StatusOr<int64_t> CountDue(absl::Time now);
   absl::Duration Jittered(absl::Duration backoff);
+  // The latest due time this relay sets from `now` (the longest backoff
+  // with its jitter, or a whole batch's lease): an event due later than
+  // that was scheduled by a clock that has since gone back, and is due.
+  absl::Time DueHorizon(absl::Time now) const;
   // Real time to sleep before the next pass.
   absl::Duration IdleWait();
   bool StopRequested();

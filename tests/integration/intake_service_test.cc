@@ -192,9 +192,9 @@ class IntakeServiceTest : public ::testing::Test {
                              absl::CivilDay last,
                              common::v1::ReportResponse* out,
                              const char* staff_role = nullptr) {
-    return testing::CallReport(stub, first, last, out, staff_role);
+    return frontdoor::testing::CallReport(stub, first, last, out, staff_role);
   }
-  static constexpr auto& CountOf = testing::CountOf;
+  static constexpr auto& CountOf = frontdoor::testing::CountOf;
 
   // ListHistory as `actor`, naming `staff_role` (none when null).
   grpc::Status History(IntakeService::Stub& stub, const std::string& reference,
