@@ -290,18 +290,32 @@ class AuthorisationFixture : public ::testing::Test {
   // `role`, without query, with any reference and programme made the
   // table's.
   void CollectLinks(const std::string& role, const std::string& html) {
-    static const std::regex kLink("(href|action)=\"(/console[^\"?#]*)");
+    static const std::regex kLink("href=\"(/console[^\"?#]*)");
+    // A form's attributes: its action, and whether it is a GET form (the
+    // report's period form); any other form posts.
+    static const std::regex kForm("<form([^>]*)>");
+    static const std::regex kAction("action=\"(/console[^\"?#]*)");
+    static const std::regex kGetMethod("method=\"get\"");
     static const std::regex kAnyReference("FD-[0-9A-Z]{12}");
     static const std::regex kAnyProgramme(
         "^/console/waiting-lists/[a-z0-9-]+$");
-    for (std::sregex_iterator it(html.begin(), html.end(), kLink), end;
-         it != end; ++it) {
-      std::string path =
-          std::regex_replace((*it)[2].str(), kAnyReference, reference_);
+    const auto add = [&](bool post, const std::string& raw) {
+      std::string path = std::regex_replace(raw, kAnyReference, reference_);
       path = std::regex_replace(
           path, kAnyProgramme,
           absl::StrCat("/console/waiting-lists/", kProgramme));
-      links_.insert({role, (*it)[1].str() == "action", path});
+      links_.insert({role, post, path});
+    };
+    for (std::sregex_iterator it(html.begin(), html.end(), kLink), end;
+         it != end; ++it) {
+      add(false, (*it)[1].str());
+    }
+    for (std::sregex_iterator it(html.begin(), html.end(), kForm), end;
+         it != end; ++it) {
+      const std::string attributes = (*it)[1].str();
+      std::smatch action;
+      if (!std::regex_search(attributes, action, kAction)) continue;
+      add(!std::regex_search(attributes, kGetMethod), action[1].str());
     }
   }
 
@@ -379,7 +393,10 @@ class AuthorisationFixture : public ::testing::Test {
       if (!post && open.count(path) == 1) continue;
       const Row* found = nullptr;
       for (const Row& row : rows) {
-        if (row.post == post && row.path == path) found = &row;
+        // A row may carry a query (a download's format): links are
+        // compared by path.
+        const std::string row_path = row.path.substr(0, row.path.find('?'));
+        if (row.post == post && row_path == path) found = &row;
       }
       if (found == nullptr) {
         ADD_FAILURE() << (post ? "POST " : "GET ") << path
