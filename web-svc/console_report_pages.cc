@@ -98,9 +98,9 @@ constexpr char kReportPage[] = R"(<div class="govuk-grid-row"><div class="govuk-
 <div class="govuk-inset-text">Counts from 1 to 4 are shown as &lt;5, and [c] hides a figure that would reveal one of them, so that no one can be identified. No personal data is used: each service counts its own records.</div>
 <h2 class="govuk-heading-s">Download these figures</h2>
 <ul class="govuk-list" id="downloads">
-<li><a class="govuk-link" id="download-csv" href="/console/reports/download?{{csv_query}}" download>CSV (comma-separated values)</a></li>
-<li><a class="govuk-link" id="download-xlsx" href="/console/reports/download?{{xlsx_query}}" download>Spreadsheet (XLSX)</a></li>
-<li><a class="govuk-link" id="download-json" href="/console/reports/download?{{json_query}}" download>JSON</a></li>
+<li><a class="govuk-link" id="download-csv" href="/console/reports/download?{{csv_query}}">CSV (comma-separated values)</a></li>
+<li><a class="govuk-link" id="download-xlsx" href="/console/reports/download?{{xlsx_query}}">Spreadsheet (XLSX)</a></li>
+<li><a class="govuk-link" id="download-json" href="/console/reports/download?{{json_query}}">JSON</a></li>
 </ul>
 <h2 class="govuk-heading-s">Contents</h2>
 <ul class="govuk-list" id="contents">
@@ -120,7 +120,7 @@ constexpr char kReportPage[] = R"(<div class="govuk-grid-row"><div class="govuk-
 </details>
 {{/charts}}{{#tables}}<h2 class="govuk-heading-m" id="{{id}}">{{title}}</h2>
 {{#note}}<p class="govuk-body-s">{{note}}</p>
-{{/note}}<div class="frontdoor-table-scroll"><table class="govuk-table govuk-table--small-text-until-tablet" id="table-{{id}}">
+{{/note}}<div class="frontdoor-table-scroll" tabindex="0" role="region" aria-labelledby="{{id}}"><table class="govuk-table govuk-table--small-text-until-tablet" id="table-{{id}}">
 <caption class="govuk-table__caption govuk-visually-hidden">{{title}}</caption>
 <thead class="govuk-table__head"><tr class="govuk-table__row">
 {{#header}}<th scope="col" class="govuk-table__header{{^first}} govuk-table__header--numeric{{/first}}">{{text}}</th>

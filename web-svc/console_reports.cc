@@ -76,7 +76,8 @@ ConsoleResponse ReportsSection::Handle(const StaffRequest& r) {
                                 "period and service again."}),
           route);
     }
-    return PageResponse(400, RenderReportPage(r.bar, q, today, nullptr), route);
+    // The form's errors, as every console form answers them.
+    return PageResponse(422, RenderReportPage(r.bar, q, today, nullptr), route);
   }
   const Staff staff{r.account_id, r.role};
   absl::StatusOr<std::vector<common::v1::ReportResponse>> answers =

@@ -27,6 +27,8 @@ const PKI = join(BUILD, 'testdata', 'pki')
 // the machine).
 export const NEUTRAL = 'https://neutral.example/weather'
 const START_TIMEOUT_MS = 30000
+// How long loading a demo year may take.
+const DEMO_TIMEOUT_MS = 600000
 const FRONTDOORCTL = join(BUILD, 'tools', 'frontdoorctl', 'frontdoorctl')
 // frontdoorctl's per-call deadline (submit), and how long past its own
 // deadline a frontdoorctl run may take before it is killed.
@@ -57,20 +59,41 @@ function serverBlock (name) {
 // { allocation: true } also starts allocation-svc (the repository's
 // catalogue, and `allocationSettings` or the repository's settings) before
 // them, for triage and the console.
+// { demoYear: { year, scale } } (with allocation) first loads a synthetic
+// financial year of referrals into the services' fresh databases with
+// frontdoor-demo-year (tools/demo), from the configurations they then start
+// with.
 export class Suite {
-  constructor (webSettings = {}, { triageAndNotify = false, allocation = false, allocationSettings = null } = {}) {
+  constructor (webSettings = {}, { triageAndNotify = false, allocation = false, allocationSettings = null, demoYear = null } = {}) {
     this.webSettings = webSettings
     this.triageAndNotify = triageAndNotify || allocation
     this.allocation = allocation
     this.allocationSettings = allocationSettings
+    this.demoYear = demoYear
     this.children = []
+  }
+
+  // Writes `name`.json, the configuration it starts with.
+  writeConfig (name, config) {
+    const file = join(this.dir, `${name}.json`)
+    writeFileSync(file, JSON.stringify(config, null, 2))
+    return file
+  }
+
+  // The demo year into the databases the configurations name (their
+  // downstream targets are the generator's own: it starts the services in
+  // its process and points them at each other).
+  loadDemoYear (configs) {
+    for (const [name, config] of Object.entries(configs)) this.writeConfig(name, config)
+    execFileSync(join(BUILD, 'tools', 'demo', 'frontdoor-demo-year'), [
+      `--var=${this.dir}`, `--year=${this.demoYear.year}`, `--scale=${this.demoYear.scale}`],
+    { stdio: ['ignore', 'ignore', 'inherit'], timeout: DEMO_TIMEOUT_MS })
   }
 
   // Starts build/NAME/NAME with `config`; resolves with its server.started
   // log line once it has logged it.
   startService (name, config) {
-    const file = join(this.dir, `${name}.json`)
-    writeFileSync(file, JSON.stringify(config, null, 2))
+    const file = this.writeConfig(name, config)
     const child = spawn(join(BUILD, name, name), [`--config=${file}`],
       { stdio: ['ignore', 'pipe', 'pipe'] })
     this.children.push(child)
@@ -102,52 +125,64 @@ export class Suite {
       keyRingFile: join(this.dir, 'keys.json')
     }
     const relays = {}
-    if (this.allocation) {
-      let settingsFile = join(SOURCE, 'config', 'allocation-settings.json')
-      if (this.allocationSettings) {
-        settingsFile = join(this.dir, 'allocation-settings.json')
-        writeFileSync(settingsFile, JSON.stringify(this.allocationSettings, null, 2))
-      }
-      const allocation = await this.startService('allocation-svc', {
+    let settingsFile = join(SOURCE, 'config', 'allocation-settings.json')
+    if (this.allocationSettings) {
+      settingsFile = join(this.dir, 'allocation-settings.json')
+      writeFileSync(settingsFile, JSON.stringify(this.allocationSettings, null, 2))
+    }
+    const configs = {
+      'allocation-svc': () => ({
         server: serverBlock('allocation-svc'),
         store: { sqlitePath: join(this.dir, 'allocation.db') },
         catalogueFile: join(SOURCE, 'config', 'catalogue.json'),
         settingsFile,
         districtsFile: join(SOURCE, 'config', 'districts.json'),
         ...shared
+      }),
+      'notify-svc': () => ({
+        server: serverBlock('notify-svc'),
+        store: { sqlitePath: join(this.dir, 'notify.db') },
+        rulesFile: join(SOURCE, 'config', 'notify-rules.json'),
+        ...shared
+      }),
+      'triage-svc': () => ({
+        server: serverBlock('triage-svc'),
+        store: { sqlitePath: join(this.dir, 'triage.db') },
+        rulesFile: join(SOURCE, 'config', 'triage-rules.json'),
+        notify: relays.notify,
+        ...(relays.allocation ? { allocation: relays.allocation } : {}),
+        ...shared
+      }),
+      'intake-svc': () => ({
+        server: serverBlock('intake-svc'),
+        store: { sqlitePath: join(this.dir, 'intake.db') },
+        districtsFile: join(SOURCE, 'config', 'districts.json'),
+        ...shared,
+        triage: relays.triage,
+        notify: relays.notify
       })
+    }
+    if (this.demoYear) {
+      const nowhere = { target: 'localhost:1' }
+      Object.assign(relays, { allocation: nowhere, triage: nowhere, notify: nowhere })
+      this.loadDemoYear(Object.fromEntries(Object.entries(configs).map(([n, c]) => [n, c()])))
+      for (const k of Object.keys(relays)) delete relays[k]
+    }
+    if (this.allocation) {
+      const allocation = await this.startService('allocation-svc', configs['allocation-svc']())
       relays.allocation = { target: `localhost:${allocation.api_port}` }
       this.allocationTarget = relays.allocation.target
     }
     if (this.triageAndNotify) {
       // Downstream first, so each relay finds the next service at once.
-      const notify = await this.startService('notify-svc', {
-        server: serverBlock('notify-svc'),
-        store: { sqlitePath: join(this.dir, 'notify.db') },
-        rulesFile: join(SOURCE, 'config', 'notify-rules.json'),
-        ...shared
-      })
+      const notify = await this.startService('notify-svc', configs['notify-svc']())
       this.notifyTarget = `localhost:${notify.api_port}`
-      const triage = await this.startService('triage-svc', {
-        server: serverBlock('triage-svc'),
-        store: { sqlitePath: join(this.dir, 'triage.db') },
-        rulesFile: join(SOURCE, 'config', 'triage-rules.json'),
-        notify: { target: this.notifyTarget },
-        ...(relays.allocation ? { allocation: relays.allocation } : {}),
-        ...shared
-      })
+      relays.notify = { target: this.notifyTarget }
+      const triage = await this.startService('triage-svc', configs['triage-svc']())
       relays.triage = { target: `localhost:${triage.api_port}` }
       this.triageTarget = relays.triage.target
-      relays.notify = { target: this.notifyTarget }
     }
-    const intake = await this.startService('intake-svc', {
-      server: serverBlock('intake-svc'),
-      store: { sqlitePath: join(this.dir, 'intake.db') },
-      districtsFile: join(SOURCE, 'config', 'districts.json'),
-      ...shared,
-      triage: relays.triage,
-      notify: relays.notify
-    })
+    const intake = await this.startService('intake-svc', configs['intake-svc']())
     this.intakeTarget = `localhost:${intake.api_port}`
     this.intakeMetricsPort = intake.metrics_port
     const web = await this.startService('web-svc', {

@@ -1,27 +1,34 @@
 // Browser test of the commissioners' reports: Debian's chromium, headless,
 // through playwright-core, axe-core checking WCAG 2.2 AA. intake-svc,
 // triage-svc, allocation-svc, notify-svc and web-svc run as real processes
-// (harness.mjs); eleven referrals from Stoke-on-Trent (six from the police,
-// five from the hospital, each with a DASH so it is triaged and placed at
-// once) make this quarter's figures. A commissioner opens the report, sees
-// its charts and tables, downloads the CSV and the spreadsheet, and each
-// holds the figures the services' Report methods give (frontdoorctl report,
-// as the operations agency); a practitioner cannot open it. Screenshots
-// 80- to 82-report*.png in $FRONTDOOR_BROWSER_ARTEFACTS.
+// (harness.mjs) over a tenth of the demo year (tools/demo, financial year
+// DEMO_YEAR); then eleven referrals from Stoke-on-Trent (six from the
+// police, five from the hospital, each with a DASH so it is triaged and
+// placed at once) make this quarter's figures. A commissioner opens the
+// report, sees its charts and tables, downloads the CSV and the
+// spreadsheet, and each holds the figures the services' Report methods give
+// (frontdoorctl report, as the operations agency); a practitioner cannot
+// open it. Screenshots 80- to 82-report*.png, and report-demo-*.jpg of the
+// demo year's last quarter for the README (tools/report-pictures), in
+// $FRONTDOOR_BROWSER_ARTEFACTS.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { Suite, checkAccessible, example, SOURCE } from './harness.mjs'
+import { Suite, checkAccessible, example, SOURCE, ARTEFACTS } from './harness.mjs'
 
 // How long triage and allocation may take to place the referrals.
 const SETTLE_MS = 60000
 const POLL_MS = 500
 const POLICE = 6
 const HEALTH = 5
+// The demo year: April 2025 to March 2026, at FRONTDOOR_DEMO_SCALE of a
+// full year (default a tenth; tools/report-pictures loads it all).
+const DEMO_YEAR = 2025
+const DEMO_SCALE = Number(process.env.FRONTDOOR_DEMO_SCALE ?? '0.1')
 
-const suite = new Suite({}, { allocation: true })
+const suite = new Suite({}, { allocation: true, demoYear: { year: DEMO_YEAR, scale: DEMO_SCALE } })
 before(() => suite.start())
 after(() => suite.stop())
 
@@ -93,29 +100,33 @@ print(json.dumps(cells))
 }
 
 test('a commissioner reads, charts and downloads the quarter; a practitioner cannot', async () => {
+  const references = []
   for (let i = 0; i < POLICE; i++) {
     const r = example('adult-victim.json')
     r.subject.name.givenNames = `Police${String.fromCharCode(65 + i)}`
-    await suite.submitAs('staffs-police', withDash(r, 5))
+    references.push(await suite.submitAs('staffs-police', withDash(r, 5)))
   }
   for (let i = 0; i < HEALTH; i++) {
     const r = example('adult-victim.json')
     r.subject.name.givenNames = `Health${String.fromCharCode(65 + i)}`
-    await suite.submitAs('uhnm-health', withDash(r, 5))
+    references.push(await suite.submitAs('uhnm-health', withDash(r, 5)))
   }
-  // Until allocation has placed all eleven (allocated or waiting).
-  let api
+  // Until allocation has placed all eleven (allocated, or waiting behind
+  // the demo year's lists).
   const deadline = Date.now() + SETTLE_MS
-  for (;;) {
-    api = JSON.parse(await apiReport('json'))
-    const placed = (label) => {
-      const entries = rowOf(tableOf(api, label), 'Total')
-      return Number(entries[entries.length - 1]) || 0
+  for (const reference of references) {
+    for (;;) {
+      try {
+        await suite.frontdoorctl('frontdoor-helpline',
+          [`--target=${suite.allocationTarget}`, 'placement', reference])
+        break
+      } catch (e) {
+        assert.ok(Date.now() < deadline, `${reference} not placed in time: ${e.message}`)
+        await new Promise((resolve) => setTimeout(resolve, POLL_MS))
+      }
     }
-    if (placed('allocated') + placed('waiting_at_end') === POLICE + HEALTH) break
-    assert.ok(Date.now() < deadline, `not placed in time: ${JSON.stringify(api.tables.slice(-8))}`)
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS))
   }
+  const api = JSON.parse(await apiReport('json'))
   const bySource = tableOf(api, 'referrals_by_source')
   const stoke = rowOf(bySource, 'Stoke-on-Trent')
   assert.equal(stoke[bySource.header.indexOf('Police') - 1], POLICE)
@@ -161,6 +172,23 @@ test('a commissioner reads, charts and downloads the quarter; a practitioner can
   assert.equal(Number(sheet[`B${stokeRow}`]), POLICE)
   assert.equal(Number(sheet[`C${stokeRow}`]), HEALTH)
   assert.equal(Number(sheet[`J${stokeRow}`]), POLICE + HEALTH)
+
+  // The demo year's last quarter (January to March): every chart drawn
+  // from its figures, pictured for the README.
+  await page.selectOption('#period', `${DEMO_YEAR}-Q4`)
+  await page.click('#show-report')
+  assert.match(await page.locator('#about').textContent(), new RegExp(`${DEMO_YEAR}-Q4: All services`))
+  assert.ok(await page.locator('#svg-referrals_by_district rect').count() >= 5)
+  assert.equal(await page.locator('#svg-trend g').count(), 4)
+  assert.equal(await page.locator('#svg-trend rect').count(), 4)
+  assert.ok(await page.locator('#svg-waiting_victims rect').count() >= 1)
+  await checkAccessible(page, 'report-demo-1-summary', { jpeg: true })
+  await page.evaluate(() => document.getElementById('chart-referrals_by_district').scrollIntoView())
+  await page.screenshot({ path: join(ARTEFACTS, 'report-demo-2-districts.jpg'), type: 'jpeg', quality: 70 })
+  await page.evaluate(() => document.getElementById('chart-trend').scrollIntoView())
+  await page.screenshot({ path: join(ARTEFACTS, 'report-demo-3-trend.jpg'), type: 'jpeg', quality: 70 })
+  await page.evaluate(() => document.getElementById('referrals_by_source').scrollIntoView())
+  await page.screenshot({ path: join(ARTEFACTS, 'report-demo-4-table.jpg'), type: 'jpeg', quality: 70 })
 
   // A mistyped period: the GOV.UK error pattern, no figures.
   await page.selectOption('#period', 'dates')
