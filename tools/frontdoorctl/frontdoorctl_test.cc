@@ -139,6 +139,42 @@ TEST(ParseArgsTest, FirstContactTakesAMethodAndAnOptionalTime) {
                    .ok());
 }
 
+TEST(ParseArgsTest, ReportTakesAPeriodAServiceAFormatAndTargets) {
+  auto quarter = ParseArgs({"report", "--quarter=2026-Q3", "--format=csv",
+                            "--service=children", "--output=q3.csv"},
+                           FakeEnv({}));
+  ASSERT_TRUE(quarter.ok()) << quarter.status();
+  EXPECT_EQ(quarter->command, Command::kReport);
+  EXPECT_EQ(quarter->quarter, "2026-Q3");
+  EXPECT_EQ(quarter->format, "csv");
+  EXPECT_EQ(quarter->service, "children");
+  EXPECT_EQ(quarter->output, "q3.csv");
+  EXPECT_EQ(quarter->target, "localhost:7443");
+  EXPECT_EQ(quarter->triage_target, "localhost:7444");
+  EXPECT_EQ(quarter->allocation_target, "localhost:7445");
+  auto days = ParseArgs({"report", "--from=2026-10-01", "--to=2026-11-15",
+                         "--triage-target=t:1", "--allocation-target=a:2"},
+                        FakeEnv({}));
+  ASSERT_TRUE(days.ok()) << days.status();
+  EXPECT_EQ(days->format, "json");
+  EXPECT_EQ(days->service, "all");
+  EXPECT_EQ(days->triage_target, "t:1");
+  EXPECT_EQ(days->allocation_target, "a:2");
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{
+           {"report"},
+           {"report", "--from=2026-10-01"},
+           {"report", "--quarter=2026-Q3", "--from=2026-10-01",
+            "--to=2026-10-02"},
+           {"report", "--quarter=2026-Q3", "--format=pdf"},
+           {"report", "--quarter=2026-Q3", "--service=everyone"},
+           {"get", "FD-1", "--quarter=2026-Q3"},
+       }) {
+    auto options = ParseArgs(bad, FakeEnv({}));
+    EXPECT_FALSE(options.ok()) << ::testing::PrintToString(bad);
+  }
+}
+
 TEST(ParseArgsTest, NotifyCommandsDefaultToNotifyTarget) {
   auto watch = ParseArgs({"watch", "--ack", "--after=12", "--count=3",
                           "--as=staffs-police-hub"},

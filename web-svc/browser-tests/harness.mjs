@@ -29,6 +29,8 @@ export const NEUTRAL = 'https://neutral.example/weather'
 const START_TIMEOUT_MS = 30000
 // How long loading a demo year may take.
 const DEMO_TIMEOUT_MS = 600000
+// The most of its log kept (a whole year logs about 100 MB).
+const DEMO_LOG_BYTES = 512 * 1024 * 1024
 const FRONTDOORCTL = join(BUILD, 'tools', 'frontdoorctl', 'frontdoorctl')
 // frontdoorctl's per-call deadline (submit), and how long past its own
 // deadline a frontdoorctl run may take before it is killed.
@@ -85,9 +87,15 @@ export class Suite {
   // its process and points them at each other).
   loadDemoYear (configs) {
     for (const [name, config] of Object.entries(configs)) this.writeConfig(name, config)
-    execFileSync(join(BUILD, 'tools', 'demo', 'frontdoor-demo-year'), [
-      `--var=${this.dir}`, `--year=${this.demoYear.year}`, `--scale=${this.demoYear.scale}`],
-    { stdio: ['ignore', 'ignore', 'inherit'], timeout: DEMO_TIMEOUT_MS })
+    // The services' log lines are kept back; on failure, the last of them.
+    try {
+      execFileSync(join(BUILD, 'tools', 'demo', 'frontdoor-demo-year'), [
+        `--var=${this.dir}`, `--year=${this.demoYear.year}`, `--scale=${this.demoYear.scale}`],
+      { stdio: ['ignore', 'ignore', 'pipe'], timeout: DEMO_TIMEOUT_MS, maxBuffer: DEMO_LOG_BYTES })
+    } catch (e) {
+      const log = (e.stderr ?? '').toString().split('\n').slice(-20).join('\n')
+      throw new Error(`frontdoor-demo-year failed: ${e.message}\n${log}`)
+    }
   }
 
   // Starts build/NAME/NAME with `config`; resolves with its server.started
