@@ -26,7 +26,7 @@ RUN FRONTDOOR_BUILD_DIR=/build tools/build web-svc \
 # --- runtime: the binary and the shared libraries it links, nothing else --
 FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libabsl20220623 libc-ares2 libcpp-httplib0.11 libgrpc++1.51 libgrpc29 libicu72 libpq5 libprometheus-cpp-core1.0 libprotobuf32 libre2-9 libsqlite3-0 libssl3 zlib1g libargon2-1 liboath0 libqrencode4 \
+ && apt-get install -y --no-install-recommends libabsl20220623 libc-ares2 libcpp-httplib0.11 libgrpc++1.51 libgrpc29 libicu72 libpq5 libprometheus-cpp-core1.0 libprotobuf32 libre2-9 libsqlite3-0 libssl3 zlib1g libargon2-1 liboath0 libqrencode4 libxlsxwriter4 \
  && rm -rf /var/lib/apt/lists/*
 RUN groupadd --system --gid 10001 frontdoor \
  && useradd --system --uid 10001 --gid 10001 --no-create-home \
