@@ -187,8 +187,6 @@ test('a commissioner reads, charts and downloads the quarter; a practitioner can
   await page.screenshot({ path: join(ARTEFACTS, 'report-demo-2-districts.jpg'), type: 'jpeg', quality: 70 })
   await page.evaluate(() => document.getElementById('chart-trend').scrollIntoView())
   await page.screenshot({ path: join(ARTEFACTS, 'report-demo-3-trend.jpg'), type: 'jpeg', quality: 70 })
-  await page.evaluate(() => document.getElementById('referrals_by_source').scrollIntoView())
-  await page.screenshot({ path: join(ARTEFACTS, 'report-demo-4-table.jpg'), type: 'jpeg', quality: 70 })
 
   // A mistyped period: the GOV.UK error pattern, no figures.
   await page.selectOption('#period', 'dates')
