@@ -60,7 +60,8 @@ TEST(AgencyRegistryTest, LoadsTheRepositoryRegistry) {
   const config::v1::Agency* operations = registry->FindByIdentity(
       "spiffe://frontdoor/agency/frontdoor-operations");
   ASSERT_NE(operations, nullptr);
-  EXPECT_THAT(operations->roles(), ElementsAre(config::v1::ROLE_OPERATOR));
+  EXPECT_THAT(operations->roles(), ElementsAre(config::v1::ROLE_OPERATOR,
+                                              config::v1::ROLE_REPORT_VIEWER));
   // Probation refers (behaviour change above all) and, as a criminal justice
   // agency managing the risk of people who harm, may know of repeats.
   const config::v1::Agency* probation = registry->FindByIdentity(
