@@ -8,7 +8,7 @@
 // Environment: FRONTDOOR_BUILD_DIR (the build tree), FRONTDOOR_SOURCE_DIR.
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { Suite, checkAccessible, base32Decode, totp, STAFF_PASSWORD as PASSWORD, TOTP_STEP_MS } from './harness.mjs'
+import { Suite, checkAccessible, base32Decode, freshCode, STAFF_PASSWORD as PASSWORD } from './harness.mjs'
 
 // Presses of Tab allowed to reach a page's button.
 const MAX_TABS = 40
@@ -54,9 +54,10 @@ test('a practitioner enrols, signs out and signs in again with the keyboard alon
   await checkAccessible(page, '22-console-authenticator')
   const secret = base32Decode(await page.locator('#totp-secret').textContent())
   assert.equal(secret.length, 20)
-  // The previous step's code (inside the window), so that sign-in below
-  // can use the current one: no code is accepted twice.
-  await keyboardOnly(page, { code: totp(secret, Date.now() - TOTP_STEP_MS) }, 'continue')
+  // The earliest good code, so that sign-in below can use a later one: no
+  // code is accepted twice.
+  const enrolled = freshCode(secret)
+  await keyboardOnly(page, { code: enrolled.code }, 'continue')
   assert.equal(new URL(page.url()).pathname, '/console')
   assert.match(await page.locator('#signed-in-as').textContent(), /Sam Okafor, Practitioner/)
   assert.equal(await page.locator('#role').textContent(), 'Practitioner')
@@ -75,7 +76,7 @@ test('a practitioner enrols, signs out and signs in again with the keyboard alon
   await keyboardOnly(page, { username: 'sam@example.org', password: PASSWORD }, 'continue')
   assert.equal(new URL(page.url()).pathname, '/console/sign-in/code')
   await checkAccessible(page, '26-console-code')
-  await keyboardOnly(page, { code: totp(secret, Date.now()) }, 'continue')
+  await keyboardOnly(page, { code: freshCode(secret, enrolled.step).code }, 'continue')
   assert.equal(new URL(page.url()).pathname, '/console')
   assert.deepEqual(problems, [])
 })
@@ -91,7 +92,8 @@ test('a commissioner sees reports and is refused the queue; signing out everywhe
   await page.fill('#confirm-password', PASSWORD)
   await page.click('#continue')
   const secret = base32Decode(await page.locator('#totp-secret').textContent())
-  await page.fill('#code', totp(secret, Date.now() - TOTP_STEP_MS))
+  const enrolled = freshCode(secret)
+  await page.fill('#code', enrolled.code)
   await page.click('#continue')
   assert.equal(await page.locator('#role').textContent(), 'Commissioner')
   const queue = await page.goto(`${suite.webUrl}/console/queue`)
@@ -107,7 +109,7 @@ test('a commissioner sees reports and is refused the queue; signing out everywhe
   await second.fill('#username', 'cam@example.org')
   await second.fill('#password', PASSWORD)
   await second.click('#continue')
-  await second.fill('#code', totp(secret, Date.now()))
+  await second.fill('#code', freshCode(secret, enrolled.step).code)
   await second.click('#continue')
   assert.equal(new URL(second.url()).pathname, '/console')
 

@@ -268,10 +268,10 @@ export class Suite {
     await page.fill('#confirm-password', STAFF_PASSWORD)
     await Promise.all([page.waitForNavigation(), page.click('#continue')])
     const secret = base32Decode(await page.locator('#totp-secret').textContent())
-    // The previous step's code (still accepted), so that a sign-in or
-    // confirmation straight after can use the current one: no code is
+    // The earliest good code (freshCode), so that a sign-in or
+    // confirmation straight after can use a later one: no code is
     // accepted twice.
-    await page.fill('#code', totp(secret, Date.now() - TOTP_STEP_MS))
+    await page.fill('#code', freshCode(secret).code)
     await Promise.all([page.waitForNavigation(), page.click('#continue')])
     assert.equal(new URL(page.url()).pathname, '/console')
     return secret
@@ -357,6 +357,24 @@ export function base32Decode (text) {
 }
 
 // RFC 6238: HMAC-SHA-1, 30-second steps, 6 digits, at `ms`.
+// An authenticator code the server will still accept when it arrives,
+// and its step: the server takes a code of its own step or one either
+// side, and no step twice for an account, so the code is of the earliest
+// step after `after` (the step this account last used) that stays good for
+// CODE_MARGIN_MS more: the step before now while it lasts (leaving now's
+// for a sign-in straight after), else now's.
+const CODE_MARGIN_MS = 10000
+export function freshCode (secret, after = -Infinity) {
+  const now = Date.now()
+  const step = Math.floor(now / TOTP_STEP_MS)
+  for (const s of [step - 1, step, step + 1]) {
+    if (s > after && (s + 2) * TOTP_STEP_MS - now >= CODE_MARGIN_MS) {
+      return { code: totp(secret, s * TOTP_STEP_MS), step: s }
+    }
+  }
+  throw new Error(`no code after step ${after} is good for ${CODE_MARGIN_MS} ms`)
+}
+
 export function totp (secret, ms) {
   const counter = Buffer.alloc(8)
   counter.writeBigUInt64BE(BigInt(Math.floor(ms / TOTP_STEP_MS)))
