@@ -45,6 +45,10 @@ absl::Status CheckServerSettings(const config::v1::ServerConfig& server) {
         {{"server.audit.verify_interval_seconds",
           "must be at least 1 (or 0 for the default)"}});
   }
+  if (absl::Status s = retention::ScheduleFor(server.retention()).status();
+      !s.ok()) {
+    return s;
+  }
   return RateLimitPolicyFromConfig(server.rate_limits(), "server.rate_limits")
       .status();
 }

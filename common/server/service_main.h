@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "common/audit/watch.h"
 #include "common/clock/clock.h"
+#include "common/retention/purge.h"
 #include "common/rewrap/rewrap.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
@@ -155,6 +156,7 @@ class RunningService : public Interface {
     // Before the store closes; its metrics stay readable until the host goes.
     audit_watch_->Stop();
     rewrapper_->Stop();
+    purger_->Stop();
     absl::Status status =
         StopService(name_, *host_, hops_, *common_.store, grace);
     common_.store->SetHealthListener(nullptr);
@@ -168,7 +170,8 @@ class RunningService : public Interface {
   // Starts the three ports, with readiness following the store, the
   // certificate expiry gauges (CertificateExpiry), the scheduled check of
   // the audit chain (server.audit), the re-sealing of `sealed` and the
-  // outbox's payloads under the active key, and every PERMISSION_DENIED
+  // outbox's payloads under the active key, the retention purge
+  // (server.retention, common/retention), and every PERMISSION_DENIED
   // answer audited (RefusalAuditInterceptorFactory), and logs
   // "server.started".
   absl::Status Serve(ServerParts parts,
@@ -185,6 +188,13 @@ class RunningService : public Interface {
         *common_.store, *common_.keys, std::move(sealed));
     parts.collectables.push_back(
         std::make_shared<rewrap::RewrapCollector>(*rewrapper_));
+    absl::StatusOr<retention::Schedule> schedule =
+        retention::ScheduleFor(parts.config.retention());
+    if (!schedule.ok()) return schedule.status();
+    purger_ = std::make_unique<retention::Purger>(
+        *common_.store, *common_.clock, *std::move(schedule));
+    parts.collectables.push_back(
+        std::make_shared<retention::PurgeCollector>(*purger_));
     auto expiry = std::make_shared<CertificateExpiry>(
         *common_.agencies, parts.config.tls().cert_file());
     parts.collectables.push_back(expiry);
@@ -200,6 +210,7 @@ class RunningService : public Interface {
     FollowStoreHealth(*common_.store, *host_);
     audit_watch_->Start();
     rewrapper_->Start();
+    purger_->Start();
     api_port_ = host_->api_port();
     health_port_ = host_->health_port();
     metrics_port_ = host_->metrics_port();
@@ -272,6 +283,7 @@ class RunningService : public Interface {
   // Declared before host_ so that it outlives the metrics port's scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<rewrap::Rewrapper> rewrapper_;
+  std::unique_ptr<retention::Purger> purger_;
   std::unique_ptr<ServerHost> host_;
   int api_port_ = 0;
   int health_port_ = 0;

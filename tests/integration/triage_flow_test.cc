@@ -9,6 +9,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
 #include "common/audit/refusals.h"
@@ -890,6 +891,75 @@ TEST_F(TriageFlowTest, InvalidUtf8IsRefusedNamingTheField) {
   testing::ExpectInvalidUtf8Refused(
       *channel, "/frontdoor.triage.v1.TriageService/SubmitAssessment",
       request, "tier_override.reason", [&log] { return log.text(); });
+}
+
+}  // namespace
+}  // namespace frontdoor
+
+namespace frontdoor {
+namespace {
+
+// Retention (common/retention): a hop's delivered payloads (a sealed copy
+// of the referral) are deleted once their schedule says, by the purge job
+// every service runs; what has not been delivered stays.
+TEST_F(TriageFlowTest, DeliveredPayloadsArePurgedAfterTheirRetention) {
+  const std::string ref =
+      Submit(WithDash(Example("adult-victim.json"), 14), "retention-1");
+  AwaitDecision(ref);
+  // Counts of intake's outbox: delivered, and waiting (the notify hop has
+  // no target here, so its events wait).
+  const auto outbox = [&]() {
+    std::pair<int64_t, int64_t> counts{-1, -1};
+    auto db = testing::OpenTestStore(
+        testing::StoreLocationOf(intake_config_.store()), {});
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (!db.ok()) return counts;
+    EXPECT_TRUE((*db)
+                    ->Read([&](store::Tx& tx) -> absl::Status {
+                      auto r = tx.Query(
+                          "SELECT (SELECT COUNT(*) FROM outbox WHERE "
+                          "delivered_at_us IS NOT NULL), (SELECT COUNT(*) "
+                          "FROM outbox WHERE delivered_at_us IS NULL)");
+                      if (!r.ok()) return r.status();
+                      counts = {(*r)[0].Int(0), (*r)[0].Int(1)};
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    return counts;
+  };
+  ASSERT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+  intake_.reset();
+  const auto before = outbox();
+  EXPECT_EQ(before.first, 1) << "the referral handed to triage";
+  EXPECT_EQ(before.second, 1) << "the event for notify, which is not running";
+
+  // Six days on: kept. Eight: purged, at the service's start.
+  const auto restart_and_purge = [&](absl::Duration later) {
+    clock_.Advance(later);
+    auto restarted = intake::IntakeServer::Start(intake_config_, clock_);
+    ASSERT_TRUE(restarted.ok()) << restarted.status();
+    intake_ = *std::move(restarted);
+    // The purge runs on its own thread as the service starts: once it has
+    // run, the metrics say how long past its date the oldest row is.
+    const absl::Time give_up = absl::Now() + kSettle;
+    std::string metrics;
+    while (absl::Now() < give_up) {
+      auto m = testing::HttpGet(intake_->metrics_port(), "/metrics");
+      metrics = m.ok() ? m->body : "";
+      if (absl::StrContains(
+              metrics,
+              "frontdoor_retention_overdue_seconds{record=\"outbox_delivered\"} 0")) {
+        break;
+      }
+      absl::SleepFor(kPoll);  // a bounded poll of the purge thread
+    }
+    ASSERT_TRUE(intake_->Shutdown(absl::Seconds(5)).ok());
+    intake_.reset();
+  };
+  restart_and_purge(absl::Hours(24 * 6));
+  EXPECT_EQ(outbox(), before);
+  restart_and_purge(absl::Hours(24 * 2));
+  EXPECT_EQ(outbox(), std::make_pair(int64_t{0}, int64_t{1}));
 }
 
 }  // namespace
