@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "absl/time/civil_time.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
 #include "common/report/report_run.h"
 #include "frontdoor/common/v1/report.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -26,6 +28,28 @@ grpc::Status CallReport(Stub& stub, absl::CivilDay first, absl::CivilDay last,
   PrepareCall(ctx, actor);
   if (staff_role != nullptr) ctx.AddMetadata("frontdoor-staff-role", staff_role);
   return stub.Report(&ctx, report::ReportRequestFor({first, last}), out);
+}
+
+// The period checks every Report method makes, through a report viewer's
+// `stub`: a period that ends before it starts is refused naming last_day,
+// and one with no first day naming first_day (INVALID_ARGUMENT, nothing
+// counted).
+template <typename Stub>
+void ExpectPeriodsChecked(Stub& stub) {
+  common::v1::ReportResponse out;
+  const grpc::Status backwards = CallReport(stub, absl::CivilDay(2026, 12, 31),
+                                            absl::CivilDay(2026, 10, 1), &out);
+  EXPECT_EQ(backwards.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(backwards.error_details(), ::testing::HasSubstr("last_day"));
+  grpc::ClientContext ctx;
+  PrepareCall(ctx, "staff-9");
+  common::v1::ReportRequest no_first =
+      report::ReportRequestFor({absl::CivilDay(2026, 10, 1),
+                                absl::CivilDay(2026, 12, 31)});
+  no_first.clear_first_day();
+  const grpc::Status missing = stub.Report(&ctx, no_first, &out);
+  EXPECT_EQ(missing.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(missing.error_details(), ::testing::HasSubstr("first_day"));
 }
 
 // The sum of `measure`'s counts whose dimensions include every one of
