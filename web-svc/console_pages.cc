@@ -410,9 +410,11 @@ std::string RenderConsoleMessage(const std::string& heading,
   data list{data::type::list};
   for (const std::string& p : paragraphs) list.push_back(data(p));
   d.set("paragraphs", list);
+  // Shown signed in or out: the console's home is the way on for both (it
+  // sends a signed-out person to sign in).
   data link;
-  link.set("href", std::string("/console/sign-in"));
-  link.set("text", std::string("Go to sign in"));
+  link.set("href", std::string("/console"));
+  link.set("text", std::string("Go to the console"));
   d.set("link", link);
   return Layout(heading, Render(kMessage, d), false, nullptr);
 }

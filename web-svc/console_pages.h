@@ -66,7 +66,8 @@ std::string RenderConsoleErrorSummary(const std::vector<ConsoleError>& errors);
 std::string RenderConfirmIdentityPage(const SignedInBar& bar,
                                       const std::string& return_to,
                                       const std::vector<ConsoleError>& errors);
-// A message page: 403 expired form, 429, 404, 5xx.
+// A message page: 403 expired form, 429, 404, 5xx; its link goes to the
+// console's home (sign-in for a person signed out).
 std::string RenderConsoleMessage(const std::string& heading,
                                  const std::vector<std::string>& paragraphs);
 

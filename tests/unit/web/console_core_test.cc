@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/clock/clock.h"
+#include "web-svc/console_pages.h"
 #include "web-svc/credentials.h"
 #include "web-svc/roles.h"
 #include "web-svc/sessions.h"
@@ -272,6 +273,17 @@ TEST(SessionTest, HalfFinishedSignInsLastMinutesOnly) {
     EXPECT_EQ(CheckSession(stage, created, clock.Now(), clock.Now(), policy),
               SessionVerdict::kIdleExpired);
   }
+}
+
+// A message page (a service not answering, an expired form, too many
+// attempts) is shown signed in or out: its way on is the console's home,
+// which sends a signed-out person to sign in, never "sign in" to a person
+// who is signed in.
+TEST(ConsoleMessageTest, TheWayOnIsTheConsoleHomeForEveryone) {
+  const std::string page = RenderConsoleMessage(
+      "Sorry, there is a problem with the service", {"Try again later."});
+  EXPECT_THAT(page, ::testing::HasSubstr("href=\"/console\""));
+  EXPECT_THAT(page, ::testing::Not(::testing::HasSubstr("Go to sign in")));
 }
 
 }  // namespace
