@@ -105,10 +105,20 @@ ConsoleResponse TriageSection::Queue(const StaffRequest& r) {
   }
   triage::v1::ListQueueRequest request;
   request.set_page_size(kQueuePageSize);
+  // A later page: triage's token, when it looks like one; a token triage
+  // no longer knows (or never made) starts again at the first page.
+  auto page = r.req.query.find(kQueuePageParameter);
+  const bool later_page =
+      page != r.req.query.end() && IsQueuePageToken(page->second);
+  if (later_page) request.set_page_token(page->second);
   absl::StatusOr<triage::v1::ListQueueResponse> queue =
       calls_.Triage(&StaffCalls::TriageStub::ListQueue, StaffOf(r), request);
+  if (later_page && absl::IsInvalidArgument(queue.status())) {
+    return RedirectResponse(kConsoleQueuePath, kQueueRoute);
+  }
   if (!queue.ok()) return CallFailed(r, queue.status(), kQueueRoute);
-  return PageResponse(200, RenderQueuePage(r.bar, *queue, zone_), kQueueRoute);
+  return PageResponse(200, RenderQueuePage(r.bar, *queue, zone_, later_page),
+                      kQueueRoute);
 }
 
 ConsoleResponse TriageSection::Referral(const StaffRequest& r,

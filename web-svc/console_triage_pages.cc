@@ -513,7 +513,11 @@ constexpr char kQueue[] = R"(<div class="govuk-grid-row"><div class="govuk-grid-
 </tr>
 {{/rows}}</tbody>
 </table>
-{{/has_rows}}<p class="govuk-body"><a class="govuk-link" href="/console">Back to your work</a></p>
+{{/has_rows}}{{#paged}}<nav class="govuk-pagination govuk-pagination--block" aria-label="Pages of the queue">
+{{#first_page}}<div class="govuk-pagination__prev"><a class="govuk-link govuk-pagination__link" href="/console/queue" rel="prev" id="queue-first"><svg class="govuk-pagination__icon govuk-pagination__icon--prev" xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m6.5938-0.0078125-6.7266 6.7266 6.7441 6.4062 1.377-1.449-4.1856-3.9768h12.896v-2h-12.984l4.2931-4.293-1.414-1.414z"></path></svg><span class="govuk-pagination__link-title">First page<span class="govuk-visually-hidden"> of the queue</span></span></a></div>
+{{/first_page}}{{#next}}<div class="govuk-pagination__next"><a class="govuk-link govuk-pagination__link" href="/console/queue?page={{next}}" rel="next" id="queue-next"><svg class="govuk-pagination__icon govuk-pagination__icon--next" xmlns="http://www.w3.org/2000/svg" height="13" width="15" aria-hidden="true" focusable="false" viewBox="0 0 15 13"><path d="m8.107-0.0078125-1.4136 1.414 4.2926 4.293h-12.986v2h12.896l-4.1855 3.9766 1.377 1.4492 6.7441-6.4062-6.7246-6.7266z"></path></svg><span class="govuk-pagination__link-title">Next page<span class="govuk-visually-hidden"> of the queue</span></span></a></div>
+{{/next}}</nav>
+{{/paged}}<p class="govuk-body"><a class="govuk-link" href="/console">Back to your work</a></p>
 </div></div>
 )";
 
@@ -735,9 +739,20 @@ std::string WaitText(absl::Duration d) {
   return Plural(mins, "minute");
 }
 
+bool IsQueuePageToken(std::string_view token) {
+  if (token.empty() || token.size() > kMaxQueueTokenChars) return false;
+  for (char c : token) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' &&
+        c != '_' && c != '=') {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string RenderQueuePage(const SignedInBar& bar,
                             const triage::v1::ListQueueResponse& queue,
-                            absl::TimeZone zone) {
+                            absl::TimeZone zone, bool later_page) {
   data d;
   const int total = queue.total_waiting();
   std::string waiting =
@@ -745,10 +760,17 @@ std::string RenderQueuePage(const SignedInBar& bar,
                  : absl::StrCat(total == 1 ? "1 referral is"
                                            : absl::StrCat(total, " referrals are"),
                                 " waiting for an assessment.");
-  if (queue.entries_size() < total) {
+  if (later_page) {
+    absl::StrAppend(&waiting, " These ", queue.entries_size(),
+                    " come after those on the earlier pages.");
+  } else if (queue.entries_size() < total) {
     absl::StrAppend(&waiting, " The ", queue.entries_size(),
                     " with the highest risk and the longest wait are shown.");
   }
+  const bool next = IsQueuePageToken(queue.next_page_token());
+  d.set("paged", next || later_page);
+  d.set("first_page", later_page);
+  if (next) d.set("next", queue.next_page_token());
   d.set("waiting", waiting);
   d.set("has_rows", queue.entries_size() > 0);
   data rows{data::type::list};

@@ -54,9 +54,19 @@ std::string PlacementPath(const std::string& reference);
 // referral; front door, provisional risk, waiting since and for how long,
 // the first-contact target and an "Overdue" tag. No names. Times are shown
 // in `zone` (the service's, Europe/London).
+// `later_page`: the page was asked for with a token (not the first), so it
+// offers the first again; a next page (queue.next_page_token) is offered
+// as /console/queue?page=<token>.
 std::string RenderQueuePage(const SignedInBar& bar,
                             const triage::v1::ListQueueResponse& queue,
-                            absl::TimeZone zone);
+                            absl::TimeZone zone, bool later_page = false);
+
+// The queue's query parameter naming the page after another: triage's
+// page token, passed on only when it is made of URL-safe base64
+// characters (kMaxQueueTokenChars at most); anything else is no token.
+inline constexpr char kQueuePageParameter[] = "page";
+inline constexpr size_t kMaxQueueTokenChars = 200;
+bool IsQueuePageToken(std::string_view token);
 
 // "3 days 4 hours", "2 hours 5 minutes", "under a minute".
 std::string WaitText(absl::Duration d);

@@ -212,6 +212,31 @@ TEST(ChildFormTest, TriagesViolationsLandOnIndicatorsAndChecklist) {
   EXPECT_THAT(unmapped, ElementsAre("child.rules_version"));
 }
 
+TEST(QueuePageTest, ALongQueueGoesOnToTheNextPageAndBackToTheFirst) {
+  triage::v1::ListQueueResponse q;
+  q.set_total_waiting(150);
+  q.add_entries()->set_reference("FD-AAAAAAAAAAAA");
+  q.set_next_page_token("dHJpYWdlOjM6MTc2NDY2Njg=");
+  const std::string first = RenderQueuePage(kBar, q, absl::UTCTimeZone());
+  EXPECT_THAT(first, HasSubstr(
+                         "href=\"/console/queue?page=dHJpYWdlOjM6MTc2NDY2Njg=\""));
+  EXPECT_THAT(first, Not(HasSubstr("id=\"queue-first\"")));
+  q.clear_next_page_token();
+  const std::string last =
+      RenderQueuePage(kBar, q, absl::UTCTimeZone(), /*later_page=*/true);
+  EXPECT_THAT(last, HasSubstr("id=\"queue-first\""));
+  EXPECT_THAT(last, Not(HasSubstr("id=\"queue-next\"")));
+  EXPECT_THAT(last, HasSubstr("come after those on the earlier pages"));
+  // A token that is not URL-safe base64 is never put in a link.
+  q.set_next_page_token("a\"><script>");
+  EXPECT_THAT(RenderQueuePage(kBar, q, absl::UTCTimeZone()),
+              Not(HasSubstr("queue-next")));
+  EXPECT_TRUE(IsQueuePageToken("abc-_DEF="));
+  EXPECT_FALSE(IsQueuePageToken(""));
+  EXPECT_FALSE(IsQueuePageToken("a/b"));
+  EXPECT_FALSE(IsQueuePageToken(std::string(kMaxQueueTokenChars + 1, 'a')));
+}
+
 TEST(QueuePageTest, ShowsTheQueueInItsOrderWithOverdueAndNoNames) {
   triage::v1::ListQueueResponse q;
   q.set_total_waiting(3);
