@@ -94,16 +94,12 @@ std::optional<std::string_view> Find(const Words* table, size_t n,
   return std::nullopt;
 }
 
-constexpr std::string_view kMonths[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-
 // GOV.UK style: "2 December 2026, 9:05am".
 std::string When(absl::Time t, absl::TimeZone zone) {
   const absl::CivilSecond c = absl::ToCivilSecond(t, zone);
   const int hour12 = c.hour() % 12 == 0 ? 12 : c.hour() % 12;
   return absl::StrFormat("%d %s %d, %d:%02d%s", c.day(),
-                         kMonths[c.month() - 1], c.year(), hour12, c.minute(),
+                         MonthName(c.month()), c.year(), hour12, c.minute(),
                          c.hour() < 12 ? "am" : "pm");
 }
 

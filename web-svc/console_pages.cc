@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 
+#include "absl/strings/str_cat.h"
 #include "kainjow/mustache.hpp"
 
 namespace frontdoor::web {
@@ -417,6 +418,17 @@ std::string RenderConsoleMessage(const std::string& heading,
   link.set("text", std::string("Go to the console"));
   d.set("link", link);
   return Layout(heading, Render(kMessage, d), false, nullptr);
+}
+
+const char* MonthName(int month) {
+  static constexpr const char* kMonths[] = {
+      "January", "February", "March",     "April",   "May",      "June",
+      "July",    "August",   "September", "October", "November", "December"};
+  return month >= 1 && month <= 12 ? kMonths[month - 1] : "";
+}
+
+std::string DayText(absl::CivilDay day) {
+  return absl::StrCat(day.day(), " ", MonthName(day.month()), " ", day.year());
 }
 
 }  // namespace frontdoor::web

@@ -7,7 +7,15 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
+
 namespace frontdoor::web {
+
+// The English name of `month` (1 to 12; "" otherwise), as GOV.UK
+// writes dates.
+const char* MonthName(int month);
+// A day as GOV.UK writes it: "1 October 2026".
+std::string DayText(absl::CivilDay day);
 
 // The service name in the header and every title.
 inline constexpr char kConsoleName[] = "Frontdoor console";

@@ -117,10 +117,6 @@ constexpr char kWaitingLists[] =
 {{/single}}{{/lists}}</div></div>
 )";
 
-constexpr const char* kMonths[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-
 struct Tag {
   std::string text;
   std::string css;  // a govuk-tag--colour class, or ""
@@ -615,7 +611,7 @@ std::string ConsoleTime(absl::Time t, absl::TimeZone zone) {
   const absl::CivilSecond cs = zone.At(t).cs;
   const int hour12 = cs.hour() % 12 == 0 ? 12 : cs.hour() % 12;
   return absl::StrFormat("%d %s %d at %d:%02d%s", cs.day(),
-                         kMonths[cs.month() - 1], cs.year(), hour12,
+                         MonthName(cs.month()), cs.year(), hour12,
                          cs.minute(), cs.hour() < 12 ? "am" : "pm");
 }
 

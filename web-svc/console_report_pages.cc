@@ -142,16 +142,6 @@ std::string Value(const std::map<std::string, std::string>& q,
   return std::string(absl::StripAsciiWhitespace(it->second));
 }
 
-constexpr const char* kMonths[] = {
-    "January", "February", "March",     "April",   "May",      "June",
-    "July",    "August",   "September", "October", "November", "December"};
-
-// "1 October 2026".
-std::string DayText(absl::CivilDay day) {
-  return absl::StrCat(day.day(), " ", kMonths[day.month() - 1], " ",
-                      day.year());
-}
-
 // The day the three fields `prefix`-day/-month/-year give, or an error
 // for the form (named after the day field).
 std::optional<absl::CivilDay> ReadDay(

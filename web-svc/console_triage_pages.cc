@@ -212,14 +212,9 @@ std::string TimeText(const google::protobuf::Timestamp& ts,
   return text;
 }
 
-constexpr const char* kMonths[] = {"January", "February", "March",
-                                   "April",   "May",      "June",
-                                   "July",    "August",   "September",
-                                   "October", "November", "December"};
-
 std::string DateText(const google::type::Date& d) {
   if (d.year() == 0 || d.month() < 1 || d.month() > 12) return "";
-  return absl::StrCat(d.day(), " ", kMonths[d.month() - 1], " ", d.year());
+  return absl::StrCat(d.day(), " ", MonthName(d.month()), " ", d.year());
 }
 
 std::string NameText(const common::v1::PersonName& n) {
