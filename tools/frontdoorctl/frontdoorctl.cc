@@ -878,8 +878,10 @@ absl::StatusOr<absl::CivilDay> ParseDayFlag(const std::string& flag,
   return day;
 }
 
+// One service's Report, appended to `out`; its status as the service gave
+// it (with its details, for the error JSON).
 template <typename Stub>
-absl::Status ReportOf(const Options& options, Stub& stub,
+grpc::Status ReportOf(const Options& options, Stub& stub,
                       const frontdoor::common::v1::ReportRequest& request,
                       std::vector<frontdoor::common::v1::ReportResponse>& out,
                       std::string* trace_id) {
@@ -887,12 +889,8 @@ absl::Status ReportOf(const Options& options, Stub& stub,
   PrepareContext(options, &context, trace_id);
   frontdoor::common::v1::ReportResponse response;
   const grpc::Status status = stub.Report(&context, request, &response);
-  if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
-  }
-  out.push_back(std::move(response));
-  return absl::OkStatus();
+  if (status.ok()) out.push_back(std::move(response));
+  return status;
 }
 
 }  // namespace
@@ -944,16 +942,14 @@ int RunReportCommand(
       report::ReportRequestFor(*period);
   std::vector<frontdoor::common::v1::ReportResponse> answers;
   std::string trace_id;
-  absl::Status called = ReportOf(options, intake, request, answers, &trace_id);
+  grpc::Status called = ReportOf(options, intake, request, answers, &trace_id);
   if (called.ok()) called = ReportOf(options, triage, request, answers, &trace_id);
   if (called.ok()) {
     called = ReportOf(options, allocation, request, answers, &trace_id);
   }
   if (!called.ok()) {
-    const grpc::Status status(static_cast<grpc::StatusCode>(called.code()),
-                              std::string(called.message()));
-    err << RenderErrorJson(status, trace_id) << "\n";
-    return ExitCodeFor(status.error_code());
+    err << RenderErrorJson(called, trace_id) << "\n";
+    return ExitCodeFor(called.error_code());
   }
   absl::StatusOr<report::Document> document = report::BuildDocument(
       answers, *period, *report::FindServiceFilter(options.service), labels);
