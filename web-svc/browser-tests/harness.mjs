@@ -153,44 +153,45 @@ export class Suite {
         rulesFile: join(SOURCE, 'config', 'notify-rules.json'),
         ...shared
       }),
-      'triage-svc': () => ({
+      // Each service's configuration, relaying to the downstreams in `to`.
+      'triage-svc': (to) => ({
         server: serverBlock('triage-svc'),
         store: { sqlitePath: join(this.dir, 'triage.db') },
         rulesFile: join(SOURCE, 'config', 'triage-rules.json'),
-        notify: relays.notify,
-        ...(relays.allocation ? { allocation: relays.allocation } : {}),
+        notify: to.notify,
+        ...(to.allocation ? { allocation: to.allocation } : {}),
         ...shared
       }),
-      'intake-svc': () => ({
+      'intake-svc': (to) => ({
         server: serverBlock('intake-svc'),
         store: { sqlitePath: join(this.dir, 'intake.db') },
         districtsFile: join(SOURCE, 'config', 'districts.json'),
         ...shared,
-        triage: relays.triage,
-        notify: relays.notify
+        triage: to.triage,
+        notify: to.notify
       })
     }
     if (this.demoYear) {
+      // Targets nowhere: the generator points the services at each other.
       const nowhere = { target: 'localhost:1' }
-      Object.assign(relays, { allocation: nowhere, triage: nowhere, notify: nowhere })
-      this.loadDemoYear(Object.fromEntries(Object.entries(configs).map(([n, c]) => [n, c()])))
-      for (const k of Object.keys(relays)) delete relays[k]
+      const to = { allocation: nowhere, triage: nowhere, notify: nowhere }
+      this.loadDemoYear(Object.fromEntries(Object.entries(configs).map(([n, c]) => [n, c(to)])))
     }
     if (this.allocation) {
-      const allocation = await this.startService('allocation-svc', configs['allocation-svc']())
+      const allocation = await this.startService('allocation-svc', configs['allocation-svc'](relays))
       relays.allocation = { target: `localhost:${allocation.api_port}` }
       this.allocationTarget = relays.allocation.target
     }
     if (this.triageAndNotify) {
       // Downstream first, so each relay finds the next service at once.
-      const notify = await this.startService('notify-svc', configs['notify-svc']())
+      const notify = await this.startService('notify-svc', configs['notify-svc'](relays))
       this.notifyTarget = `localhost:${notify.api_port}`
       relays.notify = { target: this.notifyTarget }
-      const triage = await this.startService('triage-svc', configs['triage-svc']())
+      const triage = await this.startService('triage-svc', configs['triage-svc'](relays))
       relays.triage = { target: `localhost:${triage.api_port}` }
       this.triageTarget = relays.triage.target
     }
-    const intake = await this.startService('intake-svc', configs['intake-svc']())
+    const intake = await this.startService('intake-svc', configs['intake-svc'](relays))
     this.intakeTarget = `localhost:${intake.api_port}`
     this.intakeMetricsPort = intake.metrics_port
     const web = await this.startService('web-svc', {
