@@ -210,9 +210,12 @@ class Builder {
       : index_(index), filter_(filter), labels_(labels) {}
 
   // What `measure`'s counts must match for the filter: the service and
-  // side where the measure has them. *note says what could not apply
-  // (empty when all of it did).
-  Where FilterFor(const std::string& measure, std::string* note) const {
+  // side where the measure has them. *note (when asked) says what could
+  // not apply (empty when all of it did).
+  Where FilterFor(const std::string& measure,
+                  std::string* note = nullptr) const {
+    std::string unused;
+    if (note == nullptr) note = &unused;
     Where where;
     note->clear();
     if (!filter_.service.empty()) {
@@ -647,8 +650,7 @@ absl::StatusOr<Document> BuildDocument(
   // Accepted and returned (a referral is one or the other): two measures
   // side by side, so the grid is built here.
   {
-    std::string unused_note;
-    const Where filter_where = b.FilterFor(kAccepted, &unused_note);
+    const Where filter_where = b.FilterFor(kAccepted);
     std::vector<std::vector<int64_t>> grid;
     for (const Row& r : districts) {
       Where where = filter_where;
@@ -739,8 +741,7 @@ absl::StatusOr<Document> BuildDocument(
               false};
     absl::StatusOr<Table> t = b.CountTable(std::move(spec));
     if (t.ok()) {
-      std::string unused_note;
-      const Where where = b.FilterFor(kReferredToMarac, &unused_note);
+      const Where where = b.FilterFor(kReferredToMarac);
       t->header.push_back("Referred to MARAC");
       for (size_t i = 0; i < districts.size(); ++i) {
         Where w = where;
@@ -798,8 +799,7 @@ absl::StatusOr<Document> BuildDocument(
         "before. Serial perpetrators: people identified to MATAC.";
     t.header = {"District", "Repeat victims", "Repeat perpetrators",
                 "Serial perpetrators"};
-    std::string unused_note;
-    const Where where = b.FilterFor(kRepeatVictims, &unused_note);
+    const Where where = b.FilterFor(kRepeatVictims);
     for (const Row& r : districts) {
       Where w = where;
       w.insert(w.end(), r.where.begin(), r.where.end());
@@ -925,8 +925,7 @@ void AddTrend(
     const std::vector<ReportResponse> answers{answer};
     const Index index(answers);
     const Builder b(index, *document.filter, no_labels);
-    std::string unused_note;
-    const Where where = b.FilterFor(kReceived, &unused_note);
+    const Where where = b.FilterFor(kReceived);
     c.bars.push_back({name, PrimaryOnly(index.Sum(kReceived, where))});
   }
   document.charts.push_back(std::move(c));
