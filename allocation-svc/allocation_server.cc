@@ -4,20 +4,22 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "allocation-svc/allocation_core.h"
-#include "allocation-svc/seal_reasons.h"
 #include "allocation-svc/allocation_metrics.h"
+#include "allocation-svc/allocation_rights.h"
 #include "allocation-svc/allocation_service.h"
 #include "allocation-svc/catalogue.h"
 #include "allocation-svc/migrations.h"
+#include "allocation-svc/seal_reasons.h"
 #include "allocation-svc/settings.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
-#include "common/server/strict_decoding.h"
+#include "common/rights/rights_service.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
+#include "common/server/strict_decoding.h"
 #include "common/status/errors.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -122,9 +124,8 @@ class AllocationServerImpl final
             &AllocationService::RecordConsent, &AllocationService::ReleasePlace,
             &AllocationService::RecordFailure,
             &AllocationService::RecordFirstContact,
-            &AllocationService::ListWaiting,
-            &AllocationService::GetPlacement, &AllocationService::ListHistory,
-            &AllocationService::Report);
+            &AllocationService::ListWaiting, &AllocationService::GetPlacement,
+            &AllocationService::ListHistory, &AllocationService::Report);
         !s.ok()) {
       return s;
     }
@@ -134,9 +135,16 @@ class AllocationServerImpl final
       return s;
     }
 
+    rights_core_ = std::make_unique<AllocationRights>(*common_.store,
+                                                      *common_.keys, clock);
+    absl::StatusOr<std::unique_ptr<rights::RightsService>> rights =
+        rights::MakeRightsService(*rights_core_, *common_.agencies, *limits_);
+    if (!rights.ok()) return rights.status();
+    rights_service_ = *std::move(rights);
+
     server::ServerParts parts;
     parts.config = config.server();
-    parts.services = {service_.get(), inbox_.get()};
+    parts.services = {service_.get(), inbox_.get(), rights_service_.get()};
     parts.agencies = common_.registry.get();
     parts.registry = std::move(metrics_registry);
     parts.collectables = {
@@ -144,7 +152,8 @@ class AllocationServerImpl final
         std::make_shared<outbox::OutboxCollector>(
             *common_.store, clock,
             std::vector<std::string>{kPlacementChangedTopic}, relays())};
-    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok())
+      return s;
     Log(Level::kInfo, "allocation.catalogue",
         {{"catalogue", catalogue_->version()}});
     return absl::OkStatus();
@@ -158,6 +167,8 @@ class AllocationServerImpl final
   std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<AllocationService> service_;
   std::unique_ptr<AllocationInbox> inbox_;
+  std::unique_ptr<AllocationRights> rights_core_;
+  std::unique_ptr<rights::RightsService> rights_service_;
 };
 
 }  // namespace
@@ -174,11 +185,11 @@ absl::Status ValidateConfig(const config::v1::AllocationConfig& config) {
       !s.ok()) {
     return s;
   }
-  if (absl::Status s = server::CheckServerSettings(config.server());
-      !s.ok()) {
+  if (absl::Status s = server::CheckServerSettings(config.server()); !s.ok()) {
     return s;
   }
-  return outbox::CheckDownstreams({{"notify", &config.notify()}}, "allocation-svc");
+  return outbox::CheckDownstreams({{"notify", &config.notify()}},
+                                  "allocation-svc");
 }
 
 absl::StatusOr<std::unique_ptr<AllocationServer>> AllocationServer::Start(

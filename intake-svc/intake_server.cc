@@ -7,15 +7,17 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
-#include "common/server/strict_decoding.h"
+#include "common/rights/rights_service.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
+#include "common/server/strict_decoding.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
 #include "intake-svc/crash_points.h"
 #include "intake-svc/districts.h"
 #include "intake-svc/intake_core.h"
 #include "intake-svc/intake_metrics.h"
+#include "intake-svc/intake_rights.h"
 #include "intake-svc/intake_service.h"
 #include "intake-svc/migrations.h"
 #include "intake-svc/reindex.h"
@@ -27,8 +29,7 @@ namespace {
 // Request metadata "frontdoor-actor" of the relay's calls.
 constexpr char kRelayActor[] = "intake-svc outbox relay";
 
-class IntakeServerImpl final
-    : public server::RunningService<IntakeServer> {
+class IntakeServerImpl final : public server::RunningService<IntakeServer> {
  public:
   IntakeServerImpl() : RunningService("intake-svc") {}
   ~IntakeServerImpl() override {
@@ -81,17 +82,16 @@ class IntakeServerImpl final
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<IntakeMetrics>(*metrics_registry);
-    core_ = std::make_unique<IntakeCore>(*common_.store, *common_.keys,
-                                         *districts_, *common_.registry, clock,
-                                         *metrics_, [this] {
-                                           // Crash-point build: the relay
-                                           // must not beat the reply.
-                                           if (FRONTDOOR_CRASH_POINT_ARMED(
-                                                   "after_ack_before_forward")) {
-                                             return;
-                                           }
-                                           NotifyRelays();
-                                         });
+    core_ = std::make_unique<IntakeCore>(
+        *common_.store, *common_.keys, *districts_, *common_.registry, clock,
+        *metrics_, [this] {
+          // Crash-point build: the relay
+          // must not beat the reply.
+          if (FRONTDOOR_CRASH_POINT_ARMED("after_ack_before_forward")) {
+            return;
+          }
+          NotifyRelays();
+        });
     absl::StatusOr<server::RateLimitPolicy> policy =
         server::RateLimitPolicyForServer(config.server(), *common_.registry);
     if (!policy.ok()) return policy.status();
@@ -107,9 +107,16 @@ class IntakeServerImpl final
       return s;
     }
 
+    rights_core_ =
+        std::make_unique<IntakeRights>(*common_.store, *common_.keys, clock);
+    absl::StatusOr<std::unique_ptr<rights::RightsService>> rights =
+        rights::MakeRightsService(*rights_core_, *common_.agencies, *limits_);
+    if (!rights.ok()) return rights.status();
+    rights_service_ = *std::move(rights);
+
     server::ServerParts parts;
     parts.config = config.server();
-    parts.services = {service_.get()};
+    parts.services = {service_.get(), rights_service_.get()};
     parts.agencies = common_.registry.get();
     // Partners send here: the smallest limit of the chain, so that every
     // event made from an accepted request fits the later hops.
@@ -129,6 +136,8 @@ class IntakeServerImpl final
   std::unique_ptr<IntakeCore> core_;
   std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<IntakeService> service_;
+  std::unique_ptr<IntakeRights> rights_core_;
+  std::unique_ptr<rights::RightsService> rights_service_;
 };
 
 }  // namespace
@@ -142,22 +151,23 @@ absl::Status ValidateConfig(const config::v1::IntakeConfig& config) {
   if (absl::Status s = required.Check("intake-svc configuration"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = server::CheckServerSettings(config.server());
-      !s.ok()) {
+  if (absl::Status s = server::CheckServerSettings(config.server()); !s.ok()) {
     return s;
   }
-  return outbox::CheckDownstreams({{"triage", &config.triage()}, {"notify", &config.notify()}}, "intake-svc");
+  return outbox::CheckDownstreams(
+      {{"triage", &config.triage()}, {"notify", &config.notify()}},
+      "intake-svc");
 }
 
 absl::StatusOr<std::unique_ptr<IntakeServer>> IntakeServer::Start(
     const config::v1::IntakeConfig& config, const Clock& clock) {
-  return server::ValidateAndStart<IntakeServerImpl>(config, clock, ValidateConfig);
+  return server::ValidateAndStart<IntakeServerImpl>(config, clock,
+                                                    ValidateConfig);
 }
 
 absl::Status RunServer(const std::string& config_path) {
   return server::RunUntilSignal<config::v1::IntakeConfig>(
-      "intake-svc", config_path,
-      [](const config::v1::IntakeConfig& config) {
+      "intake-svc", config_path, [](const config::v1::IntakeConfig& config) {
         return IntakeServer::Start(config);
       });
 }

@@ -7,9 +7,10 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
-#include "common/server/strict_decoding.h"
+#include "common/rights/rights_service.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
+#include "common/server/strict_decoding.h"
 #include "common/status/errors.h"
 #include "frontdoor/config/v1/notify_rules.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -17,6 +18,7 @@
 #include "notify-svc/migrations.h"
 #include "notify-svc/notify_core.h"
 #include "notify-svc/notify_metrics.h"
+#include "notify-svc/notify_rights.h"
 #include "notify-svc/notify_service.h"
 #include "notify-svc/recipients.h"
 #include "notify-svc/smtp.h"
@@ -48,9 +50,9 @@ outbox::RelayOptions PushRelayOptions(const config::v1::PushConfig& push) {
       push.initial_backoff_ms(), absl::Milliseconds(1), kDefaultInitialBackoff);
   options.max_backoff = OrDefault(push.max_backoff_ms(), absl::Milliseconds(1),
                                   kDefaultMaxBackoff);
-  options.dead_letter_after = OrDefault(push.dead_letter_after_seconds(),
-                                        absl::Seconds(1),
-                                        kDefaultDeadLetterAfter);
+  options.dead_letter_after =
+      OrDefault(push.dead_letter_after_seconds(), absl::Seconds(1),
+                kDefaultDeadLetterAfter);
   return options;
 }
 
@@ -90,8 +92,7 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
 
     // One relay per push partner, each with its own back-off.
     std::vector<std::string> push_topics;
-    for (const config::v1::NotifyRecipient& r :
-         recipients_->PushRecipients()) {
+    for (const config::v1::NotifyRecipient& r : recipients_->PushRecipients()) {
       config::v1::Downstream downstream;
       downstream.set_target(r.push_target());
       downstream.set_tls_server_name(r.push_tls_server_name());
@@ -99,8 +100,9 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       const config::v1::Agency* agency =
           common_.registry->FindById(r.agency_id());
       if (agency == nullptr) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "push recipient ", r.agency_id(), " is not in the agency registry"));
+        return absl::FailedPreconditionError(
+            absl::StrCat("push recipient ", r.agency_id(),
+                         " is not in the agency registry"));
       }
       for (const std::string& identity : agency->identities()) {
         downstream.add_expected_identities(identity);
@@ -140,11 +142,11 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
               "email recipient ", agency, " is not in the agency registry"));
         }
         push_topics.push_back(EmailTopic(agency));
-        if (absl::Status s = AddSinkHop(
-                std::make_unique<EmailSink>(*common_.store, *common_.keys,
-                                            config.email(), agency, *smtp,
-                                            clock),
-                smtp, clock, push_topics.back(), options);
+        if (absl::Status s =
+                AddSinkHop(std::make_unique<EmailSink>(
+                               *common_.store, *common_.keys, config.email(),
+                               agency, *smtp, clock),
+                           smtp, clock, push_topics.back(), options);
             !s.ok()) {
           return s;
         }
@@ -182,20 +184,28 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       return s;
     }
 
+    rights_core_ =
+        std::make_unique<NotifyRights>(*common_.store, *common_.keys, clock);
+    absl::StatusOr<std::unique_ptr<rights::RightsService>> rights =
+        rights::MakeRightsService(*rights_core_, *common_.agencies, *limits_);
+    if (!rights.ok()) return rights.status();
+    rights_service_ = *std::move(rights);
+
     server::ServerParts parts;
     parts.config = config.server();
-    parts.services = {service_.get(), inbox_.get()};
+    parts.services = {service_.get(), inbox_.get(), rights_service_.get()};
     parts.agencies = common_.registry.get();
     parts.registry = std::move(metrics_registry);
     parts.collectables = {
         std::make_shared<NotifyCollector>(*core_, *hub_, counters_, relays()),
         std::make_shared<outbox::OutboxCollector>(*common_.store, clock,
                                                   push_topics, relays())};
-    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok())
+      return s;
     Log(Level::kInfo, "notify.rules",
         {{"rules", recipients_->version()},
-         {"push_partners", static_cast<int64_t>(
-                               recipients_->PushRecipients().size())},
+         {"push_partners",
+          static_cast<int64_t>(recipients_->PushRecipients().size())},
          {"email_agencies", static_cast<int64_t>(email_agencies.size())}});
     return absl::OkStatus();
   }
@@ -208,6 +218,8 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
   std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<NotifyService> service_;
   std::unique_ptr<NotifyInbox> inbox_;
+  std::unique_ptr<NotifyRights> rights_core_;
+  std::unique_ptr<rights::RightsService> rights_service_;
 };
 
 }  // namespace
@@ -227,7 +239,8 @@ absl::Status ValidateConfig(const config::v1::NotifyConfig& config) {
   const config::v1::PushConfig& push = config.push();
   std::vector<FieldViolation> negative;
   for (const auto& [value, name] :
-       {std::pair{int64_t{push.initial_backoff_ms()}, "push.initial_backoff_ms"},
+       {std::pair{int64_t{push.initial_backoff_ms()},
+                  "push.initial_backoff_ms"},
         std::pair{int64_t{push.max_backoff_ms()}, "push.max_backoff_ms"},
         std::pair{int64_t{push.dead_letter_after_seconds()},
                   "push.dead_letter_after_seconds"},

@@ -6,9 +6,10 @@
 #include "common/logging/logging.h"
 #include "common/outbox/grpc_sink.h"
 #include "common/outbox/outbox_collector.h"
-#include "common/server/strict_decoding.h"
+#include "common/rights/rights_service.h"
 #include "common/server/server_host.h"
 #include "common/server/service_main.h"
+#include "common/server/strict_decoding.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "prometheus/registry.h"
@@ -17,6 +18,7 @@
 #include "triage-svc/rules.h"
 #include "triage-svc/triage_core.h"
 #include "triage-svc/triage_metrics.h"
+#include "triage-svc/triage_rights.h"
 #include "triage-svc/triage_service.h"
 
 namespace frontdoor::triage {
@@ -25,8 +27,7 @@ namespace {
 // Request metadata "frontdoor-actor" of the relay's calls.
 constexpr char kRelayActor[] = "triage-svc outbox relay";
 
-class TriageServerImpl final
-    : public server::RunningService<TriageServer> {
+class TriageServerImpl final : public server::RunningService<TriageServer> {
  public:
   TriageServerImpl() : RunningService("triage-svc") {}
   ~TriageServerImpl() override {
@@ -84,8 +85,8 @@ class TriageServerImpl final
 
     auto metrics_registry = std::make_shared<prometheus::Registry>();
     metrics_ = std::make_unique<TriageMetrics>(*metrics_registry);
-    core_ = std::make_unique<TriageCore>(*common_.store, *common_.keys,
-                                         *rules_, clock, *metrics_,
+    core_ = std::make_unique<TriageCore>(*common_.store, *common_.keys, *rules_,
+                                         clock, *metrics_,
                                          [this] { NotifyRelays(); });
     absl::StatusOr<server::RateLimitPolicy> policy =
         server::RateLimitPolicyForServer(config.server(), *common_.registry);
@@ -97,10 +98,9 @@ class TriageServerImpl final
     inbox_ = std::make_unique<TriageInbox>(*core_, *common_.agencies);
     if (absl::Status s = server::DecodeRequestsStrictly<v1::TriageService>(
             *service_, &TriageService::ListQueue,
-            &TriageService::GetAssessmentForm,
-            &TriageService::SubmitAssessment, &TriageService::GetDecision,
-            &TriageService::OverrideDecision, &TriageService::ListHistory,
-            &TriageService::Report);
+            &TriageService::GetAssessmentForm, &TriageService::SubmitAssessment,
+            &TriageService::GetDecision, &TriageService::OverrideDecision,
+            &TriageService::ListHistory, &TriageService::Report);
         !s.ok()) {
       return s;
     }
@@ -110,9 +110,16 @@ class TriageServerImpl final
       return s;
     }
 
+    rights_core_ =
+        std::make_unique<TriageRights>(*common_.store, *common_.keys, clock);
+    absl::StatusOr<std::unique_ptr<rights::RightsService>> rights =
+        rights::MakeRightsService(*rights_core_, *common_.agencies, *limits_);
+    if (!rights.ok()) return rights.status();
+    rights_service_ = *std::move(rights);
+
     server::ServerParts parts;
     parts.config = config.server();
-    parts.services = {service_.get(), inbox_.get()};
+    parts.services = {service_.get(), inbox_.get(), rights_service_.get()};
     parts.agencies = common_.registry.get();
     parts.registry = std::move(metrics_registry);
     TriageCore* core = core_.get();
@@ -124,7 +131,8 @@ class TriageServerImpl final
                                      kDecidedForNotifyTopic,
                                      kSerialPerpetratorTopic},
             relays())};
-    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok()) return s;
+    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok())
+      return s;
     Log(Level::kInfo, "triage.rules",
         {{"dash_rules", rules_->dash().version()},
          {"child_rules", rules_->child().version()}});
@@ -138,6 +146,8 @@ class TriageServerImpl final
   std::unique_ptr<server::EdgeLimits> limits_;
   std::unique_ptr<TriageService> service_;
   std::unique_ptr<TriageInbox> inbox_;
+  std::unique_ptr<TriageRights> rights_core_;
+  std::unique_ptr<rights::RightsService> rights_service_;
 };
 
 }  // namespace
@@ -151,22 +161,23 @@ absl::Status ValidateConfig(const config::v1::TriageConfig& config) {
   if (absl::Status s = required.Check("triage-svc configuration"); !s.ok()) {
     return s;
   }
-  if (absl::Status s = server::CheckServerSettings(config.server());
-      !s.ok()) {
+  if (absl::Status s = server::CheckServerSettings(config.server()); !s.ok()) {
     return s;
   }
-  return outbox::CheckDownstreams({{"allocation", &config.allocation()}, {"notify", &config.notify()}}, "triage-svc");
+  return outbox::CheckDownstreams(
+      {{"allocation", &config.allocation()}, {"notify", &config.notify()}},
+      "triage-svc");
 }
 
 absl::StatusOr<std::unique_ptr<TriageServer>> TriageServer::Start(
     const config::v1::TriageConfig& config, const Clock& clock) {
-  return server::ValidateAndStart<TriageServerImpl>(config, clock, ValidateConfig);
+  return server::ValidateAndStart<TriageServerImpl>(config, clock,
+                                                    ValidateConfig);
 }
 
 absl::Status RunServer(const std::string& config_path) {
   return server::RunUntilSignal<config::v1::TriageConfig>(
-      "triage-svc", config_path,
-      [](const config::v1::TriageConfig& config) {
+      "triage-svc", config_path, [](const config::v1::TriageConfig& config) {
         return TriageServer::Start(config);
       });
 }

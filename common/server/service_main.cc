@@ -10,6 +10,7 @@
 #include "common/clock/clock.h"
 #include "common/metrics/families.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 
 namespace frontdoor::server {
@@ -106,7 +107,8 @@ absl::StatusOr<std::string> StoreLocation(
 absl::StatusOr<std::unique_ptr<store::Store>> OpenServiceStore(
     const config::v1::StoreConfig& config,
     std::vector<store::Migration> migrations) {
-  for (auto* extra : {&outbox::Migrations, &audit::Migrations}) {
+  for (auto* extra :
+       {&outbox::Migrations, &audit::Migrations, &rights::Migrations}) {
     for (store::Migration& m : (*extra)()) migrations.push_back(std::move(m));
   }
   absl::StatusOr<std::string> location = StoreLocation(config);

@@ -14,7 +14,8 @@ const std::vector<StaffRole>& StaffRoles() {
   // the queue; practitioners and team leaders also assess, read referrals
   // in full and are told of repeats; operators run the service and see
   // reports; commissioners see reports only (aggregate figures: no
-  // personal data).
+  // personal data); the data-protection officer uses the DataRights
+  // methods only.
   // Only team leaders override a tier or release a place.
   constexpr unsigned kPractitionerActions =
       StaffBit(StaffAction::kKeyReferral) |
@@ -37,6 +38,9 @@ const std::vector<StaffRole>& StaffRoles() {
        {config::v1::ROLE_OPERATOR, config::v1::ROLE_REPORT_VIEWER},
        0},
       {"commissioner", {config::v1::ROLE_REPORT_VIEWER}, 0},
+      // Answers subject access requests and applies restriction, legal
+      // holds, rectification and erasure (the DataRights methods).
+      {"data_protection_officer", {config::v1::ROLE_DATA_PROTECTION}, 0},
   };
   return *kRoles;
 }

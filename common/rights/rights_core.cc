@@ -1,0 +1,242 @@
+#include "common/rights/rights_core.h"
+
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/audit/audit.h"
+
+namespace frontdoor::rights {
+namespace {
+
+// Runs `work` in one write transaction after the caller's and the
+// request's checks, then records `action` (from the result) in the same
+// transaction and answers. A PERMISSION_DENIED is audited by the server's
+// refusal interceptor, not here.
+template <typename T, typename Request, typename Work, typename ActionOf>
+void Run(store::Store& store, const crypto::KeyRing& keys, const Caller& caller,
+         absl::Time now, const Request& request, Work work, ActionOf action_of,
+         Done<T> done) {
+  if (absl::Status s = CheckDataProtectionOfficer(caller); !s.ok()) {
+    done(s);
+    return;
+  }
+  if (absl::Status s = Validate(request); !s.ok()) {
+    done(s);
+    return;
+  }
+  auto result = std::make_shared<T>();
+  store.Write(
+      [&keys, caller, now, work = std::move(work),
+       action_of = std::move(action_of), result](store::Tx& tx) {
+        absl::StatusOr<T> answer = work(tx);
+        if (!answer.ok()) return answer.status();
+        *result = *std::move(answer);
+        return audit::Record(tx, keys, caller, now, action_of(*result));
+      },
+      [result, done = std::move(done)](absl::Status status) {
+        if (!status.ok()) {
+          done(status);
+          return;
+        }
+        done(std::move(*result));
+      });
+}
+
+audit::Action ActionOn(std::string action, std::string reference,
+                       std::string reason, std::string details = "") {
+  return {std::move(action), std::move(reference), std::move(reason),
+          kLawfulBasisRights, std::move(details)};
+}
+
+}  // namespace
+
+RightsCore::RightsCore(std::string service, store::Store& store,
+                       const crypto::KeyRing& keys, const Clock& clock)
+    : service_(std::move(service)), store_(store), keys_(keys), clock_(clock) {}
+
+absl::StatusOr<common::v1::RightsState> RightsCore::StateIn(
+    store::Tx& tx, const std::string& reference) {
+  absl::StatusOr<Rights> rights = LoadRights(tx, reference);
+  if (!rights.ok()) return rights.status();
+  absl::StatusOr<bool> holds = HoldsReference(tx, reference);
+  if (!holds.ok()) return holds.status();
+  return StateOf(*rights, service_, reference, *holds);
+}
+
+void RightsCore::FindPerson(const Caller& caller,
+                            const common::v1::FindPersonRequest& request,
+                            Done<common::v1::FindPersonResponse> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::FindPersonResponse>(
+      store_, keys_, caller, now, request,
+      [this, request, now](store::Tx& tx) { return FindIn(tx, request, now); },
+      [request](const common::v1::FindPersonResponse& found) {
+        return ActionOn(
+            kAuditFind, request.reference(), kReasonSubjectRights,
+            absl::StrCat(
+                "{\"by\":\"",
+                request.has_name_and_birth() ? "name_and_birth" : "reference",
+                "\",\"found\":", found.referrals_size(), "}"));
+      },
+      std::move(done));
+}
+
+void RightsCore::ExportSubject(const Caller& caller,
+                               const common::v1::ExportSubjectRequest& request,
+                               Done<common::v1::ExportSubjectResponse> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::ExportSubjectResponse>(
+      store_, keys_, caller, now, request,
+      [this, request, now](store::Tx& tx) {
+        return ExportFrom(tx, request, now);
+      },
+      [request](const common::v1::ExportSubjectResponse& exported) {
+        return ActionOn(
+            kAuditExport, request.person().reference(), kReasonSubjectRights,
+            absl::StrCat("{\"party\":\"",
+                         common::v1::Party_Name(request.person().party()),
+                         "\",\"records\":", exported.records_size(), "}"));
+      },
+      std::move(done));
+}
+
+void RightsCore::Rectify(const Caller& caller,
+                         const common::v1::RectifyRequest& request,
+                         Done<common::v1::RectifyResponse> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::RectifyResponse>(
+      store_, keys_, caller, now, request,
+      [this, caller, request, now](store::Tx& tx) {
+        return RectifyIn(tx, caller, request, now);
+      },
+      [request](const common::v1::RectifyResponse& rectified) {
+        return ActionOn(
+            kAuditRectify, request.person().reference(), request.reason(),
+            absl::StrCat("{\"party\":\"",
+                         common::v1::Party_Name(request.person().party()),
+                         "\",\"field\":\"", request.field(),
+                         "\",\"copies\":", rectified.copies_corrected(), "}"));
+      },
+      std::move(done));
+}
+
+void RightsCore::SetRestriction(
+    const Caller& caller, const common::v1::SetRestrictionRequest& request,
+    Done<common::v1::RightsState> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::RightsState>(
+      store_, keys_, caller, now, request,
+      [this, request,
+       now](store::Tx& tx) -> absl::StatusOr<common::v1::RightsState> {
+        if (absl::Status s =
+                SaveRestriction(tx, request.reference(), request.restricted(),
+                                request.reason(), now);
+            !s.ok()) {
+          return s;
+        }
+        return StateIn(tx, request.reference());
+      },
+      [request](const common::v1::RightsState&) {
+        return ActionOn(
+            request.restricted() ? kAuditRestrict : kAuditRestrictionLifted,
+            request.reference(), request.reason());
+      },
+      std::move(done));
+}
+
+void RightsCore::SetLegalHold(const Caller& caller,
+                              const common::v1::SetLegalHoldRequest& request,
+                              Done<common::v1::RightsState> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::RightsState>(
+      store_, keys_, caller, now, request,
+      [this, request,
+       now](store::Tx& tx) -> absl::StatusOr<common::v1::RightsState> {
+        if (absl::Status s = SaveHold(tx, request.reference(), request.held(),
+                                      request.reason(), now);
+            !s.ok()) {
+          return s;
+        }
+        return StateIn(tx, request.reference());
+      },
+      [request](const common::v1::RightsState&) {
+        return ActionOn(request.held() ? kAuditHold : kAuditHoldLifted,
+                        request.reference(), request.reason());
+      },
+      std::move(done));
+}
+
+void RightsCore::Erase(const Caller& caller,
+                       const common::v1::EraseRequest& request,
+                       Done<common::v1::RightsState> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::RightsState>(
+      store_, keys_, caller, now, request,
+      [this, request,
+       now](store::Tx& tx) -> absl::StatusOr<common::v1::RightsState> {
+        absl::StatusOr<Rights> rights = LoadRights(tx, request.reference());
+        if (!rights.ok()) return rights.status();
+        if (rights->held) {
+          return absl::FailedPreconditionError(
+              absl::StrCat("referral ", request.reference(),
+                           " is on legal hold: lift the hold before erasing"));
+        }
+        if (!rights->erased_at) {
+          if (absl::Status s = EraseIn(tx, request.reference(), now); !s.ok()) {
+            return s;
+          }
+          if (absl::Status s =
+                  SaveErased(tx, request.reference(), request.reason(), now);
+              !s.ok()) {
+            return s;
+          }
+        }
+        return StateIn(tx, request.reference());
+      },
+      [request](const common::v1::RightsState&) {
+        return ActionOn(kAuditErase, request.reference(), request.reason());
+      },
+      std::move(done));
+}
+
+void RightsCore::GetRightsState(
+    const Caller& caller, const common::v1::GetRightsStateRequest& request,
+    Done<common::v1::RightsState> done) {
+  const absl::Time now = clock_.Now();
+  Run<common::v1::RightsState>(
+      store_, keys_, caller, now, request,
+      [this, request](store::Tx& tx) {
+        return StateIn(tx, request.reference());
+      },
+      [request](const common::v1::RightsState&) {
+        return ActionOn(kAuditStateRead, request.reference(),
+                        kReasonSubjectRights);
+      },
+      std::move(done));
+}
+
+absl::StatusOr<common::v1::FindPersonResponse> RightsCore::FindIn(
+    store::Tx&, const common::v1::FindPersonRequest&, absl::Time) {
+  return absl::UnimplementedError(
+      absl::StrCat(service_, " does not find people yet"));
+}
+
+absl::StatusOr<common::v1::ExportSubjectResponse> RightsCore::ExportFrom(
+    store::Tx&, const common::v1::ExportSubjectRequest&, absl::Time) {
+  return absl::UnimplementedError(
+      absl::StrCat(service_, " does not export a person's data yet"));
+}
+
+absl::StatusOr<common::v1::RectifyResponse> RightsCore::RectifyIn(
+    store::Tx&, const Caller&, const common::v1::RectifyRequest&, absl::Time) {
+  return absl::UnimplementedError(
+      absl::StrCat(service_, " does not rectify yet"));
+}
+
+absl::Status RightsCore::EraseIn(store::Tx&, const std::string&, absl::Time) {
+  return absl::UnimplementedError(
+      absl::StrCat(service_, " does not erase yet"));
+}
+
+}  // namespace frontdoor::rights

@@ -1,0 +1,24 @@
+#pragma once
+
+// triage-svc's side of the DataRights contract
+// (frontdoor/common/v1/data_rights.proto) over its own data
+// (common/rights/rights_core.h does what every service shares).
+
+#include <string>
+
+#include "common/rights/rights_core.h"
+
+namespace frontdoor::triage {
+
+class TriageRights final : public rights::RightsCore {
+ public:
+  // All must outlive the core.
+  TriageRights(store::Store& store, const crypto::KeyRing& keys,
+               const Clock& clock);
+
+ protected:
+  absl::StatusOr<bool> HoldsReference(store::Tx& tx,
+                                      const std::string& reference) override;
+};
+
+}  // namespace frontdoor::triage
