@@ -22,10 +22,12 @@
 //    instances); web-svc's Ingress: the public host's TLS from a
 //    cert-manager Certificate, the backend web-svc's https port over HTTPS
 //    verified against the suite's CA, the body limit web-svc's forms have;
-//    only the ingress controller reaches web-svc.
+//    only the ingress controller reaches web-svc; the Grafana dashboards,
+//    every file in monitoring/dashboards in one ConfigMap labelled for
+//    Grafana's sidecar, as valid JSON.
 //
 // Prints one line per check and ends with "N passed, N failed".
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { parseAllDocuments } from "yaml";
 
 const [overlay, renderedPath, repoRoot] = process.argv.slice(2);
@@ -763,6 +765,59 @@ if (webDeployment) {
     }
   }
   check(`${WEB}: Ingress to its https port over verified HTTPS, TLS for the public host from cert-manager`, p);
+}
+
+// Grafana dashboards (k8s/components/dashboards): every file in
+// monitoring/dashboards/ rendered, byte for byte, into exactly one ConfigMap
+// labelled for Grafana's dashboard sidecar, as valid JSON with a uid no
+// other dashboard has, and small enough for kubectl apply to record.
+// Production must have them; an overlay without them is not checked.
+const DASHBOARD_LABEL = "grafana_dashboard";
+// kubectl apply keeps the whole object in one annotation; annotations are
+// limited to 256 KiB in all.
+const MAX_APPLIED_BYTES = 262144;
+const dashboardMaps = ofKind("ConfigMap").filter((c) => c.metadata?.labels?.[DASHBOARD_LABEL] !== undefined);
+if (dashboardMaps.length || overlay === "production") {
+  const p = [];
+  let files = [];
+  try {
+    files = readdirSync(`${repoRoot}/monitoring/dashboards`).filter((f) => f.endsWith(".json")).sort();
+  } catch (e) {
+    p.push(`monitoring/dashboards: ${e.message}`);
+  }
+  if (!files.length) p.push("no dashboards in monitoring/dashboards");
+  const renderedIn = new Map();
+  const uids = new Map();
+  for (const cm of dashboardMaps) {
+    const where = id(cm);
+    if (cm.metadata.labels[DASHBOARD_LABEL] !== "1")
+      p.push(`${where}: label ${DASHBOARD_LABEL}=${cm.metadata.labels[DASHBOARD_LABEL]}, the sidecar looks for "1"`);
+    const keys = Object.keys(cm.data ?? {});
+    if (keys.length !== 1 || cm.binaryData) p.push(`${where}: ${keys.length} data keys, expected one dashboard`);
+    for (const k of keys) {
+      let d;
+      try {
+        d = JSON.parse(cm.data[k]);
+      } catch (e) {
+        p.push(`${where}: ${k} is not valid JSON: ${e.message}`);
+        continue;
+      }
+      if (!d.uid || !d.title) p.push(`${where}: ${k} has no uid or title`);
+      else if (uids.has(d.uid)) p.push(`${where}: uid ${d.uid} is also ${uids.get(d.uid)}'s`);
+      uids.set(d.uid, where);
+      renderedIn.set(k, [...(renderedIn.get(k) ?? []), where]);
+      if (!files.includes(k)) p.push(`${where}: ${k} is not in monitoring/dashboards`);
+      else if (readFileSync(`${repoRoot}/monitoring/dashboards/${k}`, "utf8") !== cm.data[k])
+        p.push(`${where}: ${k} differs from monitoring/dashboards/${k} (run k8s/sync-dashboards)`);
+    }
+    const size = Buffer.byteLength(JSON.stringify(cm));
+    if (size > MAX_APPLIED_BYTES) p.push(`${where}: ${size} bytes, more than kubectl apply can record (${MAX_APPLIED_BYTES})`);
+  }
+  for (const f of files) {
+    const at = renderedIn.get(f) ?? [];
+    if (at.length !== 1) p.push(`monitoring/dashboards/${f}: rendered in ${at.length} ConfigMaps ${at.join(", ")}`);
+  }
+  check(`Grafana dashboards: each of the ${files.length} in monitoring/dashboards in one ConfigMap labelled ${DASHBOARD_LABEL}: "1", valid JSON, uids unique`, p);
 }
 
 // The overlay's own promises.
