@@ -293,7 +293,7 @@ fi
 # A first contact on one placement.
 deadline=$((SECONDS + kDriveSeconds))
 until ctl frontdoor-helpline allocation-svc first-contact "$high1" --method=phone \
-        >>"$WORK/first-contact.out" 2>&1; do
+        >>"$WORK/first-contact.log" 2>&1; do
   [ "$SECONDS" -lt "$deadline" ] || fail "no first contact recorded on $high1"
   sleep 0.2
 done
