@@ -38,7 +38,6 @@ import threading
 import time
 
 import grpc
-from google.protobuf import json_format
 
 import frontdoor_client
 from frontdoor.notify.v1 import notify_pb2, notify_service_pb2, notify_service_pb2_grpc
@@ -82,7 +81,7 @@ def process(delivery):
         "recipientKind": notify_pb2.RecipientKind.Name(n.recipient_kind),
         "body": n.WhichOneof("body"),
         "reference": reference_of(n),
-        "createdAt": json_format.MessageToJson(n.created_at).strip('"'),
+        "createdAt": n.created_at.ToJsonString(),
     }), flush=True)
 
 

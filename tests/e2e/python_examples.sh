@@ -20,7 +20,9 @@
 #      and the referral is received;
 #   6. the hub's example, started again from its position file while a
 #      second alert waits, resumes after the first: it receives only the
-#      second.
+#      second;
+#   7. an agency that neither refers nor receives is refused the stream
+#      (PERMISSION_DENIED): the example stops, exit 1.
 # Usage: python_examples.sh BUILD_DIR SOURCE_DIR
 # Exit 77 (skipped) only when python3-grpcio is not installed.
 set -euo pipefail
@@ -48,7 +50,7 @@ readonly kHub=staffs-police-hub           # receives MARAC alerts by stream
 # An agency allowed one write, then one every 1/kLimitedRate seconds: its
 # second submission is refused RESOURCE_EXHAUSTED with RetryInfo.
 readonly kLimitedAgency=uhnm-health
-readonly kLimitedRate=0.25
+readonly kLimitedRate=0.1
 
 fail() {
   echo "FAIL: $*" >&2
@@ -263,6 +265,16 @@ grep -q "\"body\": \"marac_alert\", \"reference\": \"$ref2\"" "$WORK/hold-2.out"
 ! grep -q "\"reference\": \"$ref\"" "$WORK/hold-2.out" ||
   fail "the resumed stream delivered $ref's alert again"
 echo "e2e: hold_notifications.py resumed after position $position: $ref2's alert only"
+
+# 7. An agency that neither refers nor receives is refused the stream: the
+#    example stops (exit 1) instead of reconnecting.
+status=0
+example hold_notifications.py frontdoor-operations --target "localhost:${API[notify-svc]}" \
+  --actor "Operator" --give-up-after "$kWaitSeconds" >/dev/null 2>"$WORK/hold-refused.log" || status=$?
+[ "$status" = 1 ] || fail "hold_notifications.py as frontdoor-operations exited $status, not 1"
+grep -q "^hold_notifications: refused: PERMISSION_DENIED" "$WORK/hold-refused.log" ||
+  fail "hold_notifications.py as frontdoor-operations: no PERMISSION_DENIED printed"
+echo "e2e: hold_notifications.py stopped on PERMISSION_DENIED for frontdoor-operations"
 
 for name in intake-svc triage-svc allocation-svc notify-svc; do kill -TERM "${PIDS[$name]}"; done
 for name in intake-svc triage-svc allocation-svc notify-svc; do
