@@ -24,7 +24,9 @@
 //    verified against the suite's CA, the body limit web-svc's forms have;
 //    only the ingress controller reaches web-svc; the Grafana dashboards,
 //    every file in monitoring/dashboards in one ConfigMap labelled for
-//    Grafana's sidecar, as valid JSON.
+//    Grafana's sidecar, as valid JSON; the partners' way in, LoadBalancer
+//    Services passing TLS through to intake-svc's and notify-svc's API
+//    ports only, from the ranges the network policies admit.
 //
 // Prints one line per check and ends with "N passed, N failed".
 import { readdirSync, readFileSync } from "node:fs";
@@ -614,6 +616,8 @@ if (policies.length) {
     const facing = PARTNER_FACING.includes(from);
     if (allows(pods[from], "ingress", partner, apiPort(from)) !== facing)
       p.push(`partners -> ${from}:${apiPort(from)} ${facing ? "denied" : "allowed"}`);
+    for (const port of [metricsPort(from), healthPort(from)])
+      if (allows(pods[from], "ingress", partner, port)) p.push(`partners -> ${from}:${port} allowed (only API ports face partners)`);
     if (!flow(prometheus, pods[from], metricsPort(from))) p.push(`prometheus -> ${from} metrics denied`);
     if (flow(prometheus, pods[from], apiPort(from))) p.push(`prometheus -> ${from} API allowed`);
     if (flow(stranger, pods[from], apiPort(from)) || flow(stranger, pods[from], metricsPort(from)))
@@ -673,6 +677,78 @@ if (policies.length) {
       !(np.spec.ingress ?? []).length && !(np.spec.egress ?? []).length))
     p.push("no default-deny policy for ingress and egress");
   check("network policies allow exactly the forward flow (and PostgreSQL with CloudNativePG's own traffic, Prometheus, DNS, partners, the ingress controller to web-svc)", p);
+}
+
+// The partners' way in (components/partner-entry): Services reachable
+// from outside the cluster (type LoadBalancer or NodePort, or with
+// externalIPs) are only layer-4 load balancers in front of a
+// partner-facing service's mTLS API port, TLS passed through to the pod,
+// keeping the partner's address (externalTrafficPolicy: Local) for the
+// network policies, open only to the partners' ranges: the same ranges
+// the network policies admit to that port, never every address. Their
+// host name is one the service's certificate names. Production has one
+// for each partner-facing service.
+// Annotation keys that make a cloud's load balancer terminate TLS or speak
+// something other than TCP to the pods (AWS, DigitalOcean, Oracle, Azure
+// and others name them so): the partner's certificate would then never
+// reach the service.
+const TLS_TERMINATING_ANNOTATION = /ssl|tls|certificate|cert-id|backend-protocol|-protocol$/i;
+const HOSTNAME_ANNOTATION = "external-dns.alpha.kubernetes.io/hostname";
+const exposed = ofKind("Service").filter((s) =>
+  ["LoadBalancer", "NodePort"].includes(s.spec?.type) || (s.spec?.externalIPs ?? []).length);
+if (exposed.length || overlay === "production") {
+  const p = [];
+  const apiPortOf = (s) => portOf(listens(svcConfig(s)).api ?? ":0");
+  const entries = new Map(); // partner-facing service -> entry Services
+  for (const svc of exposed) {
+    const where = id(svc);
+    const spec = svc.spec;
+    if (spec.type !== "LoadBalancer") p.push(`${where}: type ${spec.type ?? "ClusterIP"} with externalIPs or node ports: only a LoadBalancer in front of a partner-facing API`);
+    if ((spec.externalIPs ?? []).length) p.push(`${where}: externalIPs ${spec.externalIPs.join(", ")}`);
+    const targets = deployments.filter((d) => spec.selector && selects({ matchLabels: spec.selector }, podLabels(d)))
+      .map((d) => d.metadata.name);
+    if (targets.length !== 1) { p.push(`${where}: selects ${targets.join(", ") || "no Deployment"}, expected one partner-facing service`); continue; }
+    const target = targets[0];
+    if (!PARTNER_FACING.includes(target)) { p.push(`${where}: exposes ${target}, which partners do not call (only ${PARTNER_FACING.join(", ")})`); continue; }
+    entries.set(target, [...(entries.get(target) ?? []), where]);
+    const api = apiPortOf(target);
+    const ports = spec.ports ?? [];
+    if (ports.length !== 1) p.push(`${where}: ${ports.length} ports, expected only ${target}'s API port ${api}`);
+    for (const sp of ports) {
+      if ((sp.protocol ?? "TCP") !== "TCP") p.push(`${where}: port ${sp.port} is ${sp.protocol}`);
+      if (sp.port !== api || ![api, "grpc"].includes(sp.targetPort ?? sp.port))
+        p.push(`${where}: port ${sp.port} -> ${sp.targetPort ?? sp.port} is not ${target}'s API port ${api} (grpc)`);
+    }
+    if (spec.externalTrafficPolicy !== "Local")
+      p.push(`${where}: externalTrafficPolicy ${spec.externalTrafficPolicy ?? "Cluster"}: nodes would hide the partner's address from the network policies (use Local)`);
+    const ranges = spec.loadBalancerSourceRanges ?? [];
+    if (!ranges.length) p.push(`${where}: no loadBalancerSourceRanges: open to every address`);
+    for (const r of ranges) if (/\/0$/.test(r)) p.push(`${where}: loadBalancerSourceRanges ${r} is every address`);
+    // The ranges the network policies admit to this port from outside.
+    const admitted = new Set(ofKind("NetworkPolicy")
+      .filter((np) => (np.spec.policyTypes ?? ["Ingress"]).includes("Ingress") &&
+        selects(np.spec.podSelector, podLabels(named("Deployment", target))))
+      .flatMap((np) => (np.spec.ingress ?? []).filter((rule) => !rule.ports || rule.ports.some((x) => x.port === api))
+        .flatMap((rule) => (rule.from ?? []).filter((peer) => peer.ipBlock).map((peer) => peer.ipBlock.cidr))));
+    const want = [...admitted].sort().join(", "), got = [...new Set(ranges)].sort().join(", ");
+    if (ofKind("NetworkPolicy").length && want !== got)
+      p.push(`${where}: loadBalancerSourceRanges [${got}] differ from the ranges the network policies admit to ${target}:${api} [${want}]`);
+    for (const k of Object.keys(svc.metadata.annotations ?? {}))
+      if (TLS_TERMINATING_ANNOTATION.test(k)) p.push(`${where}: annotation ${k} would end TLS (or change the protocol) at the load balancer; partners' mTLS must reach the pod`);
+    const host = svc.metadata.annotations?.[HOSTNAME_ANNOTATION];
+    if (!host) p.push(`${where}: no ${HOSTNAME_ANNOTATION}: the name partners call`);
+    else {
+      if (/\.invalid$/.test(host) && overlay === "production") p.push(`${where}: host ${host} is the placeholder; the overlay sets the name partners call`);
+      const tls = named("Deployment", target).spec.template.spec.volumes?.find((v) => v.name === "tls")?.secret?.secretName;
+      const cert = ofKind("Certificate").find((c) => c.spec.secretName === tls);
+      if (ofKind("Certificate").length && !(cert?.spec.dnsNames ?? []).includes(host))
+        p.push(`${where}: ${target}'s certificate does not name ${host}: partners could not verify it`);
+    }
+  }
+  if (overlay === "production")
+    for (const s of PARTNER_FACING)
+      if ((entries.get(s) ?? []).length !== 1) p.push(`${s}: ${(entries.get(s) ?? []).length} ways in for partners, expected one LoadBalancer Service`);
+  check(`partners' way in: ${exposed.length} Services reachable from outside, each a passthrough to a partner-facing API port, from the partners' ranges only`, p);
 }
 
 // web-svc's Ingress (ingress-nginx): the public host over TLS from a
