@@ -1,5 +1,8 @@
 #include "allocation-svc/allocation_rights.h"
 
+#include "allocation-svc/migrations.h"
+#include "frontdoor/allocation/v1/allocation.pb.h"
+
 namespace frontdoor::allocation {
 
 AllocationRights::AllocationRights(store::Store& store,
@@ -13,6 +16,26 @@ absl::StatusOr<bool> AllocationRights::HoldsReference(
       "SELECT 1 FROM placements WHERE reference = $1 LIMIT 1", {reference});
   if (!rows.ok()) return rows.status();
   return !rows->empty();
+}
+
+absl::Status AllocationRights::EraseIn(store::Tx& tx,
+                                       const std::string& reference,
+                                       absl::Time now) {
+  if (absl::Status s = Shred(tx, reference, SealedColumns(), now); !s.ok()) {
+    return s;
+  }
+  // Erasure ends the case: a placement that waits for or holds a place
+  // can no longer be opened to be worked, so it is released now (its
+  // place is free for the next allocation).
+  absl::StatusOr<int64_t> released = tx.Exec(
+      "UPDATE placements SET state = $1, released_at_us = CASE WHEN "
+      "released_at_us = 0 THEN $2 ELSE released_at_us END "
+      "WHERE reference = $3 AND state IN ($4, $5, $6)",
+      {int64_t{v1::PLACEMENT_STATE_RELEASED}, absl::ToUnixMicros(now),
+       reference, int64_t{v1::PLACEMENT_STATE_AWAITING_CONSENT},
+       int64_t{v1::PLACEMENT_STATE_WAITING},
+       int64_t{v1::PLACEMENT_STATE_ALLOCATED}});
+  return released.status();
 }
 
 }  // namespace frontdoor::allocation

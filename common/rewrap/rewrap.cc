@@ -9,14 +9,24 @@
 #include "absl/strings/str_join.h"
 #include "common/logging/logging.h"
 #include "common/metrics/families.h"
+#include "common/rights/data_keys.h"
 
 namespace frontdoor::rewrap {
 namespace {
 
-// "substr(column, 1, $1) <> $2": a value not sealed under the active key
-// (its first bytes are not the active key's prefix).
+// A value sealed under the ring (its first byte is format version 1, as
+// the prefix's is) but not under the active key (its first bytes are not
+// the active key's prefix); for a data-key column, any value under the
+// ring. Values under data keys (version 2) and NULLs (a destroyed key) are
+// never on an old key.
 std::string OnOldKey(const SealedColumn& c) {
-  return absl::StrCat("substr(", c.column, ", 1, $1) <> $2");
+  std::string under_ring =
+      absl::StrCat("substr(", c.column, ", 1, 1) = substr($2, 1, 1)");
+  if (!c.reference_sql.empty()) {
+    // $1 is used on both backends' parameter lists: keep it referenced.
+    return absl::StrCat(under_ring, " AND $1 > 0");
+  }
+  return absl::StrCat(under_ring, " AND substr(", c.column, ", 1, $1) <> $2");
 }
 
 store::Params PrefixParams(const crypto::KeyRing& keys) {
@@ -41,6 +51,55 @@ std::string AfterCursor(const SealedColumn& c, int first) {
 
 SealedColumn OutboxPayloads() {
   return {"outbox", "payload", {"seq"}, "event_id"};
+}
+
+SealedColumn DataKeysColumn() {
+  return {"data_keys", "wrapped_key", {"reference"},
+          absl::StrCat("'", crypto::kDataKeyWrapAadPrefix, "' || reference")};
+}
+
+absl::StatusOr<int64_t> MoveToDataKey(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      const SealedColumn& column,
+                                      const std::string& reference,
+                                      absl::Time now) {
+  const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
+  const std::string keys_list = absl::StrJoin(column.key_columns, ", ");
+  auto rows = tx.Query(
+      absl::StrCat("SELECT ", keys_list, ", ", column.aad_sql, ", ",
+                   column.column, " FROM ", column.table, " WHERE ",
+                   column.reference_sql, " = $3 AND ", OnOldKey(column)),
+      {static_cast<int64_t>(prefix.size()), store::Blob{prefix}, reference});
+  if (!rows.ok()) return rows.status();
+  const size_t n_keys = column.key_columns.size();
+  std::string where_key;
+  for (size_t i = 0; i < n_keys; ++i) {
+    absl::StrAppend(&where_key, i == 0 ? "" : " AND ", column.key_columns[i],
+                    " = $", i + 2);
+  }
+  int64_t moved = 0;
+  for (const store::Row& row : *rows) {
+    const std::string& aad = row.Text(n_keys);
+    absl::StatusOr<std::string> plain = keys.Open(row.Text(n_keys + 1), aad);
+    if (!plain.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "a value of ", column.table, ".", column.column,
+          " did not open to move it to the referral's data key: ",
+          plain.status().message()));
+    }
+    absl::StatusOr<std::string> sealed =
+        rights::SealFor(tx, keys, reference, *plain, aad, now);
+    if (!sealed.ok()) return sealed.status();
+    store::Params params = {store::Blob{*std::move(sealed)}};
+    for (size_t i = 0; i < n_keys; ++i) params.push_back(row.at(i));
+    auto changed = tx.Exec(absl::StrCat("UPDATE ", column.table, " SET ",
+                                        column.column, " = $1 WHERE ",
+                                        where_key),
+                           params);
+    if (!changed.ok()) return changed.status();
+    moved += *changed;
+  }
+  return moved;
 }
 
 absl::StatusOr<int64_t> CountOnOldKeys(store::Store& store,
@@ -73,6 +132,7 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
       absl::StrCat("UPDATE ", column.table, " SET ", column.column,
                    " = $1 WHERE ", where_key, " AND ", column.column, " = $",
                    n_keys + 2);
+  const bool to_data_key = !column.reference_sql.empty();
   PassResult result;
   std::optional<std::vector<store::Value>> cursor;
   while (true) {
@@ -81,6 +141,7 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
       store::Params params = PrefixParams(keys);
       std::string query = absl::StrCat(
           "SELECT ", keys_list, ", ", column.aad_sql, ", ", column.column,
+          ", ", to_data_key ? column.reference_sql : std::string("''"),
           " FROM ", column.table, " WHERE ", OnOldKey(column));
       if (cursor.has_value()) {
         absl::StrAppend(&query, " AND ", AfterCursor(column, 3));
@@ -104,7 +165,18 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
                {"error", std::string(plain.status().message())}});
           continue;
         }
-        absl::StatusOr<std::string> resealed = keys.Seal(*plain, aad);
+        absl::StatusOr<std::string> resealed =
+            to_data_key ? rights::SealFor(tx, keys, row.Text(n_keys + 2),
+                                          *plain, aad, absl::Now())
+                        : keys.Seal(*plain, aad);
+        if (rights::IsErased(resealed.status())) {
+          // A value left under the ring by a referral erased since: it
+          // stays counted (and an operator told) until it is dealt with.
+          ++result.failed;
+          Log(Level::kError, "rewrap.erased_referral_value",
+              {{"table", column.table}, {"column", column.column}});
+          continue;
+        }
         if (!resealed.ok()) return resealed.status();
         store::Params update_params = {store::Blob{*std::move(resealed)}};
         for (store::Value& v : key) update_params.push_back(std::move(v));

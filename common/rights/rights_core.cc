@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
 
 namespace frontdoor::rights {
 namespace {
@@ -232,6 +235,30 @@ absl::StatusOr<common::v1::RectifyResponse> RightsCore::RectifyIn(
     store::Tx&, const Caller&, const common::v1::RectifyRequest&, absl::Time) {
   return absl::UnimplementedError(
       absl::StrCat(service_, " does not rectify yet"));
+}
+
+absl::Status RightsCore::Shred(store::Tx& tx, const std::string& reference,
+                               const std::vector<rewrap::SealedColumn>& columns,
+                               absl::Time now) {
+  int64_t moved = 0;
+  for (const rewrap::SealedColumn& column : columns) {
+    if (column.reference_sql.empty()) continue;
+    absl::StatusOr<int64_t> n =
+        rewrap::MoveToDataKey(tx, keys_, column, reference, now);
+    if (!n.ok()) return n.status();
+    moved += *n;
+  }
+  absl::StatusOr<int64_t> dropped = outbox::DropEventsOf(tx, reference);
+  if (!dropped.ok()) return dropped.status();
+  absl::StatusOr<bool> destroyed = DestroyDataKey(tx, reference, now);
+  if (!destroyed.ok()) return destroyed.status();
+  Log(Level::kInfo, "rights.shredded",
+      {{"service", service_},
+       {"reference", reference},
+       {"key_destroyed", *destroyed},
+       {"moved_to_data_key", moved},
+       {"outbox_events_dropped", *dropped}});
+  return absl::OkStatus();
 }
 
 absl::Status RightsCore::EraseIn(store::Tx&, const std::string&, absl::Time) {

@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/rewrap/rewrap.h"
 #include "common/rights/rights.h"
 #include "common/store/store.h"
 #include "common/tls/caller.h"
@@ -77,6 +78,15 @@ class RightsCore {
   // only when the referral is not held and not yet erased.
   virtual absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                                absl::Time now);
+
+  // What every EraseIn does first: each value of the referral in `columns`
+  // (the service's data-key columns, rewrap::SealedColumn::reference_sql
+  // set) still sealed under the ring is moved to its data key, its outbox
+  // events are dropped (their payloads would never open again), and its
+  // data key is destroyed. Logged as "rights.shredded" with the counts.
+  absl::Status Shred(store::Tx& tx, const std::string& reference,
+                     const std::vector<rewrap::SealedColumn>& columns,
+                     absl::Time now);
 
   // The referral's state here, as answers carry it.
   absl::StatusOr<common::v1::RightsState> StateIn(store::Tx& tx,
