@@ -19,19 +19,24 @@ namespace {
 // the active key's prefix); for a data-key column, any value under the
 // ring. Values under data keys (version 2) and NULLs (a destroyed key) are
 // never on an old key.
+// Parameters (PrefixParams): $1 the version-1 byte; for a ring column, $2
+// the active key's prefix length and $3 the prefix.
 std::string OnOldKey(const SealedColumn& c) {
-  std::string under_ring =
-      absl::StrCat("substr(", c.column, ", 1, 1) = substr($2, 1, 1)");
-  if (!c.reference_sql.empty()) {
-    // $1 is used on both backends' parameter lists: keep it referenced.
-    return absl::StrCat(under_ring, " AND $1 > 0");
-  }
-  return absl::StrCat(under_ring, " AND substr(", c.column, ", 1, $1) <> $2");
+  std::string under_ring = absl::StrCat("substr(", c.column, ", 1, 1) = $1");
+  if (!c.reference_sql.empty()) return under_ring;
+  return absl::StrCat(under_ring, " AND substr(", c.column, ", 1, $2) <> $3");
 }
 
-store::Params PrefixParams(const crypto::KeyRing& keys) {
-  const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
-  return {static_cast<int64_t>(prefix.size()), store::Blob{prefix}};
+store::Params PrefixParams(const crypto::KeyRing& keys,
+                           const SealedColumn& c) {
+  store::Params params = {
+      store::Blob{std::string(1, static_cast<char>(crypto::kSealFormatV1))}};
+  if (c.reference_sql.empty()) {
+    const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
+    params.push_back(static_cast<int64_t>(prefix.size()));
+    params.push_back(store::Blob{prefix});
+  }
+  return params;
 }
 
 // "k1 > $3" or "(k1, k2) > ($3, $4)", parameters from `first`.
@@ -63,13 +68,20 @@ absl::StatusOr<int64_t> MoveToDataKey(store::Tx& tx,
                                       const SealedColumn& column,
                                       const std::string& reference,
                                       absl::Time now) {
-  const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
+  if (column.reference_sql.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(column.table, ".", column.column,
+                     " is not a column of data under data keys"));
+  }
   const std::string keys_list = absl::StrJoin(column.key_columns, ", ");
+  store::Params params = PrefixParams(keys, column);
+  params.push_back(reference);
   auto rows = tx.Query(
       absl::StrCat("SELECT ", keys_list, ", ", column.aad_sql, ", ",
                    column.column, " FROM ", column.table, " WHERE ",
-                   column.reference_sql, " = $3 AND ", OnOldKey(column)),
-      {static_cast<int64_t>(prefix.size()), store::Blob{prefix}, reference});
+                   column.reference_sql, " = $", params.size(), " AND ",
+                   OnOldKey(column)),
+      params);
   if (!rows.ok()) return rows.status();
   const size_t n_keys = column.key_columns.size();
   std::string where_key;
@@ -109,7 +121,7 @@ absl::StatusOr<int64_t> CountOnOldKeys(store::Store& store,
   absl::Status read = store.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(absl::StrCat("SELECT COUNT(*) FROM ", column.table,
                                       " WHERE ", OnOldKey(column)),
-                         PrefixParams(keys));
+                         PrefixParams(keys, column));
     if (!rows.ok()) return rows.status();
     count = rows->empty() ? 0 : (*rows)[0].Int(0);
     return absl::OkStatus();
@@ -138,13 +150,14 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
   while (true) {
     bool more = false;
     absl::Status written = store.WriteSync([&](store::Tx& tx) -> absl::Status {
-      store::Params params = PrefixParams(keys);
+      store::Params params = PrefixParams(keys, column);
       std::string query = absl::StrCat(
           "SELECT ", keys_list, ", ", column.aad_sql, ", ", column.column,
           ", ", to_data_key ? column.reference_sql : std::string("''"),
           " FROM ", column.table, " WHERE ", OnOldKey(column));
       if (cursor.has_value()) {
-        absl::StrAppend(&query, " AND ", AfterCursor(column, 3));
+        absl::StrAppend(&query, " AND ",
+                        AfterCursor(column, static_cast<int>(params.size()) + 1));
         for (const store::Value& v : *cursor) params.push_back(v);
       }
       absl::StrAppend(&query, " ORDER BY ", keys_list, " LIMIT ", kBatchRows);
