@@ -1,5 +1,6 @@
 #include "allocation-svc/allocation_rights.h"
 
+#include "absl/strings/str_cat.h"
 #include "allocation-svc/migrations.h"
 #include "frontdoor/allocation/v1/allocation.pb.h"
 
@@ -36,6 +37,24 @@ absl::Status AllocationRights::EraseIn(store::Tx& tx,
        int64_t{v1::PLACEMENT_STATE_WAITING},
        int64_t{v1::PLACEMENT_STATE_ALLOCATED}});
   return released.status();
+}
+
+retention::ErasureSchedule ClosedCaseSchedule(AllocationRights& rights,
+                                              absl::Duration after) {
+  retention::ErasureSchedule schedule;
+  schedule.record = retention::kRecordClosedCase;
+  schedule.after = after;
+  schedule.candidates_sql = absl::StrCat(
+      "SELECT reference, CASE WHEN state = ", int64_t{v1::PLACEMENT_STATE_RELEASED},
+      " THEN released_at_us ELSE failed_at_us END AS since_us "
+      "FROM placements WHERE (state = ", int64_t{v1::PLACEMENT_STATE_RELEASED},
+      " AND released_at_us > 0) OR (state = ",
+      int64_t{v1::PLACEMENT_STATE_FAILED}, " AND failed_at_us > 0)");
+  schedule.erase = [&rights](store::Tx& tx, const std::string& reference,
+                             absl::Time now) {
+    return rights.EraseOnSchedule(tx, reference, now);
+  };
+  return schedule;
 }
 
 }  // namespace frontdoor::allocation

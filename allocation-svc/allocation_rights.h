@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+#include "common/retention/purge.h"
 #include "common/rights/rights_core.h"
 
 namespace frontdoor::allocation {
@@ -24,5 +26,12 @@ class AllocationRights final : public rights::RightsCore {
   absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                        absl::Time now) override;
 };
+
+// The erasure schedule of closed cases: a placement released or failed is
+// erased `after` it closed (its released_at or failed_at;
+// server.retention.closed_case_days; zero keeps them) by `rights`, which
+// must outlive it.
+retention::ErasureSchedule ClosedCaseSchedule(AllocationRights& rights,
+                                              absl::Duration after);
 
 }  // namespace frontdoor::allocation

@@ -1,6 +1,8 @@
 #include "intake-svc/intake_rights.h"
 
+#include "absl/strings/str_cat.h"
 #include "common/rights/data_keys.h"
+#include "frontdoor/intake/v1/intake.pb.h"
 #include "intake-svc/migrations.h"
 #include "intake-svc/person_indexes.h"
 
@@ -33,6 +35,22 @@ absl::Status IntakeRights::EraseIn(store::Tx& tx, const std::string& reference,
       "request_hash = $1, identity_version = $2 WHERE reference = $3",
       {erased, kIdentityVersion, reference});
   return blanked.status();
+}
+
+retention::ErasureSchedule ReturnedReferralSchedule(IntakeRights& rights,
+                                                    absl::Duration after) {
+  retention::ErasureSchedule schedule;
+  schedule.record = retention::kRecordReturnedReferral;
+  schedule.after = after;
+  schedule.candidates_sql = absl::StrCat(
+      "SELECT reference, received_at_us AS since_us FROM referrals "
+      "WHERE status = ",
+      int64_t{v1::REFERRAL_STATUS_RETURNED});
+  schedule.erase = [&rights](store::Tx& tx, const std::string& reference,
+                             absl::Time now) {
+    return rights.EraseOnSchedule(tx, reference, now);
+  };
+  return schedule;
 }
 
 }  // namespace frontdoor::intake

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+#include "common/retention/purge.h"
 #include "common/rights/rights_core.h"
 
 namespace frontdoor::intake {
@@ -24,5 +26,11 @@ class IntakeRights final : public rights::RightsCore {
   absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                        absl::Time now) override;
 };
+
+// The erasure schedule of returned referrals: each erased `after` its
+// receipt (server.retention.returned_referral_days; zero keeps them) by
+// `rights`, which must outlive it.
+retention::ErasureSchedule ReturnedReferralSchedule(IntakeRights& rights,
+                                                    absl::Duration after);
 
 }  // namespace frontdoor::intake

@@ -237,6 +237,29 @@ absl::StatusOr<common::v1::RectifyResponse> RightsCore::RectifyIn(
       absl::StrCat(service_, " does not rectify yet"));
 }
 
+absl::Status RightsCore::EraseOnSchedule(store::Tx& tx,
+                                         const std::string& reference,
+                                         absl::Time now) {
+  absl::StatusOr<Rights> rights = LoadRights(tx, reference);
+  if (!rights.ok()) return rights.status();
+  if (rights->held) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("referral ", reference, " is on legal hold"));
+  }
+  if (rights->erased_at) return absl::OkStatus();
+  if (absl::Status s = EraseIn(tx, reference, now); !s.ok()) return s;
+  if (absl::Status s = SaveErased(tx, reference, kReasonRetentionSchedule, now);
+      !s.ok()) {
+    return s;
+  }
+  Caller schedule;
+  schedule.agency_id = service_;
+  schedule.actor = kRetentionScheduleActor;
+  return audit::Record(
+      tx, keys_, schedule, now,
+      ActionOn(kAuditErase, reference, kReasonRetentionSchedule));
+}
+
 absl::Status RightsCore::Shred(store::Tx& tx, const std::string& reference,
                                const std::vector<rewrap::SealedColumn>& columns,
                                absl::Time now) {

@@ -24,6 +24,11 @@
 
 namespace frontdoor::rights {
 
+// Who the audit trail names for an erasure by a retention schedule.
+inline constexpr char kRetentionScheduleActor[] = "retention-schedule";
+// The erasure reason code of a retention schedule (one of kErasureReasons).
+inline constexpr char kReasonRetentionSchedule[] = "retention_schedule";
+
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
 
@@ -55,6 +60,13 @@ class RightsCore {
   void GetRightsState(const Caller& caller,
                       const common::v1::GetRightsStateRequest& request,
                       Done<common::v1::RightsState> done);
+
+  // A retention schedule's erasure (common/retention ErasureSchedule), in
+  // the purge's transaction: as Erase, with the reason "retention_schedule"
+  // and the audit row's actor kRetentionScheduleActor. FAILED_PRECONDITION
+  // for a referral on legal hold; OK without change for one erased before.
+  absl::Status EraseOnSchedule(store::Tx& tx, const std::string& reference,
+                               absl::Time now);
 
  protected:
   // Whether this service holds anything for `reference`.
