@@ -13,6 +13,7 @@
 #include "common/audit/audit.h"
 #include "common/clock/age.h"
 #include "common/logging/logging.h"
+#include "common/rights/data_keys.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
 #include "common/report/report_codes.h"
@@ -226,7 +227,8 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
     r.p.set_reason(row.Text(14));
   } else {
     absl::StatusOr<std::string> reason =
-        keys_.Open(row.Text(21), ReasonAad(reference));
+        rights::OpenSealed(tx, keys_, row.Text(21), ReasonAad(reference));
+    if (rights::IsErased(reason.status())) return reason.status();
     if (!reason.ok()) return absl::DataLossError("sealed reason did not open");
     r.p.set_reason(*std::move(reason));
   }
@@ -241,7 +243,9 @@ absl::StatusOr<AllocationCore::Record> AllocationCore::Load(
   r.p.set_first_contact_method(static_cast<v1::ContactMethod>(row.Int(23)));
   r.failed_at_us = row.Int(28);
   r.released_at_us = row.Int(29);
-  absl::StatusOr<std::string> plain = keys_.Open(row.Text(20), reference);
+  absl::StatusOr<std::string> plain =
+      rights::OpenSealed(tx, keys_, row.Text(20), reference);
+  if (rights::IsErased(plain.status())) return plain.status();
   if (!plain.ok() || !r.event.ParseFromString(*plain)) {
     return absl::DataLossError("sealed decision did not open");
   }
@@ -273,11 +277,13 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
       e.referral(),
       agencies_.FindById(on_behalf_of.empty() ? e.agency_id() : on_behalf_of));
   absl::StatusOr<std::string> sealed =
-      keys_.Seal(r.event.SerializeAsString(), r.p.reference());
+      rights::SealFor(tx, keys_, r.p.reference(), r.event.SerializeAsString(),
+                      r.p.reference(), now);
   if (!sealed.ok()) return sealed.status();
   // The reason may be what staff typed: sealed, bound to its row and column.
   absl::StatusOr<std::string> sealed_reason =
-      keys_.Seal(r.p.reason(), ReasonAad(r.p.reference()));
+      rights::SealFor(tx, keys_, r.p.reference(), r.p.reason(),
+                      ReasonAad(r.p.reference()), now);
   if (!sealed_reason.ok()) return sealed_reason.status();
   const store::Params params = {
       r.p.reference(),
@@ -340,7 +346,8 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
   changed.set_agency_id(r.agency_id);
   *changed.mutable_referrer() = r.event.referral().referrer();
   if (absl::Status queued =
-          outbox::EnqueueSealed(tx, keys_, kPlacementChangedTopic,
+          outbox::EnqueueSealed(tx, keys_, r.p.reference(),
+                                kPlacementChangedTopic,
                                 changed.event_id(), changed, now);
       !queued.ok()) {
     return queued;
@@ -553,6 +560,15 @@ void AllocationCore::Deliver(const Caller& caller,
   store_.Write(
       [this, caller, event, recorded, now](store::Tx& tx) -> absl::Status {
         const std::string& reference = event.decision().reference();
+        // Erased here before this decision arrived: acknowledged and
+        // dropped, nothing of it kept.
+        absl::StatusOr<bool> erased = rights::IsDataKeyDestroyed(tx, reference);
+        if (!erased.ok()) return erased.status();
+        if (*erased) {
+          Log(Level::kInfo, "allocation.event_of_erased_referral_dropped",
+              {{"reference", reference}});
+          return absl::OkStatus();
+        }
         absl::StatusOr<Record> existing = Load(tx, reference);
         if (!existing.ok() && !absl::IsNotFound(existing.status())) {
           return existing.status();

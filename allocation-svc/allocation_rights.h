@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+#include "common/retention/purge.h"
 #include "common/rights/rights_core.h"
 
 namespace frontdoor::allocation {
@@ -19,6 +21,17 @@ class AllocationRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Destroys the referral's data key (Shred) and replaces its blind
+  // indexes with rights::ErasedIndex; ids, dates and codes stay.
+  absl::Status EraseIn(store::Tx& tx, const std::string& reference,
+                       absl::Time now) override;
 };
+
+// The erasure schedule of closed cases: a placement released or failed is
+// erased `after` it closed (its released_at or failed_at;
+// server.retention.closed_case_days; zero keeps them) by `rights`, which
+// must outlive it.
+retention::ErasureSchedule ClosedCaseSchedule(AllocationRights& rights,
+                                              absl::Duration after);
 
 }  // namespace frontdoor::allocation

@@ -152,7 +152,13 @@ class AllocationServerImpl final
         std::make_shared<outbox::OutboxCollector>(
             *common_.store, clock,
             std::vector<std::string>{kPlacementChangedTopic}, relays())};
-    if (absl::Status s = Serve(std::move(parts), SealedColumns()); !s.ok())
+    absl::StatusOr<retention::Schedule> retention =
+        retention::ScheduleFor(config.server().retention());
+    if (!retention.ok()) return retention.status();
+    if (absl::Status s = Serve(
+            std::move(parts), SealedColumns(),
+            {ClosedCaseSchedule(*rights_core_, retention->closed_case)});
+        !s.ok())
       return s;
     Log(Level::kInfo, "allocation.catalogue",
         {{"catalogue", catalogue_->version()}});

@@ -10,12 +10,16 @@ namespace frontdoor::allocation {
 // allocation-svc's schema, compiled from allocation-svc/migrations/*.sql.
 std::vector<store::Migration> Migrations();
 
-// The columns holding sealed personal data (besides the outbox's), for
-// re-sealing after a key rotation.
+// The columns holding sealed personal data (besides the outbox's), each
+// under its referral's data key (values sealed before data keys are moved
+// to them by common/rewrap), and the wrapped data keys: for re-sealing
+// after a key rotation and for erasure (Shred).
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {{"placements", "sealed_decision", {"reference"}, "reference"},
+  return {{"placements", "sealed_decision", {"reference"}, "reference",
+           "reference"},
           {"placements", "sealed_reason", {"reference"},
-           "reference || ':reason'"}};
+           "reference || ':reason'", "reference"},
+          rewrap::DataKeysColumn()};
 }
 
 }  // namespace frontdoor::allocation

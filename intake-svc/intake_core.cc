@@ -1,5 +1,6 @@
 #include "intake-svc/intake_core.h"
 
+#include <optional>
 #include <tuple>
 #include <utility>
 
@@ -15,6 +16,8 @@
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
 #include "common/report/report_codes.h"
+#include "common/rights/data_keys.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 #include "common/tls/staff_roles.h"
 #include "frontdoor/intake/v1/events.pb.h"
@@ -70,6 +73,9 @@ struct Pending {
   std::string staff_role;
   std::string idempotency_key;
   PersonIndexes indexes;
+  // The new referral's data key (wrapped, saved with it) and the referral
+  // sealed under it.
+  std::optional<rights::NewDataKey> data_key;
   std::string sealed_referral;
   absl::Time now;
   common::v1::Channel channel;
@@ -126,6 +132,11 @@ absl::StatusOr<SubmissionLoaded> LoadSubmission(store::Tx& tx,
 absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
                             const Pending& p, const SubmissionDecision& d) {
   const Submission& s = p.submission;
+  if (absl::Status saved =
+          rights::SaveDataKey(tx, d.receipt.reference(), *p.data_key, p.now);
+      !saved.ok()) {
+    return saved;
+  }
   absl::StatusOr<int64_t> inserted = tx.Exec(
       "INSERT INTO referrals (reference, agency_id, idempotency_key, "
       "request_hash, status, front_door, channel, district, "
@@ -144,8 +155,9 @@ absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
        kIdentityVersion, s.referring_agency, s.source});
   if (!inserted.ok()) return inserted.status();
   for (const OutgoingEvent& e : d.events) {
-    absl::Status queued = outbox::EnqueueSealed(
-        tx, keys, e.topic, e.event.event_id(), e.event, p.now);
+    absl::Status queued =
+        outbox::EnqueueSealed(tx, keys, d.receipt.reference(), e.topic,
+                              e.event.event_id(), e.event, p.now);
     if (!queued.ok()) return queued;
   }
   FRONTDOOR_CRASH_POINT("mid_transaction");
@@ -256,12 +268,21 @@ void IntakeCore::Submit(const Caller& caller,
   *receipt.mutable_received_at() = ToProto(now);
   receipt.set_district(valid->district);
 
-  absl::StatusOr<std::string> sealed =
-      keys_.Seal(referral_bytes, receipt.reference());
+  // The referral's own data key, made here so that the store's writer only
+  // saves it; the referral is sealed under it.
+  absl::StatusOr<rights::NewDataKey> data_key =
+      rights::PrepareDataKey(keys_, receipt.reference());
+  if (!data_key.ok()) {
+    done(data_key.status());
+    return;
+  }
+  absl::StatusOr<std::string> sealed = data_key->key.Seal(
+      receipt.reference(), referral_bytes, receipt.reference());
   if (!sealed.ok()) {
     done(sealed.status());
     return;
   }
+  p->data_key = *std::move(data_key);
   p->sealed_referral = *std::move(sealed);
   submission.event.set_event_id(
       absl::StrCat(receipt.reference(), kReceivedEventIdSuffix));
@@ -338,7 +359,7 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
   }
   // What the transaction found; the audit row it wrote says the same.
   struct Found {
-    enum class Outcome { kRead, kRefused, kIntegrityFailure };
+    enum class Outcome { kRead, kRefused, kErased, kIntegrityFailure };
     Outcome outcome = Outcome::kRefused;
     Receipt receipt;
     intake::v1::GetReferralResponse response;
@@ -372,7 +393,14 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
         const store::Row& row = (*rows)[0];
         // Opened before the audit row is written, so that the row records
         // what the caller was given: the referral, or an integrity failure.
-        absl::StatusOr<std::string> plain = keys_.Open(row.Text(2), reference);
+        absl::StatusOr<std::string> plain =
+            rights::OpenSealed(tx, keys_, row.Text(2), reference);
+        if (rights::IsErased(plain.status())) {
+          found->outcome = Found::Outcome::kErased;
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditReadRefused, reference,
+                                rights::kReasonErased, kLawfulBasisReceive});
+        }
         if (plain.ok() &&
             found->response.mutable_referral()->ParseFromString(*plain) &&
             found->receipt.ParseFromString(row.Text(1))) {
@@ -401,6 +429,11 @@ void IntakeCore::Get(const Caller& caller, const std::string& reference,
             Log(Level::kInfo, "referral.read_not_found",
                 {{"agency", caller.agency_id}});
             done(absl::NotFoundError("no referral with that reference"));
+            return;
+          case Found::Outcome::kErased:
+            Log(Level::kInfo, "referral.read_erased",
+                {{"agency", caller.agency_id}, {"reference", reference}});
+            done(rights::ErasedError());
             return;
           case Found::Outcome::kIntegrityFailure:
             Log(Level::kError, "referral.integrity_failure",
@@ -482,7 +515,7 @@ void IntakeCore::Read(const Caller& caller,
     return;
   }
   // What the transaction found; the audit row it wrote says the same.
-  enum class Outcome { kRead, kUnknown, kIntegrityFailure };
+  enum class Outcome { kRead, kUnknown, kErased, kIntegrityFailure };
   struct Found {
     Outcome outcome = Outcome::kUnknown;
     Receipt receipt;
@@ -510,7 +543,14 @@ void IntakeCore::Read(const Caller& caller,
         const store::Row& row = (*rows)[0];
         // Opened before the audit row is written, so that the row records
         // what the caller was given: the referral, or an integrity failure.
-        absl::StatusOr<std::string> plain = keys_.Open(row.Text(4), reference);
+        absl::StatusOr<std::string> plain =
+            rights::OpenSealed(tx, keys_, row.Text(4), reference);
+        if (rights::IsErased(plain.status())) {
+          found->outcome = Outcome::kErased;
+          return audit::Record(tx, keys_, caller, now,
+                               {kAuditReadRefused, reference,
+                                rights::kReasonErased, kLawfulBasisReceive});
+        }
         intake::v1::ReadReferralResponse& r = found->response;
         if (plain.ok() && r.mutable_referral()->ParseFromString(*plain) &&
             found->receipt.ParseFromString(row.Text(3))) {
@@ -541,6 +581,11 @@ void IntakeCore::Read(const Caller& caller,
             Log(Level::kInfo, "referral.read_not_found",
                 {{"agency", caller.agency_id}});
             done(absl::NotFoundError("no referral with that reference"));
+            return;
+          case Outcome::kErased:
+            Log(Level::kInfo, "referral.read_erased",
+                {{"agency", caller.agency_id}, {"reference", reference}});
+            done(rights::ErasedError());
             return;
           case Outcome::kIntegrityFailure:
             Log(Level::kError, "referral.integrity_failure",

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "absl/time/time.h"
+#include "common/retention/purge.h"
 #include "common/rights/rights_core.h"
 
 namespace frontdoor::intake {
@@ -19,6 +21,16 @@ class IntakeRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Destroys the referral's data key (Shred) and replaces its blind
+  // indexes with rights::ErasedIndex; ids, dates and codes stay.
+  absl::Status EraseIn(store::Tx& tx, const std::string& reference,
+                       absl::Time now) override;
 };
+
+// The erasure schedule of returned referrals: each erased `after` its
+// receipt (server.retention.returned_referral_days; zero keeps them) by
+// `rights`, which must outlive it.
+retention::ErasureSchedule ReturnedReferralSchedule(IntakeRights& rights,
+                                                    absl::Duration after);
 
 }  // namespace frontdoor::intake

@@ -127,7 +127,12 @@ class IntakeServerImpl final : public server::RunningService<IntakeServer> {
         std::vector<std::string>{kReferralReceivedTopic,
                                  kReferralReceivedForNotifyTopic},
         relays())};
-    return Serve(std::move(parts), SealedColumns());
+    absl::StatusOr<retention::Schedule> retention =
+        retention::ScheduleFor(config.server().retention());
+    if (!retention.ok()) return retention.status();
+    return Serve(std::move(parts), SealedColumns(),
+                 {ReturnedReferralSchedule(*rights_core_,
+                                           retention->returned_referral)});
   }
 
  private:

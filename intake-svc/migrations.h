@@ -10,10 +10,14 @@ namespace frontdoor::intake {
 // intake-svc's schema, compiled from intake-svc/migrations/*.sql.
 std::vector<store::Migration> Migrations();
 
-// The columns holding sealed personal data (besides the outbox's), for
-// re-sealing after a key rotation.
+// The columns holding sealed personal data (besides the outbox's), each
+// under its referral's data key (values sealed before data keys are moved
+// to them by common/rewrap), and the wrapped data keys: for re-sealing
+// after a key rotation and for erasure (Shred).
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {{"referrals", "sealed_referral", {"reference"}, "reference"}};
+  return {{"referrals", "sealed_referral", {"reference"}, "reference",
+           "reference"},
+          rewrap::DataKeysColumn()};
 }
 
 }  // namespace frontdoor::intake

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
+#include "common/rights/data_keys.h"
 #include "frontdoor/common/v1/referral.pb.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "intake-svc/intake_core.h"
@@ -33,7 +34,8 @@ absl::StatusOr<bool> ResealEvent(store::Tx& tx, const crypto::KeyRing& keys,
       {event_id});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return false;
-  absl::StatusOr<std::string> plain = keys.Open((*rows)[0].Text(0), event_id);
+  absl::StatusOr<std::string> plain =
+      rights::OpenSealed(tx, keys, (*rows)[0].Text(0), event_id);
   if (!plain.ok()) {
     return absl::Status(
         plain.status().code(),
@@ -46,8 +48,8 @@ absl::StatusOr<bool> ResealEvent(store::Tx& tx, const crypto::KeyRing& keys,
         absl::StrCat("outbox event of ", reference, " does not parse"));
   }
   SetIndexes(indexes, event);
-  absl::StatusOr<std::string> sealed =
-      keys.Seal(event.SerializeAsString(), event_id);
+  absl::StatusOr<std::string> sealed = rights::SealFor(
+      tx, keys, reference, event.SerializeAsString(), event_id, absl::Now());
   if (!sealed.ok()) return sealed.status();
   absl::StatusOr<int64_t> updated =
       tx.Exec("UPDATE outbox SET payload = $1 WHERE event_id = $2",
@@ -65,7 +67,8 @@ absl::StatusOr<int64_t> ReindexBatch(store::Tx& tx, const crypto::KeyRing& keys,
   if (!rows.ok()) return rows.status();
   for (const store::Row& row : *rows) {
     const std::string& reference = row.Text(0);
-    absl::StatusOr<std::string> plain = keys.Open(row.Text(3), reference);
+    absl::StatusOr<std::string> plain =
+        rights::OpenSealed(tx, keys, row.Text(3), reference);
     if (!plain.ok()) {
       return absl::Status(
           plain.status().code(),

@@ -13,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 
@@ -244,7 +245,8 @@ std::string ReferrerAddressAad(const std::string& referring_agency,
 absl::Status RememberReferrerAddress(store::Tx& tx, const crypto::KeyRing& keys,
                                      const std::string& referring_agency,
                                      const std::string& reference,
-                                     const common::v1::Referrer& referrer) {
+                                     const common::v1::Referrer& referrer,
+                                     absl::Time now) {
   // A self-referral's "referrer" is the victim: their address may be read
   // by the abuser, so they are never emailed.
   if (referrer.self_referral()) return absl::OkStatus();
@@ -255,8 +257,9 @@ absl::Status RememberReferrerAddress(store::Tx& tx, const crypto::KeyRing& keys,
     }
     return absl::OkStatus();
   }
-  absl::StatusOr<std::string> sealed = keys.Seal(
-      referrer.email(), ReferrerAddressAad(referring_agency, reference));
+  absl::StatusOr<std::string> sealed = rights::SealFor(
+      tx, keys, reference, referrer.email(),
+      ReferrerAddressAad(referring_agency, reference), now);
   if (!sealed.ok()) return sealed.status();
   absl::StatusOr<int64_t> row = tx.Exec(
       "INSERT INTO referrer_addresses (referring_agency, reference, "
@@ -390,8 +393,10 @@ absl::Status EmailSink::Deliver(const outbox::Event& event,
     return absl::FailedPreconditionError(
         absl::StrCat("this sink delivers ", topic_, ", not ", event.topic));
   }
+  // An erasure drops its referral's queued emails with the key, so
+  // ErasedError is an email read just before: retried, it is found gone.
   absl::StatusOr<std::string> plain =
-      keys_.Open(event.payload, event.event_id);
+      rights::OpenSealed(store_, keys_, event.payload, event.event_id);
   if (!plain.ok()) return plain.status();
   v1::Notification notification;
   if (!notification.ParseFromString(*plain) ||
@@ -409,8 +414,9 @@ absl::Status EmailSink::Deliver(const outbox::Event& event,
     if (rows->empty()) {
       return absl::DataLossError("no address is stored for the referral");
     }
-    absl::StatusOr<std::string> address = keys_.Open(
-        (*rows)[0].Text(0), ReferrerAddressAad(agency_id_, reference));
+    absl::StatusOr<std::string> address = rights::OpenSealed(
+        tx, keys_, (*rows)[0].Text(0), ReferrerAddressAad(agency_id_, reference));
+    if (rights::IsErased(address.status())) return address.status();
     if (!address.ok()) {
       return absl::DataLossError("the sealed address did not open");
     }

@@ -66,11 +66,13 @@ std::string ReferrerAddressAad(const std::string& referring_agency,
 // Inside the write transaction recording an event of `referring_agency`
 // (an email agency): stores `referrer`'s address sealed for `reference`,
 // unless the referral is a self-referral or gives no address we send to;
-// the first address stored stands. OK when nothing is stored.
+// the first address stored stands. OK when nothing is stored. Sealed under
+// the referral's data key (made at `now` if it has none).
 absl::Status RememberReferrerAddress(store::Tx& tx, const crypto::KeyRing& keys,
                                      const std::string& referring_agency,
                                      const std::string& reference,
-                                     const common::v1::Referrer& referrer);
+                                     const common::v1::Referrer& referrer,
+                                     absl::Time now);
 
 // Inside the same transaction, for a notification to an email agency's
 // referrer: queues the sealed notification on EmailTopic(referring_agency)

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
@@ -130,7 +131,7 @@ NotifyCore::Step NotifyCore::RememberAddress(
   return [this, referring_agency, reference,
           referrer](store::Tx& tx) -> absl::Status {
     return RememberReferrerAddress(tx, keys_, referring_agency, reference,
-                                   referrer);
+                                   referrer, clock_.Now());
   };
 }
 
@@ -155,6 +156,19 @@ void NotifyCore::Record(const std::string& event_id,
             {event_id, absl::ToUnixMicros(now)});
         if (!inserted.ok()) return inserted.status();
         if (*inserted == 0) return absl::OkStatus();  // Recorded before.
+        if (!shares->empty()) {
+          // Erased here before this event arrived: claimed and dropped,
+          // nothing of it kept.
+          const std::string& reference = shares->front().reference;
+          absl::StatusOr<bool> erased =
+              rights::IsDataKeyDestroyed(tx, reference);
+          if (!erased.ok()) return erased.status();
+          if (*erased) {
+            Log(Level::kInfo, "notify.event_of_erased_referral_dropped",
+                {{"reference", reference}});
+            return absl::OkStatus();
+          }
+        }
         *recorded = true;
         if (first) {
           if (absl::Status s = first(tx); !s.ok()) return s;
@@ -182,7 +196,8 @@ absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
                                     const Caller& by, absl::Time now) {
   for (const Share& s : shares) {
     const v1::Notification& n = s.notification;
-    absl::StatusOr<std::string> sealed = outbox::SealEvent(keys_, n, n.id());
+    absl::StatusOr<std::string> sealed =
+        outbox::SealEvent(tx, keys_, s.reference, n, n.id(), now);
     if (!sealed.ok()) return sealed.status();
     if (s.push) {
       // The same sealed bytes as the row: the outbox opens them with the
@@ -249,7 +264,11 @@ absl::StatusOr<std::vector<Positioned>> NotifyCore::Fetch(const Caller& caller,
     for (const store::Row& row : *rows) {
       Positioned p;
       p.seq = row.Int(0);
-      absl::StatusOr<std::string> plain = keys_.Open(row.Text(2), row.Text(1));
+      absl::StatusOr<std::string> plain =
+          rights::OpenSealed(tx, keys_, row.Text(2), row.Text(1));
+      // An erased referral's notifications are passed over: the stream
+      // goes on after them.
+      if (rights::IsErased(plain.status())) continue;
       if (!plain.ok() || !p.notification.ParseFromString(*plain)) {
         return absl::DataLossError("sealed notification did not open");
       }
@@ -351,7 +370,10 @@ void NotifyCore::ListUpdates(const Caller& caller, const std::string& reference,
     if (!rows.ok()) return rows.status();
     for (const store::Row& row : *rows) {
       v1::Notification n;
-      absl::StatusOr<std::string> plain = keys_.Open(row.Text(1), row.Text(0));
+      absl::StatusOr<std::string> plain =
+          rights::OpenSealed(tx, keys_, row.Text(1), row.Text(0));
+      // An erased referral's updates are gone for its referrer too.
+      if (rights::IsErased(plain.status())) continue;
       if (!plain.ok() || !n.ParseFromString(*plain)) {
         intact = false;
         break;

@@ -19,6 +19,10 @@ class NotifyRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Destroys the referral's data key (Shred) and replaces its blind
+  // indexes with rights::ErasedIndex; ids, dates and codes stay.
+  absl::Status EraseIn(store::Tx& tx, const std::string& reference,
+                       absl::Time now) override;
 };
 
 }  // namespace frontdoor::notify

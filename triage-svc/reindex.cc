@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/identity/identity.h"
 #include "common/logging/logging.h"
+#include "common/rights/data_keys.h"
 #include "frontdoor/intake/v1/events.pb.h"
 
 namespace frontdoor::triage {
@@ -22,7 +23,10 @@ absl::Status ReindexOne(store::Tx& tx, const crypto::KeyRing& keys,
                         const std::string& stored_index,
                         const std::string& sealed_event,
                         ReindexResult& changed) {
-  absl::StatusOr<std::string> plain = keys.Open(sealed_event, reference);
+  absl::StatusOr<std::string> plain =
+      rights::OpenSealed(tx, keys, sealed_event, reference);
+  // Erased: nothing left to index (erasure replaced its indexes).
+  if (rights::IsErased(plain.status())) return absl::OkStatus();
   if (!plain.ok()) {
     return absl::Status(
         plain.status().code(),
@@ -40,7 +44,8 @@ absl::Status ReindexOne(store::Tx& tx, const crypto::KeyRing& keys,
   if (index != stored_index || index != event.subject_index()) {
     event.set_subject_index(index);
     absl::StatusOr<std::string> sealed =
-        keys.Seal(event.SerializeAsString(), reference);
+        rights::SealFor(tx, keys, reference, event.SerializeAsString(),
+                        reference, absl::Now());
     if (!sealed.ok()) return sealed.status();
     absl::StatusOr<int64_t> updated = tx.Exec(
         "UPDATE triage_referrals SET subject_index = $1, sealed_event = $2 "

@@ -18,6 +18,7 @@
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
 #include "common/reference/reference.h"
 #include "common/status/errors.h"
 #include "common/tls/staff_roles.h"
@@ -114,14 +115,15 @@ absl::Status SaveDecision(store::Tx& tx, const crypto::KeyRing& keys,
                           const DecisionWrite& w, absl::Time now) {
   const v1::Decision& decision = w.decision;
   const std::string& reference = decision.reference();
-  absl::StatusOr<std::string> sealed = keys.Seal(
-      decision.SerializeAsString(), absl::StrCat(reference, ":", w.number));
+  absl::StatusOr<std::string> sealed =
+      rights::SealFor(tx, keys, reference, decision.SerializeAsString(),
+                      absl::StrCat(reference, ":", w.number), now);
   if (!sealed.ok()) return sealed.status();
   store::Value sealed_assessment;  // NULL without one
   if (w.assessment.has_value()) {
-    absl::StatusOr<std::string> a =
-        keys.Seal(w.assessment->SerializeAsString(),
-                  AssessmentAad(reference, w.number));
+    absl::StatusOr<std::string> a = rights::SealFor(
+        tx, keys, reference, w.assessment->SerializeAsString(),
+        AssessmentAad(reference, w.number), now);
     if (!a.ok()) return a.status();
     sealed_assessment = store::Blob{*std::move(a)};
   }
@@ -151,7 +153,7 @@ absl::Status SaveDecision(store::Tx& tx, const crypto::KeyRing& keys,
   }
   for (const OutgoingDecided& e : w.events) {
     if (absl::Status queued = outbox::EnqueueSealed(
-            tx, keys, e.topic, e.event.event_id(), e.event, now);
+            tx, keys, reference, e.topic, e.event.event_id(), e.event, now);
         !queued.ok()) {
       return queued;
     }
@@ -238,8 +240,10 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
   }
   *serial.mutable_received_at() = event.receipt().received_at();
   serial.set_rules_version(rules.dash().version());
-  if (absl::Status q = outbox::EnqueueSealed(tx, keys, kSerialPerpetratorTopic,
-                                             serial.event_id(), serial, now);
+  if (absl::Status q =
+          outbox::EnqueueSealed(tx, keys, current.reference,
+                                kSerialPerpetratorTopic, serial.event_id(),
+                                serial, now);
       !q.ok()) {
     return q;
   }
@@ -273,7 +277,9 @@ absl::StatusOr<Recorded> LoadRecorded(store::Tx& tx,
   if (rows->empty()) {
     return absl::NotFoundError("no referral with that reference");
   }
-  absl::StatusOr<std::string> plain = keys.Open((*rows)[0].Text(0), reference);
+  absl::StatusOr<std::string> plain =
+      rights::OpenSealed(tx, keys, (*rows)[0].Text(0), reference);
+  if (rights::IsErased(plain.status())) return plain.status();
   if (!plain.ok()) {
     return absl::DataLossError(absl::StrCat("sealed referral did not open: ",
                                             plain.status().message()));
@@ -312,8 +318,9 @@ absl::StatusOr<v1::SubmitAssessmentRequest> LoadAssessment(
         "the assessment of the latest decision was not kept: submit the "
         "assessment again with the override");
   }
-  absl::StatusOr<std::string> plain =
-      keys.Open(row.Text(1), AssessmentAad(reference, recorded.decisions));
+  absl::StatusOr<std::string> plain = rights::OpenSealed(
+      tx, keys, row.Text(1), AssessmentAad(reference, recorded.decisions));
+  if (rights::IsErased(plain.status())) return plain.status();
   v1::SubmitAssessmentRequest assessment;
   if (!plain.ok() || !assessment.ParseFromString(*plain)) {
     return absl::DataLossError("sealed assessment did not open");
@@ -441,15 +448,11 @@ void TriageCore::Deliver(const Caller& caller,
                                        problems));
     return;
   }
-  absl::StatusOr<std::string> sealed =
-      keys_.Seal(event.SerializeAsString(), receipt.reference());
-  if (!sealed.ok()) {
-    done(sealed.status());
-    return;
-  }
-
   struct Outcome {
     bool recorded = false;
+    // The referral was erased here before its event arrived: the event is
+    // acknowledged and dropped (nothing of it is kept).
+    bool erased = false;
     bool serial_perpetrator = false;
     std::optional<v1::Decision> decision;
   };
@@ -457,12 +460,19 @@ void TriageCore::Deliver(const Caller& caller,
   const absl::Time now = clock_.Now();
   std::string trace_id(CurrentTraceId());
   store_.Write(
-      [this, event, sealed = *std::move(sealed), outcome, caller,
-       now](store::Tx& tx) -> absl::Status {
+      [this, event, outcome, caller, now](store::Tx& tx) -> absl::Status {
         absl::StatusOr<std::optional<CaseFacts>> facts =
             LoadDelivery(tx, event);
         if (!facts.ok()) return facts.status();
         if (!facts->has_value()) return absl::OkStatus();  // Delivered before.
+        const std::string& reference = event.receipt().reference();
+        absl::StatusOr<std::string> sealed = rights::SealFor(
+            tx, keys_, reference, event.SerializeAsString(), reference, now);
+        if (rights::IsErased(sealed.status())) {
+          outcome->erased = true;
+          return absl::OkStatus();
+        }
+        if (!sealed.ok()) return sealed.status();
         const Recording recording =
             DecideRecording(event.referral(), **facts, rules_);
         std::optional<DecisionWrite> decided;
@@ -472,7 +482,7 @@ void TriageCore::Deliver(const Caller& caller,
               event.referral().risk_assessment().form_version(), now);
           outcome->decision = decided->decision;
         }
-        if (absl::Status s = SaveRecording(tx, keys_, event, sealed, **facts,
+        if (absl::Status s = SaveRecording(tx, keys_, event, *sealed, **facts,
                                            recording, caller, now);
             !s.ok()) {
           return s;
@@ -493,6 +503,10 @@ void TriageCore::Deliver(const Caller& caller,
         if (!status.ok()) {
           done(status);
           return;
+        }
+        if (outcome->erased) {
+          Log(Level::kInfo, "triage.event_of_erased_referral_dropped",
+              {{"reference", reference}});
         }
         if (outcome->recorded) {
           metrics_.Recorded(front_door, outcome->decision.has_value());
@@ -728,9 +742,10 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
           return absl::NotFoundError("no decision on a referral with that "
                                      "reference");
         }
-        absl::StatusOr<std::string> plain =
-            keys_.Open((*rows)[0].Text(1),
-                       absl::StrCat(reference, ":", (*rows)[0].Int(0)));
+        absl::StatusOr<std::string> plain = rights::OpenSealed(
+            tx, keys_, (*rows)[0].Text(1),
+            absl::StrCat(reference, ":", (*rows)[0].Int(0)));
+        if (rights::IsErased(plain.status())) return plain.status();
         *intact = plain.ok() && decision->ParseFromString(*plain);
         // What the practitioner was given: the decision, or an integrity
         // failure (committed with the answer DATA_LOSS).

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/rights/data_keys.h"
 #include "common/clock/clock.h"
 #include "common/report/report_codes.h"
 #include "frontdoor/triage/v1/triage.pb.h"
@@ -35,7 +36,7 @@ absl::Status AddDecisionFigures(store::Tx& tx, const crypto::KeyRing& keys,
                                 ReportBuilder& out) {
   absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
       "SELECT r.reference, r.front_door, r.district, r.decisions, "
-      "d.sealed_decision FROM triage_referrals r "
+      "d.sealed_decision, d.report_codes FROM triage_referrals r "
       "LEFT JOIN triage_decisions d "
       "ON d.reference = r.reference AND d.number = r.decisions "
       "WHERE r.received_at_us >= $1 AND r.received_at_us < $2",
@@ -56,11 +57,18 @@ absl::Status AddDecisionFigures(store::Tx& tx, const crypto::KeyRing& keys,
     if (row.IsNull(4)) {
       return absl::DataLossError("a referral's latest decision is missing");
     }
-    absl::StatusOr<std::string> plain =
-        keys.Open(row.Text(4), absl::StrCat(reference, ":", number));
     v1::Decision decision;
-    if (!plain.ok() || !decision.ParseFromString(*plain)) {
-      return absl::DataLossError("a sealed decision did not open");
+    if (!row.IsNull(5)) {
+      // Erased: the codes erasure kept of the decision (ErasedCodesOf).
+      if (!decision.ParseFromString(row.Text(5))) {
+        return absl::DataLossError("an erased decision's codes do not parse");
+      }
+    } else {
+      absl::StatusOr<std::string> plain = rights::OpenSealed(
+          tx, keys, row.Text(4), absl::StrCat(reference, ":", number));
+      if (!plain.ok() || !decision.ParseFromString(*plain)) {
+        return absl::DataLossError("a sealed decision did not open");
+      }
     }
     const std::string side = report::SideCode(decision.side());
     out.Count(kMeasureRiskLevels,

@@ -1,5 +1,32 @@
 #include "triage-svc/triage_rights.h"
 
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/rights/data_keys.h"
+#include "frontdoor/triage/v1/triage.pb.h"
+#include "triage-svc/migrations.h"
+
+namespace frontdoor::triage {
+
+v1::Decision ErasedCodesOf(const v1::Decision& decision) {
+  v1::Decision codes;
+  codes.set_front_door(decision.front_door());
+  codes.set_side(decision.side());
+  codes.set_risk_level(decision.risk_level());
+  *codes.mutable_marac() = decision.marac();
+  codes.set_tier(decision.tier());
+  codes.set_tier_from_risk(decision.tier_from_risk());
+  codes.set_score(decision.score());
+  codes.set_child_severity(decision.child_severity());
+  *codes.mutable_recipients() = decision.recipients();
+  codes.set_rules_version(decision.rules_version());
+  codes.set_auto_triaged(decision.auto_triaged());
+  return codes;
+}
+
+}  // namespace frontdoor::triage
+
 namespace frontdoor::triage {
 
 TriageRights::TriageRights(store::Store& store, const crypto::KeyRing& keys,
@@ -13,6 +40,47 @@ absl::StatusOr<bool> TriageRights::HoldsReference(
                {reference});
   if (!rows.ok()) return rows.status();
   return !rows->empty();
+}
+
+absl::Status TriageRights::EraseIn(store::Tx& tx, const std::string& reference,
+                                   absl::Time now) {
+  // Reports count each decision's codes: kept, unsealed and without
+  // anything personal, before the key that opens the decisions goes.
+  absl::StatusOr<std::vector<store::Row>> decisions = tx.Query(
+      "SELECT number, sealed_decision FROM triage_decisions "
+      "WHERE reference = $1 AND report_codes IS NULL",
+      {reference});
+  if (!decisions.ok()) return decisions.status();
+  for (const store::Row& row : *decisions) {
+    absl::StatusOr<std::string> plain = rights::OpenSealed(
+        tx, keys(), row.Text(1), absl::StrCat(reference, ":", row.Int(0)));
+    v1::Decision decision;
+    if (!plain.ok() || !decision.ParseFromString(*plain)) {
+      return absl::DataLossError(absl::StrCat(
+          "a decision of ", reference, " did not open to keep its codes"));
+    }
+    absl::StatusOr<int64_t> kept = tx.Exec(
+        "UPDATE triage_decisions SET report_codes = $1 "
+        "WHERE reference = $2 AND number = $3",
+        {store::Blob{ErasedCodesOf(decision).SerializeAsString()}, reference,
+         row.Int(0)});
+    if (!kept.ok()) return kept.status();
+  }
+  if (absl::Status s = Shred(tx, reference, SealedColumns(), now); !s.ok()) {
+    return s;
+  }
+  const std::string erased = rights::ErasedIndex(reference);
+  for (const char* sql :
+       {"UPDATE triage_referrals SET subject_index = $1, "
+        "state = CASE WHEN state = 1 THEN 3 ELSE state END, "
+        "waiting_reason = '' WHERE reference = $2",
+        "UPDATE marac_referrals SET subject_index = $1 WHERE reference = $2",
+        "UPDATE suspect_links SET suspect_index = $1, suspect_name_index = $1, "
+        "victim_index = $1, victim_name_index = $1 WHERE reference = $2"}) {
+    absl::StatusOr<int64_t> blanked = tx.Exec(sql, {erased, reference});
+    if (!blanked.ok()) return blanked.status();
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace frontdoor::triage

@@ -7,8 +7,14 @@
 #include <string>
 
 #include "common/rights/rights_core.h"
+#include "frontdoor/triage/v1/triage.pb.h"
 
 namespace frontdoor::triage {
+
+// What erasure keeps of a decision for reports (triage_decisions
+// .report_codes): its codes only (no reference, practitioner, override
+// reason or time).
+v1::Decision ErasedCodesOf(const v1::Decision& decision);
 
 class TriageRights final : public rights::RightsCore {
  public:
@@ -19,6 +25,10 @@ class TriageRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Destroys the referral's data key (Shred) and replaces its blind
+  // indexes with rights::ErasedIndex; ids, dates and codes stay.
+  absl::Status EraseIn(store::Tx& tx, const std::string& reference,
+                       absl::Time now) override;
 };
 
 }  // namespace frontdoor::triage

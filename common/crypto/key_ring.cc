@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -104,6 +105,119 @@ std::string SealHeader(std::string_view key_id) {
   header.push_back(static_cast<char>(key_id.size()));
   header.append(key_id);
   return header;
+}
+
+std::string DataKeyHeader(std::string_view reference) {
+  std::string header;
+  header.reserve(2 + reference.size());
+  header.push_back(static_cast<char>(kSealFormatV2));
+  header.push_back(static_cast<char>(reference.size()));
+  header.append(reference);
+  return header;
+}
+
+// AES-256-GCM of `plaintext` under `key` with a fresh random nonce:
+// header | nonce | ciphertext | tag, the header and `aad` authenticated.
+absl::StatusOr<std::string> SealRaw(const unsigned char* key,
+                                    const std::string& header,
+                                    std::string_view plaintext,
+                                    std::string_view aad) {
+  if (plaintext.size() > kMaxSealPlaintextBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "plaintext of ", plaintext.size(), " bytes exceeds the limit of ",
+        kMaxSealPlaintextBytes));
+  }
+  if (aad.size() > kMaxAssociatedDataBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
+                     " bytes"));
+  }
+  std::string out(header.size() + kNonceBytes + plaintext.size() + kTagBytes,
+                  '\0');
+  std::copy(header.begin(), header.end(), out.begin());
+  auto* nonce = reinterpret_cast<unsigned char*>(&out[header.size()]);
+  auto* ciphertext = nonce + kNonceBytes;
+  auto* tag = ciphertext + plaintext.size();
+  if (RAND_bytes(nonce, static_cast<int>(kNonceBytes)) != 1) {
+    return absl::InternalError("random nonce generation failed");
+  }
+
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  int final_len = 0;
+  // GCM's default IV length is 96 bits, which is kNonceBytes.
+  bool ok = ctx != nullptr &&
+            EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), key, nonce, nullptr) ==
+                1 &&
+            AddAad(ctx.get(), header, /*encrypt=*/true) &&
+            AddAad(ctx.get(), aad, /*encrypt=*/true);
+  if (ok && !plaintext.empty()) {
+    ok = EVP_EncryptUpdate(ctx.get(), ciphertext, &len, Bytes(plaintext),
+                           static_cast<int>(plaintext.size())) == 1;
+  }
+  ok = ok && EVP_EncryptFinal_ex(ctx.get(), ciphertext + len, &final_len) == 1 &&
+       static_cast<size_t>(len + final_len) == plaintext.size() &&
+       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
+                           static_cast<int>(kTagBytes), tag) == 1;
+  if (!ok) return absl::InternalError("sealing failed");
+  return out;
+}
+
+// Opens `sealed`, whose first `header_size` bytes are its (already
+// checked) header, under `key`.
+absl::StatusOr<std::string> OpenRaw(const unsigned char* key,
+                                    std::string_view sealed,
+                                    size_t header_size, std::string_view aad) {
+  if (sealed.size() < header_size + kNonceBytes + kTagBytes) {
+    return absl::InvalidArgumentError("sealed value is truncated");
+  }
+  const size_t body = sealed.size() - header_size - kNonceBytes - kTagBytes;
+  if (body > kMaxSealPlaintextBytes) {
+    return absl::InvalidArgumentError("sealed value exceeds the size limit");
+  }
+  if (aad.size() > kMaxAssociatedDataBytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
+                     " bytes"));
+  }
+  const std::string_view header = sealed.substr(0, header_size);
+  const auto* nonce = Bytes(sealed.substr(header_size, kNonceBytes));
+  const std::string_view ciphertext =
+      sealed.substr(header_size + kNonceBytes, body);
+  // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer but only reads it.
+  std::array<unsigned char, kTagBytes> tag;
+  std::copy_n(Bytes(sealed.substr(sealed.size() - kTagBytes)), kTagBytes,
+              tag.begin());
+
+  std::string plaintext(ciphertext.size(), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
+  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  int len = 0;
+  int final_len = 0;
+  bool ok = ctx != nullptr &&
+            EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key, nonce, nullptr) ==
+                1 &&
+            AddAad(ctx.get(), header, /*encrypt=*/false) &&
+            AddAad(ctx.get(), aad, /*encrypt=*/false);
+  if (ok && !ciphertext.empty()) {
+    ok = EVP_DecryptUpdate(ctx.get(), out, &len, Bytes(ciphertext),
+                           static_cast<int>(ciphertext.size())) == 1;
+  }
+  if (!ok || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
+                                 static_cast<int>(kTagBytes),
+                                 tag.data()) != 1) {
+    Cleanse(plaintext);
+    return absl::InternalError("opening failed");
+  }
+  // Final verifies the tag; until it succeeds the output is unauthenticated.
+  if (EVP_DecryptFinal_ex(ctx.get(), out + len, &final_len) != 1 ||
+      static_cast<size_t>(len + final_len) != ciphertext.size()) {
+    Cleanse(plaintext);
+    return absl::DataLossError(
+        "sealed value failed authentication: altered, or opened with the "
+        "wrong associated data");
+  }
+  return plaintext;
 }
 
 // HMAC-SHA256 of `data` with the key of `keyed` (left unchanged: the work
@@ -311,47 +425,8 @@ absl::StatusOr<KeyRing> KeyRing::Build(
 
 absl::StatusOr<std::string> KeyRing::Seal(std::string_view plaintext,
                                           std::string_view aad) const {
-  if (plaintext.size() > kMaxSealPlaintextBytes) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "plaintext of ", plaintext.size(), " bytes exceeds the limit of ",
-        kMaxSealPlaintextBytes));
-  }
-  if (aad.size() > kMaxAssociatedDataBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
-                     " bytes"));
-  }
   const State::Key& key = *state_->active;
-  const std::string header = SealHeader(key.id);
-  std::string out(header.size() + kNonceBytes + plaintext.size() + kTagBytes,
-                  '\0');
-  std::copy(header.begin(), header.end(), out.begin());
-  auto* nonce = reinterpret_cast<unsigned char*>(&out[header.size()]);
-  auto* ciphertext = nonce + kNonceBytes;
-  auto* tag = ciphertext + plaintext.size();
-  if (RAND_bytes(nonce, static_cast<int>(kNonceBytes)) != 1) {
-    return absl::InternalError("random nonce generation failed");
-  }
-
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  int len = 0;
-  int final_len = 0;
-  // GCM's default IV length is 96 bits, which is kNonceBytes.
-  bool ok = ctx != nullptr &&
-            EVP_EncryptInit_ex2(ctx.get(), Aes256Gcm(), key.bytes.data(),
-                                nonce, nullptr) == 1 &&
-            AddAad(ctx.get(), header, /*encrypt=*/true) &&
-            AddAad(ctx.get(), aad, /*encrypt=*/true);
-  if (ok && !plaintext.empty()) {
-    ok = EVP_EncryptUpdate(ctx.get(), ciphertext, &len, Bytes(plaintext),
-                           static_cast<int>(plaintext.size())) == 1;
-  }
-  ok = ok && EVP_EncryptFinal_ex(ctx.get(), ciphertext + len, &final_len) == 1 &&
-       static_cast<size_t>(len + final_len) == plaintext.size() &&
-       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_GET_TAG,
-                           static_cast<int>(kTagBytes), tag) == 1;
-  if (!ok) return absl::InternalError("sealing failed");
-  return out;
+  return SealRaw(key.bytes.data(), SealHeader(key.id), plaintext, aad);
 }
 
 absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
@@ -360,6 +435,10 @@ absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
     return absl::InvalidArgumentError("sealed value is truncated");
   }
   const auto version = static_cast<uint8_t>(sealed[0]);
+  if (version == kSealFormatV2) {
+    return absl::FailedPreconditionError(
+        "sealed under a referral's data key, not under the key ring");
+  }
   if (version != kSealFormatV1) {
     return absl::InvalidArgumentError(
         absl::StrCat("sealed value has unsupported format version ", version));
@@ -371,16 +450,7 @@ absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
   if (sealed.size() < SealOverheadBytes(id_length)) {
     return absl::InvalidArgumentError("sealed value is truncated");
   }
-  if (sealed.size() - SealOverheadBytes(id_length) > kMaxSealPlaintextBytes) {
-    return absl::InvalidArgumentError("sealed value exceeds the size limit");
-  }
-  if (aad.size() > kMaxAssociatedDataBytes) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("associated data exceeds ", kMaxAssociatedDataBytes,
-                     " bytes"));
-  }
-  const std::string_view header = sealed.substr(0, 2 + id_length);
-  const std::string_view key_id = header.substr(2);
+  const std::string_view key_id = sealed.substr(2, id_length);
   if (!IsValidKeyId(key_id)) {
     return absl::InvalidArgumentError("sealed value has a malformed key id");
   }
@@ -390,44 +460,104 @@ absl::StatusOr<std::string> KeyRing::Open(std::string_view sealed,
         "sealed under key id \"", Absl(key_id),
         "\", which is not in the key ring"));
   }
-  const auto* nonce = Bytes(sealed.substr(header.size(), kNonceBytes));
-  const std::string_view ciphertext = sealed.substr(
-      header.size() + kNonceBytes,
-      sealed.size() - SealOverheadBytes(id_length));
-  // EVP_CTRL_AEAD_SET_TAG takes a non-const pointer but only reads it.
-  std::array<unsigned char, kTagBytes> tag;
-  std::copy_n(Bytes(sealed.substr(sealed.size() - kTagBytes)), kTagBytes,
-              tag.begin());
+  return OpenRaw(key->bytes.data(), sealed, 2 + id_length, aad);
+}
 
-  std::string plaintext(ciphertext.size(), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(plaintext.data());
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
-  int len = 0;
-  int final_len = 0;
-  bool ok = ctx != nullptr &&
-            EVP_DecryptInit_ex2(ctx.get(), Aes256Gcm(), key->bytes.data(),
-                                nonce, nullptr) == 1 &&
-            AddAad(ctx.get(), header, /*encrypt=*/false) &&
-            AddAad(ctx.get(), aad, /*encrypt=*/false);
-  if (ok && !ciphertext.empty()) {
-    ok = EVP_DecryptUpdate(ctx.get(), out, &len, Bytes(ciphertext),
-                           static_cast<int>(ciphertext.size())) == 1;
+absl::StatusOr<std::string> KeyRing::WrapDataKey(
+    const DataKey& key, std::string_view reference) const {
+  return Seal(key.bytes(), DataKeyWrapAad(reference));
+}
+
+absl::StatusOr<DataKey> KeyRing::UnwrapDataKey(
+    std::string_view wrapped, std::string_view reference) const {
+  absl::StatusOr<std::string> bytes = Open(wrapped, DataKeyWrapAad(reference));
+  if (!bytes.ok()) return bytes.status();
+  absl::StatusOr<DataKey> key = DataKey::FromBytes(*bytes);
+  Cleanse(*bytes);
+  return key;
+}
+
+std::string DataKeyWrapAad(std::string_view reference) {
+  return absl::StrCat(kDataKeyWrapAadPrefix, Absl(reference));
+}
+
+bool IsValidSealedReference(std::string_view reference) {
+  if (reference.empty() || reference.size() > kMaxSealedReferenceLength) {
+    return false;
   }
-  if (!ok || EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_AEAD_SET_TAG,
-                                 static_cast<int>(kTagBytes),
-                                 tag.data()) != 1) {
-    Cleanse(plaintext);
-    return absl::InternalError("opening failed");
+  for (char c : reference) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              (c >= '0' && c <= '9') || c == '_' || c == '-';
+    if (!ok) return false;
   }
-  // Final verifies the tag; until it succeeds the output is unauthenticated.
-  if (EVP_DecryptFinal_ex(ctx.get(), out + len, &final_len) != 1 ||
-      static_cast<size_t>(len + final_len) != ciphertext.size()) {
-    Cleanse(plaintext);
-    return absl::DataLossError(
-        "sealed value failed authentication: altered, or opened with the "
-        "wrong associated data");
+  return true;
+}
+
+std::string DataKeySealedPrefix(std::string_view reference) {
+  return DataKeyHeader(reference);
+}
+
+std::optional<std::string> SealedReference(std::string_view sealed) {
+  if (sealed.size() < 2 || static_cast<uint8_t>(sealed[0]) != kSealFormatV2) {
+    return std::nullopt;
   }
-  return plaintext;
+  const size_t length = static_cast<uint8_t>(sealed[1]);
+  if (sealed.size() < 2 + length) return std::nullopt;
+  std::string_view reference = sealed.substr(2, length);
+  if (!IsValidSealedReference(reference)) return std::nullopt;
+  return std::string(reference);
+}
+
+DataKey::DataKey() { bytes_.fill(0); }
+DataKey::~DataKey() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
+DataKey::DataKey(const DataKey& other) : bytes_(other.bytes_) {}
+DataKey& DataKey::operator=(const DataKey& other) {
+  bytes_ = other.bytes_;
+  return *this;
+}
+
+absl::StatusOr<DataKey> DataKey::Generate() {
+  DataKey key;
+  if (RAND_priv_bytes(key.bytes_.data(), static_cast<int>(key.bytes_.size())) !=
+      1) {
+    return absl::InternalError("random data key generation failed");
+  }
+  return key;
+}
+
+absl::StatusOr<DataKey> DataKey::FromBytes(std::string_view bytes) {
+  if (bytes.size() != kKeyBytes) {
+    return absl::DataLossError(absl::StrCat("a data key must be ", kKeyBytes,
+                                            " bytes, got ", bytes.size()));
+  }
+  DataKey key;
+  std::copy_n(Bytes(bytes), kKeyBytes, key.bytes_.begin());
+  return key;
+}
+
+std::string_view DataKey::bytes() const {
+  return {reinterpret_cast<const char*>(bytes_.data()), bytes_.size()};
+}
+
+absl::StatusOr<std::string> DataKey::Seal(std::string_view reference,
+                                          std::string_view plaintext,
+                                          std::string_view aad) const {
+  if (!IsValidSealedReference(reference)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "a data key seals under a reference of 1 to ",
+        kMaxSealedReferenceLength, " characters from [A-Za-z0-9_-]"));
+  }
+  return SealRaw(bytes_.data(), DataKeyHeader(reference), plaintext, aad);
+}
+
+absl::StatusOr<std::string> DataKey::Open(std::string_view sealed,
+                                          std::string_view aad) const {
+  std::optional<std::string> reference = SealedReference(sealed);
+  if (!reference.has_value()) {
+    return absl::InvalidArgumentError(
+        "not a value sealed under a referral's data key");
+  }
+  return OpenRaw(bytes_.data(), sealed, 2 + reference->size(), aad);
 }
 
 std::string KeyRing::BlindIndex(std::string_view normalised) const {

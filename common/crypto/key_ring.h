@@ -8,7 +8,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <array>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -27,6 +29,21 @@ namespace frontdoor::crypto {
 // The header (version, id length, key id) and the caller's associated data
 // are both authenticated, so neither can be altered without Open failing.
 inline constexpr uint8_t kSealFormatV1 = 1;
+// Sealed format, version 2: a value sealed under one referral's own data
+// key (DataKey) instead of the ring:
+//   byte 0                 kSealFormatV2
+//   byte 1                 n = length of the reference (1..kMaxSealedReferenceLength)
+//   bytes 2 .. 2+n         the referral's reference ([A-Za-z0-9_-], not secret)
+//   next kNonceBytes       random GCM nonce
+//   next len(plaintext)    ciphertext
+//   last kTagBytes         GCM tag
+// The header names the referral so that an opener finds the data key from
+// the value alone; it is authenticated like version 1's.
+inline constexpr uint8_t kSealFormatV2 = 2;
+inline constexpr size_t kMaxSealedReferenceLength = 64;
+// Associated data a data key is wrapped with under the ring: this prefix
+// and the reference ("data_key:FD-...").
+inline constexpr char kDataKeyWrapAadPrefix[] = "data_key:";
 inline constexpr size_t kKeyBytes = 32;    // AES-256
 inline constexpr size_t kNonceBytes = 12;  // 96-bit GCM nonce
 inline constexpr size_t kTagBytes = 16;    // full-length GCM tag
@@ -48,6 +65,51 @@ std::string SealedPrefix(std::string_view key_id);
 
 // True when `id` is 1..kMaxKeyIdLength characters from [A-Za-z0-9_-].
 bool IsValidKeyId(std::string_view id);
+
+// The first bytes of every value sealed under `reference`'s data key
+// (version 2 header): for finding a referral's values in SQL.
+std::string DataKeySealedPrefix(std::string_view reference);
+
+// The reference a version-2 value names; nullopt for any other value
+// (version 1, malformed, not sealed at all).
+std::optional<std::string> SealedReference(std::string_view sealed);
+
+// The associated data a referral's data key is wrapped with.
+std::string DataKeyWrapAad(std::string_view reference);
+
+// One referral's data key: kKeyBytes of random AES-256 key, wiped from
+// memory when destroyed. It is stored only wrapped (KeyRing::WrapDataKey);
+// destroying the wrapped copy makes every value sealed under it unreadable
+// (crypto-shredding), backups included.
+class DataKey {
+ public:
+  ~DataKey();
+  DataKey(const DataKey& other);
+  DataKey& operator=(const DataKey& other);
+
+  // A new random key. INTERNAL if the random generator fails.
+  static absl::StatusOr<DataKey> Generate();
+  // A key from its kKeyBytes bytes (as unwrapped); DATA_LOSS otherwise.
+  static absl::StatusOr<DataKey> FromBytes(std::string_view bytes);
+
+  // Seals in format version 2, naming `reference` (INVALID_ARGUMENT unless
+  // it is 1..kMaxSealedReferenceLength characters from [A-Za-z0-9_-]).
+  // `aad` as for KeyRing::Seal.
+  absl::StatusOr<std::string> Seal(std::string_view reference,
+                                   std::string_view plaintext,
+                                   std::string_view aad) const;
+  // Opens a version-2 value: INVALID_ARGUMENT when it is not one, DATA_LOSS
+  // when it fails authentication (altered, another key, wrong `aad`).
+  absl::StatusOr<std::string> Open(std::string_view sealed,
+                                   std::string_view aad) const;
+
+  // The key itself, for wrapping. Never log it.
+  std::string_view bytes() const;
+
+ private:
+  DataKey();
+  std::array<unsigned char, kKeyBytes> bytes_;
+};
 
 // An immutable set of sealing keys (one of them active) plus the blind-index
 // key. Copies share the same keys. Every method is const and safe to call
@@ -77,12 +139,22 @@ class KeyRing {
   // read from the value, so data sealed before a rotation still opens).
   //   INVALID_ARGUMENT     not a sealed value (too short, unknown version,
   //                        malformed key id)
-  //   FAILED_PRECONDITION  sealed under a key id this ring does not hold
+  //   FAILED_PRECONDITION  sealed under a key id this ring does not hold,
+  //                        or under a data key (format version 2)
   //   DATA_LOSS            authentication failed: the value was altered, or
   //                        `aad` is not the one it was sealed with
   // No error message contains any part of the plaintext.
   absl::StatusOr<std::string> Open(std::string_view sealed,
                                    std::string_view aad) const;
+
+  // `key` sealed under the active key with DataKeyWrapAad(reference): the
+  // wrapped data key a store keeps (a rotation re-wraps it like any value).
+  absl::StatusOr<std::string> WrapDataKey(const DataKey& key,
+                                          std::string_view reference) const;
+  // The data key `wrapped` holds; errors as Open's (DATA_LOSS for another
+  // reference's key).
+  absl::StatusOr<DataKey> UnwrapDataKey(std::string_view wrapped,
+                                        std::string_view reference) const;
 
   // HMAC-SHA256 of `normalised` under the blind-index key, as 64 lowercase
   // hex characters. Deterministic for a given ring, so equal identifiers

@@ -14,6 +14,7 @@
 #include "common/crypto/key_ring.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
+#include "common/rights/data_keys.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
 #include "common/tls/credentials.h"
@@ -77,9 +78,10 @@ class UnarySink final : public Sink {
   using Call = std::function<grpc::Status(grpc::ClientContext*,
                                           const Message&, Response*)>;
 
-  UnarySink(const crypto::KeyRing& keys, std::string topic,
+  UnarySink(store::Store& store, const crypto::KeyRing& keys, std::string topic,
             absl::Duration deadline, std::string actor, Call call)
-      : keys_(keys),
+      : store_(store),
+        keys_(keys),
         topic_(std::move(topic)),
         deadline_(deadline),
         actor_(std::move(actor)),
@@ -90,8 +92,12 @@ class UnarySink final : public Sink {
       return absl::FailedPreconditionError(
           absl::StrCat("this sink delivers ", topic_, ", not ", event.topic));
     }
+    // Under the referral's data key (or, sealed before data keys, the
+    // ring). An erasure deletes its referral's events in the transaction
+    // that destroys the key, so ErasedError here is an event read just
+    // before: retried, it is found gone.
     absl::StatusOr<std::string> plain =
-        keys_.Open(event.payload, event.event_id);
+        rights::OpenSealed(store_, keys_, event.payload, event.event_id);
     if (!plain.ok()) return plain.status();
     Message message;
     if (!message.ParseFromString(*plain)) {
@@ -108,6 +114,7 @@ class UnarySink final : public Sink {
   }
 
  private:
+  store::Store& store_;
   const crypto::KeyRing& keys_;
   const std::string topic_;
   const absl::Duration deadline_;
@@ -143,7 +150,7 @@ class Hop {
     std::shared_ptr<typename Service::Stub> stub = Service::NewStub(*channel);
     hop->stub_ = stub;
     hop->sink_ = std::make_unique<UnarySink<Message, Response>>(
-        keys, topic, DeliveryDeadline(downstream), std::move(actor),
+        store, keys, topic, DeliveryDeadline(downstream), std::move(actor),
         [stub, method](grpc::ClientContext* context, const Message& message,
                        Response* response) {
           return ((*stub).*method)(context, message, response);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/outbox/outbox_sql.h"
+#include "common/rights/data_keys.h"
 
 namespace frontdoor::outbox {
 
@@ -27,19 +28,37 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
       .status();
 }
 
-absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
+absl::StatusOr<std::string> SealEvent(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      std::string_view reference,
                                       const google::protobuf::MessageLite& event,
-                                      std::string_view event_id) {
-  return keys.Seal(event.SerializeAsString(), event_id);
+                                      std::string_view event_id,
+                                      absl::Time now) {
+  return rights::SealFor(tx, keys, reference, event.SerializeAsString(),
+                         event_id, now);
 }
 
 absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
-                           std::string_view topic, std::string_view event_id,
+                           std::string_view reference, std::string_view topic,
+                           std::string_view event_id,
                            const google::protobuf::MessageLite& event,
                            absl::Time now) {
-  absl::StatusOr<std::string> sealed = SealEvent(keys, event, event_id);
+  absl::StatusOr<std::string> sealed =
+      SealEvent(tx, keys, reference, event, event_id, now);
   if (!sealed.ok()) return sealed.status();
   return Enqueue(tx, topic, event_id, *sealed, now);
+}
+
+absl::StatusOr<int64_t> DropEventsOf(store::Tx& tx,
+                                     std::string_view reference) {
+  if (reference.empty()) {
+    return absl::InvalidArgumentError("outbox: reference must not be empty");
+  }
+  // substr rather than LIKE: a reference holds no wildcard today, but the
+  // comparison should not depend on it.
+  return tx.Exec(
+      "DELETE FROM outbox WHERE substr(event_id, 1, $1) = $2",
+      {static_cast<int64_t>(reference.size()), std::string(reference)});
 }
 
 absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {

@@ -38,19 +38,32 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
                      absl::Time now);
 
-// `event` sealed under `keys` with `event_id` as associated data: the
+// `event` sealed with `event_id` as associated data, under the data key of
+// `reference`, the referral it is about (common/rights/data_keys.h: made in
+// `tx` if the referral has none here; ErasedError once it was erased): the
 // payload every service's events travel as (they name people), opened by
-// the relay's sink (grpc_sink.h) with the same id.
-absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
+// the relay's sink (grpc_sink.h) with rights::OpenSealed and the same id.
+// Erasing the referral makes every copy unreadable.
+absl::StatusOr<std::string> SealEvent(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      std::string_view reference,
                                       const google::protobuf::MessageLite& event,
-                                      std::string_view event_id);
+                                      std::string_view event_id,
+                                      absl::Time now);
 
 // The one way a core puts an event on its outbox: SealEvent, then Enqueue,
 // inside the caller's transaction.
 absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
-                           std::string_view topic, std::string_view event_id,
+                           std::string_view reference, std::string_view topic,
+                           std::string_view event_id,
                            const google::protobuf::MessageLite& event,
                            absl::Time now);
+
+// Deletes the events of `reference` (their ids start with it, as every
+// service's do) in the caller's transaction, delivered or not, and returns
+// how many went: an erasure's, since their payloads cannot be opened once
+// its data key is destroyed (dropped rather than left to dead-letter).
+absl::StatusOr<int64_t> DropEventsOf(store::Tx& tx, std::string_view reference);
 
 // One event as the relay hands it to a Sink.
 struct Event {

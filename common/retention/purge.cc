@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/logging/logging.h"
 #include "common/metrics/families.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 
 namespace frontdoor::retention {
@@ -20,6 +21,15 @@ constexpr char kDeleteDelivered[] =
 constexpr char kOldestDelivered[] =
     "SELECT MIN(delivered_at_us) FROM outbox WHERE delivered_at_us IS NOT NULL";
 
+// "(candidates) c": due, not erased, not held; parameter $1 the latest
+// since_us that is due.
+std::string DueFrom(const ErasureSchedule& e) {
+  return absl::StrCat(
+      "FROM (", e.candidates_sql, ") c WHERE c.since_us <= $1 AND c.reference "
+      "NOT IN (SELECT reference FROM data_rights WHERE erased_at_us IS NOT "
+      "NULL)");
+}
+
 absl::Status Negative(const char* field) {
   const std::string name = absl::StrCat("server.retention.", field);
   return InvalidArgumentWithViolations(
@@ -34,6 +44,10 @@ absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config) 
   if (config.delivered_outbox_hours() < 0) return Negative("delivered_outbox_hours");
   if (config.purge_interval_seconds() < 0) return Negative("purge_interval_seconds");
   if (config.purge_batch_rows() < 0) return Negative("purge_batch_rows");
+  if (config.returned_referral_days() < 0) {
+    return Negative("returned_referral_days");
+  }
+  if (config.closed_case_days() < 0) return Negative("closed_case_days");
   Schedule s;
   if (config.delivered_outbox_hours() > 0) {
     s.delivered_outbox = absl::Hours(config.delivered_outbox_hours());
@@ -42,7 +56,65 @@ absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config) 
     s.interval = absl::Seconds(config.purge_interval_seconds());
   }
   if (config.purge_batch_rows() > 0) s.batch_rows = config.purge_batch_rows();
+  s.returned_referral = absl::Hours(24) * config.returned_referral_days();
+  s.closed_case = absl::Hours(24) * config.closed_case_days();
   return s;
+}
+
+absl::StatusOr<int64_t> EraseDue(store::Store& store, absl::Time now,
+                                 const ErasureSchedule& erasure,
+                                 int batch_rows) {
+  if (erasure.after <= absl::ZeroDuration()) return 0;
+  const int64_t due_us = absl::ToUnixMicros(now - erasure.after);
+  const std::string query = absl::StrCat(
+      "SELECT c.reference ", DueFrom(erasure),
+      rights::NotHeldCondition("c.reference"),
+      " ORDER BY c.since_us, c.reference LIMIT $2");
+  int64_t total = 0;
+  absl::Status s = store::WriteInBatches(
+      store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+        absl::StatusOr<std::vector<store::Row>> due =
+            tx.Query(query, {due_us, int64_t{batch_rows}});
+        if (!due.ok()) return due.status();
+        for (const store::Row& row : *due) {
+          if (absl::Status e = erasure.erase(tx, row.Text(0), now); !e.ok()) {
+            return e;
+          }
+        }
+        total += static_cast<int64_t>(due->size());
+        return static_cast<int64_t>(due->size()) < batch_rows;
+      });
+  if (!s.ok()) return s;
+  return total;
+}
+
+absl::StatusOr<ErasureBacklog> ErasureBacklogOf(
+    store::Store& store, absl::Time now, const ErasureSchedule& erasure) {
+  ErasureBacklog backlog;
+  if (erasure.after <= absl::ZeroDuration()) return backlog;
+  const int64_t due_us = absl::ToUnixMicros(now - erasure.after);
+  absl::Status s = store.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> oldest = tx.Query(
+        absl::StrCat("SELECT MIN(c.since_us) ", DueFrom(erasure),
+                     rights::NotHeldCondition("c.reference")),
+        {due_us});
+    if (!oldest.ok()) return oldest.status();
+    if (!oldest->empty() && !oldest->front().IsNull(0)) {
+      const absl::Time due =
+          absl::FromUnixMicros(oldest->front().Int(0)) + erasure.after;
+      if (now > due) backlog.overdue = now - due;
+    }
+    absl::StatusOr<std::vector<store::Row>> held = tx.Query(
+        absl::StrCat("SELECT COUNT(*) ", DueFrom(erasure),
+                     " AND c.reference IN (SELECT reference FROM data_rights "
+                     "WHERE held = 1)"),
+        {due_us});
+    if (!held.ok()) return held.status();
+    if (!held->empty()) backlog.held = held->front().Int(0);
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return backlog;
 }
 
 absl::StatusOr<int64_t> PurgeDeliveredOutbox(store::Store& store,
@@ -79,8 +151,18 @@ absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(store::Store& store,
   return overdue;
 }
 
-Purger::Purger(store::Store& store, const Clock& clock, Schedule schedule)
-    : store_(store), clock_(clock), schedule_(std::move(schedule)) {}
+Purger::Purger(store::Store& store, const Clock& clock, Schedule schedule,
+               std::vector<ErasureSchedule> erasures)
+    : store_(store),
+      clock_(clock),
+      schedule_(std::move(schedule)),
+      erasures_(std::move(erasures)) {}
+
+int64_t Purger::erased_total(const std::string& record) const {
+  absl::MutexLock lock(&erased_mu_);
+  auto it = erased_.find(record);
+  return it == erased_.end() ? 0 : it->second;
+}
 
 Purger::~Purger() { Stop(); }
 
@@ -110,7 +192,35 @@ absl::Status Purger::PurgeOnce() {
     Log(Level::kInfo, "retention.purged",
         {{"record", kRecordDeliveredOutbox}, {"rows", *purged}});
   }
-  return absl::OkStatus();
+  absl::Status result = absl::OkStatus();
+  for (const ErasureSchedule& erasure : erasures_) {
+    if (erasure.after <= absl::ZeroDuration()) continue;
+    const absl::Time now = clock_.Now();
+    absl::StatusOr<int64_t> erased =
+        EraseDue(store_, now, erasure, schedule_.batch_rows);
+    if (!erased.ok()) {
+      ++errors_total_;
+      Log(Level::kError, "retention.purge_failed",
+          {{"record", erasure.record},
+           {"code", absl::StatusCodeToString(erased.status().code())}});
+      result.Update(erased.status());
+      continue;
+    }
+    {
+      absl::MutexLock lock(&erased_mu_);
+      erased_[erasure.record] += *erased;
+    }
+    absl::StatusOr<ErasureBacklog> backlog =
+        ErasureBacklogOf(store_, now, erasure);
+    const int64_t held = backlog.ok() ? backlog->held : 0;
+    if (*erased > 0 || held > 0) {
+      Log(Level::kInfo, "retention.erased",
+          {{"record", erasure.record},
+           {"referrals", *erased},
+           {"kept_on_legal_hold", held}});
+    }
+  }
+  return result;
 }
 
 void Purger::Loop() {
@@ -126,6 +236,10 @@ std::vector<prometheus::MetricFamily> PurgeCollector::Collect() const {
       "schedule's date.");
   metrics::AddSample(purged, {{"record", kRecordDeliveredOutbox}},
                      static_cast<double>(purger_.purged_total()));
+  for (const ErasureSchedule& e : purger_.erasures()) {
+    metrics::AddSample(purged, {{"record", e.record}},
+                       static_cast<double>(purger_.erased_total(e.record)));
+  }
   auto errors = metrics::NewCounter(
       "frontdoor_retention_purge_errors_total",
       "Retention purges that failed (the rows stay until the next).");
@@ -140,7 +254,25 @@ std::vector<prometheus::MetricFamily> PurgeCollector::Collect() const {
     metrics::AddSample(overdue, {{"record", kRecordDeliveredOutbox}},
                        absl::ToDoubleSeconds(*late));
   }
-  return {std::move(purged), std::move(errors), std::move(overdue)};
+  auto held = metrics::NewGauge(
+      "frontdoor_retention_held_rows",
+      "Referrals past their erasure schedule's date kept because they are "
+      "on legal hold, by record type.");
+  for (const ErasureSchedule& e : purger_.erasures()) {
+    if (e.after <= absl::ZeroDuration()) continue;
+    absl::StatusOr<ErasureBacklog> backlog =
+        ErasureBacklogOf(purger_.store(), purger_.clock().Now(), e);
+    if (!backlog.ok()) continue;
+    metrics::AddSample(overdue, {{"record", e.record}},
+                       absl::ToDoubleSeconds(backlog->overdue));
+    metrics::AddSample(held, {{"record", e.record}},
+                       static_cast<double>(backlog->held));
+  }
+  std::vector<prometheus::MetricFamily> families = {
+      std::move(purged), std::move(errors), std::move(overdue)};
+  // Only a service with erasure schedules has held rows to count.
+  if (!purger_.erasures().empty()) families.push_back(std::move(held));
+  return families;
 }
 
 }  // namespace frontdoor::retention

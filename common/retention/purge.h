@@ -4,7 +4,11 @@
 // purge job in every service deletes them. The first record type is the
 // delivered outbox event: a sealed copy of a referral or a decision for
 // each hop, kept after delivery only for an operator looking into a
-// hand-off (undelivered events and dead letters are never purged).
+// hand-off (undelivered events and dead letters are never purged). The
+// others are erasure schedules (ErasureSchedule): a service's referrals
+// past a date (returned referrals in intake-svc, closed cases in
+// allocation-svc) have their personal data erased by crypto-shredding, as
+// DataRights.Erase does, except those on legal hold, which are counted.
 //
 // Metrics (PurgeCollector):
 //   frontdoor_retention_purged_total{record}       rows deleted
@@ -12,15 +16,21 @@
 //                                                  the oldest row still
 //                                                  held is (0: none)
 //   frontdoor_retention_purge_errors_total         purges that failed
+//   frontdoor_retention_held_rows{record}          rows past their date kept
+//                                                  by a legal hold
 // and the alert FrontdoorRetentionPurgeBehind when rows stay past their
 // date.
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -40,15 +50,40 @@ inline constexpr int kDefaultPurgeBatchRows = 1000;
 
 // The record types, as the metrics' `record` label names them.
 inline constexpr char kRecordDeliveredOutbox[] = "outbox_delivered";
+inline constexpr char kRecordReturnedReferral[] = "returned_referral";
+inline constexpr char kRecordClosedCase[] = "closed_case";
 
 struct Schedule {
   absl::Duration delivered_outbox = kDefaultDeliveredOutbox;
   absl::Duration interval = kDefaultPurgeInterval;
   int batch_rows = kDefaultPurgeBatchRows;
+  // The erasure schedules' periods (zero: keep, never erased).
+  absl::Duration returned_referral = absl::ZeroDuration();
+  absl::Duration closed_case = absl::ZeroDuration();
 };
 
-// The schedule `config` sets (0 or absent: the default), or
-// INVALID_ARGUMENT naming "server.retention.<field>" for a negative one.
+// A schedule that erases a referral's personal data some time after a date
+// of the service's own (crypto-shredding: common/rights/data_keys.h).
+struct ErasureSchedule {
+  // The metrics' `record` label, e.g. kRecordClosedCase.
+  std::string record;
+  // How long after its date a referral is kept; zero: kept for ever (the
+  // schedule does nothing).
+  absl::Duration after = absl::ZeroDuration();
+  // The candidates: an SQL query over the service's tables (its own
+  // constant, never input) giving two columns, `reference` and `since_us`,
+  // the time (Unix microseconds) the period runs from.
+  std::string candidates_sql;
+  // Erases one referral inside the purge's transaction and audits it
+  // (rights::RightsCore::EraseOnSchedule).
+  std::function<absl::Status(store::Tx&, const std::string& reference,
+                             absl::Time now)>
+      erase;
+};
+
+// The schedule `config` sets (0 or absent: the default; for the erasure
+// periods, keep), or INVALID_ARGUMENT naming "server.retention.<field>" for
+// a negative one.
 absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config);
 
 // Deletes the delivered outbox events whose delivery is older than
@@ -64,12 +99,34 @@ absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(store::Store& store,
                                                       absl::Time now,
                                                       const Schedule& schedule);
 
-// Runs the purge at start and then every schedule.interval on its own
-// thread, until Stop().
+// Erases the referrals `erasure` finds due at `now` (since_us at or before
+// now - after), oldest first, `batch_rows` a transaction, until none is
+// left: never one on legal hold (rights::NotHeldCondition) or already
+// erased. Returns how many were erased; nothing when `after` is zero.
+absl::StatusOr<int64_t> EraseDue(store::Store& store, absl::Time now,
+                                 const ErasureSchedule& erasure,
+                                 int batch_rows);
+
+// What an erasure schedule has left past its date at `now`: how long past
+// it the oldest referral not held is (zero: none), and how many are kept
+// by a legal hold.
+struct ErasureBacklog {
+  absl::Duration overdue = absl::ZeroDuration();
+  int64_t held = 0;
+};
+absl::StatusOr<ErasureBacklog> ErasureBacklogOf(store::Store& store,
+                                                absl::Time now,
+                                                const ErasureSchedule& erasure);
+
+// Runs the purge (the delivered outbox events, then each erasure schedule)
+// at start and then every schedule.interval on its own thread, until
+// Stop().
 class Purger {
  public:
-  // `store` and `clock` must outlive the purger.
-  Purger(store::Store& store, const Clock& clock, Schedule schedule);
+  // `store` and `clock` must outlive the purger; so must what the
+  // erasures' `erase` calls.
+  Purger(store::Store& store, const Clock& clock, Schedule schedule,
+         std::vector<ErasureSchedule> erasures = {});
   ~Purger();
   Purger(const Purger&) = delete;
   Purger& operator=(const Purger&) = delete;
@@ -82,9 +139,14 @@ class Purger {
   absl::Status PurgeOnce();
 
   const Schedule& schedule() const { return schedule_; }
+  const std::vector<ErasureSchedule>& erasures() const { return erasures_; }
   store::Store& store() const { return store_; }
   const Clock& clock() const { return clock_; }
+  // Delivered outbox events deleted.
   int64_t purged_total() const { return purged_total_.load(); }
+  // Referrals an erasure schedule erased, by record.
+  int64_t erased_total(const std::string& record) const
+      ABSL_LOCKS_EXCLUDED(erased_mu_);
   int64_t errors_total() const { return errors_total_.load(); }
 
  private:
@@ -93,6 +155,9 @@ class Purger {
   store::Store& store_;
   const Clock& clock_;
   const Schedule schedule_;
+  const std::vector<ErasureSchedule> erasures_;
+  mutable absl::Mutex erased_mu_;
+  std::map<std::string, int64_t> erased_ ABSL_GUARDED_BY(erased_mu_);
   std::atomic<int64_t> purged_total_{0};
   std::atomic<int64_t> errors_total_{0};
   absl::Notification stop_;

@@ -9,19 +9,34 @@
 #include "absl/strings/str_join.h"
 #include "common/logging/logging.h"
 #include "common/metrics/families.h"
+#include "common/rights/data_keys.h"
 
 namespace frontdoor::rewrap {
 namespace {
 
-// "substr(column, 1, $1) <> $2": a value not sealed under the active key
-// (its first bytes are not the active key's prefix).
+// A value sealed under the ring (its first byte is format version 1, as
+// the prefix's is) but not under the active key (its first bytes are not
+// the active key's prefix); for a data-key column, any value under the
+// ring. Values under data keys (version 2) and NULLs (a destroyed key) are
+// never on an old key.
+// Parameters (PrefixParams): $1 the version-1 byte; for a ring column, $2
+// the active key's prefix length and $3 the prefix.
 std::string OnOldKey(const SealedColumn& c) {
-  return absl::StrCat("substr(", c.column, ", 1, $1) <> $2");
+  std::string under_ring = absl::StrCat("substr(", c.column, ", 1, 1) = $1");
+  if (!c.reference_sql.empty()) return under_ring;
+  return absl::StrCat(under_ring, " AND substr(", c.column, ", 1, $2) <> $3");
 }
 
-store::Params PrefixParams(const crypto::KeyRing& keys) {
-  const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
-  return {static_cast<int64_t>(prefix.size()), store::Blob{prefix}};
+store::Params PrefixParams(const crypto::KeyRing& keys,
+                           const SealedColumn& c) {
+  store::Params params = {
+      store::Blob{std::string(1, static_cast<char>(crypto::kSealFormatV1))}};
+  if (c.reference_sql.empty()) {
+    const std::string prefix = crypto::SealedPrefix(keys.active_key_id());
+    params.push_back(static_cast<int64_t>(prefix.size()));
+    params.push_back(store::Blob{prefix});
+  }
+  return params;
 }
 
 // "k1 > $3" or "(k1, k2) > ($3, $4)", parameters from `first`.
@@ -43,6 +58,62 @@ SealedColumn OutboxPayloads() {
   return {"outbox", "payload", {"seq"}, "event_id"};
 }
 
+SealedColumn DataKeysColumn() {
+  return {"data_keys", "wrapped_key", {"reference"},
+          absl::StrCat("'", crypto::kDataKeyWrapAadPrefix, "' || reference")};
+}
+
+absl::StatusOr<int64_t> MoveToDataKey(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      const SealedColumn& column,
+                                      const std::string& reference,
+                                      absl::Time now) {
+  if (column.reference_sql.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(column.table, ".", column.column,
+                     " is not a column of data under data keys"));
+  }
+  const std::string keys_list = absl::StrJoin(column.key_columns, ", ");
+  store::Params params = PrefixParams(keys, column);
+  params.push_back(reference);
+  auto rows = tx.Query(
+      absl::StrCat("SELECT ", keys_list, ", ", column.aad_sql, ", ",
+                   column.column, " FROM ", column.table, " WHERE ",
+                   column.reference_sql, " = $", params.size(), " AND ",
+                   OnOldKey(column)),
+      params);
+  if (!rows.ok()) return rows.status();
+  const size_t n_keys = column.key_columns.size();
+  std::string where_key;
+  for (size_t i = 0; i < n_keys; ++i) {
+    absl::StrAppend(&where_key, i == 0 ? "" : " AND ", column.key_columns[i],
+                    " = $", i + 2);
+  }
+  int64_t moved = 0;
+  for (const store::Row& row : *rows) {
+    const std::string& aad = row.Text(n_keys);
+    absl::StatusOr<std::string> plain = keys.Open(row.Text(n_keys + 1), aad);
+    if (!plain.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "a value of ", column.table, ".", column.column,
+          " did not open to move it to the referral's data key: ",
+          plain.status().message()));
+    }
+    absl::StatusOr<std::string> sealed =
+        rights::SealFor(tx, keys, reference, *plain, aad, now);
+    if (!sealed.ok()) return sealed.status();
+    store::Params params = {store::Blob{*std::move(sealed)}};
+    for (size_t i = 0; i < n_keys; ++i) params.push_back(row.at(i));
+    auto changed = tx.Exec(absl::StrCat("UPDATE ", column.table, " SET ",
+                                        column.column, " = $1 WHERE ",
+                                        where_key),
+                           params);
+    if (!changed.ok()) return changed.status();
+    moved += *changed;
+  }
+  return moved;
+}
+
 absl::StatusOr<int64_t> CountOnOldKeys(store::Store& store,
                                        const crypto::KeyRing& keys,
                                        const SealedColumn& column) {
@@ -50,7 +121,7 @@ absl::StatusOr<int64_t> CountOnOldKeys(store::Store& store,
   absl::Status read = store.Read([&](store::Tx& tx) -> absl::Status {
     auto rows = tx.Query(absl::StrCat("SELECT COUNT(*) FROM ", column.table,
                                       " WHERE ", OnOldKey(column)),
-                         PrefixParams(keys));
+                         PrefixParams(keys, column));
     if (!rows.ok()) return rows.status();
     count = rows->empty() ? 0 : (*rows)[0].Int(0);
     return absl::OkStatus();
@@ -73,17 +144,20 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
       absl::StrCat("UPDATE ", column.table, " SET ", column.column,
                    " = $1 WHERE ", where_key, " AND ", column.column, " = $",
                    n_keys + 2);
+  const bool to_data_key = !column.reference_sql.empty();
   PassResult result;
   std::optional<std::vector<store::Value>> cursor;
   while (true) {
     bool more = false;
     absl::Status written = store.WriteSync([&](store::Tx& tx) -> absl::Status {
-      store::Params params = PrefixParams(keys);
+      store::Params params = PrefixParams(keys, column);
       std::string query = absl::StrCat(
           "SELECT ", keys_list, ", ", column.aad_sql, ", ", column.column,
+          ", ", to_data_key ? column.reference_sql : std::string("''"),
           " FROM ", column.table, " WHERE ", OnOldKey(column));
       if (cursor.has_value()) {
-        absl::StrAppend(&query, " AND ", AfterCursor(column, 3));
+        absl::StrAppend(&query, " AND ",
+                        AfterCursor(column, static_cast<int>(params.size()) + 1));
         for (const store::Value& v : *cursor) params.push_back(v);
       }
       absl::StrAppend(&query, " ORDER BY ", keys_list, " LIMIT ", kBatchRows);
@@ -104,7 +178,18 @@ absl::StatusOr<PassResult> RewrapColumn(store::Store& store,
                {"error", std::string(plain.status().message())}});
           continue;
         }
-        absl::StatusOr<std::string> resealed = keys.Seal(*plain, aad);
+        absl::StatusOr<std::string> resealed =
+            to_data_key ? rights::SealFor(tx, keys, row.Text(n_keys + 2),
+                                          *plain, aad, absl::Now())
+                        : keys.Seal(*plain, aad);
+        if (rights::IsErased(resealed.status())) {
+          // A value left under the ring by a referral erased since: it
+          // stays counted (and an operator told) until it is dealt with.
+          ++result.failed;
+          Log(Level::kError, "rewrap.erased_referral_value",
+              {{"table", column.table}, {"column", column.column}});
+          continue;
+        }
         if (!resealed.ok()) return resealed.status();
         store::Params update_params = {store::Blob{*std::move(resealed)}};
         for (store::Value& v : key) update_params.push_back(std::move(v));

@@ -43,23 +43,49 @@ struct SealedColumn {
   // An SQL expression over the row giving the associated data the value was
   // sealed with, e.g. "reference" or "reference || ':' || number".
   std::string aad_sql;
+  // For a column of a referral's personal data, sealed under the
+  // referral's own data key (common/rights/data_keys.h): an SQL expression
+  // giving the reference, e.g. "reference". Its values sealed under the
+  // ring (before data keys) count as on an old key whatever the key, and a
+  // pass moves them to the data key. Values already under a data key are
+  // never touched by a rotation: only the wrapped data keys are re-wrapped
+  // (DataKeysColumn). Empty: the column is sealed under the ring.
+  std::string reference_sql = {};
 };
 
-// Every service's outbox payloads (sealed with the event id).
+// Every service's outbox payloads (sealed with the event id; a referral's
+// events under its data key, the others under the ring).
 SealedColumn OutboxPayloads();
+
+// Every service's wrapped data keys (sealed under the ring with
+// "data_key:<reference>").
+SealedColumn DataKeysColumn();
+
+// Seals again under `reference`'s data key each of `column`'s values of
+// that referral still sealed under the ring (`column.reference_sql` must be
+// set), in the caller's transaction: what an erasure does first, so that
+// destroying the data key covers them too. Returns how many; a value that
+// does not open is an error (DATA_LOSS), so that an erasure never leaves
+// a readable value behind.
+absl::StatusOr<int64_t> MoveToDataKey(store::Tx& tx,
+                                      const crypto::KeyRing& keys,
+                                      const SealedColumn& column,
+                                      const std::string& reference,
+                                      absl::Time now);
 
 struct PassResult {
   int64_t rewrapped = 0;  // rows now under the active key
   int64_t failed = 0;     // rows that did not open (altered): left as they are
 };
 
-// Rows of `column` sealed under another key than `keys`' active one.
+// Rows of `column` sealed under another key than `keys`' active one (for a
+// data-key column: under the ring at all).
 absl::StatusOr<int64_t> CountOnOldKeys(store::Store& store,
                                        const crypto::KeyRing& keys,
                                        const SealedColumn& column);
 
 // One pass over `column`: every row on an old key re-sealed under the
-// active key, kBatchRows per write transaction, in key order (a row that
+// active key (for a data-key column: under the referral's data key), kBatchRows per write transaction, in key order (a row that
 // fails to open is counted, logged as "rewrap.failed" and passed over, so a
 // pass always ends). A row changed by the service between the read and the
 // write is left for the next pass.

@@ -34,6 +34,9 @@ inline constexpr char kAuditHold[] = "rights.hold";
 inline constexpr char kAuditHoldLifted[] = "rights.hold_lifted";
 inline constexpr char kAuditErase[] = "rights.erase";
 inline constexpr char kAuditStateRead[] = "rights.state_read";
+// Reason code of a read refused because the referral's personal data was
+// erased (its data key destroyed: common/rights/data_keys.h).
+inline constexpr char kReasonErased[] = "erased";
 // Reason code of the audit rows of finds, exports and state reads.
 inline constexpr char kReasonSubjectRights[] = "subject_rights";
 

@@ -5,6 +5,9 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
+#include "common/logging/logging.h"
+#include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
 
 namespace frontdoor::rights {
 namespace {
@@ -232,6 +235,53 @@ absl::StatusOr<common::v1::RectifyResponse> RightsCore::RectifyIn(
     store::Tx&, const Caller&, const common::v1::RectifyRequest&, absl::Time) {
   return absl::UnimplementedError(
       absl::StrCat(service_, " does not rectify yet"));
+}
+
+absl::Status RightsCore::EraseOnSchedule(store::Tx& tx,
+                                         const std::string& reference,
+                                         absl::Time now) {
+  absl::StatusOr<Rights> rights = LoadRights(tx, reference);
+  if (!rights.ok()) return rights.status();
+  if (rights->held) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("referral ", reference, " is on legal hold"));
+  }
+  if (rights->erased_at) return absl::OkStatus();
+  if (absl::Status s = EraseIn(tx, reference, now); !s.ok()) return s;
+  if (absl::Status s = SaveErased(tx, reference, kReasonRetentionSchedule, now);
+      !s.ok()) {
+    return s;
+  }
+  Caller schedule;
+  schedule.agency_id = service_;
+  schedule.actor = kRetentionScheduleActor;
+  return audit::Record(
+      tx, keys_, schedule, now,
+      ActionOn(kAuditErase, reference, kReasonRetentionSchedule));
+}
+
+absl::Status RightsCore::Shred(store::Tx& tx, const std::string& reference,
+                               const std::vector<rewrap::SealedColumn>& columns,
+                               absl::Time now) {
+  int64_t moved = 0;
+  for (const rewrap::SealedColumn& column : columns) {
+    if (column.reference_sql.empty()) continue;
+    absl::StatusOr<int64_t> n =
+        rewrap::MoveToDataKey(tx, keys_, column, reference, now);
+    if (!n.ok()) return n.status();
+    moved += *n;
+  }
+  absl::StatusOr<int64_t> dropped = outbox::DropEventsOf(tx, reference);
+  if (!dropped.ok()) return dropped.status();
+  absl::StatusOr<bool> destroyed = DestroyDataKey(tx, reference, now);
+  if (!destroyed.ok()) return destroyed.status();
+  Log(Level::kInfo, "rights.shredded",
+      {{"service", service_},
+       {"reference", reference},
+       {"key_destroyed", *destroyed},
+       {"moved_to_data_key", moved},
+       {"outbox_events_dropped", *dropped}});
+  return absl::OkStatus();
 }
 
 absl::Status RightsCore::EraseIn(store::Tx&, const std::string&, absl::Time) {

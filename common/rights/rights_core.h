@@ -16,12 +16,18 @@
 #include "absl/status/statusor.h"
 #include "common/clock/clock.h"
 #include "common/crypto/key_ring.h"
+#include "common/rewrap/rewrap.h"
 #include "common/rights/rights.h"
 #include "common/store/store.h"
 #include "common/tls/caller.h"
 #include "frontdoor/common/v1/data_rights.pb.h"
 
 namespace frontdoor::rights {
+
+// Who the audit trail names for an erasure by a retention schedule.
+inline constexpr char kRetentionScheduleActor[] = "retention-schedule";
+// The erasure reason code of a retention schedule (one of kErasureReasons).
+inline constexpr char kReasonRetentionSchedule[] = "retention_schedule";
 
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
@@ -55,6 +61,13 @@ class RightsCore {
                       const common::v1::GetRightsStateRequest& request,
                       Done<common::v1::RightsState> done);
 
+  // A retention schedule's erasure (common/retention ErasureSchedule), in
+  // the purge's transaction: as Erase, with the reason "retention_schedule"
+  // and the audit row's actor kRetentionScheduleActor. FAILED_PRECONDITION
+  // for a referral on legal hold; OK without change for one erased before.
+  absl::Status EraseOnSchedule(store::Tx& tx, const std::string& reference,
+                               absl::Time now);
+
  protected:
   // Whether this service holds anything for `reference`.
   virtual absl::StatusOr<bool> HoldsReference(store::Tx& tx,
@@ -77,6 +90,15 @@ class RightsCore {
   // only when the referral is not held and not yet erased.
   virtual absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                                absl::Time now);
+
+  // What every EraseIn does first: each value of the referral in `columns`
+  // (the service's data-key columns, rewrap::SealedColumn::reference_sql
+  // set) still sealed under the ring is moved to its data key, its outbox
+  // events are dropped (their payloads would never open again), and its
+  // data key is destroyed. Logged as "rights.shredded" with the counts.
+  absl::Status Shred(store::Tx& tx, const std::string& reference,
+                     const std::vector<rewrap::SealedColumn>& columns,
+                     absl::Time now);
 
   // The referral's state here, as answers carry it.
   absl::StatusOr<common::v1::RightsState> StateIn(store::Tx& tx,

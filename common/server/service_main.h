@@ -174,8 +174,12 @@ class RunningService : public Interface {
   // (server.retention, common/retention), and every PERMISSION_DENIED
   // answer audited (RefusalAuditInterceptorFactory), and logs
   // "server.started".
+  // `erasures` are the service's erasure schedules (common/retention),
+  // run by the purge job; their periods are taken from server.retention by
+  // the caller (ErasureSchedule::after).
   absl::Status Serve(ServerParts parts,
-                     std::vector<rewrap::SealedColumn> sealed = {}) {
+                     std::vector<rewrap::SealedColumn> sealed = {},
+                     std::vector<retention::ErasureSchedule> erasures = {}) {
     parts.collectables.push_back(
         std::make_shared<StoreHealthCollector>(*common_.store));
     audit_watch_ = std::make_unique<audit::ChainWatch>(
@@ -192,7 +196,8 @@ class RunningService : public Interface {
         retention::ScheduleFor(parts.config.retention());
     if (!schedule.ok()) return schedule.status();
     purger_ = std::make_unique<retention::Purger>(
-        *common_.store, *common_.clock, *std::move(schedule));
+        *common_.store, *common_.clock, *std::move(schedule),
+        std::move(erasures));
     parts.collectables.push_back(
         std::make_shared<retention::PurgeCollector>(*purger_));
     auto expiry = std::make_shared<CertificateExpiry>(

@@ -152,6 +152,8 @@ std::string HelpText() {
        frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
                     | --quarter=YYYY-Qn [--service=S]
                     [--format=csv|xlsx|json] [--output=FILE]
+       frontdoorctl [FLAGS] rights erase --reference=R --reason=CODE
+       frontdoorctl [FLAGS] rights state --reference=R
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
@@ -196,6 +198,19 @@ mTLS.
           --catalogue (default config/districts.json and
           config/catalogue.json, when present). Needs a report viewer's
           certificate, such as --as=frontdoor-operations.
+  rights erase  The data-protection officer's erasure of referral
+          --reference on each of intake-svc (--target), triage-svc
+          (--triage-target), allocation-svc (--allocation-target) and
+          notify-svc (--notify-target, default localhost:7446): its data
+          keys destroyed (crypto-shredding), ids, dates and codes kept.
+          --reason is erasure_request, retention_schedule or court_order.
+          A referral on legal hold is refused (FAILED_PRECONDITION). Prints
+          one line per service: {"service":...,"state":{...}} or
+          {"service":...,"error":{...}}.
+  rights state  Each service's restriction, hold and erasure of
+          --reference, one line per service as above.
+          Both need ROLE_DATA_PROTECTION: the console's identity with
+          --staff-role=data_protection_officer (--as=web-svc).
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -332,6 +347,12 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.output = value;
     } else if (name == "triage-target") {
       options.triage_target = value;
+    } else if (name == "notify-target") {
+      options.notify_target = value;
+    } else if (name == "staff-role") {
+      options.staff_role = value;
+    } else if (name == "reference") {
+      options.reference = value;
     } else if (name == "allocation-target") {
       options.allocation_target = value;
     } else if (name == "districts") {
@@ -454,12 +475,21 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(absl::StrCat(
           "--format=", options.format, " is not csv, xlsx or json"));
     }
+  } else if (command == "rights" && positional.size() == 2 &&
+             (positional[1] == "erase" || positional[1] == "state")) {
+    const bool erase = positional[1] == "erase";
+    if (options.reference.empty() || (erase && options.reason.empty())) {
+      return absl::InvalidArgumentError(
+          erase ? "usage: rights erase --reference=R --reason=CODE"
+                : "usage: rights state --reference=R");
+    }
+    options.command = erase ? Command::kRightsErase : Command::kRightsState;
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
              command == "release" || command == "first-contact" ||
              command == "watch" || command == "ack" ||
              command == "updates" || command == "replay" ||
-             command == "report") {
+             command == "report" || command == "rights") {
     return absl::InvalidArgumentError(
         absl::StrCat("wrong arguments for ", command, ": see --help"));
   } else {
@@ -467,7 +497,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         "unknown command \"", command,
         "\": expected submit, get, queue, decision, assess, programmes, "
         "placement, waiting, consent, release, first-contact, watch, ack, "
-        "updates, replay or report"));
+        "updates, replay, report or rights"));
   }
   if (IsAllocationCommand(options.command) && !target_given) {
     options.target = kDefaultAllocationTarget;
@@ -977,6 +1007,46 @@ int RunReportCommand(
   return kExitOk;
 }
 
+int RunRightsCommand(
+    const Options& options,
+    const std::vector<std::pair<std::string,
+                                frontdoor::common::v1::DataRights::StubInterface*>>&
+        services,
+    std::ostream& out, std::ostream& err) {
+  int exit_code = kExitOk;
+  google::protobuf::util::JsonPrintOptions print;
+  for (const auto& [name, stub] : services) {
+    grpc::ClientContext context;
+    std::string trace_id;
+    PrepareContext(options, &context, &trace_id);
+    if (!options.staff_role.empty()) {
+      context.AddMetadata("frontdoor-staff-role", options.staff_role);
+    }
+    frontdoor::common::v1::RightsState state;
+    grpc::Status status;
+    if (options.command == Command::kRightsErase) {
+      frontdoor::common::v1::EraseRequest request;
+      request.set_reference(options.reference);
+      request.set_reason(options.reason);
+      status = stub->Erase(&context, request, &state);
+    } else {
+      frontdoor::common::v1::GetRightsStateRequest request;
+      request.set_reference(options.reference);
+      status = stub->GetRightsState(&context, request, &state);
+    }
+    if (status.ok()) {
+      std::string json;
+      (void)google::protobuf::util::MessageToJsonString(state, &json, print);
+      out << "{\"service\":\"" << name << "\",\"state\":" << json << "}\n";
+      continue;
+    }
+    err << "{\"service\":\"" << name
+        << "\",\"error\":" << RenderErrorJson(status, trace_id) << "}\n";
+    if (exit_code == kExitOk) exit_code = ExitCodeFor(status.error_code());
+  }
+  return exit_code;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
   return MakeChannelTo(options, options.target);
@@ -1018,6 +1088,32 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (options->command == Command::kRightsErase ||
+      options->command == Command::kRightsState) {
+    std::vector<std::pair<std::string, std::unique_ptr<
+                                           frontdoor::common::v1::DataRights::Stub>>>
+        stubs;
+    stubs.emplace_back("intake-svc",
+                       frontdoor::common::v1::DataRights::NewStub(*channel));
+    for (const auto& [name, target] :
+         {std::pair<std::string, std::string>{"triage-svc",
+                                              options->triage_target},
+          {"allocation-svc", options->allocation_target},
+          {"notify-svc", options->notify_target}}) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> to =
+          MakeChannelTo(*options, target);
+      if (!to.ok()) {
+        err << RenderLocalErrorJson(to.status()) << "\n";
+        return kExitLocalError;
+      }
+      stubs.emplace_back(name, frontdoor::common::v1::DataRights::NewStub(*to));
+    }
+    std::vector<
+        std::pair<std::string, frontdoor::common::v1::DataRights::StubInterface*>>
+        services;
+    for (auto& [name, stub] : stubs) services.emplace_back(name, stub.get());
+    return RunRightsCommand(*options, services, out, err);
   }
   if (options->command == Command::kReport) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> triage =

@@ -9,11 +9,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -69,6 +71,9 @@ enum class Command {
   kUpdates,
   kReplay,
   kReport,
+  // rights erase / rights state: DataRights on the four services.
+  kRightsErase,
+  kRightsState,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -134,6 +139,11 @@ struct Options {
   std::string allocation_target = kDefaultAllocationTarget;
   std::string districts_file = kDefaultDistrictsFile;
   std::string catalogue_file = kDefaultCatalogueFile;
+  // rights: notify-svc's target (the other three as report's), and the
+  // console staff role sent as frontdoor-staff-role (empty: none), for
+  // acting as the console's data_protection_officer.
+  std::string notify_target = kDefaultNotifyTarget;
+  std::string staff_role;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -216,6 +226,19 @@ int RunReportCommand(
     frontdoor::intake::v1::IntakeService::StubInterface& intake,
     frontdoor::triage::v1::TriageService::StubInterface& triage,
     frontdoor::allocation::v1::AllocationService::StubInterface& allocation,
+    std::ostream& out, std::ostream& err);
+
+// rights erase / rights state: the DataRights call (Erase of
+// options.reference with options.reason, or GetRightsState) on each of
+// `services` (name, stub) in turn, each answer printed as one line of JSON,
+// {"service":"intake-svc","state":{...}} or {"service":...,"error":{...}}.
+// Every service is asked whatever the others answered; the exit code is
+// the first failure's (kExitOk when all succeed).
+int RunRightsCommand(
+    const Options& options,
+    const std::vector<std::pair<std::string,
+                                frontdoor::common::v1::DataRights::StubInterface*>>&
+        services,
     std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and

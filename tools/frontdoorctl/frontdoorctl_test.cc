@@ -4,7 +4,10 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "common/logging/traceparent.h"
 #include "gmock/gmock.h"
@@ -578,6 +581,130 @@ TEST(MainTest, MissingCertificatesAreALocalError) {
                  FakeEnv({{"FRONTDOOR_PKI_DIR", "/nonexistent"}}), out, err),
             kExitLocalError);
   EXPECT_THAT(err.str(), HasSubstr("/nonexistent/ca.pem"));
+}
+
+// ---- rights erase / state: DataRights on each service ----
+
+TEST(ParseArgsTest, RightsEraseTakesAReferenceAReasonAndFourTargets) {
+  auto erase = ParseArgs({"rights", "erase", "--reference=FD-1",
+                          "--reason=erasure_request", "--as=web-svc",
+                          "--staff-role=data_protection_officer",
+                          "--notify-target=n:4"},
+                         FakeEnv({}));
+  ASSERT_TRUE(erase.ok()) << erase.status();
+  EXPECT_EQ(erase->command, Command::kRightsErase);
+  EXPECT_EQ(erase->reference, "FD-1");
+  EXPECT_EQ(erase->reason, "erasure_request");
+  EXPECT_EQ(erase->staff_role, "data_protection_officer");
+  EXPECT_EQ(erase->target, "localhost:7443");
+  EXPECT_EQ(erase->triage_target, "localhost:7444");
+  EXPECT_EQ(erase->allocation_target, "localhost:7445");
+  EXPECT_EQ(erase->notify_target, "n:4");
+  auto state = ParseArgs({"rights", "state", "--reference=FD-1"}, FakeEnv({}));
+  ASSERT_TRUE(state.ok()) << state.status();
+  EXPECT_EQ(state->command, Command::kRightsState);
+  EXPECT_EQ(state->notify_target, "localhost:7446");
+  for (const std::vector<std::string>& bad :
+       std::vector<std::vector<std::string>>{
+           {"rights"},
+           {"rights", "erase", "--reference=FD-1"},
+           {"rights", "erase", "--reason=erasure_request"},
+           {"rights", "state"},
+           {"rights", "shred", "--reference=FD-1"},
+       }) {
+    EXPECT_FALSE(ParseArgs(bad, FakeEnv({})).ok())
+        << ::testing::PrintToString(bad);
+  }
+}
+
+// A service's DataRights that erases (or refuses, when told to), noting the
+// staff role it was asked under.
+class FakeRights final : public frontdoor::common::v1::DataRights::Service {
+ public:
+  FakeRights(std::string service, grpc::Status refuse)
+      : service_(std::move(service)), refuse_(std::move(refuse)) {}
+  grpc::Status Erase(grpc::ServerContext* context,
+                     const frontdoor::common::v1::EraseRequest* request,
+                     frontdoor::common::v1::RightsState* state) override {
+    auto role = context->client_metadata().find("frontdoor-staff-role");
+    absl::MutexLock lock(&mu_);
+    staff_role_ = role == context->client_metadata().end()
+                      ? ""
+                      : std::string(role->second.data(), role->second.size());
+    reason_ = request->reason();
+    if (!refuse_.ok()) return refuse_;
+    state->set_service(service_);
+    state->set_reference(request->reference());
+    state->mutable_erased_at()->set_seconds(1'800'000'000);
+    return grpc::Status::OK;
+  }
+  std::string staff_role() {
+    absl::MutexLock lock(&mu_);
+    return staff_role_;
+  }
+  std::string reason() {
+    absl::MutexLock lock(&mu_);
+    return reason_;
+  }
+
+ private:
+  const std::string service_;
+  const grpc::Status refuse_;
+  absl::Mutex mu_;
+  std::string staff_role_ ABSL_GUARDED_BY(mu_);
+  std::string reason_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(RunRightsCommandTest, EraseAsksEveryServiceAndPrintsEachAnswer) {
+  FakeRights intake("intake-svc", grpc::Status::OK);
+  FakeRights triage("triage-svc",
+                    grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                                 "referral FD-1 is on legal hold"));
+  FakeRights allocation("allocation-svc", grpc::Status::OK);
+  FakeRights notify("notify-svc", grpc::Status::OK);
+  // Each fake on a server of its own, as each service is.
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>> stubs;
+  for (FakeRights* fake : {&intake, &triage, &allocation, &notify}) {
+    int p = 0;
+    grpc::ServerBuilder b;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &p);
+    b.RegisterService(fake);
+    servers.push_back(b.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    stubs.push_back(frontdoor::common::v1::DataRights::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(p),
+                            grpc::InsecureChannelCredentials())));
+  }
+  auto options = ParseArgs({"rights", "erase", "--reference=FD-1",
+                            "--reason=court_order",
+                            "--staff-role=data_protection_officer"},
+                           FakeEnv({}));
+  ASSERT_TRUE(options.ok());
+  std::vector<std::pair<std::string,
+                        frontdoor::common::v1::DataRights::StubInterface*>>
+      services = {{"intake-svc", stubs[0].get()},
+                  {"triage-svc", stubs[1].get()},
+                  {"allocation-svc", stubs[2].get()},
+                  {"notify-svc", stubs[3].get()}};
+  std::ostringstream out, err;
+  const int code = RunRightsCommand(*options, services, out, err);
+  EXPECT_EQ(code, 1 + static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+  const std::vector<std::string> lines =
+      absl::StrSplit(out.str(), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 3u) << out.str();
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("{\"service\":\"intake-svc\","
+                                             "\"state\":{"));
+  EXPECT_THAT(lines[0], ::testing::HasSubstr("\"erasedAt\""));
+  EXPECT_THAT(lines[2], ::testing::HasSubstr("notify-svc"));
+  EXPECT_THAT(err.str(), ::testing::HasSubstr("{\"service\":\"triage-svc\","
+                                              "\"error\":{"));
+  EXPECT_THAT(err.str(), ::testing::HasSubstr("FAILED_PRECONDITION"));
+  for (FakeRights* fake : {&intake, &triage, &allocation, &notify}) {
+    EXPECT_EQ(fake->staff_role(), "data_protection_officer");
+    EXPECT_EQ(fake->reason(), "court_order");
+  }
+  for (auto& server : servers) server->Shutdown();
 }
 
 }  // namespace

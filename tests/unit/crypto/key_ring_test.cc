@@ -148,7 +148,7 @@ TEST_F(SealTest, MalformedValuesAreInvalidArgument) {
   auto sealed = ring_.Seal("x", "a");
   ASSERT_TRUE(sealed.ok());
   std::string bad_version = *sealed;
-  bad_version[0] = 2;
+  bad_version[0] = 3;  // 1 is the ring's, 2 a data key's
   std::string zero_id = *sealed;
   zero_id[1] = 0;
   std::string long_id = *sealed;

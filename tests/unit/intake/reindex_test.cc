@@ -21,6 +21,8 @@
 #include "common/config/config.h"
 #include "common/identity/identity.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/data_keys.h"
+#include "common/rights/rights.h"
 #include "common/reference/reference.h"
 #include "common/tls/agency_registry.h"
 #include "frontdoor/intake/v1/events.pb.h"
@@ -132,6 +134,7 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
     std::vector<store::Migration> all = Migrations();
     for (auto& m : outbox::Migrations()) all.push_back(m);
     for (auto& m : audit::Migrations()) all.push_back(m);
+    for (auto& m : rights::Migrations()) all.push_back(m);
     auto store = frontdoor::testing::OpenTestStore(location_, all);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
@@ -185,7 +188,8 @@ class IntakeReindexTest : public frontdoor::testing::CoreStoreTest {
 
   intake::v1::ReferralReceived OpenEvent(const std::string& event_id) {
     intake::v1::ReferralReceived event;
-    auto plain = keys_->Open(Outboxed(event_id).first, event_id);
+    auto plain =
+        rights::OpenSealed(*store_, *keys_, Outboxed(event_id).first, event_id);
     EXPECT_TRUE(plain.ok()) << plain.status();
     EXPECT_TRUE(event.ParseFromString(plain.value_or("")));
     return event;
@@ -358,6 +362,7 @@ TEST_F(IntakeReindexTest, TwoReplicasStartingAtOnceShareTheRows) {
   std::vector<store::Migration> all = Migrations();
   for (auto& m : outbox::Migrations()) all.push_back(m);
   for (auto& m : audit::Migrations()) all.push_back(m);
+  for (auto& m : rights::Migrations()) all.push_back(m);
   auto second = frontdoor::testing::OpenTestStore(location_, all);
   ASSERT_TRUE(second.ok()) << second.status();
 

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/rights/data_keys.h"
 #include "common/config/config.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
@@ -511,9 +512,9 @@ TEST_F(EmailCoreTest, AProfessionalsUpdatesAreQueuedForEmailAndTheAddressSealed)
                   })
                   .ok());
   EXPECT_FALSE(absl::StrContains(sealed, "referrerwick"));
-  EXPECT_EQ(keys_->Open(sealed, ReferrerAddressAad(kWeb, ref)).value_or(""),
+  EXPECT_EQ(rights::OpenSealed(*store_, *keys_, sealed, ReferrerAddressAad(kWeb, ref)).value_or(""),
             kAddress);
-  EXPECT_FALSE(keys_->Open(sealed, ReferrerAddressAad(kWeb, "FD-EEEEEEEEEEE2"))
+  EXPECT_FALSE(rights::OpenSealed(*store_, *keys_, sealed, ReferrerAddressAad(kWeb, "FD-EEEEEEEEEEE2"))
                    .ok());
   // Its backlog is the email topic's; an operator may replay it.
   auto stats = core_->Stats();

@@ -16,6 +16,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/rights/data_keys.h"
 #include "common/identity/identity.h"
 #include "frontdoor/intake/v1/events.pb.h"
 #include "google/protobuf/util/time_util.h"
@@ -57,6 +58,7 @@ std::vector<store::Migration> CurrentSchema() {
   std::vector<store::Migration> all = Migrations();
   for (auto& m : outbox::Migrations()) all.push_back(m);
   for (auto& m : audit::Migrations()) all.push_back(m);
+  for (auto& m : rights::Migrations()) all.push_back(m);
   return all;
 }
 
@@ -182,7 +184,8 @@ class TriageReindexTest : public frontdoor::testing::CoreStoreTest {
   }
   intake::v1::ReferralReceived SealedEvent(const std::string& reference) {
     intake::v1::ReferralReceived e;
-    auto plain = keys_->Open(
+    auto plain = rights::OpenSealed(
+        *store_, *keys_,
         Text("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
              reference),
         reference);

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include "absl/synchronization/notification.h"
+#include "common/rights/data_keys.h"
 #include "common/audit/audit.h"
 #include "common/outbox/outbox.h"
 #include "common/outbox/relay.h"
@@ -267,7 +268,7 @@ TEST_F(TriageCoreTest, DecisionsReachAllocationAndNotifyThroughTheOutbox) {
   std::vector<std::string> topics;
   for (const outbox::Event& e : receiver.events) {
     topics.push_back(e.topic);
-    absl::StatusOr<std::string> plain = keys_->Open(e.payload, e.event_id);
+    absl::StatusOr<std::string> plain = rights::OpenSealed(*store_, *keys_, e.payload, e.event_id);
     ASSERT_TRUE(plain.ok()) << plain.status();
     v1::TriageDecided decided;
     ASSERT_TRUE(decided.ParseFromString(*plain));
@@ -723,7 +724,7 @@ TEST_F(TriageCoreTest, ATeamLeaderOverridesTheTierOnTheKeptAssessment) {
   int second = 0;
   for (const outbox::Event& e : receiver.events) {
     absl::StatusOr<std::string> plain_event =
-        keys_->Open(e.payload, e.event_id);
+        rights::OpenSealed(*store_, *keys_, e.payload, e.event_id);
     ASSERT_TRUE(plain_event.ok());
     v1::TriageDecided decided;
     ASSERT_TRUE(decided.ParseFromString(*plain_event));
