@@ -732,7 +732,7 @@ std::string RenderFindPage(const SignedInBar& bar,
                                   "govuk-!-width-two-thirds", "text", 200}));
   d.set("family", parts::Input(v, {"family-name", "Family name", "", "off",
                                    "govuk-!-width-two-thirds", "text", 200}));
-  d.set("dob", parts::Date(v, "dob", "Date of birth", "off"));
+  d.set("dob", parts::Date(v, "dob", "Date of birth", ""));
   return RenderConsolePage(bar, "Find a person",
                            Render(bar, kFind, d, errors), !errors.empty());
 }
