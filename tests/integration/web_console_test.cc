@@ -518,7 +518,8 @@ TEST_F(WebConsoleTest, EachRoleSeesOnlyItsPages) {
        {Case{"ch", "call_handler", kQueueAllowed, 403},
         Case{"co", "commissioner", 403, kReportsAllowed},
         Case{"op", "operator", 403, kReportsAllowed},
-        Case{"tl", "team_leader", kQueueAllowed, 403}}) {
+        Case{"tl", "team_leader", kQueueAllowed, 403},
+        Case{"dp", "data_protection_officer", 403, 403}}) {
     const Created acct = Create(c.username, "Alex Doe", c.role);
     CookieBrowser b = Browser();
     clock_.Advance(kStep * (++n));
