@@ -441,7 +441,7 @@ constexpr char kExport[] =
 <input type="hidden" name="csrf-token" value="{{csrf_token}}">
 {{/released}}{{#items}}<div class="govuk-summary-card" id="card-{{key}}"><div class="govuk-summary-card__title-wrapper"><h3 class="govuk-summary-card__title">{{service}}: {{kind}} {{record_id}}, recorded {{recorded_at}}</h3></div>
 <div class="govuk-summary-card__content">
-<pre class="frontdoor-record" tabindex="0" aria-label="The record as exported">{{json}}</pre>
+<pre class="frontdoor-record" tabindex="0" role="region" aria-label="Record {{key}} as exported">{{json}}</pre>
 {{#any_redactions}}<p class="govuk-body">Withheld by the service's rules: {{#redactions}}{{path}} ({{rule}}) {{/redactions}}</p>{{/any_redactions}}
 {{^released}}{{{radios}}}{{/released}}{{#released}}<p class="govuk-body">{{decision}}</p>{{/released}}
 </div></div>
