@@ -14,17 +14,21 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <fstream>
 #include <regex>
 
 #include "absl/strings/str_cat.h"
 #include "allocation-svc/allocation_server.h"
 #include "common/clock/clock.h"
+#include "common/config/config.h"
+#include "common/crypto/key_ring.h"
 #include "common/store/store.h"
 #include "common/tls/credentials.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
 #include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "absl/synchronization/mutex.h"
+#include "google/protobuf/util/json_util.h"
 #include "grpcpp/grpcpp.h"
 #include "intake-svc/intake_server.h"
 #include "notify-svc/notify_server.h"
@@ -756,6 +760,70 @@ TEST_F(WebSubjectAccessTest, AnExportNoOtherRoleMayReach) {
   }
   // Still not released.
   EXPECT_THAT(dpo.Get(export_path).body, HasSubstr("Sealed: not released"));
+}
+
+
+// A key rotation: web-svc re-seals the kept exports under the new key by
+// itself, and then the old key can leave; the export still opens.
+TEST_F(WebSubjectAccessTest, AfterAKeyRotationExportsAreResealedAndTheOldKeyCanGo) {
+  CookieBrowser dpo(web_->https_port());
+  frontdoor::testing::EnrolIn(dpo, web_config_, clock_, "dee",
+                              "data_protection_officer");
+  const std::string page_path = absl::StrCat("/console/data-rights/", kRef);
+  const HttpAnswer page = dpo.Get(page_path);
+  const HttpAnswer prepared = dpo.Post(
+      absl::StrCat(page_path, "/export"),
+      {{"csrf-token", Csrf(page)}, {"export-party", "subject"}});
+  ASSERT_EQ(prepared.status, 303) << prepared.body;
+  const std::string location = prepared.headers.at("location");
+
+  auto ring = config::LoadJsonFile<config::v1::KeyRingFile>(
+      web_config_.key_ring_file());
+  ASSERT_TRUE(ring.ok()) << ring.status();
+  const std::string old_id = ring->active_key_id();
+  auto fresh = config::ParseJson<config::v1::KeyRingFile>(
+      *crypto::GenerateKeyRingJson("k2"), "new key");
+  ASSERT_TRUE(fresh.ok()) << fresh.status();
+  *ring->add_keys() = fresh->keys(0);
+  ring->set_active_key_id("k2");
+  const auto write_ring = [&](const config::v1::KeyRingFile& file) {
+    std::string json;
+    ASSERT_TRUE(google::protobuf::util::MessageToJsonString(file, &json).ok());
+    std::ofstream(web_config_.key_ring_file(), std::ios::trunc) << json;
+  };
+  const auto restart = [&] {
+    ASSERT_TRUE(web_->Shutdown(absl::Seconds(5)).ok());
+    web_.reset();
+    auto web = WebServer::Start(web_config_, clock_);
+    ASSERT_TRUE(web.ok()) << web.status();
+    web_ = *std::move(web);
+  };
+  write_ring(*ring);
+  restart();
+  const std::string sample =
+      "frontdoor_sealed_rows_on_old_keys{table=\"subject_access_requests\","
+      "column=\"sealed_bundle\"}";
+  std::optional<double> left;
+  const absl::Time give_up = absl::Now() + absl::Seconds(30);
+  while (absl::Now() < give_up) {  // a bounded poll of the re-sealing
+    auto scrape = frontdoor::testing::HttpGet(web_->metrics_port(), "/metrics");
+    if (scrape.ok()) left = frontdoor::testing::FindSample(scrape->body, sample);
+    if (left == 0.0) break;
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(left, 0.0);
+
+  ring->mutable_keys()->erase(ring->mutable_keys()->begin());
+  ASSERT_NE(ring->keys(0).id(), old_id);
+  write_ring(*ring);
+  restart();
+  CookieBrowser again(web_->https_port());
+  clock_.Advance(absl::Seconds(kTotpStepSeconds));
+  frontdoor::testing::EnrolIn(again, web_config_, clock_, "dee2",
+                              "data_protection_officer");
+  const HttpAnswer opened = again.Get(location);
+  ASSERT_EQ(opened.status, 200) << opened.body;
+  EXPECT_THAT(opened.body, HasSubstr("CHILD-WITHHELD"));
 }
 
 }  // namespace
