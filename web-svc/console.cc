@@ -161,6 +161,8 @@ std::string PermissionPage(Permission p) {
       return "/console/waiting-lists";
     case Permission::kKeyReferral:
       return "/console/new-referral";
+    case Permission::kDataRights:
+      return "/console/data-rights";
     default:
       return "";
   }

@@ -19,6 +19,7 @@ enum class Role : int {
   kTeamLeader = 3,
   kOperator = 4,
   kCommissioner = 5,
+  kDataProtectionOfficer = 6,
 };
 
 // What a person may do. Bit positions: never renumber.
@@ -43,8 +44,13 @@ enum class Permission : int {
   // the services give them to ROLE_REPORT_VIEWER only, which operators
   // and commissioners have.
   kViewReports = 8,
+  // Find a person across the services, restrict, hold, rectify and erase
+  // their data, and answer subject access requests: the data-protection
+  // officer's pages (/console/data-rights), which the services give to
+  // ROLE_DATA_PROTECTION only.
+  kDataRights = 9,
 };
-inline constexpr int kPermissionCount = 9;
+inline constexpr int kPermissionCount = 10;
 
 constexpr uint32_t Bit(Permission p) { return 1u << static_cast<int>(p); }
 
@@ -71,6 +77,9 @@ inline constexpr PermissionInfo kPermissions[kPermissionCount] = {
      "See the waiting lists"},
     {Permission::kViewReports, "view_reports",
      "See reports (no personal data)"},
+    {Permission::kDataRights, "data_rights",
+     "Answer data subjects' rights: find, export, rectify, restrict, hold, "
+     "erase"},
 };
 
 struct RoleInfo {
@@ -98,6 +107,8 @@ inline constexpr RoleInfo kRoles[] = {
     {Role::kOperator, "operator", "Operator", Bit(Permission::kViewReports)},
     {Role::kCommissioner, "commissioner", "Commissioner",
      Bit(Permission::kViewReports)},
+    {Role::kDataProtectionOfficer, "data_protection_officer",
+     "Data-protection officer", Bit(Permission::kDataRights)},
 };
 
 // Whether `role` may do `permission`; false for kUnspecified and any

@@ -72,10 +72,12 @@ class StaffCalls {
     return Call(*allocation_, method, deadlines_.allocation, staff, request);
   }
 
- private:
-  // Deadline, frontdoor-actor, frontdoor-staff-role and a new traceparent.
+  // Deadline, frontdoor-actor, frontdoor-staff-role and a new traceparent
+  // (also for the data-protection officer's calls, rights_calls.h).
   static void Prepare(grpc::ClientContext& ctx, const Staff& staff,
                       absl::Duration deadline);
+
+ private:
 
   template <typename Stub, typename Request, typename Response>
   static absl::StatusOr<Response> Call(

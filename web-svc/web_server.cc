@@ -1,6 +1,7 @@
 #include "web-svc/web_server.h"
 
 #include <atomic>
+#include <tuple>
 #include <functional>
 #include <filesystem>
 #include <fstream>
@@ -48,6 +49,7 @@
 #include "web-svc/professional_referral.h"
 #include "web-svc/public_tls.h"
 #include "web-svc/self_referral.h"
+#include "web-svc/console_data_rights.h"
 #include "web-svc/console_triage.h"
 #include "web-svc/staff_calls.h"
 #include "web-svc/web_security.h"
@@ -265,6 +267,10 @@ class WebServerImpl final : public WebServer {
   // The console's calls of intake, triage and allocation (before console_,
   // whose sections hold it).
   std::unique_ptr<StaffCalls> staff_calls_;
+  // The data-protection officer's calls of the four services' DataRights,
+  // and the subject access exports kept in web-svc's store.
+  std::unique_ptr<RightsCalls> rights_calls_;
+  std::unique_ptr<SubjectAccessStore> subject_access_;
   std::unique_ptr<Console> console_;
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_ = nullptr;
@@ -393,6 +399,24 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
     return server::WithContext(allocation_channel.status(),
                                "allocation channel");
   }
+  absl::StatusOr<std::shared_ptr<grpc::Channel>> notify_channel =
+      tls::MakeDownstreamChannel(config.notify(), config.service_tls());
+  if (!notify_channel.ok()) {
+    return server::WithContext(notify_channel.status(), "notify channel");
+  }
+  // The data-protection officer's calls: each service's DataRights.
+  std::vector<RightsCalls::Target> rights_targets;
+  for (const auto& [service, ch, deadline] :
+       {std::tuple<const char*, std::shared_ptr<grpc::Channel>, absl::Duration>{
+            kRightsServices[0], *channel, intake_deadline_},
+        {kRightsServices[1], *triage_channel, DeadlineOf(config.triage())},
+        {kRightsServices[2], *allocation_channel,
+         DeadlineOf(config.allocation())},
+        {kRightsServices[3], *notify_channel, DeadlineOf(config.notify())}}) {
+    rights_targets.push_back(
+        {service, common::v1::DataRights::NewStub(ch), deadline});
+  }
+  rights_calls_ = std::make_unique<RightsCalls>(std::move(rights_targets));
   staff_calls_ = std::make_unique<StaffCalls>(
       intake::v1::IntakeService::NewStub(*channel),
       triage::v1::TriageService::NewStub(*triage_channel),
@@ -435,12 +459,21 @@ absl::Status WebServerImpl::Init(const config::v1::WebConfig& config,
   console_->AddSection(std::make_unique<KeyingSection>(*staff_calls_));
   console_->AddSection(std::make_unique<ReportsSection>(
       *staff_calls_, clock, std::move(report_labels)));
+  subject_access_ =
+      std::make_unique<SubjectAccessStore>(*store_, *keys_, clock);
+  console_->AddSection(std::make_unique<DataRightsSection>(
+      *rights_calls_, *subject_access_,
+      config.subject_access().show_staff_names()));
   audit_watch_ = std::make_unique<audit::ChainWatch>(
       *store_, *keys_, clock,
       audit::WatchOptionsFor(config.audit(),
                              config.store().sqlite_path()));
+  std::vector<rewrap::SealedColumn> sealed = SealedColumns();
+  for (rewrap::SealedColumn& c : SubjectAccessSealedColumns()) {
+    sealed.push_back(std::move(c));
+  }
   rewrapper_ = std::make_unique<rewrap::Rewrapper>(*store_, *keys_,
-                                                   SealedColumns());
+                                                   std::move(sealed));
   absl::StatusOr<std::unique_ptr<metrics::MetricsServer>> metrics =
       metrics::MetricsServer::Start(
           config.metrics_address(), registry_,
@@ -927,6 +960,7 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
   required.Require(!c.intake().target().empty(), "intake.target");
   required.Require(!c.triage().target().empty(), "triage.target");
   required.Require(!c.allocation().target().empty(), "allocation.target");
+  required.Require(!c.notify().target().empty(), "notify.target");
   required.Require(c.has_store(), "store");
   required.Require(!c.key_ring_file().empty(), "key_ring_file");
   required.Require(c.shutdown_grace_seconds() > 0, "shutdown_grace_seconds");
@@ -944,7 +978,8 @@ absl::Status ValidateConfig(const config::v1::WebConfig& c) {
        {std::pair<const char*, const config::v1::Downstream*>{"intake",
                                                               &c.intake()},
         {"triage", &c.triage()},
-        {"allocation", &c.allocation()}}) {
+        {"allocation", &c.allocation()},
+        {"notify", &c.notify()}}) {
     if (downstream->deadline_ms() < 0) {
       bad.push_back({absl::StrCat(name, ".deadline_ms"), "must not be negative"});
     }

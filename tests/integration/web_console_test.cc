@@ -74,6 +74,7 @@ class WebConsoleTest : public ::testing::Test {
     frontdoor::testing::PointAt(c.mutable_intake(), 1);
     frontdoor::testing::PointAt(c.mutable_triage(), 1);
     frontdoor::testing::PointAt(c.mutable_allocation(), 1);
+    frontdoor::testing::PointAt(c.mutable_notify(), 1);
     frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web");
     c.set_key_ring_file((dir_ / "keys.json").string());
     c.set_shutdown_grace_seconds(5);
@@ -517,7 +518,8 @@ TEST_F(WebConsoleTest, EachRoleSeesOnlyItsPages) {
        {Case{"ch", "call_handler", kQueueAllowed, 403},
         Case{"co", "commissioner", 403, kReportsAllowed},
         Case{"op", "operator", 403, kReportsAllowed},
-        Case{"tl", "team_leader", kQueueAllowed, 403}}) {
+        Case{"tl", "team_leader", kQueueAllowed, 403},
+        Case{"dp", "data_protection_officer", 403, 403}}) {
     const Created acct = Create(c.username, "Alex Doe", c.role);
     CookieBrowser b = Browser();
     clock_.Advance(kStep * (++n));
@@ -689,6 +691,7 @@ TEST(WebConsoleConfigTest, BadConsoleSettingsAreNamedAtStartUp) {
   c.mutable_intake()->set_target("localhost:1");
   c.mutable_triage()->set_target("localhost:1");
   c.mutable_allocation()->set_target("localhost:1");
+  c.mutable_notify()->set_target("localhost:1");
   c.mutable_store()->set_sqlite_path("web.db");
   c.set_key_ring_file("keys.json");
   c.set_shutdown_grace_seconds(5);

@@ -101,6 +101,7 @@ class WebServiceTest : public ::testing::Test {
     frontdoor::testing::PointAt(c.mutable_intake(), intake_->api_port());
     frontdoor::testing::PointAt(c.mutable_triage(), 1);
     frontdoor::testing::PointAt(c.mutable_allocation(), 1);
+    frontdoor::testing::PointAt(c.mutable_notify(), 1);
     frontdoor::testing::UseTestStore(c.mutable_store(), dir_, "web");
     c.set_key_ring_file((dir_ / "keys.json").string());
     c.set_shutdown_grace_seconds(5);
@@ -598,7 +599,8 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   for (const char* name :
        {"https_address", "public_tls.cert_file", "public_tls.key_file",
         "health_address", "metrics_address", "service_tls.ca_file",
-        "intake.target", "triage.target", "allocation.target", "store", "key_ring_file", "shutdown_grace_seconds",
+        "intake.target", "triage.target", "allocation.target",
+        "notify.target", "store", "key_ring_file", "shutdown_grace_seconds",
         "assets_dir"}) {
     EXPECT_THAT(missing.message(), HasSubstr(name));
   }
@@ -612,6 +614,7 @@ TEST(WebConfigTest, StartUpNamesEachMissingOrBadSetting) {
   c.mutable_intake()->set_target("localhost:1");
   c.mutable_triage()->set_target("localhost:1");
   c.mutable_allocation()->set_target("localhost:1");
+  c.mutable_notify()->set_target("localhost:1");
   c.mutable_store()->set_sqlite_path("web.db");
   c.set_key_ring_file("keys.json");
   c.set_shutdown_grace_seconds(5);

@@ -79,15 +79,16 @@ inline void PointAt(config::v1::Downstream* downstream, int port) {
 // web-svc submitting to the intake-svc on `intake_port`, serving the built
 // assets in `assets_dir`, its HTTPS certificate the dev PKI's web-svc one;
 // professionals' forms offered to `professional_domain`.
-// web-svc's config: its console's triage and allocation calls go to the
-// given ports (by default port 1, where nothing answers: for tests of the
+// web-svc's config: its console's triage, allocation and notify (the
+// data-protection officer's) calls go to the given ports (by default port 1, where nothing answers: for tests of the
 // forms only).
 inline config::v1::WebConfig WebConfigIn(const std::filesystem::path& dir,
                                          int intake_port,
                                          const std::string& assets_dir,
                                          const std::string& professional_domain,
                                          int triage_port = 1,
-                                         int allocation_port = 1) {
+                                         int allocation_port = 1,
+                                         int notify_port = 1) {
   config::v1::WebConfig w;
   w.set_https_address("127.0.0.1:0");
   const config::v1::TlsFiles files = PkiFiles("web-svc");
@@ -99,6 +100,7 @@ inline config::v1::WebConfig WebConfigIn(const std::filesystem::path& dir,
   PointAt(w.mutable_intake(), intake_port);
   PointAt(w.mutable_triage(), triage_port);
   PointAt(w.mutable_allocation(), allocation_port);
+  PointAt(w.mutable_notify(), notify_port);
   UseTestStore(w.mutable_store(), dir, "web");
   w.set_key_ring_file((dir / "keys.json").string());
   w.set_shutdown_grace_seconds(5);

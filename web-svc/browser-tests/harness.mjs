@@ -205,6 +205,7 @@ export class Suite {
       // service.
       triage: relays.triage ?? { target: 'localhost:1' },
       allocation: relays.allocation ?? { target: 'localhost:1' },
+      notify: relays.notify ?? { target: 'localhost:1' },
       store: { sqlitePath: join(this.dir, 'web.db') },
       keyRingFile: join(this.dir, 'keys.json'),
       shutdownGraceSeconds: 5,

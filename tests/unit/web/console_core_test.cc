@@ -43,6 +43,22 @@ TEST(RolesTest, EachRoleMayDoExactlyWhatTheTableSays) {
           << p.code;
     }
   }
+  // The data-protection officer answers data subjects' rights and nothing
+  // else; nobody else may.
+  for (const RoleInfo& r : kRoles) {
+    for (const PermissionInfo& p : kPermissions) {
+      if (r.role == Role::kDataProtectionOfficer ||
+          p.permission == Permission::kDataRights) {
+        EXPECT_EQ(May(r.role, p.permission),
+                  r.role == Role::kDataProtectionOfficer &&
+                      p.permission == Permission::kDataRights)
+            << r.code << " " << p.code;
+      }
+    }
+  }
+  EXPECT_EQ(static_cast<int>(Role::kDataProtectionOfficer), 6);
+  EXPECT_EQ(RoleFromCode("data_protection_officer"),
+            Role::kDataProtectionOfficer);
   // Outside the table: nothing.
   EXPECT_FALSE(May(Role::kUnspecified, Permission::kViewReports));
   EXPECT_FALSE(May(static_cast<Role>(99), Permission::kViewReports));
