@@ -17,6 +17,11 @@ std::vector<store::Migration> Migrations();
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"placements", "sealed_decision", {"reference"}, "reference",
            "reference"},
+          // common/rights/rectify.h SealRectifiedValue.
+          {"rectifications", "sealed_old", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:old'", "reference"},
+          {"rectifications", "sealed_new", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:new'", "reference"},
           {"placements", "sealed_reason", {"reference"},
            "reference || ':reason'", "reference"},
           rewrap::DataKeysColumn()};

@@ -25,6 +25,12 @@ class IntakeRights final : public rights::RightsCore {
   // indexes with rights::ErasedIndex; ids, dates and codes stay.
   absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                        absl::Time now) override;
+  // Corrects the sealed referral and the ReferralReceived events still on
+  // the outbox (queued, held back or delivered and not yet purged), with
+  // the blind indexes computed again when a name or date of birth changes.
+  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
+      store::Tx& tx, const Caller& caller,
+      const common::v1::RectifyRequest& request, absl::Time now) override;
 };
 
 // The erasure schedule of returned referrals: each erased `after` its

@@ -17,6 +17,11 @@ std::vector<store::Migration> Migrations();
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"referrals", "sealed_referral", {"reference"}, "reference",
            "reference"},
+          // common/rights/rectify.h SealRectifiedValue.
+          {"rectifications", "sealed_old", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:old'", "reference"},
+          {"rectifications", "sealed_new", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:new'", "reference"},
           rewrap::DataKeysColumn()};
 }
 

@@ -16,6 +16,7 @@ std::vector<store::Migration> Migrations();
 // after a key rotation and for erasure (Shred).
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"notifications", "sealed", {"seq"}, "id", "reference"},
+          {"held_notifications", "sealed", {"seq"}, "id", "reference"},
           // email.h ReferrerAddressAad.
           {"referrer_addresses",
            "sealed_address",

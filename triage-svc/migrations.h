@@ -17,6 +17,11 @@ std::vector<store::Migration> Migrations();
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"triage_referrals", "sealed_event", {"reference"}, "reference",
            "reference"},
+          // common/rights/rectify.h SealRectifiedValue.
+          {"rectifications", "sealed_old", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:old'", "reference"},
+          {"rectifications", "sealed_new", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:new'", "reference"},
           {"triage_decisions", "sealed_decision", {"reference", "number"},
            "reference || ':' || number", "reference"},
           {"triage_decisions", "sealed_assessment", {"reference", "number"},

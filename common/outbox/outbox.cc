@@ -11,12 +11,13 @@ namespace frontdoor::outbox {
 
 std::vector<store::Migration> Migrations() {
   return {{kMigrationName, sql::kSqliteSchema},
-          {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns}};
+          {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns},
+          {kReferenceMigrationName, sql::kSqliteReferenceColumn}};
 }
 
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
-                     absl::Time now) {
+                     absl::Time now, std::string_view reference) {
   if (topic.empty() || event_id.empty()) {
     return absl::InvalidArgumentError(
         "outbox: event_id and topic must not be empty");
@@ -24,7 +25,8 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
   return tx
       .Exec(sql::kInsert,
             {std::string(event_id), std::string(topic),
-             store::Blob{std::string(payload)}, absl::ToUnixMicros(now)})
+             store::Blob{std::string(payload)}, absl::ToUnixMicros(now),
+             std::string(reference)})
       .status();
 }
 
@@ -46,7 +48,7 @@ absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
   absl::StatusOr<std::string> sealed =
       SealEvent(tx, keys, reference, event, event_id, now);
   if (!sealed.ok()) return sealed.status();
-  return Enqueue(tx, topic, event_id, *sealed, now);
+  return Enqueue(tx, topic, event_id, *sealed, now, reference);
 }
 
 absl::StatusOr<int64_t> DropEventsOf(store::Tx& tx,

@@ -13,13 +13,22 @@ namespace {
 
 // Portable on both backends: DELETE has no LIMIT on PostgreSQL, so the
 // batch is chosen by seq. Dead letters and undelivered events have a NULL
-// delivered_at_us and never match.
-constexpr char kDeleteDelivered[] =
-    "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
-    "WHERE delivered_at_us IS NOT NULL AND delivered_at_us < $1 "
-    "ORDER BY seq LIMIT $2)";
-constexpr char kOldestDelivered[] =
-    "SELECT MIN(delivered_at_us) FROM outbox WHERE delivered_at_us IS NOT NULL";
+// delivered_at_us and never match; nor does an event of a referral on
+// legal hold.
+const std::string& DeleteDelivered() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "DELETE FROM outbox WHERE seq IN (SELECT seq FROM outbox "
+      "WHERE delivered_at_us IS NOT NULL AND delivered_at_us < $1",
+      rights::NotHeldCondition("reference"), " ORDER BY seq LIMIT $2)"));
+  return *sql;
+}
+const std::string& OldestDelivered() {
+  static const std::string* const sql = new std::string(absl::StrCat(
+      "SELECT MIN(delivered_at_us) FROM outbox WHERE delivered_at_us IS NOT "
+      "NULL",
+      rights::NotHeldCondition("reference")));
+  return *sql;
+}
 
 // "(candidates) c": due, not erased, not held; parameter $1 the latest
 // since_us that is due.
@@ -48,6 +57,14 @@ absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config) 
     return Negative("returned_referral_days");
   }
   if (config.closed_case_days() < 0) return Negative("closed_case_days");
+  if (config.acknowledged_notifications_days() < 0) {
+    return InvalidArgumentWithViolations(
+        "retention settings are not valid: "
+        "server.retention.acknowledged_notifications_days: must not be "
+        "negative (0 to keep)",
+        {{"server.retention.acknowledged_notifications_days",
+          "must not be negative (0 to keep)"}});
+  }
   Schedule s;
   if (config.delivered_outbox_hours() > 0) {
     s.delivered_outbox = absl::Hours(config.delivered_outbox_hours());
@@ -56,9 +73,44 @@ absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config) 
     s.interval = absl::Seconds(config.purge_interval_seconds());
   }
   if (config.purge_batch_rows() > 0) s.batch_rows = config.purge_batch_rows();
+  s.acknowledged_notifications =
+      absl::Hours(24) * config.acknowledged_notifications_days();
   s.returned_referral = absl::Hours(24) * config.returned_referral_days();
   s.closed_case = absl::Hours(24) * config.closed_case_days();
   return s;
+}
+
+absl::StatusOr<int64_t> DeleteInBatches(store::Store& store,
+                                        std::string_view delete_sql,
+                                        absl::Time before, int batch_rows) {
+  const int64_t before_us = absl::ToUnixMicros(before);
+  int64_t total = 0;
+  absl::Status s = store::WriteInBatches(
+      store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+        absl::StatusOr<int64_t> n =
+            tx.Exec(delete_sql, {before_us, int64_t{batch_rows}});
+        if (!n.ok()) return n.status();
+        total += *n;
+        return *n < batch_rows;
+      });
+  if (!s.ok()) return s;
+  return total;
+}
+
+absl::StatusOr<absl::Duration> OverdueOf(store::Store& store,
+                                         std::string_view oldest_sql,
+                                         absl::Duration kept, absl::Time now) {
+  absl::Duration overdue = absl::ZeroDuration();
+  absl::Status s = store.Read([&](store::Tx& tx) -> absl::Status {
+    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(oldest_sql);
+    if (!rows.ok()) return rows.status();
+    if (rows->empty() || rows->front().IsNull(0)) return absl::OkStatus();
+    const absl::Time due = absl::FromUnixMicros(rows->front().Int(0)) + kept;
+    if (now > due) overdue = now - due;
+    return absl::OkStatus();
+  });
+  if (!s.ok()) return s;
+  return overdue;
 }
 
 absl::StatusOr<int64_t> EraseDue(store::Store& store, absl::Time now,
@@ -120,48 +172,29 @@ absl::StatusOr<ErasureBacklog> ErasureBacklogOf(
 absl::StatusOr<int64_t> PurgeDeliveredOutbox(store::Store& store,
                                              absl::Time now,
                                              const Schedule& schedule) {
-  const int64_t before_us = absl::ToUnixMicros(now - schedule.delivered_outbox);
-  int64_t total = 0;
-  absl::Status s = store::WriteInBatches(
-      store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
-        absl::StatusOr<int64_t> n = tx.Exec(
-            kDeleteDelivered, {before_us, int64_t{schedule.batch_rows}});
-        if (!n.ok()) return n.status();
-        total += *n;
-        return *n < schedule.batch_rows;
-      });
-  if (!s.ok()) return s;
-  return total;
+  return DeleteInBatches(store, DeleteDelivered(),
+                         now - schedule.delivered_outbox, schedule.batch_rows);
 }
 
 absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(store::Store& store,
                                                       absl::Time now,
                                                       const Schedule& schedule) {
-  absl::Duration overdue = absl::ZeroDuration();
-  absl::Status s = store.Read([&](store::Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(kOldestDelivered);
-    if (!rows.ok()) return rows.status();
-    if (rows->empty() || rows->front().IsNull(0)) return absl::OkStatus();
-    const absl::Time due =
-        absl::FromUnixMicros(rows->front().Int(0)) + schedule.delivered_outbox;
-    if (now > due) overdue = now - due;
-    return absl::OkStatus();
-  });
-  if (!s.ok()) return s;
-  return overdue;
+  return OverdueOf(store, OldestDelivered(), schedule.delivered_outbox, now);
 }
 
 Purger::Purger(store::Store& store, const Clock& clock, Schedule schedule,
-               std::vector<ErasureSchedule> erasures)
+               std::vector<ErasureSchedule> erasures,
+               std::vector<RecordPurge> more)
     : store_(store),
       clock_(clock),
       schedule_(std::move(schedule)),
-      erasures_(std::move(erasures)) {}
+      erasures_(std::move(erasures)),
+      more_(std::move(more)) {}
 
-int64_t Purger::erased_total(const std::string& record) const {
-  absl::MutexLock lock(&erased_mu_);
-  auto it = erased_.find(record);
-  return it == erased_.end() ? 0 : it->second;
+int64_t Purger::purged_total(const std::string& record) const {
+  absl::MutexLock lock(&totals_mu_);
+  auto it = purged_by_record_.find(record);
+  return it == purged_by_record_.end() ? 0 : it->second;
 }
 
 Purger::~Purger() { Stop(); }
@@ -178,49 +211,47 @@ void Purger::Stop() {
 
 absl::Status Purger::PurgeOnce() {
   absl::MutexLock lock(&purge_mu_);
-  absl::StatusOr<int64_t> purged =
-      PurgeDeliveredOutbox(store_, clock_.Now(), schedule_);
-  if (!purged.ok()) {
-    ++errors_total_;
-    Log(Level::kError, "retention.purge_failed",
-        {{"record", kRecordDeliveredOutbox},
-         {"code", absl::StatusCodeToString(purged.status().code())}});
-    return purged.status();
-  }
-  purged_total_ += *purged;
-  if (*purged > 0) {
-    Log(Level::kInfo, "retention.purged",
-        {{"record", kRecordDeliveredOutbox}, {"rows", *purged}});
-  }
-  absl::Status result = absl::OkStatus();
-  for (const ErasureSchedule& erasure : erasures_) {
-    if (erasure.after <= absl::ZeroDuration()) continue;
-    const absl::Time now = clock_.Now();
-    absl::StatusOr<int64_t> erased =
-        EraseDue(store_, now, erasure, schedule_.batch_rows);
-    if (!erased.ok()) {
+  const absl::Time now = clock_.Now();
+  absl::Status first_error = absl::OkStatus();
+  const auto count = [&](const std::string& record,
+                         const absl::StatusOr<int64_t>& purged) {
+    if (!purged.ok()) {
       ++errors_total_;
       Log(Level::kError, "retention.purge_failed",
-          {{"record", erasure.record},
-           {"code", absl::StatusCodeToString(erased.status().code())}});
-      result.Update(erased.status());
-      continue;
+          {{"record", record},
+           {"code", absl::StatusCodeToString(purged.status().code())}});
+      if (first_error.ok()) first_error = purged.status();
+      return;
     }
+    purged_total_ += *purged;
     {
-      absl::MutexLock lock(&erased_mu_);
-      erased_[erasure.record] += *erased;
+      absl::MutexLock totals(&totals_mu_);
+      purged_by_record_[record] += *purged;
     }
+    if (*purged > 0) {
+      Log(Level::kInfo, "retention.purged",
+          {{"record", record}, {"rows", *purged}});
+    }
+  };
+  for (const RecordPurge& more : more_) {
+    count(more.record, more.purge(store_, now));
+  }
+  count(kRecordDeliveredOutbox, PurgeDeliveredOutbox(store_, now, schedule_));
+  for (const ErasureSchedule& erasure : erasures_) {
+    if (erasure.after <= absl::ZeroDuration()) continue;
+    absl::StatusOr<int64_t> erased =
+        EraseDue(store_, now, erasure, schedule_.batch_rows);
+    count(erasure.record, erased);
+    if (!erased.ok()) continue;
     absl::StatusOr<ErasureBacklog> backlog =
         ErasureBacklogOf(store_, now, erasure);
     const int64_t held = backlog.ok() ? backlog->held : 0;
-    if (*erased > 0 || held > 0) {
-      Log(Level::kInfo, "retention.erased",
-          {{"record", erasure.record},
-           {"referrals", *erased},
-           {"kept_on_legal_hold", held}});
+    if (held > 0) {
+      Log(Level::kInfo, "retention.kept_on_legal_hold",
+          {{"record", erasure.record}, {"referrals", held}});
     }
   }
-  return result;
+  return first_error;
 }
 
 void Purger::Loop() {
@@ -234,12 +265,6 @@ std::vector<prometheus::MetricFamily> PurgeCollector::Collect() const {
       "frontdoor_retention_purged_total",
       "Rows the retention purge deleted, by record type, past their "
       "schedule's date.");
-  metrics::AddSample(purged, {{"record", kRecordDeliveredOutbox}},
-                     static_cast<double>(purger_.purged_total()));
-  for (const ErasureSchedule& e : purger_.erasures()) {
-    metrics::AddSample(purged, {{"record", e.record}},
-                       static_cast<double>(purger_.erased_total(e.record)));
-  }
   auto errors = metrics::NewCounter(
       "frontdoor_retention_purge_errors_total",
       "Retention purges that failed (the rows stay until the next).");
@@ -248,20 +273,36 @@ std::vector<prometheus::MetricFamily> PurgeCollector::Collect() const {
       "frontdoor_retention_overdue_seconds",
       "How long past its retention date the oldest row still held is, by "
       "record type (0: none); grows when purging falls behind.");
-  absl::StatusOr<absl::Duration> late = DeliveredOutboxOverdue(
-      purger_.store(), purger_.clock().Now(), purger_.schedule());
+  const absl::Time now = purger_.clock().Now();
+  metrics::AddSample(purged, {{"record", kRecordDeliveredOutbox}},
+                     static_cast<double>(
+                         purger_.purged_total(kRecordDeliveredOutbox)));
+  absl::StatusOr<absl::Duration> late =
+      DeliveredOutboxOverdue(purger_.store(), now, purger_.schedule());
   if (late.ok()) {
     metrics::AddSample(overdue, {{"record", kRecordDeliveredOutbox}},
                        absl::ToDoubleSeconds(*late));
+  }
+  for (const RecordPurge& more : purger_.more()) {
+    metrics::AddSample(purged, {{"record", more.record}},
+                       static_cast<double>(purger_.purged_total(more.record)));
+    absl::StatusOr<absl::Duration> more_late =
+        more.overdue(purger_.store(), now);
+    if (more_late.ok()) {
+      metrics::AddSample(overdue, {{"record", more.record}},
+                         absl::ToDoubleSeconds(*more_late));
+    }
   }
   auto held = metrics::NewGauge(
       "frontdoor_retention_held_rows",
       "Referrals past their erasure schedule's date kept because they are "
       "on legal hold, by record type.");
   for (const ErasureSchedule& e : purger_.erasures()) {
+    metrics::AddSample(purged, {{"record", e.record}},
+                       static_cast<double>(purger_.purged_total(e.record)));
     if (e.after <= absl::ZeroDuration()) continue;
     absl::StatusOr<ErasureBacklog> backlog =
-        ErasureBacklogOf(purger_.store(), purger_.clock().Now(), e);
+        ErasureBacklogOf(purger_.store(), now, e);
     if (!backlog.ok()) continue;
     metrics::AddSample(overdue, {{"record", e.record}},
                        absl::ToDoubleSeconds(backlog->overdue));

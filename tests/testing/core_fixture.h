@@ -3,8 +3,8 @@
 // A base for tests of a service's core over a real store (SQLite, or
 // PostgreSQL when the run is on it: tests/testing/test_store.h): a fresh
 // directory, a new key ring, the store with the service's migrations plus
-// the outbox, audit and data rights tables (data keys among them), and helpers to wait for an asynchronous
-// result and to count rows.
+// the outbox, audit and data rights tables (data keys among them), and
+// helpers to wait for an asynchronous result and to count rows.
 
 #include <unistd.h>
 

@@ -17,6 +17,7 @@
 #include "absl/time/time.h"
 #include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
@@ -71,9 +72,9 @@ enum class Command {
   kUpdates,
   kReplay,
   kReport,
-  // rights erase / rights state: DataRights on the four services.
-  kRightsErase,
-  kRightsState,
+  // rights restrict|unrestrict|hold|unhold|rectify|erase|state:
+  // Options::rights_action.
+  kRights,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -139,11 +140,20 @@ struct Options {
   std::string allocation_target = kDefaultAllocationTarget;
   std::string districts_file = kDefaultDistrictsFile;
   std::string catalogue_file = kDefaultCatalogueFile;
-  // rights: notify-svc's target (the other three as report's), and the
-  // console staff role sent as frontdoor-staff-role (empty: none), for
-  // acting as the console's data_protection_officer.
-  std::string notify_target = kDefaultNotifyTarget;
+  // rights: the action, --reference (in `reference`) and --reason (in
+  // `reason`); rectify: --party (subject, other-party, child, referrer),
+  // --child (the child's index), --field and --value. --staff-role names
+  // the console staff role acting (frontdoor-staff-role metadata; with the
+  // console's certificate, "data_protection_officer"). Every service is
+  // called: intake `target`, triage_target, allocation_target,
+  // notify_target.
+  std::string rights_action;
+  std::string party;
+  int child_index = 0;
+  std::string field;
+  std::string value;
   std::string staff_role;
+  std::string notify_target = kDefaultNotifyTarget;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -228,18 +238,20 @@ int RunReportCommand(
     frontdoor::allocation::v1::AllocationService::StubInterface& allocation,
     std::ostream& out, std::ostream& err);
 
-// rights erase / rights state: the DataRights call (Erase of
-// options.reference with options.reason, or GetRightsState) on each of
-// `services` (name, stub) in turn, each answer printed as one line of JSON,
-// {"service":"intake-svc","state":{...}} or {"service":...,"error":{...}}.
-// Every service is asked whatever the others answered; the exit code is
-// the first failure's (kExitOk when all succeed).
-int RunRightsCommand(
-    const Options& options,
-    const std::vector<std::pair<std::string,
-                                frontdoor::common::v1::DataRights::StubInterface*>>&
-        services,
-    std::ostream& out, std::ostream& err);
+// One service's DataRights, by its name ("intake-svc").
+struct RightsTarget {
+  std::string service;
+  frontdoor::common::v1::DataRights::StubInterface* stub = nullptr;
+};
+
+// A rights command made to every service in turn: prints one line of JSON
+// per service, {"service":"intake-svc","answer":{...}} or
+// {"service":...,"error":{...}} (the error JSON), and returns kExitOk when
+// every service answered OK, else the exit code of the first that did not
+// (the request is idempotent: run it again).
+int RunRightsCommand(const Options& options,
+                     const std::vector<RightsTarget>& services,
+                     std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.

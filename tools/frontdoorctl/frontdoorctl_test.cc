@@ -575,6 +575,168 @@ TEST_F(RunCommandTest, GetPrintsResponseOrNotFound) {
                                      "\"no such referral\""));
 }
 
+// ---- rights ----
+
+TEST(ParseArgsTest, RightsTakesAnActionAReferenceAndAReason) {
+  auto restrict = ParseArgs({"rights", "restrict", "--reference=FD-1",
+                             "--reason=objection",
+                             "--staff-role=data_protection_officer",
+                             "--notify-target=n:1"},
+                            FakeEnv({}));
+  ASSERT_TRUE(restrict.ok()) << restrict.status();
+  EXPECT_EQ(restrict->command, Command::kRights);
+  EXPECT_EQ(restrict->rights_action, "restrict");
+  EXPECT_EQ(restrict->reference, "FD-1");
+  EXPECT_EQ(restrict->reason, "objection");
+  EXPECT_EQ(restrict->staff_role, "data_protection_officer");
+  EXPECT_EQ(restrict->notify_target, "n:1");
+  auto rectify = ParseArgs(
+      {"rights", "rectify", "--reference=FD-1", "--party=child", "--child=2",
+       "--field=name.familyName", "--value=Smith",
+       "--reason=found_in_review"},
+      FakeEnv({}));
+  ASSERT_TRUE(rectify.ok()) << rectify.status();
+  EXPECT_EQ(rectify->party, "child");
+  EXPECT_EQ(rectify->child_index, 2);
+  EXPECT_EQ(rectify->field, "name.familyName");
+  EXPECT_EQ(rectify->value, "Smith");
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"rights", "restrict", "--reason=objection"},
+        {"rights", "hold", "--reference=FD-1"},
+        {"rights", "rectify", "--reference=FD-1", "--reason=court_order"},
+        {"rights", "shred", "--reference=FD-1", "--reason=x"},
+        {"rights"}}) {
+    EXPECT_EQ(ParseArgs(bad, FakeEnv({})).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad[1];
+  }
+}
+
+// Answers as one service would; refuses when told to.
+class FakeRightsService final
+    : public frontdoor::common::v1::DataRights::Service {
+ public:
+  explicit FakeRightsService(std::string name, bool refuse = false)
+      : name_(std::move(name)), refuse_(refuse) {}
+  grpc::Status SetRestriction(
+      grpc::ServerContext* context,
+      const frontdoor::common::v1::SetRestrictionRequest* request,
+      frontdoor::common::v1::RightsState* state) override {
+    Record(context, request->reason());
+    if (refuse_) return BadRequestStatus();
+    state->set_service(name_);
+    state->set_reference(request->reference());
+    state->set_restricted(request->restricted());
+    return grpc::Status::OK;
+  }
+  grpc::Status SetLegalHold(
+      grpc::ServerContext* context,
+      const frontdoor::common::v1::SetLegalHoldRequest* request,
+      frontdoor::common::v1::RightsState* state) override {
+    Record(context, request->reason());
+    state->set_service(name_);
+    state->set_legal_hold(request->held());
+    return grpc::Status::OK;
+  }
+  grpc::Status Rectify(grpc::ServerContext* context,
+                       const frontdoor::common::v1::RectifyRequest* request,
+                       frontdoor::common::v1::RectifyResponse* response)
+      override {
+    Record(context, request->reason());
+    absl::MutexLock lock(&mu_);
+    last_rectify_ = *request;
+    response->set_service(name_);
+    response->set_copies_corrected(1);
+    return grpc::Status::OK;
+  }
+  std::string seen() {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+  frontdoor::common::v1::RectifyRequest last_rectify() {
+    absl::MutexLock lock(&mu_);
+    return last_rectify_;
+  }
+
+ private:
+  void Record(grpc::ServerContext* context, const std::string& reason) {
+    const auto& metadata = context->client_metadata();
+    auto role = metadata.find("frontdoor-staff-role");
+    absl::MutexLock lock(&mu_);
+    seen_ = absl::StrCat(
+        reason, " as ",
+        role == metadata.end()
+            ? std::string("-")
+            : std::string(role->second.data(), role->second.size()));
+  }
+  static grpc::Status BadRequestStatus() {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad reason");
+  }
+
+  const std::string name_;
+  const bool refuse_;
+  absl::Mutex mu_;
+  std::string seen_ ABSL_GUARDED_BY(mu_);
+  frontdoor::common::v1::RectifyRequest last_rectify_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(RunRightsCommandTest, EveryServiceIsAskedAndEachAnswerPrinted) {
+  std::vector<std::unique_ptr<FakeRightsService>> fakes;
+  fakes.push_back(std::make_unique<FakeRightsService>("intake-svc"));
+  fakes.push_back(
+      std::make_unique<FakeRightsService>("triage-svc", /*refuse=*/true));
+  fakes.push_back(std::make_unique<FakeRightsService>("notify-svc"));
+  // One server can hold one implementation of a service: one each.
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>> stubs;
+  std::vector<RightsTarget> targets;
+  for (auto& fake : fakes) {
+    grpc::ServerBuilder b;
+    int p = 0;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &p);
+    b.RegisterService(fake.get());
+    servers.push_back(b.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    stubs.push_back(frontdoor::common::v1::DataRights::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(p),
+                            grpc::InsecureChannelCredentials())));
+  }
+  targets = {{"intake-svc", stubs[0].get()},
+             {"triage-svc", stubs[1].get()},
+             {"notify-svc", stubs[2].get()}};
+  auto options = ParseArgs({"rights", "restrict", "--reference=FD-1",
+                            "--reason=objection",
+                            "--staff-role=data_protection_officer"},
+                           FakeEnv({}));
+  ASSERT_TRUE(options.ok());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRightsCommand(*options, targets, out, err),
+            ExitCodeFor(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(out.str(),
+            "{\"service\":\"intake-svc\",\"answer\":{\"service\":\"intake-svc\","
+            "\"reference\":\"FD-1\",\"restricted\":true}}\n"
+            "{\"service\":\"notify-svc\",\"answer\":{\"service\":\"notify-svc\","
+            "\"reference\":\"FD-1\",\"restricted\":true}}\n");
+  EXPECT_THAT(err.str(), StartsWith("{\"service\":\"triage-svc\",\"error\":"
+                                    "{\"code\":\"INVALID_ARGUMENT\""));
+  EXPECT_EQ(fakes[2]->seen(), "objection as data_protection_officer");
+
+  auto rectify = ParseArgs(
+      {"rights", "rectify", "--reference=FD-1", "--party=other-party",
+       "--field=contact.phone", "--value=01782 000000",
+       "--reason=requested_by_subject"},
+      FakeEnv({}));
+  ASSERT_TRUE(rectify.ok());
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunRightsCommand(*rectify, {targets[0]}, out2, err2), kExitOk);
+  const frontdoor::common::v1::RectifyRequest sent = fakes[0]->last_rectify();
+  EXPECT_EQ(sent.person().party(), frontdoor::common::v1::PARTY_OTHER_PARTY);
+  EXPECT_EQ(sent.field(), "contact.phone");
+  EXPECT_EQ(sent.value(), "01782 000000");
+  EXPECT_THAT(out2.str(), HasSubstr("\"copiesCorrected\":1"));
+  for (auto& server : servers) server->Shutdown();
+}
+
 TEST(MainTest, MissingCertificatesAreALocalError) {
   std::ostringstream out, err;
   EXPECT_EQ(Main({"get", "FD-1"},
@@ -592,7 +754,8 @@ TEST(ParseArgsTest, RightsEraseTakesAReferenceAReasonAndFourTargets) {
                           "--notify-target=n:4"},
                          FakeEnv({}));
   ASSERT_TRUE(erase.ok()) << erase.status();
-  EXPECT_EQ(erase->command, Command::kRightsErase);
+  EXPECT_EQ(erase->command, Command::kRights);
+  EXPECT_EQ(erase->rights_action, "erase");
   EXPECT_EQ(erase->reference, "FD-1");
   EXPECT_EQ(erase->reason, "erasure_request");
   EXPECT_EQ(erase->staff_role, "data_protection_officer");
@@ -602,7 +765,8 @@ TEST(ParseArgsTest, RightsEraseTakesAReferenceAReasonAndFourTargets) {
   EXPECT_EQ(erase->notify_target, "n:4");
   auto state = ParseArgs({"rights", "state", "--reference=FD-1"}, FakeEnv({}));
   ASSERT_TRUE(state.ok()) << state.status();
-  EXPECT_EQ(state->command, Command::kRightsState);
+  EXPECT_EQ(state->command, Command::kRights);
+  EXPECT_EQ(state->rights_action, "state");
   EXPECT_EQ(state->notify_target, "localhost:7446");
   for (const std::vector<std::string>& bad :
        std::vector<std::vector<std::string>>{
@@ -619,9 +783,9 @@ TEST(ParseArgsTest, RightsEraseTakesAReferenceAReasonAndFourTargets) {
 
 // A service's DataRights that erases (or refuses, when told to), noting the
 // staff role it was asked under.
-class FakeRights final : public frontdoor::common::v1::DataRights::Service {
+class FakeErasingRights final : public frontdoor::common::v1::DataRights::Service {
  public:
-  FakeRights(std::string service, grpc::Status refuse)
+  FakeErasingRights(std::string service, grpc::Status refuse)
       : service_(std::move(service)), refuse_(std::move(refuse)) {}
   grpc::Status Erase(grpc::ServerContext* context,
                      const frontdoor::common::v1::EraseRequest* request,
@@ -656,16 +820,16 @@ class FakeRights final : public frontdoor::common::v1::DataRights::Service {
 };
 
 TEST(RunRightsCommandTest, EraseAsksEveryServiceAndPrintsEachAnswer) {
-  FakeRights intake("intake-svc", grpc::Status::OK);
-  FakeRights triage("triage-svc",
+  FakeErasingRights intake("intake-svc", grpc::Status::OK);
+  FakeErasingRights triage("triage-svc",
                     grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
                                  "referral FD-1 is on legal hold"));
-  FakeRights allocation("allocation-svc", grpc::Status::OK);
-  FakeRights notify("notify-svc", grpc::Status::OK);
+  FakeErasingRights allocation("allocation-svc", grpc::Status::OK);
+  FakeErasingRights notify("notify-svc", grpc::Status::OK);
   // Each fake on a server of its own, as each service is.
   std::vector<std::unique_ptr<grpc::Server>> servers;
   std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>> stubs;
-  for (FakeRights* fake : {&intake, &triage, &allocation, &notify}) {
+  for (FakeErasingRights* fake : {&intake, &triage, &allocation, &notify}) {
     int p = 0;
     grpc::ServerBuilder b;
     b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &p);
@@ -681,9 +845,7 @@ TEST(RunRightsCommandTest, EraseAsksEveryServiceAndPrintsEachAnswer) {
                             "--staff-role=data_protection_officer"},
                            FakeEnv({}));
   ASSERT_TRUE(options.ok());
-  std::vector<std::pair<std::string,
-                        frontdoor::common::v1::DataRights::StubInterface*>>
-      services = {{"intake-svc", stubs[0].get()},
+  std::vector<RightsTarget> services = {{"intake-svc", stubs[0].get()},
                   {"triage-svc", stubs[1].get()},
                   {"allocation-svc", stubs[2].get()},
                   {"notify-svc", stubs[3].get()}};
@@ -694,13 +856,13 @@ TEST(RunRightsCommandTest, EraseAsksEveryServiceAndPrintsEachAnswer) {
       absl::StrSplit(out.str(), '\n', absl::SkipEmpty());
   ASSERT_EQ(lines.size(), 3u) << out.str();
   EXPECT_THAT(lines[0], ::testing::HasSubstr("{\"service\":\"intake-svc\","
-                                             "\"state\":{"));
+                                             "\"answer\":{"));
   EXPECT_THAT(lines[0], ::testing::HasSubstr("\"erasedAt\""));
   EXPECT_THAT(lines[2], ::testing::HasSubstr("notify-svc"));
   EXPECT_THAT(err.str(), ::testing::HasSubstr("{\"service\":\"triage-svc\","
                                               "\"error\":{"));
   EXPECT_THAT(err.str(), ::testing::HasSubstr("FAILED_PRECONDITION"));
-  for (FakeRights* fake : {&intake, &triage, &allocation, &notify}) {
+  for (FakeErasingRights* fake : {&intake, &triage, &allocation, &notify}) {
     EXPECT_EQ(fake->staff_role(), "data_protection_officer");
     EXPECT_EQ(fake->reason(), "court_order");
   }

@@ -218,7 +218,7 @@ TEST_F(ReturnedReferralTest, ThePurgerRunsTheScheduleAndCountsIt) {
   Purger purger(*store_, clock_, *schedule,
                 {Schedule(schedule->returned_referral)});
   ASSERT_TRUE(purger.PurgeOnce().ok());
-  EXPECT_EQ(purger.erased_total(kRecordReturnedReferral), 1);
+  EXPECT_EQ(purger.purged_total(kRecordReturnedReferral), 1);
   EXPECT_TRUE(Erased(Ref(1)));
   EXPECT_FALSE(Erased(Ref(2)));
   PurgeCollector collector(purger);
