@@ -34,7 +34,8 @@ const std::string& OldestDelivered() {
 // since_us that is due.
 std::string DueFrom(const ErasureSchedule& e) {
   return absl::StrCat(
-      "FROM (", e.candidates_sql, ") c WHERE c.since_us <= $1 AND c.reference "
+      "FROM (", e.candidates_sql,
+      ") c WHERE c.since_us <= $1 AND c.reference "
       "NOT IN (SELECT reference FROM data_rights WHERE erased_at_us IS NOT "
       "NULL)");
 }
@@ -49,9 +50,12 @@ absl::Status Negative(const char* field) {
 
 }  // namespace
 
-absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config) {
-  if (config.delivered_outbox_hours() < 0) return Negative("delivered_outbox_hours");
-  if (config.purge_interval_seconds() < 0) return Negative("purge_interval_seconds");
+absl::StatusOr<Schedule> ScheduleFor(
+    const config::v1::RetentionConfig& config) {
+  if (config.delivered_outbox_hours() < 0)
+    return Negative("delivered_outbox_hours");
+  if (config.purge_interval_seconds() < 0)
+    return Negative("purge_interval_seconds");
   if (config.purge_batch_rows() < 0) return Negative("purge_batch_rows");
   if (config.returned_referral_days() < 0) {
     return Negative("returned_referral_days");
@@ -85,8 +89,8 @@ absl::StatusOr<int64_t> DeleteInBatches(store::Store& store,
                                         absl::Time before, int batch_rows) {
   const int64_t before_us = absl::ToUnixMicros(before);
   int64_t total = 0;
-  absl::Status s = store::WriteInBatches(
-      store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+  absl::Status s =
+      store::WriteInBatches(store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
         absl::StatusOr<int64_t> n =
             tx.Exec(delete_sql, {before_us, int64_t{batch_rows}});
         if (!n.ok()) return n.status();
@@ -118,13 +122,13 @@ absl::StatusOr<int64_t> EraseDue(store::Store& store, absl::Time now,
                                  int batch_rows) {
   if (erasure.after <= absl::ZeroDuration()) return 0;
   const int64_t due_us = absl::ToUnixMicros(now - erasure.after);
-  const std::string query = absl::StrCat(
-      "SELECT c.reference ", DueFrom(erasure),
-      rights::NotHeldCondition("c.reference"),
-      " ORDER BY c.since_us, c.reference LIMIT $2");
+  const std::string query =
+      absl::StrCat("SELECT c.reference ", DueFrom(erasure),
+                   rights::NotHeldCondition("c.reference"),
+                   " ORDER BY c.since_us, c.reference LIMIT $2");
   int64_t total = 0;
-  absl::Status s = store::WriteInBatches(
-      store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
+  absl::Status s =
+      store::WriteInBatches(store, [&](store::Tx& tx) -> absl::StatusOr<bool> {
         absl::StatusOr<std::vector<store::Row>> due =
             tx.Query(query, {due_us, int64_t{batch_rows}});
         if (!due.ok()) return due.status();
@@ -146,10 +150,10 @@ absl::StatusOr<ErasureBacklog> ErasureBacklogOf(
   if (erasure.after <= absl::ZeroDuration()) return backlog;
   const int64_t due_us = absl::ToUnixMicros(now - erasure.after);
   absl::Status s = store.Read([&](store::Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<store::Row>> oldest = tx.Query(
-        absl::StrCat("SELECT MIN(c.since_us) ", DueFrom(erasure),
-                     rights::NotHeldCondition("c.reference")),
-        {due_us});
+    absl::StatusOr<std::vector<store::Row>> oldest =
+        tx.Query(absl::StrCat("SELECT MIN(c.since_us) ", DueFrom(erasure),
+                              rights::NotHeldCondition("c.reference")),
+                 {due_us});
     if (!oldest.ok()) return oldest.status();
     if (!oldest->empty() && !oldest->front().IsNull(0)) {
       const absl::Time due =
@@ -176,9 +180,8 @@ absl::StatusOr<int64_t> PurgeDeliveredOutbox(store::Store& store,
                          now - schedule.delivered_outbox, schedule.batch_rows);
 }
 
-absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(store::Store& store,
-                                                      absl::Time now,
-                                                      const Schedule& schedule) {
+absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(
+    store::Store& store, absl::Time now, const Schedule& schedule) {
   return OverdueOf(store, OldestDelivered(), schedule.delivered_outbox, now);
 }
 
@@ -274,9 +277,9 @@ std::vector<prometheus::MetricFamily> PurgeCollector::Collect() const {
       "How long past its retention date the oldest row still held is, by "
       "record type (0: none); grows when purging falls behind.");
   const absl::Time now = purger_.clock().Now();
-  metrics::AddSample(purged, {{"record", kRecordDeliveredOutbox}},
-                     static_cast<double>(
-                         purger_.purged_total(kRecordDeliveredOutbox)));
+  metrics::AddSample(
+      purged, {{"record", kRecordDeliveredOutbox}},
+      static_cast<double>(purger_.purged_total(kRecordDeliveredOutbox)));
   absl::StatusOr<absl::Duration> late =
       DeliveredOutboxOverdue(purger_.store(), now, purger_.schedule());
   if (late.ok()) {

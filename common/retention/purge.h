@@ -193,8 +193,7 @@ class Purger {
   const std::vector<RecordPurge> more_;
   std::atomic<int64_t> purged_total_{0};
   mutable absl::Mutex totals_mu_;
-  std::map<std::string, int64_t> purged_by_record_
-      ABSL_GUARDED_BY(totals_mu_);
+  std::map<std::string, int64_t> purged_by_record_ ABSL_GUARDED_BY(totals_mu_);
   std::atomic<int64_t> errors_total_{0};
   absl::Notification stop_;
   absl::Mutex purge_mu_;  // one purge at a time

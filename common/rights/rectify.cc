@@ -3,16 +3,17 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "common/clock/age.h"
 #include "common/identity/identity.h"
+#include "common/rights/data_keys.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
 
@@ -121,8 +122,7 @@ absl::StatusOr<Fields> FieldsOf(const common::v1::PersonInReferral& person,
                    absl::StrCat("the referral has ", referral.children_size(),
                                 " children"));
       }
-      common::v1::Child* c =
-          referral.mutable_children(person.child_index());
+      common::v1::Child* c = referral.mutable_children(person.child_index());
       f.name = c->mutable_name();
       f.date_of_birth = c->mutable_date_of_birth();
       break;
@@ -143,10 +143,10 @@ absl::Status ValidateValue(const RectifyRequest& request,
   const std::string& field = request.field();
   const std::string& value = request.value();
   if (!Holds(request.person().party(), field)) {
-    return Bad("field", absl::StrCat("is not kept for the ",
-                                     common::v1::Party_Name(
-                                         request.person().party()),
-                                     " of a referral"));
+    return Bad("field",
+               absl::StrCat("is not kept for the ",
+                            common::v1::Party_Name(request.person().party()),
+                            " of a referral"));
   }
   std::vector<FieldViolation> found;
   if (IsName(field)) {
@@ -185,14 +185,13 @@ absl::Status ValidateValue(const RectifyRequest& request,
       return Bad("value", "must be an email address");
     }
   } else if (field == "contact.safeTimes") {
-    CheckText("value", value, kRectifyMaxSafeTimesChars, Lines::kSingle,
-              found);
+    CheckText("value", value, kRectifyMaxSafeTimesChars, Lines::kSingle, found);
   } else if (field == "address.lines") {
     const std::vector<std::string> lines =
         absl::StrSplit(value, '\n', absl::SkipEmpty());
     if (static_cast<int>(lines.size()) > kRectifyMaxAddressLines) {
-      return Bad("value", absl::StrCat("at most ", kRectifyMaxAddressLines,
-                                       " lines"));
+      return Bad("value",
+                 absl::StrCat("at most ", kRectifyMaxAddressLines, " lines"));
     }
     for (const std::string& line : lines) {
       CheckText("value", line, kRectifyMaxAddressLineChars, Lines::kSingle,
@@ -279,15 +278,18 @@ std::string HistoryField(const RectifyRequest& request) {
   return absl::StrCat(party, ".", request.field());
 }
 
-absl::StatusOr<std::string> SealRectifiedValue(const crypto::KeyRing& keys,
-                                               std::string_view value,
-                                               std::string_view reference,
-                                               int64_t seq,
-                                               std::string_view which) {
-  const std::string aad =
-      absl::StrCat(std::string(reference), ":", seq, ":rectification:",
-                   std::string(which));
-  return keys.Seal(value, aad);
+std::string RectifiedValueAad(std::string_view reference, int64_t seq,
+                              std::string_view which) {
+  return absl::StrCat(std::string(reference), ":", seq,
+                      ":rectification:", std::string(which));
+}
+
+absl::StatusOr<std::string> SealRectifiedValue(
+    store::Tx& tx, const crypto::KeyRing& keys, std::string_view value,
+    std::string_view reference, int64_t seq, std::string_view which,
+    absl::Time now) {
+  return SealFor(tx, keys, reference, value,
+                 RectifiedValueAad(reference, seq, which), now);
 }
 
 absl::Status RecordRectification(store::Tx& tx, const crypto::KeyRing& keys,
@@ -300,22 +302,21 @@ absl::Status RecordRectification(store::Tx& tx, const crypto::KeyRing& keys,
   if (!last.ok()) return last.status();
   const int64_t seq = (*last)[0].Int(0) + 1;
   absl::StatusOr<std::string> sealed_old =
-      SealRectifiedValue(keys, old_value, ref, seq, "old");
+      SealRectifiedValue(tx, keys, old_value, ref, seq, "old", now);
   if (!sealed_old.ok()) return sealed_old.status();
   absl::StatusOr<std::string> sealed_new =
-      SealRectifiedValue(keys, new_value, ref, seq, "new");
+      SealRectifiedValue(tx, keys, new_value, ref, seq, "new", now);
   if (!sealed_new.ok()) return sealed_new.status();
   return tx
-      .Exec(kInsertHistory,
-            {ref, seq, absl::ToUnixMicros(now), field,
-             store::Blob{*std::move(sealed_old)},
-             store::Blob{*std::move(sealed_new)}})
+      .Exec(kInsertHistory, {ref, seq, absl::ToUnixMicros(now), field,
+                             store::Blob{*std::move(sealed_old)},
+                             store::Blob{*std::move(sealed_new)}})
       .status();
 }
 
 absl::StatusOr<int> RectifyOutboxPayloads(
     store::Tx& tx, const crypto::KeyRing& keys, std::string_view reference,
-    const std::vector<std::string>& topics,
+    const std::vector<std::string>& topics, absl::Time now,
     const std::function<absl::StatusOr<std::string>(const std::string& plain)>&
         correct) {
   int corrected = 0;
@@ -327,13 +328,15 @@ absl::StatusOr<int> RectifyOutboxPayloads(
     if (!rows.ok()) return rows.status();
     for (const store::Row& row : *rows) {
       const std::string event_id = row.Text(1);
-      absl::StatusOr<std::string> plain = keys.Open(row.Text(2), event_id);
+      absl::StatusOr<std::string> plain =
+          OpenSealed(tx, keys, row.Text(2), event_id);
       if (!plain.ok()) {
         return absl::DataLossError("a sealed outbox event did not open");
       }
       absl::StatusOr<std::string> fixed = correct(*plain);
       if (!fixed.ok()) return fixed.status();
-      absl::StatusOr<std::string> sealed = keys.Seal(*fixed, event_id);
+      absl::StatusOr<std::string> sealed =
+          SealFor(tx, keys, reference, *fixed, event_id, now);
       if (!sealed.ok()) return sealed.status();
       absl::StatusOr<int64_t> n =
           tx.Exec("UPDATE outbox SET payload = $2 WHERE seq = $1",

@@ -62,14 +62,18 @@ bool ChangesIndexes(std::string_view field);
 // "children[1].dateOfBirth", "referrer.contact.email".
 std::string HistoryField(const common::v1::RectifyRequest& request);
 
-// `value` sealed for the history, bound to its row and column:
-// "<reference>:<seq>:rectification:<which>" ("old" or "new") as associated
-// data. The one place a rectification is sealed.
-absl::StatusOr<std::string> SealRectifiedValue(const crypto::KeyRing& keys,
-                                               std::string_view value,
-                                               std::string_view reference,
-                                               int64_t seq,
-                                               std::string_view which);
+// The associated data binding a history value to its row and column:
+// "<reference>:<seq>:rectification:<which>" ("old" or "new").
+std::string RectifiedValueAad(std::string_view reference, int64_t seq,
+                              std::string_view which);
+
+// `value` sealed for the history under the referral's data key
+// (data_keys.h SealFor), with RectifiedValueAad. The one place a
+// rectification is sealed.
+absl::StatusOr<std::string> SealRectifiedValue(
+    store::Tx& tx, const crypto::KeyRing& keys, std::string_view value,
+    std::string_view reference, int64_t seq, std::string_view which,
+    absl::Time now);
 
 // Appends the change to the service's `rectifications` table (the next
 // seq of the reference), the old and new values sealed.
@@ -82,28 +86,29 @@ absl::Status RecordRectification(store::Tx& tx, const crypto::KeyRing& keys,
 // The outbox copies of `reference` on `topics` (queued or delivered events
 // still kept), each opened (the event id as associated data), parsed as
 // `Event`, corrected through `referral_of` (which may also update what is
-// derived from the referral, such as its indexes) and sealed again.
+// derived from the referral, such as its indexes) and sealed again under
+// the referral's data key at `now`.
 // Returns how many copies were corrected.
 template <typename Event>
 absl::StatusOr<int> RectifyOutboxCopies(
     store::Tx& tx, const crypto::KeyRing& keys, std::string_view reference,
-    const std::vector<std::string>& topics,
+    const std::vector<std::string>& topics, absl::Time now,
     const std::function<absl::Status(Event&)>& correct);
 
 // The part of RectifyOutboxCopies that is not the event's type.
 absl::StatusOr<int> RectifyOutboxPayloads(
     store::Tx& tx, const crypto::KeyRing& keys, std::string_view reference,
-    const std::vector<std::string>& topics,
+    const std::vector<std::string>& topics, absl::Time now,
     const std::function<absl::StatusOr<std::string>(const std::string& plain)>&
         correct);
 
 template <typename Event>
 absl::StatusOr<int> RectifyOutboxCopies(
     store::Tx& tx, const crypto::KeyRing& keys, std::string_view reference,
-    const std::vector<std::string>& topics,
+    const std::vector<std::string>& topics, absl::Time now,
     const std::function<absl::Status(Event&)>& correct) {
   return RectifyOutboxPayloads(
-      tx, keys, reference, topics,
+      tx, keys, reference, topics, now,
       [&correct](const std::string& plain) -> absl::StatusOr<std::string> {
         Event event;
         if (!event.ParseFromString(plain)) {
