@@ -19,6 +19,12 @@ class NotifyRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  absl::StatusOr<common::v1::FindPersonResponse> FindIn(
+      store::Tx& tx, const common::v1::FindPersonRequest& request,
+      absl::Time now) override;
+  absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
+      store::Tx& tx, const common::v1::ExportSubjectRequest& request,
+      absl::Time now) override;
 };
 
 }  // namespace frontdoor::notify
