@@ -18,8 +18,9 @@ using google::protobuf::util::TimeUtil;
 // An actor naming a member of staff through the console:
 // "<account id> as <staff role>" (audit::ActorOf).
 constexpr std::string_view kActorRoleSeparator = " as ";
-// What an actor naming a person without a role is shown as.
-constexpr char kStaffWithoutRole[] = "staff";
+// What an actor naming a person without a (staff) role is shown as: a
+// partner's officer, for example.
+constexpr char kStaffWithoutRole[] = "person";
 // What a practitioner's id is shown as.
 constexpr char kPractitionerRole[] = "practitioner";
 // Actors that are the suite itself, never a person.

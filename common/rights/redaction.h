@@ -102,7 +102,7 @@ std::string RuleFor(const Context& context, Owner owner, Detail detail);
 // A staff member's name as an export shows it: `actor` itself when staff
 // names are shown or it names no person (a service or its rules: "triage-svc",
 // "auto-triage"), otherwise their role ("staff-42 as practitioner" becomes
-// "practitioner"; a name without a role becomes "staff").
+// "practitioner"; a name without a role becomes "person").
 std::string StaffShown(const Context& context, const std::string& actor);
 
 // A record after redaction.

@@ -264,7 +264,7 @@ TEST(Redaction, StaffNamesAreShownAsTheirRoleUnlessAskedFor) {
   auto history = RedactHistory(ContextOf(common::v1::PARTY_SUBJECT, referral,
                                          common::v1::FRONT_DOOR_ADULT_VICTIM),
                                entry, "history.");
-  EXPECT_EQ(history.record.actor(), "staff");
+  EXPECT_EQ(history.record.actor(), "person");
   EXPECT_THAT(history.redactions,
               Contains(Withheld("history.actor", kRuleStaffName)));
 
