@@ -21,6 +21,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "tools/frontdoorctl/rights_commands.h"
 
 namespace frontdoor::ctl {
 namespace {
@@ -84,16 +85,6 @@ bool IsPrintableAscii(std::string_view s) {
   return true;
 }
 
-void PrepareContext(const Options& options, grpc::ClientContext* context,
-                    std::string* trace_id) {
-  TraceContext trace = NewTrace();
-  *trace_id = trace.trace_id;
-  context->AddMetadata(kActorMetadataKey, options.actor);
-  context->AddMetadata(std::string(kTraceparentHeader),
-                       FormatTraceparent(trace, NewSpanId()));
-  context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
-}
-
 // One unary call with the options' metadata and deadline: prints the
 // response JSON on `out` or the error JSON on `err`; returns the exit code.
 template <typename Stub, typename Request, typename Response>
@@ -116,6 +107,19 @@ int CallAndPrint(const Options& options, Stub& stub,
 }
 
 }  // namespace
+
+void PrepareContext(const Options& options, grpc::ClientContext* context,
+                    std::string* trace_id) {
+  TraceContext trace = NewTrace();
+  *trace_id = trace.trace_id;
+  context->AddMetadata(kActorMetadataKey, options.actor);
+  context->AddMetadata(std::string(kTraceparentHeader),
+                       FormatTraceparent(trace, NewSpanId()));
+  if (!options.staff_role.empty()) {
+    context->AddMetadata(kStaffRoleMetadataKey, options.staff_role);
+  }
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
+}
 
 bool IsAllocationCommand(Command command) {
   return command == Command::kProgrammes || command == Command::kPlacement ||
@@ -152,6 +156,11 @@ std::string HelpText() {
        frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
                     | --quarter=YYYY-Qn [--service=S]
                     [--format=csv|xlsx|json] [--output=FILE]
+       frontdoorctl [FLAGS] rights find --reference=R
+                    | --given=G --family=F --dob=YYYY-MM-DD
+       frontdoorctl [FLAGS] rights export --reference=R
+                    --party=subject|other_party|child|referrer [--child=N]
+                    [--show-staff-names] --output=FILE [--format=json|html]
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
@@ -196,6 +205,21 @@ mTLS.
           --catalogue (default config/districts.json and
           config/catalogue.json, when present). Needs a report viewer's
           certificate, such as --as=frontdoor-operations.
+  rights  The data-protection officer's commands, asking intake-svc
+          (--target), triage-svc (--triage-target), allocation-svc
+          (--allocation-target) and notify-svc (--notify-target, default
+          localhost:7446) each over its own data (DataRights). find prints
+          the referrals each holds for a reference, or for a name and date
+          of birth (matched through the blind index, as identity
+          canonicalises them). export writes one subject access bundle of
+          everything the four hold about one person of one referral,
+          redacted for that person (common/rights/README.md), as JSON or
+          as a readable HTML page, to --output (readable by its owner only)
+          and prints a summary; --show-staff-names shows the names of staff
+          who acted instead of their roles. A service that does not answer
+          is listed as unanswered and sets the exit status. Needs
+          ROLE_DATA_PROTECTION: an agency's certificate given the role, or
+          the console's with --staff-role=data_protection_officer.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -208,6 +232,8 @@ Flags (--name=value):
   --actor=NAME         person acting, sent as frontdoor-actor metadata;
                        printable ASCII (default $USER, else %s)
   --deadline=DURATION  per call, e.g. 10s, 500ms (default %s)
+  --staff-role=ROLE    a console staff role, sent as frontdoor-staff-role
+                       metadata (with the console's certificate)
   --help
 
 Output: responses as JSON on stdout (lowerCamelCase field names). Errors as
@@ -249,6 +275,10 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     if (name == "ack" && !has_value) {
       options.ack = true;
+      continue;
+    }
+    if (name == "show-staff-names" && !has_value) {
+      options.show_staff_names = true;
       continue;
     }
     if (!has_value) {
@@ -338,6 +368,27 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.districts_file = value;
     } else if (name == "catalogue") {
       options.catalogue_file = value;
+    } else if (name == "reference") {
+      options.reference = value;
+    } else if (name == "given") {
+      options.given_names = value;
+    } else if (name == "family") {
+      options.family_name = value;
+    } else if (name == "dob") {
+      options.dob = value;
+    } else if (name == "party") {
+      options.party = value;
+    } else if (name == "child") {
+      int child = 0;
+      if (!absl::SimpleAtoi(value, &child) || child < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--child=", value, " is not a number from 0"));
+      }
+      options.child_index = child;
+    } else if (name == "notify-target") {
+      options.notify_target = value;
+    } else if (name == "staff-role") {
+      options.staff_role = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -454,6 +505,10 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(absl::StrCat(
           "--format=", options.format, " is not csv, xlsx or json"));
     }
+  } else if (command == "rights") {
+    if (absl::Status s = ParseRightsCommand(positional, options); !s.ok()) {
+      return s;
+    }
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
              command == "release" || command == "first-contact" ||
@@ -467,7 +522,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         "unknown command \"", command,
         "\": expected submit, get, queue, decision, assess, programmes, "
         "placement, waiting, consent, release, first-contact, watch, ack, "
-        "updates, replay or report"));
+        "updates, replay, report or rights"));
   }
   if (IsAllocationCommand(options.command) && !target_given) {
     options.target = kDefaultAllocationTarget;
@@ -484,7 +539,9 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         "--ack, --after and --count apply to watch only");
   }
   if ((!options.from.empty() || !options.to.empty() ||
-       !options.quarter.empty() || !options.output.empty()) &&
+       !options.quarter.empty() ||
+       (!options.output.empty() &&
+        options.command != Command::kRightsExport)) &&
       options.command != Command::kReport) {
     return absl::InvalidArgumentError(
         "--from, --to, --quarter and --output apply to report only");
@@ -1018,6 +1075,26 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
   if (!channel.ok()) {
     err << RenderLocalErrorJson(channel.status()) << "\n";
     return kExitLocalError;
+  }
+  if (IsRightsCommand(options->command)) {
+    std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>> stubs;
+    RightsTargets services;
+    for (const auto& [name, target] :
+         std::vector<std::pair<std::string, std::string>>{
+             {"intake-svc", options->target},
+             {"triage-svc", options->triage_target},
+             {"allocation-svc", options->allocation_target},
+             {"notify-svc", options->notify_target}}) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> to =
+          MakeChannelTo(*options, target);
+      if (!to.ok()) {
+        err << RenderLocalErrorJson(to.status()) << "\n";
+        return kExitLocalError;
+      }
+      stubs.push_back(frontdoor::common::v1::DataRights::NewStub(*to));
+      services.emplace_back(name, stubs.back().get());
+    }
+    return RunRightsCommand(*options, services, out, err);
   }
   if (options->command == Command::kReport) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> triage =

@@ -43,6 +43,8 @@ inline constexpr char kDefaultActor[] = "frontdoorctl";
 inline constexpr absl::Duration kDefaultDeadline = absl::Seconds(10);
 // Request metadata naming the person acting (see intake.proto).
 inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
+// Request metadata naming a console staff role (common/tls/staff_roles.h).
+inline constexpr char kStaffRoleMetadataKey[] = "frontdoor-staff-role";
 
 // Exit codes: 0 success; 1 + the gRPC status code (2..17) when the call
 // fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE;
@@ -69,6 +71,8 @@ enum class Command {
   kUpdates,
   kReplay,
   kReport,
+  kRightsFind,
+  kRightsExport,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -134,7 +138,26 @@ struct Options {
   std::string allocation_target = kDefaultAllocationTarget;
   std::string districts_file = kDefaultDistrictsFile;
   std::string catalogue_file = kDefaultCatalogueFile;
+  // rights (tools/frontdoorctl/rights_commands.h): find by --reference or
+  // by --given, --family and --dob; export of --party (and --child) of
+  // --reference, to --output as --format, with --show-staff-names; the
+  // notify target (intake's, triage's and allocation's as above).
+  std::string given_names;
+  std::string family_name;
+  std::string dob;
+  std::string party;
+  std::optional<int> child_index;
+  bool show_staff_names = false;
+  std::string notify_target = kDefaultNotifyTarget;
+  // --staff-role: the console staff role named in every call's metadata
+  // (frontdoor-staff-role), for a console certificate; empty: none.
+  std::string staff_role;
 };
+
+// Sets a call's metadata (the actor, a fresh traceparent, the staff role
+// when given) and deadline from `options`; `trace_id` gets the trace's id.
+void PrepareContext(const Options& options, grpc::ClientContext* context,
+                    std::string* trace_id);
 
 // Returns an environment variable, or nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const char*)>;
