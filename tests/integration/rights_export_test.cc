@@ -4,6 +4,8 @@
 // the redaction rules of common/rights applied. The officer calls as
 // console staff in the "data_protection_officer" role.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <map>
 #include <set>
 #include <string>
@@ -27,6 +29,7 @@
 #include "tests/testing/service_dirs.h"
 #include "tests/testing/suite_configs.h"
 #include "tests/testing/test_store.h"
+#include "tools/frontdoorctl/rights_commands.h"
 #include "triage-svc/triage_server.h"
 
 namespace frontdoor {
@@ -451,6 +454,34 @@ TEST_F(RightsExportTest, OnlyTheOfficerMayFindOrExportAndEveryCallIsAudited) {
     EXPECT_THAT(finds.back(), Not(HasSubstr("Nadia")));
     EXPECT_THAT(finds, Contains(HasSubstr(ref))) << service;
   }
+}
+
+TEST_F(RightsExportTest, FrontdoorctlWritesTheBundleOfTheFourServices) {
+  const std::string ref = Submit(VictimReferral(), "victim-ctl");
+  AwaitHeld(ref, {"intake-svc", "triage-svc", "allocation-svc", "notify-svc"});
+  const std::string path = (dir_ / "bundle.html").string();
+  absl::StatusOr<ctl::Options> options = ctl::ParseArgs(
+      {"--as=web-svc", "--staff-role=data_protection_officer", "rights",
+       "export", "--reference=" + ref, "--party=subject",
+       "--output=" + path, "--format=html"},
+      [](const char*) -> std::optional<std::string> { return std::nullopt; });
+  ASSERT_TRUE(options.ok()) << options.status();
+  ctl::RightsTargets targets;
+  for (const char* service :
+       {"intake-svc", "triage-svc", "allocation-svc", "notify-svc"}) {
+    targets.emplace_back(service, rights_[service].get());
+  }
+  std::ostringstream out, err;
+  EXPECT_EQ(ctl::RunRightsCommand(*options, targets, out, err), ctl::kExitOk)
+      << err.str();
+  EXPECT_THAT(out.str(), HasSubstr("\"answered\":4"));
+  std::ifstream in(path);
+  std::stringstream html;
+  html << in.rdbuf();
+  EXPECT_THAT(html.str(), AllOf(HasSubstr("Nadia"), HasSubstr("<h2>notify-svc</h2>"),
+                                HasSubstr("Needs review before release")));
+  EXPECT_THAT(html.str(), AllOf(Not(HasSubstr("Price")),
+                                Not(HasSubstr(kSuspectPhone))));
 }
 
 }  // namespace
