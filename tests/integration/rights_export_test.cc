@@ -456,6 +456,35 @@ TEST_F(RightsExportTest, OnlyTheOfficerMayFindOrExportAndEveryCallIsAudited) {
   }
 }
 
+TEST_F(RightsExportTest, AnErasedReferralExportsIdsDatesAndCodesOnly) {
+  const std::string ref = Submit(VictimReferral(), "victim-erased");
+  AwaitHeld(ref, {"intake-svc", "triage-svc", "allocation-svc", "notify-svc"});
+  // Erasure itself is another part's: here its record in every service.
+  for (const auto& [service, location] : stores_) {
+    auto store = testing::OpenTestStore(location, {});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)
+                    ->WriteSync([&](store::Tx& tx) {
+                      return rights::SaveErased(tx, ref, "erasure_request",
+                                                clock_.Now());
+                    })
+                    .ok())
+        << service;
+  }
+  std::vector<ExportSubjectResponse> answers;
+  const std::string bundle = Bundle(ref, common::v1::PARTY_SUBJECT, &answers);
+  for (const ExportSubjectResponse& answer : answers) {
+    EXPECT_TRUE(answer.state().has_erased_at()) << answer.service();
+    EXPECT_GT(answer.records_size(), 0) << answer.service();
+  }
+  EXPECT_THAT(bundle, AllOf(Not(HasSubstr("Nadia")), Not(HasSubstr("900321")),
+                            Not(HasSubstr("Canal Side"))));
+  EXPECT_THAT(bundle, AllOf(HasSubstr("\"rule\":\"erased\""), HasSubstr(ref),
+                            HasSubstr("RISK_LEVEL_HIGH"),
+                            HasSubstr("EVENT_KIND_HIGH_RISK"),
+                            HasSubstr("PLACEMENT_STATE_ALLOCATED")));
+}
+
 TEST_F(RightsExportTest, FrontdoorctlWritesTheBundleOfTheFourServices) {
   const std::string ref = Submit(VictimReferral(), "victim-ctl");
   AwaitHeld(ref, {"intake-svc", "triage-svc", "allocation-svc", "notify-svc"});
