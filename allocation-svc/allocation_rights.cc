@@ -97,14 +97,14 @@ absl::StatusOr<common::v1::FindPersonResponse> AllocationRights::FindIn(
     if (!state.ok()) return state.status();
     // The front door is the decision's (a code, but sealed with it).
     common::v1::FrontDoor door = common::v1::FRONT_DOOR_UNSPECIFIED;
-    if (absl::StatusOr<std::string> plain = keys().Open(row.Text(2), row.Text(0));
+    if (absl::StatusOr<std::string> plain =
+            keys().Open(row.Text(2), row.Text(0));
         plain.ok()) {
       triage::v1::TriageDecided event;
       if (event.ParseFromString(*plain)) door = event.decision().front_door();
     }
-    *out.add_referrals() =
-        rights::Found(row.Text(0), common::v1::PARTY_SUBJECT, door,
-                      row.Int(1), *std::move(state));
+    *out.add_referrals() = rights::Found(row.Text(0), common::v1::PARTY_SUBJECT,
+                                         door, row.Int(1), *std::move(state));
   }
   return out;
 }
@@ -123,10 +123,10 @@ absl::StatusOr<common::v1::ExportSubjectResponse> AllocationRights::ExportFrom(
   absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
   if (!state.ok()) return state.status();
   *out.mutable_state() = *state;
-  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-      absl::StrCat("SELECT ", kPlacementColumns,
-                   " FROM placements WHERE reference = $1"),
-      {reference});
+  absl::StatusOr<std::vector<store::Row>> rows =
+      tx.Query(absl::StrCat("SELECT ", kPlacementColumns,
+                            " FROM placements WHERE reference = $1"),
+               {reference});
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return out;
   const store::Row& row = (*rows)[0];
@@ -154,8 +154,7 @@ absl::StatusOr<common::v1::ExportSubjectResponse> AllocationRights::ExportFrom(
       }
       if (reason.ok()) placement.set_reason(*std::move(reason));
     }
-    if (absl::Status s =
-            rights::CheckChild(request.person(), event.referral());
+    if (absl::Status s = rights::CheckChild(request.person(), event.referral());
         !s.ok()) {
       return s;
     }
@@ -164,9 +163,9 @@ absl::StatusOr<common::v1::ExportSubjectResponse> AllocationRights::ExportFrom(
       request, event.referral(), event.decision().front_door());
   rights::Redacted<v1::Placement> shown_placement =
       rights::RedactPlacement(context, std::move(placement), "placement.");
-  std::vector<rights::Part> parts = {
-      {"placement", &shown_placement.record, shown_placement.redactions,
-       shown_placement.needs_review}};
+  std::vector<rights::Part> parts = {{"placement", &shown_placement.record,
+                                      shown_placement.redactions,
+                                      shown_placement.needs_review}};
   rights::Redacted<triage::v1::Decision> shown_decision;
   rights::Redacted<common::v1::Referral> shown_referral;
   if (erased) {

@@ -48,10 +48,10 @@ absl::StatusOr<common::v1::FindPersonResponse> IntakeRights::FindIn(
   for (const store::Row& row : *rows) {
     absl::StatusOr<common::v1::RightsState> state = StateIn(tx, row.Text(0));
     if (!state.ok()) return state.status();
-    *out.add_referrals() = rights::Found(
-        row.Text(0), common::v1::PARTY_SUBJECT,
-        static_cast<common::v1::FrontDoor>(row.Int(1)), row.Int(2),
-        *std::move(state));
+    *out.add_referrals() =
+        rights::Found(row.Text(0), common::v1::PARTY_SUBJECT,
+                      static_cast<common::v1::FrontDoor>(row.Int(1)),
+                      row.Int(2), *std::move(state));
   }
   return out;
 }
@@ -65,8 +65,9 @@ absl::StatusOr<common::v1::ExportSubjectResponse> IntakeRights::ExportFrom(
   common::v1::ExportSubjectResponse out;
   out.set_service(service());
   *out.mutable_person() = request.person();
-  *out.mutable_exported_at() = google::protobuf::util::TimeUtil::
-      MicrosecondsToTimestamp(absl::ToUnixMicros(now));
+  *out.mutable_exported_at() =
+      google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+          absl::ToUnixMicros(now));
   absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
   if (!state.ok()) return state.status();
   *out.mutable_state() = *state;
@@ -111,8 +112,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> IntakeRights::ExportFrom(
     parts[0].redactions.push_back(rights::ErasedAt("referral"));
   } else {
     shown = rights::RedactReferral(context, std::move(referral), "referral.");
-    parts.push_back({"referral", &shown.record, shown.redactions,
-                     shown.needs_review});
+    parts.push_back(
+        {"referral", &shown.record, shown.redactions, shown.needs_review});
   }
   absl::StatusOr<common::v1::ExportedRecord> record =
       rights::MakeRecord(rights::kKindReferral, reference,

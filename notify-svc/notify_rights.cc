@@ -24,14 +24,13 @@ constexpr char kPending[] = "pending";
 constexpr char kRecorded[] = "recorded";
 
 absl::StatusOr<std::string> DeliveryOf(store::Tx& tx, const std::string& id,
-                                       const std::string& agency,
-                                       int64_t seq) {
+                                       const std::string& agency, int64_t seq) {
   absl::StatusOr<std::vector<store::Row>> acked = tx.Query(
       "SELECT acked_seq FROM subscriptions WHERE agency_id = $1", {agency});
   if (!acked.ok()) return acked.status();
   if (!acked->empty() && (*acked)[0].Int(0) >= seq) return kAcknowledged;
-  absl::StatusOr<std::vector<store::Row>> outbox = tx.Query(
-      "SELECT delivered_at_us FROM outbox WHERE event_id = $1", {id});
+  absl::StatusOr<std::vector<store::Row>> outbox =
+      tx.Query("SELECT delivered_at_us FROM outbox WHERE event_id = $1", {id});
   if (!outbox.ok()) return outbox.status();
   if (outbox->empty()) return kRecorded;
   return (*outbox)[0].IsNull(0) ? kPending : kDelivered;

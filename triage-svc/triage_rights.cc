@@ -150,8 +150,7 @@ absl::StatusOr<common::v1::ExportSubjectResponse> TriageRights::ExportFrom(
     }
   }
   if (!erased) {
-    if (absl::Status s =
-            rights::CheckChild(request.person(), event.referral());
+    if (absl::Status s = rights::CheckChild(request.person(), event.referral());
         !s.ok()) {
       return s;
     }
@@ -166,8 +165,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> TriageRights::ExportFrom(
     rights::Redacted<common::v1::Referral> shown;
     std::vector<rights::Part> parts;
     if (erased) {
-      parts.push_back({"referral", &nothing, {rights::ErasedAt("referral")},
-                       false});
+      parts.push_back(
+          {"referral", &nothing, {rights::ErasedAt("referral")}, false});
     } else {
       shown = rights::RedactReferral(context, event.referral(), "referral.");
       parts.push_back(

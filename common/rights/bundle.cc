@@ -46,10 +46,10 @@ std::string UnansweredJson(const std::vector<Unanswered>& unanswered) {
 }
 
 std::string TimeText(const google::protobuf::Timestamp& t) {
-  return absl::FormatTime("%Y-%m-%d %H:%M:%S UTC",
-                          absl::FromUnixMicros(
-                              TimeUtil::TimestampToMicroseconds(t)),
-                          absl::UTCTimeZone());
+  return absl::FormatTime(
+      "%Y-%m-%d %H:%M:%S UTC",
+      absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(t)),
+      absl::UTCTimeZone());
 }
 
 // A record's JSON, indented for reading.
@@ -66,8 +66,7 @@ std::string PartyText(const common::v1::PersonInReferral& person) {
     case common::v1::PARTY_OTHER_PARTY:
       return "the other party";
     case common::v1::PARTY_CHILD:
-      return absl::StrCat("child ", person.child_index(),
-                          " (counted from 0)");
+      return absl::StrCat("child ", person.child_index(), " (counted from 0)");
     case common::v1::PARTY_REFERRER:
       return "the referrer";
     default:
@@ -152,9 +151,8 @@ std::string BundleHtml(const Bundle& bundle) {
   data page;
   page.set("reference", bundle.person.reference());
   page.set("party", PartyText(bundle.person));
-  page.set("made_at",
-           absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", bundle.made_at,
-                            absl::UTCTimeZone()));
+  page.set("made_at", absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", bundle.made_at,
+                                       absl::UTCTimeZone()));
   int records = 0, review = 0;
   data answers{data::type::list};
   for (const common::v1::ExportSubjectResponse& a : bundle.answers) {

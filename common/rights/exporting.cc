@@ -74,34 +74,32 @@ absl::StatusOr<std::optional<common::v1::ExportedRecord>> HistoryRecord(
     e.set_actor(row.entry.actor_person);
     e.set_agency(row.entry.actor_agency);
     e.set_seq(row.seq);
-    Redacted<common::v1::HistoryEntry> r = RedactHistory(
-        context, std::move(e),
-        absl::StrCat("entries[", history.entries_size(), "]."));
+    Redacted<common::v1::HistoryEntry> r =
+        RedactHistory(context, std::move(e),
+                      absl::StrCat("entries[", history.entries_size(), "]."));
     *history.add_entries() = std::move(r.record);
     for (common::v1::Redaction& x : r.redactions) {
       redactions.push_back(std::move(x));
     }
   }
-  absl::StatusOr<common::v1::ExportedRecord> record =
-      MakeRecord(kKindHistory, absl::StrCat(std::string(service), ":", reference),
-                 rows->front().entry.at,
-                 {Part{"", &history, std::move(redactions), false}});
+  absl::StatusOr<common::v1::ExportedRecord> record = MakeRecord(
+      kKindHistory, absl::StrCat(std::string(service), ":", reference),
+      rows->front().entry.at,
+      {Part{"", &history, std::move(redactions), false}});
   if (!record.ok()) return record.status();
   return *std::move(record);
 }
 
 void OldestFirst(common::v1::ExportSubjectResponse& response) {
   auto* records = response.mutable_records();
-  std::stable_sort(records->begin(), records->end(),
-                   [](const common::v1::ExportedRecord& a,
-                      const common::v1::ExportedRecord& b) {
-                     const int64_t ta =
-                         TimeUtil::TimestampToMicroseconds(a.recorded_at());
-                     const int64_t tb =
-                         TimeUtil::TimestampToMicroseconds(b.recorded_at());
-                     return std::tie(ta, a.kind(), a.id()) <
-                            std::tie(tb, b.kind(), b.id());
-                   });
+  std::stable_sort(
+      records->begin(), records->end(),
+      [](const common::v1::ExportedRecord& a,
+         const common::v1::ExportedRecord& b) {
+        const int64_t ta = TimeUtil::TimestampToMicroseconds(a.recorded_at());
+        const int64_t tb = TimeUtil::TimestampToMicroseconds(b.recorded_at());
+        return std::tie(ta, a.kind(), a.id()) < std::tie(tb, b.kind(), b.id());
+      });
 }
 
 }  // namespace frontdoor::rights

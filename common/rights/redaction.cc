@@ -53,7 +53,8 @@ class Redactor {
 
   void Withheld(std::string_view path, std::string_view rule) {
     common::v1::Redaction& r = out_.redactions.emplace_back();
-    r.set_path(absl::StrCat(prefix_, absl::string_view(path.data(), path.size())));
+    r.set_path(
+        absl::StrCat(prefix_, absl::string_view(path.data(), path.size())));
     r.set_rule(std::string(rule));
   }
 
@@ -171,7 +172,8 @@ std::string RuleFor(const Context& context, Owner owner, Detail detail) {
   // The suspect named without saying which party (notify's MATAC alerts).
   if (owner.party == common::v1::PARTY_UNSPECIFIED) {
     for (Party p : {common::v1::PARTY_SUBJECT, common::v1::PARTY_OTHER_PARTY}) {
-      if (requester.party() == p && RoleOf(context.roles, p) == Role::kSuspect) {
+      if (requester.party() == p &&
+          RoleOf(context.roles, p) == Role::kSuspect) {
         return "";
       }
     }
@@ -316,8 +318,9 @@ Redacted<triage::v1::Decision> RedactDecision(const Context& context,
   r.Staff("decidedBy", f.mutable_decided_by());
   if (!f.tier_override_reason().empty()) r.Review();
   if (f.front_door() == common::v1::FRONT_DOOR_CHILDREN ||
-      f.child_severity() != triage::v1::CHILD_SEVERITY_UNSPECIFIED || f.recipients().childrens_social_care() ||
-      f.recipients().mace() || f.recipients().ypva() ||
+      f.child_severity() != triage::v1::CHILD_SEVERITY_UNSPECIFIED ||
+      f.recipients().childrens_social_care() || f.recipients().mace() ||
+      f.recipients().ypva() ||
       context.requester.party() == common::v1::PARTY_CHILD) {
     r.Review();
   }
@@ -449,8 +452,8 @@ Redacted<notify::v1::Notification> RedactNotification(
         if (rule.empty()) {
           *kept.add_children() = a.children(i);
         } else {
-          r.Withheld(
-              absl::StrCat("childrensSocialCareAlert.children[", i, "]"), rule);
+          r.Withheld(absl::StrCat("childrensSocialCareAlert.children[", i, "]"),
+                     rule);
         }
       }
       a = std::move(kept);

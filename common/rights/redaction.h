@@ -161,8 +161,10 @@ absl::StatusOr<common::v1::ExportedRecord> MakeRecord(
 
 // A record of one redacted message.
 template <typename T>
-absl::StatusOr<common::v1::ExportedRecord> MakeRecord(
-    std::string kind, std::string id, absl::Time at, const Redacted<T>& r) {
+absl::StatusOr<common::v1::ExportedRecord> MakeRecord(std::string kind,
+                                                      std::string id,
+                                                      absl::Time at,
+                                                      const Redacted<T>& r) {
   return MakeRecord(std::move(kind), std::move(id), at,
                     {Part{"", &r.record, r.redactions, r.needs_review}});
 }

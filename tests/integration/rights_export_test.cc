@@ -3,17 +3,17 @@
 // answering DataRights.FindPerson and ExportSubject over its own data, with
 // the redaction rules of common/rights applied. The officer calls as
 // console staff in the "data_protection_officer" role.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "allocation-svc/allocation_server.h"
@@ -102,8 +102,7 @@ class RightsExportTest : public ::testing::Test {
     ASSERT_TRUE(intake.ok()) << intake.status();
     intake_ = *std::move(intake);
 
-    for (const auto& [name, port] :
-         std::vector<std::pair<std::string, int>>{
+    for (const auto& [name, port] : std::vector<std::pair<std::string, int>>{
              {"intake-svc", intake_->api_port()},
              {"triage-svc", triage_->api_port()},
              {"allocation-svc", allocation_->api_port()},
@@ -177,8 +176,7 @@ class RightsExportTest : public ::testing::Test {
     return r;
   }
 
-  static void AsOfficer(grpc::ClientContext& ctx,
-                        const char* role = kDpoRole) {
+  static void AsOfficer(grpc::ClientContext& ctx, const char* role = kDpoRole) {
     testing::PrepareCall(ctx, "staff-77");
     ctx.AddMetadata("frontdoor-staff-role", role);
   }
@@ -193,8 +191,7 @@ class RightsExportTest : public ::testing::Test {
 
   grpc::Status Export(const std::string& service,
                       const ExportSubjectRequest& request,
-                      ExportSubjectResponse* out,
-                      const char* role = kDpoRole) {
+                      ExportSubjectResponse* out, const char* role = kDpoRole) {
     grpc::ClientContext ctx;
     AsOfficer(ctx, role);
     return rights_[service]->ExportSubject(&ctx, request, out);
@@ -256,9 +253,8 @@ class RightsExportTest : public ::testing::Test {
                           {action});
                       if (!found.ok()) return found.status();
                       for (const store::Row& row : *found) {
-                        rows.push_back(absl::StrCat(row.Text(0), " ",
-                                                    row.Text(1), " ",
-                                                    row.Text(2)));
+                        rows.push_back(absl::StrCat(
+                            row.Text(0), " ", row.Text(1), " ", row.Text(2)));
                       }
                       return absl::OkStatus();
                     })
@@ -313,8 +309,9 @@ TEST_F(RightsExportTest, ABehaviourChangeSubjectsExportHoldsNoVictimContact) {
   // And the victim (the other party) sees nothing of the subject.
   const std::string victims = Bundle(ref, common::v1::PARTY_OTHER_PARTY);
   EXPECT_THAT(victims, HasSubstr(kVictimPhone));
-  EXPECT_THAT(victims, AllOf(Not(HasSubstr("PRICE")), Not(HasSubstr("Brampton")),
-                             Not(HasSubstr("07700 900512"))));
+  EXPECT_THAT(victims,
+              AllOf(Not(HasSubstr("PRICE")), Not(HasSubstr("Brampton")),
+                    Not(HasSubstr("07700 900512"))));
 }
 
 TEST_F(RightsExportTest, AChildsExportShowsThatChildOnly) {
@@ -374,10 +371,10 @@ TEST_F(RightsExportTest, FindByNameAndBirthFindsThePersonInEitherPart) {
       EXPECT_EQ(f.state().reference(), f.person().reference());
     }
   }
-  EXPECT_THAT(found,
-              AllOf(Contains(std::pair(bc_ref, common::v1::PARTY_SUBJECT)),
-                    Contains(std::pair(victim_ref,
-                                       common::v1::PARTY_OTHER_PARTY))));
+  EXPECT_THAT(
+      found,
+      AllOf(Contains(std::pair(bc_ref, common::v1::PARTY_SUBJECT)),
+            Contains(std::pair(victim_ref, common::v1::PARTY_OTHER_PARTY))));
   EXPECT_EQ(found.size(), 2u);
 
   // Another date of birth finds nobody.
@@ -403,8 +400,7 @@ TEST_F(RightsExportTest, OnlyTheOfficerMayFindOrExportAndEveryCallIsAudited) {
   by_ref.set_reference(ref);
   FindPersonRequest by_name;
   by_name.mutable_name_and_birth()->mutable_name()->set_given_names("Nadia");
-  by_name.mutable_name_and_birth()->mutable_name()->set_family_name(
-      "Kowalski");
+  by_name.mutable_name_and_birth()->mutable_name()->set_family_name("Kowalski");
   *by_name.mutable_name_and_birth()->mutable_date_of_birth() =
       VictimReferral().subject().date_of_birth();
   ExportSubjectRequest exported;
@@ -424,8 +420,8 @@ TEST_F(RightsExportTest, OnlyTheOfficerMayFindOrExportAndEveryCallIsAudited) {
     }
     // A partner agency too.
     auto police = DataRights::NewStub(*testing::MakeMtlsChannel(
-        service == std::string("intake-svc") ? intake_->api_port()
-        : service == std::string("triage-svc") ? triage_->api_port()
+        service == std::string("intake-svc")       ? intake_->api_port()
+        : service == std::string("triage-svc")     ? triage_->api_port()
         : service == std::string("allocation-svc") ? allocation_->api_port()
                                                    : notify_->api_port(),
         "staffs-police"));
@@ -440,14 +436,13 @@ TEST_F(RightsExportTest, OnlyTheOfficerMayFindOrExportAndEveryCallIsAudited) {
     ASSERT_TRUE(Find(service, by_name, &f).ok()) << service;
     ASSERT_TRUE(Export(service, exported, &e).ok()) << service;
     EXPECT_THAT(Audited(service, rights::kAuditExport),
-                ::testing::ElementsAre(AllOf(
-                    HasSubstr(ref), HasSubstr("PARTY_SUBJECT"),
-                    HasSubstr("staff-77 as data_protection_officer"))))
+                ::testing::ElementsAre(
+                    AllOf(HasSubstr(ref), HasSubstr("PARTY_SUBJECT"),
+                          HasSubstr("staff-77 as data_protection_officer"))))
         << service;
     // Finds: the polls by reference, then the search by name (no subject,
     // no name).
-    const std::vector<std::string> finds =
-        Audited(service, rights::kAuditFind);
+    const std::vector<std::string> finds = Audited(service, rights::kAuditFind);
     ASSERT_FALSE(finds.empty()) << service;
     EXPECT_THAT(finds.back(), HasSubstr("{\"by\":\"name_and_birth\""))
         << service;
@@ -491,8 +486,8 @@ TEST_F(RightsExportTest, FrontdoorctlWritesTheBundleOfTheFourServices) {
   const std::string path = (dir_ / "bundle.html").string();
   absl::StatusOr<ctl::Options> options = ctl::ParseArgs(
       {"--as=web-svc", "--staff-role=data_protection_officer", "rights",
-       "export", "--reference=" + ref, "--party=subject",
-       "--output=" + path, "--format=html"},
+       "export", "--reference=" + ref, "--party=subject", "--output=" + path,
+       "--format=html"},
       [](const char*) -> std::optional<std::string> { return std::nullopt; });
   ASSERT_TRUE(options.ok()) << options.status();
   ctl::RightsTargets targets;
@@ -507,10 +502,11 @@ TEST_F(RightsExportTest, FrontdoorctlWritesTheBundleOfTheFourServices) {
   std::ifstream in(path);
   std::stringstream html;
   html << in.rdbuf();
-  EXPECT_THAT(html.str(), AllOf(HasSubstr("Nadia"), HasSubstr("<h2>notify-svc</h2>"),
-                                HasSubstr("Needs review before release")));
-  EXPECT_THAT(html.str(), AllOf(Not(HasSubstr("Price")),
-                                Not(HasSubstr(kSuspectPhone))));
+  EXPECT_THAT(html.str(),
+              AllOf(HasSubstr("Nadia"), HasSubstr("<h2>notify-svc</h2>"),
+                    HasSubstr("Needs review before release")));
+  EXPECT_THAT(html.str(),
+              AllOf(Not(HasSubstr("Price")), Not(HasSubstr(kSuspectPhone))));
 }
 
 }  // namespace

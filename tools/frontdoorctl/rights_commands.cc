@@ -44,8 +44,8 @@ absl::Status Refused(std::string message) {
 
 // A flag given to the subcommand that does not take it.
 absl::Status NotFor(const char* flag, const char* subcommand) {
-  return Refused(absl::StrCat("--", flag, " does not apply to rights ",
-                              subcommand));
+  return Refused(
+      absl::StrCat("--", flag, " does not apply to rights ", subcommand));
 }
 
 absl::Status CheckFind(const Options& o) {
@@ -68,8 +68,8 @@ absl::Status CheckFind(const Options& o) {
   absl::CivilDay day;
   if (!absl::ParseCivilTime(o.dob, &day) ||
       absl::FormatCivilTime(day) != o.dob) {
-    return Refused(absl::StrCat("--dob=", o.dob,
-                                " is not a date such as 1990-03-14"));
+    return Refused(
+        absl::StrCat("--dob=", o.dob, " is not a date such as 1990-03-14"));
   }
   return absl::OkStatus();
 }
@@ -128,7 +128,8 @@ absl::Status WriteOwnerOnly(const std::string& path,
                             const std::string& contents) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
                         kBundleFileMode);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("cannot write ", path));
+  if (fd < 0)
+    return absl::UnavailableError(absl::StrCat("cannot write ", path));
   size_t written = 0;
   while (written < contents.size()) {
     const ssize_t n =
@@ -146,12 +147,12 @@ absl::Status WriteOwnerOnly(const std::string& path,
 // Calls `method` on every service; answers in order, failures as
 // unanswered (and on `err`). Returns the first failure's exit code.
 template <typename Request, typename Response>
-int FanOut(const Options& options, const RightsTargets& services,
-           grpc::Status (frontdoor::common::v1::DataRights::StubInterface::*
-                             method)(grpc::ClientContext*, const Request&,
-                                     Response*),
-           const Request& request, std::vector<Response>& answers,
-           std::vector<rights::Unanswered>& unanswered, std::ostream& err) {
+int FanOut(
+    const Options& options, const RightsTargets& services,
+    grpc::Status (frontdoor::common::v1::DataRights::StubInterface::*method)(
+        grpc::ClientContext*, const Request&, Response*),
+    const Request& request, std::vector<Response>& answers,
+    std::vector<rights::Unanswered>& unanswered, std::ostream& err) {
   int exit_code = kExitOk;
   for (const auto& [name, stub] : services) {
     grpc::ClientContext context;
@@ -164,7 +165,8 @@ int FanOut(const Options& options, const RightsTargets& services,
       continue;
     }
     err << name << ": " << RenderErrorJson(status, trace_id) << "\n";
-    unanswered.push_back({name, std::string(StatusCodeName(status.error_code())),
+    unanswered.push_back({name,
+                          std::string(StatusCodeName(status.error_code())),
                           status.error_message()});
     if (exit_code == kExitOk) exit_code = ExitCodeFor(status.error_code());
   }
@@ -195,10 +197,10 @@ int RunRightsCommand(const Options& options, const RightsTargets& services,
   std::vector<rights::Unanswered> unanswered;
   if (options.command == Command::kRightsFind) {
     std::vector<frontdoor::common::v1::FindPersonResponse> found;
-    const int code = FanOut(
-        options, services,
-        &frontdoor::common::v1::DataRights::StubInterface::FindPerson,
-        FindRequestOf(options), found, unanswered, err);
+    const int code =
+        FanOut(options, services,
+               &frontdoor::common::v1::DataRights::StubInterface::FindPerson,
+               FindRequestOf(options), found, unanswered, err);
     out << rights::FoundJson(found, unanswered);
     return code;
   }
@@ -210,10 +212,10 @@ int RunRightsCommand(const Options& options, const RightsTargets& services,
   frontdoor::common::v1::ExportSubjectRequest request;
   *request.mutable_person() = bundle.person;
   request.set_show_staff_names(options.show_staff_names);
-  const int code = FanOut(
-      options, services,
-      &frontdoor::common::v1::DataRights::StubInterface::ExportSubject, request,
-      bundle.answers, bundle.unanswered, err);
+  const int code =
+      FanOut(options, services,
+             &frontdoor::common::v1::DataRights::StubInterface::ExportSubject,
+             request, bundle.answers, bundle.unanswered, err);
   if (bundle.answers.empty()) return code;
   const std::string contents = options.format == kBundleHtml
                                    ? rights::BundleHtml(bundle)

@@ -187,8 +187,8 @@ class RunRightsTest : public ::testing::Test {
     for (auto& fake : fakes_) {
       int port = 0;
       grpc::ServerBuilder builder;
-      builder.AddListeningPort("127.0.0.1:0",
-                               grpc::InsecureServerCredentials(), &port);
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(),
+                               &port);
       builder.RegisterService(fake.get());
       servers_.push_back(builder.BuildAndStart());
       ASSERT_NE(servers_.back(), nullptr);
@@ -214,8 +214,8 @@ class RunRightsTest : public ::testing::Test {
   }
 
   std::string TempPath() {
-    std::string path = ::testing::TempDir() + "rights_bundle_" +
-                       std::to_string(files_.size());
+    std::string path =
+        ::testing::TempDir() + "rights_bundle_" + std::to_string(files_.size());
     files_.push_back(path);
     return path;
   }
@@ -236,9 +236,9 @@ class RunRightsTest : public ::testing::Test {
 
 TEST_F(RunRightsTest, FindAsksEveryServiceByNameAndBirth) {
   Start();
-  Options options = Parsed({"--staff-role=data_protection_officer", "rights",
-                            "find", "--given=Jo", "--family=Bloggs",
-                            "--dob=1984-06-21"});
+  Options options =
+      Parsed({"--staff-role=data_protection_officer", "rights", "find",
+              "--given=Jo", "--family=Bloggs", "--dob=1984-06-21"});
   std::ostringstream out, err;
   EXPECT_EQ(RunRightsCommand(options, targets_, out, err), kExitOk)
       << err.str();
@@ -290,7 +290,8 @@ TEST_F(RunRightsTest, AServiceThatDoesNotAnswerIsListedAndSetsTheExitCode) {
   std::ostringstream out, err;
   EXPECT_EQ(RunRightsCommand(options, targets_, out, err),
             ExitCodeFor(grpc::StatusCode::PERMISSION_DENIED));
-  EXPECT_THAT(err.str(), HasSubstr("notify-svc: {\"code\":\"PERMISSION_DENIED\""));
+  EXPECT_THAT(err.str(),
+              HasSubstr("notify-svc: {\"code\":\"PERMISSION_DENIED\""));
   EXPECT_THAT(Read(path),
               AllOf(HasSubstr("\"unanswered\":[{\"service\":\"notify-svc\","
                               "\"code\":\"PERMISSION_DENIED\""),

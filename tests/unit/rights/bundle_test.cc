@@ -43,11 +43,12 @@ TEST(Bundle, JsonHoldsEveryAnswerAndWhoDidNotAnswer) {
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(json, &parsed).ok())
       << json;
   EXPECT_EQ(parsed.fields().at("answers").list_value().values_size(), 2);
-  EXPECT_THAT(json, AllOf(HasSubstr("\"service\":\"intake-svc\""),
-                          HasSubstr("\"needsReview\":true"),
-                          HasSubstr("\"rule\":\"other_party\""),
-                          HasSubstr("\"unanswered\":[{\"service\":\"notify-svc\""),
-                          HasSubstr("\"madeAt\":\"2026-")));
+  EXPECT_THAT(json,
+              AllOf(HasSubstr("\"service\":\"intake-svc\""),
+                    HasSubstr("\"needsReview\":true"),
+                    HasSubstr("\"rule\":\"other_party\""),
+                    HasSubstr("\"unanswered\":[{\"service\":\"notify-svc\""),
+                    HasSubstr("\"madeAt\":\"2026-")));
 }
 
 TEST(Bundle, HtmlIsEscapedAndMarksWhatNeedsReview) {

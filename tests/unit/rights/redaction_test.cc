@@ -5,8 +5,8 @@
 #include <string>
 
 #include "gmock/gmock.h"
-#include "gtest/gtest.h"
 #include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
 
 namespace frontdoor::rights {
 namespace {
@@ -92,10 +92,10 @@ TEST(Redaction, AVictimNeverSeesTheOtherPartysDetails) {
 TEST(Redaction, ABehaviourChangeSubjectNeverSeesTheVictimsContact) {
   const common::v1::Referral referral =
       AReferral(common::v1::REQUESTED_SERVICE_BEHAVIOUR_CHANGE);
-  auto out = RedactReferral(
-      ContextOf(common::v1::PARTY_SUBJECT, referral,
-                common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE),
-      referral);
+  auto out =
+      RedactReferral(ContextOf(common::v1::PARTY_SUBJECT, referral,
+                               common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE),
+                     referral);
   const std::string json = JsonOf(out.record);
   EXPECT_THAT(json, Not(HasSubstr("900002")));
   // Their own address and the victim's name stay.
@@ -111,9 +111,9 @@ TEST(Redaction, TheSuspectOnAVictimReferralNeverSeesTheVictimsContact) {
                                       common::v1::FRONT_DOOR_ADULT_VICTIM),
                             referral);
   const std::string json = JsonOf(out.record);
-  EXPECT_THAT(json, AllOf(Not(HasSubstr("900001")),
-                          Not(HasSubstr("Subject Street")),
-                          Not(HasSubstr("ST1 1AA"))));
+  EXPECT_THAT(json,
+              AllOf(Not(HasSubstr("900001")), Not(HasSubstr("Subject Street")),
+                    Not(HasSubstr("ST1 1AA"))));
   EXPECT_THAT(json, AllOf(HasSubstr("Olly"), HasSubstr("900002")));
   EXPECT_THAT(out.redactions,
               AllOf(Contains(Withheld("subject.contact", kRuleVictimContact)),
@@ -123,10 +123,10 @@ TEST(Redaction, TheSuspectOnAVictimReferralNeverSeesTheVictimsContact) {
 TEST(Redaction, TheVictimOnABehaviourChangeReferralSeesNothingOfTheSubject) {
   const common::v1::Referral referral =
       AReferral(common::v1::REQUESTED_SERVICE_BEHAVIOUR_CHANGE);
-  auto out = RedactReferral(
-      ContextOf(common::v1::PARTY_OTHER_PARTY, referral,
-                common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE),
-      referral);
+  auto out =
+      RedactReferral(ContextOf(common::v1::PARTY_OTHER_PARTY, referral,
+                               common::v1::FRONT_DOOR_ADULT_BEHAVIOUR_CHANGE),
+                     referral);
   const std::string json = JsonOf(out.record);
   EXPECT_THAT(json, AllOf(Not(HasSubstr("Sam")), Not(HasSubstr("1990")),
                           Not(HasSubstr("Subject Street"))));
@@ -141,8 +141,7 @@ TEST(Redaction, TheChildrensFrontDoorProtectsBothWays) {
                                 referral);
   EXPECT_THAT(JsonOf(subject.record), Not(HasSubstr("Olly")));
   EXPECT_TRUE(subject.needs_review);
-  auto other = RedactReferral(ContextOf(common::v1::PARTY_OTHER_PARTY,
-                                        referral,
+  auto other = RedactReferral(ContextOf(common::v1::PARTY_OTHER_PARTY, referral,
                                         common::v1::FRONT_DOOR_CHILDREN),
                               referral);
   EXPECT_THAT(JsonOf(other.record), AllOf(Not(HasSubstr("900001")),
@@ -157,10 +156,9 @@ TEST(Redaction, AChildsExportShowsThatChildOnly) {
     c.mutable_name()->set_given_names(name);
     c.mutable_name()->set_family_name("Child");
   }
-  auto out =
-      RedactReferral(ContextOf(common::v1::PARTY_CHILD, referral,
-                               common::v1::FRONT_DOOR_ADULT_VICTIM, 1),
-                     referral);
+  auto out = RedactReferral(ContextOf(common::v1::PARTY_CHILD, referral,
+                                      common::v1::FRONT_DOOR_ADULT_VICTIM, 1),
+                            referral);
   const std::string json = JsonOf(out.record);
   EXPECT_THAT(json, HasSubstr("Ben"));
   EXPECT_THAT(json, AllOf(Not(HasSubstr("Amy")), Not(HasSubstr("Cal")),
@@ -245,10 +243,10 @@ TEST(Redaction, StaffNamesAreShownAsTheirRoleUnlessAskedFor) {
   EXPECT_THAT(hidden.redactions,
               Contains(Withheld("decidedBy", kRuleStaffName)));
 
-  auto shown = RedactDecision(
-      ContextOf(common::v1::PARTY_SUBJECT, referral,
-                common::v1::FRONT_DOOR_ADULT_VICTIM, 0, true),
-      decision);
+  auto shown =
+      RedactDecision(ContextOf(common::v1::PARTY_SUBJECT, referral,
+                               common::v1::FRONT_DOOR_ADULT_VICTIM, 0, true),
+                     decision);
   EXPECT_EQ(shown.record.decided_by(), "staff-42 as practitioner");
   EXPECT_THAT(shown.redactions, IsEmpty());
 
