@@ -75,9 +75,9 @@ absl::StatusOr<common::v1::FindPersonResponse> NotifyRights::FindIn(
 
 // Each notification sent about the referral (its recipient's kind and
 // agency, when, how far it got, and its content redacted), and notify's
-// history of it. notify-svc does not hold the referral, so the roles are
-// not known: the redaction takes each person as what protects the other
-// more, and withholds the suspect named in a MATAC alert from everyone.
+// history of it. notify-svc does not hold the referral, so it cannot tell
+// who is who: each person sees their own details only (and the adults the
+// household's children).
 absl::StatusOr<common::v1::ExportSubjectResponse> NotifyRights::ExportFrom(
     store::Tx& tx, const common::v1::ExportSubjectRequest& request,
     absl::Time now) {
@@ -93,6 +93,7 @@ absl::StatusOr<common::v1::ExportSubjectResponse> NotifyRights::ExportFrom(
   rights::Context context;
   context.requester = request.person();
   context.show_staff_names = request.show_staff_names();
+  context.without_referral = true;
   absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
       "SELECT seq, id, recipient_agency, recipient_kind, event_kind, "
       "created_at_us, sealed FROM notifications WHERE reference = $1 "

@@ -192,6 +192,7 @@ std::string RuleFor(const Context& context, Owner owner, Detail detail) {
     return requester_is_child ? kRuleOtherChild : "";
   }
   // The owner is the subject or the other party.
+  if (context.without_referral) return kRuleOtherParty;
   const Role owner_role = AssumedRole(context.roles, owner.party);
   if (owner_role == Role::kSuspect) return kRuleOtherParty;
   // The owner is (taken as) a victim.

@@ -73,6 +73,9 @@ struct Context {
   bool self_referral = false;
   // ExportSubjectRequest.show_staff_names.
   bool show_staff_names = false;
+  // The service does not hold the referral (notify-svc), so nothing says
+  // who is who: every other adult's details are withheld.
+  bool without_referral = false;
 };
 
 // The context of `request` over a referral routed to `door`.

@@ -326,11 +326,22 @@ TEST(Redaction, NotificationsFollowTheSameRules) {
                          matac);
   EXPECT_THAT(JsonOf(to_suspect_matac.record), HasSubstr("Olly"));
 
-  // Without the referral (notify-svc), the suspect is withheld from anyone.
+  // Without the referral (notify-svc), the suspect is withheld from anyone,
+  // and each adult sees their own details only.
   Context unknown;
+  unknown.without_referral = true;
   unknown.requester.set_party(common::v1::PARTY_SUBJECT);
   EXPECT_THAT(JsonOf(RedactNotification(unknown, matac).record),
               Not(HasSubstr("Olly")));
+  notify::v1::Notification marac;
+  marac.mutable_marac_alert()->mutable_subject_name()->set_given_names("Sam");
+  EXPECT_THAT(JsonOf(RedactNotification(unknown, marac).record),
+              HasSubstr("Sam"));
+  unknown.requester.set_party(common::v1::PARTY_OTHER_PARTY);
+  auto to_other = RedactNotification(unknown, marac);
+  EXPECT_THAT(JsonOf(to_other.record), Not(HasSubstr("Sam")));
+  EXPECT_THAT(to_other.redactions,
+              Contains(Withheld("maracAlert.subjectName", kRuleOtherParty)));
 }
 
 TEST(Redaction, MakeRecordPutsPartsTogether) {
