@@ -16,14 +16,11 @@ using google::protobuf::util::TimeUtil;
 using kainjow::mustache::data;
 using kainjow::mustache::mustache;
 
-std::string JsonOf(const google::protobuf::Message& m, bool pretty = false) {
+std::string JsonOf(const google::protobuf::Message& m) {
   std::string out;
-  google::protobuf::util::JsonPrintOptions options;
-  options.add_whitespace = pretty;
-  if (!google::protobuf::util::MessageToJsonString(m, &out, options).ok()) {
+  if (!google::protobuf::util::MessageToJsonString(m, &out).ok()) {
     return "null";
   }
-  if (pretty && !out.empty() && out.back() == '\n') out.pop_back();
   return out;
 }
 
@@ -52,11 +49,58 @@ std::string TimeText(const google::protobuf::Timestamp& t) {
       absl::UTCTimeZone());
 }
 
-// A record's JSON, indented for reading.
+// A record's JSON, indented for reading, its fields in their order.
 std::string Readable(const std::string& json) {
-  google::protobuf::Struct s;
-  if (!google::protobuf::util::JsonStringToMessage(json, &s).ok()) return json;
-  return JsonOf(s, true);
+  constexpr int kIndent = 2;
+  std::string out;
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  const auto new_line = [&] {
+    out += '\n';
+    out.append(static_cast<size_t>(depth * kIndent), ' ');
+  };
+  for (char c : json) {
+    if (in_string) {
+      out += c;
+      if (escaped) {
+        escaped = false;
+      } else if (c == '\\') {
+        escaped = true;
+      } else if (c == '"') {
+        in_string = false;
+      }
+      continue;
+    }
+    switch (c) {
+      case '"':
+        in_string = true;
+        out += c;
+        break;
+      case '{':
+      case '[':
+        out += c;
+        ++depth;
+        new_line();
+        break;
+      case '}':
+      case ']':
+        --depth;
+        new_line();
+        out += c;
+        break;
+      case ',':
+        out += c;
+        new_line();
+        break;
+      case ':':
+        out += ": ";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string PartyText(const common::v1::PersonInReferral& person) {

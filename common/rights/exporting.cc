@@ -98,7 +98,11 @@ void OldestFirst(common::v1::ExportSubjectResponse& response) {
          const common::v1::ExportedRecord& b) {
         const int64_t ta = TimeUtil::TimestampToMicroseconds(a.recorded_at());
         const int64_t tb = TimeUtil::TimestampToMicroseconds(b.recorded_at());
-        return std::tie(ta, a.kind(), a.id()) < std::tie(tb, b.kind(), b.id());
+        // A history after the other records of its time.
+        const bool ha = a.kind() == kKindHistory;
+        const bool hb = b.kind() == kKindHistory;
+        return std::tie(ta, ha, a.kind(), a.id()) <
+               std::tie(tb, hb, b.kind(), b.id());
       });
 }
 

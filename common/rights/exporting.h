@@ -57,7 +57,8 @@ absl::StatusOr<std::optional<common::v1::ExportedRecord>> HistoryRecord(
     store::Tx& tx, std::string_view service, const std::string& reference,
     const Context& context);
 
-// Orders `response`'s records oldest first (kind and id break ties).
+// Orders `response`'s records oldest first; at one time, a history comes
+// after the other records, which kind and id order.
 void OldestFirst(common::v1::ExportSubjectResponse& response);
 
 }  // namespace frontdoor::rights

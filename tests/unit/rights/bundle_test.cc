@@ -69,6 +69,15 @@ TEST(Bundle, HtmlIsEscapedAndMarksWhatNeedsReview) {
                           Not(HasSubstr("href="))));
 }
 
+TEST(Bundle, HtmlIndentsEachRecordKeepingItsOrder) {
+  Bundle b = ABundle();
+  b.answers[0].mutable_records(0)->set_json(R"({"b":1,"a":["x, {y}","z\"]"]})");
+  EXPECT_THAT(BundleHtml(b),
+              HasSubstr("<pre>{\n  &quot;b&quot;: 1,\n  &quot;a&quot;: [\n"
+                        "    &quot;x, {y}&quot;,\n"
+                        "    &quot;z\\&quot;]&quot;\n  ]\n}</pre>"));
+}
+
 TEST(Bundle, FoundJsonListsTheAnswers) {
   common::v1::FindPersonResponse f;
   f.set_service("triage-svc");
