@@ -31,6 +31,12 @@ class IntakeRights final : public rights::RightsCore {
   absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
       store::Tx& tx, const Caller& caller,
       const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<common::v1::FindPersonResponse> FindIn(
+      store::Tx& tx, const common::v1::FindPersonRequest& request,
+      absl::Time now) override;
+  absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
+      store::Tx& tx, const common::v1::ExportSubjectRequest& request,
+      absl::Time now) override;
 };
 
 // The erasure schedule of returned referrals: each erased `after` its

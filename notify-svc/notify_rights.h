@@ -45,6 +45,13 @@ class NotifyRights final : public rights::RightsCore {
       store::Tx& tx, const Caller& caller,
       const common::v1::RectifyRequest& request, absl::Time now) override;
 
+  absl::StatusOr<common::v1::FindPersonResponse> FindIn(
+      store::Tx& tx, const common::v1::FindPersonRequest& request,
+      absl::Time now) override;
+  absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
+      store::Tx& tx, const common::v1::ExportSubjectRequest& request,
+      absl::Time now) override;
+
  private:
   OnReleased on_released_;
   absl::Mutex mu_;

@@ -36,6 +36,12 @@ class TriageRights final : public rights::RightsCore {
   absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
       store::Tx& tx, const Caller& caller,
       const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<common::v1::FindPersonResponse> FindIn(
+      store::Tx& tx, const common::v1::FindPersonRequest& request,
+      absl::Time now) override;
+  absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
+      store::Tx& tx, const common::v1::ExportSubjectRequest& request,
+      absl::Time now) override;
 };
 
 }  // namespace frontdoor::triage

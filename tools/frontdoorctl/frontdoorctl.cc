@@ -22,6 +22,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "tools/frontdoorctl/rights_commands.h"
 
 namespace frontdoor::ctl {
 namespace {
@@ -85,16 +86,6 @@ bool IsPrintableAscii(std::string_view s) {
   return true;
 }
 
-void PrepareContext(const Options& options, grpc::ClientContext* context,
-                    std::string* trace_id) {
-  TraceContext trace = NewTrace();
-  *trace_id = trace.trace_id;
-  context->AddMetadata(kActorMetadataKey, options.actor);
-  context->AddMetadata(std::string(kTraceparentHeader),
-                       FormatTraceparent(trace, NewSpanId()));
-  context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
-}
-
 // One unary call with the options' metadata and deadline: prints the
 // response JSON on `out` or the error JSON on `err`; returns the exit code.
 template <typename Stub, typename Request, typename Response>
@@ -117,6 +108,19 @@ int CallAndPrint(const Options& options, Stub& stub,
 }
 
 }  // namespace
+
+void PrepareContext(const Options& options, grpc::ClientContext* context,
+                    std::string* trace_id) {
+  TraceContext trace = NewTrace();
+  *trace_id = trace.trace_id;
+  context->AddMetadata(kActorMetadataKey, options.actor);
+  context->AddMetadata(std::string(kTraceparentHeader),
+                       FormatTraceparent(trace, NewSpanId()));
+  if (!options.staff_role.empty()) {
+    context->AddMetadata(kStaffRoleMetadataKey, options.staff_role);
+  }
+  context->set_deadline(absl::ToChronoTime(absl::Now() + options.deadline));
+}
 
 bool IsAllocationCommand(Command command) {
   return command == Command::kProgrammes || command == Command::kPlacement ||
@@ -153,6 +157,11 @@ std::string HelpText() {
        frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
                     | --quarter=YYYY-Qn [--service=S]
                     [--format=csv|xlsx|json] [--output=FILE]
+       frontdoorctl [FLAGS] rights find --reference=R
+                    | --given=G --family=F --dob=YYYY-MM-DD
+       frontdoorctl [FLAGS] rights export --reference=R
+                    --party=subject|other_party|child|referrer [--child=N]
+                    [--show-staff-names] --output=FILE [--format=json|html]
        frontdoorctl [FLAGS] rights restrict|unrestrict|hold|unhold
                     --reference=R --reason=CODE
        frontdoorctl [FLAGS] rights rectify --reference=R --party=P
@@ -203,30 +212,39 @@ mTLS.
           --catalogue (default config/districts.json and
           config/catalogue.json, when present). Needs a report viewer's
           certificate, such as --as=frontdoor-operations.
-  rights  The data-protection officer's requests (DataRights), made to
-          intake-svc (--target), triage-svc (--triage-target),
-          allocation-svc (--allocation-target) and notify-svc
-          (--notify-target, default localhost:7446), each answer printed
-          as a line {"service":...,"answer":{...}} or {"service":...,
-          "error":{...}}. restrict and unrestrict set and lift a
-          restriction of processing (--reason accuracy_contested,
-          objection, unlawful_processing or legal_claims; "lifted" to
-          lift); hold and unhold a legal hold (litigation, inquiry,
-          police_request, safeguarding_review; "lifted"). rectify corrects
-          --field (name.givenNames, name.familyName, dateOfBirth as
-          YYYY-MM-DD, contact.phone, contact.email, contact.safeTimes,
-          address.lines, address.town, address.postcode) of --party
-          (subject, other-party, child with --child=N, referrer) to
-          --value (--reason requested_by_subject, found_in_review or
-          court_order). Needs ROLE_DATA_PROTECTION: the console's
-          certificate with --staff-role=data_protection_officer, or an
-          agency given the role.
+  rights  The data-protection officer's commands, asking intake-svc
+          (--target), triage-svc (--triage-target), allocation-svc
+          (--allocation-target) and notify-svc (--notify-target, default
+          localhost:7446) each over its own data (DataRights). find prints
+          the referrals each holds for a reference, or for a name and date
+          of birth (matched through the blind index, as identity
+          canonicalises them). export writes one subject access bundle of
+          everything the four hold about one person of one referral,
+          redacted for that person (common/rights/README.md), as JSON or
+          as a readable HTML page, to --output (readable by its owner only)
+          and prints a summary; --show-staff-names shows the names of staff
+          who acted instead of their roles. A service that does not answer
+          is listed as unanswered and sets the exit status. Needs
+          ROLE_DATA_PROTECTION: an agency's certificate given the role, or
+          the console's with --staff-role=data_protection_officer.
+          restrict and unrestrict set and lift a restriction of
+          processing (--reason accuracy_contested, objection,
+          unlawful_processing or legal_claims; "lifted" to lift); hold and
+          unhold a legal hold (litigation, inquiry, police_request,
+          safeguarding_review; "lifted"). rectify corrects --field
+          (name.givenNames, name.familyName, dateOfBirth as YYYY-MM-DD,
+          contact.phone, contact.email, contact.safeTimes, address.lines,
+          address.town, address.postcode) of --party (subject,
+          other_party, child with --child=N, referrer) to --value
+          (--reason requested_by_subject, found_in_review or court_order).
           erase erases the referral's personal data in each service (its
           data keys destroyed: crypto-shredding; ids, dates and codes
           kept; --reason erasure_request, retention_schedule or
           court_order); a referral on legal hold is refused
           (FAILED_PRECONDITION). state shows each service's restriction,
-          hold and erasure of --reference.
+          hold and erasure of --reference. These print each service's
+          answer as a line {"service":...,"answer":{...}} or
+          {"service":...,"error":{...}}.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -239,6 +257,8 @@ Flags (--name=value):
   --actor=NAME         person acting, sent as frontdoor-actor metadata;
                        printable ASCII (default $USER, else %s)
   --deadline=DURATION  per call, e.g. 10s, 500ms (default %s)
+  --staff-role=ROLE    a console staff role, sent as frontdoor-staff-role
+                       metadata (with the console's certificate)
   --help
 
 Output: responses as JSON on stdout (lowerCamelCase field names). Errors as
@@ -280,6 +300,10 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     if (name == "ack" && !has_value) {
       options.ack = true;
+      continue;
+    }
+    if (name == "show-staff-names" && !has_value) {
+      options.show_staff_names = true;
       continue;
     }
     if (!has_value) {
@@ -377,22 +401,29 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.catalogue_file = value;
     } else if (name == "reference") {
       options.reference = value;
+    } else if (name == "given") {
+      options.given_names = value;
+    } else if (name == "family") {
+      options.family_name = value;
+    } else if (name == "dob") {
+      options.dob = value;
     } else if (name == "party") {
       options.party = value;
     } else if (name == "child") {
-      if (!absl::SimpleAtoi(value, &options.child_index) ||
-          options.child_index < 0) {
+      int child = 0;
+      if (!absl::SimpleAtoi(value, &child) || child < 0) {
         return absl::InvalidArgumentError(
-            absl::StrCat("--child=", value, " is not a non-negative number"));
+            absl::StrCat("--child=", value, " is not a number from 0"));
       }
+      options.child_index = child;
+    } else if (name == "notify-target") {
+      options.notify_target = value;
+    } else if (name == "staff-role") {
+      options.staff_role = value;
     } else if (name == "field") {
       options.field = value;
     } else if (name == "value") {
       options.value = value;
-    } else if (name == "staff-role") {
-      options.staff_role = value;
-    } else if (name == "notify-target") {
-      options.notify_target = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -509,7 +540,8 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(absl::StrCat(
           "--format=", options.format, " is not csv, xlsx or json"));
     }
-  } else if (command == "rights" && positional.size() == 2) {
+  } else if (command == "rights" && positional.size() == 2 &&
+             positional[1] != "find" && positional[1] != "export") {
     static constexpr std::string_view kActions[] = {
         "restrict", "unrestrict", "hold", "unhold", "rectify", "erase",
         "state"};
@@ -518,8 +550,8 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         std::end(kActions)) {
       return absl::InvalidArgumentError(absl::StrCat(
           "rights ", action,
-          ": expected restrict, unrestrict, hold, unhold, rectify, erase or "
-          "state"));
+          ": expected find, export, restrict, unrestrict, hold, unhold, "
+          "rectify, erase or state"));
     }
     if (options.reference.empty() ||
         (action != "state" && options.reason.empty())) {
@@ -536,6 +568,10 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     options.command = Command::kRights;
     options.rights_action = action;
+  } else if (command == "rights") {
+    if (absl::Status s = ParseRightsCommand(positional, options); !s.ok()) {
+      return s;
+    }
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
              command == "release" || command == "first-contact" ||
@@ -566,7 +602,9 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
         "--ack, --after and --count apply to watch only");
   }
   if ((!options.from.empty() || !options.to.empty() ||
-       !options.quarter.empty() || !options.output.empty()) &&
+       !options.quarter.empty() ||
+       (!options.output.empty() &&
+        options.command != Command::kRightsExport)) &&
       options.command != Command::kReport) {
     return absl::InvalidArgumentError(
         "--from, --to, --quarter and --output apply to report only");
@@ -1065,7 +1103,7 @@ namespace {
 // the request naming person.party).
 frontdoor::common::v1::Party PartyOf(const std::string& party) {
   if (party == "subject") return frontdoor::common::v1::PARTY_SUBJECT;
-  if (party == "other-party") return frontdoor::common::v1::PARTY_OTHER_PARTY;
+  if (party == "other_party") return frontdoor::common::v1::PARTY_OTHER_PARTY;
   if (party == "child") return frontdoor::common::v1::PARTY_CHILD;
   if (party == "referrer") return frontdoor::common::v1::PARTY_REFERRER;
   return frontdoor::common::v1::PARTY_UNSPECIFIED;
@@ -1118,7 +1156,7 @@ grpc::Status RightsCall(const Options& options, const RightsTarget& target,
     v1::RectifyRequest request;
     request.mutable_person()->set_reference(options.reference);
     request.mutable_person()->set_party(PartyOf(options.party));
-    request.mutable_person()->set_child_index(options.child_index);
+    request.mutable_person()->set_child_index(options.child_index.value_or(0));
     request.set_field(options.field);
     request.set_value(options.value);
     request.set_reason(options.reason);
@@ -1142,6 +1180,9 @@ grpc::Status RightsCall(const Options& options, const RightsTarget& target,
 int RunRightsCommand(const Options& options,
                      const std::vector<RightsTarget>& services,
                      std::ostream& out, std::ostream& err) {
+  if (IsRightsCommand(options.command)) {
+    return RunFindOrExport(options, services, out, err);
+  }
   int exit_code = kExitOk;
   for (const RightsTarget& target : services) {
     const grpc::Status status = RightsCall(options, target, out, err);
@@ -1212,7 +1253,8 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
     return RunReportCommand(*options, *intake_stub, *triage_stub,
                             *allocation_stub, out, err);
   }
-  if (options->command == Command::kRights) {
+  if (options->command == Command::kRights ||
+      IsRightsCommand(options->command)) {
     std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>>
         stubs;
     std::vector<RightsTarget> services;

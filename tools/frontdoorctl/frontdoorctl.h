@@ -46,6 +46,8 @@ inline constexpr char kDefaultActor[] = "frontdoorctl";
 inline constexpr absl::Duration kDefaultDeadline = absl::Seconds(10);
 // Request metadata naming the person acting (see intake.proto).
 inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
+// Request metadata naming a console staff role (common/tls/staff_roles.h).
+inline constexpr char kStaffRoleMetadataKey[] = "frontdoor-staff-role";
 
 // Exit codes: 0 success; 1 + the gRPC status code (2..17) when the call
 // fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE;
@@ -75,6 +77,8 @@ enum class Command {
   // rights restrict|unrestrict|hold|unhold|rectify|erase|state:
   // Options::rights_action.
   kRights,
+  kRightsFind,
+  kRightsExport,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -140,21 +144,33 @@ struct Options {
   std::string allocation_target = kDefaultAllocationTarget;
   std::string districts_file = kDefaultDistrictsFile;
   std::string catalogue_file = kDefaultCatalogueFile;
-  // rights: the action, --reference (in `reference`) and --reason (in
-  // `reason`); rectify: --party (subject, other-party, child, referrer),
-  // --child (the child's index), --field and --value. --staff-role names
-  // the console staff role acting (frontdoor-staff-role metadata; with the
-  // console's certificate, "data_protection_officer"). Every service is
-  // called: intake `target`, triage_target, allocation_target,
+  // rights (tools/frontdoorctl/rights_commands.h for find and export):
+  // find by --reference or by --given, --family and --dob; export of
+  // --party (and --child) of --reference, to --output as --format, with
+  // --show-staff-names. restrict|unrestrict|hold|unhold|rectify|erase|state
+  // (rights_action): --reference and --reason; rectify: --party (subject,
+  // other_party, child, referrer), --child, --field and --value. Every
+  // service is called: intake `target`, triage_target, allocation_target,
   // notify_target.
   std::string rights_action;
+  std::string given_names;
+  std::string family_name;
+  std::string dob;
   std::string party;
-  int child_index = 0;
+  std::optional<int> child_index;
   std::string field;
   std::string value;
-  std::string staff_role;
+  bool show_staff_names = false;
   std::string notify_target = kDefaultNotifyTarget;
+  // --staff-role: the console staff role named in every call's metadata
+  // (frontdoor-staff-role), for a console certificate; empty: none.
+  std::string staff_role;
 };
+
+// Sets a call's metadata (the actor, a fresh traceparent, the staff role
+// when given) and deadline from `options`; `trace_id` gets the trace's id.
+void PrepareContext(const Options& options, grpc::ClientContext* context,
+                    std::string* trace_id);
 
 // Returns an environment variable, or nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const char*)>;

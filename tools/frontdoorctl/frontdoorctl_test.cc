@@ -722,7 +722,7 @@ TEST(RunRightsCommandTest, EveryServiceIsAskedAndEachAnswerPrinted) {
   EXPECT_EQ(fakes[2]->seen(), "objection as data_protection_officer");
 
   auto rectify = ParseArgs(
-      {"rights", "rectify", "--reference=FD-1", "--party=other-party",
+      {"rights", "rectify", "--reference=FD-1", "--party=other_party",
        "--field=contact.phone", "--value=01782 000000",
        "--reason=requested_by_subject"},
       FakeEnv({}));
