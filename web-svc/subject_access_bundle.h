@@ -1,10 +1,8 @@
 #pragma once
 
 // The files a released subject access export is given as: JSON (for
-// machines and the record) and a readable HTML page. One function, so that
-// the shared writer of common/rights (JSON and HTML of the four services'
-// ExportSubjectResponses) can replace this one when it exists; until then
-// this minimal writer stands in for it. Pure.
+// machines and the record) and a readable HTML page, written by the shared
+// writer of common/rights (bundle.h) from the released records only. Pure.
 
 #include <string>
 #include <string_view>

@@ -134,7 +134,8 @@ pre { background: #f3f2f1; padding: 1em; overflow-x: auto; white-space: pre-wrap
 <body>
 <h1>Subject access bundle</h1>
 <p>OFFICIAL-SENSITIVE. Referral {{reference}}, {{party}}. Put together {{made_at}}.</p>
-<p>{{review_count}} of {{record_count}} records must be reviewed before release.</p>
+{{#released}}<p>Released {{released_at}} after review; {{withheld}} records withheld.</p>{{/released}}
+{{^released}}<p>{{review_count}} of {{record_count}} records must be reviewed before release.</p>{{/released}}
 {{#has_unanswered}}
 <h2>Services that did not answer</h2>
 <ul>
@@ -171,8 +172,15 @@ std::string BundleJson(const Bundle& bundle) {
   std::string out =
       absl::StrCat("{\"person\":", JsonOf(bundle.person), ",\"madeAt\":",
                    Quoted(TimeUtil::ToString(TimeUtil::MicrosecondsToTimestamp(
-                       absl::ToUnixMicros(bundle.made_at)))),
-                   ",\"answers\":[");
+                       absl::ToUnixMicros(bundle.made_at)))));
+  if (bundle.released_at.has_value()) {
+    absl::StrAppend(
+        &out, ",\"releasedAt\":",
+        Quoted(TimeUtil::ToString(TimeUtil::MicrosecondsToTimestamp(
+            absl::ToUnixMicros(*bundle.released_at)))),
+        ",\"recordsWithheld\":", bundle.withheld_on_review);
+  }
+  absl::StrAppend(&out, ",\"answers\":[");
   for (size_t i = 0; i < bundle.answers.size(); ++i) {
     absl::StrAppend(&out, i == 0 ? "" : ",", JsonOf(bundle.answers[i]));
   }
@@ -197,6 +205,13 @@ std::string BundleHtml(const Bundle& bundle) {
   page.set("party", PartyText(bundle.person));
   page.set("made_at", absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", bundle.made_at,
                                        absl::UTCTimeZone()));
+  page.set("released", bundle.released_at.has_value());
+  if (bundle.released_at.has_value()) {
+    page.set("released_at",
+             absl::FormatTime("%Y-%m-%d %H:%M:%S UTC", *bundle.released_at,
+                              absl::UTCTimeZone()));
+    page.set("withheld", std::to_string(bundle.withheld_on_review));
+  }
   int records = 0, review = 0;
   data answers{data::type::list};
   for (const common::v1::ExportSubjectResponse& a : bundle.answers) {

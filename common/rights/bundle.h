@@ -6,6 +6,7 @@
 // the records the officer must review before release marked). For
 // frontdoorctl's `rights export` and the console. No gRPC, no store.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,10 +31,17 @@ struct Bundle {
   // The answers, one per service that answered.
   std::vector<common::v1::ExportSubjectResponse> answers;
   std::vector<Unanswered> unanswered;
+  // Set once the officer released the export after review (the console):
+  // `answers` then hold the released records only, and
+  // `withheld_on_review` says how many records the officer withheld.
+  std::optional<absl::Time> released_at;
+  int withheld_on_review = 0;
 };
 
 // {"person":{...},"madeAt":"...","answers":[ExportSubjectResponse...],
-//  "unanswered":[{"service","code","message"}]}: each answer in proto3 JSON.
+//  "unanswered":[{"service","code","message"}]}: each answer in proto3 JSON;
+// a released bundle also has "releasedAt" and "recordsWithheld" (after
+// "madeAt").
 std::string BundleJson(const Bundle& bundle);
 
 // The bundle as one HTML page: no script, no outside resources, every
