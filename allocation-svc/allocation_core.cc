@@ -341,7 +341,8 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
   *changed.mutable_referrer() = r.event.referral().referrer();
   if (absl::Status queued =
           outbox::EnqueueSealed(tx, keys_, kPlacementChangedTopic,
-                                changed.event_id(), changed, now);
+                                changed.event_id(), changed, now,
+                                r.p.reference());
       !queued.ok()) {
     return queued;
   }

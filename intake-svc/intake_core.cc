@@ -145,7 +145,8 @@ absl::Status SaveSubmission(store::Tx& tx, const crypto::KeyRing& keys,
   if (!inserted.ok()) return inserted.status();
   for (const OutgoingEvent& e : d.events) {
     absl::Status queued = outbox::EnqueueSealed(
-        tx, keys, e.topic, e.event.event_id(), e.event, p.now);
+        tx, keys, e.topic, e.event.event_id(), e.event, p.now,
+        d.receipt.reference());
     if (!queued.ok()) return queued;
   }
   FRONTDOOR_CRASH_POINT("mid_transaction");

@@ -277,7 +277,7 @@ absl::Status QueueEmail(store::Tx& tx, const std::string& referring_agency,
   if (!rows.ok()) return rows.status();
   if (rows->empty()) return absl::OkStatus();  // Nobody to email.
   return outbox::Enqueue(tx, EmailTopic(referring_agency), notification_id,
-                         sealed, now);
+                         sealed, now, reference);
 }
 
 std::string MessageIdFor(const std::string& notification_id,

@@ -188,7 +188,7 @@ absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
       // The same sealed bytes as the row: the outbox opens them with the
       // event id, which is the notification id.
       absl::Status queued = outbox::Enqueue(
-          tx, PushTopic(s.recipient_agency), n.id(), *sealed, now);
+          tx, PushTopic(s.recipient_agency), n.id(), *sealed, now, s.reference);
       if (!queued.ok()) return queued;
     } else if (s.email) {
       // Only when the referral gave an address to email (never a

@@ -151,7 +151,7 @@ absl::Status SaveDecision(store::Tx& tx, const crypto::KeyRing& keys,
   }
   for (const OutgoingDecided& e : w.events) {
     if (absl::Status queued = outbox::EnqueueSealed(
-            tx, keys, e.topic, e.event.event_id(), e.event, now);
+            tx, keys, e.topic, e.event.event_id(), e.event, now, reference);
         !queued.ok()) {
       return queued;
     }
@@ -238,8 +238,10 @@ absl::Status LinkSuspect(store::Tx& tx, const crypto::KeyRing& keys,
   }
   *serial.mutable_received_at() = event.receipt().received_at();
   serial.set_rules_version(rules.dash().version());
-  if (absl::Status q = outbox::EnqueueSealed(tx, keys, kSerialPerpetratorTopic,
-                                             serial.event_id(), serial, now);
+  if (absl::Status q =
+          outbox::EnqueueSealed(tx, keys, kSerialPerpetratorTopic,
+                                serial.event_id(), serial, now,
+                                current.reference);
       !q.ok()) {
     return q;
   }

@@ -10,12 +10,13 @@ namespace frontdoor::outbox {
 
 std::vector<store::Migration> Migrations() {
   return {{kMigrationName, sql::kSqliteSchema},
-          {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns}};
+          {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns},
+          {kReferenceMigrationName, sql::kSqliteReferenceColumn}};
 }
 
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
-                     absl::Time now) {
+                     absl::Time now, std::string_view reference) {
   if (topic.empty() || event_id.empty()) {
     return absl::InvalidArgumentError(
         "outbox: event_id and topic must not be empty");
@@ -23,7 +24,8 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
   return tx
       .Exec(sql::kInsert,
             {std::string(event_id), std::string(topic),
-             store::Blob{std::string(payload)}, absl::ToUnixMicros(now)})
+             store::Blob{std::string(payload)}, absl::ToUnixMicros(now),
+             std::string(reference)})
       .status();
 }
 
@@ -36,10 +38,10 @@ absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
 absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
                            std::string_view topic, std::string_view event_id,
                            const google::protobuf::MessageLite& event,
-                           absl::Time now) {
+                           absl::Time now, std::string_view reference) {
   absl::StatusOr<std::string> sealed = SealEvent(keys, event, event_id);
   if (!sealed.ok()) return sealed.status();
-  return Enqueue(tx, topic, event_id, *sealed, now);
+  return Enqueue(tx, topic, event_id, *sealed, now, reference);
 }
 
 absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {

@@ -24,6 +24,8 @@ namespace frontdoor::outbox {
 inline constexpr char kMigrationName[] = "common/outbox/001_outbox";
 inline constexpr char kDeadLetterMigrationName[] =
     "common/outbox/002_dead_letters";
+inline constexpr char kReferenceMigrationName[] =
+    "common/outbox/003_reference";
 
 // The outbox schema, to append to a service's own migrations. The text is
 // SQLite's; the PostgreSQL backend gets its own text (see outbox.cc) under
@@ -34,9 +36,12 @@ std::vector<store::Migration> Migrations();
 // or rolls back with the caller's state change. `event_id` is the receiver's
 // idempotency key and must be unique (a repeat fails with ALREADY_EXISTS);
 // `topic` names the destination. Empty id or topic: INVALID_ARGUMENT.
+// `reference` is the referral the event is about (empty: none): a
+// restricted referral's events wait (RelayOptions::held_back_references)
+// and a held one's are never purged (common/retention).
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
-                     absl::Time now);
+                     absl::Time now, std::string_view reference = {});
 
 // `event` sealed under `keys` with `event_id` as associated data: the
 // payload every service's events travel as (they name people), opened by
@@ -50,7 +55,7 @@ absl::StatusOr<std::string> SealEvent(const crypto::KeyRing& keys,
 absl::Status EnqueueSealed(store::Tx& tx, const crypto::KeyRing& keys,
                            std::string_view topic, std::string_view event_id,
                            const google::protobuf::MessageLite& event,
-                           absl::Time now);
+                           absl::Time now, std::string_view reference = {});
 
 // One event as the relay hands it to a Sink.
 struct Event {

@@ -35,12 +35,26 @@ ALTER TABLE outbox ADD COLUMN retry_from_us INTEGER;
 ALTER TABLE outbox ADD COLUMN dead_lettered_at_us INTEGER;
 )sql";
 
+// The referral each event is about (third migration), so that the relay
+// holds back the events of a referral whose processing is restricted and the
+// retention purge leaves a held referral's events alone (common/rights).
+// '' for an event about no one referral and for events queued before.
+inline constexpr char kSqliteReferenceColumn[] = R"sql(
+ALTER TABLE outbox ADD COLUMN reference TEXT NOT NULL DEFAULT '';
+CREATE INDEX outbox_by_reference ON outbox (reference);
+)sql";
+
 // next_attempt_at_us of a dead-lettered event: never due.
 inline constexpr int64_t kNeverDue = INT64_MAX;
 
 inline constexpr char kInsert[] =
     "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
-    "next_attempt_at_us) VALUES ($1, $2, $3, $4, $4)";
+    "next_attempt_at_us, reference) VALUES ($1, $2, $3, $4, $4, $5)";
+
+// Appended to the due queries when RelayOptions::held_back_references is
+// set (the subquery in the middle): events of those referrals wait.
+inline constexpr char kHeldBackPrefix[] = " AND reference NOT IN (";
+inline constexpr char kHeldBackSuffix[] = ")";
 
 // Due events, oldest first: due by now ($1), or due after the horizon ($4:
 // later than any retry or lease the relay sets from now), which only a
@@ -53,8 +67,8 @@ inline constexpr char kSelectDue[] =
     "next_attempt_at_us, COALESCE(retry_from_us, created_at_us) FROM outbox "
     "WHERE delivered_at_us IS NULL AND (next_attempt_at_us <= $1 "
     "OR (next_attempt_at_us > $4 AND next_attempt_at_us < $5)) "
-    "AND ($3 = '' OR topic = $3) "
-    "ORDER BY seq LIMIT $2";
+    "AND ($3 = '' OR topic = $3)";
+inline constexpr char kSelectDueOrder[] = " ORDER BY seq LIMIT $2";
 
 inline constexpr char kSkipLocked[] = " FOR UPDATE SKIP LOCKED";
 

@@ -83,7 +83,16 @@ absl::Duration BackoffBeforeJitter(const RelayOptions& options, int failures) {
 
 Relay::Relay(store::Store& store, Sink& sink, const Clock& clock,
              RelayOptions options)
-    : store_(store), sink_(sink), clock_(clock), options_(options) {}
+    : store_(store), sink_(sink), clock_(clock), options_(options) {
+  const std::string held_back =
+      options_.held_back_references.empty()
+          ? std::string()
+          : absl::StrCat(sql::kHeldBackPrefix, options_.held_back_references,
+                         sql::kHeldBackSuffix);
+  select_due_ = absl::StrCat(sql::kSelectDue, held_back, sql::kSelectDueOrder);
+  count_due_ = absl::StrCat(sql::kCountDue, held_back);
+  next_due_ = absl::StrCat(sql::kNextDue, held_back);
+}
 
 Relay::~Relay() { Stop(); }
 
@@ -145,11 +154,11 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
   const absl::Time now = clock_.Now();
   std::vector<Claimed> claimed;
   absl::Status status = store_.WriteSync([&](store::Tx& tx) -> absl::Status {
-    static const std::string* const kSelectDueLocked =
-        new std::string(absl::StrCat(sql::kSelectDue, sql::kSkipLocked));
-    auto rows = tx.Query(tx.dialect() == store::Dialect::kPostgres
-                             ? std::string_view(*kSelectDueLocked)
-                             : std::string_view(sql::kSelectDue),
+    const std::string query =
+        tx.dialect() == store::Dialect::kPostgres
+            ? absl::StrCat(select_due_, sql::kSkipLocked)
+            : select_due_;
+    auto rows = tx.Query(query,
                          {absl::ToUnixMicros(now),
                           int64_t{options_.batch_size}, options_.topic,
                           absl::ToUnixMicros(DueHorizon(now)),
@@ -288,7 +297,7 @@ absl::StatusOr<int> Relay::RunOnce() {
 absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
   std::optional<absl::Time> next;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kNextDue, {options_.topic});
+    auto rows = tx.Query(next_due_, {options_.topic});
     if (!rows.ok()) {
       return rows.status();
     }
@@ -306,7 +315,7 @@ absl::StatusOr<std::optional<absl::Time>> Relay::NextDue() {
 absl::StatusOr<int64_t> Relay::CountDue(absl::Time now) {
   int64_t count = 0;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kCountDue,
+    auto rows = tx.Query(count_due_,
                          {absl::ToUnixMicros(now), options_.topic,
                           absl::ToUnixMicros(DueHorizon(now)),
                           sql::kNeverDue});

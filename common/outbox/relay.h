@@ -49,6 +49,11 @@ struct RelayOptions {
   // dead-lettered: kept, no longer attempted, counted, until an operator
   // replays it (ReplayDeadLetters in outbox.h). Infinite: never.
   absl::Duration dead_letter_after = absl::InfiniteDuration();
+  // A subquery naming referrals whose events wait, undelivered and not
+  // counted as due, until they leave it (common/rights'
+  // kRestrictedReferences: a restricted referral is not shared further).
+  // Empty: none wait.
+  std::string held_back_references;
 };
 
 // INVALID_ARGUMENT naming the first option out of range.
@@ -118,6 +123,11 @@ class Relay {
   int64_t store_errors_total() const { return store_errors_total_.load(); }
 
  private:
+  // The due queries with held_back_references applied.
+  std::string select_due_;
+  std::string count_due_;
+  std::string next_due_;
+
   struct Claimed {
     Event event;
     int64_t next_attempt_at_us;  // Before the lease, restored if not tried.

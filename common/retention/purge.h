@@ -17,7 +17,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -43,6 +47,8 @@ inline constexpr char kRecordDeliveredOutbox[] = "outbox_delivered";
 
 struct Schedule {
   absl::Duration delivered_outbox = kDefaultDeliveredOutbox;
+  // notify-svc's acknowledged notifications; zero: kept (no schedule).
+  absl::Duration acknowledged_notifications = absl::ZeroDuration();
   absl::Duration interval = kDefaultPurgeInterval;
   int batch_rows = kDefaultPurgeBatchRows;
 };
@@ -51,9 +57,35 @@ struct Schedule {
 // INVALID_ARGUMENT naming "server.retention.<field>" for a negative one.
 absl::StatusOr<Schedule> ScheduleFor(const config::v1::RetentionConfig& config);
 
+// A record type a service keeps beyond the shared ones (notify-svc's
+// acknowledged notifications), purged by the same job, counted under the
+// same metrics with its own `record` label.
+struct RecordPurge {
+  std::string record;
+  // Deletes what is past its date at `now`; returns how many rows went.
+  std::function<absl::StatusOr<int64_t>(store::Store&, absl::Time now)> purge;
+  // How long past its date the oldest row still kept is (zero: none).
+  std::function<absl::StatusOr<absl::Duration>(store::Store&, absl::Time now)>
+      overdue;
+};
+
+// Runs `delete_sql` ($1 the date before which rows go, $2 the batch size;
+// it must delete at most $2 rows) one transaction at a time until a batch
+// deletes fewer than `batch_rows`; returns how many went.
+absl::StatusOr<int64_t> DeleteInBatches(store::Store& store,
+                                        std::string_view delete_sql,
+                                        absl::Time before, int batch_rows);
+
+// How long past `now - kept` the date `oldest_sql` selects (one row, one
+// column of microseconds, NULL when none) is; zero when it is not.
+absl::StatusOr<absl::Duration> OverdueOf(store::Store& store,
+                                         std::string_view oldest_sql,
+                                         absl::Duration kept, absl::Time now);
+
 // Deletes the delivered outbox events whose delivery is older than
 // `now - schedule.delivered_outbox`, `schedule.batch_rows` a transaction,
-// until none is left; returns how many were deleted.
+// until none is left; returns how many were deleted. Events of a referral
+// on legal hold (common/rights) stay.
 absl::StatusOr<int64_t> PurgeDeliveredOutbox(store::Store& store,
                                              absl::Time now,
                                              const Schedule& schedule);
@@ -68,8 +100,10 @@ absl::StatusOr<absl::Duration> DeliveredOutboxOverdue(store::Store& store,
 // thread, until Stop().
 class Purger {
  public:
-  // `store` and `clock` must outlive the purger.
-  Purger(store::Store& store, const Clock& clock, Schedule schedule);
+  // `store` and `clock` must outlive the purger. `more` are the service's
+  // own record types, purged before the delivered outbox events.
+  Purger(store::Store& store, const Clock& clock, Schedule schedule,
+         std::vector<RecordPurge> more = {});
   ~Purger();
   Purger(const Purger&) = delete;
   Purger& operator=(const Purger&) = delete;
@@ -85,6 +119,9 @@ class Purger {
   store::Store& store() const { return store_; }
   const Clock& clock() const { return clock_; }
   int64_t purged_total() const { return purged_total_.load(); }
+  // Rows deleted of one record type.
+  int64_t purged_total(const std::string& record) const;
+  const std::vector<RecordPurge>& more() const { return more_; }
   int64_t errors_total() const { return errors_total_.load(); }
 
  private:
@@ -93,7 +130,11 @@ class Purger {
   store::Store& store_;
   const Clock& clock_;
   const Schedule schedule_;
+  const std::vector<RecordPurge> more_;
   std::atomic<int64_t> purged_total_{0};
+  mutable absl::Mutex totals_mu_;
+  std::map<std::string, int64_t> purged_by_record_
+      ABSL_GUARDED_BY(totals_mu_);
   std::atomic<int64_t> errors_total_{0};
   absl::Notification stop_;
   absl::Mutex purge_mu_;  // one purge at a time

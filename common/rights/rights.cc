@@ -218,6 +218,17 @@ absl::StatusOr<bool> IsHeld(store::Tx& tx, std::string_view reference) {
   return rights->held;
 }
 
+absl::Status CheckNotRestricted(store::Tx& tx, std::string_view reference) {
+  absl::StatusOr<bool> restricted = IsRestricted(tx, reference);
+  if (!restricted.ok()) return restricted.status();
+  if (!*restricted) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("processing of referral ", std::string(reference),
+                   " is restricted (a data subject's right): it is stored "
+                   "but not processed or shared until the data-protection "
+                   "officer lifts the restriction"));
+}
+
 namespace {
 
 // Creates `reference`'s row if it has none, then runs `update` ($1 the
@@ -267,9 +278,8 @@ absl::Status SaveErased(store::Tx& tx, std::string_view reference,
 }
 
 std::string NotHeldCondition(std::string_view reference_column) {
-  return absl::StrCat(" AND ", std::string(reference_column),
-                      " NOT IN (SELECT reference FROM data_rights WHERE "
-                      "held = 1)");
+  return absl::StrCat(" AND ", std::string(reference_column), " NOT IN (",
+                      kHeldReferences, ")");
 }
 
 common::v1::RightsState StateOf(const Rights& rights, std::string_view service,

@@ -98,6 +98,18 @@ absl::Status SaveHold(store::Tx& tx, std::string_view reference, bool held,
 absl::Status SaveErased(store::Tx& tx, std::string_view reference,
                         std::string_view reason, absl::Time now);
 
+// Subqueries naming the referrals whose processing is restricted, and those
+// on legal hold: the outbox relay holds back the events of the first
+// (outbox::RelayOptions::held_back_references), purges leave the second.
+inline constexpr char kRestrictedReferences[] =
+    "SELECT reference FROM data_rights WHERE restricted = 1";
+inline constexpr char kHeldReferences[] =
+    "SELECT reference FROM data_rights WHERE held = 1";
+
+// FAILED_PRECONDITION when processing of `reference` is restricted (what a
+// staff action or read refuses with while it is), else OK.
+absl::Status CheckNotRestricted(store::Tx& tx, std::string_view reference);
+
 // SQL to append to a WHERE clause so that rows of held referrals are left
 // alone: "AND <column> NOT IN (SELECT reference FROM data_rights WHERE
 // held = 1)", for purge statements.

@@ -16,6 +16,7 @@
 #include "common/audit/watch.h"
 #include "common/clock/clock.h"
 #include "common/retention/purge.h"
+#include "common/rights/rights.h"
 #include "common/rewrap/rewrap.h"
 #include "common/config/config.h"
 #include "common/crypto/key_ring.h"
@@ -192,7 +193,8 @@ class RunningService : public Interface {
         retention::ScheduleFor(parts.config.retention());
     if (!schedule.ok()) return schedule.status();
     purger_ = std::make_unique<retention::Purger>(
-        *common_.store, *common_.clock, *std::move(schedule));
+        *common_.store, *common_.clock, *std::move(schedule),
+        std::move(purges_));
     parts.collectables.push_back(
         std::make_shared<retention::PurgeCollector>(*purger_));
     auto expiry = std::make_shared<CertificateExpiry>(
@@ -235,6 +237,8 @@ class RunningService : public Interface {
            {"detail", "no target: these events wait in the outbox"}});
       return absl::OkStatus();
     }
+    // A restricted referral's events wait (common/rights).
+    options.held_back_references = rights::kRestrictedReferences;
     absl::StatusOr<std::unique_ptr<outbox::Hop>> hop =
         outbox::Hop::Start<Service>(downstream, own, *common_.store,
                                     *common_.keys, clock, topic,
@@ -253,6 +257,7 @@ class RunningService : public Interface {
                           std::shared_ptr<void> keep, const Clock& clock,
                           std::string topic, outbox::RelayOptions options) {
     std::string name = topic;
+    options.held_back_references = rights::kRestrictedReferences;
     absl::StatusOr<std::unique_ptr<outbox::Hop>> hop = outbox::Hop::WithSink(
         std::move(sink), std::move(keep), *common_.store, clock,
         std::move(topic), std::move(options));
@@ -261,6 +266,12 @@ class RunningService : public Interface {
     }
     hops_.push_back(*std::move(hop));
     return absl::OkStatus();
+  }
+
+  // A service's own retention schedule (a record type only it keeps),
+  // purged by the same job with the same metrics. Call before Serve.
+  void AddPurge(retention::RecordPurge purge) {
+    purges_.push_back(std::move(purge));
   }
 
   // Wakes every hop's relay: call when an event commits.
@@ -283,6 +294,7 @@ class RunningService : public Interface {
   // Declared before host_ so that it outlives the metrics port's scrapes.
   std::unique_ptr<audit::ChainWatch> audit_watch_;
   std::unique_ptr<rewrap::Rewrapper> rewrapper_;
+  std::vector<retention::RecordPurge> purges_;
   std::unique_ptr<retention::Purger> purger_;
   std::unique_ptr<ServerHost> host_;
   int api_port_ = 0;

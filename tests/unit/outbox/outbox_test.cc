@@ -165,9 +165,59 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, MigrationIsNamed) {
   const std::vector<store::Migration> migrations = Migrations();
-  ASSERT_EQ(migrations.size(), 2u);
+  ASSERT_EQ(migrations.size(), 3u);
   EXPECT_EQ(migrations[0].name, "common/outbox/001_outbox");
   EXPECT_EQ(migrations[1].name, "common/outbox/002_dead_letters");
+  EXPECT_EQ(migrations[2].name, "common/outbox/003_reference");
+}
+
+// Events of the referrals RelayOptions::held_back_references names wait,
+// neither delivered nor attempted, and go once the referral leaves it;
+// events of other referrals, and of none, are not held up.
+TEST_F(OutboxTest, HeldBackReferencesWaitAndGoWhenReleased) {
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    absl::StatusOr<int64_t> made = tx.Exec(
+                        "CREATE TABLE waiting_refs (reference TEXT)");
+                    if (!made.ok()) return made.status();
+                    if (auto s = Enqueue(tx, kTopic, "restricted-1", "p",
+                                         clock_.Now(), "FD-R");
+                        !s.ok()) {
+                      return s;
+                    }
+                    if (auto s = Enqueue(tx, kTopic, "other-1", "p",
+                                         clock_.Now(), "FD-O");
+                        !s.ok()) {
+                      return s;
+                    }
+                    if (auto s = Enqueue(tx, kTopic, "none-1", "p",
+                                         clock_.Now());
+                        !s.ok()) {
+                      return s;
+                    }
+                    return tx
+                        .Exec("INSERT INTO waiting_refs (reference) "
+                              "VALUES ('FD-R')")
+                        .status();
+                  })
+                  .ok());
+  RelayOptions options;
+  options.held_back_references = "SELECT reference FROM waiting_refs";
+  Relay relay(*store_, sink_, clock_, options);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_THAT(sink_.delivered(), ElementsAre("other-1", "none-1"));
+  EXPECT_EQ(ReadRow("restricted-1").attempts, 0);
+  EXPECT_FALSE(ReadRow("restricted-1").delivered);
+  // Nothing is due while it waits: a flush has nothing left to do.
+  EXPECT_TRUE(relay.Flush(absl::Seconds(1)).ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return tx.Exec("DELETE FROM waiting_refs").status();
+                  })
+                  .ok());
+  ASSERT_TRUE(relay.RunOnce().ok());
+  EXPECT_THAT(sink_.delivered(),
+              ElementsAre("other-1", "none-1", "restricted-1"));
 }
 
 TEST_F(OutboxTest, EventCommitsOnlyWithTheCallersTransaction) {

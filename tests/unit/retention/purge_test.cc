@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "prometheus/metric_family.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 #include "tests/testing/temp_dir.h"
 #include "tests/testing/test_store.h"
@@ -30,8 +31,10 @@ class PurgeTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = testing::FreshTestDir("retention");
+    std::vector<store::Migration> migrations = outbox::Migrations();
+    for (store::Migration& m : rights::Migrations()) migrations.push_back(m);
     auto store = testing::OpenTestStore(
-        testing::TestStoreLocation(dir_, "retention"), outbox::Migrations());
+        testing::TestStoreLocation(dir_, "retention"), migrations);
     ASSERT_TRUE(store.ok()) << store.status();
     store_ = *std::move(store);
   }
@@ -43,12 +46,13 @@ class PurgeTest : public ::testing::Test {
   // An event "e<n>", delivered `ago` before kNow (never when nullopt), or
   // dead-lettered.
   void Event(int n, std::optional<absl::Duration> delivered_ago,
-             bool dead = false) {
+             bool dead = false, const std::string& reference = "") {
     ASSERT_TRUE(store_
                     ->WriteSync([&](store::Tx& tx) -> absl::Status {
                       const std::string id = absl::StrCat("e", n);
                       if (absl::Status s = outbox::Enqueue(
-                              tx, kTopic, id, "sealed copy", kNow - absl::Hours(24 * 30));
+                              tx, kTopic, id, "sealed copy",
+                              kNow - absl::Hours(24 * 30), reference);
                           !s.ok()) {
                         return s;
                       }
@@ -104,6 +108,67 @@ TEST_F(PurgeTest, DeliveredEventsPastTheScheduleGoAndNothingElse) {
   EXPECT_THAT(Left(), ElementsAre("e2", "e3", "e4", "e6"));
   // Again: nothing more is due.
   EXPECT_EQ(PurgeDeliveredOutbox(*store_, kNow, schedule).value_or(-1), 0);
+}
+
+// A legal hold (common/rights) stops the purge of a referral's events, and
+// they do not count as overdue; lifted, they go at the next purge.
+TEST_F(PurgeTest, EventsOfAReferralOnLegalHoldStay) {
+  Schedule schedule;
+  const std::string held = "FD-HELD";
+  Event(1, absl::Hours(24 * 8), false, held);
+  Event(2, absl::Hours(24 * 8), false, "FD-OTHER");
+  Event(3, absl::Hours(24 * 9));
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return rights::SaveHold(tx, held, true, "litigation",
+                                            kNow);
+                  })
+                  .ok());
+  EXPECT_EQ(PurgeDeliveredOutbox(*store_, kNow, schedule).value_or(-1), 2);
+  EXPECT_THAT(Left(), ElementsAre("e1"));
+  EXPECT_EQ(DeliveredOutboxOverdue(*store_, kNow, schedule)
+                .value_or(absl::Hours(-1)),
+            absl::ZeroDuration());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return rights::SaveHold(tx, held, false, "lifted", kNow);
+                  })
+                  .ok());
+  EXPECT_EQ(DeliveredOutboxOverdue(*store_, kNow, schedule)
+                .value_or(absl::Hours(-1)),
+            absl::Hours(24));
+  EXPECT_EQ(PurgeDeliveredOutbox(*store_, kNow, schedule).value_or(-1), 1);
+  EXPECT_THAT(Left(), ElementsAre());
+}
+
+// A service's own record type is purged by the same job and shown under
+// its own `record` label.
+TEST_F(PurgeTest, AServicesOwnRecordTypeIsPurgedAndCountedByItsLabel) {
+  FakeClock clock(kNow);
+  int64_t due = 5;
+  RecordPurge mine{"acknowledged_notifications",
+                   [&](store::Store&, absl::Time) -> absl::StatusOr<int64_t> {
+                     const int64_t n = due;
+                     due = 0;
+                     return n;
+                   },
+                   [](store::Store&, absl::Time)
+                       -> absl::StatusOr<absl::Duration> {
+                     return absl::Minutes(3);
+                   }};
+  Purger purger(*store_, clock, Schedule(), {mine});
+  Event(1, absl::Hours(24 * 8));
+  ASSERT_TRUE(purger.PurgeOnce().ok());
+  EXPECT_EQ(purger.purged_total(), 6);
+  EXPECT_EQ(purger.purged_total("acknowledged_notifications"), 5);
+  EXPECT_EQ(purger.purged_total(kRecordDeliveredOutbox), 1);
+  const std::vector<prometheus::MetricFamily> families =
+      PurgeCollector(purger).Collect();
+  ASSERT_EQ(families[0].metric.size(), 2u);
+  EXPECT_EQ(families[0].metric[1].label[0].value, "acknowledged_notifications");
+  EXPECT_EQ(families[0].metric[1].counter.value, 5);
+  ASSERT_EQ(families[2].metric.size(), 2u);
+  EXPECT_EQ(families[2].metric[1].gauge.value, 180);
 }
 
 TEST_F(PurgeTest, ABacklogGoesInBatchesUntilNoneIsLeft) {
@@ -175,6 +240,18 @@ TEST(ScheduleTest, ZeroMeansTheDefaultAndNegativeIsRefusedNamingTheSetting) {
   ASSERT_EQ(GetFieldViolations(bad).size(), 1u);
   EXPECT_EQ(GetFieldViolations(bad)[0].field,
             "server.retention.purge_batch_rows");
+  config.set_purge_batch_rows(0);
+  EXPECT_EQ(ScheduleFor(config)->acknowledged_notifications,
+            absl::ZeroDuration())
+      << "0 keeps notifications";
+  config.set_acknowledged_notifications_days(30);
+  EXPECT_EQ(ScheduleFor(config)->acknowledged_notifications,
+            absl::Hours(24 * 30));
+  config.set_acknowledged_notifications_days(-1);
+  bad = ScheduleFor(config).status();
+  ASSERT_EQ(GetFieldViolations(bad).size(), 1u);
+  EXPECT_EQ(GetFieldViolations(bad)[0].field,
+            "server.retention.acknowledged_notifications_days");
 }
 
 }  // namespace
