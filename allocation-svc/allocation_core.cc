@@ -15,6 +15,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
+#include "common/rights/rights.h"
 #include "common/report/report_codes.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
@@ -364,6 +365,18 @@ absl::Status AllocationCore::Save(store::Tx& tx, Record& r, bool insert,
 absl::Status AllocationCore::TryAllocate(store::Tx& tx, Record& r,
                                          const config::v1::Programme& programme,
                                          absl::Time now) {
+  // Restricted (a data subject's right): kept on the waiting list, in its
+  // place, and passed over when a place is offered until it is lifted.
+  absl::StatusOr<bool> restricted = rights::IsRestricted(tx, r.p.reference());
+  if (!restricted.ok()) return restricted.status();
+  if (*restricted) {
+    r.p.set_state(v1::PLACEMENT_STATE_WAITING);
+    r.p.set_practitioner_id("");
+    r.p.set_failure(v1::FAILURE_REASON_UNSPECIFIED);
+    r.p.set_reason(kReasonRestrictedWaiting);
+    if (r.waiting_since_us == 0) r.waiting_since_us = absl::ToUnixMicros(now);
+    return absl::OkStatus();
+  }
   const int64_t allocated = int64_t{v1::PLACEMENT_STATE_ALLOCATED};
   const auto allocate = [&](const std::string& practitioner) {
     r.p.set_state(v1::PLACEMENT_STATE_ALLOCATED);
@@ -627,6 +640,12 @@ void AllocationCore::RecordConsent(const Caller& caller,
       store_, keys_, caller, now,
       {"allocation.consent_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, result, now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
         (request.who() == v1::RecordConsentRequest::WHO_SUBJECT
@@ -696,6 +715,12 @@ void AllocationCore::ReleasePlace(const Caller& caller,
       store_, keys_, caller, now,
       {"allocation.release_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
         if (r->p.state() != v1::PLACEMENT_STATE_ALLOCATED) {
@@ -749,6 +774,12 @@ void AllocationCore::RecordFailure(const Caller& caller,
       store_, keys_, caller, now,
       {"allocation.failure_failed", request.reference(), "", kLawfulBasisAllocate},
       [this, caller, request, response, now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
         const PlacementState before = r->p.state();
@@ -808,6 +839,12 @@ void AllocationCore::RecordFirstContact(
        kLawfulBasisAllocate},
       [this, caller, request, result, made_at_us,
        now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Record> r = Load(tx, request.reference());
         if (!r.ok()) return r.status();
         if (!IsOpen(r->p.state())) {
@@ -894,6 +931,9 @@ absl::StatusOr<Placement> AllocationCore::GetPlacement(
   const absl::Time now = clock_.Now();
   Placement p;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
+    if (absl::Status s = rights::CheckNotRestricted(tx, reference); !s.ok()) {
+      return s;
+    }
     absl::StatusOr<Record> r = Load(tx, reference);
     if (!r.ok()) return r.status();
     p = Shape(*r, now);

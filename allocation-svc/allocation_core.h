@@ -30,6 +30,12 @@ namespace frontdoor::allocation {
 
 // Outbox topic of PlacementChanged events.
 inline constexpr char kPlacementChangedTopic[] = "notify.placement_changed";
+// The reason of a placement whose referral's processing is restricted (a
+// data subject's right): it waits in its place on the list and is offered
+// no place until the restriction is lifted.
+inline constexpr char kReasonRestrictedWaiting[] =
+    "processing restricted: offered no place until the restriction is "
+    "lifted";
 // This service, as its history entries name it.
 inline constexpr char kServiceName[] = "allocation-svc";
 // The only agency (registry id) that may hand decisions over.

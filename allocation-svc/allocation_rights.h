@@ -19,6 +19,12 @@ class AllocationRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Corrects the referral inside the placement's sealed decision event
+  // (and its subject index when a name or date of birth changes), and the
+  // referrer's details in PlacementChanged events still on the outbox.
+  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
+      store::Tx& tx, const Caller& caller,
+      const common::v1::RectifyRequest& request, absl::Time now) override;
 };
 
 }  // namespace frontdoor::allocation

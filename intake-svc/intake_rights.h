@@ -19,6 +19,12 @@ class IntakeRights final : public rights::RightsCore {
  protected:
   absl::StatusOr<bool> HoldsReference(store::Tx& tx,
                                       const std::string& reference) override;
+  // Corrects the sealed referral and the ReferralReceived events still on
+  // the outbox (queued, held back or delivered and not yet purged), with
+  // the blind indexes computed again when a name or date of birth changes.
+  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
+      store::Tx& tx, const Caller& caller,
+      const common::v1::RectifyRequest& request, absl::Time now) override;
 };
 
 }  // namespace frontdoor::intake

@@ -13,7 +13,12 @@ std::vector<store::Migration> Migrations();
 // The columns holding sealed personal data (besides the outbox's), for
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {{"referrals", "sealed_referral", {"reference"}, "reference"}};
+  return {{"referrals", "sealed_referral", {"reference"}, "reference"},
+          // common/rights/rectify.h SealRectifiedValue.
+          {"rectifications", "sealed_old", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:old'"},
+          {"rectifications", "sealed_new", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:new'"}};
 }
 
 }  // namespace frontdoor::intake

@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/identity/identity.h"
+#include "common/rights/rectify.h"
 #include "common/status/errors.h"
 #include "common/text/text_rules.h"
 #include "intake-svc/routing.h"
@@ -23,6 +24,18 @@ constexpr char kRequired[] = "required";
 constexpr char kNoFormatControls[] =
     "must not contain bidirectional or other format control characters";
 constexpr int kEarliestBirthYear = 1900;
+
+// A rectification (common/rights/rectify.h) is checked as a submission is.
+static_assert(rights::kRectifyMaxNameChars == kMaxNameChars);
+static_assert(rights::kRectifyMaxPhoneChars == kMaxPhoneChars);
+static_assert(rights::kRectifyMaxEmailChars == kMaxEmailChars);
+static_assert(rights::kRectifyMaxSafeTimesChars == kMaxSafeTimesChars);
+static_assert(rights::kRectifyMaxAddressLines == kMaxAddressLines);
+static_assert(rights::kRectifyMaxAddressLineChars == kMaxAddressLineChars);
+static_assert(rights::kRectifyMaxTownChars == kMaxTownChars);
+static_assert(rights::kRectifyMaxPostcodeChars == kMaxPostcodeChars);
+static_assert(rights::kRectifyEarliestBirthYear == kEarliestBirthYear);
+static_assert(rights::kRectifyOldestPlausibleAge == kOldestPlausibleAge);
 
 // Collects violations with field paths relative to a prefix.
 class Checker {
@@ -63,53 +76,6 @@ class Checker {
 bool IsKnownAnswer(Answer a) {
   return a == common::v1::ANSWER_YES || a == common::v1::ANSWER_NO ||
          a == common::v1::ANSWER_DONT_KNOW;
-}
-
-bool LooksLikeEmail(absl::string_view email) {
-  const size_t at = email.find('@');
-  return at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
-         email.find('@', at + 1) == absl::string_view::npos &&
-         email.find(' ') == absl::string_view::npos &&
-         email.substr(at + 1).find('.') != absl::string_view::npos;
-}
-
-bool LooksLikePhone(absl::string_view phone) {
-  int digits = 0;
-  for (char c : phone) {
-    if (absl::ascii_isdigit(c)) {
-      ++digits;
-    } else if (c != ' ' && c != '+' && c != '-' && c != '(' && c != ')') {
-      return false;
-    }
-  }
-  return digits >= 6;
-}
-
-// UK postcode shape: outward code (A9, A9A, A99, AA9, AA9A, AA99), then
-// inward code (9AA), optional single space between.
-bool LooksLikePostcode(absl::string_view postcode) {
-  std::string p;
-  for (char c : postcode) {
-    if (c != ' ') p.push_back(absl::ascii_toupper(c));
-  }
-  if (p.size() < 5 || p.size() > 7) return false;
-  const absl::string_view inward = absl::string_view(p).substr(p.size() - 3);
-  if (!absl::ascii_isdigit(inward[0]) || !absl::ascii_isalpha(inward[1]) ||
-      !absl::ascii_isalpha(inward[2])) {
-    return false;
-  }
-  const absl::string_view outward =
-      absl::string_view(p).substr(0, p.size() - 3);
-  if (!absl::ascii_isalpha(outward[0])) return false;
-  bool seen_digit = false;
-  for (char c : outward.substr(1)) {
-    if (absl::ascii_isdigit(c)) {
-      seen_digit = true;
-    } else if (!absl::ascii_isalpha(c)) {
-      return false;
-    }
-  }
-  return seen_digit;
 }
 
 void CheckName(Checker& c, const std::string& field, bool present,

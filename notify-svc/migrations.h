@@ -14,6 +14,7 @@ std::vector<store::Migration> Migrations();
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
   return {{"notifications", "sealed", {"seq"}, "id"},
+          {"held_notifications", "sealed", {"seq"}, "id"},
           // email.h ReferrerAddressAad.
           {"referrer_addresses",
            "sealed_address",

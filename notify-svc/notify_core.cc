@@ -12,6 +12,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "notify-svc/decide.h"
@@ -177,6 +178,82 @@ void NotifyCore::Record(const std::string& event_id,
       });
 }
 
+namespace {
+
+// One share as it is stored and published: a Share, or a held one.
+struct Publication {
+  std::string id;
+  std::string recipient_agency;
+  int64_t recipient_kind = 0;
+  int64_t event_kind = 0;
+  std::string reference;
+  std::string referring_agency;
+  bool push = false;
+  bool email = false;
+  std::string audit_reason;
+  std::string audit_details;
+  std::string sealed;  // The Notification, sealed with its id.
+};
+
+Publication PublicationOf(const Share& s, std::string sealed) {
+  return {s.notification.id(), s.recipient_agency,
+          int64_t{s.recipient_kind}, int64_t{s.event},
+          s.reference,           s.referring_agency,
+          s.push,                s.email,
+          s.audit_reason,        s.audit_details,
+          std::move(sealed)};
+}
+
+// Shares one notification: its push or email event on the outbox, its
+// row at the end of the recipient's stream and its audit entry.
+absl::Status Publish(store::Tx& tx, const crypto::KeyRing& keys,
+                     const Publication& p, const Caller& by, absl::Time now) {
+  if (p.push) {
+    // The same sealed bytes as the row: the outbox opens them with the
+    // event id, which is the notification id.
+    absl::Status queued = outbox::Enqueue(tx, PushTopic(p.recipient_agency),
+                                          p.id, p.sealed, now, p.reference);
+    if (!queued.ok()) return queued;
+  } else if (p.email) {
+    // Only when the referral gave an address to email (never a
+    // self-referral's); the same sealed bytes as push.
+    absl::Status queued = QueueEmail(tx, p.recipient_agency, p.reference,
+                                     p.id, p.sealed, now);
+    if (!queued.ok()) return queued;
+  }
+  absl::StatusOr<int64_t> row = tx.Exec(
+      "INSERT INTO notifications (id, recipient_agency, "
+      "recipient_kind, event_kind, reference, referring_agency, "
+      "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      {p.id, p.recipient_agency, p.recipient_kind, p.event_kind, p.reference,
+       p.referring_agency, absl::ToUnixMicros(now), store::Blob{p.sealed}});
+  if (!row.ok()) return row.status();
+  return audit::Record(tx, keys, by, now,
+                       {"notify.share", p.reference, p.audit_reason,
+                        kLawfulBasisShare, p.audit_details});
+}
+
+absl::Status Hold(store::Tx& tx, const crypto::KeyRing& keys,
+                  const Publication& p, const Caller& by, absl::Time now) {
+  absl::StatusOr<int64_t> row = tx.Exec(
+      "INSERT INTO held_notifications (id, recipient_agency, recipient_kind, "
+      "event_kind, reference, referring_agency, push, email, audit_reason, "
+      "audit_details, held_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, "
+      "$7, $8, $9, $10, $11, $12)",
+      {p.id, p.recipient_agency, p.recipient_kind, p.event_kind, p.reference,
+       p.referring_agency, int64_t{p.push}, int64_t{p.email}, p.audit_reason,
+       p.audit_details, absl::ToUnixMicros(now), store::Blob{p.sealed}});
+  if (!row.ok()) return row.status();
+  return audit::Record(
+      tx, keys, by, now,
+      {kAuditHeldBack, p.reference, kReasonRestricted, kLawfulBasisRestriction,
+       absl::StrCat("{\"notification\":\"", p.id,
+                    "\",\"recipient_kind\":", p.recipient_kind,
+                    ",\"event\":", p.event_kind, "}")});
+}
+
+}  // namespace
+
 absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
                                     const std::vector<Share>& shares,
                                     const Caller& by, absl::Time now) {
@@ -184,33 +261,15 @@ absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
     const v1::Notification& n = s.notification;
     absl::StatusOr<std::string> sealed = outbox::SealEvent(keys_, n, n.id());
     if (!sealed.ok()) return sealed.status();
-    if (s.push) {
-      // The same sealed bytes as the row: the outbox opens them with the
-      // event id, which is the notification id.
-      absl::Status queued = outbox::Enqueue(
-          tx, PushTopic(s.recipient_agency), n.id(), *sealed, now, s.reference);
-      if (!queued.ok()) return queued;
-    } else if (s.email) {
-      // Only when the referral gave an address to email (never a
-      // self-referral's); the same sealed bytes as push.
-      absl::Status queued = QueueEmail(tx, s.recipient_agency, s.reference,
-                                       n.id(), *sealed, now);
-      if (!queued.ok()) return queued;
-    }
-    absl::StatusOr<int64_t> row = tx.Exec(
-        "INSERT INTO notifications (id, recipient_agency, "
-        "recipient_kind, event_kind, reference, referring_agency, "
-        "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        {n.id(), s.recipient_agency, int64_t{s.recipient_kind},
-         int64_t{s.event}, s.reference, s.referring_agency,
-         absl::ToUnixMicros(now), store::Blob{*std::move(sealed)}});
-    if (!row.ok()) return row.status();
-    if (absl::Status a = audit::Record(
-            tx, keys_, by, now,
-            {"notify.share", s.reference, s.audit_reason, kLawfulBasisShare,
-             s.audit_details});
-        !a.ok()) {
-      return a;
+    // A restricted referral's notifications are stored, not shared, until
+    // the restriction is lifted (ReleaseHeld).
+    absl::StatusOr<bool> restricted = rights::IsRestricted(tx, s.reference);
+    if (!restricted.ok()) return restricted.status();
+    const Publication p = PublicationOf(s, *std::move(sealed));
+    if (absl::Status saved = *restricted ? Hold(tx, keys_, p, by, now)
+                                         : Publish(tx, keys_, p, by, now);
+        !saved.ok()) {
+      return saved;
     }
   }
   if (shares.empty()) {
@@ -220,6 +279,95 @@ absl::Status NotifyCore::SaveShares(store::Tx& tx, const std::string& event_id,
                           kReasonNoRecipientPurpose, kLawfulBasisShare});
   }
   return absl::OkStatus();
+}
+
+absl::Status WithdrawUnacknowledged(store::Tx& tx, const crypto::KeyRing& keys,
+                                    const Caller& by,
+                                    const std::string& reference,
+                                    absl::Time now) {
+  // Pull notifications only: push and email ones still to deliver wait in
+  // the outbox (the relay holds back a restricted referral's events).
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT n.seq, n.id, n.recipient_agency, n.recipient_kind, "
+      "n.event_kind, n.referring_agency, n.sealed FROM notifications n "
+      "LEFT JOIN subscriptions s ON s.agency_id = n.recipient_agency "
+      "WHERE n.reference = $1 AND n.seq > COALESCE(s.acked_seq, 0) "
+      "AND n.id NOT IN (SELECT event_id FROM outbox) ORDER BY n.seq",
+      {reference});
+  if (!rows.ok()) return rows.status();
+  if (rows->empty()) return absl::OkStatus();
+  for (const store::Row& row : *rows) {
+    Publication p;
+    p.id = row.Text(1);
+    p.recipient_agency = row.Text(2);
+    p.recipient_kind = row.Int(3);
+    p.event_kind = row.Int(4);
+    p.reference = reference;
+    p.referring_agency = row.Text(5);
+    p.audit_reason = EnumLabel(
+        v1::RecipientKind_Name(static_cast<v1::RecipientKind>(p.recipient_kind)),
+        "RECIPIENT_KIND_");
+    p.audit_details = "{\"withdrawn\":true}";
+    p.sealed = row.Text(6);
+    absl::StatusOr<int64_t> held = tx.Exec(
+        "INSERT INTO held_notifications (id, recipient_agency, "
+        "recipient_kind, event_kind, reference, referring_agency, push, "
+        "email, audit_reason, audit_details, held_at_us, sealed) VALUES "
+        "($1, $2, $3, $4, $5, $6, 0, 0, $7, $8, $9, $10)",
+        {p.id, p.recipient_agency, p.recipient_kind, p.event_kind, reference,
+         p.referring_agency, p.audit_reason, p.audit_details,
+         absl::ToUnixMicros(now), store::Blob{p.sealed}});
+    if (!held.ok()) return held.status();
+    absl::StatusOr<int64_t> gone =
+        tx.Exec("DELETE FROM notifications WHERE seq = $1", {row.Int(0)});
+    if (!gone.ok()) return gone.status();
+  }
+  return audit::Record(
+      tx, keys, by, now,
+      {kAuditWithdrawn, reference, kReasonRestricted, kLawfulBasisRestriction,
+       absl::StrCat("{\"withdrawn\":", rows->size(), "}")});
+}
+
+absl::StatusOr<std::vector<std::string>> ReleaseHeld(
+    store::Tx& tx, const crypto::KeyRing& keys, const Caller& by,
+    const std::string& reference, absl::Time now) {
+  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+      "SELECT seq, id, recipient_agency, recipient_kind, event_kind, "
+      "referring_agency, push, email, audit_reason, audit_details, sealed "
+      "FROM held_notifications WHERE reference = $1 ORDER BY seq",
+      {reference});
+  if (!rows.ok()) return rows.status();
+  std::vector<std::string> agencies;
+  for (const store::Row& row : *rows) {
+    Publication p;
+    p.id = row.Text(1);
+    p.recipient_agency = row.Text(2);
+    p.recipient_kind = row.Int(3);
+    p.event_kind = row.Int(4);
+    p.reference = reference;
+    p.referring_agency = row.Text(5);
+    p.push = row.Int(6) != 0;
+    p.email = row.Int(7) != 0;
+    p.audit_reason = row.Text(8);
+    p.audit_details = row.Text(9);
+    p.sealed = row.Text(10);
+    absl::StatusOr<int64_t> gone = tx.Exec(
+        "DELETE FROM held_notifications WHERE seq = $1", {row.Int(0)});
+    if (!gone.ok()) return gone.status();
+    if (absl::Status s = Publish(tx, keys, p, by, now); !s.ok()) return s;
+    agencies.push_back(p.recipient_agency);
+  }
+  if (!rows->empty()) {
+    if (absl::Status a = audit::Record(
+            tx, keys, by, now,
+            {kAuditReleased, reference, kReasonRestrictionLifted,
+             kLawfulBasisShare,
+             absl::StrCat("{\"released\":", rows->size(), "}")});
+        !a.ok()) {
+      return a;
+    }
+  }
+  return agencies;
 }
 
 absl::Status NotifyCore::CanSubscribe(const Caller& caller) const {
@@ -302,6 +450,12 @@ void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
                                {kAuditAckRefused, "", d.refused_reason, "",
                                 d.audit_details});
         }
+        absl::StatusOr<std::vector<store::Row>> before = tx.Query(
+            "SELECT acked_seq FROM subscriptions WHERE agency_id = $1",
+            {caller.agency_id});
+        if (!before.ok()) return before.status();
+        const int64_t acked_before =
+            before->empty() ? 0 : (*before)[0].Int(0);
         // Save: the position moves forward only, whatever else acked
         // meanwhile; the answer is the position as saved.
         absl::StatusOr<int64_t> up = tx.Exec(
@@ -316,7 +470,15 @@ void NotifyCore::Ack(const Caller& caller, int64_t seq, Done<int64_t> done) {
             {caller.agency_id});
         if (!now_at.ok()) return now_at.status();
         *position = (*now_at)[0].Int(0);
-        return absl::OkStatus();
+        // When each newly acknowledged notification was, for its
+        // retention schedule.
+        return tx
+            .Exec("UPDATE notifications SET acked_at_us = $4 "
+                  "WHERE recipient_agency = $1 AND seq > $2 AND seq <= $3 "
+                  "AND acked_at_us IS NULL",
+                  {caller.agency_id, acked_before, *position,
+                   absl::ToUnixMicros(now)})
+            .status();
       },
       [position, refused, done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
@@ -474,6 +636,10 @@ absl::StatusOr<NotifyStats> NotifyCore::Stats() {
       b.oldest_undelivered_age = std::max(
           absl::ZeroDuration(), now - absl::FromUnixMicros(row.Int(2)));
     }
+    absl::StatusOr<std::vector<store::Row>> held =
+        tx.Query("SELECT COUNT(*) FROM held_notifications");
+    if (!held.ok()) return held.status();
+    stats.held_back = (*held)[0].Int(0);
     rows = tx.Query(
         "SELECT event_kind, recipient_kind, COUNT(*) FROM notifications "
         "GROUP BY event_kind, recipient_kind");

@@ -44,6 +44,19 @@ inline constexpr char kReasonOperatorReplay[] = "operator_replay";
 inline constexpr char kAuditUpdatesRefused[] = "notify.list_updates_refused";
 inline constexpr char kAuditUpdatesFailed[] = "notify.list_updates_failed";
 inline constexpr char kAuditAckRefused[] = "notify.ack_refused";
+// Audit actions while a referral's processing is restricted
+// (common/rights): a notification held back instead of shared (reason
+// kReasonRestricted, the notification id and kinds in details); the
+// unacknowledged notifications withdrawn from pull streams when the
+// restriction is set (the count in details); and those released when it
+// is lifted (each then audited as notify.share too).
+inline constexpr char kAuditHeldBack[] = "notify.held_back";
+inline constexpr char kAuditWithdrawn[] = "notify.withdrawn";
+inline constexpr char kAuditReleased[] = "notify.released";
+inline constexpr char kReasonRestricted[] = "restricted";
+inline constexpr char kReasonRestrictionLifted[] = "restriction_lifted";
+inline constexpr char kLawfulBasisRestriction[] =
+    "UK GDPR art. 18: processing restricted, the data stored only";
 // Most notifications one Fetch returns.
 inline constexpr int kMaxFetch = 500;
 // Outbox topics of push deliveries: "push." + the partner's agency id.
@@ -61,12 +74,31 @@ struct RecipientBacklog {
   int64_t dead_letters = 0;
 };
 
+// While `reference` is restricted: withdraws its notifications that a pull
+// recipient has not acknowledged (nor a relay is to deliver: those wait in
+// the outbox) into held_notifications, audited. In the caller's
+// transaction.
+absl::Status WithdrawUnacknowledged(store::Tx& tx, const crypto::KeyRing& keys,
+                                    const Caller& by,
+                                    const std::string& reference,
+                                    absl::Time now);
+
+// Once `reference`'s restriction is lifted: shares its held notifications,
+// oldest first, as new notifications (pushed or emailed as they would have
+// been), each audited; returns the recipient agencies. In the caller's
+// transaction.
+absl::StatusOr<std::vector<std::string>> ReleaseHeld(
+    store::Tx& tx, const crypto::KeyRing& keys, const Caller& by,
+    const std::string& reference, absl::Time now);
+
 struct NotifyStats {
   // By registered recipient agency (referrers are not listed), each
   // present.
   std::map<std::string, RecipientBacklog> by_recipient;
   // Notifications recorded, by (event kind, recipient kind).
   std::map<std::pair<v1::EventKind, v1::RecipientKind>, int64_t> recorded;
+  // Notifications held back while their referral is restricted.
+  int64_t held_back = 0;
 };
 
 // A notification at its stream position.

@@ -43,6 +43,13 @@ std::vector<prometheus::MetricFamily> NotifyCollector::Collect() const {
       AddSample(dead, {{"recipient", agency}},
                 static_cast<double>(b.dead_letters));
     }
+    auto held = NewGauge(
+        "frontdoor_notify_held_back",
+        "Notifications held back, not shared, while their referral's "
+        "processing is restricted (a data subject's right); shared when "
+        "the restriction is lifted.");
+    AddSample(held, {}, static_cast<double>(stats->held_back));
+    families.push_back(std::move(held));
     families.push_back(std::move(recorded));
     families.push_back(std::move(undelivered));
     families.push_back(std::move(oldest));

@@ -18,6 +18,7 @@
 #include "notify-svc/migrations.h"
 #include "notify-svc/notify_core.h"
 #include "notify-svc/notify_metrics.h"
+#include "notify-svc/notify_retention.h"
 #include "notify-svc/notify_rights.h"
 #include "notify-svc/notify_service.h"
 #include "notify-svc/recipients.h"
@@ -184,8 +185,16 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       return s;
     }
 
-    rights_core_ =
-        std::make_unique<NotifyRights>(*common_.store, *common_.keys, clock);
+    rights_core_ = std::make_unique<NotifyRights>(
+        *common_.store, *common_.keys, clock,
+        [this](const std::vector<std::string>& agencies) {
+          hub_->Wake(agencies);
+          NotifyRelays();
+        });
+    absl::StatusOr<retention::Schedule> schedule =
+        retention::ScheduleFor(config.server().retention());
+    if (!schedule.ok()) return schedule.status();
+    AddPurge(AcknowledgedNotificationsPurge(*schedule));
     absl::StatusOr<std::unique_ptr<rights::RightsService>> rights =
         rights::MakeRightsService(*rights_core_, *common_.agencies, *limits_);
     if (!rights.ok()) return rights.status();

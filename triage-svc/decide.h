@@ -31,6 +31,13 @@ inline constexpr char kAutoTriageActor[] = "triage-svc";
 // Audit reason codes (common/audit/README.md).
 // triage.record: decided at once from the referral's complete DASH...
 inline constexpr char kReasonAutoTriage[] = "auto_triage";
+// triage.record's reason, and the queue's waiting reason, of a referral
+// whose processing was restricted when it arrived: queued, not decided
+// automatically (a practitioner decides once the restriction is lifted).
+inline constexpr char kReasonRestricted[] = "restricted";
+inline constexpr char kWaitingRestricted[] =
+    "processing restricted (a data subject's right): waits until the "
+    "data-protection officer lifts the restriction";
 // ...or queued for a practitioner: no assessment attached (adults),
 inline constexpr char kReasonNoAssessmentAttached[] = "no_assessment_attached";
 // the children's front-door assessment is needed (children),

@@ -13,7 +13,13 @@ std::vector<store::Migration> Migrations();
 // The columns holding sealed personal data (besides the outbox's), for
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {{"triage_referrals", "sealed_event", {"reference"}, "reference"},
+  return {
+          // common/rights/rectify.h SealRectifiedValue.
+          {"rectifications", "sealed_old", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:old'"},
+          {"rectifications", "sealed_new", {"reference", "seq"},
+           "reference || ':' || seq || ':rectification:new'"},
+          {"triage_referrals", "sealed_event", {"reference"}, "reference"},
           {"triage_decisions", "sealed_decision", {"reference", "number"},
            "reference || ':' || number"},
           {"triage_decisions", "sealed_assessment", {"reference", "number"},

@@ -19,6 +19,7 @@
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
 #include "common/reference/reference.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 #include "common/tls/staff_roles.h"
 #include "frontdoor/triage/v1/events.pb.h"
@@ -465,8 +466,18 @@ void TriageCore::Deliver(const Caller& caller,
             LoadDelivery(tx, event);
         if (!facts.ok()) return facts.status();
         if (!facts->has_value()) return absl::OkStatus();  // Delivered before.
-        const Recording recording =
+        Recording recording =
             DecideRecording(event.referral(), **facts, rules_);
+        // Restricted (a data subject's right, set before it arrived):
+        // stored and queued, never decided automatically.
+        absl::StatusOr<bool> restricted =
+            rights::IsRestricted(tx, event.receipt().reference());
+        if (!restricted.ok()) return restricted.status();
+        if (*restricted && recording.decision.has_value()) {
+          recording.decision.reset();
+          recording.reason_code = kReasonRestricted;
+          recording.waiting_reason = kWaitingRestricted;
+        }
         std::optional<DecisionWrite> decided;
         if (recording.decision.has_value()) {
           decided = DecideWrite(
@@ -554,6 +565,12 @@ void TriageCore::SubmitAssessment(const Caller& caller,
       store_, keys_, caller, now,
       {"triage.assess_failed", request.reference(), "", kLawfulBasisTriage},
       [this, request, caller, decision, now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Recorded> recorded =
             LoadRecorded(tx, keys_, request.reference());
         if (!recorded.ok()) return recorded.status();
@@ -619,6 +636,12 @@ void TriageCore::OverrideDecision(const Caller& caller,
       store_, keys_, caller, now,
       {kAuditOverrideFailed, request.reference(), "", kLawfulBasisTriage},
       [this, request, caller, decision, now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): not processed further.
+        if (absl::Status s =
+                rights::CheckNotRestricted(tx, request.reference());
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Recorded> recorded =
             LoadRecorded(tx, keys_, request.reference());
         if (!recorded.ok()) return recorded.status();
@@ -682,6 +705,10 @@ void TriageCore::GetAssessmentForm(const Caller& caller,
       {kAuditReadFormFailed, reference, audit::kReasonIntegrity,
        kLawfulBasisTriage},
       [this, reference, form](store::Tx& tx) -> absl::Status {
+        if (absl::Status s = rights::CheckNotRestricted(tx, reference);
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<Recorded> recorded = LoadRecorded(tx, keys_, reference);
         if (!recorded.ok()) return recorded.status();
         const intake::v1::ReferralReceived& event = recorded->event;
@@ -721,6 +748,10 @@ void TriageCore::GetDecision(const Caller& caller, const std::string& reference,
   store_.Write(
       [this, caller, reference, decision, intact,
        now](store::Tx& tx) -> absl::Status {
+        if (absl::Status s = rights::CheckNotRestricted(tx, reference);
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
             "SELECT number, sealed_decision FROM triage_decisions "
             "WHERE reference = $1 ORDER BY number DESC LIMIT 1",

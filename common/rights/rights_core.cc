@@ -127,11 +127,17 @@ void RightsCore::SetRestriction(
   const absl::Time now = clock_.Now();
   Run<common::v1::RightsState>(
       store_, keys_, caller, now, request,
-      [this, request,
+      [this, caller, request,
        now](store::Tx& tx) -> absl::StatusOr<common::v1::RightsState> {
         if (absl::Status s =
                 SaveRestriction(tx, request.reference(), request.restricted(),
                                 request.reason(), now);
+            !s.ok()) {
+          return s;
+        }
+        if (absl::Status s =
+                RestrictionChanged(tx, caller, request.reference(),
+                                   request.restricted(), now);
             !s.ok()) {
           return s;
         }
@@ -142,7 +148,13 @@ void RightsCore::SetRestriction(
             request.restricted() ? kAuditRestrict : kAuditRestrictionLifted,
             request.reference(), request.reason());
       },
-      std::move(done));
+      [this, request, done = std::move(done)](
+          absl::StatusOr<common::v1::RightsState> state) {
+        if (state.ok()) {
+          RestrictionCommitted(request.reference(), request.restricted());
+        }
+        done(std::move(state));
+      });
 }
 
 void RightsCore::SetLegalHold(const Caller& caller,
@@ -214,6 +226,12 @@ void RightsCore::GetRightsState(
                         kReasonSubjectRights);
       },
       std::move(done));
+}
+
+absl::Status RightsCore::RestrictionChanged(store::Tx&, const Caller&,
+                                            const std::string&, bool,
+                                            absl::Time) {
+  return absl::OkStatus();
 }
 
 absl::StatusOr<common::v1::FindPersonResponse> RightsCore::FindIn(

@@ -78,6 +78,17 @@ class RightsCore {
   virtual absl::Status EraseIn(store::Tx& tx, const std::string& reference,
                                absl::Time now);
 
+  // Called in SetRestriction's transaction once the restriction is saved:
+  // what a service does when a referral's processing is restricted
+  // (`restricted`) or the restriction is lifted (notify-svc holds back and
+  // releases notifications). Default: nothing.
+  virtual absl::Status RestrictionChanged(store::Tx& tx, const Caller& caller,
+                                          const std::string& reference,
+                                          bool restricted, absl::Time now);
+  // Called after that transaction committed (to wake what waits on it).
+  virtual void RestrictionCommitted(const std::string& reference,
+                                    bool restricted) {}
+
   // The referral's state here, as answers carry it.
   absl::StatusOr<common::v1::RightsState> StateIn(store::Tx& tx,
                                                   const std::string& reference);

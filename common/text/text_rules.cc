@@ -1,7 +1,9 @@
 #include "common/text/text_rules.h"
 
 #include <cstdint>
+#include <string>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 
 namespace frontdoor {
@@ -87,6 +89,51 @@ void CheckText(absl::string_view field, absl::string_view value,
                           absl::StrCat("too long: at most ", max_chars,
                                        " characters")});
   }
+}
+
+bool LooksLikeEmail(absl::string_view email) {
+  const size_t at = email.find('@');
+  return at != absl::string_view::npos && at > 0 && at + 1 < email.size() &&
+         email.find('@', at + 1) == absl::string_view::npos &&
+         email.find(' ') == absl::string_view::npos &&
+         email.substr(at + 1).find('.') != absl::string_view::npos;
+}
+
+bool LooksLikePhone(absl::string_view phone) {
+  int digits = 0;
+  for (char c : phone) {
+    if (absl::ascii_isdigit(c)) {
+      ++digits;
+    } else if (c != ' ' && c != '+' && c != '-' && c != '(' && c != ')') {
+      return false;
+    }
+  }
+  return digits >= 6;
+}
+
+bool LooksLikePostcode(absl::string_view postcode) {
+  std::string p;
+  for (char c : postcode) {
+    if (c != ' ') p.push_back(absl::ascii_toupper(c));
+  }
+  if (p.size() < 5 || p.size() > 7) return false;
+  const absl::string_view inward = absl::string_view(p).substr(p.size() - 3);
+  if (!absl::ascii_isdigit(inward[0]) || !absl::ascii_isalpha(inward[1]) ||
+      !absl::ascii_isalpha(inward[2])) {
+    return false;
+  }
+  const absl::string_view outward =
+      absl::string_view(p).substr(0, p.size() - 3);
+  if (!absl::ascii_isalpha(outward[0])) return false;
+  bool seen_digit = false;
+  for (char c : outward.substr(1)) {
+    if (absl::ascii_isdigit(c)) {
+      seen_digit = true;
+    } else if (!absl::ascii_isalpha(c)) {
+      return false;
+    }
+  }
+  return seen_digit;
 }
 
 }  // namespace frontdoor

@@ -21,6 +21,17 @@ void CheckText(absl::string_view field, absl::string_view value,
                size_t max_chars, Lines lines,
                std::vector<FieldViolation>& violations);
 
+// The shapes intake-svc accepts for contact details (and a rectification
+// of one, common/rights/rectify.h):
+// a phone number: digits, spaces, +, -, ( and ), at least 6 digits;
+bool LooksLikePhone(absl::string_view phone);
+// an email address: one @ with something before it and a dot after it, no
+// spaces;
+bool LooksLikeEmail(absl::string_view email);
+// a UK postcode: outward code (A9, A9A, A99, AA9, AA9A, AA99), then inward
+// code (9AA), any case, spaces ignored.
+bool LooksLikePostcode(absl::string_view postcode);
+
 // Number of code points in valid UTF-8, or npos when `value` is not valid
 // UTF-8 (overlong forms, surrogates and values above U+10FFFF are invalid).
 size_t Utf8Length(absl::string_view value);
