@@ -3,8 +3,8 @@
 // A base for tests of a service's core over a real store (SQLite, or
 // PostgreSQL when the run is on it: tests/testing/test_store.h): a fresh
 // directory, a new key ring, the store with the service's migrations plus
-// the outbox and audit tables, and helpers to wait for an asynchronous
-// result and to count rows.
+// the outbox, audit and data rights tables, and helpers to wait for an
+// asynchronous result and to count rows.
 
 #include <unistd.h>
 
@@ -23,6 +23,7 @@
 #include "common/audit/audit.h"
 #include "common/crypto/key_ring.h"
 #include "common/outbox/outbox.h"
+#include "common/rights/rights.h"
 #include "common/store/store.h"
 #include "tests/testing/test_store.h"
 #include "tests/testing/temp_dir.h"
@@ -42,6 +43,7 @@ class CoreStoreTest : public ::testing::Test {
     keys_ = std::make_unique<crypto::KeyRing>(*std::move(keys));
     for (auto& m : outbox::Migrations()) migrations.push_back(m);
     for (auto& m : audit::Migrations()) migrations.push_back(m);
+    for (auto& m : rights::Migrations()) migrations.push_back(m);
     location_ = TestStoreLocation(dir_, "service");
     auto store = OpenTestStore(location_, migrations);
     ASSERT_TRUE(store.ok()) << store.status();

@@ -10,6 +10,8 @@
 #include "absl/strings/match.h"
 #include "notify-svc/email.h"
 #include "notify-svc/migrations.h"
+#include "notify-svc/notify_retention.h"
+#include "common/rights/rights.h"
 #include "tests/testing/core_fixture.h"
 #include "tests/testing/examples.h"
 
@@ -552,6 +554,220 @@ TEST_F(EmailCoreTest, OtherReferrersAreNotEmailed) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox"), 0);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM referrer_addresses"), 0);
   EXPECT_THAT(Kinds("staffs-police"), ElementsAre("referrer_update"));
+}
+
+// Restriction (common/rights): a restricted referral's notifications are
+// stored and held back, audited, none shared; lifting the restriction
+// shares them all, at the end of each stream, audited as shares.
+TEST_F(NotifyCoreTest, ARestrictedReferralsNotificationsWaitUntilLifted) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  const Caller dpo{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "dpo-1",
+                   {config::v1::ROLE_DATA_PROTECTION}};
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return rights::SaveRestriction(tx, ref, true, "objection",
+                                                   clock_.Now());
+                  })
+                  .ok());
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                        done);
+              }).value_or(false));
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                     done);
+              }).value_or(false));
+  EXPECT_THAT(Kinds("staffs-police"), IsEmpty());
+  EXPECT_THAT(Kinds("staffs-police-hub"), IsEmpty());
+  EXPECT_THAT(Kinds("frontdoor-idva"), IsEmpty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM held_notifications"), 4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.held_back' AND reason = 'restricted'"),
+            4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.share'"),
+            0);
+  EXPECT_EQ(core_->Stats()->held_back, 4);
+
+  // Lifted: everything held is shared, nothing lost.
+  std::vector<std::string> agencies;
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    if (absl::Status s = rights::SaveRestriction(
+                            tx, ref, false, "lifted", clock_.Now());
+                        !s.ok()) {
+                      return s;
+                    }
+                    auto released =
+                        ReleaseHeld(tx, *keys_, dpo, ref, clock_.Now());
+                    if (!released.ok()) return released.status();
+                    agencies = *released;
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  EXPECT_EQ(agencies.size(), 4u);
+  EXPECT_THAT(Kinds("staffs-police"), ElementsAre("referrer_update"));
+  EXPECT_THAT(Kinds("staffs-police-hub"), ElementsAre("marac_alert"));
+  EXPECT_THAT(Kinds("frontdoor-idva"), ElementsAre("idva_case"));
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM held_notifications"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.share'"),
+            4);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log WHERE action = "
+                  "'notify.released'"),
+            1);
+}
+
+// Restricting withdraws what a pull recipient has not acknowledged (and
+// nothing it has); lifting puts it back at the end of its stream.
+TEST_F(NotifyCoreTest, RestrictingWithdrawsWhatIsNotYetAcknowledged) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  const Caller dpo{"frontdoor-web", "spiffe://frontdoor/svc/web-svc", "dpo-1",
+                   {config::v1::ROLE_DATA_PROTECTION}};
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->ReferralReceived(Service("intake-svc"), Received(ref),
+                                        done);
+              }).value_or(false));
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                     done);
+              }).value_or(false));
+  auto police = core_->Fetch(Agency("staffs-police"), 0, 10);
+  ASSERT_TRUE(police.ok());
+  ASSERT_EQ(police->size(), 1u);
+  ASSERT_TRUE(Wait<int64_t>([&](auto done) {
+                core_->Ack(Agency("staffs-police"), (*police)[0].seq, done);
+              }).ok());
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return WithdrawUnacknowledged(tx, *keys_, dpo, ref,
+                                                  clock_.Now());
+                  })
+                  .ok());
+  EXPECT_THAT(Kinds("staffs-police"), ElementsAre("referrer_update"))
+      << "acknowledged: already shared";
+  EXPECT_THAT(Kinds("staffs-police-hub"), IsEmpty());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM held_notifications"), 3);
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return ReleaseHeld(tx, *keys_, dpo, ref, clock_.Now())
+                        .status();
+                  })
+                  .ok());
+  EXPECT_THAT(Kinds("staffs-police-hub"), ElementsAre("marac_alert"));
+  EXPECT_THAT(Kinds("frontdoor-idva"), ElementsAre("idva_case"));
+}
+
+// Retention: a notification goes the schedule's period after its
+// acknowledgement; unacknowledged ones, and a held referral's, stay.
+TEST_F(NotifyCoreTest, AcknowledgedNotificationsArePurgedOnScheduleExceptHeld) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  const std::string held = "FD-HHHHHHHHHHH2";
+  for (const std::string& r : {ref, held}) {
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->TriageDecided(Service("triage-svc"), HighRisk(r),
+                                       done);
+                }).value_or(false));
+  }
+  // The hub acknowledges everything; the IDVA service nothing.
+  auto hub = core_->Fetch(Agency("staffs-police-hub"), 0, 10);
+  ASSERT_TRUE(hub.ok());
+  ASSERT_EQ(hub->size(), 2u);
+  ASSERT_TRUE(Wait<int64_t>([&](auto done) {
+                core_->Ack(Agency("staffs-police-hub"), hub->back().seq, done);
+              }).ok());
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE acked_at_us "
+                  "IS NOT NULL"),
+            2);
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return rights::SaveHold(tx, held, true, "litigation",
+                                            clock_.Now());
+                  })
+                  .ok());
+  const absl::Duration kept = absl::Hours(24 * 30);
+  // Not yet due.
+  EXPECT_EQ(PurgeAcknowledgedNotifications(*store_, clock_.Now() + kept, kept,
+                                           10)
+                .value_or(-1),
+            0);
+  EXPECT_EQ(AcknowledgedNotificationsOverdue(*store_, clock_.Now() + kept,
+                                             kept)
+                .value_or(absl::Hours(-1)),
+            absl::ZeroDuration());
+  // Due: the one not held goes, in batches of one.
+  const absl::Time later = clock_.Now() + kept + absl::Hours(1);
+  EXPECT_EQ(AcknowledgedNotificationsOverdue(*store_, later, kept)
+                .value_or(absl::Hours(-1)),
+            absl::Hours(1));
+  EXPECT_EQ(PurgeAcknowledgedNotifications(*store_, later, kept, 1)
+                .value_or(-1),
+            1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE reference = '" +
+                  ref + "' AND recipient_agency = 'staffs-police-hub'"),
+            0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE reference = '" +
+                  held + "'"),
+            3)
+      << "held: nothing purged";
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE reference = '" +
+                  ref + "'"),
+            2)
+      << "unacknowledged: kept";
+  EXPECT_EQ(AcknowledgedNotificationsOverdue(*store_, later, kept)
+                .value_or(absl::Hours(-1)),
+            absl::ZeroDuration());
+  // 0 keeps everything.
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) {
+                    return rights::SaveHold(tx, held, false, "lifted",
+                                            clock_.Now());
+                  })
+                  .ok());
+  EXPECT_EQ(PurgeAcknowledgedNotifications(*store_, later, absl::ZeroDuration(),
+                                           10)
+                .value_or(-1),
+            0);
+  EXPECT_EQ(PurgeAcknowledgedNotifications(*store_, later, kept, 10)
+                .value_or(-1),
+            1);
+}
+
+// A push or email notification is acknowledged when its relay delivered
+// it: the purge copies that time before the outbox's own schedule goes.
+TEST_F(NotifyCoreTest, ADeliveredPushCountsAsAcknowledged) {
+  const std::string ref = "FD-HHHHHHHHHHH1";
+  ASSERT_TRUE(Wait<bool>([&](auto done) {
+                core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                     done);
+              }).value_or(false));
+  // As a relay marks a delivery (the IDVA case's id as its event id).
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT id, sealed FROM notifications WHERE "
+                        "recipient_agency = 'frontdoor-idva'");
+                    if (!rows.ok()) return rows.status();
+                    const std::string id = (*rows)[0].Text(0);
+                    if (auto s = outbox::Enqueue(tx, "push.frontdoor-idva", id,
+                                                 (*rows)[0].Text(1),
+                                                 clock_.Now(), ref);
+                        !s.ok()) {
+                      return s;
+                    }
+                    return tx
+                        .Exec("UPDATE outbox SET delivered_at_us = $2 WHERE "
+                              "event_id = $1",
+                              {id, absl::ToUnixMicros(clock_.Now())})
+                        .status();
+                  })
+                  .ok());
+  EXPECT_EQ(StampDeliveredAcks(*store_).value_or(-1), 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM notifications WHERE "
+                  "recipient_agency = 'frontdoor-idva' AND acked_at_us = " +
+                  std::to_string(absl::ToUnixMicros(clock_.Now()))),
+            1);
+  EXPECT_EQ(StampDeliveredAcks(*store_).value_or(-1), 0);
 }
 
 }  // namespace
