@@ -15,6 +15,7 @@
 #include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
 #include "common/report/report_codes.h"
+#include "common/rights/rights.h"
 #include "common/status/errors.h"
 #include "common/tls/staff_roles.h"
 #include "frontdoor/intake/v1/events.pb.h"
@@ -496,6 +497,11 @@ void IntakeCore::Read(const Caller& caller,
   store_.Write(
       [this, caller, reference, purpose, found,
        now](store::Tx& tx) -> absl::Status {
+        // Restricted (a data subject's right): staff do not open it.
+        if (absl::Status s = rights::CheckNotRestricted(tx, reference);
+            !s.ok()) {
+          return s;
+        }
         absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
             "SELECT agency_id, referring_agency, channel, receipt, "
             "sealed_referral FROM referrals WHERE reference = $1",

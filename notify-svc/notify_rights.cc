@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "common/rights/rectify.h"
 #include "notify-svc/notify_core.h"
 
 namespace frontdoor::notify {
@@ -51,7 +52,13 @@ void NotifyRights::RestrictionCommitted(const std::string&, bool restricted) {
 
 absl::StatusOr<common::v1::RectifyResponse> NotifyRights::RectifyIn(
     store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
-    absl::Time) {
+    absl::Time now) {
+  // Refused as the other services refuse it, so that the answers agree.
+  if (absl::Status s = rights::ValidateValue(
+          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+      !s.ok()) {
+    return s;
+  }
   common::v1::RectifyResponse response;
   response.set_service(service());
   response.set_copies_corrected(0);

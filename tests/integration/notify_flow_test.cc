@@ -21,6 +21,9 @@
 #include "intake-svc/validation.h"
 #include "common/crypto/key_ring.h"
 #include "common/tls/credentials.h"
+#include "common/status/grpc_status.h"
+#include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
@@ -1121,6 +1124,232 @@ TEST_F(NotifyFlowTest, AWebReferralWith14YesAnswersRaisesTheSameMaracAlert) {
       << from_web.DebugString() << "\nvs\n"
       << from_api.DebugString();
   EXPECT_TRUE(web.value()->Shutdown(absl::Seconds(5)).ok());
+}
+
+// Data subjects' rights (common/rights) across the suite: the officer's
+// calls go to each of the four services, as frontdoorctl and the console
+// make them.
+class DataRightsFlowTest : public NotifyFlowTest {
+ protected:
+  // The service behind each port, in the order the officer calls them.
+  std::vector<int> Services() {
+    return {intake_->api_port(), triage_->api_port(),
+            allocation_->api_port(), notify_->api_port()};
+  }
+
+  // As web-svc's certificate, the console's (or another's).
+  std::unique_ptr<common::v1::DataRights::Stub> RightsAt(
+      int port, const std::string& agency = "web-svc") {
+    return common::v1::DataRights::NewStub(
+        *testing::MakeMtlsChannel(port, agency));
+  }
+
+  // As the console's data-protection officer.
+  static void AsOfficer(grpc::ClientContext& ctx) {
+    Prepare(ctx);
+    ctx.AddMetadata("frontdoor-staff-role", "data_protection_officer");
+  }
+
+  grpc::Status Restrict(int port, const std::string& reference,
+                        bool restricted) {
+    grpc::ClientContext ctx;
+    AsOfficer(ctx);
+    common::v1::SetRestrictionRequest req;
+    req.set_reference(reference);
+    req.set_restricted(restricted);
+    req.set_reason(restricted ? "accuracy_contested" : "lifted");
+    common::v1::RightsState state;
+    grpc::Status s = RightsAt(port)->SetRestriction(&ctx, req, &state);
+    EXPECT_EQ(state.restricted(), restricted);
+    return s;
+  }
+
+  // As the officer, or (`agency` not web-svc) as that agency's own
+  // certificate, naming no staff role.
+  grpc::Status Rectify(int port, const common::v1::RectifyRequest& req,
+                       common::v1::RectifyResponse* out,
+                       const std::string& agency = "web-svc") {
+    grpc::ClientContext ctx;
+    if (agency == "web-svc") {
+      AsOfficer(ctx);
+    } else {
+      Prepare(ctx);
+    }
+    return RightsAt(port, agency)->Rectify(&ctx, req, out);
+  }
+
+  // An adult victim referral without a risk assessment: it waits in
+  // triage's queue for a practitioner.
+  Referral Unassessed(int dob_day) {
+    Referral r = HighRisk(dob_day);
+    r.clear_risk_assessment();
+    return r;
+  }
+
+  // A practitioner's DASH of 14 "yes": high risk (MARAC and an IDVA).
+  grpc::Status AssessHighRisk(const std::string& reference,
+                              bool when_queued = true) {
+    auto staff = triage::v1::TriageService::NewStub(
+        *testing::MakeMtlsChannel(triage_->api_port(), "frontdoor-helpline"));
+    triage::v1::SubmitAssessmentRequest req;
+    req.set_reference(reference);
+    common::v1::RiskAssessment* dash = req.mutable_dash();
+    dash->set_form_version("safelives-dash-24");
+    triage::testing::FillChecklist(24, 14, dash->mutable_answers());
+    triage::v1::Decision d;
+    if (when_queued) {
+      return testing::SubmitAssessmentWhenQueued(*staff, req, &d, kSettle);
+    }
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    return staff->SubmitAssessment(&ctx, req, &d);
+  }
+
+  grpc::Status Placement(const std::string& reference,
+                         allocation::v1::Placement* out) {
+    auto staff = allocation::v1::AllocationService::NewStub(
+        *testing::MakeMtlsChannel(allocation_->api_port(),
+                                  "frontdoor-helpline"));
+    grpc::ClientContext ctx;
+    Prepare(ctx);
+    allocation::v1::GetPlacementRequest req;
+    req.set_reference(reference);
+    return staff->GetPlacement(&ctx, req, out);
+  }
+};
+
+// A restricted person gets no further notifications on any channel (the
+// MARAC hub's stream, the IDVA service's push, the referrer's stream), and
+// allocation offers no place; lifted, everything held is delivered.
+TEST_F(DataRightsFlowTest, ARestrictedReferralIsNotSharedOrPlacedUntilLifted) {
+  Subscription police(notify_->api_port(), "staffs-police");
+  Subscription hub(notify_->api_port(), "staffs-police-hub");
+  const std::string ref =
+      Submit("staffs-police", Unassessed(11), "restricted-1");
+  std::optional<Delivery> accepted = police.Next();
+  ASSERT_TRUE(accepted.has_value());
+  ASSERT_EQ(accepted->notification().referrer_update().reference(), ref);
+
+  // The officer's request has reached allocation-svc and notify-svc, not
+  // yet triage-svc, when a practitioner decides: high risk.
+  ASSERT_TRUE(Restrict(allocation_->api_port(), ref, true).ok());
+  ASSERT_TRUE(Restrict(notify_->api_port(), ref, true).ok());
+  const grpc::Status decided = AssessHighRisk(ref);
+  ASSERT_TRUE(decided.ok()) << decided.error_message();
+  // notify-svc has the decision and holds back the hub's alert and the
+  // IDVA service's case; allocation-svc offers no place, and its update
+  // to the referrer waits in its outbox.
+  ASSERT_TRUE(AwaitMetric("frontdoor_notify_held_back", 2));
+  EXPECT_THAT(About(hub.Drain(), ref), IsEmpty());
+  EXPECT_THAT(About(police.Drain(), ref), IsEmpty());
+  EXPECT_EQ(idva_->inbox().accepted(), 0);
+  allocation::v1::Placement placement;
+  EXPECT_EQ(Placement(ref, &placement).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION)
+      << "staff do not open a restricted referral";
+
+  // Now restricted everywhere: triage-svc takes no further decision.
+  ASSERT_TRUE(Restrict(triage_->api_port(), ref, true).ok());
+  ASSERT_TRUE(Restrict(intake_->api_port(), ref, true).ok());
+  EXPECT_EQ(AssessHighRisk(ref, /*when_queued=*/false).error_code(),
+            grpc::StatusCode::FAILED_PRECONDITION);
+
+  // Lifted: the alert, the IDVA case and the referrer's update arrive.
+  for (int port : Services()) ASSERT_TRUE(Restrict(port, ref, false).ok());
+  std::optional<notify::v1::MaracAlert> alert;
+  const absl::Time give_up = absl::Now() + kSettle;
+  while (!alert.has_value() && absl::Now() < give_up) {
+    std::optional<Delivery> d = hub.Next();
+    if (d.has_value() && d->notification().has_marac_alert() &&
+        d->notification().marac_alert().reference() == ref) {
+      alert = d->notification().marac_alert();
+    }
+  }
+  ASSERT_TRUE(alert.has_value()) << "the hub's alert after the lift";
+  while (idva_->inbox().accepted() < 1 && absl::Now() < give_up) {
+    absl::SleepFor(kPoll);
+  }
+  ASSERT_THAT(idva_->received(), SizeIs(1));
+  EXPECT_EQ(idva_->received()[0].idva_case().reference(), ref);
+  // The referrer's update: waiting for a place. The acceptance it had read
+  // but not acknowledged was withdrawn with the restriction and comes
+  // again, the same notification (at least once, by id).
+  bool waiting = false;
+  while (!waiting) {
+    std::optional<Delivery> update = police.Next();
+    ASSERT_TRUE(update.has_value()) << "the referrer's update after the lift";
+    const Notification& n = update->notification();
+    ASSERT_EQ(n.referrer_update().reference(), ref);
+    if (n.referrer_update().status() ==
+        notify::v1::ReferrerUpdate::STATUS_ACCEPTED) {
+      EXPECT_EQ(n.id(), accepted->notification().id());
+      continue;
+    }
+    EXPECT_EQ(n.referrer_update().status(),
+              notify::v1::ReferrerUpdate::STATUS_WAITING);
+    waiting = true;
+  }
+  ASSERT_TRUE(Placement(ref, &placement).ok());
+  EXPECT_EQ(placement.state(), allocation::v1::PLACEMENT_STATE_WAITING)
+      << "kept on the list, not placed, while it was restricted";
+  EXPECT_EQ(Metric("frontdoor_notify_held_back"), 0);
+}
+
+// Rectification corrects the stored copy in every service that holds one
+// (notify-svc's past notifications are records of what was sent: none);
+// a bad value is refused naming "value", and only the officer may ask.
+TEST_F(DataRightsFlowTest, RectificationCorrectsEveryCopyHeld) {
+  Subscription police(notify_->api_port(), "staffs-police");
+  const std::string ref = Submit("staffs-police", HighRisk(12), "rectify-1");
+  // Accepted, then allocated: intake, triage and allocation hold copies.
+  for (int seen = 0; seen < 2;) {
+    std::optional<Delivery> d = police.Next();
+    ASSERT_TRUE(d.has_value()) << "the referrer's updates";
+    if (d->notification().referrer_update().reference() == ref) ++seen;
+  }
+  common::v1::RectifyRequest req;
+  req.mutable_person()->set_reference(ref);
+  req.mutable_person()->set_party(common::v1::PARTY_SUBJECT);
+  req.set_field("name.familyName");
+  req.set_value("Corrected-Name");
+  req.set_reason("requested_by_subject");
+
+  common::v1::RectifyResponse answer;
+  grpc::Status refused =
+      Rectify(intake_->api_port(), req, &answer, "staffs-police");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  common::v1::RectifyRequest bad = req;
+  bad.set_field("dateOfBirth");
+  bad.set_value("2099-01-01");
+  for (int port : Services()) {
+    grpc::Status s = Rectify(port, bad, &answer);
+    ASSERT_EQ(s.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << port;
+    std::vector<FieldViolation> v = GetFieldViolations(FromGrpcStatus(s));
+    ASSERT_EQ(v.size(), 1u);
+    EXPECT_EQ(v[0].field, "value");
+  }
+
+  std::vector<int> copies;
+  for (int port : Services()) {
+    ASSERT_TRUE(Rectify(port, req, &answer).ok());
+    copies.push_back(answer.copies_corrected());
+  }
+  EXPECT_GE(copies[0], 1) << "intake-svc: the sealed referral";
+  EXPECT_GE(copies[1], 1) << "triage-svc: the recorded event";
+  EXPECT_GE(copies[2], 1) << "allocation-svc: the decision it planned from";
+  EXPECT_EQ(copies[3], 0) << "notify-svc rewrites no past notification";
+
+  // Read back as the console's practitioner: the corrected name.
+  auto intake_stub = intake::v1::IntakeService::NewStub(
+      *testing::MakeMtlsChannel(intake_->api_port(), "frontdoor-helpline"));
+  grpc::ClientContext ctx;
+  Prepare(ctx);
+  intake::v1::ReadReferralRequest read;
+  read.set_reference(ref);
+  read.set_purpose(intake::v1::READ_PURPOSE_TRIAGE);
+  intake::v1::ReadReferralResponse got;
+  ASSERT_TRUE(intake_stub->ReadReferral(&ctx, read, &got).ok());
+  EXPECT_EQ(got.referral().subject().name().family_name(), "Corrected-Name");
 }
 
 }  // namespace
