@@ -1,5 +1,6 @@
 #include "tools/frontdoorctl/frontdoorctl.h"
 
+#include <algorithm>
 #include <fstream>
 #include <ostream>
 #include <sstream>
@@ -152,6 +153,10 @@ std::string HelpText() {
        frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
                     | --quarter=YYYY-Qn [--service=S]
                     [--format=csv|xlsx|json] [--output=FILE]
+       frontdoorctl [FLAGS] rights restrict|unrestrict|hold|unhold
+                    --reference=R --reason=CODE
+       frontdoorctl [FLAGS] rights rectify --reference=R --party=P
+                    [--child=N] --field=F --value=V --reason=CODE
 
 submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
 assess call frontdoor.triage.v1.TriageService (staff certificates only,
@@ -196,6 +201,24 @@ mTLS.
           --catalogue (default config/districts.json and
           config/catalogue.json, when present). Needs a report viewer's
           certificate, such as --as=frontdoor-operations.
+  rights  The data-protection officer's requests (DataRights), made to
+          intake-svc (--target), triage-svc (--triage-target),
+          allocation-svc (--allocation-target) and notify-svc
+          (--notify-target, default localhost:7446), each answer printed
+          as a line {"service":...,"answer":{...}} or {"service":...,
+          "error":{...}}. restrict and unrestrict set and lift a
+          restriction of processing (--reason accuracy_contested,
+          objection, unlawful_processing or legal_claims; "lifted" to
+          lift); hold and unhold a legal hold (litigation, inquiry,
+          police_request, safeguarding_review; "lifted"). rectify corrects
+          --field (name.givenNames, name.familyName, dateOfBirth as
+          YYYY-MM-DD, contact.phone, contact.email, contact.safeTimes,
+          address.lines, address.town, address.postcode) of --party
+          (subject, other-party, child with --child=N, referrer) to
+          --value (--reason requested_by_subject, found_in_review or
+          court_order). Needs ROLE_DATA_PROTECTION: the console's
+          certificate with --staff-role=data_protection_officer, or an
+          agency given the role.
 
 Flags (--name=value):
   --target=HOST:PORT   server (default %s)
@@ -338,6 +361,24 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       options.districts_file = value;
     } else if (name == "catalogue") {
       options.catalogue_file = value;
+    } else if (name == "reference") {
+      options.reference = value;
+    } else if (name == "party") {
+      options.party = value;
+    } else if (name == "child") {
+      if (!absl::SimpleAtoi(value, &options.child_index) ||
+          options.child_index < 0) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--child=", value, " is not a non-negative number"));
+      }
+    } else if (name == "field") {
+      options.field = value;
+    } else if (name == "value") {
+      options.value = value;
+    } else if (name == "staff-role") {
+      options.staff_role = value;
+    } else if (name == "notify-target") {
+      options.notify_target = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
     }
@@ -454,12 +495,35 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
       return absl::InvalidArgumentError(absl::StrCat(
           "--format=", options.format, " is not csv, xlsx or json"));
     }
+  } else if (command == "rights" && positional.size() == 2) {
+    static constexpr std::string_view kActions[] = {
+        "restrict", "unrestrict", "hold", "unhold", "rectify"};
+    const std::string& action = positional[1];
+    if (std::find(std::begin(kActions), std::end(kActions), action) ==
+        std::end(kActions)) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "rights ", action,
+          ": expected restrict, unrestrict, hold, unhold or rectify"));
+    }
+    if (options.reference.empty() || options.reason.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "usage: rights ", action, " --reference=R --reason=CODE",
+          action == "rectify" ? " --party=P --field=F --value=V" : ""));
+    }
+    if (action == "rectify" &&
+        (options.party.empty() || options.field.empty())) {
+      return absl::InvalidArgumentError(
+          "usage: rights rectify --reference=R --party=P [--child=N] "
+          "--field=F --value=V --reason=CODE");
+    }
+    options.command = Command::kRights;
+    options.rights_action = action;
   } else if (command == "programmes" || command == "placement" ||
              command == "waiting" || command == "consent" ||
              command == "release" || command == "first-contact" ||
              command == "watch" || command == "ack" ||
              command == "updates" || command == "replay" ||
-             command == "report") {
+             command == "report" || command == "rights") {
     return absl::InvalidArgumentError(
         absl::StrCat("wrong arguments for ", command, ": see --help"));
   } else {
@@ -977,6 +1041,86 @@ int RunReportCommand(
   return kExitOk;
 }
 
+namespace {
+
+// The party named by --party, or UNSPECIFIED (the services then refuse
+// the request naming person.party).
+frontdoor::common::v1::Party PartyOf(const std::string& party) {
+  if (party == "subject") return frontdoor::common::v1::PARTY_SUBJECT;
+  if (party == "other-party") return frontdoor::common::v1::PARTY_OTHER_PARTY;
+  if (party == "child") return frontdoor::common::v1::PARTY_CHILD;
+  if (party == "referrer") return frontdoor::common::v1::PARTY_REFERRER;
+  return frontdoor::common::v1::PARTY_UNSPECIFIED;
+}
+
+// One service's answer to the rights action, as one line on `out` (or
+// `err` for a failure); the call's status.
+grpc::Status RightsCall(const Options& options, const RightsTarget& target,
+                        std::ostream& out, std::ostream& err) {
+  namespace v1 = frontdoor::common::v1;
+  grpc::ClientContext context;
+  std::string trace_id;
+  PrepareContext(options, &context, &trace_id);
+  if (!options.staff_role.empty()) {
+    context.AddMetadata("frontdoor-staff-role", options.staff_role);
+  }
+  grpc::Status status;
+  std::string answer;
+  const std::string& action = options.rights_action;
+  if (action == "restrict" || action == "unrestrict") {
+    v1::SetRestrictionRequest request;
+    request.set_reference(options.reference);
+    request.set_restricted(action == "restrict");
+    request.set_reason(options.reason);
+    v1::RightsState state;
+    status = target.stub->SetRestriction(&context, request, &state);
+    answer = MessageToJson(state);
+  } else if (action == "hold" || action == "unhold") {
+    v1::SetLegalHoldRequest request;
+    request.set_reference(options.reference);
+    request.set_held(action == "hold");
+    request.set_reason(options.reason);
+    v1::RightsState state;
+    status = target.stub->SetLegalHold(&context, request, &state);
+    answer = MessageToJson(state);
+  } else {
+    v1::RectifyRequest request;
+    request.mutable_person()->set_reference(options.reference);
+    request.mutable_person()->set_party(PartyOf(options.party));
+    request.mutable_person()->set_child_index(options.child_index);
+    request.set_field(options.field);
+    request.set_value(options.value);
+    request.set_reason(options.reason);
+    v1::RectifyResponse response;
+    status = target.stub->Rectify(&context, request, &response);
+    answer = MessageToJson(response);
+  }
+  std::string line = "{\"service\":";
+  AppendJsonString(target.service, &line);
+  if (status.ok()) {
+    out << line << ",\"answer\":" << answer << "}\n";
+  } else {
+    err << line << ",\"error\":" << RenderErrorJson(status, trace_id)
+        << "}\n";
+  }
+  return status;
+}
+
+}  // namespace
+
+int RunRightsCommand(const Options& options,
+                     const std::vector<RightsTarget>& services,
+                     std::ostream& out, std::ostream& err) {
+  int exit_code = kExitOk;
+  for (const RightsTarget& target : services) {
+    const grpc::Status status = RightsCall(options, target, out, err);
+    if (!status.ok() && exit_code == kExitOk) {
+      exit_code = ExitCodeFor(status.error_code());
+    }
+  }
+  return exit_code;
+}
+
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
     const Options& options) {
   return MakeChannelTo(options, options.target);
@@ -1036,6 +1180,27 @@ int Main(const std::vector<std::string>& args, const EnvLookup& env,
         frontdoor::allocation::v1::AllocationService::NewStub(*allocation);
     return RunReportCommand(*options, *intake_stub, *triage_stub,
                             *allocation_stub, out, err);
+  }
+  if (options->command == Command::kRights) {
+    std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>>
+        stubs;
+    std::vector<RightsTarget> services;
+    for (const auto& [service, target] :
+         {std::pair<const char*, const std::string*>{"intake-svc",
+                                                     &options->target},
+          {"triage-svc", &options->triage_target},
+          {"allocation-svc", &options->allocation_target},
+          {"notify-svc", &options->notify_target}}) {
+      absl::StatusOr<std::shared_ptr<grpc::Channel>> to =
+          MakeChannelTo(*options, *target);
+      if (!to.ok()) {
+        err << RenderLocalErrorJson(to.status()) << "\n";
+        return kExitLocalError;
+      }
+      stubs.push_back(frontdoor::common::v1::DataRights::NewStub(*to));
+      services.push_back({service, stubs.back().get()});
+    }
+    return RunRightsCommand(*options, services, out, err);
   }
   if (IsNotifyCommand(options->command)) {
     auto stub = frontdoor::notify::v1::NotifyService::NewStub(*channel);

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "frontdoor/allocation/v1/allocation.grpc.pb.h"
+#include "frontdoor/common/v1/data_rights.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
 #include "frontdoor/triage/v1/triage.grpc.pb.h"
@@ -69,6 +70,8 @@ enum class Command {
   kUpdates,
   kReplay,
   kReport,
+  // rights restrict|unrestrict|hold|unhold|rectify: Options::rights_action.
+  kRights,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -134,6 +137,20 @@ struct Options {
   std::string allocation_target = kDefaultAllocationTarget;
   std::string districts_file = kDefaultDistrictsFile;
   std::string catalogue_file = kDefaultCatalogueFile;
+  // rights: the action, --reference (in `reference`) and --reason (in
+  // `reason`); rectify: --party (subject, other-party, child, referrer),
+  // --child (the child's index), --field and --value. --staff-role names
+  // the console staff role acting (frontdoor-staff-role metadata; with the
+  // console's certificate, "data_protection_officer"). Every service is
+  // called: intake `target`, triage_target, allocation_target,
+  // notify_target.
+  std::string rights_action;
+  std::string party;
+  int child_index = 0;
+  std::string field;
+  std::string value;
+  std::string staff_role;
+  std::string notify_target = kDefaultNotifyTarget;
 };
 
 // Returns an environment variable, or nullopt when unset.
@@ -217,6 +234,21 @@ int RunReportCommand(
     frontdoor::triage::v1::TriageService::StubInterface& triage,
     frontdoor::allocation::v1::AllocationService::StubInterface& allocation,
     std::ostream& out, std::ostream& err);
+
+// One service's DataRights, by its name ("intake-svc").
+struct RightsTarget {
+  std::string service;
+  frontdoor::common::v1::DataRights::StubInterface* stub = nullptr;
+};
+
+// A rights command made to every service in turn: prints one line of JSON
+// per service, {"service":"intake-svc","answer":{...}} or
+// {"service":...,"error":{...}} (the error JSON), and returns kExitOk when
+// every service answered OK, else the exit code of the first that did not
+// (the request is idempotent: run it again).
+int RunRightsCommand(const Options& options,
+                     const std::vector<RightsTarget>& services,
+                     std::ostream& out, std::ostream& err);
 
 // An mTLS channel to options.target with the options' CA, certificate and
 // key. Fails when a file cannot be read.

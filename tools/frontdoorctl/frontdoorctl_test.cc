@@ -572,6 +572,168 @@ TEST_F(RunCommandTest, GetPrintsResponseOrNotFound) {
                                      "\"no such referral\""));
 }
 
+// ---- rights ----
+
+TEST(ParseArgsTest, RightsTakesAnActionAReferenceAndAReason) {
+  auto restrict = ParseArgs({"rights", "restrict", "--reference=FD-1",
+                             "--reason=objection",
+                             "--staff-role=data_protection_officer",
+                             "--notify-target=n:1"},
+                            FakeEnv({}));
+  ASSERT_TRUE(restrict.ok()) << restrict.status();
+  EXPECT_EQ(restrict->command, Command::kRights);
+  EXPECT_EQ(restrict->rights_action, "restrict");
+  EXPECT_EQ(restrict->reference, "FD-1");
+  EXPECT_EQ(restrict->reason, "objection");
+  EXPECT_EQ(restrict->staff_role, "data_protection_officer");
+  EXPECT_EQ(restrict->notify_target, "n:1");
+  auto rectify = ParseArgs(
+      {"rights", "rectify", "--reference=FD-1", "--party=child", "--child=2",
+       "--field=name.familyName", "--value=Smith",
+       "--reason=found_in_review"},
+      FakeEnv({}));
+  ASSERT_TRUE(rectify.ok()) << rectify.status();
+  EXPECT_EQ(rectify->party, "child");
+  EXPECT_EQ(rectify->child_index, 2);
+  EXPECT_EQ(rectify->field, "name.familyName");
+  EXPECT_EQ(rectify->value, "Smith");
+  for (const std::vector<std::string>& bad :
+       {std::vector<std::string>{"rights", "restrict", "--reason=objection"},
+        {"rights", "hold", "--reference=FD-1"},
+        {"rights", "rectify", "--reference=FD-1", "--reason=court_order"},
+        {"rights", "shred", "--reference=FD-1", "--reason=x"},
+        {"rights"}}) {
+    EXPECT_EQ(ParseArgs(bad, FakeEnv({})).status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad[1];
+  }
+}
+
+// Answers as one service would; refuses when told to.
+class FakeRightsService final
+    : public frontdoor::common::v1::DataRights::Service {
+ public:
+  explicit FakeRightsService(std::string name, bool refuse = false)
+      : name_(std::move(name)), refuse_(refuse) {}
+  grpc::Status SetRestriction(
+      grpc::ServerContext* context,
+      const frontdoor::common::v1::SetRestrictionRequest* request,
+      frontdoor::common::v1::RightsState* state) override {
+    Record(context, request->reason());
+    if (refuse_) return BadRequestStatus();
+    state->set_service(name_);
+    state->set_reference(request->reference());
+    state->set_restricted(request->restricted());
+    return grpc::Status::OK;
+  }
+  grpc::Status SetLegalHold(
+      grpc::ServerContext* context,
+      const frontdoor::common::v1::SetLegalHoldRequest* request,
+      frontdoor::common::v1::RightsState* state) override {
+    Record(context, request->reason());
+    state->set_service(name_);
+    state->set_legal_hold(request->held());
+    return grpc::Status::OK;
+  }
+  grpc::Status Rectify(grpc::ServerContext* context,
+                       const frontdoor::common::v1::RectifyRequest* request,
+                       frontdoor::common::v1::RectifyResponse* response)
+      override {
+    Record(context, request->reason());
+    absl::MutexLock lock(&mu_);
+    last_rectify_ = *request;
+    response->set_service(name_);
+    response->set_copies_corrected(1);
+    return grpc::Status::OK;
+  }
+  std::string seen() {
+    absl::MutexLock lock(&mu_);
+    return seen_;
+  }
+  frontdoor::common::v1::RectifyRequest last_rectify() {
+    absl::MutexLock lock(&mu_);
+    return last_rectify_;
+  }
+
+ private:
+  void Record(grpc::ServerContext* context, const std::string& reason) {
+    const auto& metadata = context->client_metadata();
+    auto role = metadata.find("frontdoor-staff-role");
+    absl::MutexLock lock(&mu_);
+    seen_ = absl::StrCat(
+        reason, " as ",
+        role == metadata.end()
+            ? std::string("-")
+            : std::string(role->second.data(), role->second.size()));
+  }
+  static grpc::Status BadRequestStatus() {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "bad reason");
+  }
+
+  const std::string name_;
+  const bool refuse_;
+  absl::Mutex mu_;
+  std::string seen_ ABSL_GUARDED_BY(mu_);
+  frontdoor::common::v1::RectifyRequest last_rectify_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST(RunRightsCommandTest, EveryServiceIsAskedAndEachAnswerPrinted) {
+  std::vector<std::unique_ptr<FakeRightsService>> fakes;
+  fakes.push_back(std::make_unique<FakeRightsService>("intake-svc"));
+  fakes.push_back(
+      std::make_unique<FakeRightsService>("triage-svc", /*refuse=*/true));
+  fakes.push_back(std::make_unique<FakeRightsService>("notify-svc"));
+  // One server can hold one implementation of a service: one each.
+  std::vector<std::unique_ptr<grpc::Server>> servers;
+  std::vector<std::unique_ptr<frontdoor::common::v1::DataRights::Stub>> stubs;
+  std::vector<RightsTarget> targets;
+  for (auto& fake : fakes) {
+    grpc::ServerBuilder b;
+    int p = 0;
+    b.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &p);
+    b.RegisterService(fake.get());
+    servers.push_back(b.BuildAndStart());
+    ASSERT_NE(servers.back(), nullptr);
+    stubs.push_back(frontdoor::common::v1::DataRights::NewStub(
+        grpc::CreateChannel("127.0.0.1:" + std::to_string(p),
+                            grpc::InsecureChannelCredentials())));
+  }
+  targets = {{"intake-svc", stubs[0].get()},
+             {"triage-svc", stubs[1].get()},
+             {"notify-svc", stubs[2].get()}};
+  auto options = ParseArgs({"rights", "restrict", "--reference=FD-1",
+                            "--reason=objection",
+                            "--staff-role=data_protection_officer"},
+                           FakeEnv({}));
+  ASSERT_TRUE(options.ok());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunRightsCommand(*options, targets, out, err),
+            ExitCodeFor(grpc::StatusCode::INVALID_ARGUMENT));
+  EXPECT_EQ(out.str(),
+            "{\"service\":\"intake-svc\",\"answer\":{\"service\":\"intake-svc\","
+            "\"reference\":\"FD-1\",\"restricted\":true}}\n"
+            "{\"service\":\"notify-svc\",\"answer\":{\"service\":\"notify-svc\","
+            "\"reference\":\"FD-1\",\"restricted\":true}}\n");
+  EXPECT_THAT(err.str(), StartsWith("{\"service\":\"triage-svc\",\"error\":"
+                                    "{\"code\":\"INVALID_ARGUMENT\""));
+  EXPECT_EQ(fakes[2]->seen(), "objection as data_protection_officer");
+
+  auto rectify = ParseArgs(
+      {"rights", "rectify", "--reference=FD-1", "--party=other-party",
+       "--field=contact.phone", "--value=01782 000000",
+       "--reason=requested_by_subject"},
+      FakeEnv({}));
+  ASSERT_TRUE(rectify.ok());
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunRightsCommand(*rectify, {targets[0]}, out2, err2), kExitOk);
+  const frontdoor::common::v1::RectifyRequest sent = fakes[0]->last_rectify();
+  EXPECT_EQ(sent.person().party(), frontdoor::common::v1::PARTY_OTHER_PARTY);
+  EXPECT_EQ(sent.field(), "contact.phone");
+  EXPECT_EQ(sent.value(), "01782 000000");
+  EXPECT_THAT(out2.str(), HasSubstr("\"copiesCorrected\":1"));
+  for (auto& server : servers) server->Shutdown();
+}
+
 TEST(MainTest, MissingCertificatesAreALocalError) {
   std::ostringstream out, err;
   EXPECT_EQ(Main({"get", "FD-1"},
