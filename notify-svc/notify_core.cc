@@ -654,7 +654,7 @@ absl::StatusOr<NotifyStats> NotifyCore::Stats() {
   if (!status.ok()) return status;
   // Push and email: the outbox of each agency's topic.
   absl::StatusOr<std::map<std::string, outbox::OutboxStats>> by_topic =
-      outbox::StatsByTopic(store_, now);
+      outbox::StatsByTopic(store_, now, rights::kRestrictedReferences);
   if (!by_topic.ok()) return by_topic.status();
   for (const auto& [agency, topic] : relayed) {
     auto it = by_topic->find(topic);

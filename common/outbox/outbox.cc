@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "common/outbox/outbox_sql.h"
 
 namespace frontdoor::outbox {
@@ -66,10 +67,16 @@ absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now) {
 }
 
 absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
-    store::Store& store, absl::Time now) {
+    store::Store& store, absl::Time now,
+    std::string_view held_back_references) {
   std::map<std::string, OutboxStats> by_topic;
+  const std::string held(held_back_references);
   absl::Status status = store.Read([&](store::Tx& tx) -> absl::Status {
-    auto rows = tx.Query(sql::kStatsByTopic);
+    auto rows = tx.Query(
+        held.empty()
+            ? absl::StrCat(sql::kStatsByTopic, sql::kByTopic)
+            : absl::StrCat(sql::kStatsByTopic, sql::kHeldBackPrefix, held,
+                           sql::kHeldBackSuffix, sql::kByTopic));
     if (!rows.ok()) {
       return rows.status();
     }
@@ -85,6 +92,13 @@ absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
     }
     for (const store::Row& row : *dead) {
       by_topic[row.Text(0)].dead_lettered = row.Int(1);
+    }
+    if (held.empty()) return absl::OkStatus();
+    auto waiting = tx.Query(
+        absl::StrCat(sql::kHeldBackByTopic, held, ")", sql::kByTopic));
+    if (!waiting.ok()) return waiting.status();
+    for (const store::Row& row : *waiting) {
+      by_topic[row.Text(0)].held_back = row.Int(1);
     }
     return absl::OkStatus();
   });

@@ -77,6 +77,9 @@ struct OutboxStats {
   // Events the relay gave up on (see RelayOptions::dead_letter_after), kept
   // for ReplayDeadLetters; not counted in `undelivered`.
   int64_t dead_lettered = 0;
+  // Events held back (RelayOptions::held_back_references: a restricted
+  // referral's); not counted in `undelivered` nor its age.
+  int64_t held_back = 0;
 };
 
 // Outbox depth and age for metrics, read from a consistent snapshot.
@@ -84,8 +87,10 @@ absl::StatusOr<OutboxStats> Stats(store::Store& store, absl::Time now);
 
 // As Stats, per topic, with dead letters; topics with nothing undelivered
 // or dead-lettered are absent.
+// `held_back_references` as RelayOptions' (empty: none held back).
 absl::StatusOr<std::map<std::string, OutboxStats>> StatsByTopic(
-    store::Store& store, absl::Time now);
+    store::Store& store, absl::Time now,
+    std::string_view held_back_references = {});
 
 // Makes the dead-lettered events of `topic` (every topic when empty) due
 // again at `now`, with a new dead-letter window; returns how many.

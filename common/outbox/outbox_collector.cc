@@ -12,8 +12,14 @@ using metrics::NewGauge;
 
 std::vector<prometheus::MetricFamily> OutboxCollector::Collect() const {
   std::vector<prometheus::MetricFamily> families;
+  std::string held_back;  // As the relays hold back (all alike).
+  for (const Relay* relay : relays_) {
+    if (!relay->held_back_references().empty()) {
+      held_back = relay->held_back_references();
+    }
+  }
   absl::StatusOr<std::map<std::string, OutboxStats>> by_topic =
-      StatsByTopic(store_, clock_.Now());
+      StatsByTopic(store_, clock_.Now(), held_back);
   if (by_topic.ok()) {
     for (const std::string& topic : topics_) (*by_topic)[topic];
     auto undelivered = NewGauge("frontdoor_outbox_undelivered",
@@ -24,6 +30,10 @@ std::vector<prometheus::MetricFamily> OutboxCollector::Collect() const {
     auto dead = NewGauge(
         "frontdoor_outbox_dead_lettered",
         "Outbox events given up on and kept for replay, by topic.");
+    auto held = NewGauge(
+        "frontdoor_outbox_held_back",
+        "Outbox events held back, by topic, while their referral's "
+        "processing is restricted; delivered when it is lifted.");
     for (const auto& [topic, stats] : *by_topic) {
       AddSample(undelivered, {{"topic", topic}},
                 static_cast<double>(stats.undelivered));
@@ -31,10 +41,13 @@ std::vector<prometheus::MetricFamily> OutboxCollector::Collect() const {
                 absl::ToDoubleSeconds(stats.oldest_undelivered_age));
       AddSample(dead, {{"topic", topic}},
                 static_cast<double>(stats.dead_lettered));
+      AddSample(held, {{"topic", topic}},
+                static_cast<double>(stats.held_back));
     }
     families.push_back(std::move(undelivered));
     families.push_back(std::move(oldest));
     families.push_back(std::move(dead));
+    families.push_back(std::move(held));
   }
   if (!relays_.empty()) {
     auto delivered = NewCounter(

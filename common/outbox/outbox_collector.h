@@ -23,6 +23,10 @@ namespace frontdoor::outbox {
 //   frontdoor_outbox_delivered_total{topic},
 //   frontdoor_outbox_delivery_failures_total{topic},
 //   frontdoor_outbox_dead_lettered_total{topic}
+// Events the relays hold back (a restricted referral's, common/rights) are
+// not undelivered in those gauges (their age would raise the hop's alert)
+// but counted apart:
+//   frontdoor_outbox_held_back{topic}
 // A failed read leaves the gauges out of that scrape.
 class OutboxCollector final : public prometheus::Collectable {
  public:

@@ -111,10 +111,17 @@ inline constexpr char kStats[] =
     "SELECT COUNT(*), MIN(created_at_us) FROM outbox "
     "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL";
 
+// Undelivered events by topic: kStatsByTopic, then (when some are held
+// back) kHeldBackPrefix + the subquery + kHeldBackSuffix, then kByTopic.
 inline constexpr char kStatsByTopic[] =
     "SELECT topic, COUNT(*), MIN(created_at_us) FROM outbox "
-    "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL "
-    "GROUP BY topic";
+    "WHERE delivered_at_us IS NULL AND dead_lettered_at_us IS NULL";
+inline constexpr char kByTopic[] = " GROUP BY topic";
+// The events held back, by topic: kHeldBackByTopic + the subquery + ")"
+// + kByTopic.
+inline constexpr char kHeldBackByTopic[] =
+    "SELECT topic, COUNT(*) FROM outbox WHERE delivered_at_us IS NULL AND "
+    "dead_lettered_at_us IS NULL AND reference IN (";
 
 inline constexpr char kDeadLettersByTopic[] =
     "SELECT topic, COUNT(*) FROM outbox "

@@ -118,6 +118,9 @@ class Relay {
   // Events given up on (dead-lettered) by this relay.
   int64_t dead_lettered_total() const { return dead_lettered_total_.load(); }
   const std::string& topic() const { return options_.topic; }
+  const std::string& held_back_references() const {
+    return options_.held_back_references;
+  }
   // Passes of the relay thread that failed on the store (the thread retries
   // after idle_poll_interval).
   int64_t store_errors_total() const { return store_errors_total_.load(); }

@@ -210,6 +210,16 @@ TEST_F(OutboxTest, HeldBackReferencesWaitAndGoWhenReleased) {
   EXPECT_FALSE(ReadRow("restricted-1").delivered);
   // Nothing is due while it waits: a flush has nothing left to do.
   EXPECT_TRUE(relay.Flush(absl::Seconds(1)).ok());
+  // Counted apart, not as undelivered (nor in the hop's oldest age).
+  clock_.Advance(absl::Hours(1));
+  auto stats =
+      StatsByTopic(*store_, clock_.Now(), options.held_back_references);
+  ASSERT_TRUE(stats.ok()) << stats.status();
+  EXPECT_EQ((*stats)[kTopic].held_back, 1);
+  EXPECT_EQ((*stats)[kTopic].undelivered, 0);
+  EXPECT_EQ((*stats)[kTopic].oldest_undelivered_age, absl::ZeroDuration());
+  EXPECT_EQ((*StatsByTopic(*store_, clock_.Now()))[kTopic].undelivered, 1)
+      << "without the subquery, as before";
   ASSERT_TRUE(store_
                   ->WriteSync([&](store::Tx& tx) {
                     return tx.Exec("DELETE FROM waiting_refs").status();
