@@ -34,9 +34,9 @@ absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
   const std::string& reference = request.person().reference();
   common::v1::RectifyResponse response;
   response.set_service(service());
-  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-      "SELECT sealed_decision FROM placements WHERE reference = $1",
-      {reference});
+  absl::StatusOr<std::vector<store::Row>> rows =
+      tx.Query("SELECT sealed_decision FROM placements WHERE reference = $1",
+               {reference});
   if (!rows.ok()) return rows.status();
   if (!rows->empty()) {
     absl::StatusOr<std::string> plain =

@@ -13,15 +13,14 @@ std::vector<store::Migration> Migrations();
 // The columns holding sealed personal data (besides the outbox's), for
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {
+  return {{"placements", "sealed_decision", {"reference"}, "reference"},
+          {"placements", "sealed_reason", {"reference"},
+           "reference || ':reason'"},
           // common/rights/rectify.h SealRectifiedValue.
           {"rectifications", "sealed_old", {"reference", "seq"},
            "reference || ':' || seq || ':rectification:old'"},
           {"rectifications", "sealed_new", {"reference", "seq"},
-           "reference || ':' || seq || ':rectification:new'"},
-          {"placements", "sealed_decision", {"reference"}, "reference"},
-          {"placements", "sealed_reason", {"reference"},
-           "reference || ':reason'"}};
+           "reference || ':' || seq || ':rectification:new'"}};
 }
 
 }  // namespace frontdoor::allocation

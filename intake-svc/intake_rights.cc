@@ -70,9 +70,9 @@ absl::StatusOr<common::v1::RectifyResponse> IntakeRights::RectifyIn(
                   rights::Apply(request, *event.mutable_referral());
               if (!before.ok()) return before.status();
               if (rights::ChangesIndexes(request.field())) {
-                SetIndexes(IndexPeople(keys(), event.referral(), status,
-                                       front_door),
-                           event);
+                SetIndexes(
+                    IndexPeople(keys(), event.referral(), status, front_door),
+                    event);
               }
               return absl::OkStatus();
             });

@@ -70,8 +70,7 @@ retention::RecordPurge AcknowledgedNotificationsPurge(
   const int batch_rows = schedule.batch_rows;
   return {kRecordAcknowledgedNotifications,
           [kept, batch_rows](store::Store& store, absl::Time now) {
-            return PurgeAcknowledgedNotifications(store, now, kept,
-                                                  batch_rows);
+            return PurgeAcknowledgedNotifications(store, now, kept, batch_rows);
           },
           [kept](store::Store& store, absl::Time now) {
             return AcknowledgedNotificationsOverdue(store, now, kept);

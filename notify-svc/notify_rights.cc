@@ -27,8 +27,7 @@ absl::StatusOr<bool> NotifyRights::HoldsReference(
 absl::Status NotifyRights::RestrictionChanged(store::Tx& tx,
                                               const Caller& caller,
                                               const std::string& reference,
-                                              bool restricted,
-                                              absl::Time now) {
+                                              bool restricted, absl::Time now) {
   if (restricted) {
     return WithdrawUnacknowledged(tx, keys(), caller, reference, now);
   }

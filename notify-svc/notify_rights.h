@@ -31,8 +31,8 @@ class NotifyRights final : public rights::RightsCore {
   // are withdrawn and held (new ones are held as they are recorded, by
   // NotifyCore). Lifted: every held one is shared, oldest first.
   absl::Status RestrictionChanged(store::Tx& tx, const Caller& caller,
-                                  const std::string& reference,
-                                  bool restricted, absl::Time now) override;
+                                  const std::string& reference, bool restricted,
+                                  absl::Time now) override;
   void RestrictionCommitted(const std::string& reference,
                             bool restricted) override;
   // Past notifications are records of what was sent: none is rewritten

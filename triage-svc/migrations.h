@@ -13,17 +13,16 @@ std::vector<store::Migration> Migrations();
 // The columns holding sealed personal data (besides the outbox's), for
 // re-sealing after a key rotation.
 inline std::vector<rewrap::SealedColumn> SealedColumns() {
-  return {
+  return {{"triage_referrals", "sealed_event", {"reference"}, "reference"},
+          {"triage_decisions", "sealed_decision", {"reference", "number"},
+           "reference || ':' || number"},
+          {"triage_decisions", "sealed_assessment", {"reference", "number"},
+           "reference || ':' || number || ':assessment'"},
           // common/rights/rectify.h SealRectifiedValue.
           {"rectifications", "sealed_old", {"reference", "seq"},
            "reference || ':' || seq || ':rectification:old'"},
           {"rectifications", "sealed_new", {"reference", "seq"},
-           "reference || ':' || seq || ':rectification:new'"},
-          {"triage_referrals", "sealed_event", {"reference"}, "reference"},
-          {"triage_decisions", "sealed_decision", {"reference", "number"},
-           "reference || ':' || number"},
-          {"triage_decisions", "sealed_assessment", {"reference", "number"},
-           "reference || ':' || number || ':assessment'"}};
+           "reference || ':' || seq || ':rectification:new'"}};
 }
 
 }  // namespace frontdoor::triage

@@ -34,9 +34,9 @@ absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
   const std::string& reference = request.person().reference();
   common::v1::RectifyResponse response;
   response.set_service(service());
-  absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-      "SELECT sealed_event FROM triage_referrals WHERE reference = $1",
-      {reference});
+  absl::StatusOr<std::vector<store::Row>> rows =
+      tx.Query("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
+               {reference});
   if (!rows.ok()) return rows.status();
   if (!rows->empty()) {
     absl::StatusOr<std::string> plain =
@@ -51,11 +51,10 @@ absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
     const bool reindex = rights::ChangesIndexes(request.field());
     if (reindex) {
       // As intake-svc indexed it, from the corrected referral.
-      intake::SetIndexes(
-          intake::IndexPeople(keys(), event.referral(),
-                              event.receipt().status(),
-                              event.receipt().front_door()),
-          event);
+      intake::SetIndexes(intake::IndexPeople(keys(), event.referral(),
+                                             event.receipt().status(),
+                                             event.receipt().front_door()),
+                         event);
     }
     absl::StatusOr<std::string> sealed =
         keys().Seal(event.SerializeAsString(), reference);

@@ -3,11 +3,11 @@
 #include <optional>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/str_format.h"
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -121,8 +121,7 @@ absl::StatusOr<Fields> FieldsOf(const common::v1::PersonInReferral& person,
                    absl::StrCat("the referral has ", referral.children_size(),
                                 " children"));
       }
-      common::v1::Child* c =
-          referral.mutable_children(person.child_index());
+      common::v1::Child* c = referral.mutable_children(person.child_index());
       f.name = c->mutable_name();
       f.date_of_birth = c->mutable_date_of_birth();
       break;
@@ -143,10 +142,10 @@ absl::Status ValidateValue(const RectifyRequest& request,
   const std::string& field = request.field();
   const std::string& value = request.value();
   if (!Holds(request.person().party(), field)) {
-    return Bad("field", absl::StrCat("is not kept for the ",
-                                     common::v1::Party_Name(
-                                         request.person().party()),
-                                     " of a referral"));
+    return Bad("field",
+               absl::StrCat("is not kept for the ",
+                            common::v1::Party_Name(request.person().party()),
+                            " of a referral"));
   }
   std::vector<FieldViolation> found;
   if (IsName(field)) {
@@ -185,14 +184,13 @@ absl::Status ValidateValue(const RectifyRequest& request,
       return Bad("value", "must be an email address");
     }
   } else if (field == "contact.safeTimes") {
-    CheckText("value", value, kRectifyMaxSafeTimesChars, Lines::kSingle,
-              found);
+    CheckText("value", value, kRectifyMaxSafeTimesChars, Lines::kSingle, found);
   } else if (field == "address.lines") {
     const std::vector<std::string> lines =
         absl::StrSplit(value, '\n', absl::SkipEmpty());
     if (static_cast<int>(lines.size()) > kRectifyMaxAddressLines) {
-      return Bad("value", absl::StrCat("at most ", kRectifyMaxAddressLines,
-                                       " lines"));
+      return Bad("value",
+                 absl::StrCat("at most ", kRectifyMaxAddressLines, " lines"));
     }
     for (const std::string& line : lines) {
       CheckText("value", line, kRectifyMaxAddressLineChars, Lines::kSingle,
@@ -284,9 +282,8 @@ absl::StatusOr<std::string> SealRectifiedValue(const crypto::KeyRing& keys,
                                                std::string_view reference,
                                                int64_t seq,
                                                std::string_view which) {
-  const std::string aad =
-      absl::StrCat(std::string(reference), ":", seq, ":rectification:",
-                   std::string(which));
+  const std::string aad = absl::StrCat(std::string(reference), ":", seq,
+                                       ":rectification:", std::string(which));
   return keys.Seal(value, aad);
 }
 
@@ -306,10 +303,9 @@ absl::Status RecordRectification(store::Tx& tx, const crypto::KeyRing& keys,
       SealRectifiedValue(keys, new_value, ref, seq, "new");
   if (!sealed_new.ok()) return sealed_new.status();
   return tx
-      .Exec(kInsertHistory,
-            {ref, seq, absl::ToUnixMicros(now), field,
-             store::Blob{*std::move(sealed_old)},
-             store::Blob{*std::move(sealed_new)}})
+      .Exec(kInsertHistory, {ref, seq, absl::ToUnixMicros(now), field,
+                             store::Blob{*std::move(sealed_old)},
+                             store::Blob{*std::move(sealed_new)}})
       .status();
 }
 

@@ -71,14 +71,14 @@ TEST(RectifyTest, AFieldThePersonDoesNotHaveIsRefusedNamingField) {
                                           "contact.phone", "01782 123456"),
                                   kToday)),
             "field");
-  EXPECT_EQ(Refused(ValidateValue(Request(common::v1::PARTY_OTHER_PARTY,
-                                          "address.town", "Stoke"),
-                                  kToday)),
-            "field");
   EXPECT_EQ(Refused(ValidateValue(
-                Request(common::v1::PARTY_REFERRER, "name.familyName", "X"),
+                Request(common::v1::PARTY_OTHER_PARTY, "address.town", "Stoke"),
                 kToday)),
             "field");
+  EXPECT_EQ(
+      Refused(ValidateValue(
+          Request(common::v1::PARTY_REFERRER, "name.familyName", "X"), kToday)),
+      "field");
   EXPECT_EQ(Refused(ValidateValue(Request(common::v1::PARTY_REFERRER,
                                           "contact.email", "pc@police.uk"),
                                   kToday)),
@@ -131,9 +131,9 @@ TEST(RectifyTest, AppliesToThePersonNamedAndReturnsTheOldValue) {
   ASSERT_TRUE(old.ok());
   EXPECT_THAT(referral.subject().address().lines(),
               ::testing::ElementsAre("1 A St", "B"));
-  EXPECT_EQ(HistoryField(Request(common::v1::PARTY_CHILD, "dateOfBirth", "",
-                                 2)),
-            "children[2].dateOfBirth");
+  EXPECT_EQ(
+      HistoryField(Request(common::v1::PARTY_CHILD, "dateOfBirth", "", 2)),
+      "children[2].dateOfBirth");
   EXPECT_TRUE(ChangesIndexes("name.givenNames"));
   EXPECT_TRUE(ChangesIndexes("dateOfBirth"));
   EXPECT_FALSE(ChangesIndexes("contact.phone"));
@@ -150,9 +150,9 @@ TEST(RectifyTest, HistoryValuesAreSealedToTheirRowAndColumn) {
   auto sealed = SealRectifiedValue(*keys, "Smyth", "FD-HHHHHHHHHHH1", 2, "old");
   ASSERT_TRUE(sealed.ok());
   EXPECT_EQ(sealed->find("Smyth"), std::string::npos);
-  EXPECT_EQ(keys->Open(*sealed, "FD-HHHHHHHHHHH1:2:rectification:old")
-                .value_or(""),
-            "Smyth");
+  EXPECT_EQ(
+      keys->Open(*sealed, "FD-HHHHHHHHHHH1:2:rectification:old").value_or(""),
+      "Smyth");
   EXPECT_FALSE(keys->Open(*sealed, "FD-HHHHHHHHHHH1:2:rectification:new").ok());
   EXPECT_FALSE(keys->Open(*sealed, "FD-HHHHHHHHHHH1:1:rectification:old").ok());
 }
