@@ -123,77 +123,79 @@ retention::ErasureSchedule ClosedCaseSchedule(AllocationRights& rights,
     return rights.EraseOnSchedule(tx, reference, now);
   };
   return schedule;
-  absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
-      store::Tx & tx, const Caller&, const common::v1::RectifyRequest& request,
-      absl::Time now) {
-    if (absl::Status s = rights::ValidateValue(
-            request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+}
+
+absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
+    store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
+    absl::Time now) {
+  if (absl::Status s = rights::ValidateValue(
+          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+      !s.ok()) {
+    return s;
+  }
+  const std::string& reference = request.person().reference();
+  common::v1::RectifyResponse response;
+  response.set_service(service());
+  absl::StatusOr<std::vector<store::Row>> rows =
+      tx.Query("SELECT sealed_decision FROM placements WHERE reference = $1",
+               {reference});
+  if (!rows.ok()) return rows.status();
+  if (!rows->empty()) {
+    absl::StatusOr<std::string> plain =
+        rights::OpenSealed(tx, keys(), rows->front().Text(0), reference);
+    if (rights::IsErased(plain.status())) return plain.status();
+    triage::v1::TriageDecided decided;
+    if (!plain.ok() || !decided.ParseFromString(*plain)) {
+      return absl::DataLossError("sealed decision did not open");
+    }
+    absl::StatusOr<std::string> old =
+        rights::Apply(request, *decided.mutable_referral());
+    if (!old.ok()) return old.status();
+    if (rights::ChangesIndexes(request.field())) {
+      decided.set_subject_index(
+          intake::IndexPeople(keys(), decided.referral(),
+                              intake::v1::REFERRAL_STATUS_ACCEPTED,
+                              decided.decision().front_door())
+              .subject);
+    }
+    // Sealed as AllocationCore::Save seals it: the reference bound.
+    absl::StatusOr<std::string> sealed = rights::SealFor(
+        tx, keys(), reference, decided.SerializeAsString(), reference, now);
+    if (!sealed.ok()) return sealed.status();
+    absl::StatusOr<int64_t> updated = tx.Exec(
+        "UPDATE placements SET sealed_decision = $2 WHERE reference = $1",
+        {reference, store::Blob{*std::move(sealed)}});
+    if (!updated.ok()) return updated.status();
+    int copies = 1;
+    if (request.person().party() == common::v1::PARTY_REFERRER) {
+      absl::StatusOr<int> events =
+          rights::RectifyOutboxCopies<allocation::v1::PlacementChanged>(
+              tx, keys(), reference, {kPlacementChangedTopic}, now,
+              [&](allocation::v1::PlacementChanged& changed) -> absl::Status {
+                common::v1::Referral holder;
+                *holder.mutable_referrer() = changed.referrer();
+                absl::StatusOr<std::string> before =
+                    rights::Apply(request, holder);
+                if (!before.ok()) return before.status();
+                *changed.mutable_referrer() = holder.referrer();
+                return absl::OkStatus();
+              });
+      if (!events.ok()) return events.status();
+      copies += *events;
+    }
+    if (absl::Status s = rights::RecordRectification(
+            tx, keys(), reference, now, rights::HistoryField(request), *old,
+            request.value());
         !s.ok()) {
       return s;
     }
-    const std::string& reference = request.person().reference();
-    common::v1::RectifyResponse response;
-    response.set_service(service());
-    absl::StatusOr<std::vector<store::Row>> rows =
-        tx.Query("SELECT sealed_decision FROM placements WHERE reference = $1",
-                 {reference});
-    if (!rows.ok()) return rows.status();
-    if (!rows->empty()) {
-      absl::StatusOr<std::string> plain =
-          rights::OpenSealed(tx, keys(), rows->front().Text(0), reference);
-      if (rights::IsErased(plain.status())) return plain.status();
-      triage::v1::TriageDecided decided;
-      if (!plain.ok() || !decided.ParseFromString(*plain)) {
-        return absl::DataLossError("sealed decision did not open");
-      }
-      absl::StatusOr<std::string> old =
-          rights::Apply(request, *decided.mutable_referral());
-      if (!old.ok()) return old.status();
-      if (rights::ChangesIndexes(request.field())) {
-        decided.set_subject_index(
-            intake::IndexPeople(keys(), decided.referral(),
-                                intake::v1::REFERRAL_STATUS_ACCEPTED,
-                                decided.decision().front_door())
-                .subject);
-      }
-      // Sealed as AllocationCore::Save seals it: the reference bound.
-      absl::StatusOr<std::string> sealed = rights::SealFor(
-          tx, keys(), reference, decided.SerializeAsString(), reference, now);
-      if (!sealed.ok()) return sealed.status();
-      absl::StatusOr<int64_t> updated = tx.Exec(
-          "UPDATE placements SET sealed_decision = $2 WHERE reference = $1",
-          {reference, store::Blob{*std::move(sealed)}});
-      if (!updated.ok()) return updated.status();
-      int copies = 1;
-      if (request.person().party() == common::v1::PARTY_REFERRER) {
-        absl::StatusOr<int> events =
-            rights::RectifyOutboxCopies<allocation::v1::PlacementChanged>(
-                tx, keys(), reference, {kPlacementChangedTopic}, now,
-                [&](allocation::v1::PlacementChanged& changed) -> absl::Status {
-                  common::v1::Referral holder;
-                  *holder.mutable_referrer() = changed.referrer();
-                  absl::StatusOr<std::string> before =
-                      rights::Apply(request, holder);
-                  if (!before.ok()) return before.status();
-                  *changed.mutable_referrer() = holder.referrer();
-                  return absl::OkStatus();
-                });
-        if (!events.ok()) return events.status();
-        copies += *events;
-      }
-      if (absl::Status s = rights::RecordRectification(
-              tx, keys(), reference, now, rights::HistoryField(request), *old,
-              request.value());
-          !s.ok()) {
-        return s;
-      }
-      response.set_copies_corrected(copies);
-    }
-    absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
-    if (!state.ok()) return state.status();
-    *response.mutable_state() = *std::move(state);
-    return response;
+    response.set_copies_corrected(copies);
   }
+  absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
+  if (!state.ok()) return state.status();
+  *response.mutable_state() = *std::move(state);
+  return response;
+}
 
 // allocation-svc keeps no index of people: by reference only.
 absl::StatusOr<common::v1::FindPersonResponse> AllocationRights::FindIn(
@@ -249,7 +251,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> AllocationRights::ExportFrom(
   triage::v1::TriageDecided event;
   bool erased = state->has_erased_at();
   if (!erased) {
-    absl::StatusOr<std::string> plain = rights::OpenSealed(tx, keys(), row.Text(15), reference);
+    absl::StatusOr<std::string> plain =
+        rights::OpenSealed(tx, keys(), row.Text(15), reference);
     if (!plain.ok() && !rights::IsErasedOpen(plain.status())) {
       return absl::DataLossError("the sealed decision did not open");
     }

@@ -165,7 +165,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> NotifyRights::ExportFrom(
     v1::Notification notification;
     bool open = false;
     if (!erased) {
-      absl::StatusOr<std::string> plain = rights::OpenSealed(tx, keys(), row.Text(6), id);
+      absl::StatusOr<std::string> plain =
+          rights::OpenSealed(tx, keys(), row.Text(6), id);
       if (!plain.ok() && !rights::IsErasedOpen(plain.status())) {
         return absl::DataLossError("a sealed notification did not open");
       }

@@ -114,90 +114,92 @@ absl::Status TriageRights::EraseIn(store::Tx& tx, const std::string& reference,
     if (!blanked.ok()) return blanked.status();
   }
   return absl::OkStatus();
-  absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
-      store::Tx & tx, const Caller&, const common::v1::RectifyRequest& request,
-      absl::Time now) {
-    if (absl::Status s = rights::ValidateValue(
-            request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+}
+
+absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
+    store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
+    absl::Time now) {
+  if (absl::Status s = rights::ValidateValue(
+          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+      !s.ok()) {
+    return s;
+  }
+  const std::string& reference = request.person().reference();
+  common::v1::RectifyResponse response;
+  response.set_service(service());
+  absl::StatusOr<std::vector<store::Row>> rows =
+      tx.Query("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
+               {reference});
+  if (!rows.ok()) return rows.status();
+  if (!rows->empty()) {
+    absl::StatusOr<std::string> plain =
+        rights::OpenSealed(tx, keys(), rows->front().Text(0), reference);
+    if (rights::IsErased(plain.status())) return plain.status();
+    intake::v1::ReferralReceived event;
+    if (!plain.ok() || !event.ParseFromString(*plain)) {
+      return absl::DataLossError("sealed referral event did not open");
+    }
+    absl::StatusOr<std::string> old =
+        rights::Apply(request, *event.mutable_referral());
+    if (!old.ok()) return old.status();
+    const bool reindex = rights::ChangesIndexes(request.field());
+    if (reindex) {
+      // As intake-svc indexed it, from the corrected referral.
+      intake::SetIndexes(intake::IndexPeople(keys(), event.referral(),
+                                             event.receipt().status(),
+                                             event.receipt().front_door()),
+                         event);
+    }
+    absl::StatusOr<std::string> sealed = rights::SealFor(
+        tx, keys(), reference, event.SerializeAsString(), reference, now);
+    if (!sealed.ok()) return sealed.status();
+    absl::StatusOr<int64_t> updated = tx.Exec(
+        "UPDATE triage_referrals SET sealed_event = $2, subject_index = $3 "
+        "WHERE reference = $1",
+        {reference, store::Blob{*std::move(sealed)}, event.subject_index()});
+    if (!updated.ok()) return updated.status();
+    if (reindex) {
+      for (const auto& [sql, params] :
+           {std::pair<const char*, store::Params>{
+                "UPDATE marac_referrals SET subject_index = $2 "
+                "WHERE reference = $1",
+                {reference, event.subject_index()}},
+            {"UPDATE suspect_links SET suspect_index = $2, "
+             "suspect_name_index = $3, victim_index = $4, "
+             "victim_name_index = $5 WHERE reference = $1",
+             {reference, event.suspect_index(), event.suspect_name_index(),
+              event.victim_index(), event.victim_name_index()}}}) {
+        absl::StatusOr<int64_t> n = tx.Exec(sql, params);
+        if (!n.ok()) return n.status();
+      }
+    }
+    int copies = 1;
+    absl::StatusOr<int> events =
+        rights::RectifyOutboxCopies<triage::v1::TriageDecided>(
+            tx, keys(), reference,
+            {kDecidedForAllocationTopic, kDecidedForNotifyTopic}, now,
+            [&](triage::v1::TriageDecided& decided) -> absl::Status {
+              absl::StatusOr<std::string> before =
+                  rights::Apply(request, *decided.mutable_referral());
+              if (!before.ok()) return before.status();
+              decided.set_subject_index(event.subject_index());
+              return absl::OkStatus();
+            });
+    if (!events.ok()) return events.status();
+    copies += *events;
+    if (absl::Status s = rights::RecordRectification(
+            tx, keys(), reference, now, rights::HistoryField(request), *old,
+            request.value());
         !s.ok()) {
       return s;
     }
-    const std::string& reference = request.person().reference();
-    common::v1::RectifyResponse response;
-    response.set_service(service());
-    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-        "SELECT sealed_event FROM triage_referrals WHERE reference = $1",
-        {reference});
-    if (!rows.ok()) return rows.status();
-    if (!rows->empty()) {
-      absl::StatusOr<std::string> plain =
-          rights::OpenSealed(tx, keys(), rows->front().Text(0), reference);
-      if (rights::IsErased(plain.status())) return plain.status();
-      intake::v1::ReferralReceived event;
-      if (!plain.ok() || !event.ParseFromString(*plain)) {
-        return absl::DataLossError("sealed referral event did not open");
-      }
-      absl::StatusOr<std::string> old =
-          rights::Apply(request, *event.mutable_referral());
-      if (!old.ok()) return old.status();
-      const bool reindex = rights::ChangesIndexes(request.field());
-      if (reindex) {
-        // As intake-svc indexed it, from the corrected referral.
-        intake::SetIndexes(intake::IndexPeople(keys(), event.referral(),
-                                               event.receipt().status(),
-                                               event.receipt().front_door()),
-                           event);
-      }
-      absl::StatusOr<std::string> sealed = rights::SealFor(
-          tx, keys(), reference, event.SerializeAsString(), reference, now);
-      if (!sealed.ok()) return sealed.status();
-      absl::StatusOr<int64_t> updated = tx.Exec(
-          "UPDATE triage_referrals SET sealed_event = $2, subject_index = $3 "
-          "WHERE reference = $1",
-          {reference, store::Blob{*std::move(sealed)}, event.subject_index()});
-      if (!updated.ok()) return updated.status();
-      if (reindex) {
-        for (const auto& [sql, params] :
-             {std::pair<const char*, store::Params>{
-                  "UPDATE marac_referrals SET subject_index = $2 "
-                  "WHERE reference = $1",
-                  {reference, event.subject_index()}},
-              {"UPDATE suspect_links SET suspect_index = $2, "
-               "suspect_name_index = $3, victim_index = $4, "
-               "victim_name_index = $5 WHERE reference = $1",
-               {reference, event.suspect_index(), event.suspect_name_index(),
-                event.victim_index(), event.victim_name_index()}}}) {
-          absl::StatusOr<int64_t> n = tx.Exec(sql, params);
-          if (!n.ok()) return n.status();
-        }
-      }
-      int copies = 1;
-      absl::StatusOr<int> events =
-          rights::RectifyOutboxCopies<triage::v1::TriageDecided>(
-              tx, keys(), reference,
-              {kDecidedForAllocationTopic, kDecidedForNotifyTopic}, now,
-              [&](triage::v1::TriageDecided& decided) -> absl::Status {
-                absl::StatusOr<std::string> before =
-                    rights::Apply(request, *decided.mutable_referral());
-                if (!before.ok()) return before.status();
-                decided.set_subject_index(event.subject_index());
-                return absl::OkStatus();
-              });
-      if (!events.ok()) return events.status();
-      copies += *events;
-      if (absl::Status s = rights::RecordRectification(
-              tx, keys(), reference, now, rights::HistoryField(request), *old,
-              request.value());
-          !s.ok()) {
-        return s;
-      }
-      response.set_copies_corrected(copies);
-    }
-    absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
-    if (!state.ok()) return state.status();
-    *response.mutable_state() = *std::move(state);
-    return response;
+    response.set_copies_corrected(copies);
   }
+  absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
+  if (!state.ok()) return state.status();
+  *response.mutable_state() = *std::move(state);
+  return response;
+}
 
 // By reference: the referral's subject. By name and date of birth: the
 // referrals whose subject has that blind index, and those naming the
@@ -340,7 +342,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> TriageRights::ExportFrom(
     triage::v1::Decision decision;
     bool open = false;
     if (!erased) {
-      absl::StatusOr<std::string> plain = rights::OpenSealed(tx, keys(), row.Text(7), id);
+      absl::StatusOr<std::string> plain =
+          rights::OpenSealed(tx, keys(), row.Text(7), id);
       if (!plain.ok() && !rights::IsErasedOpen(plain.status())) {
         return absl::DataLossError("a sealed decision did not open");
       }
@@ -374,8 +377,8 @@ absl::StatusOr<common::v1::ExportSubjectResponse> TriageRights::ExportFrom(
     assessment.set_reference(reference);
     bool assessed = false;
     if (!erased) {
-      absl::StatusOr<std::string> plain =
-          rights::OpenSealed(tx, keys(), row.Text(8), absl::StrCat(id, ":assessment"));
+      absl::StatusOr<std::string> plain = rights::OpenSealed(
+          tx, keys(), row.Text(8), absl::StrCat(id, ":assessment"));
       if (!plain.ok() && !rights::IsErasedOpen(plain.status())) {
         return absl::DataLossError("a sealed assessment did not open");
       }
