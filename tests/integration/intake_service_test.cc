@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "common/rights/data_keys.h"
 #include "common/audit/audit.h"
 #include "common/audit/history.h"
 #include "common/config/config.h"
@@ -592,7 +593,8 @@ TEST_F(IntakeServiceTest, EventsCarryTheSameSuspectIndexForOnePerson) {
                           {id});
                       if (!rows.ok()) return rows.status();
                       if (rows->size() != 1) return absl::NotFoundError(id);
-                      auto plain = keys->Open((*rows)[0].Text(0), id);
+                      auto plain =
+                          rights::OpenSealed(tx, *keys, (*rows)[0].Text(0), id);
                       if (!plain.ok()) return plain.status();
                       if (!out.ParseFromString(*plain)) {
                         return absl::DataLossError(id);
