@@ -404,23 +404,29 @@ absl::StatusOr<std::vector<Positioned>> NotifyCore::Fetch(const Caller& caller,
   const int64_t n = std::clamp(limit, 1, kMaxFetch);
   std::vector<Positioned> out;
   absl::Status status = store_.Read([&](store::Tx& tx) -> absl::Status {
-    absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-        "SELECT seq, id, sealed FROM notifications WHERE recipient_agency = $1 "
-        "AND seq > $2 ORDER BY seq LIMIT $3",
-        {caller.agency_id, after_seq, n});
-    if (!rows.ok()) return rows.status();
-    for (const store::Row& row : *rows) {
-      Positioned p;
-      p.seq = row.Int(0);
-      absl::StatusOr<std::string> plain =
-          rights::OpenSealed(tx, keys_, row.Text(2), row.Text(1));
-      // An erased referral's notifications are passed over: the stream
-      // goes on after them.
-      if (rights::IsErased(plain.status())) continue;
-      if (!plain.ok() || !p.notification.ParseFromString(*plain)) {
-        return absl::DataLossError("sealed notification did not open");
+    // An erased referral's notifications are passed over: the stream goes
+    // on after them. A page of nothing but those is read past, so that a
+    // run of them longer than a page cannot look like the end.
+    int64_t after = after_seq;
+    while (true) {
+      absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
+          "SELECT seq, id, sealed FROM notifications WHERE recipient_agency = "
+          "$1 AND seq > $2 ORDER BY seq LIMIT $3",
+          {caller.agency_id, after, n});
+      if (!rows.ok()) return rows.status();
+      for (const store::Row& row : *rows) {
+        Positioned p;
+        p.seq = row.Int(0);
+        after = p.seq;
+        absl::StatusOr<std::string> plain =
+            rights::OpenSealed(tx, keys_, row.Text(2), row.Text(1));
+        if (rights::IsErased(plain.status())) continue;
+        if (!plain.ok() || !p.notification.ParseFromString(*plain)) {
+          return absl::DataLossError("sealed notification did not open");
+        }
+        out.push_back(std::move(p));
       }
-      out.push_back(std::move(p));
+      if (!out.empty() || static_cast<int64_t>(rows->size()) < n) break;
     }
     return absl::OkStatus();
   });

@@ -4,8 +4,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "common/rights/data_keys.h"
 #include "common/config/config.h"
+#include "common/rights/data_keys.h"
 #include "common/status/errors.h"
 #include "google/protobuf/util/time_util.h"
 #include "absl/strings/match.h"
@@ -209,6 +209,37 @@ TEST_F(NotifyCoreTest, AReplayWithAnAlteredBodyChangesNothing) {
             original->front().notification.SerializeAsString());
   EXPECT_THAT(Kinds("stoke-childrens-social-care"), ElementsAre("csc_alert"));
   EXPECT_EQ(Count("SELECT COUNT(*) FROM audit_log"), audited);
+}
+
+// A partner's stream passes over an erased referral's notifications (they
+// no longer open), however many of them come in a row: a page of nothing
+// but those is read past, not taken for the end of the stream.
+TEST_F(NotifyCoreTest, ARunOfErasedNotificationsLongerThanAPageIsPassedOver) {
+  const std::vector<std::string> refs = {"FD-HHHHHHHHHHH1", "FD-HHHHHHHHHHH2",
+                                         "FD-HHHHHHHHHHH3", "FD-HHHHHHHHHHH4"};
+  for (const std::string& ref : refs) {
+    ASSERT_TRUE(Wait<bool>([&](auto done) {
+                  core_->TriageDecided(Service("triage-svc"), HighRisk(ref),
+                                       done);
+                }).value_or(false));
+  }
+  ASSERT_TRUE(store_
+                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                    for (int i = 0; i < 3; ++i) {
+                      absl::StatusOr<bool> destroyed =
+                          rights::DestroyDataKey(tx, refs[i], clock_.Now());
+                      if (!destroyed.ok()) return destroyed.status();
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  auto got = core_->Fetch(Agency("staffs-police-hub"), 0, 2);
+  ASSERT_TRUE(got.ok()) << got.status();
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->front().notification.marac_alert().reference(), refs[3]);
+  auto rest = core_->Fetch(Agency("staffs-police-hub"), got->front().seq, 2);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_TRUE(rest->empty());
 }
 
 TEST_F(NotifyCoreTest, TellsExactlyWhomTheDecisionNames) {
