@@ -7,6 +7,7 @@
 #include "allocation-svc/allocation_core.h"
 #include "allocation-svc/migrations.h"
 #include "allocation-svc/seal_reasons.h"
+#include "common/rights/data_keys.h"
 #include "common/rights/exporting.h"
 #include "common/rights/rectify.h"
 #include "common/rights/redaction.h"

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/rights/data_keys.h"
 #include "common/rights/exporting.h"
 #include "common/rights/rectify.h"
 #include "common/rights/redaction.h"

@@ -167,6 +167,7 @@ cat > "$WORK/web-svc.json" <<JSON
  "intake": {"target": "localhost:${API[intake-svc]}"},
  "triage": {"target": "localhost:${API[triage-svc]}"},
  "allocation": {"target": "localhost:${API[allocation-svc]}"},
+ "notify": {"target": "localhost:${API[notify-svc]}"},
  "store": {"sqlitePath": "$WORK/web.db"},
  "keyRingFile": "$WORK/keys.json",
  "shutdownGraceSeconds": 5,

@@ -66,7 +66,8 @@ TEST(RightsArgsTest, ExportTakesAPartyAChildAFormatAndAFile) {
 TEST(RightsArgsTest, RefusalsNameTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> kBad = {
       {{"rights"}, "usage: rights find"},
-      {{"rights", "erase-everything"}, "usage: rights find"},
+      {{"rights", "erase-everything"},
+       "rights erase-everything: expected find, export, restrict"},
       {{"rights", "find"}, "usage: rights find"},
       {{"rights", "find", "--reference=R", "--given=G"}, "one or the other"},
       {{"rights", "find", "--given=G", "--dob=1990-01-01"}, "--family"},

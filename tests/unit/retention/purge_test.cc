@@ -156,7 +156,7 @@ TEST_F(PurgeTest, AServicesOwnRecordTypeIsPurgedAndCountedByItsLabel) {
                        -> absl::StatusOr<absl::Duration> {
                      return absl::Minutes(3);
                    }};
-  Purger purger(*store_, clock, Schedule(), {mine});
+  Purger purger(*store_, clock, Schedule(), /*erasures=*/{}, {mine});
   Event(1, absl::Hours(24 * 8));
   ASSERT_TRUE(purger.PurgeOnce().ok());
   EXPECT_EQ(purger.purged_total(), 6);
