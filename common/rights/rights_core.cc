@@ -237,24 +237,6 @@ absl::Status RightsCore::RestrictionChanged(store::Tx&, const Caller&,
   return absl::OkStatus();
 }
 
-absl::StatusOr<common::v1::FindPersonResponse> RightsCore::FindIn(
-    store::Tx&, const common::v1::FindPersonRequest&, absl::Time) {
-  return absl::UnimplementedError(
-      absl::StrCat(service_, " does not find people yet"));
-}
-
-absl::StatusOr<common::v1::ExportSubjectResponse> RightsCore::ExportFrom(
-    store::Tx&, const common::v1::ExportSubjectRequest&, absl::Time) {
-  return absl::UnimplementedError(
-      absl::StrCat(service_, " does not export a person's data yet"));
-}
-
-absl::StatusOr<common::v1::RectifyResponse> RightsCore::RectifyIn(
-    store::Tx&, const Caller&, const common::v1::RectifyRequest&, absl::Time) {
-  return absl::UnimplementedError(
-      absl::StrCat(service_, " does not rectify yet"));
-}
-
 absl::Status RightsCore::EraseOnSchedule(store::Tx& tx,
                                          const std::string& reference,
                                          absl::Time now) {
@@ -300,11 +282,6 @@ absl::Status RightsCore::Shred(store::Tx& tx, const std::string& reference,
        {"moved_to_data_key", moved},
        {"outbox_events_dropped", *dropped}});
   return absl::OkStatus();
-}
-
-absl::Status RightsCore::EraseIn(store::Tx&, const std::string&, absl::Time) {
-  return absl::UnimplementedError(
-      absl::StrCat(service_, " does not erase yet"));
 }
 
 }  // namespace frontdoor::rights

@@ -75,21 +75,20 @@ class RightsCore {
   // The service's parts, each run inside one write transaction with the
   // caller and the request checked; the audit row is written by RightsCore
   // in the same transaction. `now` is the clock's time of the request.
-  // Defaults: UNIMPLEMENTED.
   virtual absl::StatusOr<common::v1::FindPersonResponse> FindIn(
       store::Tx& tx, const common::v1::FindPersonRequest& request,
-      absl::Time now);
+      absl::Time now) = 0;
   virtual absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
       store::Tx& tx, const common::v1::ExportSubjectRequest& request,
-      absl::Time now);
+      absl::Time now) = 0;
   virtual absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
       store::Tx& tx, const Caller& caller,
-      const common::v1::RectifyRequest& request, absl::Time now);
+      const common::v1::RectifyRequest& request, absl::Time now) = 0;
   // Destroys the referral's data key and blanks what is personal outside
   // sealed values (SaveErased is done by RightsCore afterwards). Called
   // only when the referral is not held and not yet erased.
   virtual absl::Status EraseIn(store::Tx& tx, const std::string& reference,
-                               absl::Time now);
+                               absl::Time now) = 0;
 
   // What every EraseIn does first: each value of the referral in `columns`
   // (the service's data-key columns, rewrap::SealedColumn::reference_sql
