@@ -126,17 +126,11 @@ retention::ErasureSchedule ClosedCaseSchedule(AllocationRights& rights,
   return schedule;
 }
 
-absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
+absl::StatusOr<int> AllocationRights::RectifyIn(
     store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
     absl::Time now) {
-  if (absl::Status s = rights::ValidateValue(
-          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
-      !s.ok()) {
-    return s;
-  }
   const std::string& reference = request.person().reference();
-  common::v1::RectifyResponse response;
-  response.set_service(service());
+  int copies = 0;
   absl::StatusOr<std::vector<store::Row>> rows =
       tx.Query("SELECT sealed_decision FROM placements WHERE reference = $1",
                {reference});
@@ -167,7 +161,7 @@ absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
         "UPDATE placements SET sealed_decision = $2 WHERE reference = $1",
         {reference, store::Blob{*std::move(sealed)}});
     if (!updated.ok()) return updated.status();
-    int copies = 1;
+    copies = 1;
     if (request.person().party() == common::v1::PARTY_REFERRER) {
       absl::StatusOr<int> events =
           rights::RectifyOutboxCopies<allocation::v1::PlacementChanged>(
@@ -190,12 +184,8 @@ absl::StatusOr<common::v1::RectifyResponse> AllocationRights::RectifyIn(
         !s.ok()) {
       return s;
     }
-    response.set_copies_corrected(copies);
   }
-  absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
-  if (!state.ok()) return state.status();
-  *response.mutable_state() = *std::move(state);
-  return response;
+  return copies;
 }
 
 // allocation-svc keeps no index of people: by reference only.

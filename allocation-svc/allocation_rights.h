@@ -28,9 +28,9 @@ class AllocationRights final : public rights::RightsCore {
   // Corrects the referral inside the placement's sealed decision event
   // (and its subject index when a name or date of birth changes), and the
   // referrer's details in PlacementChanged events still on the outbox.
-  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
-      store::Tx& tx, const Caller& caller,
-      const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<int> RectifyIn(store::Tx& tx, const Caller& caller,
+                                const common::v1::RectifyRequest& request,
+                                absl::Time now) override;
   absl::StatusOr<common::v1::FindPersonResponse> FindIn(
       store::Tx& tx, const common::v1::FindPersonRequest& request,
       absl::Time now) override;

@@ -62,17 +62,11 @@ retention::ErasureSchedule ReturnedReferralSchedule(IntakeRights& rights,
   return schedule;
 }
 
-absl::StatusOr<common::v1::RectifyResponse> IntakeRights::RectifyIn(
+absl::StatusOr<int> IntakeRights::RectifyIn(
     store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
     absl::Time now) {
-  if (absl::Status s = rights::ValidateValue(
-          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
-      !s.ok()) {
-    return s;
-  }
   const std::string& reference = request.person().reference();
-  common::v1::RectifyResponse response;
-  response.set_service(service());
+  int copies = 0;
   absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
       "SELECT sealed_referral, status, front_door FROM referrals "
       "WHERE reference = $1",
@@ -103,7 +97,7 @@ absl::StatusOr<common::v1::RectifyResponse> IntakeRights::RectifyIn(
         {reference, store::Blob{*std::move(sealed)}, indexes.subject,
          indexes.subject_loose});
     if (!updated.ok()) return updated.status();
-    int copies = 1;
+    copies = 1;
     absl::StatusOr<int> events =
         rights::RectifyOutboxCopies<intake::v1::ReferralReceived>(
             tx, keys(), reference,
@@ -127,12 +121,8 @@ absl::StatusOr<common::v1::RectifyResponse> IntakeRights::RectifyIn(
         !s.ok()) {
       return s;
     }
-    response.set_copies_corrected(copies);
   }
-  absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
-  if (!state.ok()) return state.status();
-  *response.mutable_state() = *std::move(state);
-  return response;
+  return copies;
 }
 
 // By reference: the referral's subject. By name and date of birth: the

@@ -28,9 +28,9 @@ class IntakeRights final : public rights::RightsCore {
   // Corrects the sealed referral and the ReferralReceived events still on
   // the outbox (queued, held back or delivered and not yet purged), with
   // the blind indexes computed again when a name or date of birth changes.
-  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
-      store::Tx& tx, const Caller& caller,
-      const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<int> RectifyIn(store::Tx& tx, const Caller& caller,
+                                const common::v1::RectifyRequest& request,
+                                absl::Time now) override;
   absl::StatusOr<common::v1::FindPersonResponse> FindIn(
       store::Tx& tx, const common::v1::FindPersonRequest& request,
       absl::Time now) override;

@@ -84,23 +84,10 @@ void NotifyRights::RestrictionCommitted(const std::string&, bool restricted) {
   if (!agencies.empty() && on_released_) on_released_(agencies);
 }
 
-absl::StatusOr<common::v1::RectifyResponse> NotifyRights::RectifyIn(
-    store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
-    absl::Time now) {
-  // Refused as the other services refuse it, so that the answers agree.
-  if (absl::Status s = rights::ValidateValue(
-          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
-      !s.ok()) {
-    return s;
-  }
-  common::v1::RectifyResponse response;
-  response.set_service(service());
-  response.set_copies_corrected(0);
-  absl::StatusOr<common::v1::RightsState> state =
-      StateIn(tx, request.person().reference());
-  if (!state.ok()) return state.status();
-  *response.mutable_state() = *std::move(state);
-  return response;
+absl::StatusOr<int> NotifyRights::RectifyIn(store::Tx&, const Caller&,
+                                            const common::v1::RectifyRequest&,
+                                            absl::Time) {
+  return 0;
 }
 
 absl::Status NotifyRights::EraseIn(store::Tx& tx, const std::string& reference,

@@ -41,9 +41,9 @@ class NotifyRights final : public rights::RightsCore {
                             bool restricted) override;
   // Past notifications are records of what was sent: none is rewritten
   // (copies_corrected 0).
-  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
-      store::Tx& tx, const Caller& caller,
-      const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<int> RectifyIn(store::Tx& tx, const Caller& caller,
+                                const common::v1::RectifyRequest& request,
+                                absl::Time now) override;
 
   absl::StatusOr<common::v1::FindPersonResponse> FindIn(
       store::Tx& tx, const common::v1::FindPersonRequest& request,

@@ -116,17 +116,11 @@ absl::Status TriageRights::EraseIn(store::Tx& tx, const std::string& reference,
   return absl::OkStatus();
 }
 
-absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
+absl::StatusOr<int> TriageRights::RectifyIn(
     store::Tx& tx, const Caller&, const common::v1::RectifyRequest& request,
     absl::Time now) {
-  if (absl::Status s = rights::ValidateValue(
-          request, absl::ToCivilDay(now, absl::UTCTimeZone()));
-      !s.ok()) {
-    return s;
-  }
   const std::string& reference = request.person().reference();
-  common::v1::RectifyResponse response;
-  response.set_service(service());
+  int copies = 0;
   absl::StatusOr<std::vector<store::Row>> rows =
       tx.Query("SELECT sealed_event FROM triage_referrals WHERE reference = $1",
                {reference});
@@ -173,7 +167,7 @@ absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
         if (!n.ok()) return n.status();
       }
     }
-    int copies = 1;
+    copies = 1;
     absl::StatusOr<int> events =
         rights::RectifyOutboxCopies<triage::v1::TriageDecided>(
             tx, keys(), reference,
@@ -193,12 +187,8 @@ absl::StatusOr<common::v1::RectifyResponse> TriageRights::RectifyIn(
         !s.ok()) {
       return s;
     }
-    response.set_copies_corrected(copies);
   }
-  absl::StatusOr<common::v1::RightsState> state = StateIn(tx, reference);
-  if (!state.ok()) return state.status();
-  *response.mutable_state() = *std::move(state);
-  return response;
+  return copies;
 }
 
 // By reference: the referral's subject. By name and date of birth: the

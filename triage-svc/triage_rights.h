@@ -33,9 +33,9 @@ class TriageRights final : public rights::RightsCore {
   // of birth changes, the blind indexes in it, in triage_referrals,
   // marac_referrals and suspect_links) and the TriageDecided events still
   // on the outbox. Decisions hold no copy of the referral.
-  absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
-      store::Tx& tx, const Caller& caller,
-      const common::v1::RectifyRequest& request, absl::Time now) override;
+  absl::StatusOr<int> RectifyIn(store::Tx& tx, const Caller& caller,
+                                const common::v1::RectifyRequest& request,
+                                absl::Time now) override;
   absl::StatusOr<common::v1::FindPersonResponse> FindIn(
       store::Tx& tx, const common::v1::FindPersonRequest& request,
       absl::Time now) override;

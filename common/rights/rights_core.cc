@@ -8,6 +8,7 @@
 #include "common/logging/logging.h"
 #include "common/outbox/outbox.h"
 #include "common/rights/data_keys.h"
+#include "common/rights/rectify.h"
 
 namespace frontdoor::rights {
 namespace {
@@ -108,10 +109,30 @@ void RightsCore::Rectify(const Caller& caller,
                          const common::v1::RectifyRequest& request,
                          Done<common::v1::RectifyResponse> done) {
   const absl::Time now = clock_.Now();
+  // The value is checked alike in every service (intake's rules), before
+  // any transaction, so that the four answers agree.
+  if (CheckDataProtectionOfficer(caller).ok() && Validate(request).ok()) {
+    if (absl::Status s =
+            ValidateValue(request, absl::ToCivilDay(now, absl::UTCTimeZone()));
+        !s.ok()) {
+      done(s);
+      return;
+    }
+  }
   Run<common::v1::RectifyResponse>(
       store_, keys_, caller, now, request,
-      [this, caller, request, now](store::Tx& tx) {
-        return RectifyIn(tx, caller, request, now);
+      [this, caller, request,
+       now](store::Tx& tx) -> absl::StatusOr<common::v1::RectifyResponse> {
+        absl::StatusOr<int> copies = RectifyIn(tx, caller, request, now);
+        if (!copies.ok()) return copies.status();
+        absl::StatusOr<common::v1::RightsState> state =
+            StateIn(tx, request.person().reference());
+        if (!state.ok()) return state.status();
+        common::v1::RectifyResponse response;
+        response.set_service(service_);
+        response.set_copies_corrected(*copies);
+        *response.mutable_state() = *std::move(state);
+        return response;
       },
       [request](const common::v1::RectifyResponse& rectified) {
         return ActionOn(
@@ -138,9 +159,8 @@ void RightsCore::SetRestriction(
             !s.ok()) {
           return s;
         }
-        if (absl::Status s =
-                RestrictionChanged(tx, caller, request.reference(),
-                                   request.restricted(), now);
+        if (absl::Status s = RestrictionChanged(tx, caller, request.reference(),
+                                                request.restricted(), now);
             !s.ok()) {
           return s;
         }
@@ -151,8 +171,8 @@ void RightsCore::SetRestriction(
             request.restricted() ? kAuditRestrict : kAuditRestrictionLifted,
             request.reference(), request.reason());
       },
-      [this, request, done = std::move(done)](
-          absl::StatusOr<common::v1::RightsState> state) {
+      [this, request,
+       done = std::move(done)](absl::StatusOr<common::v1::RightsState> state) {
         if (state.ok()) {
           RestrictionCommitted(request.reference(), request.restricted());
         }

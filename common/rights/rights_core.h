@@ -81,7 +81,10 @@ class RightsCore {
   virtual absl::StatusOr<common::v1::ExportSubjectResponse> ExportFrom(
       store::Tx& tx, const common::v1::ExportSubjectRequest& request,
       absl::Time now) = 0;
-  virtual absl::StatusOr<common::v1::RectifyResponse> RectifyIn(
+  // RectifyIn corrects the service's copies and answers how many (the
+  // value already checked, rectify.h ValidateValue); RightsCore answers
+  // them with the state.
+  virtual absl::StatusOr<int> RectifyIn(
       store::Tx& tx, const Caller& caller,
       const common::v1::RectifyRequest& request, absl::Time now) = 0;
   // Destroys the referral's data key and blanks what is personal outside
