@@ -98,7 +98,7 @@ class AllocationServerImpl final
     if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
             config.notify(), config.server().tls(), clock,
             kPlacementChangedTopic, kRelayActor,
-            &notify::v1::NotifyInbox::Stub::DeliverPlacementChanged);
+            &notify::v1::NotifyInbox::Stub::async::DeliverPlacementChanged);
         !s.ok()) {
       return s;
     }

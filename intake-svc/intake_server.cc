@@ -68,14 +68,14 @@ class IntakeServerImpl final : public server::RunningService<IntakeServer> {
     if (absl::Status s = AddHop<triage::v1::TriageInbox>(
             config.triage(), config.server().tls(), clock,
             kReferralReceivedTopic, kRelayActor,
-            &triage::v1::TriageInbox::Stub::DeliverReferral);
+            &triage::v1::TriageInbox::Stub::async::DeliverReferral);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
             config.notify(), config.server().tls(), clock,
             kReferralReceivedForNotifyTopic, kRelayActor,
-            &notify::v1::NotifyInbox::Stub::DeliverReferralReceived);
+            &notify::v1::NotifyInbox::Stub::async::DeliverReferralReceived);
         !s.ok()) {
       return s;
     }

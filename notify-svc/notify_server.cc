@@ -112,7 +112,7 @@ class NotifyServerImpl final : public server::RunningService<NotifyServer> {
       push_topics.push_back(PushTopic(r.agency_id()));
       if (absl::Status s = AddHop<v1::PartnerInbox>(
               downstream, config.server().tls(), clock, push_topics.back(),
-              kPushActor, &v1::PartnerInbox::Stub::Deliver,
+              kPushActor, &v1::PartnerInbox::Stub::async::Deliver,
               PushRelayOptions(config.push()));
           !s.ok()) {
         return s;

@@ -64,21 +64,21 @@ class TriageServerImpl final : public server::RunningService<TriageServer> {
     if (absl::Status s = AddHop<allocation::v1::AllocationInbox>(
             config.allocation(), config.server().tls(), clock,
             kDecidedForAllocationTopic, kRelayActor,
-            &allocation::v1::AllocationInbox::Stub::DeliverDecision);
+            &allocation::v1::AllocationInbox::Stub::async::DeliverDecision);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
             config.notify(), config.server().tls(), clock,
             kDecidedForNotifyTopic, kRelayActor,
-            &notify::v1::NotifyInbox::Stub::DeliverTriageDecided);
+            &notify::v1::NotifyInbox::Stub::async::DeliverTriageDecided);
         !s.ok()) {
       return s;
     }
     if (absl::Status s = AddHop<notify::v1::NotifyInbox>(
             config.notify(), config.server().tls(), clock,
             kSerialPerpetratorTopic, kRelayActor,
-            &notify::v1::NotifyInbox::Stub::DeliverSerialPerpetrator);
+            &notify::v1::NotifyInbox::Stub::async::DeliverSerialPerpetrator);
         !s.ok()) {
       return s;
     }

@@ -9,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
@@ -69,14 +70,16 @@ inline absl::Status CheckDownstreams(
 
 // Delivers one topic's events to the next service, one unary RPC per event:
 // opens the sealed payload (associated data: the event id), parses it as
-// `Message` and calls `call` with a deadline (the relay's, capped at
-// `deadline` from now), `actor` in the metadata and a new traceparent. OK
-// only when the receiver answers OK; any error means "retry later".
+// `Message` and calls `call` (gRPC's callback API) with a deadline (the
+// relay's, capped at `deadline` from now), `actor` in the metadata and a new
+// traceparent. OK only when the receiver answers OK; any error means "retry
+// later". Calls overlap: the relay keeps up to RelayOptions::window of them
+// in flight.
 template <typename Message, typename Response>
 class UnarySink final : public Sink {
  public:
-  using Call = std::function<grpc::Status(grpc::ClientContext*,
-                                          const Message&, Response*)>;
+  using Call = std::function<void(grpc::ClientContext*, const Message*,
+                                  Response*, std::function<void(grpc::Status)>)>;
 
   UnarySink(store::Store& store, const crypto::KeyRing& keys, std::string topic,
             absl::Duration deadline, std::string actor, Call call)
@@ -88,9 +91,22 @@ class UnarySink final : public Sink {
         call_(std::move(call)) {}
 
   absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    absl::Notification finished;
+    absl::Status outcome;
+    DeliverAsync(event, deadline, [&](absl::Status status) {
+      outcome = std::move(status);
+      finished.Notify();
+    });
+    finished.WaitForNotification();
+    return outcome;
+  }
+
+  void DeliverAsync(const Event& event, absl::Time deadline,
+                    std::function<void(absl::Status)> done) override {
     if (event.topic != topic_) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("this sink delivers ", topic_, ", not ", event.topic));
+      done(absl::FailedPreconditionError(
+          absl::StrCat("this sink delivers ", topic_, ", not ", event.topic)));
+      return;
     }
     // Under the referral's data key (or, sealed before data keys, the
     // ring). An erasure deletes its referral's events in the transaction
@@ -98,19 +114,32 @@ class UnarySink final : public Sink {
     // before: retried, it is found gone.
     absl::StatusOr<std::string> plain =
         rights::OpenSealed(store_, keys_, event.payload, event.event_id);
-    if (!plain.ok()) return plain.status();
-    Message message;
-    if (!message.ParseFromString(*plain)) {
-      return absl::DataLossError("outbox event does not parse");
+    if (!plain.ok()) {
+      done(plain.status());
+      return;
     }
-    grpc::ClientContext context;
-    context.set_deadline(
+    // What the call needs until its callback: freed there.
+    struct InFlight {
+      grpc::ClientContext context;
+      Message message;
+      Response response;
+    };
+    auto call = std::make_unique<InFlight>();
+    if (!call->message.ParseFromString(*plain)) {
+      done(absl::DataLossError("outbox event does not parse"));
+      return;
+    }
+    call->context.set_deadline(
         absl::ToChronoTime(std::min(deadline, absl::Now() + deadline_)));
-    context.AddMetadata(kSinkActorMetadataKey, actor_);
-    context.AddMetadata(std::string(kTraceparentHeader),
-                        FormatTraceparent(NewTrace(), NewSpanId()));
-    Response response;
-    return FromGrpcStatus(call_(&context, message, &response));
+    call->context.AddMetadata(kSinkActorMetadataKey, actor_);
+    call->context.AddMetadata(std::string(kTraceparentHeader),
+                              FormatTraceparent(NewTrace(), NewSpanId()));
+    InFlight* raw = call.release();
+    call_(&raw->context, &raw->message, &raw->response,
+          [raw, done = std::move(done)](grpc::Status status) {
+            std::unique_ptr<InFlight> owned(raw);
+            done(FromGrpcStatus(status));
+          });
   }
 
  private:
@@ -122,6 +151,12 @@ class UnarySink final : public Sink {
   Call call_;
 };
 
+// A unary method of `Service`'s callback stub, `&Service::Stub::async::M`.
+template <typename Service, typename Message, typename Response>
+using AsyncMethod = void (Service::Stub::async::*)(
+    grpc::ClientContext*, const Message*, Response*,
+    std::function<void(grpc::Status)>);
+
 // One hop to the next service: the channel's stub, the sink and the relay
 // of one topic, started together and stopped together.
 class Hop {
@@ -129,15 +164,14 @@ class Hop {
   // Connects to `downstream` over mTLS with `own` certificate and starts a
   // relay of `topic` (with `options`' back-off, and `options`' dead-letter
   // window or else the downstream's, DeadLetterAfter) that
-  // calls `method` of `Service`'s stub for each event. Errors name the step.
+  // calls `method` of `Service`'s callback stub (`&Stub::async::Method`)
+  // for each event. Errors name the step.
   template <typename Service, typename Message, typename Response>
   static absl::StatusOr<std::unique_ptr<Hop>> Start(
       const config::v1::Downstream& downstream,
       const config::v1::TlsFiles& own, store::Store& store,
       const crypto::KeyRing& keys, const Clock& clock, std::string topic,
-      std::string actor,
-      grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
-                                            const Message&, Response*),
+      std::string actor, AsyncMethod<Service, Message, Response> method,
       RelayOptions options = {}) {
     absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
         tls::MakeDownstreamChannel(downstream, own);
@@ -151,9 +185,11 @@ class Hop {
     hop->stub_ = stub;
     hop->sink_ = std::make_unique<UnarySink<Message, Response>>(
         store, keys, topic, DeliveryDeadline(downstream), std::move(actor),
-        [stub, method](grpc::ClientContext* context, const Message& message,
-                       Response* response) {
-          return ((*stub).*method)(context, message, response);
+        [stub, method](grpc::ClientContext* context, const Message* message,
+                       Response* response,
+                       std::function<void(grpc::Status)> done) {
+          (stub->async()->*method)(context, message, response,
+                                   std::move(done));
         });
     options.topic = std::move(topic);
     // A caller's own window (notify-svc's push settings) wins; otherwise

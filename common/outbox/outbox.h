@@ -80,6 +80,9 @@ struct Event {
   absl::Time created_at;
   // Start of the dead-letter window: created_at, or the last replay.
   absl::Time retry_from;
+  // The referral the event is about ('' for none, or stored before events
+  // named one): the relay keeps one referral's events in order.
+  std::string reference;
 };
 
 struct OutboxStats {

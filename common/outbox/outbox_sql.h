@@ -64,7 +64,8 @@ inline constexpr char kHeldBackSuffix[] = ")";
 // claim disjoint batches.
 inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
-    "next_attempt_at_us, COALESCE(retry_from_us, created_at_us) FROM outbox "
+    "next_attempt_at_us, COALESCE(retry_from_us, created_at_us), reference "
+    "FROM outbox "
     "WHERE delivered_at_us IS NULL AND (next_attempt_at_us <= $1 "
     "OR (next_attempt_at_us > $4 AND next_attempt_at_us < $5)) "
     "AND ($3 = '' OR topic = $3)";

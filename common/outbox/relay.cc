@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/outbox/outbox_sql.h"
@@ -63,6 +65,9 @@ absl::Status ValidateRelayOptions(const RelayOptions& options) {
   }
   if (options.batch_size < 1) {
     return absl::InvalidArgumentError("relay: batch_size must be >= 1");
+  }
+  if (options.window < 1) {
+    return absl::InvalidArgumentError("relay: window must be >= 1");
   }
   if (options.idle_poll_interval <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("relay: idle_poll_interval must be > 0");
@@ -169,7 +174,8 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
     if (rows->empty()) {
       return absl::OkStatus();
     }
-    // Deliveries run one after another, so the last may start this late.
+    // At worst (one referral's events, or a window of hung receivers) the
+    // deliveries run one after another, so the last may start this late.
     const absl::Time lease_until =
         now + options_.delivery_deadline * static_cast<int64_t>(rows->size()) +
         kLeaseMargin;
@@ -185,6 +191,7 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
       c.event.created_at = absl::FromUnixMicros(row.Int(5));
       c.next_attempt_at_us = row.Int(6);
       c.event.retry_from = absl::FromUnixMicros(row.Int(7));
+      c.event.reference = row.Text(8);
       auto leased =
           tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
       if (!leased.ok()) {
@@ -212,6 +219,19 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
     return outcome;
   }
 
+  // Up to options_.window deliveries overlap; an event waits while an
+  // earlier event of its referral is in flight, so that one referral's
+  // events arrive in order. Outcomes are gathered here by the sink's
+  // callbacks (any thread), which hold this state until the last returns.
+  struct Window {
+    absl::Mutex mu;
+    absl::CondVar changed;
+    int in_flight ABSL_GUARDED_BY(mu) = 0;
+    absl::flat_hash_set<std::string> references ABSL_GUARDED_BY(mu);
+    // Index into *claimed, and the sink's answer.
+    std::vector<std::pair<size_t, absl::Status>> answers ABSL_GUARDED_BY(mu);
+  };
+  auto window = std::make_shared<Window>();
   size_t next = 0;
   for (; next < claimed->size(); ++next) {
     if ((policy == StopPolicy::kHonourStop && StopRequested()) ||
@@ -219,26 +239,57 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
       break;
     }
     const Event& event = (*claimed)[next].event;
+    {
+      absl::MutexLock lock(&window->mu);
+      while (window->in_flight >= options_.window ||
+             window->references.contains(event.reference)) {
+        window->changed.Wait(&window->mu);
+      }
+      ++window->in_flight;
+      window->references.insert(event.reference);
+    }
     const absl::Time deadline =
         std::min(absl::Now() + options_.delivery_deadline, hard_deadline);
-    const absl::Status delivered = sink_.Deliver(event, deadline);
     ++outcome.attempted;
+    sink_.DeliverAsync(
+        event, deadline,
+        [window, next, reference = event.reference](absl::Status answer) {
+          absl::MutexLock lock(&window->mu);
+          --window->in_flight;
+          window->references.erase(reference);
+          window->answers.emplace_back(next, std::move(answer));
+          window->changed.SignalAll();
+        });
+  }
+  std::vector<std::pair<size_t, absl::Status>> answers;
+  {
+    absl::MutexLock lock(&window->mu);
+    while (window->in_flight > 0) {
+      window->changed.Wait(&window->mu);
+    }
+    answers = std::move(window->answers);
+  }
+  // Recorded in claim order, as when deliveries ran one at a time.
+  std::sort(answers.begin(), answers.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [index, delivered] : answers) {
+    const Event& event = (*claimed)[index].event;
     if (delivered.ok()) {
       ++delivered_total_;
       outcome.delivered.push_back(event.seq);
-    } else {
-      ++failed_attempts_total_;
-      if (clock_.Now() - event.retry_from >= options_.dead_letter_after) {
-        ++dead_lettered_total_;
-        outcome.dead_lettered.push_back(
-            {event.seq, absl::InfiniteFuture(), ErrorText(delivered)});
-        continue;
-      }
-      const absl::Duration backoff =
-          Jittered(BackoffBeforeJitter(options_, event.attempts + 1));
-      outcome.failed.push_back(
-          {event.seq, clock_.Now() + backoff, ErrorText(delivered)});
+      continue;
     }
+    ++failed_attempts_total_;
+    if (clock_.Now() - event.retry_from >= options_.dead_letter_after) {
+      ++dead_lettered_total_;
+      outcome.dead_lettered.push_back(
+          {event.seq, absl::InfiniteFuture(), ErrorText(delivered)});
+      continue;
+    }
+    const absl::Duration backoff =
+        Jittered(BackoffBeforeJitter(options_, event.attempts + 1));
+    outcome.failed.push_back(
+        {event.seq, clock_.Now() + backoff, ErrorText(delivered)});
   }
 
   absl::Status recorded = store_.WriteSync([&](store::Tx& tx) -> absl::Status {

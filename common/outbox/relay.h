@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -28,7 +29,21 @@ class Sink {
   // The same event may arrive more than once (a crash between delivery and
   // bookkeeping, or a lease expiring), so receivers deduplicate by event_id.
   virtual absl::Status Deliver(const Event& event, absl::Time deadline) = 0;
+  // Starts delivering `event` and calls `done` exactly once with what
+  // Deliver would answer, on any thread, possibly before returning. The
+  // relay keeps up to RelayOptions::window deliveries in flight this way.
+  // The default calls Deliver on the caller's thread, so a sink that cannot
+  // overlap deliveries still works, one at a time.
+  virtual void DeliverAsync(const Event& event, absl::Time deadline,
+                            std::function<void(absl::Status)> done) {
+    done(Deliver(event, deadline));
+  }
 };
+
+// Deliveries a relay keeps in flight at once unless told otherwise: enough
+// to cover a receiver's commit (its group commit then takes them together)
+// without queueing more than a receiver's worker pool serves at once.
+inline constexpr int kDefaultDeliveryWindow = 32;
 
 struct RelayOptions {
   // Longest one Deliver() call may take.
@@ -41,6 +56,10 @@ struct RelayOptions {
   double jitter = 0.2;
   // Most events loaded and delivered per pass.
   int batch_size = 64;
+  // Most deliveries in flight at once (Sink::DeliverAsync). One referral's
+  // events still go one after another, in order: an event waits while an
+  // earlier event of its referral (Event::reference) is in flight.
+  int window = kDefaultDeliveryWindow;
   // Longest the relay sleeps without a Notify() before looking again.
   absl::Duration idle_poll_interval = absl::Seconds(1);
   // Only events of this topic (one relay per hop); empty: every topic.
@@ -93,13 +112,14 @@ class Relay {
   // enough to call from a Store `done` callback after an event commits.
   void Notify();
 
-  // Stops the thread after the delivery in progress, if any, and joins it.
+  // Stops the thread after the deliveries in flight, if any, and joins it.
   // Events claimed but not yet attempted are handed back. Idempotent.
   void Stop();
 
   // One pass on the caller's thread: claims up to batch_size due events,
-  // delivers them in order and records the outcomes. Returns how many
-  // events were attempted.
+  // delivers them in order (up to `window` at once, one referral's one
+  // after another) and records the outcomes. Returns how many events were
+  // attempted.
   absl::StatusOr<int> RunOnce();
 
   // For shutdown, normally after Stop(): keeps delivering due events,

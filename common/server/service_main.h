@@ -224,15 +224,15 @@ class RunningService : public Interface {
     return absl::OkStatus();
   }
 
-  // Starts a hop relaying `topic` to `downstream` with `method`, when it
+  // Starts a hop relaying `topic` to `downstream` with `method`
+  // (`&Stub::async::Method`), when it
   // has a target; otherwise logs that the topic's events wait in the
   // outbox. Call after loading common_. Errors name the downstream.
   template <typename Service, typename Message, typename Response>
   absl::Status AddHop(const config::v1::Downstream& downstream,
                       const config::v1::TlsFiles& own, const Clock& clock,
                       std::string topic, std::string actor,
-                      grpc::Status (Service::Stub::*method)(
-                          grpc::ClientContext*, const Message&, Response*),
+                      outbox::AsyncMethod<Service, Message, Response> method,
                       outbox::RelayOptions options = {}) {
     if (downstream.target().empty()) {
       Log(Level::kWarning, "relay.not_configured",
