@@ -12,6 +12,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
+#include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
 #include "common/rights/data_keys.h"
@@ -70,8 +71,11 @@ inline absl::Status CheckDownstreams(
 // Delivers one topic's events to the next service, one unary RPC per event:
 // opens the sealed payload (associated data: the event id), parses it as
 // `Message` and calls `call` with a deadline (the relay's, capped at
-// `deadline` from now), `actor` in the metadata and a new traceparent. OK
-// only when the receiver answers OK; any error means "retry later".
+// `deadline` from now), `actor` in the metadata and a traceparent that
+// continues the event's trace (DeliveryTrace), and logs the outcome
+// ("outbox.delivered", "outbox.delivery_failed" with the topic, event id
+// and code). OK only when the receiver answers OK; any error means "retry
+// later".
 template <typename Message, typename Response>
 class UnarySink final : public Sink {
  public:
@@ -107,10 +111,24 @@ class UnarySink final : public Sink {
     context.set_deadline(
         absl::ToChronoTime(std::min(deadline, absl::Now() + deadline_)));
     context.AddMetadata(kSinkActorMetadataKey, actor_);
+    // The trace of the call that queued the event, continued from a new
+    // span (a new root only when none was stored).
     context.AddMetadata(std::string(kTraceparentHeader),
-                        FormatTraceparent(NewTrace(), NewSpanId()));
+                        FormatTraceparent(DeliveryTrace(event), NewSpanId()));
     Response response;
-    return FromGrpcStatus(call_(&context, message, &response));
+    const absl::Status delivered =
+        FromGrpcStatus(call_(&context, message, &response));
+    if (delivered.ok()) {
+      Log(Level::kInfo, "outbox.delivered",
+          {{"topic", topic_}, {"event_id", event.event_id},
+           {"attempts", event.attempts}});
+    } else {
+      Log(Level::kWarning, "outbox.delivery_failed",
+          {{"topic", topic_}, {"event_id", event.event_id},
+           {"attempts", event.attempts},
+           {"code", absl::StatusCodeToString(delivered.code())}});
+    }
+    return delivered;
   }
 
  private:

@@ -11,6 +11,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/logging/traceparent.h"
 #include "common/outbox/outbox_sql.h"
 
 namespace frontdoor::outbox {
@@ -185,6 +186,7 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
       c.event.created_at = absl::FromUnixMicros(row.Int(5));
       c.next_attempt_at_us = row.Int(6);
       c.event.retry_from = absl::FromUnixMicros(row.Int(7));
+      c.event.traceparent = row.Text(8);
       auto leased =
           tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
       if (!leased.ok()) {
@@ -221,6 +223,9 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
     const Event& event = (*claimed)[next].event;
     const absl::Time deadline =
         std::min(absl::Now() + options_.delivery_deadline, hard_deadline);
+    // The event's trace (the call that queued it) is this thread's while
+    // it is delivered, so the delivery's log lines carry it.
+    const ScopedTrace trace(DeliveryTrace(event).trace_id);
     const absl::Status delivered = sink_.Deliver(event, deadline);
     ++outcome.attempted;
     if (delivered.ok()) {
