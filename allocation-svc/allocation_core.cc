@@ -569,9 +569,12 @@ void AllocationCore::Deliver(const Caller& caller,
     return;
   }
   auto recorded = std::make_shared<bool>(false);
+  // The placement's state once planned, for the log line.
+  auto state = std::make_shared<std::string>();
   const absl::Time now = clock_.Now();
   store_.Write(
-      [this, caller, event, recorded, now](store::Tx& tx) -> absl::Status {
+      [this, caller, event, recorded, state,
+       now](store::Tx& tx) -> absl::Status {
         const std::string& reference = event.decision().reference();
         // Erased here before this decision arrived: acknowledged and
         // dropped, nothing of it kept.
@@ -609,13 +612,20 @@ void AllocationCore::Deliver(const Caller& caller,
                       kReasonTriageDecision, now);
         }
         if (absl::Status s = Plan(tx, r, now); !s.ok()) return s;
+        *state = EnumLabel(v1::PlacementState_Name(r.p.state()),
+                           "PLACEMENT_STATE_");
         return Save(tx, r, insert, caller, "allocation.plan",
                     kReasonTriageDecision, now);
       },
-      [this, recorded, done = std::move(done)](absl::Status status) {
+      [this, recorded, state, reference = event.decision().reference(),
+       done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
           return;
+        }
+        if (*recorded) {
+          Log(Level::kInfo, "allocation.decision_received",
+              {{"reference", reference}, {"state", *state}});
         }
         if (*recorded && on_committed_) on_committed_();
         done(*recorded);

@@ -10,6 +10,7 @@
 #include "common/audit/refusals.h"
 #include "absl/container/flat_hash_set.h"
 #include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
 #include "common/outbox/outbox.h"
 #include "common/rights/data_keys.h"
 #include "common/reference/reference.h"
@@ -176,10 +177,18 @@ void NotifyCore::Record(const std::string& event_id,
         }
         return SaveShares(tx, event_id, *shares, by, now);
       },
-      [this, recorded, shares, done = std::move(done)](absl::Status status) {
+      [this, event_id, recorded, shares,
+       done = std::move(done)](absl::Status status) {
         if (!status.ok()) {
           done(status);
           return;
+        }
+        if (*recorded) {
+          Log(Level::kInfo, "notify.recorded",
+              {{"event_id", event_id},
+               {"reference",
+                shares->empty() ? std::string() : shares->front().reference},
+               {"notifications", shares->size()}});
         }
         if (*recorded && !shares->empty() && on_committed_) {
           std::vector<std::string> agencies;
@@ -238,9 +247,13 @@ absl::Status Publish(store::Tx& tx, const crypto::KeyRing& keys,
   absl::StatusOr<int64_t> row = tx.Exec(
       "INSERT INTO notifications (id, recipient_agency, "
       "recipient_kind, event_kind, reference, referring_agency, "
-      "created_at_us, sealed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+      "created_at_us, sealed, traceparent) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
       {p.id, p.recipient_agency, p.recipient_kind, p.event_kind, p.reference,
-       p.referring_agency, absl::ToUnixMicros(now), store::Blob{p.sealed}});
+       p.referring_agency, absl::ToUnixMicros(now), store::Blob{p.sealed},
+       // The recording call's trace (Store::Write keeps it current), for
+       // the stream's log line of the delivery.
+       CurrentTraceparent()});
   if (!row.ok()) return row.status();
   return audit::Record(tx, keys, by, now,
                        {"notify.share", p.reference, p.audit_reason,
@@ -410,13 +423,14 @@ absl::StatusOr<std::vector<Positioned>> NotifyCore::Fetch(const Caller& caller,
     int64_t after = after_seq;
     while (true) {
       absl::StatusOr<std::vector<store::Row>> rows = tx.Query(
-          "SELECT seq, id, sealed FROM notifications WHERE recipient_agency = "
-          "$1 AND seq > $2 ORDER BY seq LIMIT $3",
+          "SELECT seq, id, sealed, traceparent FROM notifications WHERE "
+          "recipient_agency = $1 AND seq > $2 ORDER BY seq LIMIT $3",
           {caller.agency_id, after, n});
       if (!rows.ok()) return rows.status();
       for (const store::Row& row : *rows) {
         Positioned p;
         p.seq = row.Int(0);
+        p.traceparent = row.Text(3);
         after = p.seq;
         absl::StatusOr<std::string> plain =
             rights::OpenSealed(tx, keys_, row.Text(2), row.Text(1));

@@ -105,6 +105,9 @@ struct NotifyStats {
 struct Positioned {
   int64_t seq = 0;
   v1::Notification notification;
+  // The W3C traceparent of the call that recorded it (the referral's
+  // trace), or empty: for the log line of its delivery.
+  std::string traceparent;
 };
 
 class NotifyCore {

@@ -8,6 +8,7 @@
 
 #include "absl/synchronization/mutex.h"
 #include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
 #include "common/server/call_context.h"
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
@@ -64,14 +65,25 @@ class SubscribeReactor final : public grpc::ServerWriteReactor<v1::Delivery>,
   }
 
   void OnWriteDone(bool ok) override {
+    std::optional<Positioned> sent;
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
       if (ok) {
         cursor_ = pending_.front().seq;
+        sent = std::move(pending_.front());
         pending_.pop_front();
         ++counters_.sent;
       }
+    }
+    if (sent.has_value()) {
+      // Under the trace of the call that recorded it: the referral's.
+      std::optional<TraceContext> trace = ParseTraceparent(sent->traceparent);
+      ScopedTrace scope(trace.has_value() ? trace->trace_id : "");
+      Log(Level::kInfo, "notification.streamed",
+          {{"notification", sent->notification.id()},
+           {"agency", caller_.agency_id},
+           {"position", sent->seq}});
     }
     if (!ok) {
       // The stream broke (the client went away).

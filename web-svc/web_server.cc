@@ -1052,6 +1052,8 @@ absl::StatusOr<std::unique_ptr<WebServer>> WebServer::Start(
 
 absl::Status RunServer(const std::string& config_path) {
   server::PrepareServerProcess();
+  // Every log line of the process names it.
+  SetLogService(kService);
   if (config_path.empty()) {
     return absl::InvalidArgumentError("missing --config=FILE.json");
   }

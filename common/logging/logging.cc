@@ -19,6 +19,7 @@ constexpr std::size_t kLineReserveBytes = 256;
 constexpr std::string_view kTruncationMarker = "...";
 constexpr std::string_view kReservedKeys[] = {"ts", "level", "event",
                                               "trace_id"};
+constexpr std::string_view kServiceKey = "service";
 
 class StderrSink final : public LogSink {
  public:
@@ -47,6 +48,9 @@ StderrSink& DefaultSink() {
 std::atomic<LogSink*> g_sink{nullptr};
 std::atomic<const Clock*> g_clock{nullptr};
 std::atomic<Level> g_min_level{Level::kInfo};
+// Set at start-up; a replaced name is leaked, so a line being written on
+// another thread never reads a freed one.
+std::atomic<const std::string*> g_service{nullptr};
 
 bool IsReservedKey(std::string_view key) {
   for (std::string_view reserved : kReservedKeys) {
@@ -175,7 +179,8 @@ void AppendJsonString(std::string_view s, std::string* out) {
 
 std::string FormatLogLine(absl::Time ts, Level level, std::string_view event,
                           std::string_view trace_id,
-                          std::initializer_list<Field> fields) {
+                          std::initializer_list<Field> fields,
+                          std::string_view service) {
   std::string line;
   line.reserve(kLineReserveBytes);
   line.append("{\"ts\":\"");
@@ -183,7 +188,12 @@ std::string FormatLogLine(absl::Time ts, Level level, std::string_view event,
                                absl::UTCTimeZone()));
   line.append("\",\"level\":\"");
   line.append(LevelName(level));
-  line.append("\",\"event\":");
+  line.push_back('"');
+  if (!service.empty()) {
+    line.append(",\"service\":");
+    AppendJsonString(service, &line);
+  }
+  line.append(",\"event\":");
   AppendJsonString(event, &line);
   if (!trace_id.empty()) {
     line.append(",\"trace_id\":");
@@ -191,6 +201,7 @@ std::string FormatLogLine(absl::Time ts, Level level, std::string_view event,
   }
   for (const Field& field : fields) {
     if (IsReservedKey(field.key())) continue;
+    if (!service.empty() && field.key() == kServiceKey) continue;
     line.push_back(',');
     AppendJsonString(field.key(), &line);
     line.push_back(':');
@@ -205,8 +216,8 @@ void Log(Level level, std::string_view event,
   if (!IsEnabled(level)) return;
   const Clock* clock = g_clock.load(std::memory_order_acquire);
   absl::Time now = clock != nullptr ? clock->Now() : absl::Now();
-  std::string line =
-      FormatLogLine(now, level, event, CurrentTraceId(), fields);
+  std::string line = FormatLogLine(now, level, event, CurrentTraceId(),
+                                   fields, LogService());
   LogSink* sink = g_sink.load(std::memory_order_acquire);
   (sink != nullptr ? *sink : DefaultSink()).Write(line);
 }
@@ -219,6 +230,16 @@ Level MinLevel() { return g_min_level.load(std::memory_order_relaxed); }
 
 bool IsEnabled(Level level) {
   return static_cast<int>(level) >= static_cast<int>(MinLevel());
+}
+
+void SetLogService(std::string_view service) {
+  g_service.store(service.empty() ? nullptr : new std::string(service),
+                  std::memory_order_release);
+}
+
+std::string_view LogService() {
+  const std::string* service = g_service.load(std::memory_order_acquire);
+  return service != nullptr ? std::string_view(*service) : std::string_view();
 }
 
 void SetLogSink(LogSink* sink) {

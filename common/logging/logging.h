@@ -3,7 +3,7 @@
 // Structured JSON logging: one line per event, for example
 //
 //   {"ts":"2026-11-23T09:00:00.123456Z","level":"info",
-//    "event":"referral.accepted","trace_id":"<32 hex>",
+//    "service":"intake-svc","event":"referral.accepted","trace_id":"<32 hex>",
 //    "reference":"FD-7K3M9Q2X4W8P","front_door":"ADULT_VICTIM"}
 //
 // (shown wrapped; each event is exactly one line).
@@ -49,7 +49,9 @@ inline constexpr std::size_t kMaxFieldValueBytes = 256;
 
 // One key and a typed value. Keys are code identifiers such as "reference" or
 // "duration_ms"; they must not be "ts", "level", "event" or "trace_id"
-// (fields with these keys are dropped so a line never has duplicate keys).
+// (fields with these keys are dropped so a line never has duplicate keys),
+// and a "service" field is dropped too once SetLogService has named the
+// process's service (the line already says it).
 // A Field borrows its key and string value: it is meant to live only for the
 // duration of the Log() call it is written in.
 class Field {
@@ -99,13 +101,24 @@ class Field {
 };
 
 // Writes `level`, `event` and `fields` as one JSON line if `level` is at or
-// above the minimum level. Adds "trace_id" when a ScopedTrace is active on
-// this thread. Non-finite doubles are written as null.
+// above the minimum level. Adds "service" once SetLogService has named it,
+// and "trace_id" when a ScopedTrace is active on this thread. Non-finite
+// doubles are written as null.
 void Log(Level level, std::string_view event,
          std::initializer_list<Field> fields = {});
 
 // Events below `level` are discarded. Default: kInfo.
 void SetMinLevel(Level level);
+
+// Names the service every later line of this process is written by
+// ("service":"intake-svc", after "level"), so that the lines of several
+// services gathered in one place say whose they are. Set once, at start-up,
+// before other threads log (each service's main, through
+// server::RunUntilSignal); empty stops writing it. Unset (tests, tools): no
+// "service" key unless a line's own fields carry one.
+void SetLogService(std::string_view service);
+// The name SetLogService gave, or empty.
+std::string_view LogService();
 
 // "FRONT_DOOR_ADULT_VICTIM" with prefix "FRONT_DOOR_" -> "adult_victim": an
 // enum value name without its type prefix, lower-cased, for metric labels
@@ -139,9 +152,11 @@ void SetLogClock(const Clock* clock);
 void AppendJsonString(std::string_view s, std::string* out);
 
 // The line Log() would write for these arguments, without the level filter.
-// `trace_id` is written when non-empty.
+// `trace_id` and `service` are written when non-empty (a non-empty
+// `service` drops a field keyed "service").
 std::string FormatLogLine(absl::Time ts, Level level, std::string_view event,
                           std::string_view trace_id,
-                          std::initializer_list<Field> fields);
+                          std::initializer_list<Field> fields,
+                          std::string_view service = {});
 
 }  // namespace frontdoor

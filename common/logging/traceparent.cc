@@ -111,6 +111,14 @@ std::string FormatTraceparent(const TraceContext& ctx,
 
 std::string_view CurrentTraceId() { return t_current_trace_id; }
 
+std::string CurrentTraceparent() {
+  if (t_current_trace_id.empty()) return std::string();
+  TraceContext ctx;
+  ctx.trace_id = t_current_trace_id;
+  ctx.sampled = true;
+  return FormatTraceparent(ctx, NewSpanId());
+}
+
 ScopedTrace::ScopedTrace(std::string_view trace_id) {
   // Copy first: `trace_id` may view the current id itself.
   std::string next(trace_id);

@@ -47,6 +47,14 @@ std::string FormatTraceparent(const TraceContext& ctx,
 // or empty.
 std::string_view CurrentTraceId();
 
+// A header continuing this thread's current trace from a new span,
+// "00-<CurrentTraceId()>-<NewSpanId()>-01" (sampled: logs record every
+// call), or empty when no trace is current. What is stored with work that
+// outlives the call, such as an outbox event (common/outbox), so that the
+// work continues the call's trace later, on another thread or in another
+// service.
+std::string CurrentTraceparent();
+
 // Makes `trace_id` this thread's current trace id for the object's lifetime
 // and restores the previous one after. Must be destroyed on the thread that
 // created it (construct it on the stack).

@@ -13,6 +13,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
+#include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
 #include "common/rights/data_keys.h"
@@ -71,10 +72,12 @@ inline absl::Status CheckDownstreams(
 // Delivers one topic's events to the next service, one unary RPC per event:
 // opens the sealed payload (associated data: the event id), parses it as
 // `Message` and calls `call` (gRPC's callback API) with a deadline (the
-// relay's, capped at `deadline` from now), `actor` in the metadata and a new
-// traceparent. OK only when the receiver answers OK; any error means "retry
-// later". Calls overlap: the relay keeps up to RelayOptions::window of them
-// in flight.
+// relay's, capped at `deadline` from now), `actor` in the metadata and a
+// traceparent that continues the event's trace (DeliveryTrace), and logs the
+// outcome ("outbox.delivered", "outbox.delivery_failed" with the topic, event
+// id and code) under that trace. OK only when the receiver answers OK; any
+// error means "retry later". Calls overlap: the relay keeps up to
+// RelayOptions::window of them in flight.
 template <typename Message, typename Response>
 class UnarySink final : public Sink {
  public:
@@ -132,13 +135,31 @@ class UnarySink final : public Sink {
     call->context.set_deadline(
         absl::ToChronoTime(std::min(deadline, absl::Now() + deadline_)));
     call->context.AddMetadata(kSinkActorMetadataKey, actor_);
+    // The trace of the call that queued the event, continued from a new
+    // span (a new root only when none was stored).
+    const TraceContext trace = DeliveryTrace(event);
     call->context.AddMetadata(std::string(kTraceparentHeader),
-                              FormatTraceparent(NewTrace(), NewSpanId()));
+                              FormatTraceparent(trace, NewSpanId()));
     InFlight* raw = call.release();
     call_(&raw->context, &raw->message, &raw->response,
-          [raw, done = std::move(done)](grpc::Status status) {
+          [raw, done = std::move(done), topic = topic_,
+           event_id = event.event_id, attempts = event.attempts,
+           trace_id = trace.trace_id](grpc::Status status) {
             std::unique_ptr<InFlight> owned(raw);
-            done(FromGrpcStatus(status));
+            absl::Status delivered = FromGrpcStatus(status);
+            // Answered on one of gRPC's threads: the event's trace again.
+            const ScopedTrace scoped(trace_id);
+            if (delivered.ok()) {
+              Log(Level::kInfo, "outbox.delivered",
+                  {{"topic", topic}, {"event_id", event_id},
+                   {"attempts", attempts}});
+            } else {
+              Log(Level::kWarning, "outbox.delivery_failed",
+                  {{"topic", topic}, {"event_id", event_id},
+                   {"attempts", attempts},
+                   {"code", absl::StatusCodeToString(delivered.code())}});
+            }
+            done(std::move(delivered));
           });
   }
 

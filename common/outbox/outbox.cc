@@ -1,7 +1,9 @@
 #include "common/outbox/outbox.h"
 
 #include <algorithm>
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +15,8 @@ namespace frontdoor::outbox {
 std::vector<store::Migration> Migrations() {
   return {{kMigrationName, sql::kSqliteSchema},
           {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns},
-          {kReferenceMigrationName, sql::kSqliteReferenceColumn}};
+          {kReferenceMigrationName, sql::kSqliteReferenceColumn},
+          {kTraceparentMigrationName, sql::kSqliteTraceparentColumn}};
 }
 
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
@@ -27,8 +30,23 @@ absl::Status Enqueue(store::Tx& tx, std::string_view topic,
       .Exec(sql::kInsert,
             {std::string(event_id), std::string(topic),
              store::Blob{std::string(payload)}, absl::ToUnixMicros(now),
-             std::string(reference)})
+             std::string(reference), CurrentTraceparent()})
       .status();
+}
+
+TraceContext DeliveryTrace(const Event& event) {
+  if (std::optional<TraceContext> stored =
+          ParseTraceparent(event.traceparent)) {
+    return *std::move(stored);
+  }
+  if (!CurrentTraceId().empty()) {
+    TraceContext current;
+    current.trace_id = std::string(CurrentTraceId());
+    current.parent_id = NewSpanId();
+    current.sampled = true;
+    return current;
+  }
+  return NewTrace();
 }
 
 absl::StatusOr<std::string> SealEvent(store::Tx& tx,

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/crypto/key_ring.h"
+#include "common/logging/traceparent.h"
 #include "common/store/store.h"
 #include "google/protobuf/message_lite.h"
 
@@ -26,6 +27,8 @@ inline constexpr char kDeadLetterMigrationName[] =
     "common/outbox/002_dead_letters";
 inline constexpr char kReferenceMigrationName[] =
     "common/outbox/003_reference";
+inline constexpr char kTraceparentMigrationName[] =
+    "common/outbox/004_traceparent";
 
 // The outbox schema, to append to a service's own migrations. The text is
 // SQLite's; the PostgreSQL backend gets its own text (see outbox.cc) under
@@ -39,6 +42,10 @@ std::vector<store::Migration> Migrations();
 // `reference` is the referral the event is about (empty: none): a
 // restricted referral's events wait (RelayOptions::held_back_references)
 // and a held one's are never purged (common/retention).
+// The event is stored with CurrentTraceparent(): the trace of the call that
+// made it, which Store::Write makes current on the thread running `tx`
+// (empty outside any trace). The relay continues that trace when it
+// delivers the event (DeliveryTrace).
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,
                      std::string_view event_id, std::string_view payload,
                      absl::Time now, std::string_view reference = {});
@@ -83,7 +90,17 @@ struct Event {
   // The referral the event is about ('' for none, or stored before events
   // named one): the relay keeps one referral's events in order.
   std::string reference;
+  // The W3C traceparent stored by Enqueue (the call that made the event),
+  // or empty (queued outside any trace, or before the column existed).
+  std::string traceparent;
 };
+
+// The trace a delivery of `event` continues: its stored traceparent's; when
+// none is stored (or it does not parse), the thread's current trace (the
+// relay makes one current for each delivery), else a new root. A sink
+// sends FormatTraceparent(DeliveryTrace(event), NewSpanId()) on its call;
+// the relay makes DeliveryTrace(event).trace_id current while it delivers.
+TraceContext DeliveryTrace(const Event& event);
 
 struct OutboxStats {
   // Events not yet acknowledged (due now or backing off).

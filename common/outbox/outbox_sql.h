@@ -44,12 +44,21 @@ ALTER TABLE outbox ADD COLUMN reference TEXT NOT NULL DEFAULT '';
 CREATE INDEX outbox_by_reference ON outbox (reference);
 )sql";
 
+// The W3C traceparent of the call that queued each event (fourth
+// migration), which the relay continues when it delivers the event, so that
+// one referral keeps one trace id across every hop. '' for events queued
+// outside any trace and for events queued before.
+inline constexpr char kSqliteTraceparentColumn[] = R"sql(
+ALTER TABLE outbox ADD COLUMN traceparent TEXT NOT NULL DEFAULT '';
+)sql";
+
 // next_attempt_at_us of a dead-lettered event: never due.
 inline constexpr int64_t kNeverDue = INT64_MAX;
 
 inline constexpr char kInsert[] =
     "INSERT INTO outbox (event_id, topic, payload, created_at_us, "
-    "next_attempt_at_us, reference) VALUES ($1, $2, $3, $4, $4, $5)";
+    "next_attempt_at_us, reference, traceparent) "
+    "VALUES ($1, $2, $3, $4, $4, $5, $6)";
 
 // Appended to the due queries when RelayOptions::held_back_references is
 // set (the subquery in the middle): events of those referrals wait.
@@ -64,7 +73,8 @@ inline constexpr char kHeldBackSuffix[] = ")";
 // claim disjoint batches.
 inline constexpr char kSelectDue[] =
     "SELECT seq, event_id, topic, payload, attempts, created_at_us, "
-    "next_attempt_at_us, COALESCE(retry_from_us, created_at_us), reference "
+    "next_attempt_at_us, COALESCE(retry_from_us, created_at_us), reference, "
+    "traceparent "
     "FROM outbox "
     "WHERE delivered_at_us IS NULL AND (next_attempt_at_us <= $1 "
     "OR (next_attempt_at_us > $4 AND next_attempt_at_us < $5)) "

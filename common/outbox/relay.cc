@@ -13,6 +13,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/logging/traceparent.h"
 #include "common/outbox/outbox_sql.h"
 
 namespace frontdoor::outbox {
@@ -192,6 +193,7 @@ absl::StatusOr<std::vector<Relay::Claimed>> Relay::Claim() {
       c.next_attempt_at_us = row.Int(6);
       c.event.retry_from = absl::FromUnixMicros(row.Int(7));
       c.event.reference = row.Text(8);
+      c.event.traceparent = row.Text(9);
       auto leased =
           tx.Exec(sql::kSetNextAttempt, {c.event.seq, lease_until_us});
       if (!leased.ok()) {
@@ -250,6 +252,10 @@ absl::StatusOr<Relay::PassOutcome> Relay::Pass(absl::Time hard_deadline,
     }
     const absl::Time deadline =
         std::min(absl::Now() + options_.delivery_deadline, hard_deadline);
+    // The event's trace (the call that queued it) is this thread's while
+    // its delivery starts (a sink answering later carries it on itself), so
+    // the delivery's log lines carry it.
+    const ScopedTrace trace(DeliveryTrace(event).trace_id);
     ++outcome.attempted;
     sink_.DeliverAsync(
         event, deadline,

@@ -320,7 +320,8 @@ absl::StatusOr<std::unique_ptr<Impl>> ValidateAndStart(
   return server;
 }
 
-// Prepares the process, loads `config_path` as a Config, starts the server
+// Prepares the process, names `service` on every log line (SetLogService),
+// loads `config_path` as a Config, starts the server
 // with `start(config)`, waits for SIGTERM or SIGINT and shuts down within
 // config.server().shutdown_grace_seconds(). `start` returns
 // StatusOr<std::unique_ptr<S>> where S has Shutdown(absl::Duration).
@@ -329,6 +330,8 @@ absl::Status RunUntilSignal(std::string_view service,
                             const std::string& config_path, StartFn start) {
   // Before any thread starts, so that only the waiting thread sees them.
   PrepareServerProcess();
+  // Every log line of the process names it.
+  SetLogService(service);
   if (config_path.empty()) {
     return absl::InvalidArgumentError("missing --config=FILE.json");
   }

@@ -24,6 +24,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/logging/logging.h"
+#include "common/logging/traceparent.h"
 #include "common/status/errors.h"
 
 namespace frontdoor::store::internal {
@@ -276,12 +277,16 @@ class GroupCommitStore final : public Store {
     Work work;
     Done done;
     absl::Status status;
+    // The trace current on the thread that called Write, made current
+    // again around `work` and `done` on the store's threads.
+    std::string trace_id;
   };
 
   // A committed unit's outcome, waiting for its `done` to run.
   struct Outcome {
     Done done;
     absl::Status status;
+    std::string trace_id;
   };
 
   bool HasWorkOrClosing() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
@@ -355,7 +360,8 @@ void GroupCommitStore::Write(Work work, Done done) {
     absl::MutexLock lock(&mu_);
     if (!closing_) {
       queue_.push_back(
-          Unit{std::move(work), std::move(done), absl::OkStatus()});
+          Unit{std::move(work), std::move(done), absl::OkStatus(),
+               std::string(CurrentTraceId())});
       return;
     }
   }
@@ -379,7 +385,7 @@ void GroupCommitStore::WriterLoop() {
                                return tx.Exec(kHealthProbe, {NowRfc3339()})
                                    .status();
                              },
-                             nullptr, absl::OkStatus()});
+                             nullptr, absl::OkStatus(), std::string()});
       }
       if (batch.empty() && queue_.empty()) {
         // Closing, and every queued unit is committed or failed.
@@ -412,7 +418,8 @@ void GroupCommitStore::WriterLoop() {
       for (Unit& unit : batch) {
         if (unit.done) {
           outcomes_.push_back(
-              Outcome{std::move(unit.done), std::move(unit.status)});
+              Outcome{std::move(unit.done), std::move(unit.status),
+                      std::move(unit.trace_id)});
         }
       }
     }
@@ -483,6 +490,7 @@ void GroupCommitStore::DoneLoop() {
       ready.swap(outcomes_);
     }
     for (Outcome& outcome : ready) {
+      ScopedTrace trace(outcome.trace_id);
       outcome.done(std::move(outcome.status));
     }
     ready.clear();
@@ -513,6 +521,7 @@ size_t GroupCommitStore::CommitFrom(std::vector<Unit>& batch, size_t first) {
     Unit& unit = batch[i];
     unit.status = db.Exec(kSavepoint).status();
     if (unit.status.ok()) {
+      ScopedTrace trace(unit.trace_id);
       unit.status = unit.work
                         ? unit.work(tx)
                         : absl::InvalidArgumentError("empty unit of work");

@@ -102,7 +102,10 @@ class Store {
   // submitted concurrently may share one transaction and one commit (group
   // commit); each unit is isolated by a savepoint, so a unit whose work
   // returns an error is rolled back alone and its `done` gets that error.
-  // `done` runs on a store thread: it must not block.
+  // `done` runs on a store thread: it must not block. The trace current on
+  // the calling thread (common/logging ScopedTrace) is current around
+  // `work` and `done` too, so their log lines, and the outbox events
+  // `work` queues (common/outbox), carry the caller's trace.
   //
   // Storage faults (both backends share this): a disk that is full, or a
   // database that cannot be reached, fails writes with UNAVAILABLE and makes

@@ -202,6 +202,35 @@ TEST_F(LogTest, AddsCurrentTraceIdAndRestoresItAfterScope) {
   EXPECT_THAT(lines[3], Not(HasSubstr("trace_id")));
 }
 
+TEST_F(LogTest, NamesTheServiceOnceSetAndDropsAServiceField) {
+  Log(Level::kInfo, "before", {{"service", "own-field"}});
+  SetLogService("triage-svc");
+  {
+    ScopedTrace scope("4bf92f3577b34a4e83d7d5d5a4bd4da0");
+    Log(Level::kInfo, "after", {{"service", "own-field"}, {"count", 1}});
+  }
+  std::thread other([] { Log(Level::kWarning, "other.thread"); });
+  other.join();
+  SetLogService("");
+  Log(Level::kInfo, "unset");
+  std::vector<std::string> lines = sink_.lines();
+  ASSERT_THAT(lines, SizeIs(4));
+  // Unset: a line's own "service" field is kept.
+  EXPECT_THAT(lines[0], HasSubstr("\"event\":\"before\",\"service\":"
+                                  "\"own-field\"}"));
+  EXPECT_THAT(lines[1],
+              HasSubstr("\"level\":\"info\",\"service\":\"triage-svc\","
+                        "\"event\":\"after\",\"trace_id\":"
+                        "\"4bf92f3577b34a4e83d7d5d5a4bd4da0\",\"count\":1}"));
+  EXPECT_THAT(lines[1], Not(HasSubstr("own-field")));
+  EXPECT_THAT(lines[2], HasSubstr("\"level\":\"warning\",\"service\":"
+                                  "\"triage-svc\",\"event\":\"other.thread\""));
+  EXPECT_THAT(lines[3], Not(HasSubstr("service")));
+  for (const std::string& line : lines) {
+    ParseJson(std::string_view(line).substr(0, line.size() - 1));
+  }
+}
+
 TEST_F(LogTest, TraceIdIsPerThread) {
   ScopedTrace scope("4bf92f3577b34a4e83d7d5d5a4bd4da0");
   std::thread other([] { Log(Level::kInfo, "other.thread"); });

@@ -129,5 +129,20 @@ TEST(ScopedTraceTest, AcceptsTheCurrentIdItself) {
   EXPECT_EQ(CurrentTraceId(), id);
 }
 
+TEST(CurrentTraceparentTest, ContinuesTheCurrentTraceFromANewSpan) {
+  EXPECT_EQ(CurrentTraceparent(), "");
+  const TraceContext root = NewTrace();
+  ScopedTrace scope(root.trace_id);
+  const std::string first = CurrentTraceparent();
+  std::optional<TraceContext> parsed = ParseTraceparent(first);
+  ASSERT_TRUE(parsed.has_value()) << first;
+  EXPECT_EQ(parsed->trace_id, root.trace_id);
+  EXPECT_TRUE(parsed->sampled);
+  std::optional<TraceContext> second = ParseTraceparent(CurrentTraceparent());
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->trace_id, root.trace_id);
+  EXPECT_NE(second->parent_id, parsed->parent_id);
+}
+
 }  // namespace
 }  // namespace frontdoor

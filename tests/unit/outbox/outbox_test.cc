@@ -5,6 +5,7 @@
 #include <memory>
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -19,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/clock/clock.h"
+#include "common/logging/traceparent.h"
 #include "common/outbox/relay.h"
 #include "common/store/store.h"
 #include "gmock/gmock.h"
@@ -44,6 +46,8 @@ class FakeSink final : public Sink {
     absl::MutexLock lock(&mu_);
     calls_.push_back(event);
     deadlines_.push_back(deadline);
+    traces_.emplace_back(CurrentTraceId());
+    delivery_traces_.push_back(DeliveryTrace(event).trace_id);
     if (failing_ || fail_ids_.contains(event.event_id)) {
       return absl::UnavailableError("receiver down");
     }
@@ -71,6 +75,16 @@ class FakeSink final : public Sink {
   std::vector<absl::Time> deadlines() const {
     absl::MutexLock lock(&mu_);
     return deadlines_;
+  }
+  // The trace id current on the relay's thread during each call, and the
+  // one DeliveryTrace gave the sink for it.
+  std::vector<std::string> traces() const {
+    absl::MutexLock lock(&mu_);
+    return traces_;
+  }
+  std::vector<std::string> delivery_traces() const {
+    absl::MutexLock lock(&mu_);
+    return delivery_traces_;
   }
   int DeliveredCount(const std::string& id) const {
     absl::MutexLock lock(&mu_);
@@ -100,6 +114,8 @@ class FakeSink final : public Sink {
   absl::flat_hash_set<std::string> fail_ids_ ABSL_GUARDED_BY(mu_);
   std::vector<Event> calls_ ABSL_GUARDED_BY(mu_);
   std::vector<absl::Time> deadlines_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> traces_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> delivery_traces_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> delivered_ ABSL_GUARDED_BY(mu_);
   absl::flat_hash_map<std::string, int> delivered_count_ ABSL_GUARDED_BY(mu_);
 };
@@ -169,10 +185,78 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, MigrationIsNamed) {
   const std::vector<store::Migration> migrations = Migrations();
-  ASSERT_EQ(migrations.size(), 3u);
+  ASSERT_EQ(migrations.size(), 4u);
   EXPECT_EQ(migrations[0].name, "common/outbox/001_outbox");
   EXPECT_EQ(migrations[1].name, "common/outbox/002_dead_letters");
   EXPECT_EQ(migrations[2].name, "common/outbox/003_reference");
+  EXPECT_EQ(migrations[3].name, "common/outbox/004_traceparent");
+}
+
+// The trace of the thread that issued the write is stored with the event,
+// although the store runs the transaction on its own thread; the relay makes
+// it current while the event is delivered and hands the sink the same trace.
+// An event queued outside any trace stores '' and is delivered under a new
+// root, the same one the relay's thread and the sink see.
+TEST_F(OutboxTest, StoresTheCallersTraceAndTheRelayContinuesIt) {
+  const TraceContext call = NewTrace();
+  {
+    ScopedTrace scope(call.trace_id);
+    ASSERT_TRUE(EnqueueEvent("traced").ok());
+  }
+  ASSERT_TRUE(EnqueueEvent("untraced").ok());
+
+  std::vector<std::string> stored;
+  ASSERT_TRUE(store_
+                  ->Read([&](store::Tx& tx) -> absl::Status {
+                    auto rows = tx.Query(
+                        "SELECT traceparent FROM outbox ORDER BY seq");
+                    if (!rows.ok()) return rows.status();
+                    for (const store::Row& row : *rows) {
+                      stored.push_back(row.Text(0));
+                    }
+                    return absl::OkStatus();
+                  })
+                  .ok());
+  ASSERT_EQ(stored.size(), 2u);
+  std::optional<TraceContext> traced = ParseTraceparent(stored[0]);
+  ASSERT_TRUE(traced.has_value()) << stored[0];
+  EXPECT_EQ(traced->trace_id, call.trace_id);
+  EXPECT_EQ(stored[1], "");
+
+  Relay relay(*store_, sink_, clock_);
+  ASSERT_TRUE(relay.RunOnce().ok());
+  ASSERT_EQ(sink_.calls().size(), 2u);
+  EXPECT_EQ(sink_.calls()[0].traceparent, stored[0]);
+  EXPECT_EQ(sink_.calls()[1].traceparent, "");
+  const std::vector<std::string> current = sink_.traces();
+  const std::vector<std::string> given = sink_.delivery_traces();
+  EXPECT_EQ(current[0], call.trace_id);
+  EXPECT_EQ(given[0], call.trace_id);
+  EXPECT_EQ(current[1].size(), 32u) << "a new root for the untraced event";
+  EXPECT_NE(current[1], call.trace_id);
+  EXPECT_EQ(given[1], current[1]);
+  EXPECT_EQ(CurrentTraceId(), "") << "restored after the delivery";
+}
+
+TEST(DeliveryTraceTest, StoredThenCurrentThenANewRoot) {
+  Event event;
+  event.traceparent =
+      "00-4bf92f3577b34a4e83d7d5d5a4bd4da0-00f067aa0ba902b7-00";
+  TraceContext stored = DeliveryTrace(event);
+  EXPECT_EQ(stored.trace_id, "4bf92f3577b34a4e83d7d5d5a4bd4da0");
+  EXPECT_FALSE(stored.sampled);
+
+  event.traceparent = "not a traceparent";
+  {
+    ScopedTrace scope("0af7651916cd43dd8448eb211c80319c");
+    EXPECT_EQ(DeliveryTrace(event).trace_id,
+              "0af7651916cd43dd8448eb211c80319c");
+  }
+  event.traceparent.clear();
+  const TraceContext first = DeliveryTrace(event);
+  const TraceContext second = DeliveryTrace(event);
+  EXPECT_TRUE(ParseTraceparent(FormatTraceparent(first, NewSpanId())));
+  EXPECT_NE(first.trace_id, second.trace_id);
 }
 
 // Events of the referrals RelayOptions::held_back_references names wait,
