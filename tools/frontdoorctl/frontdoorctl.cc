@@ -17,11 +17,11 @@
 #include "common/report/report_document.h"
 #include "common/report/report_files.h"
 #include "common/report/report_run.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_json.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "tools/frontdoorctl/rights_commands.h"
 
 namespace frontdoor::ctl {
@@ -59,12 +59,7 @@ std::string MessageToJson(const google::protobuf::Message& message) {
 
 // Same shape as RenderErrorJson, for failures before any call is made.
 std::string RenderLocalErrorJson(const absl::Status& status) {
-  std::string json = "{\"code\":";
-  AppendJsonString(absl::StatusCodeToString(status.code()), &json);
-  json.append(",\"message\":");
-  AppendJsonString(std::string(status.message()), &json);
-  json.append(",\"field_violations\":[]}");
-  return json;
+  return StatusToJson(status);
 }
 
 // Splits "--name=value" (value may be empty) or "--name".
@@ -691,38 +686,7 @@ int ExitCodeFor(grpc::StatusCode code) {
 
 std::string RenderErrorJson(const grpc::Status& status,
                             std::string_view trace_id) {
-  std::string json = "{\"code\":";
-  AppendJsonString(StatusCodeName(status.error_code()), &json);
-  json.append(",\"message\":");
-  AppendJsonString(status.error_message(), &json);
-  json.append(",\"field_violations\":[");
-  google::rpc::Status details;
-  if (!status.error_details().empty() &&
-      details.ParseFromString(status.error_details())) {
-    bool first = true;
-    for (const google::protobuf::Any& any : details.details()) {
-      google::rpc::BadRequest bad_request;
-      if (!any.Is<google::rpc::BadRequest>() || !any.UnpackTo(&bad_request)) {
-        continue;
-      }
-      for (const auto& violation : bad_request.field_violations()) {
-        if (!first) json.push_back(',');
-        first = false;
-        json.append("{\"field\":");
-        AppendJsonString(violation.field(), &json);
-        json.append(",\"description\":");
-        AppendJsonString(violation.description(), &json);
-        json.push_back('}');
-      }
-    }
-  }
-  json.push_back(']');
-  if (!trace_id.empty()) {
-    json.append(",\"trace_id\":");
-    AppendJsonString(trace_id, &json);
-  }
-  json.push_back('}');
-  return json;
+  return StatusToJson(FromGrpcStatus(status), trace_id);
 }
 
 std::string RenderSubmitResponseJson(const SubmitReferralResponse& response,

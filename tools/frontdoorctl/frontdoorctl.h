@@ -201,7 +201,8 @@ std::string_view StatusCodeName(grpc::StatusCode code);
 // 1 + code for failures, kExitOk for OK.
 int ExitCodeFor(grpc::StatusCode code);
 
-// One-line JSON for a failed call:
+// One-line JSON for a failed call, the suite's error shape built by the one
+// converter (FromGrpcStatus, then StatusToJson: common/status):
 //   {"code":"INVALID_ARGUMENT","message":"...","field_violations":[{"field":
 //    "referral.subject.date_of_birth","description":"..."}],"trace_id":"..."}
 // field_violations come from the google.rpc.BadRequest details in
