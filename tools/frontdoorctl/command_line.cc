@@ -122,7 +122,8 @@ CLI::App* CommandTable::Declare(CLI::App& parent, const char* name,
   CLI::App* sub = parent.add_subcommand(name, line);
   sub->get_help_ptr()->group("Flags");
   if (group != nullptr) sub->group(group);
-  if (footer != nullptr) sub->footer(Wrap(footer, kHelpWidth));
+  // Its own footer or none (CLI11 would copy the parent's).
+  sub->footer(footer == nullptr ? "" : Wrap(footer, kHelpWidth));
   commands_[sub] = command;
   return sub;
 }
@@ -819,27 +820,38 @@ void AppendEntry(const std::string& key, const std::string& value,
 std::string ValueWords(const CLI::Option& option) {
   const std::string type = option.get_type_name();
   if (type == kFileValue) return kFileValue;
-  if (type.find('|') == std::string::npos) return "";
+  if (type.empty() || type.find_first_not_of("abcdefghijklmnopqrstuvwxyz_-|") !=
+                          std::string::npos) {
+    return "";  // Any text: N, HOST:PORT, YYYY-MM-DD.
+  }
   return absl::StrJoin(absl::StrSplit(type, '|'), " ");
 }
 
 struct CompletionTables {
-  std::string commands, flags, values, files;
+  std::string commands, flags, values, arguments;
 };
 
 void CollectCompletion(const CLI::App& app, const std::string& path,
                        CompletionTables& tables) {
   std::vector<std::string> subs, flags;
+  bool has_argument = false;
   for (const CLI::App* sub : Declared(app)) subs.push_back(sub->get_name());
   if (!subs.empty()) AppendEntry(path, absl::StrJoin(subs, " "), &tables.commands);
   for (const CLI::Option* option :
        app.get_options([](const CLI::Option*) { return true; })) {
     if (option->get_positional()) {
-      if (option->get_name(true, false) == "FILE") {
-        AppendEntry(path, "1", &tables.files);
+      // The first argument's completions: a file, or its choices.
+      const std::string words = option->get_name(true, false) == kFileValue
+                                    ? std::string(kFileValue)
+                                    : ValueWords(*option);
+      if (!words.empty() && !has_argument) {
+        AppendEntry(path, words, &tables.arguments);
       }
+      has_argument = true;
       continue;
     }
+    // --help once, the app's: every command takes it.
+    if (option == app.get_help_ptr() && app.get_parent() != nullptr) continue;
     for (const std::string& name : option->get_lnames()) {
       const std::string flag = absl::StrCat("--", name);
       flags.push_back(flag);
@@ -851,9 +863,7 @@ void CollectCompletion(const CLI::App& app, const std::string& path,
   }
   AppendEntry(path, absl::StrJoin(flags, " "), &tables.flags);
   for (const CLI::App* sub : Declared(app)) {
-    CollectCompletion(
-        *sub, path.empty() ? sub->get_name() : path + " " + sub->get_name(),
-        tables);
+    CollectCompletion(*sub, absl::StrCat(path, " ", sub->get_name()), tables);
   }
 }
 
@@ -868,13 +878,14 @@ _frontdoorctl_value_of() {
       _frontdoorctl_value=${_frontdoorctl_values["$path $2"]}
       return 0
     fi
-    [[ -z $path ]] && return 1
-    if [[ $path == *" "* ]]; then path=${path% *}; else path=""; fi
+    [[ $path != *" "* ]] && return 1
+    path=${path% *}
   done
 }
 
 _frontdoorctl() {
-  local cur=${COMP_WORDS[COMP_CWORD]} path="" word i flag="" value p words=""
+  local cur=${COMP_WORDS[COMP_CWORD]} path=frontdoorctl word i flag="" value
+  local p words=""
   COMPREPLY=()
   # The command path: the words naming commands, skipping flags' values
   # (--flag VALUE, and --flag = VALUE where '=' breaks words).
@@ -889,7 +900,7 @@ _frontdoorctl() {
       continue
     fi
     if [[ " ${_frontdoorctl_commands["$path"]} " == *" $word "* ]]; then
-      path=${path:+$path }$word
+      path="$path $word"
     fi
   done
   # A flag's value: --flag=VALUE as one word, --flag = VALUE, --flag VALUE.
@@ -919,16 +930,18 @@ _frontdoorctl() {
     p=$path
     while :; do
       words="$words ${_frontdoorctl_flags["$p"]}"
-      [[ -z $p ]] && break
-      if [[ $p == *" "* ]]; then p=${p% *}; else p=""; fi
+      [[ $p != *" "* ]] && break
+      p=${p% *}
     done
     COMPREPLY=($(compgen -W "$words" -- "$cur"))
     return 0
   fi
   if [[ -n ${_frontdoorctl_commands["$path"]} ]]; then
     COMPREPLY=($(compgen -W "${_frontdoorctl_commands["$path"]}" -- "$cur"))
-  elif [[ -n ${_frontdoorctl_files["$path"]+set} ]]; then
+  elif [[ ${_frontdoorctl_arguments["$path"]} == FILE ]]; then
     COMPREPLY=($(compgen -f -- "$cur"))
+  elif [[ -n ${_frontdoorctl_arguments["$path"]} ]]; then
+    COMPREPLY=($(compgen -W "${_frontdoorctl_arguments["$path"]}" -- "$cur"))
   fi
   return 0
 }
@@ -1031,19 +1044,20 @@ std::string BashCompletion() {
   RawFlags raw;
   CommandTable table(options, raw);
   CompletionTables tables;
-  CollectCompletion(table.app(), "", tables);
+  CollectCompletion(table.app(), kProgram, tables);
   return absl::StrCat(
       "# bash completion for frontdoorctl, made from its command table by\n"
       "# `frontdoorctl completion bash`. Load it with\n"
       "#   source <(frontdoorctl completion bash)\n"
-      "# Each command path's sub-commands, flags (a command also takes the\n"
+      "# Keyed by command path (\"frontdoorctl rights erase\"): each path's\n"
+      "# sub-commands, flags (a command also takes the\n"
       "# flags of the commands enclosing it), the flags that take a value\n"
-      "# (\"PATH --flag\": its choices, FILE, or any text) and the commands\n"
-      "# whose argument is a file.\n"
+      "# (\"PATH --flag\": its choices, FILE, or any text) and the first\n"
+      "# argument's choices or FILE.\n"
       "declare -gA _frontdoorctl_commands=(\n", tables.commands, ")\n",
       "declare -gA _frontdoorctl_flags=(\n", tables.flags, ")\n",
       "declare -gA _frontdoorctl_values=(\n", tables.values, ")\n",
-      "declare -gA _frontdoorctl_files=(\n", tables.files, ")\n",
+      "declare -gA _frontdoorctl_arguments=(\n", tables.arguments, ")\n",
       kCompletionFunctions);
 }
 
