@@ -51,7 +51,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return absl::ErrnoToStatus(errno,
-                               absl::StrCat("config ", path, ": cannot open"));
+                               absl::StrCat(path, ": cannot open"));
   }
   std::string contents;
   char buffer[64 * 1024];
@@ -61,14 +61,14 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
     if (n < 0) {
       if (errno == EINTR) continue;
       status = absl::ErrnoToStatus(
-          errno, absl::StrCat("config ", path, ": cannot read"));
+          errno, absl::StrCat(path, ": cannot read"));
       break;
     }
     if (n == 0) break;
     contents.append(buffer, static_cast<size_t>(n));
     if (contents.size() > kMaxConfigFileBytes) {
       status = absl::ResourceExhaustedError(absl::StrCat(
-          "config ", path, ": larger than ", kMaxConfigFileBytes, " bytes"));
+          path, ": larger than ", kMaxConfigFileBytes, " bytes"));
       break;
     }
   }

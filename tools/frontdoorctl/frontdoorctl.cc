@@ -11,6 +11,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/config/config.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/report/period.h"
@@ -19,6 +20,7 @@
 #include "common/report/report_run.h"
 #include "common/status/grpc_status.h"
 #include "common/status/status_json.h"
+#include "common/tls/credentials.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -40,13 +42,10 @@ absl::Status ToAbsl(const google::protobuf::util::Status& status,
       absl::StrCat(std::string(context), ": ", std::string(status.message())));
 }
 
+// Input files are read as the services read theirs (common/config): errors
+// name the path and the OS error.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
-  return contents.str();
+  return config::ReadFileToString(path);
 }
 
 std::string MessageToJson(const google::protobuf::Message& message) {
@@ -651,21 +650,20 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelTo(
     const Options& options, const std::string& target) {
-  grpc::SslCredentialsOptions tls;
-  absl::StatusOr<std::string> ca = ReadFile(options.ca_file);
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadFile(options.cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(options.key_file);
-  if (!key.ok()) return key.status();
-  tls.pem_root_certs = *std::move(ca);
-  tls.pem_cert_chain = *std::move(cert);
-  tls.pem_private_key = *std::move(key);
+  // The certificate files read once, as every short-lived client of the
+  // suite reads them (common/tls).
+  config::v1::TlsFiles files;
+  files.set_ca_file(options.ca_file);
+  files.set_cert_file(options.cert_file);
+  files.set_key_file(options.key_file);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      tls::MakeChannelCredentials(files);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   if (!options.server_name.empty()) {
     args.SetSslTargetNameOverride(options.server_name);
   }
-  return grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+  return grpc::CreateCustomChannel(target, *credentials, args);
 }
 
 int Main(const std::vector<std::string>& args, const EnvLookup& env,

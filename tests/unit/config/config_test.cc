@@ -18,6 +18,7 @@ using ::frontdoor::config::v1::KeyRingFile;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 // A file under the test's temporary directory, removed at the end.
 class TempFile {
@@ -129,6 +130,17 @@ TEST(ReadFileToStringTest, ReadsBinaryContentExactly) {
   auto read = ReadFileToString(file.path());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, contents);
+}
+
+TEST(ReadFileToStringTest, AMissingFileIsNotFoundNamingThePath) {
+  const std::string path = ::testing::TempDir() + "no-such-referral.json";
+  auto read = ReadFileToString(path);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(read.status().message()),
+              StartsWith(path + ": cannot open"));
+  // A configuration file says it is one.
+  EXPECT_THAT(std::string(LoadJsonFile<IntakeConfig>(path).status().message()),
+              StartsWith("config " + path + ": cannot open"));
 }
 
 TEST(RequiredSettingsTest, NothingMissingIsOk) {
