@@ -25,6 +25,14 @@ inline constexpr size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
 // over kMaxConfigFileBytes is RESOURCE_EXHAUSTED.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
 
+// Replaces `path` with `contents` durably and whole: written to
+// "<path>.tmp" created with `mode` (before the umask), fsynced, renamed over
+// `path`, and the directory fsynced; a reader sees the old file or the new,
+// never a part. The file is new, so an existing file's mode is not kept.
+// Errors name the file and the OS error; the temporary file is removed.
+absl::Status WriteFileDurably(const std::string& path,
+                              std::string_view contents, unsigned mode);
+
 // Parses `json` into `message` (cleared first) with unknown fields rejected.
 // `what` names the source in errors, for example "config /etc/intake.json".
 // On error returns INVALID_ARGUMENT of the form
