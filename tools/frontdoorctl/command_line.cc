@@ -31,11 +31,6 @@ constexpr std::size_t kHelpColumn = 30;
 // The completion script's value marker for a flag whose value is a file.
 constexpr char kFileValue[] = "FILE";
 
-// The rights actions that set or read one state in every service (find
-// and export have commands of their own).
-constexpr std::string_view kRightsActions[] = {
-    "restrict", "unrestrict", "hold", "unhold", "rectify", "erase", "state"};
-
 // Wraps `text` to `width` columns at spaces; a line's leading spaces are
 // kept on its continuation lines, and "\n" breaks a line where it stands.
 std::string Wrap(const std::string& text, std::size_t width) {
@@ -793,9 +788,8 @@ absl::Status CheckCommand(const RawFlags& raw, Options& options) {
       return absl::OkStatus();
     }
     case Command::kRightsFind:
-      return ParseRightsCommand({"rights", "find"}, options);
     case Command::kRightsExport:
-      return ParseRightsCommand({"rights", "export"}, options);
+      return CheckFindOrExport(options);
     case Command::kCompletion:
       if (options.shell != "bash") {
         return absl::InvalidArgumentError(absl::StrCat(
@@ -987,7 +981,7 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     }
     options.child_index = child;
   }
-  if (!raw.deadline.empty() || app.get_option("--deadline")->count() > 0) {
+  if (app.get_option("--deadline")->count() > 0) {
     options.deadline_given = true;
     if (!absl::ParseDuration(raw.deadline, &options.deadline) ||
         options.deadline <= absl::ZeroDuration()) {

@@ -18,10 +18,6 @@ using frontdoor::common::v1::Party;
 constexpr char kFindUsage[] =
     "usage: rights find --reference=R | --given=G --family=F "
     "--dob=YYYY-MM-DD";
-constexpr char kExportUsage[] =
-    "usage: rights export --reference=R "
-    "--party=subject|other_party|child|referrer [--child=N] "
-    "[--show-staff-names] --output=FILE [--format=json|html]";
 // The bundle holds personal data: its file is its owner's only.
 constexpr unsigned kBundleFileMode = 0600;
 
@@ -156,17 +152,9 @@ bool IsRightsCommand(Command command) {
   return command == Command::kRightsFind || command == Command::kRightsExport;
 }
 
-absl::Status ParseRightsCommand(const std::vector<std::string>& positional,
-                                Options& options) {
-  if (positional.size() == 2 && positional[1] == "find") {
-    options.command = Command::kRightsFind;
-    return CheckFind(options);
-  }
-  if (positional.size() == 2 && positional[1] == "export") {
-    options.command = Command::kRightsExport;
-    return CheckExport(options);
-  }
-  return Refused(absl::StrCat(kFindUsage, "\n       ", kExportUsage));
+absl::Status CheckFindOrExport(const Options& options) {
+  return options.command == Command::kRightsFind ? CheckFind(options)
+                                                 : CheckExport(options);
 }
 
 int RunFindOrExport(const Options& options, const RightsTargets& services,
