@@ -223,14 +223,15 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
                   "allocation and notify commands default to 7444, 7445 and "
                   "7446).")
       ->type_name("HOST:PORT");
-  app_.add_option("--as", raw.identity,
-                  absl::StrCat("The certificate to present: NAME.pem, "
-                               "NAME.key and ca.pem under $FRONTDOOR_PKI_DIR "
-                               "(default ",
-                               kDefaultPkiDir, "); default ",
-                               kDefaultIdentity, "."))
+  app_.add_option(
+          "--as", raw.identity,
+          absl::StrCat("The certificate to present: NAME.pem, "
+                       "NAME.key and ca.pem under $FRONTDOOR_PKI_DIR "
+                       "(default ",
+                       kDefaultPkiDir, "); default ", kDefaultIdentity, "."))
       ->type_name("NAME");
-  app_.add_option("--ca", o.ca_file, "The CA certificate (PEM) instead of --as's.")
+  app_.add_option("--ca", o.ca_file,
+                  "The CA certificate (PEM) instead of --as's.")
       ->type_name(kFileValue);
   app_.add_option("--cert", o.cert_file,
                   "The client certificate (PEM) instead of --as's.")
@@ -272,9 +273,8 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
                    "The key that makes a retry safe (default: the file's, "
                    "else a new random one).")
       ->type_name("KEY");
-  CLI::App* get =
-      Declare(app_, "get", "Print a referral's receipt and state.",
-              Command::kGet, kIntakeGroup);
+  CLI::App* get = Declare(app_, "get", "Print a referral's receipt and state.",
+                          Command::kGet, kIntakeGroup);
   get->add_option("REFERENCE", o.reference, "The referral's reference.")
       ->required()
       ->type_name("");
@@ -292,15 +292,15 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
       ->add_option("--page-token", o.page_token,
                    "The next page, as the last page's nextPageToken gave it.")
       ->type_name("TOKEN");
-  CLI::App* decision =
-      Declare(app_, "decision", "Print the latest triage decision on a referral.",
-              Command::kDecision, kTriageGroup);
+  CLI::App* decision = Declare(
+      app_, "decision", "Print the latest triage decision on a referral.",
+      Command::kDecision, kTriageGroup);
   decision->add_option("REFERENCE", o.reference, "The referral's reference.")
       ->required()
       ->type_name("");
-  CLI::App* assess = Declare(app_, "assess",
-                             "Submit a risk assessment; print the decision.",
-                             Command::kAssess, kTriageGroup, kAssessFooter);
+  CLI::App* assess =
+      Declare(app_, "assess", "Submit a risk assessment; print the decision.",
+              Command::kAssess, kTriageGroup, kAssessFooter);
   assess->add_option("REFERENCE", o.reference, "The referral's reference.")
       ->required()
       ->type_name("");
@@ -342,10 +342,9 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
       ->type_name("");
   release->add_option("--reason", o.reason, "Why the place is released.")
       ->type_name("TEXT");
-  CLI::App* first_contact =
-      Declare(app_, "first-contact",
-              "Record first contact with the person referred.",
-              Command::kFirstContact, kAllocationGroup);
+  CLI::App* first_contact = Declare(
+      app_, "first-contact", "Record first contact with the person referred.",
+      Command::kFirstContact, kAllocationGroup);
   first_contact
       ->add_option("REFERENCE", o.reference, "The referral's reference.")
       ->required()
@@ -360,15 +359,15 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
 
   // ---- Notifications.
   CLI::App* watch =
-      Declare(app_, "watch",
-              "Print the agency's notifications as they come.",
+      Declare(app_, "watch", "Print the agency's notifications as they come.",
               Command::kWatch, kNotifyGroup, kWatchFooter);
   watch
       ->add_option("--after", raw.after,
                    "Resume after this position instead of the last "
                    "acknowledged one.")
       ->type_name("N");
-  watch->add_flag("--ack", o.ack, "Acknowledge each notification once printed.");
+  watch->add_flag("--ack", o.ack,
+                  "Acknowledge each notification once printed.");
   watch->add_option("--count", raw.count, "Stop after N notifications.")
       ->type_name("N");
   CLI::App* ack =
@@ -378,25 +377,23 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
       ->required()
       ->type_name("");
   CLI::App* updates =
-      Declare(app_, "updates",
-              "Print the referrer updates on a referral.",
+      Declare(app_, "updates", "Print the referrer updates on a referral.",
               Command::kUpdates, kNotifyGroup);
   updates->add_option("REFERENCE", o.reference, "The referral's reference.")
       ->required()
       ->type_name("");
-  CLI::App* replay = Declare(
-      app_, "replay",
-      "Operators: make dead letters due again.",
-      Command::kReplay, kNotifyGroup);
+  CLI::App* replay =
+      Declare(app_, "replay", "Operators: make dead letters due again.",
+              Command::kReplay, kNotifyGroup);
   replay
       ->add_option("AGENCY", o.agency,
                    "Only this recipient agency's (default: every agency's).")
       ->type_name("");
 
   // ---- Across the services.
-  CLI::App* report = Declare(
-      app_, "report", "Commissioners' figures for a period.",
-      Command::kReport, kAcrossGroup, kReportFooter);
+  CLI::App* report =
+      Declare(app_, "report", "Commissioners' figures for a period.",
+              Command::kReport, kAcrossGroup, kReportFooter);
   report->add_option("--from", o.from, "The period's first day.")
       ->type_name("YYYY-MM-DD");
   report->add_option("--to", o.to, "The period's last day.")
@@ -466,16 +463,16 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
       Declare(*rights, "find", "Find referrals by reference or name and birth.",
               Command::kRightsFind, kRightsGroup, kFindFooter);
   reference(find);
-  find->add_option("--given", o.given_names, "Given names, with --family and --dob.")
+  find->add_option("--given", o.given_names,
+                   "Given names, with --family and --dob.")
       ->type_name("NAMES");
   find->add_option("--family", o.family_name, "Family name.")
       ->type_name("NAME");
   find->add_option("--dob", o.dob, "Date of birth.")->type_name("YYYY-MM-DD");
   with_targets(find);
-  CLI::App* export_ =
-      Declare(*rights, "export",
-              "Write one person's subject access bundle to a file.",
-              Command::kRightsExport, kRightsGroup, kExportFooter);
+  CLI::App* export_ = Declare(
+      *rights, "export", "Write one person's subject access bundle to a file.",
+      Command::kRightsExport, kRightsGroup, kExportFooter);
   reference(export_);
   // Whose data: export and rectify.
   auto party = [&o, &raw](CLI::App* action) {
@@ -487,15 +484,15 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
         ->type_name("N");
   };
   party(export_);
-  export_
-      ->add_flag("--show-staff-names", o.show_staff_names,
-                 "Name the staff who acted instead of giving their roles.");
+  export_->add_flag("--show-staff-names", o.show_staff_names,
+                    "Name the staff who acted instead of giving their roles.");
   export_
       ->add_option("--output", o.output,
                    "The bundle's file (required; readable by its owner "
                    "only).")
       ->type_name(kFileValue);
-  export_->add_option("--format", o.format, "The bundle's format (default json).")
+  export_
+      ->add_option("--format", o.format, "The bundle's format (default json).")
       ->type_name("json|html");
   with_targets(export_);
   struct ActionSpec {
@@ -520,8 +517,8 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
        nullptr},
   };
   for (const ActionSpec& spec : kActions) {
-    CLI::App* action = Declare(*rights, spec.name, spec.line,
-                               Command::kRights, kRightsGroup, spec.footer);
+    CLI::App* action = Declare(*rights, spec.name, spec.line, Command::kRights,
+                               kRightsGroup, spec.footer);
     reference(action);
     if (spec.reasons != nullptr) {
       action->add_option("--reason", o.reason, "Why, as a code.")
@@ -538,21 +535,18 @@ CommandTable::CommandTable(Options& o, RawFlags& raw) {
   }
 
   // ---- This tool.
-  CLI::App* version = Declare(
-      app_, "version",
-      "Print the version and the protocols spoken.",
-      Command::kVersion, kToolGroup);
+  CLI::App* version =
+      Declare(app_, "version", "Print the version and the protocols spoken.",
+              Command::kVersion, kToolGroup);
   version->add_flag("--json", o.json, "Print them as one line of JSON.");
-  CLI::App* completion = Declare(
-      app_, "completion",
-      "Print a bash completion script.",
-      Command::kCompletion, kToolGroup,
-      "Load it with: source <(frontdoorctl completion bash)");
+  CLI::App* completion =
+      Declare(app_, "completion", "Print a bash completion script.",
+              Command::kCompletion, kToolGroup,
+              "Load it with: source <(frontdoorctl completion bash)");
   completion->add_option("SHELL", o.shell, "The shell.")
       ->required()
       ->type_name("bash");
 }
-
 
 // The (sub)commands chosen by the parse, outermost first.
 std::vector<const CLI::App*> ChosenPath(const CLI::App& app) {
@@ -602,8 +596,8 @@ bool TakesValue(const CLI::Option& option) {
 // A command's flags given before the command (frontdoorctl
 // --idempotency-key=K submit FILE), moved after it, where the command's
 // parser looks for them: flags may come anywhere.
-std::vector<std::string> CommandFlagsLast(const CLI::App& app,
-                                          const std::vector<std::string>& args) {
+std::vector<std::string> CommandFlagsLast(
+    const CLI::App& app, const std::vector<std::string>& args) {
   std::vector<std::string> first, moved;
   std::size_t i = 0;
   while (i < args.size() && args[i].size() > 2 &&
@@ -613,7 +607,8 @@ std::vector<std::string> CommandFlagsLast(const CLI::App& app,
     const std::string name = arg.substr(0, eq);
     const CLI::Option* own = app.get_option_no_throw(name);
     const CLI::Option* flag = own != nullptr ? own : FindFlag(app, name);
-    std::vector<std::string>& to = (own == nullptr && flag != nullptr) ? moved : first;
+    std::vector<std::string>& to =
+        (own == nullptr && flag != nullptr) ? moved : first;
     to.push_back(arg);
     ++i;
     if (flag != nullptr && eq == std::string::npos && TakesValue(*flag) &&
@@ -651,24 +646,23 @@ absl::Status UsageError(const CLI::App& app, const CLI::ParseError& error) {
                              "\": expected ", CommandList(app), see));
     }
     if (has_commands) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, rest.empty() ? "" : " " + rest.front(), ": expected ",
-          CommandList(at), see));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, rest.empty() ? "" : " " + rest.front(),
+                       ": expected ", CommandList(at), see));
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        where, ": unexpected argument \"", rest.empty() ? "" : rest.front(),
-        "\"", see));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": unexpected argument \"",
+                     rest.empty() ? "" : rest.front(), "\"", see));
   }
   if (dynamic_cast<const CLI::ArgumentMismatch*>(&error) != nullptr) {
     // The only mismatch here: a flag given without its value.
     const std::string what = error.what();
     const std::string flag = what.substr(0, what.find(':'));
     return absl::InvalidArgumentError(absl::StrCat(
-        "flag ", flag, " needs a value: ", flag, "=VALUE or ", flag,
-        " VALUE"));
+        "flag ", flag, " needs a value: ", flag, "=VALUE or ", flag, " VALUE"));
   }
-  std::string usage = HelpFormatter().make_usage(&at, absl::StrCat(
-      kProgram, where.empty() ? "" : " " + where));
+  std::string usage = HelpFormatter().make_usage(
+      &at, absl::StrCat(kProgram, where.empty() ? "" : " " + where));
   while (!usage.empty() && usage.back() == '\n') usage.pop_back();
   if (!usage.empty()) usage[0] = static_cast<char>(std::tolower(usage[0]));
   return absl::InvalidArgumentError(absl::StrCat(
@@ -830,7 +824,8 @@ void CollectCompletion(const CLI::App& app, const std::string& path,
   std::vector<std::string> subs, flags;
   bool has_argument = false;
   for (const CLI::App* sub : Declared(app)) subs.push_back(sub->get_name());
-  if (!subs.empty()) AppendEntry(path, absl::StrJoin(subs, " "), &tables.commands);
+  if (!subs.empty())
+    AppendEntry(path, absl::StrJoin(subs, " "), &tables.commands);
   for (const CLI::Option* option :
        app.get_options([](const CLI::Option*) { return true; })) {
     if (option->get_positional()) {
@@ -1016,9 +1011,9 @@ absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
     options.actor = env("USER").value_or("");
     if (options.actor.empty()) options.actor = kDefaultActor;
   }
-  const bool printable = std::all_of(
-      options.actor.begin(), options.actor.end(),
-      [](char c) { return c >= 0x20 && c <= 0x7E; });
+  const bool printable =
+      std::all_of(options.actor.begin(), options.actor.end(),
+                  [](char c) { return c >= 0x20 && c <= 0x7E; });
   if (options.actor.empty() || !printable) {
     return absl::InvalidArgumentError(
         "--actor must be non-empty printable ASCII (gRPC metadata)");
@@ -1048,11 +1043,11 @@ std::string BashCompletion() {
       "# flags of the commands enclosing it), the flags that take a value\n"
       "# (\"PATH --flag\": its choices, FILE, or any text) and the first\n"
       "# argument's choices or FILE.\n"
-      "declare -gA _frontdoorctl_commands=(\n", tables.commands, ")\n",
-      "declare -gA _frontdoorctl_flags=(\n", tables.flags, ")\n",
-      "declare -gA _frontdoorctl_values=(\n", tables.values, ")\n",
-      "declare -gA _frontdoorctl_arguments=(\n", tables.arguments, ")\n",
-      kCompletionFunctions);
+      "declare -gA _frontdoorctl_commands=(\n",
+      tables.commands, ")\n", "declare -gA _frontdoorctl_flags=(\n",
+      tables.flags, ")\n", "declare -gA _frontdoorctl_values=(\n",
+      tables.values, ")\n", "declare -gA _frontdoorctl_arguments=(\n",
+      tables.arguments, ")\n", kCompletionFunctions);
 }
 
 }  // namespace frontdoor::ctl

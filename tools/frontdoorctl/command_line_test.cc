@@ -54,10 +54,10 @@ Ran RunMain(const std::vector<std::string>& args) {
 
 // The flags of every command, which may come before or after it.
 const Flags& GlobalFlags() {
-  static const Flags* flags = new Flags{
-      "--help",  "--target",      "--as",    "--ca",
-      "--cert",  "--key",         "--server-name", "--actor",
-      "--deadline", "--staff-role", "--version"};
+  static const Flags* flags =
+      new Flags{"--help",     "--target",     "--as",          "--ca",
+                "--cert",     "--key",        "--server-name", "--actor",
+                "--deadline", "--staff-role", "--version"};
   return *flags;
 }
 
@@ -95,18 +95,16 @@ const std::map<std::string, Flags>& CommandFlags() {
       {"rights", {}},
       {"rights find",
        Plus({"--reference", "--given", "--family", "--dob"}, kRightsTargets)},
-      {"rights export",
-       Plus({"--reference", "--party", "--child", "--show-staff-names",
-             "--output", "--format"},
-            kRightsTargets)},
+      {"rights export", Plus({"--reference", "--party", "--child",
+                              "--show-staff-names", "--output", "--format"},
+                             kRightsTargets)},
       {"rights restrict", Plus({"--reference", "--reason"}, kRightsTargets)},
       {"rights unrestrict", Plus({"--reference", "--reason"}, kRightsTargets)},
       {"rights hold", Plus({"--reference", "--reason"}, kRightsTargets)},
       {"rights unhold", Plus({"--reference", "--reason"}, kRightsTargets)},
-      {"rights rectify",
-       Plus({"--reference", "--reason", "--party", "--child", "--field",
-             "--value"},
-            kRightsTargets)},
+      {"rights rectify", Plus({"--reference", "--reason", "--party", "--child",
+                               "--field", "--value"},
+                              kRightsTargets)},
       {"rights erase", Plus({"--reference", "--reason"}, kRightsTargets)},
       {"rights state", Plus({"--reference"}, kRightsTargets)},
       {"version", {"--json"}},
@@ -201,7 +199,8 @@ TEST(HelpTest, ABareCallAndHelpListEveryCommandWithALine) {
       EXPECT_TRUE(DescribedOnItsLine(page, path)) << path << " in " << page;
     }
     for (const std::string& flag : GlobalFlags()) {
-      EXPECT_TRUE(DescribedOnItsLine(page, flag == "--help" ? "-h,--help" : flag))
+      EXPECT_TRUE(
+          DescribedOnItsLine(page, flag == "--help" ? "-h,--help" : flag))
           << flag;
     }
   }
@@ -245,8 +244,8 @@ TEST(FlagFormsTest, StringFlagsOfEveryCommandAndOfOneCommand) {
   }
   auto [rights, rights_apart] = ParseBothForms(
       {"rights", "rectify", "--reference=FD-1", "--party=subject",
-       "--field=name.familyName", "--value=Price-Jones",
-       "--reason=court_order", "--notify-target=n:4"});
+       "--field=name.familyName", "--value=Price-Jones", "--reason=court_order",
+       "--notify-target=n:4"});
   for (const Options& o : {rights, rights_apart}) {
     EXPECT_EQ(o.command, Command::kRights);
     EXPECT_EQ(o.rights_action, "rectify");
@@ -269,9 +268,9 @@ TEST(FlagFormsTest, NumberAndDurationFlags) {
     EXPECT_EQ(o.after, 12);
     EXPECT_EQ(o.count, 3);
   }
-  auto [child, child_apart] = ParseBothForms(
-      {"rights", "export", "--reference=R", "--party=child", "--child=2",
-       "--output=b.json"});
+  auto [child, child_apart] =
+      ParseBothForms({"rights", "export", "--reference=R", "--party=child",
+                      "--child=2", "--output=b.json"});
   for (const Options& o : {child, child_apart}) EXPECT_EQ(o.child_index, 2);
   // A negative number is still the flag's value, and refused by name.
   for (const std::vector<std::string>& args :
@@ -287,10 +286,10 @@ TEST(FlagFormsTest, BooleanFlagsAloneOrWithAValue) {
   EXPECT_TRUE(ParseArgs({"watch", "--ack=true"}, NoEnv())->ack);
   EXPECT_FALSE(ParseArgs({"watch", "--ack=false"}, NoEnv())->ack);
   EXPECT_FALSE(ParseArgs({"watch"}, NoEnv())->ack);
-  auto shown = ParseArgs({"rights", "export", "--reference", "R", "--party",
-                          "subject", "--show-staff-names", "--output",
-                          "b.json"},
-                         NoEnv());
+  auto shown =
+      ParseArgs({"rights", "export", "--reference", "R", "--party", "subject",
+                 "--show-staff-names", "--output", "b.json"},
+                NoEnv());
   ASSERT_TRUE(shown.ok()) << shown.status();
   EXPECT_TRUE(shown->show_staff_names);
   EXPECT_EQ(shown->output, "b.json");
@@ -340,20 +339,19 @@ TEST(UsageErrorTest, AnUnknownCommandIsNamedWithTheCommandsExpected) {
 }
 
 TEST(UsageErrorTest, AnUnknownFlagIsNamedWithItsCommand) {
-  const std::vector<std::pair<std::vector<std::string>, std::string>> kCases =
-      {
-          {{"get", "FD-1", "--frob=1"}, "unknown flag --frob for get"},
-          {{"get", "FD-1", "--frob", "1"}, "unknown flag --frob for get"},
-          // Another command's flag.
-          {{"get", "FD-1", "--ack"}, "unknown flag --ack for get"},
-          {{"rights", "erase", "--reference=R", "--reason=court_order",
-            "--party=subject"},
-           "unknown flag --party for rights erase"},
-          {{"--frob", "version"}, "unknown flag --frob"},
-          {{"queue", "--page-size"}, "flag --page-size needs a value"},
-          {{"get", "FD-1", "FD-2"}, "get: unexpected argument \\\"FD-2\\\""},
-          {{"get"}, "get: REFERENCE is required"},
-      };
+  const std::vector<std::pair<std::vector<std::string>, std::string>> kCases = {
+      {{"get", "FD-1", "--frob=1"}, "unknown flag --frob for get"},
+      {{"get", "FD-1", "--frob", "1"}, "unknown flag --frob for get"},
+      // Another command's flag.
+      {{"get", "FD-1", "--ack"}, "unknown flag --ack for get"},
+      {{"rights", "erase", "--reference=R", "--reason=court_order",
+        "--party=subject"},
+       "unknown flag --party for rights erase"},
+      {{"--frob", "version"}, "unknown flag --frob"},
+      {{"queue", "--page-size"}, "flag --page-size needs a value"},
+      {{"get", "FD-1", "FD-2"}, "get: unexpected argument \\\"FD-2\\\""},
+      {{"get"}, "get: REFERENCE is required"},
+  };
   for (const auto& [args, named] : kCases) {
     const Ran run = RunMain(args);
     EXPECT_EQ(run.code, kExitUsage) << absl::StrJoin(args, " ");
@@ -367,11 +365,12 @@ TEST(UsageErrorTest, AnUnknownFlagIsNamedWithItsCommand) {
 TEST(VersionTest, TextNamesTheVersionAndEveryProtocolSpoken) {
   const Ran run = RunMain({"version"});
   EXPECT_EQ(run.code, kExitOk);
-  EXPECT_THAT(run.out,
-              MatchesRegex("frontdoorctl [0-9]+\\.[0-9]+\\.[0-9]+\n"
-                           "protocols: frontdoor\\.intake\\.v1 "
-                           "frontdoor\\.triage\\.v1 frontdoor\\.allocation\\.v1 "
-                           "frontdoor\\.notify\\.v1 frontdoor\\.common\\.v1\n"));
+  EXPECT_THAT(
+      run.out,
+      MatchesRegex("frontdoorctl [0-9]+\\.[0-9]+\\.[0-9]+\n"
+                   "protocols: frontdoor\\.intake\\.v1 "
+                   "frontdoor\\.triage\\.v1 frontdoor\\.allocation\\.v1 "
+                   "frontdoor\\.notify\\.v1 frontdoor\\.common\\.v1\n"));
   EXPECT_EQ(RunMain({"--version"}).out, run.out);
 }
 
@@ -393,16 +392,16 @@ TEST(VersionTest, JsonHasTheVersionProtocolsAndServices) {
   for (const auto& v : fields.at("services").list_value().values()) {
     services.push_back(v.string_value());
   }
-  EXPECT_THAT(protocols,
-              UnorderedElementsAre("frontdoor.intake.v1", "frontdoor.triage.v1",
-                                   "frontdoor.allocation.v1",
-                                   "frontdoor.notify.v1", "frontdoor.common.v1"));
-  EXPECT_THAT(services, UnorderedElementsAre(
-                            "frontdoor.intake.v1.IntakeService",
-                            "frontdoor.triage.v1.TriageService",
-                            "frontdoor.allocation.v1.AllocationService",
-                            "frontdoor.notify.v1.NotifyService",
-                            "frontdoor.common.v1.DataRights"));
+  EXPECT_THAT(protocols, UnorderedElementsAre(
+                             "frontdoor.intake.v1", "frontdoor.triage.v1",
+                             "frontdoor.allocation.v1", "frontdoor.notify.v1",
+                             "frontdoor.common.v1"));
+  EXPECT_THAT(services,
+              UnorderedElementsAre("frontdoor.intake.v1.IntakeService",
+                                   "frontdoor.triage.v1.TriageService",
+                                   "frontdoor.allocation.v1.AllocationService",
+                                   "frontdoor.notify.v1.NotifyService",
+                                   "frontdoor.common.v1.DataRights"));
 }
 
 // ---- Completion.
@@ -428,7 +427,8 @@ class CompletionTest : public ::testing::Test {
   std::vector<std::string> Complete(const std::vector<std::string>& words) {
     std::string call = absl::StrCat("cd '", dir_, "' && source '", script_,
                                     "' && COMP_WORDS=(");
-    for (const std::string& word : words) absl::StrAppend(&call, "'", word, "' ");
+    for (const std::string& word : words)
+      absl::StrAppend(&call, "'", word, "' ");
     absl::StrAppend(&call, ") && COMP_CWORD=", words.size() - 1,
                     " && _frontdoorctl && printf '%s\\n' \"${COMPREPLY[@]}\"");
     const std::string file = dir_ + "/call.bash";
@@ -485,9 +485,9 @@ TEST_F(CompletionTest, FlagsValuesFromTheirChoices) {
               UnorderedElementsAre("csv", "xlsx", "json"));
   EXPECT_THAT(Complete({"frontdoorctl", "report", "--format=x"}),
               UnorderedElementsAre("--format=xlsx"));
-  EXPECT_THAT(Complete({"frontdoorctl", "rights", "export", "--format", "=",
-                        "h"}),
-              UnorderedElementsAre("html"));
+  EXPECT_THAT(
+      Complete({"frontdoorctl", "rights", "export", "--format", "=", "h"}),
+      UnorderedElementsAre("html"));
   EXPECT_THAT(Complete({"frontdoorctl", "rights", "erase", "--reason", ""}),
               UnorderedElementsAre("erasure_request", "retention_schedule",
                                    "court_order"));

@@ -47,8 +47,8 @@ std::string VersionText(bool json) {
     protocols.push_back(PackageOf(service));
   }
   if (!json) {
-    std::string text = absl::StrCat("frontdoorctl ", FRONTDOOR_VERSION,
-                                    "\nprotocols:");
+    std::string text =
+        absl::StrCat("frontdoorctl ", FRONTDOOR_VERSION, "\nprotocols:");
     for (std::string_view protocol : protocols) {
       text.append(" ").append(protocol);
     }
