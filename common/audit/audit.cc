@@ -1,13 +1,7 @@
 #include "common/audit/audit.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
 #include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <iterator>
 #include <limits>
@@ -57,6 +51,8 @@ constexpr Column kTextColumns[] = {kActorAgency, kActorPerson, kAction,
 constexpr std::string_view kUnkeyedHashDomain = "frontdoor.audit.v1";
 constexpr std::string_view kKeyedHashDomain = "frontdoor.audit.v2";
 constexpr std::string_view kAnchorDomain = "frontdoor.audit.anchor.v1";
+// The anchor file is its owner's only (the service's user).
+constexpr unsigned kAnchorFileMode = 0600;
 constexpr char kNullTag = 0;
 constexpr char kTextTag = 1;
 constexpr char kIntTag = 2;
@@ -160,25 +156,6 @@ std::optional<std::string> FromRow(const store::Row& row, Fields* f) {
   }
   f->prev_hash = row.Text(kPrevHash);
   return std::nullopt;
-}
-
-// fsyncs the directory holding `path`, so a rename into it is durable.
-absl::Status SyncDirectoryOf(const std::string& path) {
-  std::filesystem::path dir = std::filesystem::path(path).parent_path();
-  if (dir.empty()) dir = ".";
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("opening ", dir.string(), ": ", std::strerror(errno)));
-  }
-  const int synced = ::fsync(fd);
-  const int saved = errno;
-  ::close(fd);
-  if (synced != 0) {
-    return absl::InternalError(
-        absl::StrCat("fsync of ", dir.string(), ": ", std::strerror(saved)));
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -398,35 +375,7 @@ absl::Status WriteAnchorFile(const std::string& path, const Anchor& anchor) {
     return absl::InternalError("encoding the audit anchor");
   }
   json += "\n";
-  const std::string temp = absl::StrCat(path, ".tmp");
-  const int fd =
-      ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return absl::InternalError(
-        absl::StrCat("creating ", temp, ": ", std::strerror(errno)));
-  }
-  size_t written = 0;
-  while (written < json.size()) {
-    const ssize_t n = ::write(fd, json.data() + written, json.size() - written);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  const bool ok = written == json.size() && ::fsync(fd) == 0;
-  const int saved = errno;
-  ::close(fd);
-  if (!ok) {
-    ::unlink(temp.c_str());
-    return absl::InternalError(
-        absl::StrCat("writing ", temp, ": ", std::strerror(saved)));
-  }
-  if (::rename(temp.c_str(), path.c_str()) != 0) {
-    const int rename_errno = errno;
-    ::unlink(temp.c_str());
-    return absl::InternalError(absl::StrCat("renaming ", temp, " to ", path,
-                                            ": ", std::strerror(rename_errno)));
-  }
-  return SyncDirectoryOf(path);
+  return config::WriteFileDurably(path, json, kAnchorFileMode);
 }
 
 absl::StatusOr<std::optional<Anchor>> ReadAnchorFile(const std::string& path) {

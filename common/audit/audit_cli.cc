@@ -1,7 +1,5 @@
 #include "common/audit/audit_cli.h"
 
-
-#include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/audit/audit.h"
 #include "common/crypto/key_ring.h"
+#include "common/logging/logging.h"
 #include "common/store/store.h"
 #include "common/store/tool_store.h"
 
@@ -23,27 +22,10 @@ constexpr std::string_view kUsage =
     "usage: frontdoor-audit verify (--sqlite PATH | --postgres URL) "
     "--keys KEY_RING_FILE [--anchor ANCHOR_FILE]\n";
 
-// A JSON string literal of `s` (RFC 8259 escaping).
+// A JSON string literal of `s`, escaped as the suite's logs are.
 std::string JsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"";
+  std::string out;
+  AppendJsonString(s, &out);
   return out;
 }
 

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 
@@ -51,7 +53,7 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
     return absl::ErrnoToStatus(errno,
-                               absl::StrCat("config ", path, ": cannot open"));
+                               absl::StrCat(path, ": cannot open"));
   }
   std::string contents;
   char buffer[64 * 1024];
@@ -61,20 +63,77 @@ absl::StatusOr<std::string> ReadFileToString(const std::string& path) {
     if (n < 0) {
       if (errno == EINTR) continue;
       status = absl::ErrnoToStatus(
-          errno, absl::StrCat("config ", path, ": cannot read"));
+          errno, absl::StrCat(path, ": cannot read"));
       break;
     }
     if (n == 0) break;
     contents.append(buffer, static_cast<size_t>(n));
     if (contents.size() > kMaxConfigFileBytes) {
       status = absl::ResourceExhaustedError(absl::StrCat(
-          "config ", path, ": larger than ", kMaxConfigFileBytes, " bytes"));
+          path, ": larger than ", kMaxConfigFileBytes, " bytes"));
       break;
     }
   }
   ::close(fd);
   if (!status.ok()) return status;
   return contents;
+}
+
+namespace {
+
+// fsyncs the directory holding `path`, so a rename into it is durable.
+absl::Status SyncDirectoryOf(const std::string& path) {
+  std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  if (dir.empty()) dir = ".";
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("opening ", dir.string(), ": ", std::strerror(errno)));
+  }
+  const int synced = ::fsync(fd);
+  const int saved = errno;
+  ::close(fd);
+  if (synced != 0) {
+    return absl::InternalError(
+        absl::StrCat("fsync of ", dir.string(), ": ", std::strerror(saved)));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status WriteFileDurably(const std::string& path,
+                              std::string_view contents, unsigned mode) {
+  const std::string temp = absl::StrCat(path, ".tmp");
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                        static_cast<mode_t>(mode));
+  if (fd < 0) {
+    return absl::InternalError(
+        absl::StrCat("creating ", temp, ": ", std::strerror(errno)));
+  }
+  size_t written = 0;
+  while (written < contents.size()) {
+    const ssize_t n =
+        ::write(fd, contents.data() + written, contents.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    written += static_cast<size_t>(n);
+  }
+  const bool ok = written == contents.size() && ::fsync(fd) == 0;
+  const int saved = errno;
+  ::close(fd);
+  if (!ok) {
+    ::unlink(temp.c_str());
+    return absl::InternalError(
+        absl::StrCat("writing ", temp, ": ", std::strerror(saved)));
+  }
+  if (::rename(temp.c_str(), path.c_str()) != 0) {
+    const int rename_errno = errno;
+    ::unlink(temp.c_str());
+    return absl::InternalError(absl::StrCat("renaming ", temp, " to ", path,
+                                            ": ", std::strerror(rename_errno)));
+  }
+  return SyncDirectoryOf(path);
 }
 
 absl::Status ParseJsonInto(std::string_view json, std::string_view what,

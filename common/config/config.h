@@ -19,9 +19,19 @@ namespace frontdoor::config {
 // loaded into memory.
 inline constexpr size_t kMaxConfigFileBytes = 16 * 1024 * 1024;
 
-// Reads the whole of `path`. NOT_FOUND / PERMISSION_DENIED / ... name the path
-// and the OS error; a file over kMaxConfigFileBytes is RESOURCE_EXHAUSTED.
+// Reads the whole of `path`: the suite's one file reader (services' files,
+// tools' input files). NOT_FOUND / PERMISSION_DENIED / ... name the path and
+// the OS error ("<path>: cannot open: No such file or directory"); a file
+// over kMaxConfigFileBytes is RESOURCE_EXHAUSTED.
 absl::StatusOr<std::string> ReadFileToString(const std::string& path);
+
+// Replaces `path` with `contents` durably and whole: written to
+// "<path>.tmp" created with `mode` (before the umask), fsynced, renamed over
+// `path`, and the directory fsynced; a reader sees the old file or the new,
+// never a part. The file is new, so an existing file's mode is not kept.
+// Errors name the file and the OS error; the temporary file is removed.
+absl::Status WriteFileDurably(const std::string& path,
+                              std::string_view contents, unsigned mode);
 
 // Parses `json` into `message` (cleared first) with unknown fields rejected.
 // `what` names the source in errors, for example "config /etc/intake.json".
@@ -47,7 +57,10 @@ absl::StatusOr<Msg> ParseJson(std::string_view json, std::string_view what) {
 template <typename Msg>
 absl::StatusOr<Msg> LoadJsonFile(const std::string& path) {
   absl::StatusOr<std::string> json = ReadFileToString(path);
-  if (!json.ok()) return json.status();
+  if (!json.ok()) {
+    return absl::Status(json.status().code(),
+                        "config " + std::string(json.status().message()));
+  }
   return ParseJson<Msg>(*json, "config " + path);
 }
 

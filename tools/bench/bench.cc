@@ -27,7 +27,9 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/config/config.h"
 #include "common/logging/traceparent.h"
+#include "common/tls/credentials.h"
 #include "echo.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -259,7 +261,7 @@ int Main() {
                    : (settings.concurrency + kWorkersPerChannel - 1) /
                          kWorkersPerChannel;
 
-  absl::StatusOr<std::string> payload = ReadFile(absl::GetFlag(FLAGS_payload));
+  absl::StatusOr<std::string> payload = config::ReadFileToString(absl::GetFlag(FLAGS_payload));
   if (!payload.ok()) {
     std::cerr << "frontdoor-bench: --payload: " << payload.status() << "\n";
     return kExitBadFlags;
@@ -278,9 +280,9 @@ int Main() {
       absl::StrFormat("bench-%016x-%d-%d", 0, settings.concurrency, 100000));
   settings.echo_payload.assign(sized.ByteSizeLong(), 'x');
 
-  auto credentials =
-      MtlsChannelCredentials(absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
-                             absl::GetFlag(FLAGS_key));
+  auto credentials = tls::MakeChannelCredentials(TlsFilesOf(
+      absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
+      absl::GetFlag(FLAGS_key)));
   if (!credentials.ok()) {
     std::cerr << "frontdoor-bench: " << credentials.status() << "\n";
     return kExitBadFlags;

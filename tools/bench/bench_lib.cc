@@ -2,53 +2,21 @@
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
 namespace frontdoor::bench {
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  return contents.str();
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MtlsServerCredentials(
-    const std::string& ca_file, const std::string& cert_file,
-    const std::string& key_file) {
-  absl::StatusOr<std::string> ca = ReadFile(ca_file);
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadFile(cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(key_file);
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = *std::move(ca);
-  options.pem_key_cert_pairs.push_back({*std::move(key), *std::move(cert)});
-  return grpc::SslServerCredentials(options);
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
-MtlsChannelCredentials(const std::string& ca_file, const std::string& cert_file,
-                       const std::string& key_file) {
-  absl::StatusOr<std::string> ca = ReadFile(ca_file);
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadFile(cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(key_file);
-  if (!key.ok()) return key.status();
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = *std::move(ca);
-  options.pem_cert_chain = *std::move(cert);
-  options.pem_private_key = *std::move(key);
-  return grpc::SslCredentials(options);
+config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
+                               const std::string& cert_file,
+                               const std::string& key_file) {
+  config::v1::TlsFiles files;
+  files.set_ca_file(ca_file);
+  files.set_cert_file(cert_file);
+  files.set_key_file(key_file);
+  return files;
 }
 
 double Percentile(const std::vector<double>& sorted, double q) {

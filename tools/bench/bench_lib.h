@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace frontdoor::bench {
@@ -16,18 +17,13 @@ namespace frontdoor::bench {
 // which intake-svc keeps; the echo baseline must not get a larger one.
 inline constexpr int kMaxMessageBytes = 4 * 1024 * 1024;
 
-// Reads a whole file; NOT_FOUND naming the path when it cannot be opened.
-absl::StatusOr<std::string> ReadFile(const std::string& path);
-
-// Server credentials requiring a client certificate signed by `ca_file`.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MtlsServerCredentials(
-    const std::string& ca_file, const std::string& cert_file,
-    const std::string& key_file);
-
-// Client credentials presenting `cert_file` and trusting `ca_file`.
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>>
-MtlsChannelCredentials(const std::string& ca_file, const std::string& cert_file,
-                       const std::string& key_file);
+// The --ca, --cert and --key files as the suite's TLS settings, for
+// common/tls's credentials (tls::MakeChannelCredentials for the load, and
+// tls::MakeServerCredentials for the echo baseline, as the services' own).
+// Files are read with common/config's reader (config::ReadFileToString).
+config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
+                               const std::string& cert_file,
+                               const std::string& key_file);
 
 // The nearest-rank percentile (q in [0, 1]) of `sorted`, ascending; 0 when
 // empty.

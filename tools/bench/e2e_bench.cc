@@ -34,6 +34,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/config/config.h"
+#include "common/tls/credentials.h"
 #include "echo.grpc.pb.h"
 #include "frontdoor/intake/v1/intake.grpc.pb.h"
 #include "frontdoor/notify/v1/notify_service.grpc.pb.h"
@@ -101,10 +103,10 @@ int Main() {
     std::cerr << "e2e-bench: --method=marac|echo and --rate > 0\n";
     return kExitBadFlags;
   }
-  auto credentials =
-      MtlsChannelCredentials(absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
-                             absl::GetFlag(FLAGS_key));
-  absl::StatusOr<std::string> payload = ReadFile(absl::GetFlag(FLAGS_payload));
+  auto credentials = tls::MakeChannelCredentials(TlsFilesOf(
+      absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
+      absl::GetFlag(FLAGS_key)));
+  absl::StatusOr<std::string> payload = config::ReadFileToString(absl::GetFlag(FLAGS_payload));
   if (!credentials.ok() || !payload.ok()) {
     std::cerr << "e2e-bench: "
               << (credentials.ok() ? payload.status() : credentials.status())
@@ -131,9 +133,9 @@ int Main() {
   std::unique_ptr<grpc::ClientReader<notify::v1::Delivery>> stream;
   std::thread reader;
   if (method == "marac") {
-    auto hub = MtlsChannelCredentials(absl::GetFlag(FLAGS_ca),
-                                      absl::GetFlag(FLAGS_hub_cert),
-                                      absl::GetFlag(FLAGS_hub_key));
+    auto hub = tls::MakeChannelCredentials(
+        TlsFilesOf(absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_hub_cert),
+                   absl::GetFlag(FLAGS_hub_key)));
     if (!hub.ok()) {
       std::cerr << "e2e-bench: " << hub.status() << "\n";
       return kExitBadFlags;

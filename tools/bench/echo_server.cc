@@ -15,6 +15,8 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "common/config/config.h"
+#include "common/tls/credentials.h"
 #include "echo.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "tools/bench/bench_lib.h"
@@ -50,9 +52,9 @@ int Run() {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto credentials = MtlsServerCredentials(
+  auto credentials = tls::MakeServerCredentials(TlsFilesOf(
       absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
-      absl::GetFlag(FLAGS_key));
+      absl::GetFlag(FLAGS_key)));
   if (!credentials.ok()) {
     std::cerr << "frontdoor-echo-server: " << credentials.status() << "\n";
     return 1;

@@ -11,17 +11,19 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/config/config.h"
 #include "common/logging/logging.h"
 #include "common/logging/traceparent.h"
 #include "common/report/period.h"
 #include "common/report/report_document.h"
 #include "common/report/report_files.h"
 #include "common/report/report_run.h"
+#include "common/status/grpc_status.h"
+#include "common/status/status_json.h"
+#include "common/tls/credentials.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "tools/frontdoorctl/rights_commands.h"
 
 namespace frontdoor::ctl {
@@ -40,13 +42,10 @@ absl::Status ToAbsl(const google::protobuf::util::Status& status,
       absl::StrCat(std::string(context), ": ", std::string(status.message())));
 }
 
+// Input files are read as the services read theirs (common/config): errors
+// name the path and the OS error.
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
-  std::ostringstream contents;
-  contents << in.rdbuf();
-  if (in.bad()) return absl::DataLossError(absl::StrCat("error reading ", path));
-  return contents.str();
+  return config::ReadFileToString(path);
 }
 
 std::string MessageToJson(const google::protobuf::Message& message) {
@@ -59,31 +58,7 @@ std::string MessageToJson(const google::protobuf::Message& message) {
 
 // Same shape as RenderErrorJson, for failures before any call is made.
 std::string RenderLocalErrorJson(const absl::Status& status) {
-  std::string json = "{\"code\":";
-  AppendJsonString(absl::StatusCodeToString(status.code()), &json);
-  json.append(",\"message\":");
-  AppendJsonString(std::string(status.message()), &json);
-  json.append(",\"field_violations\":[]}");
-  return json;
-}
-
-// Splits "--name=value" (value may be empty) or "--name".
-bool SplitFlag(const std::string& arg, std::string* name, std::string* value,
-               bool* has_value) {
-  if (!absl::StartsWith(arg, "--") || arg.size() == 2) return false;
-  std::size_t eq = arg.find('=');
-  *has_value = eq != std::string::npos;
-  *name = arg.substr(2, *has_value ? eq - 2 : std::string::npos);
-  *value = *has_value ? arg.substr(eq + 1) : "";
-  return true;
-}
-
-// gRPC metadata values of non-binary keys must be printable ASCII.
-bool IsPrintableAscii(std::string_view s) {
-  for (char c : s) {
-    if (c < 0x20 || c > 0x7E) return false;
-  }
-  return true;
+  return StatusToJson(status);
 }
 
 // One unary call with the options' metadata and deadline: prints the
@@ -136,500 +111,6 @@ bool IsNotifyCommand(Command command) {
 bool IsTriageCommand(Command command) {
   return command == Command::kQueue || command == Command::kDecision ||
          command == Command::kAssess;
-}
-
-std::string HelpText() {
-  return absl::StrFormat(
-      R"(Usage: frontdoorctl [FLAGS] submit FILE.json [--idempotency-key=K]
-       frontdoorctl [FLAGS] get REFERENCE
-       frontdoorctl [FLAGS] queue [--page-size=N] [--page-token=T]
-       frontdoorctl [FLAGS] decision REFERENCE
-       frontdoorctl [FLAGS] assess REFERENCE FILE.json
-       frontdoorctl [FLAGS] programmes | placement REFERENCE | waiting PROGRAMME
-       frontdoorctl [FLAGS] consent REFERENCE --who=subject|carer
-                    --consent=given|refused --how=TEXT
-       frontdoorctl [FLAGS] release REFERENCE --reason=TEXT
-       frontdoorctl [FLAGS] first-contact REFERENCE
-                    --method=phone|in-person|video|message [--at=RFC3339]
-       frontdoorctl [FLAGS] watch [--after=N] [--ack] [--count=N]
-       frontdoorctl [FLAGS] ack POSITION | updates REFERENCE
-       frontdoorctl [FLAGS] replay [AGENCY]
-       frontdoorctl [FLAGS] report --from=YYYY-MM-DD --to=YYYY-MM-DD
-                    | --quarter=YYYY-Qn [--service=S]
-                    [--format=csv|xlsx|json] [--output=FILE]
-       frontdoorctl [FLAGS] rights find --reference=R
-                    | --given=G --family=F --dob=YYYY-MM-DD
-       frontdoorctl [FLAGS] rights export --reference=R
-                    --party=subject|other_party|child|referrer [--child=N]
-                    [--show-staff-names] --output=FILE [--format=json|html]
-       frontdoorctl [FLAGS] rights restrict|unrestrict|hold|unhold
-                    --reference=R --reason=CODE
-       frontdoorctl [FLAGS] rights rectify --reference=R --party=P
-                    [--child=N] --field=F --value=V --reason=CODE
-       frontdoorctl [FLAGS] rights erase --reference=R --reason=CODE
-       frontdoorctl [FLAGS] rights state --reference=R
-
-submit and get call frontdoor.intake.v1.IntakeService; queue, decision and
-assess call frontdoor.triage.v1.TriageService (staff certificates only,
-default target localhost:7444); programmes, placement, waiting, consent and
-release and first-contact call frontdoor.allocation.v1.AllocationService (staff, default target
-localhost:7445); watch, ack, updates and replay call
-frontdoor.notify.v1.NotifyService (default target localhost:7446). All over
-mTLS.
-
-  submit  FILE.json holds a frontdoor.common.v1.Referral, or a whole
-          SubmitReferralRequest when it has a top-level "referral", in the
-          protobuf JSON mapping. Without --idempotency-key (or a key in the
-          file) a random key is generated. Prints the response with the key
-          used as {"idempotencyKey":...,"receipt":{...}}; retry with that key.
-          Staff keying an agency's secure email name the agency in the
-          referral's "referrer":{"onBehalfOfAgency":"<agency id>"}.
-  get     Prints the GetReferralResponse for REFERENCE.
-  queue   Prints the triage queue (ListQueueResponse), highest risk first.
-  decision  Prints the latest triage Decision on REFERENCE.
-  assess  Submits FILE.json, a SubmitAssessmentRequest ({"dash":{...}} or
-          {"child":{...}}, optionally "tierOverride"), for REFERENCE and
-          prints the Decision.
-  watch   Holds a subscription as the --as agency and prints each
-          notification as one line of JSON ({"position":...,
-          "notification":{...}}), from after the last acknowledged position
-          or --after=N. --ack acknowledges each once printed; --count=N
-          stops after N. No deadline unless --deadline is given.
-  ack     Acknowledges everything up to POSITION.
-  updates Prints the referrer updates on one of the agency's referrals.
-  replay  Operators: makes dead-lettered push notifications and referrer
-          emails (of AGENCY, or all) due again.
-  report  Commissioners' figures for the days --from to --to (both
-          included) or a financial quarter (--quarter=2026-Q3 is October
-          to December), from intake-svc (--target), triage-svc
-          (--triage-target, default localhost:7444) and allocation-svc
-          (--allocation-target, default localhost:7445), with counts of 1
-          to 4 shown as <5 and [c] where a total would reveal one.
-          --service narrows to adult_victim, adult_behaviour_change,
-          children, children_victim or children_behaviour_change (default
-          all). --format is json (default), csv or xlsx; --output writes
-          a file instead of stdout. Names come from --districts and
-          --catalogue (default config/districts.json and
-          config/catalogue.json, when present). Needs a report viewer's
-          certificate, such as --as=frontdoor-operations.
-  rights  The data-protection officer's commands, asking intake-svc
-          (--target), triage-svc (--triage-target), allocation-svc
-          (--allocation-target) and notify-svc (--notify-target, default
-          localhost:7446) each over its own data (DataRights). find prints
-          the referrals each holds for a reference, or for a name and date
-          of birth (matched through the blind index, as identity
-          canonicalises them). export writes one subject access bundle of
-          everything the four hold about one person of one referral,
-          redacted for that person (common/rights/README.md), as JSON or
-          as a readable HTML page, to --output (readable by its owner only)
-          and prints a summary; --show-staff-names shows the names of staff
-          who acted instead of their roles. A service that does not answer
-          is listed as unanswered and sets the exit status. Needs
-          ROLE_DATA_PROTECTION: an agency's certificate given the role, or
-          the console's with --staff-role=data_protection_officer.
-          restrict and unrestrict set and lift a restriction of
-          processing (--reason accuracy_contested, objection,
-          unlawful_processing or legal_claims; "lifted" to lift); hold and
-          unhold a legal hold (litigation, inquiry, police_request,
-          safeguarding_review; "lifted"). rectify corrects --field
-          (name.givenNames, name.familyName, dateOfBirth as YYYY-MM-DD,
-          contact.phone, contact.email, contact.safeTimes, address.lines,
-          address.town, address.postcode) of --party (subject,
-          other_party, child with --child=N, referrer) to --value
-          (--reason requested_by_subject, found_in_review or court_order).
-          erase erases the referral's personal data in each service (its
-          data keys destroyed: crypto-shredding; ids, dates and codes
-          kept; --reason erasure_request, retention_schedule or
-          court_order); a referral on legal hold is refused
-          (FAILED_PRECONDITION). state shows each service's restriction,
-          hold and erasure of --reference. These print each service's
-          answer as a line {"service":...,"answer":{...}} or
-          {"service":...,"error":{...}}.
-
-Flags (--name=value):
-  --target=HOST:PORT   server (default %s)
-  --as=NAME            certificate name under $FRONTDOOR_PKI_DIR (default
-                       %s): uses NAME.pem, NAME.key and ca.pem there;
-                       FRONTDOOR_PKI_DIR defaults to %s
-  --ca=FILE --cert=FILE --key=FILE   override the PEM files
-  --server-name=NAME   TLS name expected in the server certificate
-                       (default: the host of --target)
-  --actor=NAME         person acting, sent as frontdoor-actor metadata;
-                       printable ASCII (default $USER, else %s)
-  --deadline=DURATION  per call, e.g. 10s, 500ms (default %s)
-  --staff-role=ROLE    a console staff role, sent as frontdoor-staff-role
-                       metadata (with the console's certificate)
-  --help
-
-Output: responses as JSON on stdout (lowerCamelCase field names). Errors as
-JSON on stderr: {"code":"INVALID_ARGUMENT","message":"...",
-"field_violations":[{"field":"referral.subject.date_of_birth",
-"description":"..."}],"trace_id":"..."}.
-
-Exit status: 0 success; 1 + the gRPC status code when the call fails (4
-INVALID_ARGUMENT, 5 DEADLINE_EXCEEDED, 6 NOT_FOUND, 7 ALREADY_EXISTS, 8
-PERMISSION_DENIED, 15 UNAVAILABLE, 17 UNAUTHENTICATED, ...); %d when nothing
-was sent (bad arguments, unreadable or invalid files).
-)",
-      kDefaultTarget, kDefaultIdentity, kDefaultPkiDir, kDefaultActor,
-      absl::FormatDuration(kDefaultDeadline), kExitLocalError);
-}
-
-absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
-                                  const EnvLookup& env) {
-  Options options;
-  std::string identity = kDefaultIdentity;
-  std::optional<std::string> ca, cert, key, actor;
-  std::vector<std::string> positional;
-  bool help = false;
-  bool target_given = false;
-  for (const std::string& arg : args) {
-    std::string name, value;
-    bool has_value = false;
-    if (arg == "-h") {
-      help = true;
-      continue;
-    }
-    if (!SplitFlag(arg, &name, &value, &has_value)) {
-      positional.push_back(arg);
-      continue;
-    }
-    if (name == "help" && !has_value) {
-      help = true;
-      continue;
-    }
-    if (name == "ack" && !has_value) {
-      options.ack = true;
-      continue;
-    }
-    if (name == "show-staff-names" && !has_value) {
-      options.show_staff_names = true;
-      continue;
-    }
-    if (!has_value) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("flag --", name, " needs a value: --", name, "=..."));
-    }
-    if (name == "target") {
-      options.target = value;
-      target_given = true;
-    } else if (name == "as") {
-      identity = value;
-    } else if (name == "ca") {
-      ca = value;
-    } else if (name == "cert") {
-      cert = value;
-    } else if (name == "key") {
-      key = value;
-    } else if (name == "server-name") {
-      options.server_name = value;
-    } else if (name == "actor") {
-      actor = value;
-    } else if (name == "after") {
-      int64_t after = 0;
-      if (!absl::SimpleAtoi(value, &after) || after < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--after=", value, " is not a non-negative number"));
-      }
-      options.after = after;
-    } else if (name == "count") {
-      if (!absl::SimpleAtoi(value, &options.count) || options.count < 1) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--count=", value, " is not a positive number"));
-      }
-    } else if (name == "deadline") {
-      options.deadline_given = true;
-      if (!absl::ParseDuration(value, &options.deadline) ||
-          options.deadline <= absl::ZeroDuration()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--deadline=", value, " is not a positive duration like 10s"));
-      }
-    } else if (name == "idempotency-key") {
-      options.idempotency_key = value;
-    } else if (name == "page-size") {
-      if (!absl::SimpleAtoi(value, &options.page_size) ||
-          options.page_size < 0) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--page-size=", value, " is not a non-negative number"));
-      }
-    } else if (name == "page-token") {
-      options.page_token = value;
-    } else if (name == "who") {
-      options.who = value;
-    } else if (name == "consent") {
-      options.consent = value;
-    } else if (name == "how") {
-      options.how = value;
-    } else if (name == "reason") {
-      options.reason = value;
-    } else if (name == "method") {
-      options.method = value;
-    } else if (name == "at") {
-      absl::Time at;
-      std::string error;
-      if (!absl::ParseTime(absl::RFC3339_full, value, &at, &error)) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "--at=", value, " is not an RFC 3339 time such as "
-            "2026-12-02T09:30:00Z"));
-      }
-      options.at = at;
-    } else if (name == "from") {
-      options.from = value;
-    } else if (name == "to") {
-      options.to = value;
-    } else if (name == "quarter") {
-      options.quarter = value;
-    } else if (name == "service") {
-      options.service = value;
-    } else if (name == "format") {
-      options.format = value;
-    } else if (name == "output") {
-      options.output = value;
-    } else if (name == "triage-target") {
-      options.triage_target = value;
-    } else if (name == "notify-target") {
-      options.notify_target = value;
-    } else if (name == "staff-role") {
-      options.staff_role = value;
-    } else if (name == "reference") {
-      options.reference = value;
-    } else if (name == "allocation-target") {
-      options.allocation_target = value;
-    } else if (name == "districts") {
-      options.districts_file = value;
-    } else if (name == "catalogue") {
-      options.catalogue_file = value;
-    } else if (name == "reference") {
-      options.reference = value;
-    } else if (name == "given") {
-      options.given_names = value;
-    } else if (name == "family") {
-      options.family_name = value;
-    } else if (name == "dob") {
-      options.dob = value;
-    } else if (name == "party") {
-      options.party = value;
-    } else if (name == "child") {
-      int child = 0;
-      if (!absl::SimpleAtoi(value, &child) || child < 0) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("--child=", value, " is not a number from 0"));
-      }
-      options.child_index = child;
-    } else if (name == "notify-target") {
-      options.notify_target = value;
-    } else if (name == "staff-role") {
-      options.staff_role = value;
-    } else if (name == "field") {
-      options.field = value;
-    } else if (name == "value") {
-      options.value = value;
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat("unknown flag --", name));
-    }
-  }
-  if (help) {
-    options.command = Command::kHelp;
-    return options;
-  }
-  if (positional.empty()) {
-    return absl::InvalidArgumentError(
-        "no command: expected submit, get, queue, decision or assess");
-  }
-  const std::string& command = positional[0];
-  if (command == "submit") {
-    if (positional.size() != 2) {
-      return absl::InvalidArgumentError("usage: submit FILE.json");
-    }
-    options.command = Command::kSubmit;
-    options.file = positional[1];
-  } else if (command == "get") {
-    if (positional.size() != 2) {
-      return absl::InvalidArgumentError("usage: get REFERENCE");
-    }
-    options.command = Command::kGet;
-    options.reference = positional[1];
-  } else if (command == "queue") {
-    if (positional.size() != 1) {
-      return absl::InvalidArgumentError("usage: queue [--page-size=N]");
-    }
-    options.command = Command::kQueue;
-  } else if (command == "decision") {
-    if (positional.size() != 2) {
-      return absl::InvalidArgumentError("usage: decision REFERENCE");
-    }
-    options.command = Command::kDecision;
-    options.reference = positional[1];
-  } else if (command == "assess") {
-    if (positional.size() != 3) {
-      return absl::InvalidArgumentError("usage: assess REFERENCE FILE.json");
-    }
-    options.command = Command::kAssess;
-    options.reference = positional[1];
-    options.file = positional[2];
-  } else if (command == "programmes" && positional.size() == 1) {
-    options.command = Command::kProgrammes;
-  } else if (command == "placement" && positional.size() == 2) {
-    options.command = Command::kPlacement;
-    options.reference = positional[1];
-  } else if (command == "waiting" && positional.size() == 2) {
-    options.command = Command::kWaiting;
-    options.programme_id = positional[1];
-  } else if (command == "consent" && positional.size() == 2) {
-    if ((options.who != "subject" && options.who != "carer") ||
-        (options.consent != "given" && options.consent != "refused") ||
-        options.how.empty()) {
-      return absl::InvalidArgumentError(
-          "usage: consent REFERENCE --who=subject|carer "
-          "--consent=given|refused --how=TEXT");
-    }
-    options.command = Command::kConsent;
-    options.reference = positional[1];
-  } else if (command == "release" && positional.size() == 2) {
-    if (options.reason.empty()) {
-      return absl::InvalidArgumentError(
-          "usage: release REFERENCE --reason=TEXT");
-    }
-    options.command = Command::kRelease;
-    options.reference = positional[1];
-  } else if (command == "first-contact" && positional.size() == 2) {
-    if (options.method != "phone" && options.method != "in-person" &&
-        options.method != "video" && options.method != "message") {
-      return absl::InvalidArgumentError(
-          "usage: first-contact REFERENCE "
-          "--method=phone|in-person|video|message [--at=RFC3339]");
-    }
-    options.command = Command::kFirstContact;
-    options.reference = positional[1];
-  } else if (command == "watch" && positional.size() == 1) {
-    options.command = Command::kWatch;
-  } else if (command == "ack" && positional.size() == 2) {
-    if (!absl::SimpleAtoi(positional[1], &options.position) ||
-        options.position < 1) {
-      return absl::InvalidArgumentError(
-          "usage: ack POSITION (a position of 1 or more)");
-    }
-    options.command = Command::kAck;
-  } else if (command == "updates" && positional.size() == 2) {
-    options.command = Command::kUpdates;
-    options.reference = positional[1];
-  } else if (command == "replay" && positional.size() <= 2) {
-    options.command = Command::kReplay;
-    if (positional.size() == 2) options.agency = positional[1];
-  } else if (command == "report" && positional.size() == 1) {
-    options.command = Command::kReport;
-    const bool by_quarter = !options.quarter.empty() && options.from.empty() &&
-                            options.to.empty();
-    const bool by_days = options.quarter.empty() && !options.from.empty() &&
-                         !options.to.empty();
-    if (!by_quarter && !by_days) {
-      return absl::InvalidArgumentError(
-          "usage: report --from=YYYY-MM-DD --to=YYYY-MM-DD | "
-          "--quarter=YYYY-Qn [--service=S] [--format=csv|xlsx|json] "
-          "[--output=FILE]");
-    }
-    if (report::FindServiceFilter(options.service) == nullptr) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--service=", options.service,
-          " is not one of all, adult_victim, adult_behaviour_change, "
-          "children, children_victim, children_behaviour_change"));
-    }
-    if (options.format != report::kFormatCsv &&
-        options.format != report::kFormatXlsx &&
-        options.format != report::kFormatJson) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "--format=", options.format, " is not csv, xlsx or json"));
-    }
-  } else if (command == "rights" && positional.size() == 2 &&
-             positional[1] != "find" && positional[1] != "export") {
-    static constexpr std::string_view kActions[] = {
-        "restrict", "unrestrict", "hold", "unhold", "rectify", "erase",
-        "state"};
-    const std::string& action = positional[1];
-    if (std::find(std::begin(kActions), std::end(kActions), action) ==
-        std::end(kActions)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "rights ", action,
-          ": expected find, export, restrict, unrestrict, hold, unhold, "
-          "rectify, erase or state"));
-    }
-    if (options.reference.empty() ||
-        (action != "state" && options.reason.empty())) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "usage: rights ", action, " --reference=R",
-          action == "state" ? "" : " --reason=CODE",
-          action == "rectify" ? " --party=P --field=F --value=V" : ""));
-    }
-    if (action == "rectify" &&
-        (options.party.empty() || options.field.empty())) {
-      return absl::InvalidArgumentError(
-          "usage: rights rectify --reference=R --party=P [--child=N] "
-          "--field=F --value=V --reason=CODE");
-    }
-    options.command = Command::kRights;
-    options.rights_action = action;
-  } else if (command == "rights") {
-    if (absl::Status s = ParseRightsCommand(positional, options); !s.ok()) {
-      return s;
-    }
-  } else if (command == "programmes" || command == "placement" ||
-             command == "waiting" || command == "consent" ||
-             command == "release" || command == "first-contact" ||
-             command == "watch" || command == "ack" ||
-             command == "updates" || command == "replay" ||
-             command == "report" || command == "rights") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("wrong arguments for ", command, ": see --help"));
-  } else {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "unknown command \"", command,
-        "\": expected submit, get, queue, decision, assess, programmes, "
-        "placement, waiting, consent, release, first-contact, watch, ack, "
-        "updates, replay, report or rights"));
-  }
-  if (IsAllocationCommand(options.command) && !target_given) {
-    options.target = kDefaultAllocationTarget;
-  }
-  if (IsTriageCommand(options.command) && !target_given) {
-    options.target = kDefaultTriageTarget;
-  }
-  if (IsNotifyCommand(options.command) && !target_given) {
-    options.target = kDefaultNotifyTarget;
-  }
-  if ((options.ack || options.after.has_value() || options.count > 0) &&
-      options.command != Command::kWatch) {
-    return absl::InvalidArgumentError(
-        "--ack, --after and --count apply to watch only");
-  }
-  if ((!options.from.empty() || !options.to.empty() ||
-       !options.quarter.empty() ||
-       (!options.output.empty() &&
-        options.command != Command::kRightsExport)) &&
-      options.command != Command::kReport) {
-    return absl::InvalidArgumentError(
-        "--from, --to, --quarter and --output apply to report only");
-  }
-  if (!options.idempotency_key.empty() && options.command != Command::kSubmit) {
-    return absl::InvalidArgumentError("--idempotency-key applies to submit only");
-  }
-
-  std::string pki_dir = env("FRONTDOOR_PKI_DIR").value_or(kDefaultPkiDir);
-  if (pki_dir.empty()) pki_dir = kDefaultPkiDir;
-  options.ca_file = ca.value_or(absl::StrCat(pki_dir, "/ca.pem"));
-  options.cert_file = cert.value_or(absl::StrCat(pki_dir, "/", identity, ".pem"));
-  options.key_file = key.value_or(absl::StrCat(pki_dir, "/", identity, ".key"));
-
-  if (actor.has_value()) {
-    options.actor = *actor;
-  } else {
-    options.actor = env("USER").value_or("");
-    if (options.actor.empty()) options.actor = kDefaultActor;
-  }
-  if (options.actor.empty() || !IsPrintableAscii(options.actor)) {
-    return absl::InvalidArgumentError(
-        "--actor must be non-empty printable ASCII (gRPC metadata)");
-  }
-  return options;
 }
 
 absl::StatusOr<SubmitReferralRequest> ParseSubmitRequestJson(
@@ -691,38 +172,7 @@ int ExitCodeFor(grpc::StatusCode code) {
 
 std::string RenderErrorJson(const grpc::Status& status,
                             std::string_view trace_id) {
-  std::string json = "{\"code\":";
-  AppendJsonString(StatusCodeName(status.error_code()), &json);
-  json.append(",\"message\":");
-  AppendJsonString(status.error_message(), &json);
-  json.append(",\"field_violations\":[");
-  google::rpc::Status details;
-  if (!status.error_details().empty() &&
-      details.ParseFromString(status.error_details())) {
-    bool first = true;
-    for (const google::protobuf::Any& any : details.details()) {
-      google::rpc::BadRequest bad_request;
-      if (!any.Is<google::rpc::BadRequest>() || !any.UnpackTo(&bad_request)) {
-        continue;
-      }
-      for (const auto& violation : bad_request.field_violations()) {
-        if (!first) json.push_back(',');
-        first = false;
-        json.append("{\"field\":");
-        AppendJsonString(violation.field(), &json);
-        json.append(",\"description\":");
-        AppendJsonString(violation.description(), &json);
-        json.push_back('}');
-      }
-    }
-  }
-  json.push_back(']');
-  if (!trace_id.empty()) {
-    json.append(",\"trace_id\":");
-    AppendJsonString(trace_id, &json);
-  }
-  json.push_back('}');
-  return json;
+  return StatusToJson(FromGrpcStatus(status), trace_id);
 }
 
 std::string RenderSubmitResponseJson(const SubmitReferralResponse& response,
@@ -1200,34 +650,43 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(
 
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannelTo(
     const Options& options, const std::string& target) {
-  grpc::SslCredentialsOptions tls;
-  absl::StatusOr<std::string> ca = ReadFile(options.ca_file);
-  if (!ca.ok()) return ca.status();
-  absl::StatusOr<std::string> cert = ReadFile(options.cert_file);
-  if (!cert.ok()) return cert.status();
-  absl::StatusOr<std::string> key = ReadFile(options.key_file);
-  if (!key.ok()) return key.status();
-  tls.pem_root_certs = *std::move(ca);
-  tls.pem_cert_chain = *std::move(cert);
-  tls.pem_private_key = *std::move(key);
+  // The certificate files read once, as every short-lived client of the
+  // suite reads them (common/tls).
+  config::v1::TlsFiles files;
+  files.set_ca_file(options.ca_file);
+  files.set_cert_file(options.cert_file);
+  files.set_key_file(options.key_file);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      tls::MakeChannelCredentials(files);
+  if (!credentials.ok()) return credentials.status();
   grpc::ChannelArguments args;
   if (!options.server_name.empty()) {
     args.SetSslTargetNameOverride(options.server_name);
   }
-  return grpc::CreateCustomChannel(target, grpc::SslCredentials(tls), args);
+  return grpc::CreateCustomChannel(target, *credentials, args);
 }
 
 int Main(const std::vector<std::string>& args, const EnvLookup& env,
          std::ostream& out, std::ostream& err) {
   absl::StatusOr<Options> options = ParseArgs(args, env);
   if (!options.ok()) {
-    err << RenderLocalErrorJson(options.status()) << "\n"
-        << "Run frontdoorctl --help for usage.\n";
-    return kExitLocalError;
+    err << RenderLocalErrorJson(options.status()) << "\n";
+    // A bare call gets the list of commands.
+    if (args.empty()) err << "\n" << HelpText();
+    return kExitUsage;
   }
-  if (options->command == Command::kHelp) {
-    out << HelpText();
-    return kExitOk;
+  switch (options->command) {
+    case Command::kHelp:
+      out << (options->help_text.empty() ? HelpText() : options->help_text);
+      return kExitOk;
+    case Command::kVersion:
+      out << VersionText(options->json);
+      return kExitOk;
+    case Command::kCompletion:
+      out << BashCompletion();
+      return kExitOk;
+    default:
+      break;
   }
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
       MakeChannel(*options);

@@ -51,12 +51,16 @@ inline constexpr char kStaffRoleMetadataKey[] = "frontdoor-staff-role";
 
 // Exit codes: 0 success; 1 + the gRPC status code (2..17) when the call
 // fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE;
-// kExitLocalError when nothing was sent (bad flags, unreadable or invalid
-// input or certificate files).
+// kExitUsage for a usage error (an unknown command or flag, a missing or bad
+// value; its error JSON's code is INVALID_ARGUMENT, which tells it from a
+// CANCELLED call's 2); kExitLocalError when nothing was sent because an input
+// or certificate file is unreadable or invalid.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitLocalError = 64;  // EX_USAGE.
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitLocalError = 64;
 
 enum class Command {
+  // --help: Options::help_text is the page asked for.
   kHelp,
   kSubmit,
   kGet,
@@ -79,6 +83,10 @@ enum class Command {
   kRights,
   kRightsFind,
   kRightsExport,
+  // version [--json], --version: VersionText.
+  kVersion,
+  // completion bash: BashCompletion.
+  kCompletion,
 };
 
 // True for the commands that call triage-svc's TriageService.
@@ -165,6 +173,12 @@ struct Options {
   // --staff-role: the console staff role named in every call's metadata
   // (frontdoor-staff-role), for a console certificate; empty: none.
   std::string staff_role;
+  // help: the page of the command asked about (HelpText's for none).
+  std::string help_text;
+  // version: --json.
+  bool json = false;
+  // completion: the shell (bash).
+  std::string shell;
 };
 
 // Sets a call's metadata (the actor, a fresh traceparent, the staff role
@@ -175,15 +189,33 @@ void PrepareContext(const Options& options, grpc::ClientContext* context,
 // Returns an environment variable, or nullopt when unset.
 using EnvLookup = std::function<std::optional<std::string>(const char*)>;
 
-// Parses the arguments after the program name. Flags are --name=value and may
-// appear anywhere; the first positional argument is the command. Certificate
-// paths default to $FRONTDOOR_PKI_DIR (else kDefaultPkiDir)/{ca.pem,
-// <as>.pem, <as>.key}; the actor defaults to $USER, else kDefaultActor.
-// Fails with INVALID_ARGUMENT naming the offending argument.
+// Parses the arguments after the program name against the command table
+// (tools/frontdoorctl/command_line.cc: every command, sub-command and flag,
+// declared once with CLI11). Flags are --name=value or --name value; the
+// flags of every command (--target, --as, ...) may come before or after the
+// command, and a command's own flags given before it are taken as its.
+// --help (or -h) after a command gives that command's page in help_text.
+// Certificate paths default to $FRONTDOOR_PKI_DIR (else kDefaultPkiDir)/
+// {ca.pem, <as>.pem, <as>.key}; the actor defaults to $USER, else
+// kDefaultActor. Fails with INVALID_ARGUMENT naming the unknown command or
+// flag, or the offending value.
 absl::StatusOr<Options> ParseArgs(const std::vector<std::string>& args,
                                   const EnvLookup& env);
 
+// The page of a bare --help: the flags of every command, every command
+// with one line, output and exit status.
 std::string HelpText();
+
+// A bash completion script made from the command table: commands,
+// sub-commands, flags and flags' choices (completion bash).
+std::string BashCompletion();
+
+// The project version (CMake's project version) and the protocol versions
+// spoken (the proto packages of the services called, such as
+// frontdoor.intake.v1), as text or as one line of JSON:
+//   {"version":"0.1.0","protocols":["frontdoor.intake.v1",...],
+//    "services":["frontdoor.intake.v1.IntakeService",...]}
+std::string VersionText(bool json);
 
 // Reads a submit file's JSON (protobuf JSON mapping, either field-name style).
 // A top-level "referral" key means a whole SubmitReferralRequest; otherwise
@@ -201,7 +233,8 @@ std::string_view StatusCodeName(grpc::StatusCode code);
 // 1 + code for failures, kExitOk for OK.
 int ExitCodeFor(grpc::StatusCode code);
 
-// One-line JSON for a failed call:
+// One-line JSON for a failed call, the suite's error shape built by the one
+// converter (FromGrpcStatus, then StatusToJson: common/status):
 //   {"code":"INVALID_ARGUMENT","message":"...","field_violations":[{"field":
 //    "referral.subject.date_of_birth","description":"..."}],"trace_id":"..."}
 // field_violations come from the google.rpc.BadRequest details in

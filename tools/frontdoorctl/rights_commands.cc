@@ -1,13 +1,11 @@
 #include "tools/frontdoorctl/rights_commands.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "common/config/config.h"
 #include "common/rights/bundle.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
@@ -20,12 +18,8 @@ using frontdoor::common::v1::Party;
 constexpr char kFindUsage[] =
     "usage: rights find --reference=R | --given=G --family=F "
     "--dob=YYYY-MM-DD";
-constexpr char kExportUsage[] =
-    "usage: rights export --reference=R "
-    "--party=subject|other_party|child|referrer [--child=N] "
-    "[--show-staff-names] --output=FILE [--format=json|html]";
 // The bundle holds personal data: its file is its owner's only.
-constexpr mode_t kBundleFileMode = 0600;
+constexpr unsigned kBundleFileMode = 0600;
 
 struct PartyName {
   std::string_view name;
@@ -123,27 +117,6 @@ frontdoor::common::v1::FindPersonRequest FindRequestOf(const Options& o) {
   return request;
 }
 
-// Writes `contents` to `path`, replacing it, readable by its owner only.
-absl::Status WriteOwnerOnly(const std::string& path,
-                            const std::string& contents) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        kBundleFileMode);
-  if (fd < 0)
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  size_t written = 0;
-  while (written < contents.size()) {
-    const ssize_t n =
-        ::write(fd, contents.data() + written, contents.size() - written);
-    if (n <= 0) break;
-    written += static_cast<size_t>(n);
-  }
-  const bool closed = ::close(fd) == 0;
-  if (written != contents.size() || !closed) {
-    return absl::UnavailableError(absl::StrCat("cannot write ", path));
-  }
-  return absl::OkStatus();
-}
-
 // Calls `method` on every service; answers in order, failures as
 // unanswered (and on `err`). Returns the first failure's exit code.
 template <typename Request, typename Response>
@@ -179,17 +152,9 @@ bool IsRightsCommand(Command command) {
   return command == Command::kRightsFind || command == Command::kRightsExport;
 }
 
-absl::Status ParseRightsCommand(const std::vector<std::string>& positional,
-                                Options& options) {
-  if (positional.size() == 2 && positional[1] == "find") {
-    options.command = Command::kRightsFind;
-    return CheckFind(options);
-  }
-  if (positional.size() == 2 && positional[1] == "export") {
-    options.command = Command::kRightsExport;
-    return CheckExport(options);
-  }
-  return Refused(absl::StrCat(kFindUsage, "\n       ", kExportUsage));
+absl::Status CheckFindOrExport(const Options& options) {
+  return options.command == Command::kRightsFind ? CheckFind(options)
+                                                 : CheckExport(options);
 }
 
 int RunFindOrExport(const Options& options, const RightsTargets& services,
@@ -220,7 +185,10 @@ int RunFindOrExport(const Options& options, const RightsTargets& services,
   const std::string contents = options.format == kBundleHtml
                                    ? rights::BundleHtml(bundle)
                                    : rights::BundleJson(bundle);
-  if (absl::Status s = WriteOwnerOnly(options.output, contents); !s.ok()) {
+  // Written whole or not at all, readable by its owner only.
+  if (absl::Status s =
+          config::WriteFileDurably(options.output, contents, kBundleFileMode);
+      !s.ok()) {
     err << s.message() << "\n";
     return kExitLocalError;
   }

@@ -26,11 +26,10 @@ inline constexpr char kBundleHtml[] = "html";
 
 bool IsRightsCommand(Command command);
 
-// Sets options.command from "rights find" / "rights export" (`positional`,
-// the command's words) and checks the flags the subcommand takes, failing
-// with INVALID_ARGUMENT naming the flag at fault.
-absl::Status ParseRightsCommand(const std::vector<std::string>& positional,
-                                Options& options);
+// Checks the flags of rights find or export (options.command) together,
+// failing with INVALID_ARGUMENT naming the flag at fault. The command table
+// (command_line.cc) has already refused flags that the action does not take.
+absl::Status CheckFindOrExport(const Options& options);
 
 // Every service's DataRights (RightsTarget, frontdoorctl.h), by the name
 // its answers carry.

@@ -65,7 +65,7 @@ TEST(RightsArgsTest, ExportTakesAPartyAChildAFormatAndAFile) {
 
 TEST(RightsArgsTest, RefusalsNameTheFlag) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> kBad = {
-      {{"rights"}, "usage: rights find"},
+      {{"rights"}, "rights: expected find, export, restrict"},
       {{"rights", "erase-everything"},
        "rights erase-everything: expected find, export, restrict"},
       {{"rights", "find"}, "usage: rights find"},

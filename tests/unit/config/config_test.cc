@@ -1,5 +1,6 @@
 #include "common/config/config.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -18,6 +19,7 @@ using ::frontdoor::config::v1::KeyRingFile;
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 // A file under the test's temporary directory, removed at the end.
 class TempFile {
@@ -129,6 +131,41 @@ TEST(ReadFileToStringTest, ReadsBinaryContentExactly) {
   auto read = ReadFileToString(file.path());
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_EQ(*read, contents);
+}
+
+TEST(ReadFileToStringTest, AMissingFileIsNotFoundNamingThePath) {
+  const std::string path = ::testing::TempDir() + "no-such-referral.json";
+  auto read = ReadFileToString(path);
+  EXPECT_EQ(read.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(std::string(read.status().message()),
+              StartsWith(path + ": cannot open"));
+  // A configuration file says it is one.
+  EXPECT_THAT(std::string(LoadJsonFile<IntakeConfig>(path).status().message()),
+              StartsWith("config " + path + ": cannot open"));
+}
+
+TEST(WriteFileDurablyTest, ReplacesTheFileWholeWithTheModeGiven) {
+  const std::string path = ::testing::TempDir() + "durable-bundle.json";
+  {
+    std::ofstream old(path);
+    old << "an older and longer file";
+  }
+  ::chmod(path.c_str(), 0644);
+  ASSERT_TRUE(WriteFileDurably(path, std::string("new\0x", 5), 0600).ok());
+  EXPECT_EQ(*ReadFileToString(path), std::string("new\0x", 5));
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);  // The old file's mode is not kept.
+  struct stat temp {};
+  EXPECT_NE(::stat((path + ".tmp").c_str(), &temp), 0);
+  ::unlink(path.c_str());
+}
+
+TEST(WriteFileDurablyTest, AnUnwritableDirectoryNamesTheFile) {
+  const std::string path = "/nonexistent-dir/bundle.json";
+  absl::Status written = WriteFileDurably(path, "x", 0600);
+  EXPECT_FALSE(written.ok());
+  EXPECT_THAT(std::string(written.message()), HasSubstr(path));
 }
 
 TEST(RequiredSettingsTest, NothingMissingIsOk) {

@@ -3,6 +3,7 @@
 
 #include "common/status/errors.h"
 #include "common/status/grpc_status.h"
+#include "common/status/status_json.h"
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "tests/testing/captured_log.h"
@@ -115,6 +116,28 @@ TEST(StatusTest, CodesAndMessagesPassThrough) {
   EXPECT_EQ(wire.error_message(), "no referral FD-X");
   EXPECT_TRUE(wire.error_details().empty());
   EXPECT_TRUE(GetFieldViolations(absl::NotFoundError("x")).empty());
+}
+
+TEST(StatusJsonTest, CodeMessageViolationsAndTraceId) {
+  const absl::Status status = InvalidArgumentWithViolations(
+      "referral is incomplete",
+      {{"referral.subject.date_of_birth", "in the \"future\""}});
+  EXPECT_EQ(StatusToJson(status, "4bf92f3577b34da6a3ce929d0e0e4736"),
+            "{\"code\":\"INVALID_ARGUMENT\",\"message\":\"referral is "
+            "incomplete (1 field violation)\",\"field_violations\":[{"
+            "\"field\":\"referral.subject.date_of_birth\",\"description\":"
+            "\"in the \\\"future\\\"\"}],\"trace_id\":"
+            "\"4bf92f3577b34da6a3ce929d0e0e4736\"}");
+  EXPECT_EQ(StatusToJson(absl::NotFoundError("cannot read ca.pem")),
+            "{\"code\":\"NOT_FOUND\",\"message\":\"cannot read ca.pem\","
+            "\"field_violations\":[]}");
+}
+
+TEST(StatusJsonTest, AWireStatusPrintsTheSameAfterTheConverter) {
+  const absl::Status status = InvalidArgumentWithViolations(
+      "bad", {{"a", "x"}, {"b", "y"}});
+  EXPECT_EQ(StatusToJson(FromGrpcStatus(ToGrpcStatus(status))),
+            StatusToJson(status));
 }
 
 }  // namespace
