@@ -50,13 +50,14 @@ inline constexpr char kActorMetadataKey[] = "frontdoor-actor";
 inline constexpr char kStaffRoleMetadataKey[] = "frontdoor-staff-role";
 
 // Exit codes: 0 success; 1 + the gRPC status code (2..17) when the call
-// fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE;
-// kExitUsage for a usage error (an unknown command or flag, a missing or bad
-// value; its error JSON's code is INVALID_ARGUMENT, which tells it from a
-// CANCELLED call's 2); kExitLocalError when nothing was sent because an input
-// or certificate file is unreadable or invalid.
+// fails, for example 4 for INVALID_ARGUMENT and 15 for UNAVAILABLE; 64
+// (sysexits' EX_USAGE) when nothing was sent: kExitUsage for a usage error
+// (an unknown command or flag, a missing or bad value) and kExitLocalError
+// when an input or certificate file is unreadable or invalid, told apart by
+// the error JSON's message. 64 is what scripts have always seen for both;
+// 2 would read as a CANCELLED call.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUsage = 64;
 inline constexpr int kExitLocalError = 64;
 
 enum class Command {
