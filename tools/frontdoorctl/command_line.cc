@@ -147,11 +147,11 @@ constexpr char kGlobalFooter[] =
     "\n"
     "Exit status: 0 success; 1 + the gRPC status code when the call fails "
     "(4 INVALID_ARGUMENT, 5 DEADLINE_EXCEEDED, 6 NOT_FOUND, 7 ALREADY_EXISTS, "
-    "8 PERMISSION_DENIED, 15 UNAVAILABLE, 17 UNAUTHENTICATED, ...); 2 for a "
-    "usage error (an unknown command or flag, a missing or bad value: the "
-    "error JSON's code is then INVALID_ARGUMENT); 64 when nothing was sent "
-    "because a file could not be read or is invalid (the referral, the "
-    "assessment, a certificate).";
+    "8 PERMISSION_DENIED, 15 UNAVAILABLE, 17 UNAUTHENTICATED, ...); 64 "
+    "(EX_USAGE) when nothing was sent: a usage error (an unknown command or "
+    "flag, a missing or bad value: the error JSON's code is then "
+    "INVALID_ARGUMENT) or a file that could not be read or is invalid (the "
+    "referral, the assessment, a certificate).";
 
 constexpr char kSubmitFooter[] =
     "FILE holds a frontdoor.common.v1.Referral, or a whole "
