@@ -7,7 +7,10 @@
 //  2. Submits --referrals high-risk referrals (--payload) to intake-svc
 //     (--target) as fast as it takes them: --concurrency calls in flight
 //     (callback API), one channel (connection) per 16 of them, a unique
-//     idempotency key each. Prints {"phase":"submit",..} and flushes.
+//     idempotency key each, and (unless --same_people) family names of
+//     their own for the subject and the other party, so that no victim's or
+//     suspect's history grows with the backlog. Prints {"phase":"submit",..}
+//     and flushes.
 //  3. Waits (at most --go_timeout) for SIGUSR1, sent by the script once it
 //     has started triage-svc: that moment is t0.
 //  4. Waits until every accepted referral's MARAC alert has arrived, or no
@@ -72,6 +75,10 @@ ABSL_FLAG(std::int64_t, referrals, 100000, "Referrals in the backlog");
 ABSL_FLAG(int, concurrency, 64, "Submissions in flight");
 ABSL_FLAG(absl::Duration, deadline, absl::Seconds(10),
           "Deadline of each submission");
+ABSL_FLAG(bool, same_people, false,
+          "Send --payload's subject and other party unchanged in every "
+          "referral; by default each referral names its own two people, so "
+          "that no one's history grows with the backlog");
 ABSL_FLAG(absl::Duration, go_timeout, absl::Seconds(120),
           "Longest wait for SIGUSR1 after the submissions");
 ABSL_FLAG(absl::Duration, idle_timeout, absl::Seconds(120),
@@ -121,18 +128,45 @@ struct Call {
   Clock::time_point started;
 };
 
+// Letters (a-z) naming `index` in kNameSuffixLetters places: distinct for
+// every index below 26^kNameSuffixLetters.
+constexpr int kNameSuffixLetters = 6;
+std::string LetterSuffix(std::int64_t index) {
+  std::string suffix(kNameSuffixLetters, 'a');
+  for (int i = kNameSuffixLetters - 1; i >= 0 && index > 0; --i, index /= 26) {
+    suffix[i] = static_cast<char>('a' + index % 26);
+  }
+  return suffix;
+}
+
+// Gives the subject and the other party of `request` family names of their
+// own for referral `index`.
+void NamePeople(std::int64_t index, intake::v1::SubmitReferralRequest& request) {
+  common::v1::Referral& referral = *request.mutable_referral();
+  const std::string suffix = LetterSuffix(index);
+  if (referral.has_subject()) {
+    auto* name = referral.mutable_subject()->mutable_name();
+    name->set_family_name(absl::StrCat(name->family_name(), suffix));
+  }
+  if (referral.has_other_party()) {
+    auto* name = referral.mutable_other_party()->mutable_name();
+    name->set_family_name(absl::StrCat(name->family_name(), suffix));
+  }
+}
+
 // Keeps `concurrency` SubmitReferral calls in flight until `total` have
 // been made, then returns.
 class Submitter {
  public:
   Submitter(std::vector<std::unique_ptr<intake::v1::IntakeService::Stub>> stubs,
             intake::v1::SubmitReferralRequest request, std::string run_id,
-            std::int64_t total, absl::Duration deadline)
+            std::int64_t total, absl::Duration deadline, bool same_people)
       : stubs_(std::move(stubs)),
         request_(std::move(request)),
         run_id_(std::move(run_id)),
         total_(total),
-        deadline_(deadline) {}
+        deadline_(deadline),
+        same_people_(same_people) {}
 
   void Run(int concurrency) {
     for (int i = 0; i < concurrency; ++i) StartNext();
@@ -156,6 +190,7 @@ class Submitter {
     }
     auto* call = new Call();
     call->request = request_;
+    if (!same_people_) NamePeople(index, call->request);
     call->request.set_idempotency_key(
         absl::StrFormat("drain-%s-%d", run_id_, index));
     call->context.AddMetadata(ctl::kActorMetadataKey, kActor);
@@ -189,6 +224,7 @@ class Submitter {
   const std::string run_id_;
   const std::int64_t total_;
   const absl::Duration deadline_;
+  const bool same_people_;
   Submissions state_;
 };
 
@@ -265,7 +301,8 @@ int Main() {
   absl::BitGen gen;
   Submitter submitter(std::move(stubs), *request,
                       absl::StrFormat("%016x", absl::Uniform<std::uint64_t>(gen)),
-                      total, absl::GetFlag(FLAGS_deadline));
+                      total, absl::GetFlag(FLAGS_deadline),
+                      absl::GetFlag(FLAGS_same_people));
   const Clock::time_point submit_start = Clock::now();
   submitter.Run(concurrency);
   const double submit_seconds = Seconds(Clock::now() - submit_start);
