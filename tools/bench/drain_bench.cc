@@ -3,7 +3,9 @@
 // tools/bench/drain, which starts the suite without triage-svc.
 //
 //  1. Opens the hub's Subscribe stream on notify-svc (--notify_target,
-//     --hub_cert, --hub_key) and keeps it open throughout.
+//     --hub_cert, --hub_key) and holds it throughout, resuming it after the
+//     last position read whenever notify-svc ends it (a connection's
+//     maximum age, 5 min and 30 s of grace, ends long streams).
 //  2. Submits --referrals high-risk referrals (--payload) to intake-svc
 //     (--target) as fast as it takes them: --concurrency calls in flight
 //     (callback API), one channel (connection) per 16 of them, a unique
@@ -22,13 +24,15 @@
 //  "p50_ms":..,"p99_ms":..,"max_ms":..}
 // {"phase":"drain","accepted":..,"alerts":..,"missing":..,
 //  "early_alerts":..,"first_alert_s":..,"last_alert_s":..,
-//  "alerts_per_s":..,"steady_alerts_per_s":..,"decile_alerts_per_s":[..]}
+//  "alerts_per_s":..,"steady_alerts_per_s":..,"decile_alerts_per_s":[..],
+//  "stream_resumed":..}
 // Times are seconds after t0. alerts_per_s is alerts / last_alert_s;
 // steady_alerts_per_s is (alerts - 1) / (last_alert_s - first_alert_s);
 // decile_alerts_per_s is the rate of each tenth of the accepted referrals
 // in order of arrival, the first measured from t0 (null for a tenth that
 // did not complete). early_alerts counts MARAC alerts for this run's
-// referrals seen before t0 (0 unless triage-svc was running after all).
+// referrals seen before t0 (0 unless triage-svc was running after all);
+// stream_resumed, how many times the hub's stream ended and was resumed.
 //
 // Exit 0 when every referral was accepted and every alert arrived, 1
 // otherwise (both lines are still printed), 2 for bad flags or files.
@@ -98,6 +102,8 @@ constexpr int kMaxConcurrency = 10000;
 constexpr char kActor[] = "frontdoor-drain-bench";
 // The signal the script sends once triage-svc has been started.
 constexpr int kGoSignal = SIGUSR1;
+// Before resuming the hub's stream after it ended.
+constexpr absl::Duration kResumePause = absl::Milliseconds(100);
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
@@ -109,6 +115,12 @@ struct Alerts {
   std::unordered_map<std::string, Clock::time_point> arrived
       ABSL_GUARDED_BY(mu);
   Clock::time_point last ABSL_GUARDED_BY(mu);
+  // The stream: the last position read, the call in progress (to cancel),
+  // how many times it was resumed, and whether reading should stop.
+  std::int64_t position ABSL_GUARDED_BY(mu) = 0;
+  grpc::ClientContext* stream ABSL_GUARDED_BY(mu) = nullptr;
+  std::int64_t resumed ABSL_GUARDED_BY(mu) = 0;
+  bool stopping ABSL_GUARDED_BY(mu) = false;
 };
 
 // The submissions: what was accepted, what failed, how long each took.
@@ -270,21 +282,50 @@ int Main() {
   hub_args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   auto notify = notify::v1::NotifyService::NewStub(grpc::CreateCustomChannel(
       absl::GetFlag(FLAGS_notify_target), *hub, hub_args));
-  grpc::ClientContext stream_context;
-  stream_context.AddMetadata(ctl::kActorMetadataKey, kActor);
-  auto stream =
-      notify->Subscribe(&stream_context, notify::v1::SubscribeRequest());
   Alerts alerts;
+  // Held, and resumed after the last position seen whenever notify-svc ends
+  // it (each connection's maximum age ends long streams, as partners are
+  // told), until StopReading().
   std::thread reader([&] {
-    notify::v1::Delivery d;
-    while (stream->Read(&d)) {
-      if (!d.notification().has_marac_alert()) continue;
-      const Clock::time_point now = Clock::now();
-      absl::MutexLock lock(&alerts.mu);
-      alerts.arrived.emplace(d.notification().marac_alert().reference(), now);
-      alerts.last = now;
+    while (true) {
+      grpc::ClientContext context;
+      context.AddMetadata(ctl::kActorMetadataKey, kActor);
+      notify::v1::SubscribeRequest request;
+      {
+        absl::MutexLock lock(&alerts.mu);
+        if (alerts.stopping) return;
+        alerts.stream = &context;
+        if (alerts.position > 0) request.set_after_position(alerts.position);
+      }
+      auto stream = notify->Subscribe(&context, request);
+      notify::v1::Delivery d;
+      while (stream->Read(&d)) {
+        const Clock::time_point now = Clock::now();
+        absl::MutexLock lock(&alerts.mu);
+        alerts.position = d.position();
+        if (!d.notification().has_marac_alert()) continue;
+        alerts.arrived.emplace(d.notification().marac_alert().reference(), now);
+        alerts.last = now;
+      }
+      (void)stream->Finish();
+      {
+        absl::MutexLock lock(&alerts.mu);
+        alerts.stream = nullptr;
+        if (alerts.stopping) return;
+        ++alerts.resumed;
+      }
+      // Not at once, should notify-svc refuse the stream outright.
+      absl::SleepFor(kResumePause);
     }
   });
+  auto stop_reading = [&] {
+    {
+      absl::MutexLock lock(&alerts.mu);
+      alerts.stopping = true;
+      if (alerts.stream != nullptr) alerts.stream->TryCancel();
+    }
+    reader.join();
+  };
 
   // 2. The backlog.
   const int channels = (concurrency + kWorkersPerChannel - 1) /
@@ -337,8 +378,7 @@ int Main() {
       absl::ToTimespec(absl::GetFlag(FLAGS_go_timeout));
   if (sigtimedwait(&go, nullptr, &go_timeout) != kGoSignal) {
     std::cerr << "drain-bench: no SIGUSR1 within --go_timeout\n";
-    stream_context.TryCancel();
-    reader.join();
+    stop_reading();
     return kExitFailed;
   }
   const Clock::time_point t0 = Clock::now();
@@ -371,13 +411,13 @@ int Main() {
                                   std::min(absl::Now() + (idle - quiet), give_up));
     }
   }
-  stream_context.TryCancel();
-  reader.join();
-  (void)stream->Finish();
+  stop_reading();
 
   std::vector<double> arrivals;  // Seconds after t0, this run's only.
+  std::int64_t resumed = 0;
   {
     absl::MutexLock lock(&alerts.mu);
+    resumed = alerts.resumed;
     for (const std::string& reference : accepted) {
       auto it = alerts.arrived.find(reference);
       if (it != alerts.arrived.end()) {
@@ -400,11 +440,11 @@ int Main() {
                    "\"missing\":%d,\"early_alerts\":%d,"
                    "\"first_alert_s\":%.3f,\"last_alert_s\":%.3f,"
                    "\"alerts_per_s\":%.1f,\"steady_alerts_per_s\":%.1f,"
-                   "\"decile_alerts_per_s\":[%s]}",
+                   "\"decile_alerts_per_s\":[%s],\"stream_resumed\":%d}",
                    accepted.size(), arrivals.size(), missing, early, first,
                    last, last > 0 ? arrivals.size() / last : 0.0,
                    last > first ? (arrivals.size() - 1) / (last - first) : 0.0,
-                   absl::StrJoin(deciles, ","))
+                   absl::StrJoin(deciles, ","), resumed)
             << std::endl;
   const bool ok = submit_errors == 0 && missing == 0 &&
                   static_cast<std::int64_t>(accepted.size()) == total;
