@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by tools/bench/run, e2e, drain and footprint (sourced).
 # The caller sets kStopTimeoutSeconds and keeps its servers' pids in pids;
 # the suite helpers below also read ROOT, WORK, PKI and build_dir.
@@ -33,79 +34,25 @@ stop_servers() {
   pids=()
 }
 
-# The bench suite: each service's ports, chosen by write_suite_configs.
+# The bench suite's ports (web-svc's API port is its HTTPS port), set by
+# write_suite_configs.
 declare -A API_PORT=() HEALTH_PORT=() METRICS_PORT=()
 
-# write_service_config NAME EXTRA_JSON: writes $WORK/NAME.json for one of
-# intake-svc, triage-svc, allocation-svc and notify-svc: loopback ports of
-# API_PORT etc., the development certificates in $PKI, SQLite in $WORK,
-# bench_rate_limits, the project's configuration files.
-write_service_config() {
-  local name=$1 extra=$2
-  cat > "$WORK/$name.json" <<JSON
-{
-  "server": {
-    "apiAddress": "127.0.0.1:${API_PORT[$name]}",
-    "healthAddress": "127.0.0.1:${HEALTH_PORT[$name]}",
-    "metricsAddress": "127.0.0.1:${METRICS_PORT[$name]}",
-    "tls": {"caFile": "$PKI/ca.pem", "certFile": "$PKI/$name.pem",
-            "keyFile": "$PKI/$name.key"},
-    "shutdownGraceSeconds": 10,
-    "rateLimits": $bench_rate_limits
-  },
-  "store": {"sqlitePath": "$WORK/$name.db"},
-  "agencyRegistryFile": "$ROOT/config/agencies.json",
-  "keyRingFile": "$WORK/keys.json",
-  $extra
-}
-JSON
-}
-
-# write_suite_configs [web]: free loopback ports for every service (and
-# web-svc with "web"), and the configurations of notify-svc,
-# allocation-svc, triage-svc and intake-svc (each relaying to the next) and
-# of web-svc, in $WORK.
+# write_suite_configs [web]: the configurations of notify-svc,
+# allocation-svc, triage-svc and intake-svc (each relaying to the next), and
+# of web-svc with "web", in $WORK (tools/suite-config: the suite's one
+# description) on free loopback ports: the development certificates in
+# $PKI, the key ring $WORK/keys.json, SQLite in $WORK, bench_rate_limits.
 write_suite_configs() {
-  local svc services=(notify-svc allocation-svc triage-svc intake-svc)
-  [ "${1:-}" = web ] && services+=(web-svc)
-  for svc in "${services[@]}"; do
-    API_PORT[$svc]=$(free_port); HEALTH_PORT[$svc]=$(free_port)
-    METRICS_PORT[$svc]=$(free_port)
-  done
-  write_service_config notify-svc "\"rulesFile\": \"$ROOT/config/notify-rules.json\""
-  write_service_config allocation-svc "\"catalogueFile\": \"$ROOT/config/catalogue.json\",
-  \"settingsFile\": \"$ROOT/config/allocation-settings.json\",
-  \"districtsFile\": \"$ROOT/config/districts.json\",
-  \"notify\": {\"target\": \"localhost:${API_PORT[notify-svc]}\"}"
-  write_service_config triage-svc "\"rulesFile\": \"$ROOT/config/triage-rules.json\",
-  \"allocation\": {\"target\": \"localhost:${API_PORT[allocation-svc]}\"},
-  \"notify\": {\"target\": \"localhost:${API_PORT[notify-svc]}\"}"
-  write_service_config intake-svc "\"districtsFile\": \"$ROOT/config/districts.json\",
-  \"triage\": {\"target\": \"localhost:${API_PORT[triage-svc]}\"},
-  \"notify\": {\"target\": \"localhost:${API_PORT[notify-svc]}\"}"
-  [ "${1:-}" = web ] || return 0
-  # web-svc: HTTPS on its API port, its own identity towards the services.
-  cat > "$WORK/web-svc.json" <<JSON
-{
-  "httpsAddress": "127.0.0.1:${API_PORT[web-svc]}",
-  "publicTls": {"certFile": "$PKI/web-svc.pem", "keyFile": "$PKI/web-svc.key"},
-  "healthAddress": "127.0.0.1:${HEALTH_PORT[web-svc]}",
-  "metricsAddress": "127.0.0.1:${METRICS_PORT[web-svc]}",
-  "serviceTls": {"caFile": "$PKI/ca.pem", "certFile": "$PKI/web-svc.pem",
-                 "keyFile": "$PKI/web-svc.key"},
-  "intake": {"target": "localhost:${API_PORT[intake-svc]}"},
-  "triage": {"target": "localhost:${API_PORT[triage-svc]}"},
-  "allocation": {"target": "localhost:${API_PORT[allocation-svc]}"},
-  "notify": {"target": "localhost:${API_PORT[notify-svc]}"},
-  "store": {"sqlitePath": "$WORK/web-svc.db"},
-  "keyRingFile": "$WORK/keys.json",
-  "shutdownGraceSeconds": 10,
-  "assetsDir": "$build_dir/web-svc/assets",
-  "professionalEmailDomains": ["staffordshire.police.uk", "nhs.net"],
-  "districtsFile": "$ROOT/config/districts.json",
-  "catalogueFile": "$ROOT/config/catalogue.json"
-}
-JSON
+  local services=notify-svc,allocation-svc,triage-svc,intake-svc
+  [ "${1:-}" = web ] && services+=,web-svc
+  "$ROOT/tools/suite-config" "$WORK" --services="$services" --ports=free \
+    --pki="$PKI" --keys="$WORK/keys.json" --grace=10 \
+    --assets="$build_dir/web-svc/assets" \
+    --set="grpc:server.rateLimits=$bench_rate_limits" ||
+    die "tools/suite-config failed"
+  # shellcheck source=/dev/null
+  . "$WORK/ports.sh"
 }
 
 # launch_service NAME: starts $build_dir/NAME/NAME with $WORK/NAME.json (log
