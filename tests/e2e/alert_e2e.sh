@@ -95,31 +95,13 @@ hop_value() {
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
 
-INTAKE_API=$(free_port); INTAKE_METRICS=$(free_port)
-TRIAGE_API=$(free_port); TRIAGE_METRICS=$(free_port)
+# intake-svc relaying to triage-svc (the suite's one description, suite.sh).
+# shellcheck source=suite.sh
+source "$(dirname "$0")/suite.sh"
+suite_configs intake-svc,triage-svc --set=intake-svc:triage.deadlineMs=2000
+INTAKE_API=${API_PORT[intake-svc]}; INTAKE_METRICS=${METRICS_PORT[intake-svc]}
+TRIAGE_API=${API_PORT[triage-svc]}; TRIAGE_METRICS=${METRICS_PORT[triage-svc]}
 PROM_PORT=$(free_port)
-server_json() {  # NAME API_PORT METRICS_PORT
-  echo "\"server\": {\"apiAddress\": \"127.0.0.1:$2\",
-    \"healthAddress\": \"127.0.0.1:$(free_port)\",
-    \"metricsAddress\": \"127.0.0.1:$3\",
-    \"tls\": {\"caFile\": \"$WORK/pki/ca.pem\", \"certFile\": \"$WORK/pki/$1.pem\",
-            \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5},"
-}
-cat > "$WORK/triage-svc.json" <<JSON
-{$(server_json triage-svc "$TRIAGE_API" "$TRIAGE_METRICS")
- "store": {"sqlitePath": "$WORK/triage.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "rulesFile": "$SRC/config/triage-rules.json",
- "keyRingFile": "$WORK/keys.json"}
-JSON
-cat > "$WORK/intake-svc.json" <<JSON
-{$(server_json intake-svc "$INTAKE_API" "$INTAKE_METRICS")
- "store": {"sqlitePath": "$WORK/intake.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "triage": {"target": "localhost:$TRIAGE_API", "deadlineMs": 2000}}
-JSON
 
 # The rules under test, changed only as said above. Each substitution must
 # match exactly, so a change to the rules file fails here instead of leaving

@@ -88,21 +88,9 @@ until_series() {
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
 
-declare -A API HEALTH METRICS
-for svc in intake-svc triage-svc allocation-svc notify-svc web-svc; do
-  API[$svc]=$(free_port); HEALTH[$svc]=$(free_port); METRICS[$svc]=$(free_port)
-done
 INBOX_PORT=$(free_port)
 DEAD_INBOX_PORT=$(free_port)   # nothing listens here
 PROM_PORT=$(free_port)
-
-server_json() {  # NAME
-  echo "\"server\": {\"apiAddress\": \"127.0.0.1:${API[$1]}\",
-    \"healthAddress\": \"127.0.0.1:${HEALTH[$1]}\",
-    \"metricsAddress\": \"127.0.0.1:${METRICS[$1]}\",
-    \"tls\": {\"caFile\": \"$WORK/pki/ca.pem\", \"certFile\": \"$WORK/pki/$1.pem\",
-            \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5${2:-}},"
-}
 
 # notify-svc's rules: the project's, with the two push partners above.
 python3 - "$SRC/config/notify-rules.json" "$WORK/notify-rules.json" \
@@ -119,63 +107,17 @@ if targets:
     sys.exit(f"not in {src}: {sorted(targets)}")
 json.dump(rules, open(dst, "w"), indent=1)
 PY
-cat > "$WORK/notify-svc.json" <<JSON
-{$(server_json notify-svc)
- "store": {"sqlitePath": "$WORK/notify.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "rulesFile": "$WORK/notify-rules.json",
- "keyRingFile": "$WORK/keys.json",
- "push": {"initialBackoffMs": 100, "maxBackoffMs": 200,
-          "deadLetterAfterSeconds": $kDeadLetterAfterSeconds, "deadlineMs": 1000}}
-JSON
-cat > "$WORK/allocation-svc.json" <<JSON
-{$(server_json allocation-svc)
- "store": {"sqlitePath": "$WORK/allocation.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "catalogueFile": "$SRC/config/catalogue.json",
- "settingsFile": "$SRC/config/allocation-settings.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
-cat > "$WORK/triage-svc.json" <<JSON
-{$(server_json triage-svc)
- "store": {"sqlitePath": "$WORK/triage.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "rulesFile": "$SRC/config/triage-rules.json",
- "keyRingFile": "$WORK/keys.json",
- "allocation": {"target": "localhost:${API[allocation-svc]}"},
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
-cat > "$WORK/intake-svc.json" <<JSON
-{$(server_json intake-svc ", \"rateLimits\": {\"agencies\": [{\"agencyId\": \"$kLimitedAgency\",
-      \"writes\": {\"perSecond\": 0.001, \"burst\": 1}}]}")
- "store": {"sqlitePath": "$WORK/intake.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "triage": {"target": "localhost:${API[triage-svc]}"},
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
-cat > "$WORK/web-svc.json" <<JSON
-{"httpsAddress": "127.0.0.1:${API[web-svc]}",
- "publicTls": {"certFile": "$WORK/pki/web-svc.pem", "keyFile": "$WORK/pki/web-svc.key"},
- "healthAddress": "127.0.0.1:${HEALTH[web-svc]}",
- "metricsAddress": "127.0.0.1:${METRICS[web-svc]}",
- "serviceTls": {"caFile": "$WORK/pki/ca.pem", "certFile": "$WORK/pki/web-svc.pem",
-                "keyFile": "$WORK/pki/web-svc.key"},
- "intake": {"target": "localhost:${API[intake-svc]}"},
- "triage": {"target": "localhost:${API[triage-svc]}"},
- "allocation": {"target": "localhost:${API[allocation-svc]}"},
- "notify": {"target": "localhost:${API[notify-svc]}"},
- "store": {"sqlitePath": "$WORK/web.db"},
- "keyRingFile": "$WORK/keys.json",
- "shutdownGraceSeconds": 5,
- "assetsDir": "$BUILD/web-svc/assets",
- "professionalEmailDomains": ["staffordshire.police.uk"],
- "districtsFile": "$SRC/config/districts.json",
- "catalogueFile": "$SRC/config/catalogue.json"}
-JSON
+# The suite (its one description, suite.sh) with notify-svc's rules above,
+# fast push retries, the limited agency's bucket at intake-svc.
+# shellcheck source=suite.sh
+source "$(dirname "$0")/suite.sh"
+suite_configs notify-svc,allocation-svc,triage-svc,intake-svc,web-svc \
+  --set="notify-svc:rulesFile=\"$WORK/notify-rules.json\"" \
+  --set="notify-svc:push={\"initialBackoffMs\": 100, \"maxBackoffMs\": 200,
+          \"deadLetterAfterSeconds\": $kDeadLetterAfterSeconds, \"deadlineMs\": 1000}" \
+  --set="intake-svc:server.rateLimits={\"agencies\": [{\"agencyId\": \"$kLimitedAgency\",
+          \"writes\": {\"perSecond\": 0.001, \"burst\": 1}}]}" \
+  --set='web-svc:professionalEmailDomains=["staffordshire.police.uk"]'
 
 # The project's rules, every group evaluated each second instead of every
 # 30 s (nothing else changed), so recording rules have data within seconds.
@@ -201,7 +143,7 @@ scrape_configs:
 YAML
   for svc in intake-svc triage-svc allocation-svc notify-svc web-svc; do
     echo "  - job_name: $svc"
-    echo "    static_configs: [{targets: [\"127.0.0.1:${METRICS[$svc]}\"]}]"
+    echo "    static_configs: [{targets: [\"127.0.0.1:${METRICS_PORT[$svc]}\"]}]"
   done
 } > "$WORK/prometheus.yml"
 
@@ -227,7 +169,7 @@ ctl() {  # AGENCY TARGET_SERVICE ARGS...
   local as=$1 svc=$2
   shift 2
   FRONTDOOR_PKI_DIR="$WORK/pki" "$BUILD/tools/frontdoorctl/frontdoorctl" \
-    --actor="E2E Tester" --as="$as" --target="localhost:${API[$svc]}" "$@"
+    --actor="E2E Tester" --as="$as" --target="localhost:${API_PORT[$svc]}" "$@"
 }
 submit() {  # AGENCY FILE KEY: prints the reference
   ctl "$1" intake-svc --idempotency-key="$3" submit "$2" |
@@ -251,7 +193,7 @@ start_prometheus
 
 # A referrer's notification stream, held while the panels are checked.
 FRONTDOOR_PKI_DIR="$WORK/pki" "$BUILD/tools/frontdoorctl/frontdoorctl" \
-  --actor="E2E Tester" --as=staffs-police --target="localhost:${API[notify-svc]}" \
+  --actor="E2E Tester" --as=staffs-police --target="localhost:${API_PORT[notify-svc]}" \
   watch --ack >"$WORK/watch.out" 2>>"$WORK/watch.log" &
 PIDS[watch]=$!
 
@@ -300,7 +242,7 @@ until ctl frontdoor-helpline allocation-svc first-contact "$high1" --method=phon
 done
 # web-svc: its first page, and a self-referral posted without the form's
 # CSRF token (refused 403, counted as a submission refused for csrf).
-python3 - "https://127.0.0.1:${API[web-svc]}" "$WORK/pki/ca.pem" <<'PY' || fail "web-svc's pages"
+python3 - "https://127.0.0.1:${API_PORT[web-svc]}" "$WORK/pki/ca.pem" <<'PY' || fail "web-svc's pages"
 import ssl, sys, urllib.error, urllib.request
 site, ca = sys.argv[1:]
 ctx = ssl.create_default_context(cafile=ca)

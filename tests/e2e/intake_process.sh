@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # One real intake-svc process for an e2e script: sourced after store.sh and
 # store_init, with BUILD, SRC and WORK set. Defines fail, free_port, the
-# development PKI, a key ring and the service's config in $WORK, then
+# development PKI, a key ring and the service's config in $WORK (from the
+# suite's one description, suite.sh; API, HEALTH and METRICS its ports), then
 # intake_start (starts it, PID set, log in $WORK/svc.log, waits for
 # server.started) and ctl (the real frontdoorctl against it).
 
@@ -14,22 +15,16 @@ readonly kStartPollSeconds=0.05
 
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
-API=$(free_port); HEALTH=$(free_port); METRICS=$(free_port)
-cat > "$WORK/intake.json" <<JSON
-{"server": {"apiAddress": "127.0.0.1:$API", "healthAddress": "127.0.0.1:$HEALTH",
-  "metricsAddress": "127.0.0.1:$METRICS",
-  "tls": {"caFile": "$WORK/pki/ca.pem", "certFile": "$WORK/pki/intake-svc.pem",
-          "keyFile": "$WORK/pki/intake-svc.key"},
-  "shutdownGraceSeconds": 5},
- $(store_json intake),
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json"}
-JSON
+# shellcheck source=suite.sh
+source "$(dirname "${BASH_SOURCE[0]}")/suite.sh"
+suite_configs intake-svc --set="intake-svc:store=$(store_value intake)"
+API=${API_PORT[intake-svc]}
+HEALTH=${HEALTH_PORT[intake-svc]}
+METRICS=${METRICS_PORT[intake-svc]}
 
 intake_start() {
   : > "$WORK/svc.log"
-  "$BUILD/intake-svc/intake-svc" --config="$WORK/intake.json" >>"$WORK/svc.log" 2>&1 &
+  "$BUILD/intake-svc/intake-svc" --config="$WORK/intake-svc.json" >>"$WORK/svc.log" 2>&1 &
   PID=$!
   for _ in $(seq $kStartPolls); do
     grep -q '"event":"server.started"' "$WORK/svc.log" && return 0

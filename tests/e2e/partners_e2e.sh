@@ -114,28 +114,11 @@ mkdir -p "$WORK/cluster" "$WORK/bin"
 cp "$WORK/pki/ca.pem" "$WORK/pki/ca.key" "$WORK/cluster/"
 cp "$SRC/config/agencies.json" "$WORK/cluster/agencies.json"
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
-declare -A API METRICS
-for svc in intake-svc notify-svc; do API[$svc]=$(free_port); METRICS[$svc]=$(free_port); done
-server_json() {  # NAME
-  echo "\"server\": {\"apiAddress\": \"127.0.0.1:${API[$1]}\",
-    \"healthAddress\": \"127.0.0.1:$(free_port)\",
-    \"metricsAddress\": \"127.0.0.1:${METRICS[$1]}\",
-    \"tls\": {\"caFile\": \"$WORK/pki/ca.pem\", \"certFile\": \"$WORK/pki/$1.pem\",
-            \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5},
-   \"agencyRegistryFile\": \"$WORK/cluster/agencies.json\",
-   \"keyRingFile\": \"$WORK/keys.json\","
-}
-cat > "$WORK/notify-svc.json" <<JSON
-{$(server_json notify-svc)
- "store": {"sqlitePath": "$WORK/notify.db"},
- "rulesFile": "$SRC/config/notify-rules.json"}
-JSON
-cat > "$WORK/intake-svc.json" <<JSON
-{$(server_json intake-svc)
- "store": {"sqlitePath": "$WORK/intake.db"},
- "districtsFile": "$SRC/config/districts.json",
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
+# The suite's one description (suite.sh), the cluster's registry file.
+# shellcheck source=suite.sh
+source "$(dirname "$0")/suite.sh"
+suite_configs intake-svc,notify-svc \
+  --set="grpc:agencyRegistryFile=\"$WORK/cluster/agencies.json\""
 # shellcheck source=processes.sh
 source "$(dirname "$0")/processes.sh"
 start notify-svc
@@ -175,8 +158,8 @@ expect_error() {
 }
 cd "$WORK/repo"
 
-sed -i -e "s/^INTAKE=intake\.partners\.example\.org:7443 /INTAKE=localhost:${API[intake-svc]} /" \
-       -e "s/^NOTIFY=notify\.partners\.example\.org:7446 /NOTIFY=localhost:${API[notify-svc]} /" \
+sed -i -e "s/^INTAKE=intake\.partners\.example\.org:7443 /INTAKE=localhost:${API_PORT[intake-svc]} /" \
+       -e "s/^NOTIFY=notify\.partners\.example\.org:7446 /NOTIFY=localhost:${API_PORT[notify-svc]} /" \
        "$WORK/steps/names.sh"
 grep -q "^INTAKE=localhost:" "$WORK/steps/names.sh" && grep -q "^NOTIFY=localhost:" "$WORK/steps/names.sh" ||
   fail "the step names no longer sets INTAKE= and NOTIFY= to the example hosts the test replaces"
@@ -243,7 +226,7 @@ for cert in "$AGENCY-previous.pem" "$WORK/cluster-signed.pem"; do
   frontdoorctl "${PARTNER[@]}" --cert="$cert" --key="$AGENCY-previous.key" get "$REFERENCE" >/dev/null ||
     fail "$cert no longer accepted after the rotation"
 done
-curl -fsS "http://127.0.0.1:${METRICS[intake-svc]}/metrics" |
+curl -fsS "http://127.0.0.1:${METRICS_PORT[intake-svc]}/metrics" |
   grep -q "^frontdoor_peer_certificate_expiry_seconds{agency=\"$AGENCY\"} [0-9]" ||
   fail "intake-svc exports no frontdoor_peer_certificate_expiry_seconds for $AGENCY"
 

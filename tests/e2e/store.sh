@@ -11,6 +11,7 @@
 #   store_init NAME...     makes each service's store (in the calling shell,
 #                          not in $(...): it sets STORE)
 #   store_json NAME        the service config's "store": {...} member
+#   store_value NAME       its value, {...}
 #   store_query NAME SQL   one line per row, columns joined by "|"
 #   store_audit NAME       frontdoor-audit verify of the service's chain under
 #                          $WORK/keys.json, and against its anchor file when
@@ -58,6 +59,12 @@ store_json() {  # NAME
   else
     echo "\"store\": {\"postgresUrl\": \"${STORE[$1]}\"}"
   fi
+}
+
+store_value() {  # NAME
+  local member
+  member=$(store_json "$1")
+  echo "${member#\"store\": }"
 }
 
 store_query() {  # NAME SQL

@@ -29,34 +29,19 @@ fail() {
   for log in "$WORK"/*.log; do echo "--- $log" >&2; tail -15 "$log" >&2; done
   exit 1
 }
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
 
-server_json() {  # NAME
-  echo "\"server\": {\"apiAddress\": \"127.0.0.1:$(free_port)\",
-    \"healthAddress\": \"127.0.0.1:$(free_port)\",
-    \"metricsAddress\": \"127.0.0.1:$(free_port)\",
-    \"tls\": {\"caFile\": \"$WORK/pki/ca.pem\", \"certFile\": \"$WORK/pki/$1.pem\",
-            \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5},"
-}
-TRIAGE_CONFIG="{$(server_json triage-svc)
- $(store_json triage),
- \"agencyRegistryFile\": \"$SRC/config/agencies.json\",
- \"rulesFile\": \"$SRC/config/triage-rules.json\",
- \"keyRingFile\": \"$WORK/keys.json\"}"
-echo "$TRIAGE_CONFIG" > "$WORK/triage-svc.json"
-TRIAGE_API=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["apiAddress"].split(":")[1])' "$WORK/triage-svc.json")
-cat > "$WORK/intake-svc.json" <<JSON
-{$(server_json intake-svc)
- $(store_json intake),
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "triage": {"target": "localhost:$TRIAGE_API", "deadlineMs": 2000}}
-JSON
-INTAKE_API=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["server"]["apiAddress"].split(":")[1])' "$WORK/intake-svc.json")
+# intake-svc relaying to triage-svc, each on its store (store.sh).
+# shellcheck source=suite.sh
+source "$(dirname "$0")/suite.sh"
+suite_configs intake-svc,triage-svc \
+  --set="intake-svc:store=$(store_value intake)" \
+  --set="triage-svc:store=$(store_value triage)" \
+  --set=intake-svc:triage.deadlineMs=2000
+TRIAGE_API=${API_PORT[triage-svc]}
+INTAKE_API=${API_PORT[intake-svc]}
 
 # shellcheck source=processes.sh
 source "$(dirname "$0")/processes.sh"

@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "grpcpp/generic/generic_stub.h"
 
 namespace frontdoor::bench {
 
@@ -19,6 +21,44 @@ config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
   return files;
 }
 
+absl::StatusOr<bool> HealthServing(
+    const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline) {
+  // grpc.health.v1 has no installed C++ stubs: HealthCheckRequest{} is no
+  // bytes, and HealthCheckResponse{status} is 0x08 then the status
+  // (SERVING = 1).
+  constexpr char kCheckMethod[] = "/grpc.health.v1.Health/Check";
+  constexpr char kStatusTag = 0x08;
+  constexpr char kServing = 1;
+  grpc::GenericStub stub(channel);
+  grpc::ClientContext context;
+  context.set_deadline(absl::ToChronoTime(absl::Now() + deadline));
+  grpc::CompletionQueue cq;
+  grpc::Slice no_bytes(std::string{});
+  grpc::ByteBuffer request(&no_bytes, 1), response;
+  grpc::Status status;
+  auto call = stub.PrepareUnaryCall(&context, kCheckMethod, request, &cq);
+  call->StartCall();
+  call->Finish(&response, &status, reinterpret_cast<void*>(1));
+  void* tag = nullptr;
+  bool ok = false;
+  cq.Next(&tag, &ok);
+  cq.Shutdown();
+  while (cq.Next(&tag, &ok)) {
+  }
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (response.Dump(&slices).ok()) {
+    for (const grpc::Slice& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  return bytes.size() == 2 && bytes[0] == kStatusTag && bytes[1] == kServing;
+}
+
 double Percentile(const std::vector<double>& sorted, double q) {
   if (sorted.empty()) return 0;
   // Nearest rank: the smallest value with at least q of the values at or
@@ -26,6 +66,32 @@ double Percentile(const std::vector<double>& sorted, double q) {
   double rank = std::ceil(q * static_cast<double>(sorted.size()));
   std::size_t index = rank < 1 ? 0 : static_cast<std::size_t>(rank) - 1;
   return sorted[std::min(index, sorted.size() - 1)];
+}
+
+std::vector<std::optional<double>> DecileRates(
+    const std::vector<double>& sorted_arrivals_s, std::int64_t expected) {
+  constexpr int kTenths = 10;
+  std::vector<std::optional<double>> rates;
+  std::int64_t previous_end = 0;
+  double previous_time = 0;
+  for (int k = 1; k <= kTenths; ++k) {
+    // ceil(k * expected / 10) in integers.
+    const std::int64_t end = (k * expected + kTenths - 1) / kTenths;
+    if (end > static_cast<std::int64_t>(sorted_arrivals_s.size())) {
+      rates.push_back(std::nullopt);
+      continue;
+    }
+    const std::int64_t count = end - previous_end;
+    const double time = count > 0 ? sorted_arrivals_s[end - 1] : previous_time;
+    if (count > 0 && time > previous_time) {
+      rates.push_back(static_cast<double>(count) / (time - previous_time));
+    } else {
+      rates.push_back(std::nullopt);
+    }
+    previous_end = end;
+    previous_time = time;
+  }
+  return rates;
 }
 
 std::int64_t TotalErrors(const Result& result) {

@@ -4,10 +4,12 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "frontdoor/config/v1/config.pb.h"
 #include "grpcpp/grpcpp.h"
 
@@ -25,9 +27,24 @@ config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
                                const std::string& cert_file,
                                const std::string& key_file);
 
+// One grpc.health.v1 Check of the whole server ("") over `channel`: true
+// for SERVING, false for any other answered status; the call's error
+// otherwise (UNAVAILABLE while nothing listens).
+absl::StatusOr<bool> HealthServing(
+    const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline);
+
 // The nearest-rank percentile (q in [0, 1]) of `sorted`, ascending; 0 when
 // empty.
 double Percentile(const std::vector<double>& sorted, double q);
+
+// The rate (per second) at which each tenth of `expected` events arrived,
+// in order of arrival. `sorted_arrivals_s` holds the arrival times in
+// seconds after time zero, ascending. Tenth k (1..10) ends with event
+// ceil(k * expected / 10) and starts where tenth k - 1 ended (the first at
+// time zero). nullopt for a tenth whose last event did not arrive, that
+// holds no event (expected < 10) or that took no time.
+std::vector<std::optional<double>> DecileRates(
+    const std::vector<double>& sorted_arrivals_s, std::int64_t expected);
 
 // What one load run measured.
 struct Result {

@@ -36,6 +36,42 @@ TEST(RenderResultJsonTest, ReportsRateAndPercentilesAndErrors) {
             "\"max_ms\":4.000}");
 }
 
+TEST(DecileRatesTest, RateOfEachTenthFromTimeZero) {
+  // 20 events: two per tenth. The first tenth ends at 1 s, then one tenth
+  // per half second, except the fifth, which takes 2 s.
+  std::vector<double> arrivals;
+  double t = 0;
+  for (int k = 1; k <= 10; ++k) {
+    const double step = k == 1 ? 1.0 : (k == 5 ? 2.0 : 0.5);
+    arrivals.push_back(t + step / 2);
+    arrivals.push_back(t + step);
+    t += step;
+  }
+  std::vector<std::optional<double>> rates = DecileRates(arrivals, 20);
+  ASSERT_EQ(rates.size(), 10u);
+  EXPECT_DOUBLE_EQ(*rates[0], 2.0);
+  EXPECT_DOUBLE_EQ(*rates[1], 4.0);
+  EXPECT_DOUBLE_EQ(*rates[4], 1.0);
+  EXPECT_DOUBLE_EQ(*rates[9], 4.0);
+}
+
+TEST(DecileRatesTest, TenthsNotReachedAreNull) {
+  // 10 expected, 4 arrived: tenths 5 to 10 did not complete.
+  std::vector<std::optional<double>> rates = DecileRates({1, 2, 3, 4}, 10);
+  ASSERT_EQ(rates.size(), 10u);
+  EXPECT_DOUBLE_EQ(*rates[0], 1.0);
+  EXPECT_DOUBLE_EQ(*rates[3], 1.0);
+  for (int k = 4; k < 10; ++k) EXPECT_FALSE(rates[k].has_value()) << k;
+}
+
+TEST(DecileRatesTest, FewerEventsThanTenthsLeavesEmptyTenthsNull) {
+  // 2 events: tenths 1 to 5 end with event 1, 6 to 10 with event 2.
+  std::vector<std::optional<double>> rates = DecileRates({0.5, 1.5}, 2);
+  EXPECT_DOUBLE_EQ(*rates[0], 2.0);
+  for (int k : {1, 2, 3, 4, 6, 7, 8, 9}) EXPECT_FALSE(rates[k].has_value()) << k;
+  EXPECT_DOUBLE_EQ(*rates[5], 1.0);
+}
+
 TEST(StatusCodeNameTest, NamesCodes) {
   EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAVAILABLE), "UNAVAILABLE");
   EXPECT_EQ(StatusCodeName(grpc::StatusCode::UNAUTHENTICATED),
