@@ -16,7 +16,8 @@ std::vector<store::Migration> Migrations() {
   return {{kMigrationName, sql::kSqliteSchema},
           {kDeadLetterMigrationName, sql::kSqliteDeadLetterColumns},
           {kReferenceMigrationName, sql::kSqliteReferenceColumn},
-          {kTraceparentMigrationName, sql::kSqliteTraceparentColumn}};
+          {kTraceparentMigrationName, sql::kSqliteTraceparentColumn},
+          {kPendingIndexMigrationName, sql::kSqlitePendingIndex}};
 }
 
 absl::Status Enqueue(store::Tx& tx, std::string_view topic,

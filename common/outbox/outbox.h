@@ -29,6 +29,8 @@ inline constexpr char kReferenceMigrationName[] =
     "common/outbox/003_reference";
 inline constexpr char kTraceparentMigrationName[] =
     "common/outbox/004_traceparent";
+inline constexpr char kPendingIndexMigrationName[] =
+    "common/outbox/005_pending_by_topic";
 
 // The outbox schema, to append to a service's own migrations. The text is
 // SQLite's; the PostgreSQL backend gets its own text (see outbox.cc) under

@@ -95,7 +95,9 @@ Relay::Relay(store::Store& store, Sink& sink, const Clock& clock,
           ? std::string()
           : absl::StrCat(sql::kHeldBackPrefix, options_.held_back_references,
                          sql::kHeldBackSuffix);
-  select_due_ = absl::StrCat(sql::kSelectDue, held_back, sql::kSelectDueOrder);
+  select_due_ = absl::StrCat(
+      sql::kSelectDue, options_.topic.empty() ? sql::kAnyTopic : sql::kOneTopic,
+      held_back, sql::kSelectDueOrder);
   count_due_ = absl::StrCat(sql::kCountDue, held_back);
   next_due_ = absl::StrCat(sql::kNextDue, held_back);
 }

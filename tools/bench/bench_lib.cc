@@ -10,6 +10,34 @@
 #include "grpcpp/generic/generic_stub.h"
 
 namespace frontdoor::bench {
+namespace {
+
+// Letters (a-z) naming `index` in kNameSuffixLetters places: distinct for
+// every index below 26^kNameSuffixLetters.
+constexpr int kNameSuffixLetters = 6;
+std::string LetterSuffix(std::int64_t index) {
+  std::string suffix(kNameSuffixLetters, 'a');
+  for (int i = kNameSuffixLetters - 1; i >= 0 && index > 0; --i, index /= 26) {
+    suffix[i] = static_cast<char>('a' + index % 26);
+  }
+  return suffix;
+}
+
+}  // namespace
+
+void NamePeople(std::int64_t index, intake::v1::SubmitReferralRequest& request) {
+  common::v1::Referral& referral = *request.mutable_referral();
+  const std::string suffix = LetterSuffix(index);
+  if (referral.has_subject()) {
+    auto* name = referral.mutable_subject()->mutable_name();
+    name->set_family_name(absl::StrCat(name->family_name(), suffix));
+  }
+  if (referral.has_other_party()) {
+    auto* name = referral.mutable_other_party()->mutable_name();
+    name->set_family_name(absl::StrCat(name->family_name(), suffix));
+  }
+}
+
 
 config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
                                const std::string& cert_file,

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "frontdoor/config/v1/config.pb.h"
+#include "frontdoor/intake/v1/intake.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace frontdoor::bench {
@@ -32,6 +33,12 @@ config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
 // otherwise (UNAVAILABLE while nothing listens).
 absl::StatusOr<bool> HealthServing(
     const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline);
+
+// Gives the subject and the other party of `request` family names of their
+// own for referral `index` (a suffix of letters, distinct for every index
+// below 26^6), so that no one's history grows with a run: the benches
+// measure the pipeline, not one person's thousands of referrals.
+void NamePeople(std::int64_t index, intake::v1::SubmitReferralRequest& request);
 
 // The nearest-rank percentile (q in [0, 1]) of `sorted`, ascending; 0 when
 // empty.

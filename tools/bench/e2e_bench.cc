@@ -56,6 +56,9 @@ ABSL_FLAG(std::string, payload, "",
           "JSON file with a high-risk Referral (marac); echo sends as many "
           "bytes as its serialized SubmitReferralRequest");
 ABSL_FLAG(double, rate, 10, "Calls started per second");
+ABSL_FLAG(bool, same_people, false,
+          "marac: send --payload's subject and other party unchanged in "
+          "every referral; by default each names its own two people");
 ABSL_FLAG(absl::Duration, duration, absl::Seconds(10), "How long to send");
 ABSL_FLAG(absl::Duration, drain, absl::Seconds(10),
           "How long to wait for the last alerts after sending");
@@ -160,6 +163,7 @@ int Main() {
   }
 
   absl::BitGen gen;
+  const bool same_people = absl::GetFlag(FLAGS_same_people);
   const std::string run_id =
       absl::StrFormat("%016x", absl::Uniform<std::uint64_t>(gen));
   const Clock::time_point start = Clock::now();
@@ -203,6 +207,7 @@ int Main() {
       call->submit = *request;
       call->submit.set_idempotency_key(
           absl::StrFormat("e2e-%s-%d", run_id, i));
+      if (!same_people) NamePeople(i, call->submit);
       intake->async()->SubmitReferral(&call->context, &call->submit,
                                       &call->submitted, done);
     }

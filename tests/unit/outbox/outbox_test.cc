@@ -185,11 +185,12 @@ class OutboxTest : public ::testing::Test {
 
 TEST_F(OutboxTest, MigrationIsNamed) {
   const std::vector<store::Migration> migrations = Migrations();
-  ASSERT_EQ(migrations.size(), 4u);
+  ASSERT_EQ(migrations.size(), 5u);
   EXPECT_EQ(migrations[0].name, "common/outbox/001_outbox");
   EXPECT_EQ(migrations[1].name, "common/outbox/002_dead_letters");
   EXPECT_EQ(migrations[2].name, "common/outbox/003_reference");
   EXPECT_EQ(migrations[3].name, "common/outbox/004_traceparent");
+  EXPECT_EQ(migrations[4].name, "common/outbox/005_pending_by_topic");
 }
 
 // The trace of the thread that issued the write is stored with the event,
