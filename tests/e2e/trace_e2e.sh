@@ -49,56 +49,20 @@ fail() {
   done
   exit 1
 }
-free_port() { "$kPython" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
 "$kExamples/generate" "$WORK/gen" 2>"$WORK/generate.log" || fail "examples/python/generate failed"
 
+# The four services, each relaying to the next (the suite's one
+# description, suite.sh).
+# shellcheck source=suite.sh
+source "$(dirname "$0")/suite.sh"
+suite_configs "$(IFS=,; echo "${kServices[*]}")"
 declare -A API METRICS
-for svc in "${kServices[@]}"; do API[$svc]=$(free_port); METRICS[$svc]=$(free_port); done
-server_json() {  # NAME
-  echo "\"server\": {\"apiAddress\": \"127.0.0.1:${API[$1]}\",
-    \"healthAddress\": \"127.0.0.1:$(free_port)\",
-    \"metricsAddress\": \"127.0.0.1:${METRICS[$1]}\",
-    \"tls\": {\"caFile\": \"$WORK/pki/ca.pem\", \"certFile\": \"$WORK/pki/$1.pem\",
-            \"keyFile\": \"$WORK/pki/$1.key\"}, \"shutdownGraceSeconds\": 5},"
-}
-cat > "$WORK/notify-svc.json" <<JSON
-{$(server_json notify-svc)
- "store": {"sqlitePath": "$WORK/notify.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "rulesFile": "$SRC/config/notify-rules.json",
- "keyRingFile": "$WORK/keys.json"}
-JSON
-cat > "$WORK/allocation-svc.json" <<JSON
-{$(server_json allocation-svc)
- "store": {"sqlitePath": "$WORK/allocation.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "catalogueFile": "$SRC/config/catalogue.json",
- "settingsFile": "$SRC/config/allocation-settings.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
-cat > "$WORK/triage-svc.json" <<JSON
-{$(server_json triage-svc)
- "store": {"sqlitePath": "$WORK/triage.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "rulesFile": "$SRC/config/triage-rules.json",
- "keyRingFile": "$WORK/keys.json",
- "allocation": {"target": "localhost:${API[allocation-svc]}"},
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
-cat > "$WORK/intake-svc.json" <<JSON
-{$(server_json intake-svc)
- "store": {"sqlitePath": "$WORK/intake.db"},
- "agencyRegistryFile": "$SRC/config/agencies.json",
- "districtsFile": "$SRC/config/districts.json",
- "keyRingFile": "$WORK/keys.json",
- "triage": {"target": "localhost:${API[triage-svc]}"},
- "notify": {"target": "localhost:${API[notify-svc]}"}}
-JSON
+for svc in "${kServices[@]}"; do
+  API[$svc]=${API_PORT[$svc]}; METRICS[$svc]=${METRICS_PORT[$svc]}
+done
 
 # shellcheck source=processes.sh
 source "$(dirname "$0")/processes.sh"
