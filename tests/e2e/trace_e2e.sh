@@ -67,24 +67,9 @@ done
 # shellcheck source=processes.sh
 source "$(dirname "$0")/processes.sh"
 
-# notify_metric SERIES: the value of one series on notify-svc's /metrics
-# (empty when absent or unreachable).
-notify_metric() {
-  "$kPython" - "http://127.0.0.1:${METRICS[notify-svc]}/metrics" "$1" <<'PY' 2>/dev/null || true
-import sys, urllib.request
-url, series = sys.argv[1:]
-for line in urllib.request.urlopen(url, timeout=5).read().decode().splitlines():
-    if line.startswith(series + " "):
-        print(float(line.split()[-1]))
-PY
-}
-await_metric() {  # SERIES VALUE WHAT
-  local deadline=$((SECONDS + kWaitSeconds))
-  until [ "$(notify_metric "$1")" = "$2" ]; do
-    [ "$SECONDS" -lt "$deadline" ] || fail "$3: $1 is '$(notify_metric "$1")', not $2, after $kWaitSeconds s"
-    sleep 0.2
-  done
-}
+# notify_metric and await_metric (metrics.sh).
+# shellcheck source=metrics.sh
+source "$(dirname "$0")/metrics.sh"
 # await_lines FILE PATTERN COUNT WHAT: at least COUNT lines of FILE match
 # the extended regex.
 await_lines() {
