@@ -120,6 +120,100 @@ class FakeSink final : public Sink {
   absl::flat_hash_map<std::string, int> delivered_count_ ABSL_GUARDED_BY(mu_);
 };
 
+// Holds every delivery until the test answers it, as a receiver busy
+// committing would: shows how many the relay keeps in flight at once, and
+// whether it ever started an event while an earlier one of its referral was
+// still in flight.
+class WindowSink final : public Sink {
+ public:
+  absl::Status Deliver(const Event& event, absl::Time deadline) override {
+    return absl::InternalError("the relay uses DeliverAsync");
+  }
+  void DeliverAsync(const Event& event, absl::Time deadline,
+                    std::function<void(absl::Status)> done) override {
+    absl::ReleasableMutexLock lock(&mu_);
+    if (closed_) {
+      lock.Release();
+      done(absl::UnavailableError("the test has ended"));
+      return;
+    }
+    for (const Pending& p : pending_) {
+      if (p.event.reference == event.reference) {
+        overtaken_.push_back(event.event_id);
+      }
+    }
+    started_.push_back(event.event_id);
+    pending_.push_back({event, std::move(done)});
+    most_in_flight_ = std::max(most_in_flight_, pending_.size());
+  }
+
+  // From now on answers every delivery, in flight or to come, UNAVAILABLE:
+  // a test that stopped early does not leave the relay's pass waiting.
+  void Close() {
+    std::vector<Pending> left;
+    {
+      absl::MutexLock lock(&mu_);
+      closed_ = true;
+      left.swap(pending_);
+    }
+    for (Pending& p : left) p.done(absl::UnavailableError("the test has ended"));
+  }
+
+  // Waits until `n` deliveries are in flight.
+  bool AwaitInFlight(size_t n) {
+    absl::MutexLock lock(&mu_);
+    auto enough = [this, n]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
+      return pending_.size() >= n;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&enough), kPatience);
+  }
+  // Answers the in-flight delivery of `event_id` (false if none).
+  bool Answer(const std::string& event_id, absl::Status answer) {
+    std::function<void(absl::Status)> done;
+    {
+      absl::MutexLock lock(&mu_);
+      auto it = std::find_if(
+          pending_.begin(), pending_.end(),
+          [&](const Pending& p) { return p.event.event_id == event_id; });
+      if (it == pending_.end()) return false;
+      done = std::move(it->done);
+      pending_.erase(it);
+    }
+    done(std::move(answer));  // Outside the lock: the relay may start more.
+    return true;
+  }
+  std::vector<std::string> InFlight() const {
+    absl::MutexLock lock(&mu_);
+    std::vector<std::string> ids;
+    for (const Pending& p : pending_) ids.push_back(p.event.event_id);
+    return ids;
+  }
+  std::vector<std::string> started() const {
+    absl::MutexLock lock(&mu_);
+    return started_;
+  }
+  std::vector<std::string> overtaken() const {
+    absl::MutexLock lock(&mu_);
+    return overtaken_;
+  }
+  size_t most_in_flight() const {
+    absl::MutexLock lock(&mu_);
+    return most_in_flight_;
+  }
+
+ private:
+  struct Pending {
+    Event event;
+    std::function<void(absl::Status)> done;
+  };
+  mutable absl::Mutex mu_;
+  std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> started_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> overtaken_ ABSL_GUARDED_BY(mu_);
+  size_t most_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
 struct OutboxRow {
   int64_t attempts = 0;
   absl::Time next_attempt_at;
@@ -151,6 +245,42 @@ class OutboxTest : public ::testing::Test {
       return Enqueue(tx, kTopic, event_id, payload, clock_.Now());
     });
   }
+
+  // Queues each (event id, referral) in one transaction, in order.
+  void EnqueueForReferrals(
+      const std::vector<std::pair<std::string, std::string>>& events) {
+    ASSERT_TRUE(store_
+                    ->WriteSync([&](store::Tx& tx) -> absl::Status {
+                      for (const auto& [id, reference] : events) {
+                        if (auto s = Enqueue(tx, kTopic, id, "p",
+                                             clock_.Now(), reference);
+                            !s.ok()) {
+                          return s;
+                        }
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+  }
+
+  // Runs one pass of a relay with `window` on another thread (it waits for
+  // the sink's answers) and returns its outcome once the pass ends.
+  absl::StatusOr<int> RunPassWhile(WindowSink& sink, int window,
+                                   const std::function<void()>& answer) {
+    RelayOptions options;
+    options.window = window;
+    Relay relay(*store_, sink, clock_, options);
+    absl::StatusOr<int> attempted;
+    std::thread pass([&] { attempted = relay.RunOnce(); });
+    answer();
+    sink.Close();
+    pass.join();
+    delivered_ = relay.delivered_total();
+    failed_ = relay.failed_attempts_total();
+    return attempted;
+  }
+  int64_t delivered_ = 0;  // of the last RunPassWhile's relay
+  int64_t failed_ = 0;
 
   OutboxRow ReadRow(const std::string& event_id) {
     OutboxRow result;
@@ -406,124 +536,36 @@ TEST_F(OutboxTest, BatchSizeBoundsEachPass) {
   EXPECT_THAT(sink_.delivered(), ElementsAre("e0", "e1", "e2", "e3", "e4"));
 }
 
-// Holds every delivery until the test answers it, as a receiver busy
-// committing would: shows how many the relay keeps in flight at once, and
-// whether it ever started an event while an earlier one of its referral was
-// still in flight.
-class WindowSink final : public Sink {
- public:
-  absl::Status Deliver(const Event& event, absl::Time deadline) override {
-    return absl::InternalError("the relay uses DeliverAsync");
-  }
-  void DeliverAsync(const Event& event, absl::Time deadline,
-                    std::function<void(absl::Status)> done) override {
-    absl::MutexLock lock(&mu_);
-    for (const Pending& p : pending_) {
-      if (p.event.reference == event.reference) {
-        overtaken_.push_back(event.event_id);
-      }
-    }
-    started_.push_back(event.event_id);
-    pending_.push_back({event, std::move(done)});
-    most_in_flight_ = std::max(most_in_flight_, pending_.size());
-  }
-
-  // Waits until `n` deliveries are in flight.
-  bool AwaitInFlight(size_t n) {
-    absl::MutexLock lock(&mu_);
-    auto enough = [this, n]() ABSL_NO_THREAD_SAFETY_ANALYSIS {
-      return pending_.size() >= n;
-    };
-    return mu_.AwaitWithTimeout(absl::Condition(&enough), kPatience);
-  }
-  // Answers the in-flight delivery of `event_id` (false if none).
-  bool Answer(const std::string& event_id, absl::Status answer) {
-    std::function<void(absl::Status)> done;
-    {
-      absl::MutexLock lock(&mu_);
-      auto it = std::find_if(
-          pending_.begin(), pending_.end(),
-          [&](const Pending& p) { return p.event.event_id == event_id; });
-      if (it == pending_.end()) return false;
-      done = std::move(it->done);
-      pending_.erase(it);
-    }
-    done(std::move(answer));  // Outside the lock: the relay may start more.
-    return true;
-  }
-  std::vector<std::string> InFlight() const {
-    absl::MutexLock lock(&mu_);
-    std::vector<std::string> ids;
-    for (const Pending& p : pending_) ids.push_back(p.event.event_id);
-    return ids;
-  }
-  std::vector<std::string> started() const {
-    absl::MutexLock lock(&mu_);
-    return started_;
-  }
-  std::vector<std::string> overtaken() const {
-    absl::MutexLock lock(&mu_);
-    return overtaken_;
-  }
-  size_t most_in_flight() const {
-    absl::MutexLock lock(&mu_);
-    return most_in_flight_;
-  }
-
- private:
-  struct Pending {
-    Event event;
-    std::function<void(absl::Status)> done;
-  };
-  mutable absl::Mutex mu_;
-  std::vector<Pending> pending_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> started_ ABSL_GUARDED_BY(mu_);
-  std::vector<std::string> overtaken_ ABSL_GUARDED_BY(mu_);
-  size_t most_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-};
-
 // The relay keeps up to `window` deliveries in flight, never more, and
 // records every answer (successes and failures) in one pass.
 TEST_F(OutboxTest, AWindowOfDeliveriesIsInFlightAtOnce) {
-  ASSERT_TRUE(store_
-                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
-                    for (int i = 0; i < 7; ++i) {
-                      if (auto s = Enqueue(tx, kTopic, absl::StrCat("e", i),
-                                           "p", clock_.Now(),
-                                           absl::StrCat("FD-", i));
-                          !s.ok()) {
-                        return s;
-                      }
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  std::vector<std::pair<std::string, std::string>> events;
+  for (int i = 0; i < 7; ++i) {
+    events.emplace_back(absl::StrCat("e", i), absl::StrCat("FD-", i));
+  }
+  EnqueueForReferrals(events);
   WindowSink sink;
-  RelayOptions options;
-  options.window = 3;
-  Relay relay(*store_, sink, clock_, options);
-  absl::StatusOr<int> attempted;
-  std::thread pass([&] { attempted = relay.RunOnce(); });
-  ASSERT_TRUE(sink.AwaitInFlight(3));
-  EXPECT_THAT(sink.InFlight(), ElementsAre("e0", "e1", "e2"));
-  // Answered out of order: each answer lets the next event start.
-  ASSERT_TRUE(sink.Answer("e1", absl::OkStatus()));
-  ASSERT_TRUE(sink.AwaitInFlight(3));
-  EXPECT_THAT(sink.InFlight(), ElementsAre("e0", "e2", "e3"));
-  for (const char* id : {"e0", "e2", "e3"}) {
-    ASSERT_TRUE(sink.Answer(id, absl::OkStatus()));
-  }
-  ASSERT_TRUE(sink.AwaitInFlight(3));
-  ASSERT_TRUE(sink.Answer("e4", absl::UnavailableError("receiver busy")));
-  for (const char* id : {"e5", "e6"}) {
-    ASSERT_TRUE(sink.Answer(id, absl::OkStatus()));
-  }
-  pass.join();
+  absl::StatusOr<int> attempted = RunPassWhile(sink, 3, [&] {
+    ASSERT_TRUE(sink.AwaitInFlight(3));
+    EXPECT_THAT(sink.InFlight(), ElementsAre("e0", "e1", "e2"));
+    // Answered out of order: each answer lets the next event start.
+    ASSERT_TRUE(sink.Answer("e1", absl::OkStatus()));
+    ASSERT_TRUE(sink.AwaitInFlight(3));
+    EXPECT_THAT(sink.InFlight(), ElementsAre("e0", "e2", "e3"));
+    for (const char* id : {"e0", "e2", "e3"}) {
+      ASSERT_TRUE(sink.Answer(id, absl::OkStatus()));
+    }
+    ASSERT_TRUE(sink.AwaitInFlight(3));
+    ASSERT_TRUE(sink.Answer("e4", absl::UnavailableError("receiver busy")));
+    for (const char* id : {"e5", "e6"}) {
+      ASSERT_TRUE(sink.Answer(id, absl::OkStatus()));
+    }
+  });
   ASSERT_TRUE(attempted.ok()) << attempted.status();
   EXPECT_EQ(*attempted, 7);
   EXPECT_EQ(sink.most_in_flight(), 3u);
-  EXPECT_EQ(relay.delivered_total(), 6);
-  EXPECT_EQ(relay.failed_attempts_total(), 1);
+  EXPECT_EQ(delivered_, 6);
+  EXPECT_EQ(failed_, 1);
   EXPECT_TRUE(ReadRow("e6").delivered);
   const OutboxRow failed = ReadRow("e4");
   EXPECT_FALSE(failed.delivered);
@@ -534,41 +576,27 @@ TEST_F(OutboxTest, AWindowOfDeliveriesIsInFlightAtOnce) {
 // One referral's events go one after another, in order, even when a window
 // would let them overlap; other referrals' events are not held up by them.
 TEST_F(OutboxTest, OneReferralsEventsAreNeverInFlightTogether) {
-  ASSERT_TRUE(store_
-                  ->WriteSync([&](store::Tx& tx) -> absl::Status {
-                    const std::pair<const char*, const char*> events[] = {
-                        {"a1", "FD-A"}, {"b1", "FD-B"}, {"a2", "FD-A"},
-                        {"a3", "FD-A"}, {"c1", "FD-C"}};
-                    for (const auto& [id, reference] : events) {
-                      if (auto s = Enqueue(tx, kTopic, id, "p", clock_.Now(),
-                                           reference);
-                          !s.ok()) {
-                        return s;
-                      }
-                    }
-                    return absl::OkStatus();
-                  })
-                  .ok());
+  EnqueueForReferrals({{"a1", "FD-A"},
+                       {"b1", "FD-B"},
+                       {"a2", "FD-A"},
+                       {"a3", "FD-A"},
+                       {"c1", "FD-C"}});
   WindowSink sink;
-  RelayOptions options;
-  options.window = 8;
-  Relay relay(*store_, sink, clock_, options);
-  absl::StatusOr<int> attempted;
-  std::thread pass([&] { attempted = relay.RunOnce(); });
-  ASSERT_TRUE(sink.AwaitInFlight(2));
-  ASSERT_TRUE(sink.Answer("b1", absl::OkStatus()));
-  ASSERT_TRUE(sink.Answer("a1", absl::OkStatus()));
-  ASSERT_TRUE(sink.AwaitInFlight(1));
-  ASSERT_TRUE(sink.Answer("a2", absl::OkStatus()));
-  ASSERT_TRUE(sink.AwaitInFlight(2));
-  EXPECT_THAT(sink.InFlight(), ElementsAre("a3", "c1"));
-  ASSERT_TRUE(sink.Answer("c1", absl::OkStatus()));
-  ASSERT_TRUE(sink.Answer("a3", absl::OkStatus()));
-  pass.join();
+  absl::StatusOr<int> attempted = RunPassWhile(sink, 8, [&] {
+    ASSERT_TRUE(sink.AwaitInFlight(2));
+    ASSERT_TRUE(sink.Answer("b1", absl::OkStatus()));
+    ASSERT_TRUE(sink.Answer("a1", absl::OkStatus()));
+    ASSERT_TRUE(sink.AwaitInFlight(1));
+    ASSERT_TRUE(sink.Answer("a2", absl::OkStatus()));
+    ASSERT_TRUE(sink.AwaitInFlight(2));
+    EXPECT_THAT(sink.InFlight(), ElementsAre("a3", "c1"));
+    ASSERT_TRUE(sink.Answer("c1", absl::OkStatus()));
+    ASSERT_TRUE(sink.Answer("a3", absl::OkStatus()));
+  });
   ASSERT_TRUE(attempted.ok()) << attempted.status();
   EXPECT_THAT(sink.overtaken(), ::testing::IsEmpty());
   EXPECT_THAT(sink.started(), ElementsAre("a1", "b1", "a2", "a3", "c1"));
-  EXPECT_EQ(relay.delivered_total(), 5);
+  EXPECT_EQ(delivered_, 5);
 }
 
 TEST_F(OutboxTest, FailingSinkRetriedWithGrowingJitteredBackoff) {
