@@ -18,13 +18,9 @@ if [ ! -x "$kPrometheus" ]; then
   echo "SKIP: $kPrometheus not found (Debian package 'prometheus', tools/deps)" >&2
   exit 77
 fi
-WORK=$(mktemp -d)
-declare -A PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# $WORK, PIDS and their clean-up on exit (workdir.sh).
+# shellcheck source=workdir.sh
+source "$(dirname "$0")/workdir.sh"
 
 # The real FrontdoorOutboxStalled fires on an event older than 300 s, held
 # for 5m, with groups evaluated every 30 s: far too slow here. The copy of the

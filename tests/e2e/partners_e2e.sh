@@ -58,13 +58,9 @@ for tool in openssl jq node curl; do
   command -v "$tool" >/dev/null || { echo "FAIL: $tool not found" >&2; exit 1; }
 done
 
-WORK=$(mktemp -d)
-declare -A PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# $WORK, PIDS and their clean-up on exit (workdir.sh).
+# shellcheck source=workdir.sh
+source "$(dirname "$0")/workdir.sh"
 STEP="(set-up)"
 # fail writes to the test's own stderr (fd 3), also from inside a step,
 # whose output goes to its .out file.

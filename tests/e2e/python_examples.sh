@@ -35,13 +35,9 @@ if ! "$kPython" -c 'import grpc' 2>/dev/null; then
   echo "SKIP: $kPython cannot import grpc (Debian package 'python3-grpcio', tools/deps)" >&2
   exit 77
 fi
-WORK=$(mktemp -d)
-declare -A PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# $WORK, PIDS and their clean-up on exit (workdir.sh).
+# shellcheck source=workdir.sh
+source "$(dirname "$0")/workdir.sh"
 
 readonly kExamples="$SRC/examples/python"
 readonly kWaitSeconds=60
@@ -52,14 +48,6 @@ readonly kHub=staffs-police-hub           # receives MARAC alerts by stream
 readonly kLimitedAgency=uhnm-health
 readonly kLimitedRate=0.1
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log "$WORK"/*.out; do
-    [ -e "$log" ] || continue
-    echo "--- $log" >&2; tail -20 "$log" >&2
-  done
-  exit 1
-}
 
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"

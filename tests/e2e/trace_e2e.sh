@@ -24,13 +24,9 @@ if ! "$kPython" -c 'import grpc' 2>/dev/null; then
   echo "SKIP: $kPython cannot import grpc (Debian package 'python3-grpcio', tools/deps)" >&2
   exit 77
 fi
-WORK=$(mktemp -d)
-declare -A PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -9 "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
+# $WORK, PIDS and their clean-up on exit (workdir.sh).
+# shellcheck source=workdir.sh
+source "$(dirname "$0")/workdir.sh"
 
 readonly kExamples="$SRC/examples/python"
 readonly kWaitSeconds=60
@@ -41,14 +37,6 @@ readonly kTraceId=5a1e7f00c0ffee0000d15ea5e0f7ace1
 readonly kTraceparent="00-$kTraceId-00f067aa0ba902b7-01"
 readonly kServices=(intake-svc triage-svc allocation-svc notify-svc)
 
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log "$WORK"/*.out; do
-    [ -e "$log" ] || continue
-    echo "--- $log" >&2; tail -20 "$log" >&2
-  done
-  exit 1
-}
 
 "$SRC/tools/dev-pki" "$WORK/pki" >/dev/null
 "$BUILD/common/crypto/frontdoor-keygen" > "$WORK/keys.json"
