@@ -261,13 +261,8 @@ int Main() {
                    : (settings.concurrency + kWorkersPerChannel - 1) /
                          kWorkersPerChannel;
 
-  absl::StatusOr<std::string> payload = config::ReadFileToString(absl::GetFlag(FLAGS_payload));
-  if (!payload.ok()) {
-    std::cerr << "frontdoor-bench: --payload: " << payload.status() << "\n";
-    return kExitBadFlags;
-  }
   absl::StatusOr<SubmitReferralRequest> request =
-      ctl::ParseSubmitRequestJson(*payload);
+      ReadSubmitPayload(absl::GetFlag(FLAGS_payload));
   if (!request.ok()) {
     std::cerr << "frontdoor-bench: --payload: " << request.status() << "\n";
     return kExitBadFlags;

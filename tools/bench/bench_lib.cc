@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
+#include "common/config/config.h"
+#include "tools/frontdoorctl/frontdoorctl.h"
 #include "grpcpp/generic/generic_stub.h"
 
 namespace frontdoor::bench {
@@ -24,6 +26,13 @@ std::string LetterSuffix(std::int64_t index) {
 }
 
 }  // namespace
+
+absl::StatusOr<intake::v1::SubmitReferralRequest> ReadSubmitPayload(
+    const std::string& path) {
+  absl::StatusOr<std::string> payload = config::ReadFileToString(path);
+  if (!payload.ok()) return payload.status();
+  return ctl::ParseSubmitRequestJson(*payload);
+}
 
 void NamePeople(std::int64_t index, intake::v1::SubmitReferralRequest& request) {
   common::v1::Referral& referral = *request.mutable_referral();

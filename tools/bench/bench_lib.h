@@ -34,6 +34,11 @@ config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
 absl::StatusOr<bool> HealthServing(
     const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline);
 
+// The --payload file: a referral or a whole SubmitReferralRequest as JSON,
+// read and parsed as frontdoorctl submit does.
+absl::StatusOr<intake::v1::SubmitReferralRequest> ReadSubmitPayload(
+    const std::string& path);
+
 // Gives the subject and the other party of `request` family names of their
 // own for referral `index` (a suffix of letters, distinct for every index
 // below 26^6), so that no one's history grows with a run: the benches

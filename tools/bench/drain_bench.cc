@@ -238,20 +238,14 @@ int Main() {
   auto hub = tls::MakeChannelCredentials(TlsFilesOf(
       absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_hub_cert),
       absl::GetFlag(FLAGS_hub_key)));
-  absl::StatusOr<std::string> payload =
-      config::ReadFileToString(absl::GetFlag(FLAGS_payload));
+  absl::StatusOr<intake::v1::SubmitReferralRequest> request =
+      ReadSubmitPayload(absl::GetFlag(FLAGS_payload));
   for (const absl::Status& s :
-       {referrer.status(), hub.status(), payload.status()}) {
+       {referrer.status(), hub.status(), request.status()}) {
     if (!s.ok()) {
       std::cerr << "drain-bench: " << s << "\n";
       return kExitBadFlags;
     }
-  }
-  absl::StatusOr<intake::v1::SubmitReferralRequest> request =
-      ctl::ParseSubmitRequestJson(*payload);
-  if (!request.ok()) {
-    std::cerr << "drain-bench: " << request.status() << "\n";
-    return kExitBadFlags;
   }
 
   // 1. The hub's stream, open before the first submission.

@@ -109,17 +109,12 @@ int Main() {
   auto credentials = tls::MakeChannelCredentials(TlsFilesOf(
       absl::GetFlag(FLAGS_ca), absl::GetFlag(FLAGS_cert),
       absl::GetFlag(FLAGS_key)));
-  absl::StatusOr<std::string> payload = config::ReadFileToString(absl::GetFlag(FLAGS_payload));
-  if (!credentials.ok() || !payload.ok()) {
-    std::cerr << "e2e-bench: "
-              << (credentials.ok() ? payload.status() : credentials.status())
-              << "\n";
-    return kExitBadFlags;
-  }
   absl::StatusOr<intake::v1::SubmitReferralRequest> request =
-      ctl::ParseSubmitRequestJson(*payload);
-  if (!request.ok()) {
-    std::cerr << "e2e-bench: " << request.status() << "\n";
+      ReadSubmitPayload(absl::GetFlag(FLAGS_payload));
+  if (!credentials.ok() || !request.ok()) {
+    std::cerr << "e2e-bench: "
+              << (credentials.ok() ? request.status() : credentials.status())
+              << "\n";
     return kExitBadFlags;
   }
   grpc::ChannelArguments args;
