@@ -16,9 +16,9 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/server/health_client.h"
 #include "google/protobuf/util/json_util.h"
 #include "grpcpp/client_context.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "grpcpp/grpcpp.h"
 #include "tests/testing/examples.h"
 #include "tests/testing/http_get.h"
@@ -330,40 +330,8 @@ absl::StatusOr<double> MetricValue(int port, const std::string& series) {
 }
 
 absl::StatusOr<bool> Serving(int health_port) {
-  // grpc.health.v1 has no installed C++ stubs: HealthCheckRequest{} is no
-  // bytes, and HealthCheckResponse{status = 1} is 0x08 then the status.
-  grpc::GenericStub stub(testing::MakeInsecureChannel(health_port));
-  grpc::ClientContext context;
-  context.set_deadline(absl::ToChronoTime(absl::Now() + kCallDeadline));
-  grpc::CompletionQueue cq;
-  grpc::Slice no_bytes(std::string{});
-  grpc::ByteBuffer request(&no_bytes, 1), response;
-  grpc::Status status;
-  auto call = stub.PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check",
-                                    request, &cq);
-  call->StartCall();
-  call->Finish(&response, &status, reinterpret_cast<void*>(1));
-  void* tag = nullptr;
-  bool ok = false;
-  cq.Next(&tag, &ok);
-  cq.Shutdown();
-  while (cq.Next(&tag, &ok)) {
-  }
-  if (!status.ok()) {
-    return absl::UnavailableError(absl::StrCat("health check: ",
-                                               status.error_message()));
-  }
-  std::vector<grpc::Slice> slices;
-  std::string bytes;
-  if (response.Dump(&slices).ok()) {
-    for (const grpc::Slice& slice : slices) {
-      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
-    }
-  }
-  if (bytes.size() == 2 && bytes[0] == 0x08 && (bytes[1] == 1 || bytes[1] == 2)) {
-    return bytes[1] == 1;
-  }
-  return absl::InternalError("unexpected health response");
+  return server::HealthServing(testing::MakeInsecureChannel(health_port),
+                               kCallDeadline);
 }
 
 }  // namespace frontdoor::fault

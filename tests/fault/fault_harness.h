@@ -147,7 +147,8 @@ absl::StatusOr<int64_t> CountInStore(const std::string& location,
                                      const std::vector<store::Value>& params = {});
 
 // grpc.health.v1 Check of the whole server ("") on the plaintext health
-// port: true for SERVING, false for NOT_SERVING; an error otherwise.
+// port (server::HealthServing): true for SERVING, false for any other
+// answered status; the call's error otherwise.
 absl::StatusOr<bool> Serving(int health_port);
 
 // The value of the Prometheus sample `series` (testing::FindSample's form:

@@ -28,11 +28,6 @@ config::v1::TlsFiles TlsFilesOf(const std::string& ca_file,
                                const std::string& cert_file,
                                const std::string& key_file);
 
-// One grpc.health.v1 Check of the whole server ("") over `channel`: true
-// for SERVING, false for any other answered status; the call's error
-// otherwise (UNAVAILABLE while nothing listens).
-absl::StatusOr<bool> HealthServing(
-    const std::shared_ptr<grpc::Channel>& channel, absl::Duration deadline);
 
 // The --payload file: a referral or a whole SubmitReferralRequest as JSON,
 // read and parsed as frontdoorctl submit does.

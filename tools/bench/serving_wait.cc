@@ -46,6 +46,7 @@
 #include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "httplib.h"
+#include "common/server/health_client.h"
 #include "tools/bench/bench_lib.h"
 
 ABSL_FLAG(std::string, grpc, "", "grpc.health.v1 address, HOST:PORT");
@@ -69,7 +70,7 @@ bool GrpcServing(const std::string& address) {
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   auto channel = grpc::CreateCustomChannel(
       address, grpc::InsecureChannelCredentials(), args);
-  absl::StatusOr<bool> serving = HealthServing(channel, kPollDeadline);
+  absl::StatusOr<bool> serving = server::HealthServing(channel, kPollDeadline);
   return serving.ok() && *serving;
 }
 
